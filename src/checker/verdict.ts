@@ -1,0 +1,111 @@
+// What an engine says about one property of one model. Every report format (text, JSON, ITF, JUnit, SARIF,
+// DOT, SVG) and the gate read these types and nothing else.
+
+import type { PropertyId } from '../ir/ir.js';
+
+export type EngineId = 'explicit' | 'smt';
+
+export interface Stats {
+  states: number;
+  transitions: number;
+  depth: number;
+  seconds: number;
+}
+
+/** Why a run stopped before it could decide. */
+export type InconclusiveReason = 'max-states' | 'max-depth' | 'timeout' | 'max-memory' | 'not-checkable';
+
+export type Verdict =
+  | { verdict: 'holds'; complete: boolean }
+  | { verdict: 'violated'; counterexample: Counterexample }
+  | { verdict: 'inconclusive'; reason: InconclusiveReason; detail: string };
+
+export type PropertyResult = Verdict & {
+  property: PropertyId;
+  engine: EngineId;
+  stats: Stats;
+};
+
+/** Figures kernel developers size their kernels by, from a complete explicit exploration. */
+export interface Figures {
+  /** Worst-case depth in frames of every thread stack and every handler stack (`cpu0.hstack.nmi`). */
+  stackDepth: Record<string, { worst: number; declared: number }>;
+  /** Longest window with interrupts masked on some CPU, in that CPU's steps; null when unbounded. */
+  maskedWindow: { steps: number | null; cpu: number } | null;
+}
+
+export interface CheckReport {
+  model: string;
+  results: PropertyResult[];
+  figures?: Figures;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Counterexamples
+
+export interface FrameView {
+  kind: 'call' | 'irq' | 'exc' | 'flags' | 'switch';
+  /** Human text: `irq frame (timer, IF=1, worker[0] @ main.sched:12)`. */
+  text: string;
+}
+
+export interface CpuView {
+  cpu: number;
+  /** `thread worker[0]`, `handler timer (on worker[0])`, `stopped`. */
+  context: string;
+  /** Interrupts enabled (x86 IF, aarch64 !PSTATE.I). */
+  ie: boolean;
+  hardirq: number;
+  locksHeld: string[];
+  /** Frames of the stack the CPU is running on, bottom first. */
+  stack: FrameView[];
+  pending: string[];
+  inService: string[];
+  /** aarch64: `live: ...`, `saved: ...` or `empty`. */
+  elr?: string;
+}
+
+export interface StateView {
+  cpus: CpuView[];
+  threads: { name: string; state: string; stack: FrameView[] }[];
+  locks: { name: string; holder: string | null }[];
+  runQueue: string[];
+  /** Model variables by display name (`quantum`, `need_resched@cpu0`). */
+  vars: Record<string, string>;
+}
+
+export type StepKind = 'init' | 'instruction' | 'interrupt' | 'pending';
+
+export interface TraceStep {
+  /** 0 is the initial state; step i leads from state i-1 to state i. */
+  index: number;
+  kind: StepKind;
+  cpu: number | null;
+  /** Context that executed the step (before it), as in CpuView.context. */
+  context: string;
+  /** `acquire LOOM`, `interrupt timer delivered`, `timer becomes pending`. */
+  label: string;
+  /** Source span id of the instruction (Program.spans), or null for hardware events. */
+  span: number | null;
+  /** `file:line` and the trimmed source line, for reports that cannot read the program. */
+  location: string | null;
+  sourceLine: string | null;
+  /** The machine after the step. */
+  state: StateView;
+}
+
+export interface Counterexample {
+  property: PropertyId;
+  /** One sentence a kernel developer understands: what went wrong, where. */
+  message: string;
+  /** Number of transitions (steps.length - 1). */
+  length: number;
+  steps: TraceStep[];
+  /** For liveness lassos: index into `steps` where the repeating loop starts. */
+  loop?: number;
+  /** Lockdep-style "possible unsafe locking scenario" table lines, and who holds / waits for what. */
+  scenario?: string[];
+  details?: string[];
+  /** Span id of the violating instruction, for SARIF and graphs; null when the violation is a state. */
+  violationSpan: number | null;
+}

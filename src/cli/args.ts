@@ -1,0 +1,73 @@
+// Typed arguments of every command. The yargs declarations in main.ts produce exactly these.
+
+export type Engine = 'explicit' | 'smt' | 'both';
+export type CheckFormat = 'text' | 'json' | 'junit' | 'sarif';
+
+export interface CheckArgs {
+  models: string[];
+  property: string[];
+  engine: Engine;
+  set: string[];
+  maxDepth?: number;
+  maxStates?: number;
+  maxMemory?: number;
+  timeout?: number;
+  format: CheckFormat;
+  output?: string;
+  trace?: string;
+  dot?: string;
+  svg?: string;
+}
+
+export interface ParseArgs {
+  model: string;
+  ir: boolean;
+  set: string[];
+}
+
+export interface ExploreArgs {
+  model: string;
+  set: string[];
+  dot?: string;
+  svg?: string;
+  property?: string;
+  maxStates?: number;
+}
+
+export interface SimulateArgs {
+  model: string;
+  set: string[];
+  seed: number;
+  steps: number;
+}
+
+export interface ExportArgs {
+  trace: string;
+  dot?: string;
+  svg?: string;
+}
+
+export interface KernelRunArgs {
+  design: string;
+  seed: number;
+  cycles?: number;
+  trace?: string;
+}
+
+export interface ConformArgs {
+  model: string;
+  trace: string;
+  set: string[];
+}
+
+export interface ReplayArgs {
+  model: string;
+  cex: string;
+  set: string[];
+}
+
+export interface GateArgs {
+  plans: string[];
+  format: 'text' | 'junit' | 'sarif';
+  output?: string;
+}

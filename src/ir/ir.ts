@@ -1,0 +1,225 @@
+// The lowered transition system: the one contract that every engine, the exporters and the conformance
+// checker read. Nothing here refers to the AST; names survive only for reports. Source positions live in
+// `Program.spans`, indexed by the `span` id every instruction carries, so the IR stays plain data.
+
+export type Arch = 'x86_64' | 'aarch64';
+
+/** A source range. Lines and columns are 1-based; `end` is exclusive. */
+export interface SourceSpan {
+  file: string;
+  line: number;
+  col: number;
+  endLine: number;
+  endCol: number;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Declarations
+
+export interface IrqLine {
+  id: number; // index into Program.lines, also the bit in pending/in-service masks
+  name: string;
+  /** Hardware line/vector number as declared (documentation and traces). */
+  number: number;
+  /** Larger is more urgent. A line is held off by an in-service line of equal or higher priority. */
+  priority: number;
+  /** `interrupt` gates clear IF on entry; `trap` gates leave it alone (x86_64 only; aarch64 always masks). */
+  gate: 'interrupt' | 'trap';
+  /** `external`: may become pending on its CPUs at any instruction boundary. `ipi`: only through `raise`. */
+  source: 'external' | 'ipi';
+  /** CPUs it may arrive on (external lines); all CPUs when not restricted. */
+  cpus: number[];
+  /** Unit id of the handler bound to this line. Every line has exactly one handler. */
+  handler: number;
+  span: number;
+}
+
+export type LockKind = 'spin' | 'irqsave' | 'mutex';
+
+export interface LockDecl {
+  id: number;
+  name: string;
+  kind: LockKind;
+  /** Held across a context switch and released by the thread that resumes (xv6 ptable.lock, Linux rq->lock). */
+  handoff: boolean;
+  span: number;
+}
+
+/** A value type. Every value is stored as a non-negative integer code. */
+export type ValueType =
+  | { kind: 'bool' } // false = 0, true = 1
+  | { kind: 'int'; min: number; max: number } // stored as value - min
+  | { kind: 'enum'; name: string; members: string[] } // member index
+  | { kind: 'thread' } // thread id 0..threads-1, `none` = threads
+  | { kind: 'cpu' }; // cpu id 0..cpus-1
+
+export type VarScope = 'global' | 'percpu' | 'perthread';
+
+export interface VarDecl {
+  id: number;
+  name: string;
+  scope: VarScope;
+  type: ValueType;
+  /** Array length for `T[N]`, `T[thread]`, `T[cpu]` (already resolved to a number); null for scalars. */
+  length: number | null;
+  /** Initial value as a stored code (value - min for ints), one per element (elements x scope instances). */
+  init: number;
+  span: number;
+}
+
+export type ForgedFrame = 'switch' | 'iret' | 'eret' | 'call';
+export type ThreadStart = { kind: 'running'; cpu: number } | { kind: 'ready' } | { kind: 'dormant' };
+
+export interface ThreadDecl {
+  id: number; // thread id, 0-based; arrays expand to one ThreadDecl per instance
+  name: string; // `worker[1]` for array instances
+  /** Name of the declaration it came from (`worker`) and the instance index (0 for scalars). */
+  group: string;
+  index: number;
+  start: ThreadStart;
+  /** How its first resumption finds its stack, for threads that do not start running. */
+  forged: ForgedFrame;
+  /** Declared stack depth bound, in frames. */
+  stackDepth: number;
+  /** The unit holding its body (shared by every instance of an array). */
+  unit: number;
+  span: number;
+}
+
+export interface HandlerStack {
+  /** Per-CPU stack the handler runs on (x86 IST-like); null = the interrupted context's stack. */
+  depth: number;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Expressions (typed, names resolved)
+
+export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '==' | '!=' | '<' | '<=' | '>' | '>=' | '&&' | '||';
+
+export type Expr =
+  | { kind: 'const'; value: number; type: ValueType } // stored code already (e.g. enum index, thread id)
+  | { kind: 'var'; var: number; index: Expr | null; instance: Instance; type: ValueType }
+  | { kind: 'unary'; op: '!' | '-'; operand: Expr; type: ValueType }
+  | { kind: 'binary'; op: BinaryOp; left: Expr; right: Expr; type: ValueType }
+  | { kind: 'current'; type: ValueType } // current thread of the executing CPU
+  | { kind: 'cpu'; type: ValueType } // the executing CPU
+  | { kind: 'self'; type: ValueType } // the thread instance whose body is executing (thread units only)
+  | { kind: 'thread_state'; thread: Expr; type: ValueType } // enum ThreadState
+  | { kind: 'holder'; lock: number; type: ValueType } // thread holding the lock, or none
+  | { kind: 'rq_len'; type: ValueType }
+  | { kind: 'thread_of'; group: string; first: number; count: number; index: Expr; type: ValueType }; // worker[i]
+
+/**
+ * Which instance of a per-CPU or per-thread variable: the executing CPU / current thread, or an explicit
+ * one. Global variables always use `{ kind: 'global' }`.
+ */
+export type Instance = { kind: 'global' } | { kind: 'this' } | { kind: 'of'; which: Expr };
+
+export const THREAD_STATES = ['dormant', 'ready', 'running', 'blocked', 'exited'] as const;
+export type ThreadState = (typeof THREAD_STATES)[number];
+
+export interface LValue {
+  var: number;
+  index: Expr | null;
+  instance: Instance;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Instructions. Jump targets are indexes into the same unit's `code`. Every unit ends in a terminator.
+
+export type Instr = (
+  | { op: 'work' }
+  | { op: 'assign'; target: LValue; value: Expr }
+  | { op: 'branch'; cond: Expr; ifFalse: number } // falls through when cond holds
+  | { op: 'jump'; target: number }
+  | { op: 'call'; unit: number }
+  | { op: 'ret' }
+  | { op: 'assert'; cond: Expr; message: string }
+  | { op: 'cli' }
+  | { op: 'sti' }
+  | { op: 'irqsave' } // push a flags frame holding the interrupt-enable bit, then mask
+  | { op: 'irqrestore' } // pop a flags frame, restore the interrupt-enable bit (no shadow)
+  | { op: 'eoi'; line: number }
+  | { op: 'ack'; line: number }
+  | { op: 'iret' }
+  | { op: 'eret' }
+  | { op: 'hlt' }
+  | { op: 'wfi' }
+  | { op: 'raise'; line: number; cpu: Expr | null } // null = every other CPU
+  | { op: 'irq_exit' }
+  | { op: 'save_elr' }
+  | { op: 'restore_elr' }
+  | { op: 'acquire'; lock: number }
+  | { op: 'release'; lock: number }
+  | { op: 'try_acquire'; lock: number; target: LValue }
+  | { op: 'enqueue'; thread: Expr }
+  | { op: 'pick'; target: LValue }
+  | { op: 'wake'; thread: Expr }
+  | { op: 'spawn'; thread: Expr }
+  | { op: 'switch_to'; thread: Expr }
+  | { op: 'restore_context'; thread: Expr }
+  | { op: 'exit' }
+  | { op: 'free_stack'; thread: Expr }
+  | { op: 'end' } // end of a thread body: the thread exits and its CPU stops
+) & { span: number };
+
+export type InstrOp = Instr['op'];
+
+export type UnitKind = 'thread' | 'proc' | 'handler';
+
+export interface Unit {
+  id: number;
+  kind: UnitKind;
+  name: string;
+  code: Instr[];
+  /** Handlers only: the line(s) bound to it and its own stack, if declared. */
+  lines: number[];
+  stack: HandlerStack | null;
+  span: number;
+}
+
+export interface Invariant {
+  name: string;
+  cond: Expr;
+  span: number;
+}
+
+export const PROPERTY_IDS = [
+  'no-deadlock',
+  'stack-integrity',
+  'lock-order',
+  'irq-lock-safety',
+  'eoi-discipline',
+  'atomic-sleep',
+  'no-starvation',
+  'irq-latency',
+  'assertions',
+] as const;
+export type PropertyId = (typeof PROPERTY_IDS)[number];
+
+export interface Expectation {
+  property: PropertyId;
+  verdict: 'holds' | 'violated';
+  span: number;
+}
+
+export interface Program {
+  file: string;
+  arch: Arch;
+  cpus: number;
+  /** Constants after `--set` overrides, for reports. */
+  constants: Record<string, number>;
+  lines: IrqLine[];
+  locks: LockDecl[];
+  vars: VarDecl[];
+  threads: ThreadDecl[];
+  units: Unit[];
+  /** Unit id of the procedure a contended mutex sleeps into (`machine { scheduler PROC }`), or null. */
+  scheduler: number | null;
+  /** Declared bound for irq-latency in steps, or null when none was declared. */
+  latencyBound: number | null;
+  invariants: Invariant[];
+  expectations: Expectation[];
+  spans: SourceSpan[];
+  layout: import('./layout.js').Layout;
+}

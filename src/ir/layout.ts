@@ -1,0 +1,283 @@
+// The fixed state layout: every piece of state a model has, machine and software, as named slots of a given
+// bit width packed into 32-bit words. A state is a Uint32Array of `Layout.words` words. No slot crosses a word
+// boundary, so reading a slot is one shift and one mask.
+
+import type { Arch, IrqLine, LockDecl, ThreadDecl, Unit, ValueType, VarDecl } from './ir.js';
+
+export interface Slot {
+  name: string;
+  word: number;
+  shift: number;
+  bits: number;
+  /** Largest stored code (the smallest is always 0). */
+  max: number;
+}
+
+/** Kinds of frame a stack holds. `none` marks an empty stack cell. */
+export const FRAME_KINDS = ['none', 'call', 'irq', 'exc', 'flags', 'switch'] as const;
+export type FrameKind = (typeof FRAME_KINDS)[number];
+
+/** Bit fields of a frame word (a stack cell, and on aarch64 the ELR/SPSR pair). */
+export interface FrameFormat {
+  bits: number;
+  kind: Field; // index into FRAME_KINDS
+  pc: Field; // return point (global pc)
+  ie: Field; // saved interrupt-enable bit
+  owner: Field; // thread the frame belongs to
+  hardirq: Field; // hardirq depth to restore
+  line: Field; // line delivered (irq and exc frames)
+  stack: Field; // stack the CPU was on before entry: 0 = thread stack, 1 + k = handler stack k
+}
+
+export interface Field {
+  shift: number;
+  bits: number;
+}
+
+/** State of the aarch64 ELR_EL1/SPSR_EL1 pair of a CPU. */
+export const ELR_STATES = ['empty', 'live', 'saved'] as const;
+
+export const MAX_HARDIRQ = 7;
+
+export interface CpuSlots {
+  pc: Slot; // global pc, or Layout.stoppedPc
+  current: Slot; // thread id (threads = none)
+  ie: Slot; // interrupts enabled: x86 IF, aarch64 !PSTATE.I
+  shadow: Slot | null; // x86 sti interrupt shadow
+  hardirq: Slot; // interrupt-context nesting depth
+  pending: Slot; // bitmask of lines
+  inService: Slot; // bitmask: x86 ISR, aarch64 GIC active
+  stackSel: Slot; // 0 = current thread's stack, 1 + k = handler stack k
+  elr: Slot | null; // aarch64: frame word written on exception entry
+  elrState: Slot | null; // aarch64: index into ELR_STATES
+  handlerStacks: StackSlots[]; // one per handler that declares its own stack, in `Layout.handlerStackUnits` order
+  maskedSteps: Slot | null; // consecutive steps with interrupts masked (only when laid out for irq-latency)
+}
+
+export interface StackSlots {
+  depth: number;
+  sp: Slot; // number of frames
+  cells: Slot[]; // frame words, bottom first
+}
+
+export interface ThreadSlots {
+  state: Slot; // index into THREAD_STATES
+  freed: Slot; // its stack has been freed
+  stack: StackSlots;
+}
+
+export interface LockSlots {
+  owner: Slot; // 0 = free, 1 + thread id
+  savedIe: Slot | null; // irqsave locks: interrupt-enable bit saved at acquire
+  level: Slot; // hardirq depth of the acquiring context
+  waiters: Slot | null; // mutexes: bitmask of threads sleeping on it
+}
+
+export interface Layout {
+  words: number;
+  slots: Slot[];
+  /** Variable slots: vars[varId][instance][element] (instance: 1 for globals, cpus or threads otherwise). */
+  vars: Slot[][][];
+  locks: LockSlots[];
+  runQueue: { len: Slot; entries: Slot[] };
+  threads: ThreadSlots[];
+  cpus: CpuSlots[];
+  frame: FrameFormat;
+  /** Global pc of each unit's first instruction; a unit's pc range is [pcBase[u], pcBase[u] + code.length). */
+  pcBase: number[];
+  /** The pc of a CPU that has stopped (its thread ended). */
+  stoppedPc: number;
+  /** Units (handlers) that run on their own per-CPU stack, in the order of CpuSlots.handlerStacks. */
+  handlerStackUnits: number[];
+}
+
+export interface LayoutInput {
+  arch: Arch;
+  cpus: number;
+  lines: IrqLine[];
+  locks: LockDecl[];
+  vars: VarDecl[];
+  threads: ThreadDecl[];
+  units: Unit[];
+  /** Add per-CPU counters of consecutive masked steps, saturating at bound + 1. */
+  latencyBound?: number | null;
+}
+
+export function bitsFor(max: number): number {
+  let bits = 1;
+  while (max >= 2 ** bits) bits++;
+  return bits;
+}
+
+/** Number of stored codes of a value type (its largest code is this minus one). */
+export function typeCardinality(type: ValueType, threads: number, cpus: number): number {
+  switch (type.kind) {
+    case 'bool':
+      return 2;
+    case 'int':
+      return type.max - type.min + 1;
+    case 'enum':
+      return type.members.length;
+    case 'thread':
+      return threads + 1;
+    case 'cpu':
+      return cpus;
+  }
+}
+
+class Packer {
+  readonly slots: Slot[] = [];
+  private word = 0;
+  private used = 0;
+
+  add(name: string, max: number): Slot {
+    const bits = bitsFor(max);
+    if (bits > 32) throw new RangeError(`slot ${name} needs ${bits} bits`);
+    if (this.used + bits > 32) {
+      this.word++;
+      this.used = 0;
+    }
+    const slot: Slot = { name, word: this.word, shift: this.used, bits, max };
+    this.used += bits;
+    this.slots.push(slot);
+    return slot;
+  }
+
+  get words(): number {
+    return this.used === 0 ? this.word : this.word + 1;
+  }
+}
+
+function frameFormat(pcMax: number, threads: number, lines: number, stacks: number): FrameFormat {
+  let shift = 0;
+  const field = (max: number): Field => {
+    const f = { shift, bits: bitsFor(max) };
+    shift += f.bits;
+    return f;
+  };
+  const kind = field(FRAME_KINDS.length - 1);
+  const pc = field(pcMax);
+  const ie = field(1);
+  const owner = field(threads);
+  const hardirq = field(MAX_HARDIRQ);
+  const line = field(Math.max(lines - 1, 0));
+  const stack = field(stacks);
+  if (shift > 32) throw new RangeError(`a frame needs ${shift} bits; the model is too large`);
+  return { bits: shift, kind, pc, ie, owner, hardirq, line, stack };
+}
+
+function frameMax(format: FrameFormat): number {
+  return format.bits >= 32 ? 0xffffffff : 2 ** format.bits - 1;
+}
+
+export function computeLayout(input: LayoutInput): Layout {
+  const { cpus, threads } = { cpus: input.cpus, threads: input.threads.length };
+  const packer = new Packer();
+
+  const pcBase: number[] = [];
+  let pc = 0;
+  for (const unit of input.units) {
+    pcBase.push(pc);
+    pc += unit.code.length;
+  }
+  const stoppedPc = pc;
+  const handlerStackUnits = input.units.filter((u) => u.kind === 'handler' && u.stack !== null).map((u) => u.id);
+  const frame = frameFormat(stoppedPc, threads, input.lines.length, handlerStackUnits.length);
+  const cellMax = frameMax(frame);
+  const stack = (name: string, depth: number): StackSlots => ({
+    depth,
+    sp: packer.add(`${name}.sp`, depth),
+    cells: Array.from({ length: depth }, (_, i) => packer.add(`${name}[${i}]`, cellMax)),
+  });
+
+  const vars = input.vars.map((v) => {
+    const instances = v.scope === 'global' ? 1 : v.scope === 'percpu' ? cpus : threads;
+    const max = typeCardinality(v.type, threads, cpus) - 1;
+    return Array.from({ length: instances }, (_, i) => {
+      const owner = v.scope === 'global' ? '' : v.scope === 'percpu' ? `@cpu${i}` : `@${input.threads[i]!.name}`;
+      const elements = v.length ?? 1;
+      return Array.from({ length: elements }, (_, e) =>
+        packer.add(`${v.name}${v.length === null ? '' : `[${e}]`}${owner}`, max),
+      );
+    });
+  });
+
+  const locks = input.locks.map((l) => ({
+    owner: packer.add(`lock.${l.name}.owner`, threads),
+    savedIe: l.kind === 'irqsave' ? packer.add(`lock.${l.name}.saved_ie`, 1) : null,
+    level: packer.add(`lock.${l.name}.level`, MAX_HARDIRQ),
+    waiters: l.kind === 'mutex' ? packer.add(`lock.${l.name}.waiters`, 2 ** threads - 1) : null,
+  }));
+
+  const runQueue = {
+    len: packer.add('rq.len', threads),
+    entries: Array.from({ length: threads }, (_, i) => packer.add(`rq[${i}]`, threads)),
+  };
+
+  const threadSlots = input.threads.map((t) => ({
+    state: packer.add(`thread.${t.name}.state`, 4),
+    freed: packer.add(`thread.${t.name}.freed`, 1),
+    stack: stack(`thread.${t.name}.stack`, t.stackDepth),
+  }));
+
+  const lineMask = 2 ** input.lines.length - 1;
+  const aarch64 = input.arch === 'aarch64';
+  const cpuSlots = Array.from({ length: cpus }, (_, c) => {
+    const name = `cpu${c}`;
+    return {
+      pc: packer.add(`${name}.pc`, stoppedPc),
+      current: packer.add(`${name}.current`, threads),
+      ie: packer.add(`${name}.ie`, 1),
+      shadow: aarch64 ? null : packer.add(`${name}.shadow`, 1),
+      hardirq: packer.add(`${name}.hardirq`, MAX_HARDIRQ),
+      pending: packer.add(`${name}.pending`, lineMask),
+      inService: packer.add(`${name}.${aarch64 ? 'active' : 'in_service'}`, lineMask),
+      stackSel: packer.add(`${name}.stack_sel`, handlerStackUnits.length),
+      elr: aarch64 ? packer.add(`${name}.elr`, cellMax) : null,
+      elrState: aarch64 ? packer.add(`${name}.elr_state`, ELR_STATES.length - 1) : null,
+      handlerStacks: handlerStackUnits.map((u) =>
+        stack(`${name}.hstack.${input.units[u]!.name}`, input.units[u]!.stack!.depth),
+      ),
+      maskedSteps:
+        input.latencyBound === undefined || input.latencyBound === null
+          ? null
+          : packer.add(`${name}.masked_steps`, input.latencyBound + 1),
+    };
+  });
+
+  return {
+    words: packer.words,
+    slots: packer.slots,
+    vars,
+    locks,
+    runQueue,
+    threads: threadSlots,
+    cpus: cpuSlots,
+    frame,
+    pcBase,
+    stoppedPc,
+    handlerStackUnits,
+  };
+}
+
+export function readSlot(state: Uint32Array, slot: Slot): number {
+  return slot.bits === 32 ? state[slot.word]! : (state[slot.word]! >>> slot.shift) & (2 ** slot.bits - 1);
+}
+
+export function writeSlot(state: Uint32Array, slot: Slot, value: number): void {
+  if (slot.bits === 32) {
+    state[slot.word] = value >>> 0;
+    return;
+  }
+  const mask = (2 ** slot.bits - 1) << slot.shift;
+  state[slot.word] = ((state[slot.word]! & ~mask) | ((value << slot.shift) & mask)) >>> 0;
+}
+
+export function readField(word: number, field: Field): number {
+  return (word >>> field.shift) & (2 ** field.bits - 1);
+}
+
+export function writeField(word: number, field: Field, value: number): number {
+  const mask = (2 ** field.bits - 1) << field.shift;
+  return ((word & ~mask) | ((value << field.shift) & mask)) >>> 0;
+}
