@@ -1,7 +1,23 @@
+import { readFileSync } from 'node:fs';
 import type { ParseArgs } from '../args.js';
+import { formatDiagnostic } from '../../lang/diagnostics.js';
+import { loadModel } from '../../lang/load.js';
+import { printProgram } from '../../ir/print.js';
 
-// Placeholder until the command lands: says so and exits 2 rather than pretending to work.
-export async function parseCommand(_args: ParseArgs): Promise<number> {
-  process.stderr.write('schedcheck: this command is not available yet\n');
-  return 2;
+/** `schedcheck parse MODEL [--ir]`: 0 when the model is valid, 2 with its diagnostics otherwise. */
+export async function parseCommand(args: ParseArgs): Promise<number> {
+  const { diagnostics, program } = loadModel(args.model, args.set);
+  if (diagnostics.length > 0) {
+    let text = '';
+    try {
+      text = readFileSync(args.model, 'utf8');
+    } catch {
+      // unreadable: the diagnostic says so, and there is no line to show
+    }
+    process.stderr.write(diagnostics.map((d) => formatDiagnostic(d, text)).join('\n') + '\n');
+  }
+  if (!program) return 2;
+  process.stdout.write(`${args.model}: ok (${program.threads.length} threads, ${program.units.length} units, ${program.layout.words} state words)\n`);
+  if (args.ir) process.stdout.write(printProgram(program));
+  return 0;
 }

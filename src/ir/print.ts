@@ -1,0 +1,197 @@
+// A readable rendering of a Program (`schedcheck parse MODEL --ir`): declarations, the state layout slot by
+// slot, and every unit's instructions with operands by name, jump targets and source lines. Golden tests pin
+// this text, so it changes only when the IR does.
+
+import { unreachable } from '../lang/unreachable.js';
+import type { Expr, Instr, LValue, Program, ValueType } from './ir.js';
+
+/** A stored value code of `type`, as the model would write it. */
+export function printValue(code: number, type: ValueType, program: Program): string {
+  switch (type.kind) {
+    case 'bool':
+      return code === 1 ? 'true' : 'false';
+    case 'int':
+      return String(code);
+    case 'enum':
+      return type.members[code] ?? `?${code}`;
+    case 'thread':
+      return program.threads[code]?.name ?? 'none';
+    case 'cpu':
+      return String(code);
+  }
+}
+
+/** The stored code of an initial value, decoded (ints are stored as value - min). */
+function printInit(code: number, type: ValueType, program: Program): string {
+  return type.kind === 'int' ? String(code + type.min) : printValue(code, type, program);
+}
+
+export function printType(type: ValueType): string {
+  switch (type.kind) {
+    case 'bool':
+    case 'thread':
+    case 'cpu':
+      return type.kind;
+    case 'int':
+      return `${type.min}..${type.max}`;
+    case 'enum':
+      return type.name;
+  }
+}
+
+function operand(e: Expr, program: Program): string {
+  const text = printExpr(e, program);
+  return e.kind === 'binary' ? `(${text})` : text;
+}
+
+export function printExpr(e: Expr, program: Program): string {
+  switch (e.kind) {
+    case 'const':
+      return printValue(e.value, e.type, program);
+    case 'var':
+      return printLValue(e, program);
+    case 'unary':
+      return `${e.op}${operand(e.operand, program)}`;
+    case 'binary':
+      return `${operand(e.left, program)} ${e.op} ${operand(e.right, program)}`;
+    case 'current':
+    case 'cpu':
+    case 'self':
+    case 'rq_len':
+      return e.kind;
+    case 'thread_state':
+      return `state(${printExpr(e.thread, program)})`;
+    case 'holder':
+      return `holder(${program.locks[e.lock]?.name ?? `?${e.lock}`})`;
+    case 'thread_of':
+      return `${e.group}[${printExpr(e.index, program)}]`;
+    default:
+      return unreachable(e);
+  }
+}
+
+export function printLValue(l: LValue, program: Program): string {
+  const name = program.vars[l.var]?.name ?? `?${l.var}`;
+  const index = l.index ? `[${printExpr(l.index, program)}]` : '';
+  const instance = l.instance.kind === 'of' ? ` @ ${operand(l.instance.which, program)}` : '';
+  return `${name}${index}${instance}`;
+}
+
+export function printInstr(i: Instr, program: Program): string {
+  const unit = (id: number): string => program.units[id]?.name ?? `?${id}`;
+  const line = (id: number): string => program.lines[id]?.name ?? `?${id}`;
+  const lock = (id: number): string => program.locks[id]?.name ?? `?${id}`;
+  const expr = (e: Expr): string => printExpr(e, program);
+  switch (i.op) {
+    case 'work':
+    case 'ret':
+    case 'cli':
+    case 'sti':
+    case 'irqsave':
+    case 'irqrestore':
+    case 'iret':
+    case 'eret':
+    case 'hlt':
+    case 'wfi':
+    case 'irq_exit':
+    case 'save_elr':
+    case 'restore_elr':
+    case 'exit':
+    case 'end':
+      return i.op;
+    case 'assign':
+      return `${printLValue(i.target, program)} := ${expr(i.value)}`;
+    case 'branch':
+      return `branch ${expr(i.cond)} else -> ${i.ifFalse}`;
+    case 'jump':
+      return `jump -> ${i.target}`;
+    case 'call':
+      return `call ${unit(i.unit)}`;
+    case 'assert':
+      return `assert ${expr(i.cond)} ${JSON.stringify(i.message)}`;
+    case 'eoi':
+    case 'ack':
+      return `${i.op} ${line(i.line)}`;
+    case 'raise':
+      return `raise ${line(i.line)} to ${i.cpu ? expr(i.cpu) : 'others'}`;
+    case 'acquire':
+    case 'release':
+      return `${i.op} ${lock(i.lock)}`;
+    case 'try_acquire':
+      return `${printLValue(i.target, program)} := try_acquire ${lock(i.lock)}`;
+    case 'pick':
+      return `pick ${printLValue(i.target, program)}`;
+    case 'enqueue':
+    case 'wake':
+    case 'spawn':
+    case 'switch_to':
+    case 'restore_context':
+    case 'free_stack':
+      return `${i.op} ${expr(i.thread)}`;
+    default:
+      return unreachable(i);
+  }
+}
+
+const pad = (s: string | number, n: number): string => String(s).padStart(n);
+
+export function printProgram(program: Program): string {
+  const out: string[] = [];
+  const where = (span: number): string => {
+    const s = program.spans[span];
+    return s ? `${s.file}:${s.line}` : '?';
+  };
+  const { layout } = program;
+  out.push(`program ${program.file}`);
+  out.push(`  arch ${program.arch}, cpus ${program.cpus}, ${program.threads.length} threads, ${program.units.length} units, ${layout.words} state words`);
+  out.push(`  scheduler ${program.scheduler === null ? '-' : program.units[program.scheduler]!.name}, latency ${program.latencyBound ?? '-'}`);
+
+  out.push('constants');
+  for (const [name, value] of Object.entries(program.constants)) out.push(`  ${name} = ${value}`);
+
+  out.push('lines');
+  for (const l of program.lines) {
+    const handler = program.units[l.handler]?.name ?? '?';
+    out.push(`  ${l.id} ${l.name}: line ${l.number}, priority ${l.priority}, ${l.gate} gate, ${l.source} on cpus ${l.cpus.join(',')}, handler ${handler}`);
+  }
+
+  out.push('locks');
+  for (const l of program.locks) out.push(`  ${l.id} ${l.name}: ${l.kind}${l.handoff ? ' handoff' : ''}`);
+
+  out.push('vars');
+  for (const v of program.vars) {
+    const length = v.length === null ? '' : `[${v.length}]`;
+    out.push(`  ${v.id} ${v.name}: ${v.scope} ${printType(v.type)}${length} = ${printInit(v.init, v.type, program)}`);
+  }
+
+  out.push('threads');
+  for (const t of program.threads) {
+    const start = t.start.kind === 'running' ? `running on cpu ${t.start.cpu}` : t.start.kind;
+    out.push(`  ${t.id} ${t.name}: ${start}, forged ${t.forged}, stack ${t.stackDepth}, unit ${program.units[t.unit]!.name}`);
+  }
+
+  out.push('invariants');
+  for (const inv of program.invariants) out.push(`  ${inv.name}: ${printExpr(inv.cond, program)}  ${where(inv.span)}`);
+
+  out.push('expect');
+  for (const e of program.expectations) out.push(`  ${e.property} ${e.verdict}`);
+
+  out.push(`layout (${layout.words} words, frame ${layout.frame.bits} bits, stopped pc ${layout.stoppedPc})`);
+  out.push(`  ${pad('word', 5)} ${pad('shift', 5)} ${pad('bits', 4)} ${pad('max', 10)}  slot`);
+  for (const s of layout.slots) out.push(`  ${pad(s.word, 5)} ${pad(s.shift, 5)} ${pad(s.bits, 4)} ${pad(s.max, 10)}  ${s.name}`);
+
+  out.push('units');
+  for (const u of program.units) {
+    const base = layout.pcBase[u.id]!;
+    const extra =
+      u.kind === 'handler'
+        ? ` (lines ${u.lines.map((l) => program.lines[l]!.name).join(',')}${u.stack ? `, own stack ${u.stack.depth}` : ''})`
+        : '';
+    out.push(`  unit ${u.id} ${u.kind} ${u.name}${extra}, pc ${base}..${base + u.code.length - 1}, ${where(u.span)}`);
+    const width = Math.max(...u.code.map((i) => printInstr(i, program).length), 0);
+    u.code.forEach((i, index) => {
+      out.push(`    ${pad(index, 3)}  ${printInstr(i, program).padEnd(width)}  ${where(i.span)}`);
+    });
+  }
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,129 @@
+// The syntax tree: what the parser read, with a span on every node. Names are unresolved and constant
+// expressions unevaluated; resolve.ts and typecheck.ts give them meaning.
+
+import type { SourceSpan } from './source.js';
+
+export interface Name {
+  text: string;
+  span: SourceSpan;
+}
+
+export interface IntLit {
+  value: number;
+  span: SourceSpan;
+}
+
+export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '==' | '!=' | '<' | '<=' | '>' | '>=' | '&&' | '||';
+
+export type Expr =
+  | { kind: 'int'; value: number; span: SourceSpan }
+  | { kind: 'bool'; value: boolean; span: SourceSpan }
+  | { kind: 'none' | 'current' | 'cpu' | 'self' | 'rq_len'; span: SourceSpan }
+  /** A variable, constant, enum member, thread state or thread, possibly indexed and/or with an instance. */
+  | { kind: 'name'; name: Name; index: Expr | null; at: Expr | null; span: SourceSpan }
+  | { kind: 'state'; thread: Expr; span: SourceSpan }
+  | { kind: 'holder'; lock: Name; span: SourceSpan }
+  | { kind: 'unary'; op: '!' | '-'; operand: Expr; span: SourceSpan }
+  | { kind: 'binary'; op: BinaryOp; left: Expr; right: Expr; span: SourceSpan };
+
+export interface LValue {
+  name: Name;
+  index: Expr | null;
+  at: Expr | null;
+  span: SourceSpan;
+}
+
+/** Statements that are one keyword and nothing else. */
+export const SIMPLE_STATEMENTS = [
+  'work', 'skip', 'ret', 'cli', 'sti', 'irqsave', 'irqrestore', 'iret', 'eret', 'hlt', 'wfi', 'irq_exit',
+  'save_elr', 'restore_elr', 'exit', 'break', 'continue',
+] as const;
+export type SimpleOp = (typeof SIMPLE_STATEMENTS)[number];
+
+export const THREAD_STATEMENTS = ['enqueue', 'wake', 'spawn', 'switch_to', 'restore_context', 'free_stack'] as const;
+export type ThreadOp = (typeof THREAD_STATEMENTS)[number];
+
+export interface Block {
+  stmts: Stmt[];
+  open: SourceSpan;
+  /** The closing brace, or where the block was found unclosed. */
+  close: SourceSpan;
+}
+
+export type Stmt =
+  | { kind: 'simple'; op: SimpleOp; span: SourceSpan }
+  | { kind: 'assign'; target: LValue; value: Expr; span: SourceSpan }
+  | { kind: 'try_acquire'; target: LValue; lock: Name; span: SourceSpan }
+  /** `span` covers the keyword and the condition: the instruction a branch is reported at. */
+  | { kind: 'if'; cond: Expr; then: Block; else: Block | null; span: SourceSpan }
+  | { kind: 'while'; cond: Expr; body: Block; span: SourceSpan }
+  | { kind: 'loop'; body: Block; span: SourceSpan }
+  | { kind: 'call'; proc: Name; span: SourceSpan }
+  | { kind: 'assert'; cond: Expr; message: string | null; span: SourceSpan }
+  | { kind: 'line'; op: 'eoi' | 'ack'; line: Name; span: SourceSpan }
+  | { kind: 'raise'; line: Name; to: Expr | null; span: SourceSpan }
+  | { kind: 'lock'; op: 'acquire' | 'release'; lock: Name; span: SourceSpan }
+  | { kind: 'thread'; op: ThreadOp; thread: Expr; span: SourceSpan }
+  | { kind: 'pick'; target: LValue; span: SourceSpan };
+
+// ---------------------------------------------------------------------------------------------------------
+// Declarations
+
+export type LineAttr =
+  | { kind: 'priority'; value: IntLit; span: SourceSpan }
+  | { kind: 'gate'; gate: 'interrupt' | 'trap'; span: SourceSpan }
+  | { kind: 'ipi'; span: SourceSpan }
+  | { kind: 'on'; cpus: IntLit[]; span: SourceSpan };
+
+export type MachineItem =
+  | { kind: 'cpus'; count: Expr; span: SourceSpan }
+  | { kind: 'irq'; name: Name; number: IntLit; attrs: LineAttr[]; span: SourceSpan }
+  | { kind: 'scheduler'; proc: Name; span: SourceSpan }
+  | { kind: 'latency'; bound: Expr; span: SourceSpan };
+
+export type TypeBase =
+  | { kind: 'bool'; span: SourceSpan }
+  | { kind: 'thread'; span: SourceSpan }
+  | { kind: 'cpu'; span: SourceSpan }
+  | { kind: 'range'; lo: Expr; hi: Expr; span: SourceSpan }
+  | { kind: 'named'; name: Name; span: SourceSpan };
+
+export type ArrayLength = { kind: 'thread' | 'cpu'; span: SourceSpan } | { kind: 'size'; size: Expr; span: SourceSpan };
+
+export interface TypeExpr {
+  base: TypeBase;
+  length: ArrayLength | null;
+  span: SourceSpan;
+}
+
+export type ThreadAttr =
+  | { kind: 'on'; cpu: IntLit | 'each'; span: SourceSpan }
+  | { kind: 'ready' | 'dormant'; span: SourceSpan }
+  | { kind: 'stack'; depth: IntLit; span: SourceSpan }
+  | { kind: 'forged'; frame: 'switch' | 'iret' | 'eret' | 'call'; span: SourceSpan };
+
+export type Decl =
+  | { kind: 'const'; name: Name; value: IntLit; span: SourceSpan }
+  | { kind: 'machine'; arch: Name; items: MachineItem[]; span: SourceSpan }
+  | { kind: 'lock'; name: Name; lockKind: 'spin' | 'irqsave' | 'mutex'; handoff: boolean; span: SourceSpan }
+  | { kind: 'enum'; name: Name; members: Name[]; span: SourceSpan }
+  | { kind: 'var'; scope: 'global' | 'percpu' | 'perthread'; name: Name; type: TypeExpr; init: Expr | null; span: SourceSpan }
+  | {
+      kind: 'thread';
+      name: Name;
+      size: Expr | null;
+      attrs: ThreadAttr[];
+      body: { kind: 'block'; block: Block } | { kind: 'entry'; proc: Name; span: SourceSpan };
+      span: SourceSpan;
+    }
+  | { kind: 'proc'; name: Name; body: Block; span: SourceSpan }
+  | { kind: 'handler'; name: Name; on: Name | null; stack: IntLit | null; body: Block; span: SourceSpan }
+  | { kind: 'invariant'; name: Name | null; cond: Expr; span: SourceSpan }
+  | { kind: 'expect'; property: Name; verdict: 'holds' | 'violated'; span: SourceSpan };
+
+export interface Model {
+  file: string;
+  decls: Decl[];
+  /** Span of the end of the file, for reports about something missing. */
+  end: SourceSpan;
+}

@@ -1,0 +1,85 @@
+// Diagnostics: what every pass reports instead of throwing, and how the CLI prints them.
+
+import type { Code } from './codes.js';
+import { LineIndex, type SourceSpan } from './source.js';
+
+export interface Diagnostic {
+  code: string;
+  severity: 'error' | 'warning';
+  message: string;
+  span: SourceSpan;
+}
+
+/** Reports past this many end the run with one E001 note: a 10 MB file of garbage must stay answerable. */
+export const MAX_DIAGNOSTICS = 100;
+
+/** Ends checking early; the pipeline catches it. The reason has already been reported (or is E001). */
+export class StopChecking extends Error {}
+
+/** Thrown by a sink that is full. */
+export class TooManyDiagnostics extends StopChecking {
+  constructor() {
+    super('too many diagnostics');
+  }
+}
+
+export class DiagnosticSink {
+  readonly diagnostics: Diagnostic[] = [];
+  private errors = 0;
+
+  constructor(private readonly limit = MAX_DIAGNOSTICS) {}
+
+  error(code: Code, message: string, span: SourceSpan): void {
+    this.add({ code, severity: 'error', message, span });
+  }
+
+  warning(code: Code, message: string, span: SourceSpan): void {
+    this.add({ code, severity: 'warning', message, span });
+  }
+
+  private add(d: Diagnostic): void {
+    if (this.diagnostics.length >= this.limit) throw new TooManyDiagnostics();
+    this.diagnostics.push(d);
+    if (d.severity === 'error') this.errors++;
+  }
+
+  get errorCount(): number {
+    return this.errors;
+  }
+
+  hasErrors(): boolean {
+    return this.errors > 0;
+  }
+}
+
+/** Diagnostics in source order (a stable sort keeps same-position reports in the order they were made). */
+export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
+  return [...list].sort((a, b) => a.span.line - b.span.line || a.span.col - b.span.col);
+}
+
+/** Longest stretch of a source line shown under a diagnostic; a minified or generated line is cut around the error. */
+const SHOWN_WIDTH = 160;
+
+/**
+ * `file:line:col: error CODE: message`, then the source line and a caret underline of the span (to the end of the
+ * line when the span runs on).
+ */
+export function formatDiagnostic(d: Diagnostic, sourceText: string): string {
+  const { span } = d;
+  const header = `${span.file}:${span.line}:${span.col}: ${d.severity} ${d.code}: ${d.message}`;
+  const full = LineIndex.of(sourceText).line(span.line);
+  const startCol = Math.max(1, span.col);
+  const endCol = span.endLine === span.line ? Math.max(span.endCol, startCol + 1) : Math.max(full.length + 1, startCol + 1);
+
+  // Window the line so the caret stays visible on very long lines.
+  let from = 0;
+  if (full.length > SHOWN_WIDTH) from = Math.max(0, Math.min(startCol - 1 - SHOWN_WIDTH / 2, full.length - SHOWN_WIDTH));
+  const to = Math.min(full.length, from + SHOWN_WIDTH);
+  const shown = (from > 0 ? '...' : '') + full.slice(from, to) + (to < full.length ? '...' : '');
+  const lead = from > 0 ? 3 : 0;
+
+  // Reuse the line's own tabs in the indent so the carets line up however tabs are displayed.
+  const before = full.slice(from, Math.min(startCol - 1, to)).replace(/[^\t]/g, ' ');
+  const width = Math.max(1, Math.min(endCol, to + 1) - startCol);
+  return `${header}\n  ${shown}\n  ${' '.repeat(lead)}${before}${'^'.repeat(width)}`;
+}

@@ -1,0 +1,394 @@
+// Expression typing: a syntax-tree expression becomes a typed IR expression with every name resolved, and
+// constant subexpressions folded. Types must match exactly, except that integer ranges mix freely, and an integer
+// constant is accepted where a CPU is expected. Errors are reported once, at the innermost culprit; an
+// expression containing an error becomes null and its enclosing expressions stay silent.
+
+import * as A from './ast.js';
+import type { DiagnosticSink } from './diagnostics.js';
+import { arith, describeBinding, type Scope } from './resolve.js';
+import type { SourceSpan } from './source.js';
+import { THREAD_STATES, type Expr, type Instance, type LValue, type ValueType } from '../ir/ir.js';
+
+export const BOOL: ValueType = { kind: 'bool' };
+export const THREAD: ValueType = { kind: 'thread' };
+export const CPU: ValueType = { kind: 'cpu' };
+export const THREAD_STATE: ValueType = { kind: 'enum', name: 'ThreadState', members: [...THREAD_STATES] };
+const intType = (min: number, max: number): ValueType => ({ kind: 'int', min, max });
+
+export interface VarInfo {
+  id: number;
+  name: string;
+  scope: 'global' | 'percpu' | 'perthread';
+  type: ValueType;
+  /** How the array is indexed, or null for a scalar. */
+  indexBy: 'thread' | 'cpu' | 'size' | null;
+  length: number | null;
+}
+
+/** What expression typing needs to know of the checked declarations. */
+export interface Env {
+  scope: Scope;
+  sink: DiagnosticSink;
+  threads: number;
+  cpus: number;
+  threadIds(decl: Extract<A.Decl, { kind: 'thread' }>): { first: number; count: number };
+  /** Null when the variable's own declaration had an error (already reported). */
+  varInfo(decl: Extract<A.Decl, { kind: 'var' }>): VarInfo | null;
+  lockId(decl: Extract<A.Decl, { kind: 'lock' }>): number;
+  enumType(decl: Extract<A.Decl, { kind: 'enum' }>): ValueType;
+}
+
+/** Where an expression is: the body of a thread, proc or handler, an invariant, or an initial value. */
+export type Where = 'thread' | 'proc' | 'handler' | 'invariant' | 'const';
+
+export function typeName(t: ValueType): string {
+  switch (t.kind) {
+    case 'bool':
+    case 'thread':
+    case 'cpu':
+      return t.kind;
+    case 'int':
+      return 'int';
+    case 'enum':
+      return t.name;
+  }
+}
+
+export function sameType(a: ValueType, b: ValueType): boolean {
+  if (a.kind === 'enum' && b.kind === 'enum') return a.name === b.name;
+  return a.kind === b.kind;
+}
+
+const SAFE = 2 ** 53;
+const clamp = (v: number): number => Math.max(-SAFE, Math.min(SAFE, v));
+
+/** Bounds of an arithmetic result, from the bounds of its operands. */
+function interval(op: '+' | '-' | '*' | '/' | '%', a: { min: number; max: number }, b: { min: number; max: number }): ValueType {
+  switch (op) {
+    case '+':
+      return intType(clamp(a.min + b.min), clamp(a.max + b.max));
+    case '-':
+      return intType(clamp(a.min - b.max), clamp(a.max - b.min));
+    case '*': {
+      const p = [a.min * b.min, a.min * b.max, a.max * b.min, a.max * b.max].map(clamp);
+      return intType(Math.min(...p), Math.max(...p));
+    }
+    case '/': {
+      const m = Math.max(Math.abs(a.min), Math.abs(a.max));
+      return intType(-m, m);
+    }
+    case '%': {
+      const m = Math.max(Math.abs(b.min), Math.abs(b.max)) - 1;
+      return intType(a.min < 0 ? -Math.max(m, 0) : 0, a.max > 0 ? Math.max(m, 0) : 0);
+    }
+  }
+}
+
+export class ExprChecker {
+  constructor(private readonly env: Env) {}
+
+  private get sink(): DiagnosticSink {
+    return this.env.sink;
+  }
+
+  private constant(value: number, type: ValueType): Expr {
+    return { kind: 'const', value, type };
+  }
+
+  /** Reports E403 when `where` is an initial value: the construct needs a running machine. */
+  private needsMachine(where: Where, what: string, span: SourceSpan): boolean {
+    if (where !== 'const') return false;
+    this.sink.error('E403', `Expect a constant expression; ${what} is not constant.`, span);
+    return true;
+  }
+
+  check(e: A.Expr, where: Where): Expr | null {
+    switch (e.kind) {
+      case 'int':
+        return this.constant(e.value, intType(e.value, e.value));
+      case 'bool':
+        return this.constant(e.value ? 1 : 0, BOOL);
+      case 'none':
+        return this.constant(this.env.threads, THREAD);
+      case 'current':
+      case 'cpu':
+      case 'self': {
+        if (this.needsMachine(where, `'${e.kind}'`, e.span)) return null;
+        if (where === 'invariant') {
+          this.sink.error('E515', `'${e.kind}' has no meaning in an invariant.`, e.span);
+          return null;
+        }
+        if (e.kind === 'self' && where !== 'thread') {
+          this.sink.error('E514', `'self' is only allowed in a thread body.`, e.span);
+          return null;
+        }
+        return { kind: e.kind, type: e.kind === 'cpu' ? CPU : THREAD };
+      }
+      case 'rq_len':
+        if (this.needsMachine(where, "'rq_len'", e.span)) return null;
+        return { kind: 'rq_len', type: intType(0, this.env.threads) };
+      case 'state': {
+        if (this.needsMachine(where, "'state'", e.span)) return null;
+        const thread = this.expect(e.thread, THREAD, where);
+        return thread && { kind: 'thread_state', thread, type: THREAD_STATE };
+      }
+      case 'holder': {
+        if (this.needsMachine(where, "'holder'", e.span)) return null;
+        const lock = this.lock(e.lock);
+        return lock === null ? null : { kind: 'holder', lock, type: THREAD };
+      }
+      case 'name':
+        return this.name(e, where);
+      case 'unary': {
+        const operand = this.check(e.operand, where);
+        if (!operand) return null;
+        const want = e.op === '!' ? 'bool' : 'int';
+        if (operand.type.kind !== want) {
+          this.sink.error('E401', `Operand of '${e.op}' must be ${want}, found ${typeName(operand.type)}.`, e.operand.span);
+          return null;
+        }
+        const negate = (v: number): number => (v === 0 ? 0 : -v); // no negative zero in the IR
+        if (operand.kind === 'const') {
+          if (e.op === '!') return this.constant(1 - operand.value, BOOL);
+          const v = negate(operand.value);
+          return this.constant(v, intType(v, v));
+        }
+        const type = operand.type.kind === 'int' ? intType(negate(operand.type.max), negate(operand.type.min)) : BOOL;
+        return { kind: 'unary', op: e.op, operand, type };
+      }
+      case 'binary':
+        return this.binary(e, where);
+    }
+  }
+
+  /** Check `e` and convert it to `want`, reporting a mismatch. */
+  expect(e: A.Expr, want: ValueType, where: Where, what = 'value'): Expr | null {
+    const x = this.check(e, where);
+    return x && this.coerce(x, want, e.span, what);
+  }
+
+  coerce(x: Expr, want: ValueType, span: SourceSpan, what = 'value'): Expr | null {
+    if (want.kind === 'cpu' && x.type.kind === 'int' && x.kind === 'const') {
+      return this.inRange(x.value, 0, this.env.cpus - 1, span, 'CPU') ? this.constant(x.value, CPU) : null;
+    }
+    if (!sameType(x.type, want)) {
+      this.sink.error('E401', `Expect ${typeName(want)} ${what}, found ${typeName(x.type)}.`, span);
+      return null;
+    }
+    const noun = what === 'index' ? 'Index' : 'Value';
+    if (want.kind === 'int' && x.kind === 'const' && !this.inRange(x.value, want.min, want.max, span, noun)) return null;
+    return x;
+  }
+
+  /** A CPU operand: a `cpu` value or any integer (checked at run time when not constant). */
+  cpuOperand(e: A.Expr, where: Where): Expr | null {
+    const x = this.check(e, where);
+    if (!x) return null;
+    if (x.type.kind === 'int') return x.kind === 'const' ? this.coerce(x, CPU, e.span) : x;
+    return this.coerce(x, CPU, e.span);
+  }
+
+  private inRange(value: number, min: number, max: number, span: SourceSpan, noun: 'Value' | 'Index' | 'CPU'): boolean {
+    if (value >= min && value <= max) return true;
+    this.sink.error('E402', `${noun} ${value} is out of range ${min}..${max}.`, span);
+    return false;
+  }
+
+  lock(name: A.Name): number | null {
+    const b = this.env.scope.values.get(name.text);
+    if (!b) {
+      this.sink.error('E301', `Unknown name '${name.text}'.`, name.span);
+      return null;
+    }
+    if (b.kind !== 'lock') {
+      this.sink.error('E303', `'${name.text}' is ${describeBinding(b)}, not a lock.`, name.span);
+      return null;
+    }
+    return this.env.lockId(b.decl);
+  }
+
+  private name(e: Extract<A.Expr, { kind: 'name' }>, where: Where): Expr | null {
+    const b = this.env.scope.values.get(e.name.text);
+    if (!b) {
+      const line = this.env.scope.lines.has(e.name.text);
+      this.sink.error(line ? 'E308' : 'E301', line ? `'${e.name.text}' is an interrupt line, not a value.` : `Unknown name '${e.name.text}'.`, e.name.span);
+      return null;
+    }
+    if (b.kind === 'var') {
+      if (this.needsMachine(where, `variable '${e.name.text}'`, e.span)) return null;
+      const access = this.varAccess(e.name, e.index, e.at, where);
+      return access && { kind: 'var', ...access.lvalue, type: access.type };
+    }
+    if (b.kind === 'thread') {
+      const { first, count } = this.env.threadIds(b.decl);
+      if (e.at) return this.noAt(e.name);
+      if (b.decl.size === null) {
+        if (e.index) return this.notArray(e.name);
+        return this.constant(first, THREAD);
+      }
+      if (!e.index) {
+        this.sink.error('E408', `Thread array '${e.name.text}' needs an index.`, e.name.span);
+        return null;
+      }
+      const index = this.expect(e.index, intType(0, count - 1), where, 'index');
+      if (!index) return null;
+      if (index.kind === 'const') return this.constant(first + index.value, THREAD);
+      return { kind: 'thread_of', group: b.decl.name.text, first, count, index, type: THREAD };
+    }
+    if (e.index) return this.notArray(e.name);
+    if (e.at) return this.noAt(e.name);
+    switch (b.kind) {
+      case 'const': {
+        const v = this.env.scope.constants.get(e.name.text)!;
+        return this.constant(v, intType(v, v));
+      }
+      case 'member':
+        return this.constant(b.index, this.env.enumType(b.decl));
+      case 'state':
+        return this.constant(b.index, THREAD_STATE);
+      default:
+        this.sink.error('E308', `'${e.name.text}' is ${describeBinding(b)}, not a value.`, e.name.span);
+        return null;
+    }
+  }
+
+  private notArray(name: A.Name): null {
+    this.sink.error('E408', `'${name.text}' is not an array.`, name.span);
+    return null;
+  }
+
+  private noAt(name: A.Name): null {
+    this.sink.error('E407', `'${name.text}' is not a percpu or perthread variable.`, name.span);
+    return null;
+  }
+
+  /** An assignable variable: the target of `:=`, `pick` and `try_acquire`. */
+  lvalue(t: A.LValue, where: Where): { lvalue: LValue; type: ValueType } | null {
+    const b = this.env.scope.values.get(t.name.text);
+    if (!b) {
+      this.sink.error('E301', `Unknown name '${t.name.text}'.`, t.name.span);
+      return null;
+    }
+    if (b.kind !== 'var') {
+      this.sink.error('E309', `Cannot assign to '${t.name.text}': it is ${describeBinding(b)}, not a variable.`, t.name.span);
+      return null;
+    }
+    return this.varAccess(t.name, t.index, t.at, where);
+  }
+
+  private varAccess(name: A.Name, indexExpr: A.Expr | null, at: A.Expr | null, where: Where): { lvalue: LValue; type: ValueType } | null {
+    const b = this.env.scope.values.get(name.text);
+    if (b?.kind !== 'var') throw new Error(`varAccess on ${name.text}`);
+    const v = this.env.varInfo(b.decl);
+    if (!v) return null;
+    let index: Expr | null = null;
+    if (v.indexBy === null) {
+      if (indexExpr) return this.notArray(name);
+    } else if (!indexExpr) {
+      this.sink.error('E408', `Array '${name.text}' needs an index.`, name.span);
+      return null;
+    } else {
+      index =
+        v.indexBy === 'thread'
+          ? this.expect(indexExpr, THREAD, where, 'index')
+          : v.indexBy === 'cpu'
+            ? this.cpuOperand(indexExpr, where)
+            : this.indexInt(indexExpr, v.length!, where);
+      if (!index) return null;
+    }
+    let instance: Instance;
+    if (v.scope === 'global') {
+      if (at) return this.noAt(name);
+      instance = { kind: 'global' };
+    } else if (at) {
+      const which = v.scope === 'percpu' ? this.cpuOperand(at, where) : this.expect(at, THREAD, where, 'instance');
+      if (!which) return null;
+      instance = { kind: 'of', which };
+    } else {
+      if (where === 'invariant') {
+        this.sink.error('E516', `${v.scope === 'percpu' ? 'Percpu' : 'Perthread'} variable '${name.text}' needs '@' in an invariant.`, name.span);
+        return null;
+      }
+      instance = { kind: 'this' };
+    }
+    return { lvalue: { var: v.id, index, instance }, type: v.type };
+  }
+
+  private indexInt(e: A.Expr, length: number, where: Where): Expr | null {
+    const x = this.check(e, where);
+    if (!x) return null;
+    if (x.type.kind !== 'int') {
+      this.sink.error('E401', `Expect int index, found ${typeName(x.type)}.`, e.span);
+      return null;
+    }
+    if (x.kind === 'const' && !this.inRange(x.value, 0, length - 1, e.span, 'Index')) return null;
+    return x;
+  }
+
+  private binary(e: Extract<A.Expr, { kind: 'binary' }>, where: Where): Expr | null {
+    const left = this.check(e.left, where);
+    const right = this.check(e.right, where);
+    if (!left || !right) return null;
+    const { op } = e;
+    const mismatch = (want: string): null => {
+      const bad = left.type.kind !== want ? left : right;
+      const span = bad === left ? e.left.span : e.right.span;
+      this.sink.error('E401', `Operands of '${op}' must be ${want}, found ${typeName(bad.type)}.`, span);
+      return null;
+    };
+    switch (op) {
+      case '+':
+      case '-':
+      case '*':
+      case '/':
+      case '%': {
+        if (left.type.kind !== 'int' || right.type.kind !== 'int') return mismatch('int');
+        if (left.kind === 'const' && right.kind === 'const') {
+          const v = arith(op, left.value, right.value, e.span, this.sink);
+          return v === null ? null : this.constant(v, intType(v, v));
+        }
+        if ((op === '/' || op === '%') && right.kind === 'const' && right.value === 0) {
+          this.sink.error('E404', 'Division by the constant 0.', e.right.span);
+          return null;
+        }
+        return { kind: 'binary', op, left, right, type: interval(op, left.type, right.type) };
+      }
+      case '<':
+      case '<=':
+      case '>':
+      case '>=':
+        if (left.type.kind !== 'int' || right.type.kind !== 'int') return mismatch('int');
+        return this.fold(op, left, right);
+      case '&&':
+      case '||':
+        if (left.type.kind !== 'bool' || right.type.kind !== 'bool') return mismatch('bool');
+        return this.fold(op, left, right);
+      case '==':
+      case '!=': {
+        // An integer constant compared with a CPU is a CPU number.
+        const l = left.type.kind === 'int' && right.type.kind === 'cpu' ? this.coerce(left, CPU, e.left.span) : left;
+        const r = right.type.kind === 'int' && left.type.kind === 'cpu' ? this.coerce(right, CPU, e.right.span) : right;
+        if (!l || !r) return null;
+        const bothInt = l.type.kind === 'int' && r.type.kind === 'int';
+        if (!bothInt && !sameType(l.type, r.type)) {
+          this.sink.error('E401', `Cannot compare ${typeName(l.type)} with ${typeName(r.type)}.`, e.span);
+          return null;
+        }
+        return this.fold(op, l, r);
+      }
+    }
+  }
+
+  /** A boolean-valued operator, folded when both sides are constant (codes of equal types compare as values). */
+  private fold(op: A.BinaryOp, left: Expr, right: Expr): Expr {
+    if (left.kind === 'const' && right.kind === 'const') {
+      const [a, b] = [left.value, right.value];
+      const table: Partial<Record<A.BinaryOp, boolean>> = {
+        '<': a < b, '<=': a <= b, '>': a > b, '>=': a >= b, '==': a === b, '!=': a !== b,
+        '&&': a === 1 && b === 1, '||': a === 1 || b === 1,
+      };
+      return this.constant(table[op] ? 1 : 0, BOOL);
+    }
+    return { kind: 'binary', op, left, right, type: BOOL };
+  }
+}

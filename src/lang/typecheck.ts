@@ -1,0 +1,529 @@
+// The type checker: resolved names and a syntax tree become a checked model whose declarations are IR and whose
+// bodies are typed statements (statements.ts, expressions in expr.ts). It also checks the model's structure
+// (every line has one handler, every CPU one boot thread, ...) and what the architecture allows. Every error is
+// reported and checking goes on, so one run shows them all; lowering runs only when there were none.
+// Declarations are checked in dependency order: machine, thread counts, unit ids, lines, thread starts, locks,
+// enums, variables, handlers, bodies, invariants, expectations.
+
+import * as A from './ast.js';
+import type { CheckedModel, CheckedUnit, TStmt } from './checked.js';
+import { SpanTable } from './checked.js';
+import type { DiagnosticSink } from './diagnostics.js';
+import { BOOL, CPU, ExprChecker, THREAD, type Env, type VarInfo } from './expr.js';
+import { StatementChecker } from './statements.js';
+import { describeBinding, evalConstInt, type Scope } from './resolve.js';
+import { pointSpan, type SourceSpan } from './source.js';
+import { unreachable } from './unreachable.js';
+import {
+  PROPERTY_IDS,
+  type Arch,
+  type Expectation,
+  type ForgedFrame,
+  type Invariant,
+  type IrqLine,
+  type LockDecl,
+  type PropertyId,
+  type ThreadDecl,
+  type ThreadStart,
+  type ValueType,
+  type VarDecl,
+} from '../ir/ir.js';
+
+type D<K extends A.Decl['kind']> = Extract<A.Decl, { kind: K }>;
+
+/** Limits that keep a model inside the state layout and memory; beyond them a model is reported too large (E520). */
+export const LIMITS = { cpus: 32, threads: 64, stackDepth: 64, arrayLength: 1024, lines: 32 } as const;
+const DEFAULT_STACK = 8;
+
+/** `source(span)` returns the text of a one-line span (for default assert messages), or null. */
+export function typecheck(model: A.Model, scope: Scope, sink: DiagnosticSink, source: (span: SourceSpan) => string | null): CheckedModel {
+  return new Checker(model, scope, sink, source).run();
+}
+
+class Checker implements Env {
+  private readonly spans = new SpanTable();
+  private readonly exprs: ExprChecker;
+  private arch: Arch = 'x86_64';
+  cpus = 1;
+  threads = 0;
+  private latency: number | null = null;
+  private machineSpan: SourceSpan;
+  private hasMachine = false;
+  private readonly threadRanges = new Map<A.Decl, { first: number; count: number }>();
+  private readonly unitIds = new Map<A.Decl, number>();
+  private readonly lockIds = new Map<A.Decl, number>();
+  private readonly enumTypes = new Map<A.Decl, ValueType>();
+  private readonly varInfos = new Map<A.Decl, VarInfo | null>();
+  private readonly lines: IrqLine[] = [];
+  private readonly lineIds = new Map<string, number>();
+  private readonly threadDecls: ThreadDecl[] = [];
+  private readonly locks: LockDecl[] = [];
+  private readonly vars: VarDecl[] = [];
+  private readonly units: CheckedUnit[] = [];
+
+  constructor(
+    private readonly model: A.Model,
+    readonly scope: Scope,
+    readonly sink: DiagnosticSink,
+    private readonly source: (span: SourceSpan) => string | null,
+  ) {
+    this.exprs = new ExprChecker(this);
+    this.machineSpan = pointSpan(model.file, 1, 1);
+  }
+
+  // Env
+  threadIds(decl: D<'thread'>): { first: number; count: number } {
+    return this.threadRanges.get(decl)!;
+  }
+  varInfo(decl: D<'var'>): VarInfo | null {
+    return this.varInfos.get(decl) ?? null;
+  }
+  lockId(decl: D<'lock'>): number {
+    return this.lockIds.get(decl)!;
+  }
+  enumType(decl: D<'enum'>): ValueType {
+    return this.enumTypes.get(decl)!;
+  }
+
+  private decls<K extends A.Decl['kind']>(kind: K): D<K>[] {
+    return this.model.decls.filter((d): d is D<K> => d.kind === kind);
+  }
+
+  private int(e: A.Expr): number | null {
+    return evalConstInt(e, this.scope, this.sink);
+  }
+
+  /** Report E511 (and return false) when `value` is below `min`. */
+  private atLeast(value: number, min: number, what: string, span: SourceSpan): boolean {
+    if (value >= min) return true;
+    this.sink.error('E511', `${what} must be at least ${min}, found ${value}.`, span);
+    return false;
+  }
+
+  private atMost(value: number, max: number, what: string, span: SourceSpan): boolean {
+    if (value <= max) return true;
+    this.sink.error('E520', `${what} ${value} is over the limit of ${max}.`, span);
+    return false;
+  }
+
+  private proc(name: A.Name): number | null {
+    const b = this.scope.values.get(name.text);
+    if (!b) {
+      this.sink.error('E301', `Unknown name '${name.text}'.`, name.span);
+      return null;
+    }
+    if (b.kind !== 'proc') {
+      this.sink.error('E304', `'${name.text}' is ${describeBinding(b)}, not a procedure.`, name.span);
+      return null;
+    }
+    return this.unitIds.get(b.decl)!;
+  }
+
+  run(): CheckedModel {
+    const machine = this.machine();
+    this.threadCounts();
+    this.assignUnits();
+    this.lineDecls(machine);
+    this.threadStarts();
+    const scheduler = this.lockDecls(machine);
+    this.enumDecls();
+    this.varDecls();
+    this.handlers();
+    this.bodies();
+    const invariants = this.invariants();
+    const expectations = this.expectations();
+    return {
+      file: this.model.file,
+      arch: this.arch,
+      cpus: this.cpus,
+      constants: Object.fromEntries(this.scope.constants),
+      lines: this.lines,
+      locks: this.locks,
+      vars: this.vars,
+      threads: this.threadDecls,
+      units: this.units,
+      scheduler,
+      latencyBound: this.latency,
+      invariants,
+      expectations,
+      spans: this.spans,
+    };
+  }
+
+  // ------------------------------------------------------------------------------------------------------
+  // The machine and its lines
+
+  private machine(): D<'machine'> | null {
+    const machines = this.decls('machine');
+    if (machines.length === 0) {
+      this.sink.error('E517', "Expect a 'machine' declaration.", pointSpan(this.model.file, 1, 1));
+      return null;
+    }
+    for (const extra of machines.slice(1)) this.sink.error('E518', "Only one 'machine' declaration is allowed.", extra.span);
+    const m = machines[0]!;
+    this.machineSpan = m.span;
+    this.hasMachine = true;
+    this.arch = m.arch.text as Arch;
+    const seen = new Set<string>();
+    for (const item of m.items) {
+      if (item.kind === 'irq') continue;
+      if (seen.has(item.kind)) this.sink.error('E518', `'${item.kind}' is given more than once.`, item.span);
+      seen.add(item.kind);
+      if (item.kind === 'cpus') {
+        const n = this.int(item.count);
+        if (n !== null && this.atLeast(n, 1, 'CPU count', item.count.span) && this.atMost(n, LIMITS.cpus, 'CPU count', item.count.span)) this.cpus = n;
+      } else if (item.kind === 'latency') {
+        const n = this.int(item.bound);
+        if (n !== null && this.atLeast(n, 1, 'Latency bound', item.bound.span)) this.latency = n;
+      }
+    }
+    return m;
+  }
+
+  private lineDecls(m: D<'machine'> | null): void {
+    if (!m) return;
+    const numbers = new Map<number, string>();
+    for (const item of m.items) {
+      if (item.kind !== 'irq' || this.scope.lines.get(item.name.text) !== item) continue;
+      const id = this.lines.length;
+      if (!this.atMost(id + 1, LIMITS.lines, 'Line count', item.name.span)) break;
+      const other = numbers.get(item.number.value);
+      if (other !== undefined) this.sink.error('E518', `Line number ${item.number.value} is already used by '${other}'.`, item.number.span);
+      numbers.set(item.number.value, item.name.text);
+      const line: IrqLine = {
+        id,
+        name: item.name.text,
+        number: item.number.value,
+        priority: 1,
+        gate: 'interrupt',
+        source: 'external',
+        cpus: Array.from({ length: this.cpus }, (_, c) => c),
+        handler: -1,
+        span: this.spans.add(item.name.span),
+      };
+      const given = new Set<string>();
+      let onSpan: SourceSpan | null = null;
+      for (const attr of item.attrs) {
+        if (given.has(attr.kind)) this.sink.error('E518', `'${attr.kind}' is given more than once.`, attr.span);
+        given.add(attr.kind);
+        switch (attr.kind) {
+          case 'priority':
+            if (this.atLeast(attr.value.value, 1, 'Priority', attr.value.span)) line.priority = attr.value.value;
+            break;
+          case 'gate':
+            if (this.arch === 'aarch64') this.sink.error('E501', "'gate' is not available on aarch64 (exception entry always masks).", attr.span);
+            line.gate = attr.gate;
+            break;
+          case 'ipi':
+            line.source = 'ipi';
+            break;
+          case 'on':
+            onSpan = attr.span;
+            line.cpus = [...new Set(attr.cpus.filter((c) => this.cpuInRange(c.value, c.span)).map((c) => c.value))].sort((a, b) => a - b);
+            break;
+          default:
+            unreachable(attr);
+        }
+      }
+      if (line.source === 'ipi' && onSpan) this.sink.error('E519', "An 'ipi' line arrives only through 'raise'; it cannot take 'on'.", onSpan);
+      this.lineIds.set(line.name, id);
+      this.lines.push(line);
+    }
+  }
+
+  private cpuInRange(c: number, span: SourceSpan): boolean {
+    if (c < this.cpus) return true;
+    this.sink.error('E507', `CPU ${c} is out of range 0..${this.cpus - 1}.`, span);
+    return false;
+  }
+
+  // ------------------------------------------------------------------------------------------------------
+  // Threads, units, locks, enums, variables
+
+  private threadCounts(): void {
+    for (const t of this.decls('thread')) {
+      let count = 1;
+      if (t.size) {
+        const n = this.int(t.size);
+        if (n !== null && this.atLeast(n, 1, 'Thread array size', t.size.span)) count = n;
+      }
+      if (!this.atMost(this.threads + count, LIMITS.threads, 'Thread count', t.size?.span ?? t.name.span)) count = 1;
+      this.threadRanges.set(t, { first: this.threads, count });
+      this.threads += count;
+    }
+  }
+
+  /** Unit ids: thread bodies in declaration order, then procedures, then handlers. */
+  private assignUnits(): void {
+    for (const kind of ['thread', 'proc', 'handler'] as const) {
+      for (const d of this.decls(kind)) this.unitIds.set(d, this.unitIds.size);
+    }
+  }
+
+  private threadStarts(): void {
+    const onCpu: (string | null)[] = Array.from({ length: this.cpus }, () => null);
+    for (const t of this.decls('thread')) {
+      const { first, count } = this.threadRanges.get(t)!;
+      let start: ThreadStart | 'each' = { kind: 'ready' };
+      let startAttr: A.ThreadAttr | null = null;
+      let stackDepth = DEFAULT_STACK;
+      let forged: ForgedFrame = 'switch';
+      const given = new Set<string>();
+      for (const attr of t.attrs) {
+        const group = attr.kind === 'ready' || attr.kind === 'dormant' || attr.kind === 'on' ? 'start' : attr.kind;
+        if (given.has(group)) {
+          if (group === 'start') this.sink.error('E519', `Conflicting start: '${startAttr!.kind}' and '${attr.kind}'.`, attr.span);
+          else this.sink.error('E518', `'${attr.kind}' is given more than once.`, attr.span);
+          continue;
+        }
+        given.add(group);
+        switch (attr.kind) {
+          case 'ready':
+          case 'dormant':
+            start = { kind: attr.kind };
+            startAttr = attr;
+            break;
+          case 'on':
+            startAttr = attr;
+            if (attr.cpu === 'each') {
+              if (t.size === null || count !== this.cpus) {
+                this.sink.error('E508', `'on each' needs a thread array of ${this.cpus} instance${this.cpus === 1 ? '' : 's'}, one per CPU.`, attr.span);
+              } else {
+                start = 'each';
+              }
+            } else if (this.cpuInRange(attr.cpu.value, attr.cpu.span)) {
+              start = { kind: 'running', cpu: attr.cpu.value };
+            }
+            break;
+          case 'stack':
+            if (this.atLeast(attr.depth.value, 1, 'Stack depth', attr.depth.span) && this.atMost(attr.depth.value, LIMITS.stackDepth, 'Stack depth', attr.depth.span)) {
+              stackDepth = attr.depth.value;
+            }
+            break;
+          case 'forged': {
+            const wrong = (attr.frame === 'iret' && this.arch === 'aarch64') || (attr.frame === 'eret' && this.arch === 'x86_64');
+            if (wrong) this.sink.error('E501', `'forged ${attr.frame}' is not available on ${this.arch}; use 'forged ${attr.frame === 'iret' ? 'eret' : 'iret'}'.`, attr.span);
+            forged = attr.frame;
+            break;
+          }
+          default:
+            unreachable(attr);
+        }
+      }
+      const span = this.spans.add(t.name.span);
+      let clashed = false;
+      for (let i = 0; i < count; i++) {
+        const name = t.size === null ? t.name.text : `${t.name.text}[${i}]`;
+        const s: ThreadStart = start === 'each' ? { kind: 'running', cpu: i } : start;
+        if (s.kind === 'running') {
+          const other = onCpu[s.cpu];
+          if (other === null || other === undefined) onCpu[s.cpu] = name;
+          else if (!clashed) this.sink.error('E506', `CPU ${s.cpu} already has thread '${other}' on it at boot.`, startAttr!.span);
+          if (other !== null && other !== undefined) clashed = true; // once per declaration, not per instance
+        }
+        this.threadDecls.push({
+          id: first + i,
+          name,
+          group: t.name.text,
+          index: i,
+          start: s,
+          forged,
+          stackDepth,
+          unit: this.unitIds.get(t)!,
+          span,
+        });
+      }
+    }
+    // Without a machine declaration (E517) the CPUs are unknown: saying CPU 0 is empty would only add noise.
+    if (!this.hasMachine) return;
+    onCpu.forEach((owner, c) => {
+      if (owner === null) this.sink.error('E505', `CPU ${c} has no thread on it at boot; give one thread 'on ${c}'.`, this.machineSpan);
+    });
+  }
+
+  /** Locks; returns the scheduler procedure's unit id. */
+  private lockDecls(m: D<'machine'> | null): number | null {
+    for (const l of this.decls('lock')) {
+      const id = this.locks.length;
+      this.lockIds.set(l, id);
+      this.locks.push({ id, name: l.name.text, kind: l.lockKind, handoff: l.handoff, span: this.spans.add(l.name.span) });
+    }
+    const item = m?.items.find((i): i is Extract<A.MachineItem, { kind: 'scheduler' }> => i.kind === 'scheduler');
+    const scheduler = item ? this.proc(item.proc) : null;
+    const mutex = this.decls('lock').find((l) => l.lockKind === 'mutex');
+    if (mutex && !item) this.sink.error('E509', "A mutex needs 'scheduler PROC' in the machine declaration.", mutex.name.span);
+    return scheduler;
+  }
+
+  private enumDecls(): void {
+    for (const e of this.decls('enum')) {
+      this.enumTypes.set(e, { kind: 'enum', name: e.name.text, members: e.members.map((m) => m.text) });
+    }
+  }
+
+  private varDecls(): void {
+    for (const v of this.decls('var')) {
+      const info = this.varDecl(v);
+      this.varInfos.set(v, info);
+    }
+  }
+
+  private baseType(b: A.TypeBase): ValueType | null {
+    switch (b.kind) {
+      case 'bool':
+        return BOOL;
+      case 'thread':
+        return THREAD;
+      case 'cpu':
+        return CPU;
+      case 'range': {
+        const lo = this.int(b.lo);
+        const hi = this.int(b.hi);
+        if (lo === null || hi === null) return null;
+        if (lo > hi) {
+          this.sink.error('E405', `Empty range ${lo}..${hi}.`, b.span);
+          return null;
+        }
+        return { kind: 'int', min: lo, max: hi };
+      }
+      case 'named': {
+        const binding = this.scope.values.get(b.name.text);
+        if (!binding) {
+          this.sink.error('E301', `Unknown name '${b.name.text}'.`, b.name.span);
+          return null;
+        }
+        if (binding.kind !== 'enum') {
+          this.sink.error('E307', `'${b.name.text}' is ${describeBinding(binding)}, not a type.`, b.name.span);
+          return null;
+        }
+        return this.enumTypes.get(binding.decl)!;
+      }
+    }
+  }
+
+  private varDecl(v: D<'var'>): VarInfo | null {
+    const type = this.baseType(v.type.base);
+    let length: number | null = null;
+    const l = v.type.length;
+    if (l?.kind === 'thread') length = this.threads;
+    else if (l?.kind === 'cpu') length = this.cpus;
+    else if (l?.kind === 'size') {
+      const n = this.int(l.size);
+      if (n === null || !this.atLeast(n, 1, 'Array length', l.size.span) || !this.atMost(n, LIMITS.arrayLength, 'Array length', l.size.span)) return null;
+      length = n;
+    }
+    if (!type) return null;
+    if (this.scope.values.get(v.name.text)?.kind !== 'var') return null; // a duplicate name, already reported
+    const id = this.vars.length;
+    let init = type.kind === 'thread' ? this.threads : 0;
+    if (v.init) {
+      const x = this.exprs.expect(v.init, type, 'const', 'initial value');
+      if (!x) return null;
+      if (x.kind !== 'const') {
+        this.sink.error('E403', 'Expect a constant initial value.', v.init.span);
+        return null;
+      }
+      init = type.kind === 'int' ? x.value - type.min : x.value;
+    }
+    this.vars.push({ id, name: v.name.text, scope: v.scope, type, length, init, span: this.spans.add(v.name.span) });
+    return { id, name: v.name.text, scope: v.scope, type, indexBy: l ? (l.kind === 'size' ? 'size' : l.kind) : null, length };
+  }
+
+  // ------------------------------------------------------------------------------------------------------
+  // Handlers and bodies
+
+  private handlers(): void {
+    const names = new Map<number, string>();
+    for (const h of this.decls('handler')) {
+      const unit = this.unitIds.get(h)!;
+      names.set(unit, h.name.text);
+      const lineName = h.on ?? h.name;
+      const lineId = this.lineIds.get(lineName.text);
+      if (lineId === undefined) {
+        if (h.on) this.sink.error('E305', `Unknown line '${h.on.text}'.`, h.on.span);
+        else this.sink.error('E504', `Handler '${h.name.text}' is bound to no line; declare 'irq ${h.name.text}' or add 'on LINE'.`, h.name.span);
+      } else {
+        const line = this.lines[lineId]!;
+        if (line.handler !== -1) this.sink.error('E503', `Line '${line.name}' already has handler '${names.get(line.handler)}'.`, lineName.span);
+        else line.handler = unit;
+      }
+      if (h.stack) {
+        if (this.atLeast(h.stack.value, 1, 'Stack depth', h.stack.span)) this.atMost(h.stack.value, LIMITS.stackDepth, 'Stack depth', h.stack.span);
+      }
+    }
+    for (const line of this.lines) {
+      if (line.handler === -1) this.sink.error('E502', `Line '${line.name}' has no handler.`, this.spans.spans[line.span]!);
+    }
+  }
+
+  private bodies(): void {
+    const statements = new StatementChecker({
+      arch: this.arch,
+      sink: this.sink,
+      exprs: this.exprs,
+      lineIds: this.lineIds,
+      proc: (name) => this.proc(name),
+      source: this.source,
+    });
+    for (const kind of ['thread', 'proc', 'handler'] as const) {
+      for (const d of this.decls(kind)) {
+        const id = this.unitIds.get(d)!;
+        const span = this.spans.add(d.name.span);
+        const unit = { id, name: d.name.text, lines: [] as number[], stack: null, span };
+        if (d.kind === 'handler') {
+          const line = this.lineIds.get((d.on ?? d.name).text);
+          const body = statements.body(d.body, 'handler');
+          const stack = d.stack ? { depth: d.stack.value } : null;
+          this.units.push({ ...unit, kind: 'handler', body, lines: line === undefined ? [] : [line], stack, end: d.body.close });
+        } else if (d.kind === 'proc') {
+          const body = statements.body(d.body, 'proc');
+          this.units.push({ ...unit, kind: 'proc', body, end: d.body.close });
+        } else if (d.body.kind === 'block') {
+          const body = statements.body(d.body.block, 'thread');
+          this.units.push({ ...unit, kind: 'thread', body, end: d.body.block.close });
+        } else {
+          const proc = this.proc(d.body.proc);
+          const body: TStmt[] = proc === null ? [] : [{ kind: 'instr', instr: { op: 'call', unit: proc }, span: d.body.span }];
+          this.units.push({ ...unit, kind: 'thread', body, end: d.body.span });
+        }
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------------
+  // Invariants and expectations
+
+  private invariants(): Invariant[] {
+    const out: Invariant[] = [];
+    const names = new Map<string, SourceSpan>();
+    this.decls('invariant').forEach((inv, i) => {
+      const name = inv.name?.text ?? `invariant#${i + 1}`;
+      const old = names.get(name);
+      if (inv.name && old) this.sink.error('E302', `Invariant '${name}' is already declared at ${old.line}:${old.col}.`, inv.name.span);
+      names.set(name, inv.name?.span ?? inv.span);
+      const cond = this.exprs.expect(inv.cond, BOOL, 'invariant', 'invariant');
+      if (cond) out.push({ name, cond, span: this.spans.add(inv.span) });
+    });
+    return out;
+  }
+
+  private expectations(): Expectation[] {
+    const out: Expectation[] = [];
+    const seen = new Map<string, SourceSpan>();
+    for (const e of this.decls('expect')) {
+      const id = e.property.text;
+      if (!(PROPERTY_IDS as readonly string[]).includes(id)) {
+        this.sink.error('E306', `Unknown property '${id}'; 'schedcheck properties' lists them.`, e.property.span);
+        continue;
+      }
+      const old = seen.get(id);
+      if (old) {
+        this.sink.error('E510', `Property '${id}' is already expected at ${old.line}:${old.col}.`, e.property.span);
+        continue;
+      }
+      seen.set(id, e.property.span);
+      out.push({ property: id as PropertyId, verdict: e.verdict, span: this.spans.add(e.span) });
+    }
+    return out;
+  }
+}
