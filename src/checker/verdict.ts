@@ -108,4 +108,21 @@ export interface Counterexample {
   details?: string[];
   /** Span id of the violating instruction, for SARIF and graphs; null when the violation is a state. */
   violationSpan: number | null;
+  /** lock-order only: every edge of the lock dependency graph observed over the explored states. */
+  lockGraph?: LockEdge[];
+}
+
+/**
+ * An edge of the lock dependency graph: `to` was acquired while `from` was held (lockdep's A -> B). A lock
+ * taken recursively is an edge from the lock to itself. Where it was first observed (the shortest path, under
+ * BFS) is what the lock graph labels the edge with.
+ */
+export interface LockEdge {
+  from: string;
+  to: string;
+  /** Context that acquired `to`, as in CpuView.context: `thread worker[0]`, `handler timer (on worker[0])`. */
+  context: string;
+  /** Span id of the `acquire to` instruction (Program.spans), and its `file:line`, for reports without it. */
+  span: number | null;
+  location: string | null;
 }

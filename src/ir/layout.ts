@@ -52,6 +52,12 @@ export interface CpuSlots {
   elrState: Slot | null; // aarch64: index into ELR_STATES
   handlerStacks: StackSlots[]; // one per handler that declares its own stack, in `Layout.handlerStackUnits` order
   maskedSteps: Slot | null; // consecutive steps with interrupts masked (only when laid out for irq-latency)
+  /**
+   * An irqsave `acquire` that found its lock taken masks interrupts first and then spins (as
+   * spin_lock_irqsave does); this bit keeps the interrupt-enable state it saved until the lock is taken and the
+   * bit moves into the lock's savedIe. Null when the model has no irqsave lock.
+   */
+  spinSavedIe: Slot | null;
 }
 
 export interface StackSlots {
@@ -242,6 +248,7 @@ export function computeLayout(input: LayoutInput): Layout {
         input.latencyBound === undefined || input.latencyBound === null
           ? null
           : packer.add(`${name}.masked_steps`, input.latencyBound + 1),
+      spinSavedIe: input.locks.some((l) => l.kind === 'irqsave') ? packer.add(`${name}.spin_saved_ie`, 1) : null,
     };
   });
 

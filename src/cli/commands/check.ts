@@ -1,7 +1,141 @@
+// `schedcheck check MODEL...`: load, check, report. Exit 0 when every property holds, 1 when one is violated,
+// 3 when one is inconclusive (a violation wins over inconclusive, inconclusive over holds), 2 on bad input.
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { checkModelFile, type CheckOptions } from '../../checker/check.js';
+import { isPropertyId } from '../../checker/properties/index.js';
+import type { CheckReport, Counterexample } from '../../checker/verdict.js';
+import type { Program, PropertyId } from '../../ir/ir.js';
+import { formatDiagnostic, type Diagnostic } from '../../lang/diagnostics.js';
+import { renderCounterexampleDot } from '../../report/dot.js';
+import { toItf } from '../../report/itf.js';
+import { formatJson } from '../../report/json.js';
+import { formatJunit } from '../../report/junit.js';
+import { renderLockGraphDot } from '../../report/lockgraph.js';
+import { formatSarif } from '../../report/sarif.js';
+import { companionPath, writeGraph } from '../../report/svg.js';
+import { formatText } from '../../report/text.js';
 import type { CheckArgs } from '../args.js';
 
-// Placeholder until the command lands: says so and exits 2 rather than pretending to work.
-export async function checkCommand(_args: CheckArgs): Promise<number> {
-  process.stderr.write('schedcheck: this command is not available yet\n');
-  return 2;
+export const EXIT = { holds: 0, violated: 1, badInput: 2, inconclusive: 3 } as const;
+
+function printDiagnostics(diagnostics: Diagnostic[], file: string): void {
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    // The diagnostic itself says the file cannot be read; print it without a source line.
+  }
+  for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d, text)}\n`);
+}
+
+export function exitCodeOf(reports: CheckReport[]): number {
+  const verdicts = reports.flatMap((r) => r.results.map((x) => x.verdict));
+  if (verdicts.includes('violated')) return EXIT.violated;
+  if (verdicts.includes('inconclusive')) return EXIT.inconclusive;
+  return EXIT.holds;
+}
+
+function write(path: string | undefined, text: string): boolean {
+  if (path === undefined) {
+    process.stdout.write(text);
+    return true;
+  }
+  try {
+    writeFileSync(path, text, 'utf8');
+    return true;
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code ?? String(error);
+    process.stderr.write(`schedcheck: cannot write ${path}: ${why}\n`);
+    return false;
+  }
+}
+
+/** --trace, --dot, --svg: the first counterexample of the run (say which, when there are several). */
+async function writeCounterexample(args: CheckArgs, found: { cex: Counterexample; program: Program }[]): Promise<boolean> {
+  if (args.trace === undefined && args.dot === undefined && args.svg === undefined) return true;
+  const first = found[0];
+  if (first === undefined) {
+    process.stderr.write('schedcheck: no property is violated: no counterexample to write\n');
+    return true;
+  }
+  if (found.length > 1) {
+    process.stderr.write(`schedcheck: writing the counterexample of ${first.cex.property} (${first.program.file}); choose another with --property\n`);
+  }
+  let ok = true;
+  if (args.trace !== undefined) ok = write(args.trace, `${JSON.stringify(toItf(first.cex, first.program), null, 2)}\n`) && ok;
+  if (args.dot !== undefined || args.svg !== undefined) {
+    const problems = await writeGraph(renderCounterexampleDot(first.cex, first.program), { dot: args.dot, svg: args.svg });
+    if (first.cex.lockGraph !== undefined && first.cex.lockGraph.length > 0) {
+      const locks = renderLockGraphDot(first.cex.lockGraph, first.program);
+      problems.push(
+        ...(await writeGraph(locks, {
+          dot: args.dot === undefined ? undefined : companionPath(args.dot, 'locks'),
+          svg: args.svg === undefined ? undefined : companionPath(args.svg, 'locks'),
+        })),
+      );
+    }
+    for (const p of problems) process.stderr.write(`schedcheck: ${p}\n`);
+    ok = ok && problems.length === 0;
+  }
+  return ok;
+}
+
+export async function checkCommand(args: CheckArgs): Promise<number> {
+  const unknown = args.property.filter((p) => !isPropertyId(p));
+  if (unknown.length > 0) {
+    process.stderr.write(`schedcheck: unknown property ${unknown.map((p) => `'${p}'`).join(', ')}; 'schedcheck properties' lists the ids\n`);
+    return EXIT.badInput;
+  }
+  const properties = args.property.length === 0 ? undefined : ([...new Set(args.property)] as PropertyId[]);
+  const options: CheckOptions = {
+    properties,
+    engine: args.engine,
+    maxDepth: args.maxDepth,
+    maxStates: args.maxStates,
+    maxMemoryMb: args.maxMemory,
+    timeoutSeconds: args.timeout,
+  };
+
+  let badInput = false;
+  const checked: { report: CheckReport; program: Program }[] = [];
+  for (const file of args.models) {
+    const { diagnostics, program, report } = await checkModelFile(file, args.set, options);
+    if (diagnostics.length > 0) printDiagnostics(diagnostics, file);
+    if (program === null || report === null) {
+      badInput = true;
+      continue;
+    }
+    checked.push({ report, program });
+  }
+
+  const reports = checked.map((c) => c.report);
+  let text: string;
+  switch (args.format) {
+    case 'text':
+      text = checked.map(({ report, program }) => formatText(report, program)).join('\n');
+      break;
+    case 'json':
+      text = checked.length === 0 ? '' : formatJson(checked);
+      break;
+    case 'junit':
+      text = formatJunit(reports, { expected: expectedOf(checked) });
+      break;
+    case 'sarif':
+      text = formatSarif(reports, checked.map((c) => c.program), { expected: expectedOf(checked) });
+      break;
+  }
+  let ok = text === '' || write(args.output, text);
+  const found = checked.flatMap(({ report, program }) =>
+    report.results.flatMap((r) => (r.verdict === 'violated' ? [{ cex: r.counterexample, program }] : [])),
+  );
+  ok = (await writeCounterexample(args, found)) && ok;
+  if (badInput || !ok) return EXIT.badInput;
+  return exitCodeOf(reports);
+}
+
+/** The model's own `expect` lines, for formats that mark results that match them. */
+function expectedOf(checked: { program: Program }[]) {
+  return (model: string, property: string): 'holds' | 'violated' | undefined =>
+    checked.find((c) => c.program.file === model)?.program.expectations.find((e) => e.property === property)?.verdict;
 }

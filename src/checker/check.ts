@@ -1,0 +1,143 @@
+// The entry point every front end of the checker uses (CLI, gate, tests): a program and the properties to
+// check, in one exploration, to one report.
+
+import { PROPERTY_IDS, type Program, type PropertyId } from '../ir/ir.js';
+import { buildModel, ModelTooLarge } from '../hw/build.js';
+import { loadModel } from '../lang/load.js';
+import type { Diagnostic } from '../lang/diagnostics.js';
+import { pointSpan } from '../lang/source.js';
+import { explore } from './explicit/bfs.js';
+import type { Model } from './model.js';
+import { PROPERTIES } from './properties/index.js';
+import type { Finding, Monitor } from './properties/property.js';
+import type { CheckReport, Counterexample, PropertyResult, Stats } from './verdict.js';
+import { traceOf } from './view.js';
+import type { StateStore } from './explicit/store.js';
+
+export interface CheckOptions {
+  properties?: PropertyId[];
+  engine?: 'explicit' | 'smt' | 'both';
+  maxDepth?: number;
+  maxStates?: number;
+  maxMemoryMb?: number;
+  timeoutSeconds?: number;
+  /** A progress line on stderr when it is a terminal (default true). */
+  progress?: boolean;
+}
+
+const NO_STATS: Stats = { states: 0, transitions: 0, depth: 0, seconds: 0 };
+
+function counterexample(model: Model, store: StateStore, property: PropertyId, finding: Finding): Counterexample {
+  const path = store.path(finding.state);
+  const states = path.states;
+  const actions = path.actions;
+  if (finding.action !== null) {
+    actions.push(finding.action);
+    states.push(model.successor(states[states.length - 1]!, finding.action).next);
+  }
+  return {
+    property,
+    message: finding.message,
+    length: actions.length,
+    steps: traceOf(model, states, actions),
+    ...(finding.scenario ? { scenario: finding.scenario } : {}),
+    ...(finding.details ? { details: finding.details } : {}),
+    ...(finding.lockGraph ? { lockGraph: finding.lockGraph } : {}),
+    violationSpan: finding.violationSpan,
+  };
+}
+
+function smtResults(properties: PropertyId[]): PropertyResult[] {
+  return properties.map((property) => ({
+    property,
+    engine: 'smt',
+    verdict: 'inconclusive',
+    reason: 'not-checkable',
+    detail: 'the SMT engine is not available yet',
+    stats: NO_STATS,
+  }));
+}
+
+export async function checkProgram(program: Program, options: CheckOptions): Promise<CheckReport> {
+  const properties = options.properties ?? [...PROPERTY_IDS];
+  const engine = options.engine ?? 'explicit';
+  if (engine === 'smt') return { model: program.file, results: smtResults(properties) };
+
+  let model: Model;
+  try {
+    model = buildModel(program);
+  } catch (error) {
+    if (!(error instanceof ModelTooLarge)) throw error;
+    const results = properties.map((property): PropertyResult => ({
+      property,
+      engine: 'explicit',
+      verdict: 'inconclusive',
+      reason: 'not-checkable',
+      detail: `the model is too large: ${error.message}`,
+      stats: NO_STATS,
+    }));
+    return { model: program.file, results };
+  }
+
+  const notCheckable = new Map<PropertyId, string>();
+  const result = explore(
+    model,
+    (x) => {
+      const monitors = new Map<PropertyId, Monitor>();
+      for (const id of properties) {
+        const monitor = PROPERTIES[id].monitor(x);
+        if ('notCheckable' in monitor) notCheckable.set(id, monitor.notCheckable);
+        else monitors.set(id, monitor);
+      }
+      return monitors;
+    },
+    {
+      maxStates: options.maxStates,
+      maxDepth: options.maxDepth,
+      timeoutSeconds: options.timeoutSeconds,
+      maxMemoryMb: options.maxMemoryMb,
+      progress: options.progress,
+    },
+  );
+
+  const results = properties.map((property): PropertyResult => {
+    const why = notCheckable.get(property);
+    if (why !== undefined) {
+      return { property, engine: 'explicit', verdict: 'inconclusive', reason: 'not-checkable', detail: why, stats: result.stats };
+    }
+    const found = result.findings.get(property);
+    if (found !== undefined) {
+      return {
+        property,
+        engine: 'explicit',
+        verdict: 'violated',
+        counterexample: counterexample(model, result.store, property, found.finding),
+        stats: found.stats,
+      };
+    }
+    if (result.stop !== null) {
+      return { property, engine: 'explicit', verdict: 'inconclusive', reason: result.stop.reason, detail: result.stop.detail, stats: result.stats };
+    }
+    return { property, engine: 'explicit', verdict: 'holds', complete: true, stats: result.stats };
+  });
+  const report: CheckReport = { model: program.file, results: engine === 'both' ? [...results, ...smtResults(properties)] : results };
+  if (result.figures !== null) report.figures = result.figures;
+  return report;
+}
+
+export async function checkModelFile(
+  file: string,
+  sets: string[],
+  options: CheckOptions,
+): Promise<{ diagnostics: Diagnostic[]; program: Program | null; report: CheckReport | null }> {
+  const loaded = loadModel(file, sets);
+  if (loaded.program === null) return { diagnostics: loaded.diagnostics, program: null, report: null };
+  try {
+    return { diagnostics: loaded.diagnostics, program: loaded.program, report: await checkProgram(loaded.program, options) };
+  } catch (error) {
+    // A bug in the checker must still answer as a diagnostic, not a stack trace.
+    const why = error instanceof Error ? error.message : String(error);
+    const diagnostic: Diagnostic = { code: 'E000', severity: 'error', message: `Internal error in the checker: ${why}`, span: pointSpan(file, 1, 1) };
+    return { diagnostics: [...loaded.diagnostics, diagnostic], program: loaded.program, report: null };
+  }
+}

@@ -1,0 +1,125 @@
+// The explored state graph, kept only when a property needs to look at it after the search (no-deadlock's "no
+// progress can ever happen again", eoi-discipline's "never EOIed again"). A breadth-first search expands states
+// in id order, so the edges are recorded directly in compressed sparse row form: the edges of state i are
+// [offsets[i], offsets[i + 1]).
+
+import { MemoryBudgetExceeded } from './store.js';
+
+export const EDGE_PROGRESS = 1;
+export const EDGE_FATAL = 2;
+
+export class StateGraph {
+  private offsets: Int32Array = new Int32Array(1024);
+  private targets: Int32Array = new Int32Array(4096);
+  private flags: Uint8Array = new Uint8Array(4096);
+  private edges = 0;
+  private states = 0;
+  /** Edges that send an EOI, as (edge index, cpu * lines + line) pairs. */
+  private eois: Int32Array = new Int32Array(256);
+  private eoiCount = 0;
+  private reverse: { offsets: Int32Array; sources: Int32Array } | null = null;
+
+  constructor(private readonly canGrow: (extraBytes: number) => boolean) {}
+
+  get bytes(): number {
+    return this.offsets.byteLength + this.targets.byteLength + this.flags.byteLength;
+  }
+
+  get stateCount(): number {
+    return this.states;
+  }
+
+  /** Starts the edges of state `id`; states must be begun in id order, each once. */
+  begin(id: number): void {
+    if (id !== this.states) throw new Error(`internal: graph state ${id} begun out of order`);
+    if (id + 2 > this.offsets.length) this.offsets = this.grow(this.offsets, (id + 2) * 2) as Int32Array;
+    this.offsets[id] = this.edges;
+    this.states = id + 1;
+    this.offsets[this.states] = this.edges;
+  }
+
+  /** An edge from the state begun last to `target` (-1 for a fatal step that leads nowhere). */
+  add(target: number, flags: number, eoiKeys: readonly number[]): void {
+    if (this.edges === this.targets.length) {
+      this.targets = this.grow(this.targets, this.edges * 2) as Int32Array;
+      this.flags = this.grow(this.flags, this.edges * 2) as Uint8Array;
+    }
+    for (const key of eoiKeys) {
+      if (this.eoiCount + 2 > this.eois.length) this.eois = this.grow(this.eois, this.eois.length * 2) as Int32Array;
+      this.eois[this.eoiCount++] = this.edges;
+      this.eois[this.eoiCount++] = key;
+    }
+    this.targets[this.edges] = target;
+    this.flags[this.edges] = flags;
+    this.edges++;
+    this.offsets[this.states] = this.edges;
+  }
+
+  private grow(array: Int32Array | Uint8Array, length: number): Int32Array | Uint8Array {
+    const extra = (length - array.length) * array.BYTES_PER_ELEMENT;
+    if (!this.canGrow(extra)) throw new MemoryBudgetExceeded();
+    const bigger = array instanceof Int32Array ? new Int32Array(length) : new Uint8Array(length);
+    bigger.set(array);
+    return bigger;
+  }
+
+  private reversed(): { offsets: Int32Array; sources: Int32Array } {
+    if (this.reverse !== null) return this.reverse;
+    const n = this.states;
+    const offsets = new Int32Array(n + 1);
+    for (let e = 0; e < this.edges; e++) {
+      const t = this.targets[e]!;
+      if (t >= 0 && t < n) offsets[t + 1]!++;
+    }
+    for (let i = 0; i < n; i++) offsets[i + 1]! += offsets[i]!;
+    const fill = offsets.slice(0, n);
+    const sources = new Int32Array(offsets[n]!);
+    for (let s = 0; s < n; s++) {
+      for (let e = this.offsets[s]!; e < this.offsets[s + 1]!; e++) {
+        const t = this.targets[e]!;
+        if (t >= 0 && t < n) sources[fill[t]!++] = s;
+      }
+    }
+    this.reverse = { offsets, sources };
+    return this.reverse;
+  }
+
+  /**
+   * States from which some path reaches a marked edge: seeded with the sources of the edges `marked` accepts,
+   * then closed backwards over all edges.
+   */
+  canReach(marked: (edge: number, flags: number) => boolean): Uint8Array {
+    const n = this.states;
+    const good = new Uint8Array(n);
+    const queue = new Int32Array(n);
+    let tail = 0;
+    for (let s = 0; s < n; s++) {
+      for (let e = this.offsets[s]!; e < this.offsets[s + 1]!; e++) {
+        if (marked(e, this.flags[e]!)) {
+          good[s] = 1;
+          queue[tail++] = s;
+          break;
+        }
+      }
+    }
+    const { offsets, sources } = this.reversed();
+    for (let head = 0; head < tail; head++) {
+      const t = queue[head]!;
+      for (let i = offsets[t]!; i < offsets[t + 1]!; i++) {
+        const s = sources[i]!;
+        if (good[s] === 0) {
+          good[s] = 1;
+          queue[tail++] = s;
+        }
+      }
+    }
+    return good;
+  }
+
+  /** One byte per edge: 1 where the edge EOIs `key` (cpu * lines + line). */
+  eoiEdges(key: number): Uint8Array {
+    const marks = new Uint8Array(this.edges);
+    for (let i = 0; i < this.eoiCount; i += 2) if (this.eois[i + 1] === key) marks[this.eois[i]!] = 1;
+    return marks;
+  }
+}

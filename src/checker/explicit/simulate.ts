@@ -1,0 +1,58 @@
+// One random path through a Model, chosen by a seeded generator so that the same seed gives the same path.
+
+import { PROPERTY_IDS, type PropertyId } from '../../ir/ir.js';
+import type { Action, Model } from '../model.js';
+
+/** mulberry32: small, fast and good enough to pick among a handful of actions. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface Walk {
+  states: Uint32Array[];
+  actions: Action[];
+  /** Violations met on the way: the step (1-based) and the property. */
+  violations: { step: number; property: PropertyId; message: string; fatal: boolean }[];
+  /** Why the walk ended before `steps`: no action enabled, or a fatal step. */
+  ended: 'steps' | 'stuck' | 'exited' | 'fatal';
+}
+
+export function randomWalk(model: Model, seed: number, steps: number): Walk {
+  const random = seededRandom(seed);
+  const states = [model.initialStates()[0]!];
+  const actions: Action[] = [];
+  const violations: Walk['violations'] = [];
+  const noteState = (step: number, state: Uint32Array): void => {
+    for (const e of model.stateEvents(state)) {
+      if (e.kind === 'violation' && (PROPERTY_IDS as readonly string[]).includes(e.property)) {
+        violations.push({ step, property: e.property, message: e.message, fatal: false });
+      }
+    }
+  };
+  noteState(0, states[0]!);
+  for (let i = 0; i < steps; i++) {
+    const state = states[states.length - 1]!;
+    const enabled = model.actions(state);
+    if (enabled.length === 0) return { states, actions, violations, ended: model.allExited(state) ? 'exited' : 'stuck' };
+    const action = enabled[Math.floor(random() * enabled.length)]!;
+    const { next, events } = model.successor(state, action);
+    actions.push(action);
+    states.push(next);
+    let fatal = false;
+    for (const e of events) {
+      if (e.kind !== 'violation') continue;
+      violations.push({ step: i + 1, property: e.property, message: e.message, fatal: e.fatal });
+      fatal ||= e.fatal;
+    }
+    if (fatal) return { states, actions, violations, ended: 'fatal' };
+    noteState(i + 1, next);
+  }
+  return { states, actions, violations, ended: 'steps' };
+}

@@ -1,0 +1,12 @@
+// atomic-sleep: Linux's "scheduling while atomic" and "sleeping function called from invalid context". A
+// switch in interrupt context or with a (not handed-off) spinlock held, and a mutex acquire in interrupt
+// context, under a spinlock or with interrupts masked. Detected on the step; the path goes on, as Linux does.
+
+import { eventMonitor, type PropertyDefinition } from './property.js';
+
+export const atomicSleep: PropertyDefinition = {
+  id: 'atomic-sleep',
+  kind: 'safety',
+  meaning: 'no context switch or sleeping lock in interrupt context, under a spinlock or with interrupts masked',
+  monitor: (x) => eventMonitor(x, 'atomic-sleep'),
+};

@@ -1,0 +1,89 @@
+// A property is a name, a kind and a monitor: the monitor watches one exploration (each new state, each
+// transition, and when the exploration was complete the whole graph) and reports the first finding. Findings
+// arrive in breadth-first order, so the first one is a shortest counterexample.
+
+import type { PropertyId } from '../../ir/ir.js';
+import type { Machine } from '../../hw/machine.js';
+import type { Action, Model, ModelEvent } from '../model.js';
+import type { StateGraph } from '../explicit/graph.js';
+import type { LockEdge } from '../verdict.js';
+
+export interface Finding {
+  /** One sentence a kernel developer understands. */
+  message: string;
+  /** The counterexample follows the parent pointers to this state... */
+  state: number;
+  /** ...and then takes this action (a violation on a transition), or stops there (a violation of a state). */
+  action: Action | null;
+  scenario?: string[];
+  details?: string[];
+  violationSpan: number | null;
+  /** lock-order: the dependency graph observed so far. */
+  lockGraph?: LockEdge[];
+}
+
+/** What a monitor may ask of the exploration it watches. */
+export interface Exploration {
+  readonly model: Model;
+  readonly machine: Machine;
+  state(id: number): Uint32Array;
+  depth(id: number): number;
+  /** The action that discovered state `id` (-1 for an initial state). */
+  parentAction(id: number): number;
+  parent(id: number): number;
+}
+
+export interface Monitor {
+  /** Keep the state graph for onComplete. */
+  readonly needsGraph: boolean;
+  /** A newly discovered state, with the model's state events for it. */
+  onState?(id: number, state: Uint32Array, events: readonly ModelEvent[]): Finding | null;
+  /** A transition; `to` is -1 when the step was fatal (its successor is not explored). */
+  onTransition?(from: number, action: Action, events: readonly ModelEvent[], to: number): Finding | null;
+  /** After a complete exploration. */
+  onComplete?(graph: StateGraph | null): Finding | null;
+}
+
+export type PropertyKind = 'safety' | 'liveness';
+
+export interface PropertyDefinition {
+  readonly id: PropertyId;
+  readonly kind: PropertyKind;
+  /** The short meaning `schedcheck properties` prints. */
+  readonly meaning: string;
+  /** A fresh monitor, or why this property cannot be checked on this model (yet). */
+  monitor(x: Exploration): Monitor | { notCheckable: string };
+}
+
+/** The first violation event of a property, as a finding on the transition (from, action). */
+export function violationOn(
+  x: Exploration,
+  property: PropertyId,
+  events: readonly ModelEvent[],
+  from: number,
+  action: Action,
+): Finding | null {
+  for (const e of events) {
+    if (e.kind === 'violation' && e.property === property) {
+      return { message: e.message, state: from, action, violationSpan: x.model.label(action).span };
+    }
+  }
+  return null;
+}
+
+/** The first violation event of a property among a state's events, as a finding on that state. */
+export function violationIn(property: PropertyId, events: readonly ModelEvent[], state: number): Finding | null {
+  for (const e of events) {
+    if (e.kind === 'violation' && e.property === property) return { message: e.message, state, action: null, violationSpan: null };
+  }
+  return null;
+}
+
+/** Monitor of a property that is decided entirely by the model's violation events. */
+export function eventMonitor(x: Exploration, property: PropertyId): Monitor {
+  return {
+    needsGraph: false,
+    onState: (id, _state, events) => violationIn(property, events, id),
+    onTransition: (from, action, events) => violationOn(x, property, events, from, action),
+  };
+}

@@ -1,0 +1,145 @@
+// The report a person reads in a terminal. For each property one line: verdict and whether it is what the model
+// expects. For each violation: one sentence, then (lock and deadlock properties) the lockdep-style scenario and
+// who holds and waits for what, then the trace: every step names its CPU, the context that ran it, the source
+// line and the instruction, and below it whatever the step changed (interrupt flag, locks held, the stack top,
+// lines pending or in service, thread states, run queue, variables).
+
+import type { CheckReport, Counterexample, CpuView, PropertyResult, StateView, TraceStep } from '../checker/verdict.js';
+import type { Expectation, Program } from '../ir/ir.js';
+
+export function expectationOf(program: Pick<Program, 'expectations'> | null, property: string): Expectation | undefined {
+  return program?.expectations.find((e) => e.property === property);
+}
+
+function verdictWord(r: PropertyResult): string {
+  switch (r.verdict) {
+    case 'holds':
+      return r.complete ? 'holds' : 'holds (bounded)';
+    case 'violated':
+      return 'VIOLATED';
+    case 'inconclusive':
+      return 'inconclusive';
+  }
+}
+
+function expectationText(r: PropertyResult, program: Program | null): string {
+  const e = expectationOf(program, r.property);
+  if (e === undefined) return '';
+  if (r.verdict === 'inconclusive') return `  (expected ${e.verdict}: not decided)`;
+  return r.verdict === e.verdict ? `  (expected ${e.verdict}: matches)` : `  (expected ${e.verdict}: DOES NOT MATCH)`;
+}
+
+function statsText(r: PropertyResult): string {
+  const s = r.stats;
+  return `${s.states} states, ${s.transitions} transitions, depth ${s.depth}, ${s.seconds.toFixed(2)} s`;
+}
+
+function stackTop(cpu: CpuView): string {
+  const top = cpu.stack[cpu.stack.length - 1];
+  return top === undefined ? 'empty' : `${cpu.stack.length} frame${cpu.stack.length === 1 ? '' : 's'}, top: ${top.text}`;
+}
+
+function list(items: string[]): string {
+  return items.length === 0 ? 'none' : items.join(', ');
+}
+
+/** What changed on one CPU between two views, as short phrases. */
+function cpuChanges(before: CpuView, after: CpuView, arch: 'x86_64' | 'aarch64'): string[] {
+  const out: string[] = [];
+  if (before.context !== after.context) out.push(`now ${after.context}`);
+  if (before.ie !== after.ie) out.push(arch === 'x86_64' ? `IF=${after.ie ? 1 : 0}` : `IRQs ${after.ie ? 'unmasked' : 'masked'}`);
+  if (list(before.locksHeld) !== list(after.locksHeld)) out.push(`locks held: ${list(after.locksHeld)}`);
+  if (stackTop(before) !== stackTop(after)) out.push(`stack: ${stackTop(after)}`);
+  if (list(before.pending) !== list(after.pending)) out.push(`pending: ${list(after.pending)}`);
+  if (list(before.inService) !== list(after.inService)) out.push(`${arch === 'x86_64' ? 'in service' : 'active'}: ${list(after.inService)}`);
+  if (before.elr !== after.elr && after.elr !== undefined) out.push(`ELR/SPSR: ${after.elr}`);
+  return out;
+}
+
+function globalChanges(before: StateView, after: StateView): string[] {
+  const out: string[] = [];
+  after.threads.forEach((t, i) => {
+    const was = before.threads[i]!;
+    if (was.state !== t.state) out.push(`${t.name}: ${was.state} -> ${t.state}`);
+  });
+  if (list(before.runQueue) !== list(after.runQueue)) out.push(`run queue: ${list(after.runQueue)}`);
+  for (const [name, value] of Object.entries(after.vars)) if (before.vars[name] !== value) out.push(`${name} = ${value}`);
+  return out;
+}
+
+function initialLines(state: StateView, arch: 'x86_64' | 'aarch64'): string[] {
+  const lines = state.cpus.map((c) => {
+    const flag = arch === 'x86_64' ? `IF=${c.ie ? 1 : 0}` : `IRQs ${c.ie ? 'unmasked' : 'masked'}`;
+    return `CPU${c.cpu}: ${c.context}, ${flag}`;
+  });
+  lines.push(`run queue: ${list(state.runQueue)}`);
+  const vars = Object.entries(state.vars).map(([k, v]) => `${k} = ${v}`);
+  if (vars.length > 0) lines.push(vars.join(', '));
+  return lines;
+}
+
+export function traceLines(cex: Counterexample, arch: 'x86_64' | 'aarch64', markLast = true): string[] {
+  const out: string[] = [];
+  const pad = String(cex.steps.length - 1).length;
+  const indent = ' '.repeat(pad + 4);
+  cex.steps.forEach((step: TraceStep, i) => {
+    if (i === 0) {
+      out.push(`  ${'0'.padStart(pad)}  initial state`);
+      for (const line of initialLines(step.state, arch)) out.push(`${indent}| ${line}`);
+      return;
+    }
+    const before = cex.steps[i - 1]!.state;
+    const cpu = step.cpu === null ? '' : `CPU${step.cpu}  `;
+    const where = step.location === null ? '' : `  ${step.location}`;
+    const marker = markLast && i === cex.steps.length - 1 ? '   <-- here' : '';
+    out.push(`  ${String(step.index).padStart(pad)}  ${cpu}${step.context}${where}  ${step.label}${marker}`);
+    const changes: string[] = [];
+    step.state.cpus.forEach((after, c) => {
+      const phrases = cpuChanges(before.cpus[c]!, after, arch);
+      if (phrases.length === 0) return;
+      changes.push(c === step.cpu ? phrases.join('; ') : `CPU${c}: ${phrases.join('; ')}`);
+    });
+    changes.push(...globalChanges(before, step.state));
+    for (const line of changes) out.push(`${indent}| ${line}`);
+  });
+  if (cex.loop !== undefined) out.push(`${indent}(from step ${cex.loop} the path repeats forever)`);
+  return out;
+}
+
+function violationLines(cex: Counterexample, arch: 'x86_64' | 'aarch64'): string[] {
+  const out = [`  ${cex.message}`];
+  if (cex.scenario && cex.scenario.length > 0) out.push('', ...cex.scenario.map((l) => `  ${l}`.trimEnd()));
+  if (cex.details && cex.details.length > 0) out.push('', ...cex.details.map((l) => `  ${l}`));
+  out.push('', `  Trace (${cex.length} step${cex.length === 1 ? '' : 's'}, a shortest one):`, ...traceLines(cex, arch));
+  return out;
+}
+
+/** The text report of one model's check. */
+export function formatText(report: CheckReport, program: Program | null): string {
+  const arch = program?.arch ?? 'x86_64';
+  const head = program === null ? report.model : `${report.model} (${program.arch}, ${program.cpus} CPU${program.cpus === 1 ? '' : 's'})`;
+  const out: string[] = [head, ''];
+  const width = Math.max(...report.results.map((r) => r.property.length), 8);
+  for (const r of report.results) {
+    const engine = r.engine === 'explicit' ? '' : `  [${r.engine}]`;
+    const why = r.verdict === 'inconclusive' ? `: ${r.detail}` : '';
+    out.push(`  ${r.property.padEnd(width)}  ${verdictWord(r)}${why}${engine}${expectationText(r, program)}`);
+  }
+  for (const r of report.results) {
+    if (r.verdict !== 'violated') continue;
+    out.push('', `${r.property}: VIOLATED${expectationText(r, program)}`, ...violationLines(r.counterexample, arch));
+    out.push('', `  (${statsText(r)})`);
+  }
+  const figures = report.figures;
+  if (figures !== undefined) {
+    const depths = Object.entries(figures.stackDepth).map(([name, d]) => `${name} ${d.worst}/${d.declared}`);
+    out.push('', `Worst stack depth over all interleavings (frames used/declared): ${list(depths)}`);
+    if (figures.maskedWindow !== null) {
+      const steps = figures.maskedWindow.steps === null ? 'more than the declared bound' : String(figures.maskedWindow.steps);
+      out.push(`Longest window with interrupts masked: ${steps} steps (CPU${figures.maskedWindow.cpu})`);
+    }
+  }
+  const widest = report.results.reduce<PropertyResult | undefined>((a, r) => (a === undefined || r.stats.states > a.stats.states ? r : a), undefined);
+  if (widest !== undefined) out.push('', `Explored: ${statsText(widest)}`);
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,154 @@
+// The explicit engine: the exact visited store, the state graph, bounds that end a run inconclusive with its
+// statistics, one exploration for all properties, and the shape of a report.
+
+import { describe, expect, it, vi } from 'vitest';
+import { StateGraph, EDGE_PROGRESS } from '../../src/checker/explicit/graph.js';
+import { ProgressLine } from '../../src/checker/explicit/progress.js';
+import { MemoryBudgetExceeded, StateStore } from '../../src/checker/explicit/store.js';
+import { PROPERTY_IDS } from '../../src/ir/ir.js';
+import { check, result, summary } from './helpers.js';
+
+// 3 CPUs each counting to 9 and stopping. Each thread has 21 positions (9 rounds of test + assign, the last
+// test, the end, stopped): 21^3 states, 3 * 20 * 21^2 transitions (one per running CPU), depth 3 * 20.
+const GRID = `machine x86_64 { cpus 3 }
+percpu var n : 0..9 = 0
+thread a on 0 { while n < 9 { n := n + 1 } }
+thread b on 1 { while n < 9 { n := n + 1 } }
+thread c on 2 { while n < 9 { n := n + 1 } }`;
+
+describe('StateStore', () => {
+  it('stores each state once, finds it again, and keeps ids in discovery order across growth', () => {
+    const store = new StateStore(2, () => true, 4);
+    const ids: number[] = [];
+    for (let i = 0; i < 1000; i++) ids.push(store.add(Uint32Array.of(i % 7, Math.floor(i / 7)), i - 1, i, i));
+    expect(ids).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+    expect(store.add(Uint32Array.of(3, 5), 0, 0, 0)).toBe(-(5 * 7 + 3) - 1);
+    expect(store.find(Uint32Array.of(5, 142))).toBe(999);
+    expect(store.find(Uint32Array.of(0, 143))).toBe(-1);
+    expect([store.count, store.parent(10), store.action(10), store.depth(10)]).toEqual([1000, 9, 10, 10]);
+    expect(Array.from(store.state(36))).toEqual([1, 5]);
+    expect(store.path(3).actions).toEqual([1, 2, 3]);
+  });
+
+  it('refuses to grow past its memory budget with MemoryBudgetExceeded', () => {
+    const store = new StateStore(1, (bytes) => bytes < 150, 4);
+    for (let i = 0; i < 4; i++) store.add(Uint32Array.of(i), -1, -1, 0);
+    expect(() => store.add(Uint32Array.of(99), -1, -1, 0)).toThrow(MemoryBudgetExceeded);
+  });
+});
+
+describe('StateGraph', () => {
+  it('finds the states from which a marked edge is reachable, backwards over all edges', () => {
+    // 0 -> 1 -> 2 (progress) ; 1 -> 3 ; 3 -> 3 ; 4 -> 0
+    const graph = new StateGraph(() => true);
+    const edges: [number, number][][] = [[[1, 0]], [[2, EDGE_PROGRESS], [3, 0]], [], [[3, 0]], [[0, 0]]];
+    edges.forEach((out, id) => {
+      graph.begin(id);
+      for (const [to, flags] of out) graph.add(to, flags, []);
+    });
+    expect(Array.from(graph.canReach((_e, flags) => (flags & EDGE_PROGRESS) !== 0))).toEqual([1, 1, 0, 0, 1]);
+  });
+});
+
+describe('bounds', () => {
+  it('explores the whole grid when unbounded', async () => {
+    const report = await check(GRID, ['assertions']);
+    expect(result(report, 'assertions')).toMatchObject({ verdict: 'holds', complete: true, stats: { states: 9261, transitions: 26460, depth: 60 } });
+  });
+
+  it('ends inconclusive at --max-states with the states it stored', async () => {
+    const r = result(await check(GRID, ['assertions'], { maxStates: 100 }), 'assertions');
+    expect(r).toMatchObject({ verdict: 'inconclusive', reason: 'max-states', stats: { states: 100 } });
+  });
+
+  it('ends inconclusive at --max-depth when something new lies beyond it, and holds when nothing does', async () => {
+    const cut = result(await check(GRID, ['assertions'], { maxDepth: 10 }), 'assertions');
+    expect(cut).toMatchObject({ verdict: 'inconclusive', reason: 'max-depth', stats: { depth: 10 } });
+    expect(summary(await check(GRID, ['assertions'], { maxDepth: 60 }), 'assertions')).toBe('holds 9261');
+  });
+
+  it('ends inconclusive at --timeout and at --max-memory, never with a crash', async () => {
+    expect(summary(await check(GRID, ['assertions'], { timeoutSeconds: 0 }), 'assertions')).toBe('inconclusive timeout');
+    expect(summary(await check(GRID, ['assertions'], { maxMemoryMb: 1 }), 'assertions')).toBe('inconclusive max-memory');
+  });
+
+  it('still reports a violation found before a bound stopped the run', async () => {
+    const model = `machine x86_64 { cpus 2 }
+      var n : 0..3 = 0
+      var m : 0..3 = 0
+      thread t on 0 { n := n + 1; assert n == 2 "never" }
+      thread u on 1 { while m < 3 { m := m + 1 } }`;
+    // Expanding the third state meets the assert first, then a fourth state the bound refuses.
+    const report = await check(model, ['assertions', 'no-deadlock'], { maxStates: 3 });
+    expect([summary(report, 'assertions'), summary(report, 'no-deadlock')]).toEqual(['violated 3 2', 'inconclusive max-states']);
+  });
+});
+
+describe('one exploration for every property', () => {
+  it('answers each property as it would alone', async () => {
+    const model = `machine x86_64 { cpus 2 }
+      lock A : spin
+      lock B : spin
+      thread p on 0 { acquire A; acquire B; release B; release A }
+      thread q on 1 { acquire B; acquire A; release A; release B }`;
+    const together = await check(model);
+    expect(together.results.map((r) => r.property)).toEqual([...PROPERTY_IDS]);
+    for (const id of PROPERTY_IDS) {
+      const alone = await check(model, [id]);
+      expect(summary(together, id)).toBe(summary(alone, id));
+    }
+  });
+
+  it('says why no-starvation and an undeclared latency bound are not checked', async () => {
+    const report = await check(GRID);
+    expect(result(report, 'no-starvation')).toMatchObject({ verdict: 'inconclusive', reason: 'not-checkable' });
+    expect(result(report, 'irq-latency')).toMatchObject({ verdict: 'inconclusive', reason: 'not-checkable', detail: 'the model declares no latency bound (machine { latency N })' });
+  });
+
+  it('answers the SMT engine as not checkable yet', async () => {
+    const report = await check(GRID, ['assertions'], { engine: 'smt' });
+    expect(result(report, 'assertions')).toMatchObject({ engine: 'smt', verdict: 'inconclusive', reason: 'not-checkable' });
+  });
+
+  it('reports the worst stack depths of a complete run', async () => {
+    const model = `machine x86_64 { cpus 1; irq timer line 0 }
+      proc f { work }
+      thread t on 0 stack 4 { loop { call f } }
+      handler timer { eoi timer; iret }`;
+    const report = await check(model, ['stack-integrity']);
+    expect(report.figures).toEqual({ stackDepth: { t: { worst: 2, declared: 4 } }, maskedWindow: null });
+  });
+});
+
+describe('figures and progress', () => {
+  it('reports the longest masked window when the model declares a latency bound', async () => {
+    const model = `machine x86_64 { cpus 1; irq timer line 0; latency 3 }
+      thread t on 0 { loop { cli; work; work; sti } }
+      handler timer { eoi timer; iret }`;
+    expect((await check(model, ['irq-latency'])).figures?.maskedWindow).toEqual({ steps: 3, cpu: 0 });
+  });
+
+  it('writes a progress line at most once a second, and only when enabled', () => {
+    let now = 1_000_000;
+    vi.spyOn(Date, 'now').mockImplementation(() => now);
+    let written = '';
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((written += String(chunk)), true));
+    const line = new ProgressLine(true);
+    line.tick(10, 5, 1);
+    expect(written).toBe('');
+    now += 1500;
+    line.tick(3010, 40, 7);
+    expect(written).toBe('\r\x1b[K3010 states, 2007 states/s, queue 40, depth 7');
+    now += 200;
+    line.tick(4000, 50, 8);
+    line.done();
+    expect(written).toBe('\r\x1b[K3010 states, 2007 states/s, queue 40, depth 7\r\x1b[K');
+    written = '';
+    const silent = new ProgressLine(false);
+    now += 5000;
+    silent.tick(1, 1, 1);
+    silent.done();
+    expect(written).toBe('');
+    vi.restoreAllMocks();
+  });
+});

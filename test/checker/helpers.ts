@@ -1,0 +1,44 @@
+// Models for tests, written in the model language: loading them, building their Model, checking them.
+
+import { checkProgram, type CheckOptions } from '../../src/checker/check.js';
+import type { Model } from '../../src/checker/model.js';
+import type { CheckReport, Counterexample, PropertyResult } from '../../src/checker/verdict.js';
+import { buildModel } from '../../src/hw/build.js';
+import type { Program, PropertyId } from '../../src/ir/ir.js';
+import { formatDiagnostic } from '../../src/lang/diagnostics.js';
+import { loadModelFromText } from '../../src/lang/load.js';
+
+/** The program of a model text; a diagnostic is a test bug, so it throws with the diagnostics printed. */
+export function load(text: string, sets: string[] = [], file = 'test.sched'): Program {
+  const { diagnostics, program } = loadModelFromText(text, file, sets);
+  if (program === null) throw new Error(diagnostics.map((d) => formatDiagnostic(d, text)).join('\n'));
+  return program;
+}
+
+export function modelOf(text: string, sets: string[] = []): Model {
+  return buildModel(load(text, sets));
+}
+
+export async function check(text: string, properties?: PropertyId[], options: CheckOptions = {}): Promise<CheckReport> {
+  return checkProgram(load(text), { progress: false, ...options, ...(properties ? { properties } : {}) });
+}
+
+export function result(report: CheckReport, property: PropertyId): PropertyResult {
+  const r = report.results.find((x) => x.property === property);
+  if (r === undefined) throw new Error(`no result for ${property}`);
+  return r;
+}
+
+export function cexOf(report: CheckReport, property: PropertyId): Counterexample {
+  const r = result(report, property);
+  if (r.verdict !== 'violated') throw new Error(`${property} is ${r.verdict}, not violated`);
+  return r.counterexample;
+}
+
+/** `verdict states length` of one result, for compact pinned expectations. */
+export function summary(report: CheckReport, property: PropertyId): string {
+  const r = result(report, property);
+  if (r.verdict === 'violated') return `violated ${r.stats.states} ${r.counterexample.length}`;
+  if (r.verdict === 'inconclusive') return `inconclusive ${r.reason}`;
+  return `holds ${r.stats.states}`;
+}

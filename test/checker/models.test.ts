@@ -1,0 +1,88 @@
+// Every small model in test/checker/models holds or violates what its `expect` lines say, with pinned state
+// counts (states explored when the verdict was decided) and counterexample lengths. A changed number is a
+// changed semantics or search order, to be explained. Every counterexample replays through the Model and is
+// shortest.
+
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { checkProgram } from '../../src/checker/check.js';
+import { buildModel } from '../../src/hw/build.js';
+import type { PropertyId } from '../../src/ir/ir.js';
+import { load, summary } from './helpers.js';
+import { assertCounterexampleReplays, assertNoShorterViolation, bfsDepths } from './laws.js';
+
+/** `verdict states [length]` per model and property: the pinned outcome. */
+const PINNED: Record<string, Partial<Record<PropertyId, string>>> = {
+  'assert-enqueue-twice': { assertions: 'violated 2 2' },
+  'assert-lost-update': { assertions: 'violated 27 6' },
+  'assert-range': { assertions: 'violated 3 3' },
+  'assert-statement': { assertions: 'violated 25 6' },
+  'deadlock-abba': { 'no-deadlock': 'violated 5 2', 'lock-order': 'violated 6 2', 'stack-integrity': 'holds 30' },
+  'deadlock-hlt-masked': { 'no-deadlock': 'violated 2 1' },
+  'deadlock-ordered': { 'no-deadlock': 'holds 27', 'lock-order': 'holds 27' },
+  'deadlock-sti-hlt': { 'no-deadlock': 'holds 10', 'eoi-discipline': 'holds 10' },
+  'eoi-ack-not-pending': { 'eoi-discipline': 'violated 4 2' },
+  'eoi-forever': { 'eoi-discipline': 'violated 3 1', 'no-deadlock': 'holds 3' },
+  'eoi-gic-ok': { 'eoi-discipline': 'holds 9', 'stack-integrity': 'holds 9' },
+  'eoi-missing': { 'eoi-discipline': 'violated 5 3' },
+  'eoi-not-in-service': { 'eoi-discipline': 'violated 4 2' },
+  'irqsafety-inversion': { 'irq-lock-safety': 'violated 22 7', 'lock-order': 'holds 52' },
+  'irqsafety-irqsave': { 'irq-lock-safety': 'holds 16', 'no-deadlock': 'holds 16', 'lock-order': 'holds 16' },
+  'irqsafety-spin-in-handler': { 'irq-lock-safety': 'violated 6 2', 'no-deadlock': 'violated 5 2' },
+  'latency-exceeded': { 'irq-latency': 'violated 8 3' },
+  'latency-ok': { 'irq-latency': 'holds 14' },
+  'livelock-wfi-masked': { 'no-deadlock': 'violated 31 1' },
+  'livelock-wfi-unmasked': { 'no-deadlock': 'holds 43' },
+  'lockorder-bad-unlock': { 'lock-order': 'violated 3 2' },
+  'lockorder-chain': { 'lock-order': 'violated 11 10' },
+  'lockorder-handoff': { 'lock-order': 'holds 15', 'atomic-sleep': 'holds 15', 'stack-integrity': 'holds 15', 'no-deadlock': 'holds 15' },
+  'lockorder-one-cpu': { 'lock-order': 'violated 7 6', 'no-deadlock': 'holds 10' },
+  'lockorder-recursive': { 'lock-order': 'violated 3 2', 'no-deadlock': 'violated 3 2' },
+  'mutex-sleep': { assertions: 'holds 38', 'atomic-sleep': 'holds 38', 'stack-integrity': 'holds 38' },
+  'restore-forged-iret': { 'stack-integrity': 'holds 27' },
+  'restore-forged-switch': { 'stack-integrity': 'violated 1 1' },
+  'sleep-mutex-in-handler': { 'atomic-sleep': 'violated 3 2' },
+  'sleep-spinlock-switch': { 'atomic-sleep': 'violated 5 4' },
+  'sleep-switch-after-irq-exit': { 'atomic-sleep': 'holds 13', 'stack-integrity': 'holds 13', 'eoi-discipline': 'holds 13' },
+  'sleep-switch-in-handler': { 'atomic-sleep': 'violated 7 4' },
+  'stack-elr-saved': { 'stack-integrity': 'holds 76', 'eoi-discipline': 'holds 76' },
+  'stack-elr-unsaved': { 'stack-integrity': 'violated 17 4' },
+  'stack-free-running': { 'stack-integrity': 'violated 2 2' },
+  'stack-iret-in-proc': { 'stack-integrity': 'violated 3 3' },
+  'stack-ist-ok': { 'stack-integrity': 'holds 8' },
+  'stack-ist-reuse': { 'stack-integrity': 'violated 9 5' },
+  'stack-nested-irq-overflow': { 'stack-integrity': 'violated 133 7' },
+  'stack-overflow': { 'stack-integrity': 'violated 4 4' },
+  'switch-forged-iret': { 'stack-integrity': 'violated 1 1' },
+  'trap-gate': { assertions: 'violated 42 5' },
+};
+
+/** Properties the Model reports as events alone, where "shortest" can be checked against every violation. */
+const EVENT_PROPERTIES = new Set<PropertyId>(['stack-integrity', 'assertions', 'atomic-sleep']);
+
+describe('test models', () => {
+  for (const [name, pinned] of Object.entries(PINNED)) {
+    it(name, async () => {
+      // Arrange
+      const file = `test/checker/models/${name}.sched`;
+      const program = load(readFileSync(file, 'utf8'), [], file);
+      const properties = program.expectations.map((e) => e.property);
+      expect(Object.keys(pinned).sort()).toEqual([...properties].sort());
+
+      // Act
+      const report = await checkProgram(program, { properties, progress: false });
+
+      // Assert: the model's own expectations, the pinned numbers, and the laws of every counterexample.
+      const model = buildModel(program);
+      const depths = bfsDepths(model);
+      for (const e of program.expectations) {
+        const r = report.results.find((x) => x.property === e.property)!;
+        expect(`${e.property} ${r.verdict}`).toBe(`${e.property} ${e.verdict}`);
+        expect(`${e.property} ${summary(report, e.property)}`).toBe(`${e.property} ${pinned[e.property]}`);
+        if (r.verdict !== 'violated') continue;
+        assertCounterexampleReplays(model, r.counterexample, depths);
+        if (EVENT_PROPERTIES.has(e.property)) assertNoShorterViolation(model, e.property, r.counterexample.length);
+      }
+    });
+  }
+});
