@@ -1,7 +1,147 @@
+import { writeFileSync } from 'node:fs';
 import type { GateArgs } from '../args.js';
+import {
+  displayPath,
+  gotText,
+  loadPlans,
+  planFiles,
+  runChecks,
+  type GateCheck,
+  type GateRow,
+  type GateRun,
+  type GateStatus,
+} from '../../checker/gate.js';
+import { formatDiagnostic, type Diagnostic } from '../../lang/diagnostics.js';
+import { formatJunit } from '../../report/junit.js';
+import { formatSarif } from '../../report/sarif.js';
 
-// Placeholder until the command lands: says so and exits 2 rather than pretending to work.
-export async function gateCommand(_args: GateArgs): Promise<number> {
-  process.stderr.write('schedcheck: this command is not available yet\n');
-  return 2;
+const STATUS_TEXT: Record<GateStatus, string> = {
+  ok: 'ok',
+  bounded: 'ok (bounded)',
+  fail: 'FAIL',
+  'not-checkable': 'not yet checkable',
+};
+
+const HEADERS = ['model', 'config', 'property', 'expected', 'got', 'states', 'seconds', 'status'] as const;
+
+function printDiagnostics(diagnostics: Diagnostic[], texts: Map<string, string>): void {
+  process.stderr.write(diagnostics.map((d) => formatDiagnostic(d, texts.get(d.span.file) ?? '')).join('\n') + '\n');
+}
+
+/** `config` column: the constants, and the engine when it is not the default one. */
+function configCell(check: GateCheck, row?: GateRow): string {
+  const engine = row?.result.engine ?? check.block.engine;
+  return engine === 'explicit' ? check.label : `${check.label} [${engine}]`;
+}
+
+function cells(row: GateRow): string[] {
+  const { result } = row;
+  return [
+    displayPath(row.check.block.modelPath),
+    configCell(row.check, row),
+    row.property,
+    row.expected,
+    gotText(result),
+    String(result.stats.states),
+    result.stats.seconds.toFixed(2),
+    STATUS_TEXT[row.status],
+  ];
+}
+
+/** Column widths known before anything runs, so the table can stream one row per finished check. */
+function widths(checks: GateCheck[]): number[] {
+  const w: number[] = HEADERS.map((h) => h.length);
+  const grow = (i: number, n: number): void => {
+    w[i] = Math.max(w[i]!, n);
+  };
+  for (const c of checks) {
+    grow(0, displayPath(c.block.modelPath).length);
+    grow(1, configCell(c).length + (c.block.engine === 'both' ? 9 : 0));
+    for (const e of c.block.expectations) grow(2, e.property.length);
+  }
+  grow(4, 'inconclusive (max-memory)'.length);
+  grow(5, 9);
+  return w;
+}
+
+const RIGHT = new Set([5, 6]);
+
+function line(values: readonly string[], w: number[]): string {
+  return values
+    .map((v, i) => (RIGHT.has(i) ? v.padStart(w[i]!) : v.padEnd(w[i]!)))
+    .join('  ')
+    .trimEnd();
+}
+
+function summary(run: GateRun): string {
+  const count = (s: GateStatus): number => run.rows.filter((r) => r.status === s).length;
+  const ok = count('ok') + count('bounded');
+  const failed = count('fail');
+  const skipped = count('not-checkable');
+  const parts = [`${ok} as expected`, `${failed} FAILED`, `${skipped} not yet checkable`];
+  return `gate: ${run.rows.length} checks over ${run.reports.length} model configurations: ${parts.join(', ')} (${run.seconds.toFixed(1)} s)`;
+}
+
+function failures(run: GateRun): string[] {
+  return run.rows
+    .filter((r) => r.status === 'fail')
+    .map((r) => `FAIL ${displayPath(r.check.block.modelPath)} [${configCell(r.check, r)}] ${r.property}: expected ${r.expected}, got ${gotText(r.result)}: ${r.note ?? ''}`);
+}
+
+function expectedOf(run: GateRun, key: (check: GateCheck) => string): (model: string, property: string) => 'holds' | 'violated' | undefined {
+  const table = new Map<string, 'holds' | 'violated'>();
+  for (const row of run.rows) table.set(`${key(row.check)}\u0000${row.property}`, row.expected);
+  return (model, property) => table.get(`${model}\u0000${property}`);
+}
+
+function junit(run: GateRun): string {
+  // One test case per model, configuration and property: the configuration goes into the suite's name.
+  const key = (c: GateCheck): string => `${displayPath(c.block.modelPath)} [${configCell(c)}]`;
+  const reports = run.reports.map(({ check, report }) => ({ ...report, model: key(check) }));
+  return formatJunit(reports, { name: 'schedcheck gate', expected: expectedOf(run, key) });
+}
+
+function sarif(run: GateRun): string {
+  const key = (c: GateCheck): string => c.program.file;
+  const reports = run.reports.map(({ check, report }) => ({ ...report, model: key(check) }));
+  return formatSarif(reports, run.reports.map(({ check }) => check.program), { expected: expectedOf(run, key) });
+}
+
+/**
+ * `schedcheck gate [PLAN...] [--format text|junit|sarif] [--output FILE]`: 0 when every checkable result is the
+ * expected one, 1 when one is not (or a run stopped at a bound), 2 when a plan is bad.
+ */
+export async function gateCommand(args: GateArgs): Promise<number> {
+  const found = planFiles(args.plans);
+  const loaded = loadPlans(found.files);
+  const diagnostics = [...found.diagnostics, ...loaded.diagnostics];
+  if (diagnostics.length > 0) {
+    printDiagnostics(diagnostics, loaded.texts);
+    return 2;
+  }
+
+  const text = args.format === 'text';
+  const w = widths(loaded.checks);
+  // The table goes to stdout unless it is the report itself being written elsewhere; with --format junit or
+  // sarif, stdout carries the report (or nothing, with --output) and the table goes to stderr as progress.
+  const table = text && args.output === undefined ? process.stdout : process.stderr;
+  table.write(`${line(HEADERS, w)}\n`);
+  const run = await runChecks(loaded.checks, (row) => table.write(`${line(cells(row), w)}\n`));
+  const tail = [...failures(run), summary(run)].join('\n') + '\n';
+  table.write(tail);
+
+  if (!text || args.output !== undefined) {
+    const report = args.format === 'junit' ? junit(run) : args.format === 'sarif' ? sarif(run) : [line(HEADERS, w), ...run.rows.map((r) => line(cells(r), w))].join('\n') + '\n' + tail;
+    if (args.output === undefined) {
+      process.stdout.write(report);
+    } else {
+      try {
+        writeFileSync(args.output, report);
+      } catch (e) {
+        process.stderr.write(`schedcheck: cannot write '${args.output}': ${e instanceof Error ? e.message : String(e)}\n`);
+        return 2;
+      }
+    }
+  }
+  return run.rows.some((r) => r.status === 'fail') ? 1 : 0;
 }

@@ -1,0 +1,60 @@
+// Pinned figures of every seed model in every configuration the plans check: the number of distinct states the
+// explicit checker explores (the most any property of that check needed) and the length of every counterexample.
+// A change to the semantics, the models or the engine that moves one of these must say why in its commit.
+// Keys: the model path and the configuration label exactly as `schedcheck gate` prints them.
+
+import type { PropertyId } from '../../src/ir/ir.js';
+
+export interface Pin {
+  states: number;
+  cex: Partial<Record<PropertyId, number>>;
+}
+
+export const PINS: Record<string, Pin> = {
+  'models/aarch64-003/context-switch-lock-early-release.sched CPUS=2 THREADS=3': { states: 38276, cex: { 'stack-integrity': 21 } },
+  'models/aarch64-003/context-switch-lock.sched CPUS=1 THREADS=2': { states: 150, cex: {} },
+  'models/aarch64-003/context-switch-lock.sched CPUS=1 THREADS=3': { states: 246, cex: {} },
+  'models/aarch64-003/context-switch-lock.sched CPUS=2 THREADS=3': { states: 32900, cex: {} },
+  'models/aarch64-003/context-switch-lock.sched CPUS=2 THREADS=4': { states: 80036, cex: {} },
+  'models/aarch64-003/elr-saved-before-unmask.sched THREADS=2': { states: 195, cex: {} },
+  'models/aarch64-003/elr-saved-before-unmask.sched THREADS=3': { states: 321, cex: {} },
+  'models/aarch64-003/elr-unsaved.sched THREADS=2': { states: 60, cex: { 'stack-integrity': 11 } },
+  'models/aarch64-003/idle-wfi-masked.sched -': { states: 82, cex: { 'no-deadlock': 6 } },
+  'models/aarch64-003/idle-wfi-unmask.sched THREADS=2': { states: 376, cex: {} },
+  'models/aarch64-003/idle-wfi-unmask.sched THREADS=3': { states: 3028, cex: {} },
+  'models/aarch64-003/next-task-reaps.sched CPUS=1 THREADS=2': { states: 46, cex: {} },
+  'models/aarch64-003/next-task-reaps.sched CPUS=1 THREADS=3': { states: 62, cex: {} },
+  'models/aarch64-003/next-task-reaps.sched CPUS=2 THREADS=3': { states: 1569, cex: {} },
+  'models/aarch64-003/next-task-reaps.sched CPUS=2 THREADS=4': { states: 2905, cex: {} },
+  'models/aarch64-003/reaper-races-exit.sched -': { states: 48, cex: { 'stack-integrity': 8 } },
+  'models/aarch64-003/schedule-frees-exiting.sched -': { states: 8, cex: { 'stack-integrity': 8 } },
+  'models/aethelos-001/cpu-hog-cooperative.sched THREADS=2': { states: 16, cex: {} },
+  'models/aethelos-001/lock-contention-racy.sched THREADS=2': { states: 8474, cex: { 'assertions': 43 } },
+  'models/aethelos-001/lock-contention.sched THREADS=2': { states: 2569, cex: {} },
+  'models/aethelos-001/lock-contention.sched THREADS=3': { states: 18019, cex: {} },
+  'models/aethelos-001/missing-eoi.sched -': { states: 102, cex: { 'eoi-discipline': 25 } },
+  'models/aethelos-001/option2-yield-pending.sched THREADS=2': { states: 630, cex: {} },
+  'models/aethelos-001/option2-yield-pending.sched THREADS=3': { states: 4432, cex: {} },
+  'models/aethelos-001/phase33-preemptive-yield.sched -': { states: 178, cex: { 'eoi-discipline': 1, 'atomic-sleep': 11 } },
+  'models/aethelos-001/spin-mutex-fixed.sched THREADS=2': { states: 234, cex: {} },
+  'models/aethelos-001/spin-mutex-fixed.sched THREADS=3': { states: 354, cex: {} },
+  'models/aethelos-001/spin-mutex-loom.sched -': { states: 207, cex: { 'no-deadlock': 8, 'irq-lock-safety': 6, 'lock-order': 8, 'eoi-discipline': 7 } },
+  'models/ckernel-002/option-a-iretq-switch.sched THREADS=2': { states: 531, cex: {} },
+  'models/ckernel-002/option-a-iretq-switch.sched THREADS=3': { states: 2169, cex: {} },
+  'models/ckernel-002/option-c-context-stub.sched THREADS=2': { states: 591, cex: {} },
+  'models/ckernel-002/option-c-context-stub.sched THREADS=3': { states: 2481, cex: {} },
+  'models/ckernel-002/option-c-old-context-layout.sched THREADS=2': { states: 87, cex: { 'stack-integrity': 15 } },
+  'models/ckernel-002/stub-ret-switch-matching.sched THREADS=2': { states: 321, cex: {} },
+  'models/ckernel-002/stub-ret-switch-matching.sched THREADS=3': { states: 537, cex: {} },
+  'models/ckernel-002/stub-ret-switch.sched THREADS=2': { states: 87, cex: { 'stack-integrity': 15 } },
+  'models/executor-000/async-spawned-tasks.sched THREADS=2': { states: 110, cex: {} },
+  'models/executor-000/async-spawned-tasks.sched THREADS=3': { states: 170, cex: {} },
+  'models/executor-000/preemption-disabled.sched PROCESSES=1': { states: 20, cex: {} },
+  'models/executor-000/restore-from-main-loop.sched -': { states: 49, cex: { 'stack-integrity': 11, 'eoi-discipline': 1, 'atomic-sleep': 5 } },
+  'models/forkexec-004/old-handler-abba.sched CPUS=1 THREADS=2': { states: 240, cex: { 'lock-order': 7, 'atomic-sleep': 21 } },
+  'models/forkexec-004/old-handler-abba.sched CPUS=2 THREADS=2': { states: 70242, cex: { 'lock-order': 7, 'no-deadlock': 10, 'stack-integrity': 29, 'atomic-sleep': 21, 'eoi-discipline': 7 } },
+  'models/forkexec-004/redesign-need-resched.sched CPUS=1 THREADS=2': { states: 717, cex: {} },
+  'models/forkexec-004/redesign-need-resched.sched CPUS=1 THREADS=3': { states: 1656, cex: {} },
+  'models/forkexec-004/redesign-need-resched.sched CPUS=2 THREADS=2': { states: 163989, cex: {} },
+  'models/forkexec-004/redesign-need-resched.sched CPUS=2 THREADS=3': { states: 712722, cex: {} },
+};
