@@ -1,7 +1,50 @@
+import { readFile } from 'node:fs/promises';
 import type { ExportArgs } from '../args.js';
+import { formatDiagnostic } from '../../lang/diagnostics.js';
+import { renderCounterexampleDot } from '../../report/dot.js';
+import { fromItf } from '../../report/itf.js';
+import { parseJson, type Position } from '../../report/jsonpos.js';
+import { writeCounterexampleGraphs } from '../../report/svg.js';
 
-// Placeholder until the command lands: says so and exits 2 rather than pretending to work.
-export async function exportCommand(_args: ExportArgs): Promise<number> {
-  process.stderr.write('schedcheck: this command is not available yet\n');
-  return 2;
+function diagnostic(file: string, text: string, code: string, message: string, at: Position): string {
+  const span = { file, line: at.line, col: at.col, endLine: at.line, endCol: at.col + 1 };
+  return `${formatDiagnostic({ code, severity: 'error', message, span }, text)}\n`;
+}
+
+/**
+ * `schedcheck export CEX.itf.json [--dot FILE] [--svg FILE]`: draw a saved counterexample again, exactly as
+ * `check` drew it. A lock-order trace also gets its lock graph, next to the named files (`x.locks.svg`).
+ * Without --dot or --svg the counterexample graph goes to stdout as DOT.
+ */
+export async function exportCommand(args: ExportArgs): Promise<number> {
+  let text: string;
+  try {
+    text = await readFile(args.trace, 'utf8');
+  } catch (error) {
+    const reason = error instanceof Error && 'code' in error ? String((error as NodeJS.ErrnoException).code) : String(error);
+    process.stderr.write(`${args.trace}:1:1: error ITF000: cannot read the trace (${reason})\n`);
+    return 2;
+  }
+  const parsed = parseJson(text);
+  if (!parsed.ok) {
+    process.stderr.write(diagnostic(args.trace, text, 'ITF001', `not valid JSON: ${parsed.message}`, parsed.position));
+    return 2;
+  }
+  const read = fromItf(parsed.value);
+  if (!read.ok) {
+    const { code, message, path } = read.problem;
+    const where = path.length === 0 ? '' : ` (at ${path.join('.')})`;
+    const what = code === 'ITF002' ? 'not an ITF trace' : code === 'ITF003' ? 'not a schedcheck counterexample' : 'unsupported trace';
+    process.stderr.write(diagnostic(args.trace, text, code, `${what}: ${message}${where}`, parsed.positionOf(path)));
+    return 2;
+  }
+
+  const { counterexample, model } = read;
+  if (args.dot === undefined && args.svg === undefined) {
+    process.stdout.write(renderCounterexampleDot(counterexample, model));
+    return 0;
+  }
+  const problems = await writeCounterexampleGraphs(counterexample, model, { dot: args.dot, svg: args.svg });
+  for (const problem of problems) process.stderr.write(`schedcheck: ${problem}\n`);
+  return problems.length > 0 ? 2 : 0;
 }

@@ -1,0 +1,394 @@
+// Counterexamples in the Informal Trace Format (ITF, Apalache ADR-015), the JSON trace format Apalache and
+// Quint write and their viewers read. Encoding follows the ADR and Quint: integers as {"#bigint": "3"},
+// records as objects, lists as arrays, sets as {"#set": [...]}, maps as {"#map": [[k, v], ...]}, optional
+// values as Quint's Option variant ({"tag": "Some", "value": v} / {"tag": "None", "value": {"#tup": []}}),
+// and the action of each step in `mbt::actionTaken`, as Quint's model-based testing writes it.
+//
+// The trace carries everything the graphs need (`schedcheck export` redraws it without the model): each
+// state holds the step that led to it and the whole machine view; `#meta.schedcheck` holds the property,
+// the message, the model's architecture and locks, the source spans the trace refers to and, for
+// lock-order, the lock graph. `fromItf(toItf(cex))` gives back `cex` exactly.
+//
+// Lassos: `Counterexample.loop = k` means steps k..last repeat forever, so the state after the last step
+// equals the state before step k, which is ITF state k-1. ITF's top-level `loop` is that state's index.
+
+import type { Counterexample, CpuView, FrameView, LockEdge, StateView, TraceStep } from '../checker/verdict.js';
+import { PROPERTY_IDS, type Arch, type LockKind, type PropertyId, type SourceSpan } from '../ir/ir.js';
+import type { ModelInfo } from './dot.js';
+import type { JsonPath } from './jsonpos.js';
+
+export const ITF_FORMAT_DESCRIPTION = 'https://apalache-mc.org/docs/adr/015adr-trace.html';
+export const ACTION_TAKEN = 'mbt::actionTaken';
+export const ITF_VARS = [ACTION_TAKEN, 'step', 'cpus', 'threads', 'locks', 'runQueue', 'vars'] as const;
+const SCHEDCHECK_ITF_VERSION = 1;
+
+// ---------------------------------------------------------------------------------------------------------
+// ITF values
+
+export type ItfValue =
+  | string
+  | boolean
+  | number
+  | ItfValue[]
+  | { '#bigint': string }
+  | { '#tup': ItfValue[] }
+  | { '#set': ItfValue[] }
+  | { '#map': [ItfValue, ItfValue][] }
+  | { tag: string; value: ItfValue }
+  | { [field: string]: ItfValue };
+
+export interface ItfState {
+  '#meta': { index: number };
+  [variable: string]: ItfValue | { index: number };
+}
+
+export interface ItfTrace {
+  '#meta': Record<string, unknown>;
+  vars: string[];
+  states: ItfState[];
+  loop?: number;
+}
+
+const bigint = (n: number): ItfValue => ({ '#bigint': String(n) });
+const none: ItfValue = { tag: 'None', value: { '#tup': [] } };
+const some = (value: ItfValue): ItfValue => ({ tag: 'Some', value });
+const option = <T>(value: T | null | undefined, encode: (v: T) => ItfValue): ItfValue =>
+  value === null || value === undefined ? none : some(encode(value));
+
+function encodeFrames(stack: FrameView[]): ItfValue {
+  return stack.map((f) => ({ kind: f.kind, text: f.text }));
+}
+
+function encodeCpu(c: CpuView): ItfValue {
+  return {
+    cpu: bigint(c.cpu),
+    context: c.context,
+    ie: c.ie,
+    hardirq: bigint(c.hardirq),
+    locksHeld: [...c.locksHeld],
+    stack: encodeFrames(c.stack),
+    pending: { '#set': [...c.pending] },
+    inService: { '#set': [...c.inService] },
+    elr: option(c.elr, (e) => e),
+  };
+}
+
+function encodeStep(step: TraceStep): ItfValue {
+  return {
+    kind: step.kind,
+    cpu: option(step.cpu, bigint),
+    context: step.context,
+    label: step.label,
+    span: option(step.span, bigint),
+    location: option(step.location, (l) => l),
+    sourceLine: option(step.sourceLine, (l) => l),
+  };
+}
+
+function encodeState(step: TraceStep): ItfState {
+  const s = step.state;
+  const action = step.index === 0 ? 'init' : step.cpu === null ? step.label : `cpu${step.cpu}: ${step.label}`;
+  return {
+    '#meta': { index: step.index },
+    [ACTION_TAKEN]: action,
+    step: encodeStep(step),
+    cpus: s.cpus.map(encodeCpu),
+    threads: s.threads.map((t) => ({ name: t.name, state: t.state, stack: encodeFrames(t.stack) })),
+    locks: s.locks.map((l) => ({ name: l.name, holder: option(l.holder, (h) => h) })),
+    runQueue: [...s.runQueue],
+    vars: { '#map': Object.entries(s.vars).map(([name, value]): [ItfValue, ItfValue] => [name, value]) },
+  };
+}
+
+/** Span ids the trace refers to, resolved, so that a saved trace locates them without the model. */
+function referencedSpans(cex: Counterexample, model: ModelInfo | undefined): Record<string, SourceSpan> {
+  const out: Record<string, SourceSpan> = {};
+  if (model?.spans === undefined) return out;
+  const ids = [cex.violationSpan, ...cex.steps.map((s) => s.span), ...(cex.lockGraph ?? []).map((e) => e.span)];
+  for (const id of ids) {
+    const span = id === null ? undefined : model.spans[id];
+    if (id !== null && span !== undefined) out[String(id)] = { ...span };
+  }
+  return out;
+}
+
+/** The counterexample as an ITF trace object (`JSON.stringify` it to write the file). */
+export function toItf(cex: Counterexample, model?: ModelInfo): ItfTrace {
+  const file = model?.file ?? null;
+  const schedcheck: Record<string, unknown> = {
+    version: SCHEDCHECK_ITF_VERSION,
+    property: cex.property,
+    message: cex.message,
+    length: cex.length,
+    violationSpan: cex.violationSpan,
+    spans: referencedSpans(cex, model),
+  };
+  if (model !== undefined) schedcheck.model = { file: model.file, arch: model.arch, locks: model.locks.map((l) => ({ name: l.name, kind: l.kind })) };
+  if (cex.loop !== undefined) schedcheck.loop = cex.loop;
+  if (cex.scenario !== undefined) schedcheck.scenario = [...cex.scenario];
+  if (cex.details !== undefined) schedcheck.details = [...cex.details];
+  if (cex.lockGraph !== undefined) schedcheck.lockGraph = cex.lockGraph.map((e) => ({ ...e }));
+  const trace: ItfTrace = {
+    '#meta': {
+      format: 'ITF',
+      'format-description': ITF_FORMAT_DESCRIPTION,
+      source: file ?? 'unknown',
+      description: `schedcheck counterexample: ${cex.property} violated: ${cex.message}`,
+      schedcheck,
+    },
+    vars: [...ITF_VARS],
+    states: cex.steps.map(encodeState),
+  };
+  if (cex.loop !== undefined) trace.loop = Math.max(cex.loop - 1, 0);
+  return trace;
+}
+
+/** The ITF file text of a counterexample (`--trace FILE.itf.json`). */
+export function formatItf(cex: Counterexample, model?: ModelInfo): string {
+  return `${JSON.stringify(toItf(cex, model), null, 2)}\n`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Reading a trace back
+
+/** ITF001 is a JSON syntax error (see jsonpos.ts); these are the shape errors. */
+export type ItfProblemCode = 'ITF002' | 'ITF003' | 'ITF004';
+
+export interface ItfProblem {
+  /** ITF002: not an ITF trace; ITF003: an ITF trace but not a schedcheck counterexample; ITF004: newer version. */
+  code: ItfProblemCode;
+  message: string;
+  path: JsonPath;
+}
+
+export type ItfRead = { ok: true; counterexample: Counterexample; model: ModelInfo | undefined } | { ok: false; problem: ItfProblem };
+
+class Bad extends Error {
+  constructor(
+    readonly code: ItfProblemCode,
+    message: string,
+    readonly path: JsonPath,
+  ) {
+    super(message);
+  }
+}
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Typed access to one decoded value, failing with its path. */
+class At {
+  constructor(
+    readonly value: unknown,
+    readonly path: JsonPath,
+    readonly code: ItfProblemCode = 'ITF003',
+  ) {}
+
+  fail(what: string): never {
+    throw new Bad(this.code, what, this.path);
+  }
+
+  field(name: string): At {
+    if (!isObj(this.value)) this.fail('expected a record');
+    if (!(name in this.value)) throw new Bad(this.code, `missing field "${name}"`, this.path);
+    return new At(this.value[name], [...this.path, name], this.code);
+  }
+
+  has(name: string): boolean {
+    return isObj(this.value) && name in this.value;
+  }
+
+  str(): string {
+    if (typeof this.value !== 'string') this.fail('expected a string');
+    return this.value;
+  }
+
+  bool(): boolean {
+    if (typeof this.value !== 'boolean') this.fail('expected true or false');
+    return this.value;
+  }
+
+  /** An integer: {"#bigint": "..."} or a plain JSON integer, as ITF allows both. */
+  int(): number {
+    const v = this.value;
+    if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
+    if (isObj(v) && typeof v['#bigint'] === 'string' && /^-?[0-9]+$/.test(v['#bigint'])) {
+      const n = Number(v['#bigint']);
+      if (Number.isSafeInteger(n)) return n;
+    }
+    return this.fail('expected an integer ({"#bigint": "..."})');
+  }
+
+  list(): At[] {
+    if (!Array.isArray(this.value)) this.fail('expected a list');
+    return this.value.map((v, i) => new At(v, [...this.path, i], this.code));
+  }
+
+  set(): At[] {
+    return this.field('#set').list();
+  }
+
+  option(): At | null {
+    const tag = this.field('tag').str();
+    if (tag === 'None') return null;
+    if (tag === 'Some') return this.field('value');
+    return this.field('tag').fail('expected "Some" or "None"');
+  }
+
+  oneOf<T extends string>(choices: readonly T[]): T {
+    const s = this.str();
+    if (!(choices as readonly string[]).includes(s)) this.fail(`expected one of ${choices.join(', ')}`);
+    return s as T;
+  }
+}
+
+const FRAME_KINDS = ['call', 'irq', 'exc', 'flags', 'switch'] as const;
+const STEP_KINDS = ['init', 'instruction', 'interrupt', 'pending'] as const;
+const ARCHS: readonly Arch[] = ['x86_64', 'aarch64'];
+const LOCK_KINDS: readonly LockKind[] = ['spin', 'irqsave', 'mutex'];
+
+function readFrames(at: At): FrameView[] {
+  return at.list().map((f) => ({ kind: f.field('kind').oneOf(FRAME_KINDS), text: f.field('text').str() }));
+}
+
+function readCpu(at: At): CpuView {
+  const cpu: CpuView = {
+    cpu: at.field('cpu').int(),
+    context: at.field('context').str(),
+    ie: at.field('ie').bool(),
+    hardirq: at.field('hardirq').int(),
+    locksHeld: at.field('locksHeld').list().map((l) => l.str()),
+    stack: readFrames(at.field('stack')),
+    pending: at.field('pending').set().map((l) => l.str()),
+    inService: at.field('inService').set().map((l) => l.str()),
+  };
+  const elr = at.field('elr').option();
+  if (elr !== null) cpu.elr = elr.str();
+  return cpu;
+}
+
+function readState(at: At): StateView {
+  const vars: Record<string, string> = {};
+  for (const pair of at.field('vars').field('#map').list()) {
+    const [key, value] = pair.list();
+    if (key === undefined || value === undefined) pair.fail('expected a [key, value] pair');
+    vars[key.str()] = value.str();
+  }
+  return {
+    cpus: at.field('cpus').list().map(readCpu),
+    threads: at.field('threads').list().map((t) => ({ name: t.field('name').str(), state: t.field('state').str(), stack: readFrames(t.field('stack')) })),
+    locks: at.field('locks').list().map((l) => ({ name: l.field('name').str(), holder: l.field('holder').option()?.str() ?? null })),
+    runQueue: at.field('runQueue').list().map((t) => t.str()),
+    vars,
+  };
+}
+
+function readStep(at: At, index: number): TraceStep {
+  const step = at.field('step');
+  return {
+    index,
+    kind: step.field('kind').oneOf(STEP_KINDS),
+    cpu: step.field('cpu').option()?.int() ?? null,
+    context: step.field('context').str(),
+    label: step.field('label').str(),
+    span: step.field('span').option()?.int() ?? null,
+    location: step.field('location').option()?.str() ?? null,
+    sourceLine: step.field('sourceLine').option()?.str() ?? null,
+    state: readState(at),
+  };
+}
+
+function readSpan(at: At): SourceSpan {
+  return {
+    file: at.field('file').str(),
+    line: at.field('line').int(),
+    col: at.field('col').int(),
+    endLine: at.field('endLine').int(),
+    endCol: at.field('endCol').int(),
+  };
+}
+
+function readNullableInt(at: At): number | null {
+  return at.value === null ? null : at.int();
+}
+
+function readNullableStr(at: At): string | null {
+  return at.value === null ? null : at.str();
+}
+
+function readLockEdge(at: At): LockEdge {
+  return {
+    from: at.field('from').str(),
+    to: at.field('to').str(),
+    context: at.field('context').str(),
+    span: readNullableInt(at.field('span')),
+    location: readNullableStr(at.field('location')),
+  };
+}
+
+function readTrace(root: At): { counterexample: Counterexample; model: ModelInfo | undefined } {
+  // ITF itself first: a file that is not a trace at all gets ITF002.
+  const itf = new At(root.value, [], 'ITF002');
+  const vars = itf.field('vars').list().map((v) => v.str());
+  const states = itf.field('states').list();
+  if (states.length === 0) itf.field('states').fail('a trace needs at least one state');
+  states.forEach((s) => {
+    for (const v of vars) s.field(v);
+  });
+  if (itf.has('loop')) itf.field('loop').int();
+
+  const meta = root.field('#meta').field('schedcheck');
+  const version = meta.field('version').int();
+  if (version !== SCHEDCHECK_ITF_VERSION) {
+    throw new Bad('ITF004', `trace format version ${version}; this schedcheck reads version ${SCHEDCHECK_ITF_VERSION}`, meta.field('version').path);
+  }
+  for (const v of ITF_VARS) if (!vars.includes(v)) itf.field('vars').fail(`a schedcheck trace has the variable "${v}"`);
+  const steps = root.field('states').list().map((s, i) => {
+    const index = s.field('#meta').field('index').int();
+    if (index !== i) s.field('#meta').field('index').fail(`expected state index ${i}`);
+    return readStep(s, i);
+  });
+  const spans: Record<number, SourceSpan> = {};
+  const spanTable = meta.field('spans');
+  const table = isObj(spanTable.value) ? spanTable.value : spanTable.fail('expected a record of spans');
+  for (const id of Object.keys(table)) {
+    if (!/^[0-9]+$/.test(id)) spanTable.fail(`span id "${id}" is not a number`);
+    spans[Number(id)] = readSpan(spanTable.field(id));
+  }
+  const counterexample: Counterexample = {
+    property: meta.field('property').oneOf(PROPERTY_IDS) as PropertyId,
+    message: meta.field('message').str(),
+    length: meta.field('length').int(),
+    steps,
+    violationSpan: readNullableInt(meta.field('violationSpan')),
+  };
+  if (counterexample.length !== steps.length - 1) meta.field('length').fail(`the trace has ${steps.length - 1} steps`);
+  if (meta.has('loop')) counterexample.loop = meta.field('loop').int();
+  if (meta.has('scenario')) counterexample.scenario = meta.field('scenario').list().map((l) => l.str());
+  if (meta.has('details')) counterexample.details = meta.field('details').list().map((l) => l.str());
+  if (meta.has('lockGraph')) counterexample.lockGraph = meta.field('lockGraph').list().map(readLockEdge);
+  let model: ModelInfo | undefined;
+  if (meta.has('model')) {
+    const m = meta.field('model');
+    model = {
+      file: m.field('file').str(),
+      arch: m.field('arch').oneOf(ARCHS),
+      locks: m.field('locks').list().map((l) => ({ name: l.field('name').str(), kind: l.field('kind').oneOf(LOCK_KINDS) })),
+      spans,
+    };
+  }
+  return { counterexample, model };
+}
+
+/** Read a parsed ITF trace back into a counterexample; a problem comes back as data, with its JSON path. */
+export function fromItf(json: unknown): ItfRead {
+  try {
+    return { ok: true, ...readTrace(new At(json, [])) };
+  } catch (error) {
+    if (error instanceof Bad) return { ok: false, problem: { code: error.code, message: error.message, path: error.path } };
+    throw error;
+  }
+}
