@@ -97,7 +97,7 @@ export interface HandlerStack {
 export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '==' | '!=' | '<' | '<=' | '>' | '>=' | '&&' | '||';
 
 export type Expr =
-  | { kind: 'const'; value: number; type: ValueType } // stored code already (e.g. enum index, thread id)
+  | { kind: 'const'; value: number; type: ValueType } // an int's value, a bool as 0/1, an enum member's index, a thread id
   | { kind: 'var'; var: number; index: Expr | null; instance: Instance; type: ValueType }
   | { kind: 'unary'; op: '!' | '-'; operand: Expr; type: ValueType }
   | { kind: 'binary'; op: BinaryOp; left: Expr; right: Expr; type: ValueType }
