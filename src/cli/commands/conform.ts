@@ -1,7 +1,41 @@
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { conformFile } from '../../conform/check.js';
+import { conformExitCode, formatConform } from '../../conform/report.js';
+import { buildModel, ModelTooLarge } from '../../hw/build.js';
+import { formatDiagnostic } from '../../lang/diagnostics.js';
+import { loadModel } from '../../lang/load.js';
 import type { ConformArgs } from '../args.js';
 
-// Placeholder until the command lands: says so and exits 2 rather than pretending to work.
-export async function conformCommand(_args: ConformArgs): Promise<number> {
-  process.stderr.write('schedcheck: this command is not available yet\n');
-  return 2;
+/** `schedcheck conform MODEL TRACE`: 0 conforms, 1 an event the model does not allow, 2 bad input, 3 inconclusive. */
+export async function conformCommand(args: ConformArgs): Promise<number> {
+  const { diagnostics, program } = loadModel(args.model, args.set);
+  if (program === null) {
+    let text = '';
+    try {
+      text = readFileSync(args.model, 'utf8');
+    } catch {
+      // unreadable: the diagnostic says so
+    }
+    process.stderr.write(`${diagnostics.map((d) => formatDiagnostic(d, text)).join('\n')}\n`);
+    return 2;
+  }
+  try {
+    accessSync(args.trace, constants.R_OK);
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    process.stderr.write(`${args.trace}:1:1: error T003: the trace file cannot be read (${why})\n`);
+    return 2;
+  }
+  let model;
+  try {
+    model = buildModel(program);
+  } catch (error) {
+    if (!(error instanceof ModelTooLarge)) throw error;
+    process.stderr.write(`${args.model}:1:1: error E520: ${error.message}\n`);
+    return 2;
+  }
+  const result = await conformFile(model, args.trace);
+  const text = formatConform(result, args.model, args.trace);
+  (result.verdict === 'bad-input' ? process.stderr : process.stdout).write(`${text}\n`);
+  return conformExitCode(result);
 }

@@ -1,7 +1,57 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { formatEvent } from '../../conform/trace.js';
+import { DESIGNS } from '../../kernel/designs/index.js';
+import { DEFAULT_CYCLES, findDesign, formatSummary, runDesign } from '../../kernel/run.js';
 import type { KernelRunArgs } from '../args.js';
 
-// Placeholder until the command lands: says so and exits 2 rather than pretending to work.
-export async function kernelRunCommand(_args: KernelRunArgs): Promise<number> {
-  process.stderr.write('schedcheck: this command is not available yet\n');
-  return 2;
+/** Buffers JSON lines and writes them in large chunks: a run can log hundreds of thousands of events. */
+class LineWriter {
+  private buffer: string[] = [];
+  private size = 0;
+
+  constructor(private readonly fd: number) {}
+
+  line(text: string): void {
+    this.buffer.push(text);
+    this.size += text.length + 1;
+    if (this.size > 1 << 16) this.flush();
+  }
+
+  flush(): void {
+    if (this.buffer.length === 0) return;
+    writeSync(this.fd, `${this.buffer.join('\n')}\n`);
+    this.buffer = [];
+    this.size = 0;
+  }
+}
+
+export async function kernelRunCommand(args: KernelRunArgs): Promise<number> {
+  const design = findDesign(args.design);
+  if (design === undefined) {
+    const list = DESIGNS.map((d) => `  ${d.name.padEnd(16)} ${d.summary}`).join('\n');
+    process.stderr.write(`schedcheck: unknown design '${args.design}'. Designs:\n${list}\n`);
+    return 2;
+  }
+  let fd: number | null = null;
+  if (args.trace !== undefined) {
+    try {
+      fd = openSync(args.trace, 'w');
+    } catch (error) {
+      process.stderr.write(`schedcheck: cannot write ${args.trace}: ${(error as Error).message}\n`);
+      return 2;
+    }
+  }
+  const writer = fd === null ? null : new LineWriter(fd);
+  try {
+    const summary = runDesign(design, {
+      seed: args.seed,
+      cycles: args.cycles ?? DEFAULT_CYCLES,
+      onEvent: writer === null ? undefined : (event) => writer.line(formatEvent(event)),
+    });
+    writer?.flush();
+    process.stdout.write(`${formatSummary(summary)}\n`);
+    return summary.outcome.kind === 'ok' ? 0 : 1;
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
 }

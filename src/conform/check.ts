@@ -1,0 +1,142 @@
+// `schedcheck conform`: stream a trace file line by line through the tracker. Memory stays bounded whatever
+// the trace's length: one line at a time, and the tracker's caches are capped.
+
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { Model } from '../checker/model.js';
+import { machineOf } from '../hw/build.js';
+import { describeEvent, eventKey } from './expected.js';
+import { parseEvent, type TraceEvent } from './trace.js';
+import { BoundReached, DEFAULT_LIMITS, type StateSet, Tracker, type TrackerLimits } from './tracker.js';
+
+export type ConformResult =
+  | {
+      verdict: 'conforms';
+      events: number;
+      /** Where the model said the machine was corrupted, when the trace conforms only by that corruption. */
+      corruption: { event: number; line: number; message: string } | null;
+      states: number;
+    }
+  | {
+      verdict: 'rejected';
+      /** 1-based index of the event among the trace's events, and its line in the file. */
+      event: number;
+      line: number;
+      found: string;
+      /**
+       * The model states it was in that were waiting to log an event (each as one line per CPU, with how many
+       * states read the same), and how many states agreed with the trace in all.
+       */
+      states: { cpus: string[]; count: number }[];
+      totalStates: number;
+      allowed: string[];
+    }
+  | { verdict: 'inconclusive'; event: number; line: number; reason: string }
+  | { verdict: 'bad-input'; line: number; col: number; message: string };
+
+/** Model states a rejection shows at most. */
+const SHOWN_STATES = 3;
+
+/** Feeds events one at a time; `result()` says what the trace so far is. */
+export class ConformanceRun {
+  readonly tracker: Tracker;
+  private set: StateSet;
+  private count = 0;
+  private failure: ConformResult | null = null;
+  private corruption: { event: number; line: number; message: string } | null = null;
+
+  /** A tracker may be shared by runs of the same model: its cached sets and transitions carry over. */
+  constructor(model: Model, limits: TrackerLimits = DEFAULT_LIMITS, tracker?: Tracker) {
+    this.tracker = tracker ?? new Tracker(model, machineOf(model), limits);
+    this.set = this.tracker.initial();
+  }
+
+  get done(): boolean {
+    return this.failure !== null;
+  }
+
+  /** One event at `line` of the file. Returns false once the trace is decided (rejected or inconclusive). */
+  feed(event: TraceEvent, line: number): boolean {
+    if (this.failure !== null) return false;
+    this.count++;
+    const before = this.set;
+    let after: StateSet | null;
+    try {
+      after = event.cpu < this.tracker.machine.cpus ? this.tracker.step(before, event, eventKey(event)) : null;
+    } catch (error) {
+      if (!(error instanceof BoundReached)) throw error;
+      this.failure = { verdict: 'inconclusive', event: this.count, line, reason: error.message };
+      return false;
+    }
+    if (after === null) {
+      this.failure = {
+        verdict: 'rejected',
+        event: this.count,
+        line,
+        found: describeEvent(event),
+        states: this.tracker.frontier(before, SHOWN_STATES),
+        totalStates: before.configs.length,
+        allowed: event.cpu < this.tracker.machine.cpus ? this.tracker.allowed(before) : [],
+      };
+      return false;
+    }
+    if (after.crash !== null && before.crash === null) this.corruption = { event: this.count, line, message: after.crash };
+    this.set = after;
+    return true;
+  }
+
+  fail(result: ConformResult): void {
+    this.failure = result;
+  }
+
+  result(): ConformResult {
+    if (this.failure !== null) return this.failure;
+    return {
+      verdict: 'conforms',
+      events: this.count,
+      corruption: this.set.onlyCrashed ? this.corruption : null,
+      states: this.set.configs.length,
+    };
+  }
+}
+
+/** Decodes one line of a trace file; null for blank lines and `#` comments. */
+export function decodeLine(text: string, line: number): { event: TraceEvent } | { error: ConformResult } | null {
+  const trimmed = text.trim();
+  if (trimmed === '' || trimmed.startsWith('#')) return null;
+  const parsed = parseEvent(trimmed);
+  if (parsed.ok) return { event: parsed.event };
+  const col = text.length - text.trimStart().length + 1 + parsed.offset;
+  return { error: { verdict: 'bad-input', line, col, message: parsed.message } };
+}
+
+/** Checks a trace file against a model, streaming it. */
+export async function conformFile(model: Model, file: string, limits: TrackerLimits = DEFAULT_LIMITS): Promise<ConformResult> {
+  const run = new ConformanceRun(model, limits);
+  const input = createReadStream(file, { encoding: 'utf8' });
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  let line = 0;
+  try {
+    for await (const text of lines) {
+      line++;
+      const decoded = decodeLine(text, line);
+      if (decoded === null) continue;
+      if ('error' in decoded) {
+        run.fail(decoded.error);
+        break;
+      }
+      if (!run.feed(decoded.event, line)) break;
+    }
+  } finally {
+    lines.close();
+    input.destroy();
+  }
+  return run.result();
+}
+
+/** Checks events already in memory (tests, replay). */
+export function conformEvents(model: Model, events: readonly TraceEvent[], limits: TrackerLimits = DEFAULT_LIMITS, tracker?: Tracker): ConformResult {
+  const run = new ConformanceRun(model, limits, tracker);
+  events.every((e, i) => run.feed(e, i + 1));
+  return run.result();
+}

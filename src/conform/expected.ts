@@ -1,0 +1,153 @@
+// What a kernel logs for each model action: the bridge between the model's transitions and trace events.
+// Interrupt delivery and the instructions a kernel can observe produce events (interrupt entry, cli/sti,
+// EOI, locks, returns, switches, thread life cycle); pure computation, assignments, branches, calls, the run
+// queue and a line merely becoming pending are silent. `restore_context` is one model action that a kernel
+// logs as two events: the switch, then the return through the resumed thread's frame.
+
+import { ActionKind, actionArg, actionCpu, actionKind, type Action, type Model } from '../checker/model.js';
+import type { Instr } from '../ir/ir.js';
+import { evaluate } from '../hw/expr.js';
+import type { Machine } from '../hw/machine.js';
+import { unreachable } from '../lang/unreachable.js';
+import type { EventName, TraceEvent } from './trace.js';
+
+/** An event a model action produces, with every argument the model knows. */
+export interface Expected {
+  cpu: number;
+  event: EventName;
+  line?: string;
+  lock?: string;
+  thread?: string;
+  from?: string;
+  to?: string | number;
+}
+
+/** Arguments compared between a trace event and an expected one; any other argument is the kernel's own. */
+export const MATCHED_ARGS = ['line', 'lock', 'thread', 'from', 'to'] as const;
+
+/** A trace event matches when CPU and name agree and every matched argument the trace gives agrees. */
+export function matches(expected: Expected, event: TraceEvent): boolean {
+  if (expected.cpu !== event.cpu || expected.event !== event.event) return false;
+  for (const arg of MATCHED_ARGS) {
+    const given = event[arg];
+    if (given !== undefined && given !== expected[arg]) return false;
+  }
+  return true;
+}
+
+/** The key of a trace event for caching: the fields that decide what it matches. */
+export function eventKey(event: TraceEvent): string {
+  let key = `${event.cpu}|${event.event}`;
+  for (const arg of MATCHED_ARGS) {
+    const v = event[arg];
+    if (v !== undefined) key += `|${arg}=${v}`;
+  }
+  return key;
+}
+
+export function formatExpected(e: Expected): string {
+  const args = MATCHED_ARGS.filter((a) => e[a] !== undefined).map((a) => `${a}=${e[a]}`);
+  return `cpu${e.cpu} ${e.event}${args.length > 0 ? ` ${args.join(' ')}` : ''}`;
+}
+
+/** A trace event as conformance reports show it (the matched arguments only). */
+export function describeEvent(e: TraceEvent): string {
+  return formatExpected(e as Expected);
+}
+
+const NONE: readonly Expected[] = Object.freeze([]);
+
+/**
+ * The events action `a` from state `s` produces. `next` is its successor (for a fatal action, `s` itself:
+ * arguments are then read from `s`, as the kernel would log the attempt).
+ */
+export function expectedEvents(model: Model, m: Machine, s: Uint32Array, action: Action): readonly Expected[] {
+  const kind = actionKind(action);
+  const cpu = actionCpu(action);
+  const arg = actionArg(action);
+  switch (kind) {
+    case ActionKind.deliver:
+    case ActionKind.arriveTake:
+      return [{ cpu, event: 'irq_entry', line: m.program.lines[arg]!.name, thread: threadOf(m, m.current(s, cpu)) }];
+    case ActionKind.arrive:
+    case ActionKind.maskWait:
+      return NONE;
+    case ActionKind.step:
+      return stepEvents(m, s, cpu, m.code[arg]!);
+    default:
+      throw new Error(`internal: unknown action kind ${kind} in ${model.program.file}`);
+  }
+}
+
+function threadOf(m: Machine, t: number): string {
+  return t === m.none ? 'none' : m.program.threads[t]!.name;
+}
+
+/** Called for every action of every configuration the tracker explores: no closures, few allocations. */
+function stepEvents(m: Machine, s: Uint32Array, cpu: number, instr: Instr): readonly Expected[] {
+  switch (instr.op) {
+    case 'work':
+    case 'assign':
+    case 'branch':
+    case 'jump':
+    case 'call':
+    case 'ret':
+    case 'assert':
+    case 'irq_exit':
+    case 'save_elr':
+    case 'restore_elr':
+    case 'enqueue':
+    case 'pick':
+    case 'hlt':
+      return NONE;
+    case 'cli':
+    case 'sti':
+    case 'irqsave':
+    case 'irqrestore':
+    case 'wfi':
+      return [{ cpu, event: instr.op }];
+    case 'eoi':
+    case 'ack':
+      return [{ cpu, event: instr.op, line: m.program.lines[instr.line]!.name }];
+    case 'iret':
+    case 'eret':
+      return [{ cpu, event: instr.op, thread: threadOf(m, m.current(s, cpu)) }];
+    case 'raise': {
+      const line = m.program.lines[instr.line]!.name;
+      return instr.cpu === null ? [{ cpu, event: 'ipi', line }] : [{ cpu, event: 'ipi', line, to: evaluate(m, s, cpu, instr.cpu) }];
+    }
+    case 'acquire':
+      // A contended mutex puts the thread to sleep instead: nothing is acquired.
+      return m.lockOwner(s, instr.lock) === 0
+        ? [{ cpu, event: 'lock_acquire', lock: m.program.locks[instr.lock]!.name, thread: threadOf(m, m.current(s, cpu)) }]
+        : NONE;
+    case 'try_acquire':
+      return m.lockOwner(s, instr.lock) === 0
+        ? [{ cpu, event: 'lock_acquire', lock: m.program.locks[instr.lock]!.name, thread: threadOf(m, m.current(s, cpu)) }]
+        : NONE;
+    case 'release':
+      return [{ cpu, event: 'lock_release', lock: m.program.locks[instr.lock]!.name, thread: threadOf(m, m.current(s, cpu)) }];
+    case 'wake':
+      return [{ cpu, event: 'wake', thread: threadOf(m, evaluate(m, s, cpu, instr.thread)) }];
+    case 'spawn':
+      return [{ cpu, event: 'spawn', thread: threadOf(m, evaluate(m, s, cpu, instr.thread)) }];
+    case 'free_stack':
+      return [{ cpu, event: 'free_stack', thread: threadOf(m, evaluate(m, s, cpu, instr.thread)) }];
+    case 'exit':
+    case 'end':
+      return [{ cpu, event: 'exit', thread: threadOf(m, m.current(s, cpu)) }];
+    case 'switch_to': {
+      const t = evaluate(m, s, cpu, instr.thread);
+      const current = m.current(s, cpu);
+      return t === current ? NONE : [{ cpu, event: 'switch', from: threadOf(m, current), to: threadOf(m, t) }];
+    }
+    case 'restore_context': {
+      const t = evaluate(m, s, cpu, instr.thread);
+      const current = m.current(s, cpu);
+      const back: Expected = { cpu, event: m.program.arch === 'x86_64' ? 'iret' : 'eret', thread: threadOf(m, t) };
+      return t === current ? [back] : [{ cpu, event: 'switch', from: threadOf(m, current), to: threadOf(m, t) }, back];
+    }
+    default:
+      return unreachable(instr);
+  }
+}

@@ -1,0 +1,167 @@
+// `schedcheck kernel run`, `conform` and `replay`, called as the CLI calls them, with stdout/stderr captured.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { checkModelFile } from '../../src/checker/check.js';
+import type { PropertyId } from '../../src/ir/ir.js';
+import { conformCommand } from '../../src/cli/commands/conform.js';
+import { kernelRunCommand } from '../../src/cli/commands/kernel.js';
+import { replayCommand } from '../../src/cli/commands/replay.js';
+import { parseEvent } from '../../src/conform/trace.js';
+import { findDesign } from '../../src/kernel/run.js';
+import { formatItf } from '../../src/report/itf.js';
+
+let out = '';
+let err = '';
+let dir = '';
+
+beforeEach(() => {
+  out = '';
+  err = '';
+  dir = mkdtempSync(join(tmpdir(), 'schedcheck-conform-'));
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    out += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    err += String(chunk);
+    return true;
+  });
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('schedcheck kernel run', () => {
+  it('names the designs when it does not know the one asked for (exit 2)', async () => {
+    expect(await kernelRunCommand({ design: '005-nope', seed: 1 })).toBe(2);
+    expect(err.split('\n')[0]).toBe("schedcheck: unknown design '005-nope'. Designs:");
+    expect(err).toContain('  004-old ');
+    expect(err).toContain('  003-csl ');
+  });
+
+  it('writes the trace as JSON lines and ends with a summary (exit 0 when it survives)', async () => {
+    const trace = join(dir, 'run.jsonl');
+    expect(await kernelRunCommand({ design: '001-option2', seed: 2, cycles: 5_000, trace })).toBe(0);
+    const lines = readFileSync(trace, 'utf8').trimEnd().split('\n');
+    expect(lines.every((l) => parseEvent(l).ok)).toBe(true);
+    expect(JSON.parse(lines[0]!)).toEqual({ cpu: 0, cycle: 0, event: 'sti' });
+    expect(out).toMatch(/^design 001-option2, seed 2: 5000 cycles, \d+ instructions\n  context switches \d+, interrupts \d+, EOIs \d+, lock acquisitions \d+\n  faults 0, hangs 0\nno fault, no hang\n$/);
+  });
+
+  it('exits 1 with the fault when the design faults', async () => {
+    expect(await kernelRunCommand({ design: '002-ret-switch', seed: 1 })).toBe(1);
+    expect(out).toContain('faults 1, hangs 0\nFAULT on cpu0 (other[0]): #PF instruction fetch outside kernel code at 0x0\n  executing 0x0, reached by context_switch_go+11: ret\n');
+  });
+});
+
+describe('schedcheck conform', () => {
+  const model = findDesign('001-option2')!.model;
+
+  async function traceFile(): Promise<string> {
+    const trace = join(dir, 'run.jsonl');
+    await kernelRunCommand({ design: '001-option2', seed: 1, cycles: 5_000, trace });
+    out = '';
+    return trace;
+  }
+
+  it('exits 0 when the trace conforms', async () => {
+    const trace = await traceFile();
+    const events = readFileSync(trace, 'utf8').trimEnd().split('\n').length;
+    expect(await conformCommand({ model, trace, set: [] })).toBe(0);
+    expect(out).toMatch(new RegExp(`^${trace}: conforms to ${model} \\(${events} events; \\d+ model states? agrees? with it\\)\\n$`));
+  });
+
+  it('exits 1 naming the first event the model does not allow, its states and what they allow', async () => {
+    const trace = await traceFile();
+    const lines = readFileSync(trace, 'utf8').trimEnd().split('\n');
+    const eoi = lines.findIndex((l) => l.includes('"eoi"'));
+    writeFileSync(trace, `${[...lines.slice(0, eoi), ...lines.slice(eoi + 1)].join('\n')}\n`);
+    expect(await conformCommand({ model, trace, set: [] })).toBe(1);
+    const report = out.split('\n');
+    expect(report[0]).toBe(`${trace}:${eoi + 1}: event ${eoi + 1}, cpu0 lock_acquire lock=LOOM thread=hog, is not expected by ${model}`);
+    expect(report.slice(1)).toEqual([
+      '  in any of the 6 model states the trace had reached; those waiting to log an event:',
+      '    state 1:',
+      '      cpu0: handler timer (on hog) at `eoi timer` (models/aethelos-001/option2-yield-pending.sched:71), IF=0, holds nothing, timer pending',
+      '    state 2:',
+      '      cpu0: handler timer (on hog) at `eoi timer` (models/aethelos-001/option2-yield-pending.sched:71), IF=0, holds nothing',
+      '  they allow:',
+      '    cpu0 eoi line=timer',
+      '',
+    ]);
+  });
+
+  it('exits 2 at the file:line:col of a malformed line, skipping blank lines and comments', async () => {
+    const trace = join(dir, 'bad.jsonl');
+    writeFileSync(trace, '# a comment\n\n{"cpu":0,"event":"sti"}\n{"cpu":0, "event":"teleport"}\n');
+    expect(await conformCommand({ model, trace, set: [] })).toBe(2);
+    expect(err).toBe(`${trace}:4:11: error T002: unknown event "teleport"\n`);
+    writeFileSync(trace, '{"cpu":0,"event":"sti"\n');
+    expect(await conformCommand({ model, trace, set: [] })).toBe(2);
+    expect(err).toContain(`${trace}:1:`);
+    expect(err).toContain('error T001: not a JSON object');
+  });
+
+  it('exits 2 when the trace or the model cannot be read', async () => {
+    expect(await conformCommand({ model, trace: join(dir, 'missing.jsonl'), set: [] })).toBe(2);
+    expect(err).toBe(`${join(dir, 'missing.jsonl')}:1:1: error T003: the trace file cannot be read (ENOENT)\n`);
+    err = '';
+    expect(await conformCommand({ model: join(dir, 'missing.sched'), trace: join(dir, 'missing.jsonl'), set: [] })).toBe(2);
+    expect(err).toContain('E603');
+  });
+});
+
+describe('schedcheck replay', () => {
+  async function counterexample(design: string, property: PropertyId): Promise<{ model: string; cex: string }> {
+    const model = findDesign(design)!.model;
+    const { program, report } = await checkModelFile(model, [], { properties: [property], progress: false });
+    const result = report!.results[0]!;
+    if (result.verdict !== 'violated') throw new Error(`${model}: ${property} ${result.verdict}`);
+    const cex = join(dir, `${design}.itf.json`);
+    writeFileSync(cex, formatItf(result.counterexample, program!));
+    return { model, cex };
+  }
+
+  it('001-naive: the deadlock counterexample hangs the kernel on LOOM', async () => {
+    const { model, cex } = await counterexample('001-naive', 'no-deadlock');
+    expect(await replayCommand({ model, cex, set: [] })).toBe(1);
+    expect(out).toContain('  interrupts forced: timer on cpu0 after its instruction 20\n');
+    expect(out).toContain('  the kernel logged all 5 events of the counterexample, then ran on freely (timer ticking)\n');
+    expect(out).toMatch(/HANG: the watchdog saw no progress on cpu0 \(deadlocked CPUs\)\n {2}cpu0 \(worker\): spinning on LOOM in spin_lock\+\d: [^\n]*, held by worker \(taken on cpu0\)\n/);
+  });
+
+  it('004-old: the ABBA counterexample deadlocks both CPUs, each spinning on the lock the other holds', async () => {
+    const { model, cex } = await counterexample('004-old', 'no-deadlock');
+    expect(await replayCommand({ model, cex, set: [] })).toBe(1);
+    expect(out).toContain('  interrupts forced: timer on cpu1 after its instruction 0\n');
+    expect(out).toContain('HANG: the watchdog saw no progress on cpu0, cpu1 (deadlocked CPUs)\n');
+    expect(out).toMatch(/cpu0 \(boot\[0\]\): spinning on SCHED in irqsave_lock_spin\+\d: [^\n]*, held by boot\[1\] \(taken on cpu1\)/);
+    expect(out).toMatch(/cpu1 \(boot\[1\]\): spinning on PROC in irqsave_lock_spin\+\d: [^\n]*, held by boot\[0\] \(taken on cpu0\)/);
+  });
+
+  it('002-ret-switch: the stack-integrity counterexample faults at address 0, from context_switch\'s ret', async () => {
+    const { model, cex } = await counterexample('002-ret-switch', 'stack-integrity');
+    expect(await replayCommand({ model, cex, set: [] })).toBe(1);
+    expect(out).toMatch(/FAULT on cpu0 \(other\[0\]\) at cycle \d+: #PF instruction fetch outside kernel code at 0x0\n {2}executing 0x0, reached by context_switch_go\+11: ret\n/);
+  });
+
+  it('003-wfi-masked: the no-progress counterexample leaves the idle task looping on a masked wfi', async () => {
+    const { model, cex } = await counterexample('003-wfi-masked', 'no-deadlock');
+    expect(await replayCommand({ model, cex, set: [] })).toBe(1);
+    expect(out).toContain('cpu0 (idle): looping on wfi at idle_main+0: wfi with interrupts masked: the pending line wakes it but is never taken\n');
+  });
+
+  it('exits 2 for a model no design runs, and for a counterexample that is not JSON', async () => {
+    const { cex } = await counterexample('001-naive', 'no-deadlock');
+    expect(await replayCommand({ model: 'models/aethelos-001/missing-eoi.sched', cex, set: [] })).toBe(2);
+    expect(err.split('\n')[0]).toBe('models/aethelos-001/missing-eoi.sched:1:1: error R003: no reference kernel design runs this model; these do:');
+    err = '';
+    const bad = join(dir, 'bad.itf.json');
+    writeFileSync(bad, '{"states": [}');
+    expect(await replayCommand({ model: findDesign('001-naive')!.model, cex: bad, set: [] })).toBe(2);
+    expect(err).toMatch(new RegExp(`^${bad}:1:\\d+: error R001: `));
+  });
+});

@@ -1,0 +1,135 @@
+// Conformance of the reference kernel's traces to the models: every design's runs are behaviours of its
+// model, and mutated traces are rejected at the event that was changed.
+import { describe, expect, it } from 'vitest';
+import type { Model } from '../../src/checker/model.js';
+import { type ConformResult, conformEvents } from '../../src/conform/check.js';
+import type { TraceEvent } from '../../src/conform/trace.js';
+import { Tracker } from '../../src/conform/tracker.js';
+import { buildModel, machineOf } from '../../src/hw/build.js';
+import { DESIGNS } from '../../src/kernel/designs/index.js';
+import { findDesign, runDesign } from '../../src/kernel/run.js';
+import { loadModel } from '../../src/lang/load.js';
+
+function modelOf(file: string): Model {
+  const { program, diagnostics } = loadModel(file, []);
+  if (program === null) throw new Error(`${file}: ${JSON.stringify(diagnostics)}`);
+  return buildModel(program);
+}
+
+function traceOf(name: string, seed: number, cycles: number): TraceEvent[] {
+  const events: TraceEvent[] = [];
+  runDesign(findDesign(name)!, { seed, cycles, onEvent: (e) => events.push(e) });
+  return events;
+}
+
+function rejected(result: ConformResult): Extract<ConformResult, { verdict: 'rejected' }> {
+  expect(result.verdict).toBe('rejected');
+  if (result.verdict !== 'rejected') throw new Error('conformed');
+  return result;
+}
+
+describe('kernel traces conform to their models', () => {
+  it.each(DESIGNS.map((d) => d.name))('%s: 50 seeded runs are behaviours of its model', (name) => {
+    // Arrange: one tracker for all runs, so that the sets and transitions it learned carry over.
+    const design = findDesign(name)!;
+    const model = modelOf(design.model);
+    const tracker = new Tracker(model, machineOf(model));
+    // Broken designs run long enough to log their fault or hang.
+    const cycles = design.expect === 'survives' ? 20_000 : 30_000;
+    for (let seed = 1; seed <= 50; seed++) {
+      // Act
+      const events = traceOf(name, seed, cycles);
+      const result = conformEvents(model, events, undefined, tracker);
+      // Assert
+      expect(result.verdict, `seed ${seed}`).toBe('conforms');
+      if (result.verdict !== 'conforms') continue;
+      expect(result.events).toBe(events.length);
+      if (name === '002-ret-switch') {
+        // The switch to the new thread is the model's fatal step; the fault after it is the corrupted machine.
+        expect(result.corruption).toEqual({
+          event: events.length - 1,
+          line: events.length - 1,
+          message: 'stack-integrity: switch_to resumes other[0] through an interrupt frame, not a switch frame',
+        });
+        expect(events.at(-1)!.event).toBe('fault');
+      } else {
+        expect(result.corruption, `seed ${seed}`).toBeNull();
+      }
+      if (design.expect === 'hangs' && events.at(-1)!.event === 'hang') expect(result.states).toBeGreaterThan(0);
+    }
+  });
+
+  it('accepts events that leave out optional arguments (thread names are wildcards)', () => {
+    const model = modelOf(findDesign('004-redesign')!.model);
+    const events = traceOf('004-redesign', 2, 10_000).map(({ thread: _thread, ...rest }) => rest as TraceEvent);
+    expect(conformEvents(model, events).verdict).toBe('conforms');
+  });
+});
+
+describe('mutated traces are rejected at the mutated event', () => {
+  const option2 = findDesign('001-option2')!;
+
+  it('a dropped EOI: the next event is not expected, and the EOI is what would have been', () => {
+    const events = traceOf('001-option2', 1, 10_000);
+    const eoi = events.findIndex((e) => e.event === 'eoi');
+    const mutated = [...events.slice(0, eoi), ...events.slice(eoi + 1)];
+    const r = rejected(conformEvents(modelOf(option2.model), mutated));
+    expect(r.event).toBe(eoi + 1);
+    // The tick preempted the hog: after the EOI the return path takes LOOM to yield.
+    expect(r.found).toBe('cpu0 lock_acquire lock=LOOM thread=hog');
+    expect(r.allowed).toEqual(['cpu0 eoi line=timer']);
+  });
+
+  it('a swapped lock order: fork taking SCHED before PROC', () => {
+    const events = traceOf('004-redesign', 1, 10_000);
+    const proc = events.findIndex((e) => e.event === 'lock_acquire' && e.lock === 'PROC');
+    const sched = events.findIndex((e, i) => i > proc && e.cpu === events[proc]!.cpu && e.event === 'lock_acquire');
+    expect(events[sched]!.lock).toBe('SCHED');
+    const mutated = events.map((e, i) => (i === proc ? { ...e, lock: 'SCHED' } : i === sched ? { ...e, lock: 'PROC' } : e));
+    const r = rejected(conformEvents(modelOf(findDesign('004-redesign')!.model), mutated));
+    expect(r.event).toBe(proc + 1);
+    expect(r.found).toBe('cpu0 lock_acquire lock=SCHED thread=boot[0]');
+    expect(r.allowed).toContain('cpu0 lock_acquire lock=PROC thread=boot[0]');
+  });
+
+  it('an iret on the wrong thread', () => {
+    const events = traceOf('001-option2', 1, 10_000);
+    const iret = events.findIndex((e) => e.event === 'iret');
+    expect(events[iret]!.thread).toBe('hog');
+    const mutated = events.map((e, i) => (i === iret ? { ...e, thread: 'worker[0]' } : e));
+    const r = rejected(conformEvents(modelOf(option2.model), mutated));
+    expect([r.event, r.found, r.allowed]).toEqual([iret + 1, 'cpu0 iret thread=worker[0]', ['cpu0 iret thread=hog']]);
+  });
+
+  it('a switch with interrupts enabled: an sti logged before the switch on the interrupt return path', () => {
+    const events = traceOf('001-option2', 1, 10_000);
+    const at = events.findIndex((e) => e.event === 'switch');
+    const mutated = [...events.slice(0, at), { cpu: 0, cycle: events[at]!.cycle, event: 'sti' } as TraceEvent, ...events.slice(at)];
+    const r = rejected(conformEvents(modelOf(option2.model), mutated));
+    expect([r.event, r.found]).toEqual([at + 1, 'cpu0 sti']);
+    expect(r.allowed).toEqual([`cpu0 switch from=${events[at]!.from} to=${events[at]!.to}`]);
+  });
+
+  it('a fault where the model cannot crash, and a hang where it can still make progress', () => {
+    const events = traceOf('001-option2', 1, 5_000);
+    const model = modelOf(option2.model);
+    const fault = rejected(conformEvents(model, [...events, { cpu: 0, cycle: 0, event: 'fault', reason: '#GP' }]));
+    expect([fault.event, fault.found]).toEqual([events.length + 1, 'cpu0 fault']);
+    const hang = rejected(conformEvents(model, [...events, { cpu: 0, cycle: 0, event: 'hang', cpus: [0] }]));
+    expect([hang.event, hang.found]).toEqual([events.length + 1, 'cpu0 hang']);
+  });
+
+  it('an event on a CPU the model does not have', () => {
+    const r = rejected(conformEvents(modelOf(option2.model), [{ cpu: 3, cycle: 0, event: 'sti' }]));
+    expect([r.event, r.found, r.allowed]).toEqual([1, 'cpu3 sti', []]);
+  });
+
+  it('names the model states the trace had reached', () => {
+    const r = rejected(conformEvents(modelOf(option2.model), [{ cpu: 0, cycle: 0, event: 'cli' }]));
+    expect(r.totalStates).toBe(1); // a tick would be taken at once: no state with it merely pending
+    expect(r.states).toEqual([
+      { cpus: ['cpu0: thread hog at `sti` (models/aethelos-001/option2-yield-pending.sched:35), IF=1, holds nothing'], count: 1 },
+    ]);
+    expect(r.allowed).toEqual(['cpu0 irq_entry line=timer thread=hog', 'cpu0 sti']);
+  });
+});
