@@ -24,6 +24,8 @@ export type PropertyResult = Verdict & {
   property: PropertyId;
   engine: EngineId;
   stats: Stats;
+  /** Liveness: the fairness assumption the verdict is relative to. */
+  fairness?: string;
 };
 
 /** Figures kernel developers size their kernels by, from a complete explicit exploration. */

@@ -74,7 +74,8 @@ function seconds(value: number): string {
 }
 
 function stats(r: PropertyResult): string {
-  return `engine ${r.engine}: ${r.stats.states} states, ${r.stats.transitions} transitions, depth ${r.stats.depth}`;
+  const fairness = r.fairness === undefined ? '' : `\nassuming ${r.fairness}`;
+  return `engine ${r.engine}: ${r.stats.states} states, ${r.stats.transitions} transitions, depth ${r.stats.depth}${fairness}`;
 }
 
 function testcase(model: string, r: PropertyResult, o: Outcome): string {

@@ -145,7 +145,7 @@ function threadFlowLocation(cex: Counterexample, step: TraceStep, model: SarifMo
   return out;
 }
 
-function result(report: CheckReport, cex: Counterexample, model: SarifModel | undefined, options: SarifOptions): Json {
+function result(report: CheckReport, cex: Counterexample, fairness: string | undefined, model: SarifModel | undefined, options: SarifOptions): Json {
   const ruleIndex = PROPERTY_IDS.indexOf(cex.property);
   const expected = options.expected?.(report.model, cex.property) === 'violated';
   const at = violationSpan(cex, model, report.model);
@@ -165,7 +165,7 @@ function result(report: CheckReport, cex: Counterexample, model: SarifModel | un
         threadFlows: [{ id: 'interleaving', locations: flow.length > 0 ? flow : [{ location: { physicalLocation: physical(at), message: { text: 'the initial state' } } }] }],
       },
     ],
-    properties: { model: report.model, steps: cex.length },
+    properties: { model: report.model, steps: cex.length, ...(fairness === undefined ? {} : { fairness }) },
   };
 }
 
@@ -177,7 +177,7 @@ export function formatSarif(reports: CheckReport[], models: readonly (SarifModel
     // Aligned by index, but a program whose file is the report's model wins (gate may drop unparsable ones).
     const model = models.find((m) => m?.file === report.model) ?? models[i];
     for (const r of report.results) {
-      if (r.verdict === 'violated') results.push(result(report, r.counterexample, model, options));
+      if (r.verdict === 'violated') results.push(result(report, r.counterexample, r.fairness, model, options));
       if (r.verdict === 'inconclusive') {
         notifications.push({
           level: r.reason === 'not-checkable' ? 'note' : 'warning',

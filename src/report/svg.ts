@@ -25,7 +25,14 @@ export type SvgRendering =
  * plain label); such messages are warnings here, because an output exists, and they say what went wrong.
  */
 export async function renderSvg(dot: string): Promise<SvgRendering> {
-  const result = (await graphviz()).render(dot, { format: 'svg', engine: 'dot' });
+  let result;
+  try {
+    result = (await graphviz()).render(dot, { format: 'svg', engine: 'dot' });
+  } catch (error) {
+    // Graphviz aborted (an internal assertion on some large graphs): that instance is dead, start afresh.
+    viz = null;
+    return { ok: false, errors: [`Graphviz failed: ${error instanceof Error ? error.message : String(error)}`], warnings: [] };
+  }
   const messages = result.errors.map((e) => e.message.trim()).filter((m) => m.length > 0);
   if (result.status === 'success') return { ok: true, svg: withFontFallbacks(result.output), warnings: messages };
   return {

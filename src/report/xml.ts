@@ -9,7 +9,6 @@ const ATTR: Record<string, string> = { ...TEXT, '"': '&quot;', "'": '&apos;', '\
  * produce a file that no parser accepts.
  */
 function dropInvalid(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '');
 }
 

@@ -90,3 +90,15 @@ describe('the JUnit essentials check', () => {
     for (const [xml, error] of bad) expect(validateJunit(parseXml(xml!))).toContain(error);
   });
 });
+
+describe('formatJunit and liveness', () => {
+  it('says which fairness a liveness verdict assumes', () => {
+    const { cex } = starvation();
+    const report = {
+      model: 'hog.sched',
+      results: [{ verdict: 'violated' as const, counterexample: cex, property: 'no-starvation' as const, engine: 'explicit' as const, fairness: 'weak fairness of CPUs', stats: { states: 8, transitions: 12, depth: 6, seconds: 0 } }],
+    };
+    const out = cases(parseXml(formatJunit([report])))[0]!.children.find((c) => c.name === 'system-out')!;
+    expect(allText(out)).toBe('engine explicit: 8 states, 12 transitions, depth 6\nassuming weak fairness of CPUs');
+  });
+});

@@ -8,7 +8,6 @@ import { validate, type Schema } from './jsonschema.js';
 
 const SARIF_SCHEMA: Schema = JSON.parse(readFileSync('test/report/schemas/sarif-2.1.0-excerpt.schema.json', 'utf8'));
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
 function sarifOf(...fixtures: (() => { cex: Json; program: Json })[]): Json {
@@ -127,5 +126,18 @@ describe('formatSarif', () => {
     expect(artifactUri('/repo/models/a b.sched', '/repo')).toBe('models/a%20b.sched');
     expect(artifactUri('models\\x.sched', '/repo')).toBe('models/x.sched');
     expect(artifactUri('/elsewhere/x.sched', '/repo')).toBe('/elsewhere/x.sched');
+  });
+});
+
+describe('formatSarif and liveness', () => {
+  it('records the fairness a liveness violation assumes', () => {
+    const { cex, program } = starvation();
+    const report = {
+      model: program.file,
+      results: [{ verdict: 'violated' as const, counterexample: cex, property: 'no-starvation' as const, engine: 'explicit' as const, fairness: 'weak fairness of CPUs', stats: { states: 8, transitions: 12, depth: 6, seconds: 0 } }],
+    };
+    const log = JSON.parse(formatSarif([report], [program]));
+    expect(log.runs[0].results[0].properties).toEqual({ model: program.file, steps: 6, fairness: 'weak fairness of CPUs' });
+    expect(validate(SARIF_SCHEMA, log)).toEqual([]);
   });
 });

@@ -66,3 +66,18 @@ describe('the state graph', () => {
     expect(matchPath(built.graph, result.counterexample)).toBeNull();
   });
 });
+
+describe('a large state graph', () => {
+  it('is laid out with the cheaper settings and still renders cleanly', async () => {
+    const built = exploreStateGraph(buildModel(program('models/aethelos-001/option2-yield-pending.sched')));
+    if (!built.ok) throw new Error('too large');
+    expect(built.graph.nodes.length).toBe(630);
+    const dot = renderStateGraphDot(built.graph, { title: 'option2', arch: 'x86_64' });
+    expect(dot).toContain('splines="line", mclimit="0.1", nslimit="2", nslimit1="2"');
+    const svg = await renderSvg(dot);
+    expect(svg.ok && svg.warnings).toEqual([]);
+    const small = exploreStateGraph(buildModel(program('test/report/fixtures/tiny.sched')));
+    if (!small.ok) throw new Error('too large');
+    expect(renderStateGraphDot(small.graph, { title: 'tiny', arch: 'x86_64' })).not.toContain('splines');
+  });
+});

@@ -35,7 +35,6 @@ export function parseXml(text: string): XmlNode {
   const fail = (message: string): never => {
     throw new XmlError(`${message} at offset ${i}`);
   };
-  // eslint-disable-next-line no-control-regex
   const bad = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.exec(text);
   if (bad !== null) {
     i = bad.index;
