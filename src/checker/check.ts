@@ -12,7 +12,7 @@ import { PROPERTIES } from './properties/index.js';
 import type { Finding, Monitor } from './properties/property.js';
 import type { CheckReport, Counterexample, PropertyResult, Stats } from './verdict.js';
 import { traceOf } from './view.js';
-import type { StateStore } from './explicit/store.js';
+import type { VisitedStates } from './explicit/visited.js';
 
 export interface CheckOptions {
   properties?: PropertyId[];
@@ -23,11 +23,18 @@ export interface CheckOptions {
   timeoutSeconds?: number;
   /** A progress line on stderr when it is a terminal (default true). */
   progress?: boolean;
+  /**
+   * Hash compaction: keep a 64-bit fingerprint per state (at most 8 bytes) instead of the state. Properties that
+   * need the state graph are only checked for violations; `report.reductions` gives the collision probability.
+   */
+  hashCompaction?: boolean;
+  /** Symmetry reduction over interchangeable threads (off by default); see src/checker/explicit/symmetry.ts. */
+  symmetry?: boolean;
 }
 
 const NO_STATS: Stats = { states: 0, transitions: 0, depth: 0, seconds: 0 };
 
-function counterexample(model: Model, store: StateStore, property: PropertyId, finding: Finding): Counterexample {
+function counterexample(model: Model, store: VisitedStates, property: PropertyId, finding: Finding): Counterexample {
   const path = store.path(finding.state);
   const states = path.states;
   const actions = path.actions;
@@ -35,11 +42,18 @@ function counterexample(model: Model, store: StateStore, property: PropertyId, f
     actions.push(finding.action);
     states.push(model.successor(states[states.length - 1]!, finding.action).next);
   }
+  // A lasso: steps stem+1.. repeat forever (the state after the last step is the state after step `stem`).
+  const stem = actions.length;
+  for (const action of finding.loop ?? []) {
+    actions.push(action);
+    states.push(model.successor(states[states.length - 1]!, action).next);
+  }
   return {
     property,
     message: finding.message,
     length: actions.length,
     steps: traceOf(model, states, actions),
+    ...(finding.loop ? { loop: stem + 1 } : {}),
     ...(finding.scenario ? { scenario: finding.scenario } : {}),
     ...(finding.details ? { details: finding.details } : {}),
     ...(finding.lockGraph ? { lockGraph: finding.lockGraph } : {}),
@@ -97,10 +111,17 @@ export async function checkProgram(program: Program, options: CheckOptions): Pro
       timeoutSeconds: options.timeoutSeconds,
       maxMemoryMb: options.maxMemoryMb,
       progress: options.progress,
+      hashCompaction: options.hashCompaction,
+      symmetry: options.symmetry,
     },
   );
 
   const results = properties.map((property): PropertyResult => {
+    const fairness = PROPERTIES[property].fairness;
+    const verdict = verdictOf(property);
+    return fairness === undefined ? verdict : { ...verdict, fairness };
+  });
+  function verdictOf(property: PropertyId): PropertyResult {
     const why = notCheckable.get(property);
     if (why !== undefined) {
       return { property, engine: 'explicit', verdict: 'inconclusive', reason: 'not-checkable', detail: why, stats: result.stats };
@@ -118,10 +139,29 @@ export async function checkProgram(program: Program, options: CheckOptions): Pro
     if (result.stop !== null) {
       return { property, engine: 'explicit', verdict: 'inconclusive', reason: result.stop.reason, detail: result.stop.detail, stats: result.stats };
     }
+    // A reduction kept less than this property needs (no-starvation under symmetry or hash compaction): not
+    // violated is not "holds".
+    const unsupported = result.unsupported.get(property);
+    if (unsupported !== undefined) {
+      return { property, engine: 'explicit', verdict: 'inconclusive', reason: 'not-checkable', detail: `not checked: ${unsupported}`, stats: result.stats };
+    }
+    // States at the depth bound are not expanded even when the run counts as complete (none of their steps
+    // led anywhere new), so the graph lacks their edges: a cycle through them is invisible to liveness.
+    if (PROPERTIES[property].kind === 'liveness' && options.maxDepth !== undefined && result.stats.depth >= options.maxDepth) {
+      const detail = `states at depth ${options.maxDepth} (--max-depth) were not expanded, and a liveness verdict needs every edge (${result.stats.states} states)`;
+      return { property, engine: 'explicit', verdict: 'inconclusive', reason: 'max-depth', detail, stats: result.stats };
+    }
     return { property, engine: 'explicit', verdict: 'holds', complete: true, stats: result.stats };
-  });
+  }
   const report: CheckReport = { model: program.file, results: engine === 'both' ? [...results, ...smtResults(properties)] : results };
   if (result.figures !== null) report.figures = result.figures;
+  const { hashCompaction, symmetry } = result.reductions;
+  if (hashCompaction !== null || symmetry !== null || options.symmetry === true) {
+    report.reductions = {
+      ...(hashCompaction === null ? {} : { hashCompaction: { fingerprintBits: hashCompaction.fingerprintBits, bytesPerState: hashCompaction.bytesPerState, collisionProbability: hashCompaction.collisionProbability } }),
+      ...(options.symmetry === true ? { symmetry: { groups: symmetry?.groups ?? [] } } : {}),
+    };
+  }
   return report;
 }
 

@@ -40,6 +40,19 @@ export interface CheckReport {
   model: string;
   results: PropertyResult[];
   figures?: Figures;
+  /** Present when the run used a reduction (check options `hashCompaction`, `symmetry`). */
+  reductions?: ReductionReport;
+}
+
+/** What a reduction did to a run. */
+export interface ReductionReport {
+  /**
+   * The visited set kept 64-bit fingerprints instead of states: a `holds` is complete except with probability
+   * `collisionProbability` (two reachable states with one fingerprint hide the second; TLC's estimate).
+   */
+  hashCompaction?: { fingerprintBits: number; bytesPerState: number; collisionProbability: number };
+  /** One state was kept per permutation of these groups of interchangeable threads (none: nothing reduced). */
+  symmetry?: { groups: string[] };
 }
 
 // ---------------------------------------------------------------------------------------------------------

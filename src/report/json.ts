@@ -15,6 +15,7 @@ function resultJson(r: PropertyResult, program: Program | null): Record<string, 
     complete: r.verdict === 'holds' ? r.complete : r.verdict === 'violated',
     stats: r.stats,
   };
+  if (r.fairness !== undefined) base.fairness = r.fairness;
   if (r.verdict === 'violated') base.counterexample = r.counterexample;
   if (r.verdict === 'inconclusive') {
     base.reason = r.reason;

@@ -78,6 +78,13 @@ function initialLines(state: StateView, arch: 'x86_64' | 'aarch64'): string[] {
   return lines;
 }
 
+/** Lassos: where the loop starts, and that the last step leads back to it. */
+function loopMarker(loop: number, i: number, last: number): string {
+  if (i === loop && i === last) return '   <-- loop: this step repeats forever';
+  if (i === loop) return '   <-- loop starts here';
+  return i === last ? `   <-- back to step ${loop}` : '';
+}
+
 export function traceLines(cex: Counterexample, arch: 'x86_64' | 'aarch64', markLast = true): string[] {
   const out: string[] = [];
   const pad = String(cex.steps.length - 1).length;
@@ -91,7 +98,7 @@ export function traceLines(cex: Counterexample, arch: 'x86_64' | 'aarch64', mark
     const before = cex.steps[i - 1]!.state;
     const cpu = step.cpu === null ? '' : `CPU${step.cpu}  `;
     const where = step.location === null ? '' : `  ${step.location}`;
-    const marker = markLast && i === cex.steps.length - 1 ? '   <-- here' : '';
+    const marker = cex.loop !== undefined ? loopMarker(cex.loop, i, cex.steps.length - 1) : markLast && i === cex.steps.length - 1 ? '   <-- here' : '';
     out.push(`  ${String(step.index).padStart(pad)}  ${cpu}${step.context}${where}  ${step.label}${marker}`);
     const changes: string[] = [];
     step.state.cpus.forEach((after, c) => {
@@ -110,7 +117,11 @@ function violationLines(cex: Counterexample, arch: 'x86_64' | 'aarch64'): string
   const out = [`  ${cex.message}`];
   if (cex.scenario && cex.scenario.length > 0) out.push('', ...cex.scenario.map((l) => `  ${l}`.trimEnd()));
   if (cex.details && cex.details.length > 0) out.push('', ...cex.details.map((l) => `  ${l}`));
-  out.push('', `  Trace (${cex.length} step${cex.length === 1 ? '' : 's'}, a shortest one):`, ...traceLines(cex, arch));
+  const shape =
+    cex.loop === undefined
+      ? 'a shortest one'
+      : `a lasso: a shortest way to the loop, then ${cex.loop === cex.length ? `step ${cex.loop} repeats` : `steps ${cex.loop}..${cex.length} repeat`} forever`;
+  out.push('', `  Trace (${cex.length} step${cex.length === 1 ? '' : 's'}, ${shape}):`, ...traceLines(cex, arch));
   return out;
 }
 
@@ -125,6 +136,7 @@ export function formatText(report: CheckReport, program: Program | null): string
     const why = r.verdict === 'inconclusive' ? `: ${r.detail}` : '';
     out.push(`  ${r.property.padEnd(width)}  ${verdictWord(r)}${why}${engine}${expectationText(r, program)}`);
   }
+  for (const r of report.results) if (r.fairness !== undefined) out.push('', `${r.property} assumes fairness: ${r.fairness}.`);
   for (const r of report.results) {
     if (r.verdict !== 'violated') continue;
     out.push('', `${r.property}: VIOLATED${expectationText(r, program)}`, ...violationLines(r.counterexample, arch));

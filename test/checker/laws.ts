@@ -68,11 +68,21 @@ export function bfsDepths(model: Model, limit = 1_000_000): Map<string, number> 
 /**
  * The law: the counterexample replays step by step, its length is its number of steps, and it is shortest: no
  * shorter path reaches the state its last step starts from (nor, for a violation of a state, its last state).
+ * A lasso instead returns to the state its loop starts from, and its stem is shortest.
  */
 export function assertCounterexampleReplays(model: Model, cex: Counterexample, depths = bfsDepths(model)): void {
   const { states, actions } = replay(model, cex);
   expect(cex.length).toBe(actions.length);
   expect(cex.steps.length).toBe(cex.length + 1);
+  if (cex.loop !== undefined) {
+    // A lasso (liveness): steps loop..length repeat, so the last state is the one before step `loop`, and the
+    // stem to it is shortest.
+    expect(cex.loop).toBeGreaterThanOrEqual(1);
+    expect(cex.loop).toBeLessThanOrEqual(cex.length);
+    expect(key(states[cex.length]!), 'the loop returns to where it started').toBe(key(states[cex.loop - 1]!));
+    expect(depths.get(key(states[cex.loop - 1]!)), 'the stem of the lasso is shortest').toBe(cex.loop - 1);
+    return;
+  }
   const n = states.length - 1;
   if (n > 0) expect(depths.get(key(states[n - 1]!)), 'the path to the violating step is shortest').toBe(n - 1);
   const last = actions[n - 1];

@@ -1,17 +1,28 @@
-// Breadth-first exploration of a Model, watched by property monitors. States are stored exactly; ids are
-// discovery order, so the queue is the id range still to expand and every counterexample rebuilt from parent
-// pointers is a shortest one. Bounds (states, depth, time, memory) end the run as incomplete, never a crash.
+// Breadth-first exploration of a Model, watched by property monitors. Ids are discovery order, so the queue is
+// the id range still to expand and every counterexample rebuilt from parent pointers is a shortest one. Bounds
+// (states, depth, time, memory) end the run as incomplete, never a crash.
+//
+// The hot loop runs the compiled successor function (compile.ts) on scratch buffers and hands a transition to
+// the reference model only when the compiled code says so (a violation, or an instruction it leaves out), so
+// the states, transitions, events and discovery order are exactly those of the reference Model. Optional
+// reductions: hash compaction (hashcompact.ts: 8-byte fingerprints instead of whole states) and symmetry
+// (symmetry.ts: one canonical state per permutation of interchangeable threads).
 
 import { totalmem } from 'node:os';
 import type { PropertyId } from '../../ir/ir.js';
 import { machineOf } from '../../hw/build.js';
-import type { Model, ModelEvent } from '../model.js';
+import { NO_EVENTS, type Model, type ModelEvent } from '../model.js';
 import type { Exploration, Finding, Monitor } from '../properties/property.js';
 import type { Figures, InconclusiveReason, Stats } from '../verdict.js';
+import { ArenaStore } from './arena.js';
+import { compileModel, maxActions, SLOW, type CompiledModel } from './compile.js';
 import { FigureCollector } from './figures.js';
 import { EDGE_FATAL, EDGE_PROGRESS, StateGraph } from './graph.js';
+import { HashCompactStore, replaying, type Compaction } from './hashcompact.js';
 import { ProgressLine } from './progress.js';
-import { MemoryBudgetExceeded, StateStore } from './store.js';
+import { MemoryBudgetExceeded } from './store.js';
+import { symmetryOf, type Symmetry } from './symmetry.js';
+import type { VisitedStates } from './visited.js';
 
 export interface ExploreBounds {
   maxStates?: number;
@@ -19,6 +30,10 @@ export interface ExploreBounds {
   timeoutSeconds?: number;
   maxMemoryMb?: number;
   progress?: boolean;
+  /** Keep 64-bit fingerprints instead of whole states (hashcompact.ts). */
+  hashCompaction?: boolean;
+  /** Store one canonical state per permutation of interchangeable threads (symmetry.ts). */
+  symmetry?: boolean;
 }
 
 export interface ExploreResult {
@@ -28,8 +43,15 @@ export interface ExploreResult {
   /** Every property was decided before the search was complete. */
   decidedEarly: boolean;
   stats: Stats;
-  store: StateStore;
+  store: VisitedStates;
   figures: Figures | null;
+  /**
+   * Properties a reduction in force cannot decide without a violation (their monitor needs the state graph, or
+   * per-thread identities symmetry does not keep), with the reason; they are inconclusive unless found violated.
+   */
+  unsupported: Map<PropertyId, string>;
+  /** What the reductions did, for reports and the bench. */
+  reductions: { hashCompaction: Compaction | null; symmetry: { groups: string[] } | null };
 }
 
 const MB = 1024 * 1024;
@@ -50,6 +72,9 @@ function fatal(events: readonly ModelEvent[]): boolean {
   return false;
 }
 
+/** The exact store or the fingerprint store, as the loop uses them. */
+type SearchStore = ArenaStore | HashCompactStore;
+
 export function explore(
   model: Model,
   monitorFor: (x: Exploration) => Map<PropertyId, Monitor>,
@@ -58,7 +83,11 @@ export function explore(
   const started = Date.now();
   const memoryLimit = bounds.maxMemoryMb !== undefined ? bounds.maxMemoryMb * MB : DEFAULT_MEMORY;
   const fits = (extraBytes: number): boolean => process.memoryUsage.rss() + extraBytes <= memoryLimit;
-  const store = new StateStore(model.layout.words, fits);
+  const words = model.layout.words;
+  const compiled: CompiledModel | null = compileModel(model);
+  const symmetry: Symmetry | null = bounds.symmetry === true ? symmetryOf(model) : null;
+  const hc = bounds.hashCompaction === true;
+  const store: SearchStore = hc ? new HashCompactStore(model, words, fits, memoryLimit) : new ArenaStore(words, fits);
   const machine = machineOf(model);
   const exploration: Exploration = {
     model,
@@ -69,10 +98,15 @@ export function explore(
     parent: (id) => store.parent(id),
   };
   const monitors = monitorFor(exploration);
+  const unsupported = new Map<PropertyId, string>();
+  for (const [pid, monitor] of monitors) {
+    if (monitor.needsGraph && hc) unsupported.set(pid, 'it needs the explored state graph, which hash compaction does not keep');
+    else if (symmetry !== null && symmetry.breaks(pid)) unsupported.set(pid, 'symmetry reduction does not keep which thread is which along a path');
+  }
   const open = new Map(monitors);
   const findings = new Map<PropertyId, { finding: Finding; stats: Stats }>();
-  const graph = [...monitors.values()].some((m) => m.needsGraph) ? new StateGraph(fits) : null;
-  const figures = new FigureCollector(model.program, model.layout, model.program.latencyBound);
+  const graph = !hc && [...monitors.values()].some((m) => m.needsGraph) ? new StateGraph(fits) : null;
+  const figures = new FigureCollector(model.program, model.layout, model.program.latencyBound, symmetry);
   const progress = ProgressLine.forStderr(bounds.progress);
   const lineCount = model.program.lines.length;
   let transitions = 0;
@@ -85,62 +119,148 @@ export function explore(
     depth: maxDepth,
     seconds: (Date.now() - started) / 1000,
   });
+  // The open monitors as arrays, rebuilt when one closes: iterating a Map on every transition allocates.
+  let onStates: [PropertyId, Monitor][] = [];
+  let onTransitions: [PropertyId, Monitor][] = [];
+  const refresh = (): void => {
+    onStates = [...open].filter(([, m]) => m.onState !== undefined);
+    onTransitions = [...open].filter(([, m]) => m.onTransition !== undefined);
+  };
   const record = (id: PropertyId, finding: Finding | null): void => {
     if (finding === null) return;
     findings.set(id, { finding, stats: stats() });
     open.delete(id);
+    refresh();
   };
-  const discovered = (id: number, state: Uint32Array): void => {
+  refresh();
+  const stateEvents = (state: Uint32Array): readonly ModelEvent[] =>
+    compiled === null || compiled.stateCheck(state) ? model.stateEvents(state) : NO_EVENTS;
+  const discovered = (id: number, state: Uint32Array, depth: number): void => {
     figures.observe(state);
-    const depth = store.depth(id);
     if (depth > maxDepth) maxDepth = depth;
-    const events = open.size > 0 ? model.stateEvents(state) : [];
-    for (const [pid, monitor] of open) if (monitor.onState) record(pid, monitor.onState(id, state, events));
+    if (onStates.length === 0) return;
+    const stored = store.view(id);
+    const events = stateEvents(stored);
+    for (const [pid, monitor] of onStates) if (open.has(pid)) record(pid, monitor.onState!(id, stored, events));
   };
-  const admit = (state: Uint32Array, parent: number, action: number, depth: number): number => {
-    if (bounds.maxStates !== undefined && store.count >= bounds.maxStates && store.find(state) < 0) {
+  const canonical = new Uint32Array(words);
+  const keyOf = (state: Uint32Array): Uint32Array => (symmetry === null ? state : symmetry.canonical(state, canonical));
+  const hasher = store.hasher;
+  /**
+   * Stores a successor (its hashes follow from those of `from`, the state it was reached from, when given): its
+   * id if new (monitors told), else -(id + 1), or -1 when hash compaction cannot say.
+   */
+  const admit = (
+    state: Uint32Array,
+    parent: number,
+    action: number,
+    depth: number,
+    from: Uint32Array | null,
+    fromA: number,
+    fromB: number,
+    written: number,
+  ): number => {
+    const key = keyOf(state);
+    let a: number;
+    let b = 0;
+    if (from === null) {
+      a = hasher.hash(key);
+      if (hc) b = hasher.hashB(key);
+    } else if (written >= 0 && key === state) {
+      // Only the words the compiled step wrote can differ from `from`.
+      hasher.rehashWords(fromA, fromB, from, key, compiled!.dirty, written, hc);
+      a = hasher.a;
+      b = hasher.b;
+    } else {
+      a = hasher.rehash(fromA, from, key);
+      if (hc) b = hasher.rehashB(fromB, from, key);
+    }
+    if (bounds.maxStates !== undefined && store.count >= bounds.maxStates && store.find(key, a, b) < 0) {
       throw new Stop('max-states', `stopped after ${store.count} states (--max-states ${bounds.maxStates})`);
     }
-    const id = store.add(state, parent, action, depth);
-    if (id >= 0) discovered(id, state);
-    return id >= 0 ? id : -id - 1;
+    const id = store.add(key, parent, action, depth, a, b);
+    if (id >= 0) discovered(id, key, depth);
+    return id;
+  };
+
+  const actionBuffer = new Int32Array(maxActions(model.program));
+  const current = new Uint32Array(words);
+  const next = new Uint32Array(words);
+  const scratchEvents: ModelEvent[] = [];
+  const noEois: number[] = [];
+  /** The enabled actions of `state` into actionBuffer; how many. */
+  const expand = (state: Uint32Array): number => {
+    if (compiled !== null) return compiled.actions(state, actionBuffer);
+    const list = model.actions(state);
+    actionBuffer.set(list);
+    return list.length;
   };
 
   let stop: ExploreResult['stop'] = null;
   try {
-    for (const init of model.initialStates()) admit(init, -1, -1, 0);
+    for (const init of model.initialStates()) admit(init, -1, -1, 0, null, 0, 0, -1);
     for (let id = 0; id < store.count && open.size > 0; id++) {
       if ((id & 1023) === 0) {
         if (bounds.timeoutSeconds !== undefined && Date.now() - started >= bounds.timeoutSeconds * 1000) {
           throw new Stop('timeout', `stopped after ${bounds.timeoutSeconds} s (--timeout) with ${store.count} states`);
         }
-        if (!fits(0)) throw new MemoryBudgetExceeded();
+        // Allocations ask `fits` themselves; this catches what the monitors and the rest of the process hold.
+        if ((id & 16383) === 0 && !fits(0)) throw new MemoryBudgetExceeded();
         progress.tick(store.count, store.count - id, store.depth(id));
       }
-      const state = store.state(id);
+      store.copyInto(id, current);
+      store.expanding(id);
       const depth = store.depth(id);
+      const currentA = store.hashOf(id);
+      const currentB = store instanceof HashCompactStore ? store.hashBOf(id) : 0;
       graph?.begin(id);
-      const actions = model.actions(state);
+      const count = expand(current);
+      const actions = actionBuffer;
       if (bounds.maxDepth !== undefined && depth >= bounds.maxDepth) {
         // Not expanded: the search is cut here if any step would lead somewhere new.
         if (!depthCut) {
-          depthCut = actions.some((a) => {
-            const { next, events } = model.successor(state, a);
-            return fatal(events) || store.find(next) < 0;
-          });
+          for (let j = 0; j < count && !depthCut; j++) {
+            const { next: after, events } = model.successor(current, actions[j]!);
+            const key = keyOf(after);
+            depthCut = fatal(events) || store.find(key, hasher.hash(key), hc ? hasher.hashB(key) : 0) < 0;
+          }
         }
         continue;
       }
-      for (const action of actions) {
-        const { next, events } = model.successor(state, action);
+      for (let j = 0; j < count; j++) {
+        const action = actions[j]!;
+        let successor: Uint32Array = next;
+        let events: readonly ModelEvent[] = NO_EVENTS;
+        let written = -1;
+        const wanted = onTransitions.length > 0 || graph !== null ? scratchEvents : null;
+        if (compiled === null || compiled.apply(current, action, next, wanted) === SLOW) {
+          scratchEvents.length = 0;
+          const r = model.successor(current, action);
+          successor = r.next;
+          events = r.events;
+        } else {
+          written = compiled.dirtyCount();
+        }
+        if (scratchEvents.length > 0) {
+          events = scratchEvents.slice();
+          scratchEvents.length = 0;
+        }
         transitions++;
-        const isFatal = fatal(events);
-        const to = isFatal ? -1 : admit(next, id, action, depth + 1);
-        for (const [pid, monitor] of open) if (monitor.onTransition) record(pid, monitor.onTransition(id, action, events, to));
+        const isFatal = events !== NO_EVENTS && fatal(events);
+        let to = -1;
+        if (!isFatal) {
+          const r = admit(successor, id, action, depth + 1, current, currentA, currentB, written);
+          to = r >= 0 ? r : hc ? -1 : -r - 1;
+        }
+        for (const [pid, monitor] of onTransitions) if (open.has(pid)) record(pid, monitor.onTransition!(id, action, events, to));
         if (graph !== null) {
           const flags = (model.progress(action) ? EDGE_PROGRESS : 0) | (isFatal ? EDGE_FATAL : 0);
-          const eois: number[] = [];
-          for (const e of events) if (e.kind === 'eoi') eois.push(e.cpu * lineCount + e.line);
+          let eois = noEois;
+          for (const e of events) {
+            if (e.kind !== 'eoi') continue;
+            if (eois === noEois) eois = [];
+            eois.push(e.cpu * lineCount + e.line);
+          }
           graph.add(to, flags, eois);
         }
       }
@@ -159,7 +279,19 @@ export function explore(
   const decidedEarly = open.size === 0;
   const complete = stop === null && !decidedEarly;
   if (complete) {
-    for (const [pid, monitor] of [...open]) if (monitor.onComplete) record(pid, monitor.onComplete(graph));
+    for (const [pid, monitor] of [...open]) {
+      if (!unsupported.has(pid) && monitor.onComplete) record(pid, monitor.onComplete(graph));
+    }
   }
-  return { findings, stop, decidedEarly, stats: stats(), store, figures: complete ? figures.figures() : null };
+  const hashCompaction = store instanceof HashCompactStore ? store.compaction(transitions) : null;
+  return {
+    findings,
+    stop,
+    decidedEarly,
+    stats: stats(),
+    store: store instanceof HashCompactStore ? store.finish(symmetry) : symmetry === null ? store : replaying(store, model, symmetry),
+    figures: complete ? figures.figures() : null,
+    unsupported,
+    reductions: { hashCompaction, symmetry: symmetry === null ? null : { groups: symmetry.describe() } },
+  };
 }

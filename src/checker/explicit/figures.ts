@@ -1,47 +1,67 @@
 // Figures kernel developers size their kernels by, gathered over every reachable state of a complete search:
 // the worst depth of every thread stack and handler stack, and the longest masked window when the model
-// counts masked steps (a declared latency bound).
+// counts masked steps (a declared latency bound). Under symmetry reduction a stored state stands for every
+// renumbering of its interchangeable threads, so a worst depth is shared by every thread of the group.
 
 import type { Figures } from '../verdict.js';
-import { readSlot, type Layout, type Slot } from '../../ir/layout.js';
+import type { Layout, Slot } from '../../ir/layout.js';
 import type { Program } from '../../ir/ir.js';
 
+interface Counter {
+  word: number;
+  shift: number;
+  mask: number;
+  worst: number;
+}
+
+function counter(slot: Slot): Counter {
+  return { word: slot.word, shift: slot.shift, mask: 2 ** slot.bits - 1, worst: 0 };
+}
+
+function observe(c: Counter, state: Uint32Array): void {
+  const v = (state[c.word]! >>> c.shift) & c.mask;
+  if (v > c.worst) c.worst = v;
+}
+
 export class FigureCollector {
-  private readonly stacks: { name: string; sp: Slot; declared: number; worst: number }[] = [];
-  private readonly masked: { cpu: number; slot: Slot; worst: number }[] = [];
+  private readonly stacks: (Counter & { name: string; declared: number; thread: number })[] = [];
+  private readonly masked: (Counter & { cpu: number })[] = [];
 
   constructor(
     program: Program,
     layout: Layout,
     private readonly latencyBound: number | null,
+    private readonly symmetry: { readonly representative: Int32Array } | null = null,
   ) {
     program.threads.forEach((t, i) => {
       const stack = layout.threads[i]!.stack;
-      this.stacks.push({ name: t.name, sp: stack.sp, declared: stack.depth, worst: 0 });
+      this.stacks.push({ ...counter(stack.sp), name: t.name, declared: stack.depth, thread: i });
     });
     layout.cpus.forEach((cpu, c) => {
       cpu.handlerStacks.forEach((stack, k) => {
         const unit = program.units[layout.handlerStackUnits[k]!]!;
-        this.stacks.push({ name: `cpu${c}.hstack.${unit.name}`, sp: stack.sp, declared: stack.depth, worst: 0 });
+        this.stacks.push({ ...counter(stack.sp), name: `cpu${c}.hstack.${unit.name}`, declared: stack.depth, thread: -1 });
       });
-      if (cpu.maskedSteps !== null) this.masked.push({ cpu: c, slot: cpu.maskedSteps, worst: 0 });
+      if (cpu.maskedSteps !== null) this.masked.push({ ...counter(cpu.maskedSteps), cpu: c });
     });
   }
 
   observe(state: Uint32Array): void {
-    for (const s of this.stacks) {
-      const sp = readSlot(state, s.sp);
-      if (sp > s.worst) s.worst = sp;
-    }
-    for (const m of this.masked) {
-      const n = readSlot(state, m.slot);
-      if (n > m.worst) m.worst = n;
-    }
+    for (let i = 0; i < this.stacks.length; i++) observe(this.stacks[i]!, state);
+    for (let i = 0; i < this.masked.length; i++) observe(this.masked[i]!, state);
   }
 
   figures(): Figures {
     const stackDepth: Figures['stackDepth'] = {};
-    for (const s of this.stacks) stackDepth[s.name] = { worst: s.worst, declared: s.declared };
+    const groupWorst = new Map<number, number>();
+    const rep = this.symmetry?.representative;
+    if (rep !== undefined) {
+      for (const s of this.stacks) if (s.thread >= 0) groupWorst.set(rep[s.thread]!, Math.max(groupWorst.get(rep[s.thread]!) ?? 0, s.worst));
+    }
+    for (const s of this.stacks) {
+      const worst = rep !== undefined && s.thread >= 0 ? groupWorst.get(rep[s.thread]!)! : s.worst;
+      stackDepth[s.name] = { worst, declared: s.declared };
+    }
     let maskedWindow: Figures['maskedWindow'] = null;
     if (this.masked.length > 0 && this.latencyBound !== null) {
       const worst = this.masked.reduce((a, b) => (b.worst > a.worst ? b : a));

@@ -29,6 +29,20 @@ export class StateGraph {
     return this.states;
   }
 
+  /**
+   * The forward edges as stored, for analyses that walk the graph themselves (liveness: SCCs and lassos). The
+   * edges of state s are [offsets[s], offsets[s + 1]), one per action the model listed for s, in that order (a
+   * state not expanded, because of --max-depth, has none); a target of -1 is a fatal step. Views, valid until
+   * the next `add`.
+   */
+  edgeView(): { offsets: Int32Array; targets: Int32Array; flags: Uint8Array } {
+    return {
+      offsets: this.offsets.subarray(0, this.states + 1),
+      targets: this.targets.subarray(0, this.edges),
+      flags: this.flags.subarray(0, this.edges),
+    };
+  }
+
   /** Starts the edges of state `id`; states must be begun in id order, each once. */
   begin(id: number): void {
     if (id !== this.states) throw new Error(`internal: graph state ${id} begun out of order`);

@@ -15,6 +15,11 @@ export interface Finding {
   state: number;
   /** ...and then takes this action (a violation on a transition), or stops there (a violation of a state). */
   action: Action | null;
+  /**
+   * Liveness: the counterexample is a lasso. From `state` these actions lead around a loop back to `state`,
+   * which repeats forever (`action` is then null).
+   */
+  loop?: Action[];
   scenario?: string[];
   details?: string[];
   violationSpan: number | null;
@@ -51,6 +56,8 @@ export interface PropertyDefinition {
   readonly kind: PropertyKind;
   /** The short meaning `schedcheck properties` prints. */
   readonly meaning: string;
+  /** Liveness: the fairness assumption every verdict of this property is relative to (reports print it). */
+  readonly fairness?: string;
   /** A fresh monitor, or why this property cannot be checked on this model (yet). */
   monitor(x: Exploration): Monitor | { notCheckable: string };
 }

@@ -1,0 +1,78 @@
+// The schedcheck side of the bench: the explicit engine on a .sched model, in a fresh Node process per run (so
+// one run's heap and JIT state do not bill the next). The search is the same as SPIN's: every reachable state,
+// with fatal steps ending their path, and no property that could stop it early (a monitor that never finds
+// anything). Time is measured from building the model to the end of the search; loading and type-checking the
+// model text are not counted, as SPIN's `spin -a` and gcc are not.
+//
+// SCHEDCHECK_SRC=DIR runs the engine of another checkout (for before/after figures), e.g. one unpacked from
+// `git archive HEAD`.
+
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { pathToFileURL, fileURLToPath } from 'node:url';
+import type { BenchCase } from './cases.js';
+import type { EngineRun } from './spin.js';
+
+const THIS_FILE = fileURLToPath(import.meta.url);
+
+export interface SchedcheckOptions {
+  timeoutSeconds: number;
+  hashCompaction?: boolean;
+  symmetry?: boolean;
+}
+
+/** Runs the explicit engine on one case in a child process. */
+export function runSchedcheck(c: BenchCase, options: SchedcheckOptions): EngineRun | { error: string } {
+  const request = JSON.stringify({ case: c, options });
+  const child = spawnSync(process.execPath, ['--import', 'tsx', THIS_FILE, request], {
+    encoding: 'utf8',
+    timeout: (options.timeoutSeconds + 60) * 1000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  if (child.signal !== null) return { error: `killed (${child.signal})` };
+  const line = child.stdout.trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(line) as EngineRun | { error: string };
+  } catch {
+    return { error: `no result: ${child.stderr.slice(0, 400)}` };
+  }
+}
+
+async function measure(c: BenchCase, options: SchedcheckOptions): Promise<EngineRun | { error: string }> {
+  const root = process.env.SCHEDCHECK_SRC ?? resolve(fileURLToPath(new URL('..', import.meta.url)));
+  const from = (path: string) => import(pathToFileURL(resolve(root, path)).href);
+  const { loadModel } = await from('src/lang/load.ts');
+  const { buildModel } = await from('src/hw/build.ts');
+  const { explore } = await from('src/checker/explicit/bfs.ts');
+  const sets = Object.entries(c.sets).map(([k, v]) => `${k}=${v}`);
+  const loaded = loadModel(resolve(c.model), sets);
+  if (loaded.program === null) return { error: loaded.diagnostics.map((d: { message: string }) => d.message).join('; ') };
+  const cpu0 = process.cpuUsage();
+  const started = performance.now();
+  const model = buildModel(loaded.program);
+  const inert = () => new Map([['assertions', { needsGraph: false }]]);
+  const bounds = { timeoutSeconds: options.timeoutSeconds, progress: false, hashCompaction: options.hashCompaction, symmetry: options.symmetry };
+  const result = explore(model, inert, bounds);
+  const wall = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const states: number = result.stats.states;
+  const compaction = result.reductions?.hashCompaction ?? null;
+  const notes: string[] = [];
+  if (result.stop !== null) notes.push(result.stop.reason);
+  if (compaction !== null) notes.push(`P(collision) ${compaction.collisionProbability.toExponential(1)}`);
+  return {
+    states,
+    transitions: result.stats.transitions,
+    seconds: (cpu.user + cpu.system) / 1e6,
+    wall,
+    bytesPerState: compaction !== null ? compaction.bytesPerState : result.store.bytes / states,
+    complete: result.stop === null,
+    note: notes.join('; '),
+  };
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === THIS_FILE && process.argv[2] !== undefined) {
+  const request = JSON.parse(process.argv[2]) as { case: BenchCase; options: SchedcheckOptions };
+  const result = await measure(request.case, request.options).catch((e: unknown) => ({ error: String(e) }));
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}

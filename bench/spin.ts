@@ -1,0 +1,113 @@
+// The SPIN side of the bench: `spin -a` on a bench/promela model, `gcc -O2` on the pan.c it writes (full state
+// storage, or hash compaction with -DHC4), and pan's own figures parsed from its report. The search is SPIN's
+// default depth-first safety search with partial-order reduction off (-DNOREDUCE: the machine is one process,
+// so there is nothing to reduce, and the state space stays exactly the one schedcheck explores) and no never
+// claim. `npx tsx bench/spin.ts` runs the whole bench (the same as `npm run bench`).
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BenchCase } from './cases.js';
+
+export type SpinMode = 'full' | 'hc4';
+
+export interface EngineRun {
+  states: number;
+  transitions: number;
+  /** CPU time of the search (user + system): other load on a shared machine inflates wall time, not this. */
+  seconds: number;
+  /** Wall-clock time of the search. */
+  wall: number;
+  /** Memory that grows with the states (stored states and the hash table) divided by the states. */
+  bytesPerState: number;
+  /** Searched the whole state space (no timeout, no depth or memory cut). */
+  complete: boolean;
+  note: string;
+}
+
+const PROMELA_DIR = resolve(fileURLToPath(new URL('.', import.meta.url)), 'promela');
+const MB = 1024 * 1024;
+/** GNU time, for pan's CPU time (Debian package `time`). */
+const TIME = '/usr/bin/time';
+/** pan's DFS stack bound: deep enough for every bench model (it reports the depth it reached). */
+const MAX_DEPTH = 2_000_000;
+
+export function spinVersion(): string | null {
+  const r = spawnSync('spin', ['-V'], { encoding: 'utf8' });
+  if (r.status !== 0 || r.stdout === undefined) return null;
+  return r.stdout.trim();
+}
+
+/** -w for pan: a hash table with about as many slots as states (chaining), at least 2^16. */
+export function hashBits(expectedStates: number): number {
+  return Math.max(16, Math.ceil(Math.log2(Math.max(expectedStates, 1))));
+}
+
+function run(cmd: string, args: string[], cwd: string, timeoutMs: number) {
+  return spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 * MB });
+}
+
+function number(text: string, pattern: RegExp): number | null {
+  const m = pattern.exec(text);
+  return m === null ? null : Number(m[1]);
+}
+
+/** pan's report → the bench's figures. Exported for the parser's own test. */
+export function parsePan(out: string): EngineRun | { error: string } {
+  const states = number(out, /^\s*(\d+) states, stored/m);
+  const transitions = number(out, /^\s*(\d+) transitions \(= stored\+matched\)/m);
+  const seconds = number(out, /^pan: elapsed time ([\d.e+-]+) seconds/m);
+  const stateMb = number(out, /^\s*([\d.]+)\s+actual memory usage for states/m);
+  const hashMb = number(out, /^\s*([\d.]+)\s+memory used for hash table/m);
+  const errors = number(out, /errors: (\d+)/);
+  if (states === null || transitions === null || seconds === null || stateMb === null || hashMb === null) {
+    return { error: `unreadable pan report: ${out.slice(0, 400)}` };
+  }
+  const cut = /max search depth too small/.test(out);
+  const notes: string[] = [];
+  if (errors !== 0) notes.push(`pan reported ${errors} error(s)`);
+  if (cut) notes.push('depth bound hit');
+  // CPU time from /usr/bin/time when pan ran under it (its `TIME user system` line), else pan's elapsed time.
+  const cpu = /^TIME ([\d.]+) ([\d.]+)$/m.exec(out);
+  return {
+    states,
+    transitions,
+    seconds: cpu === null ? seconds : Number(cpu[1]) + Number(cpu[2]),
+    wall: seconds,
+    bytesPerState: ((stateMb + hashMb) * MB) / states,
+    complete: errors === 0 && !cut,
+    note: notes.join('; '),
+  };
+}
+
+/** Runs pan on one case. `expectedStates` sizes the hash table (-w); `timeoutSeconds` bounds pan's search. */
+export function runSpin(c: BenchCase, mode: SpinMode, expectedStates: number, timeoutSeconds: number): EngineRun | { error: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'schedcheck-spin-'));
+  try {
+    const defines = Object.entries(c.sets).map(([k, v]) => `-D${k}=${v}`);
+    const gen = run('spin', [...defines, '-a', join(PROMELA_DIR, c.promela)], dir, 60_000);
+    if (gen.status !== 0) return { error: `spin -a failed: ${gen.stdout}${gen.stderr}` };
+    const cflags = ['-O2', '-w', '-DSAFETY', '-DNOREDUCE', ...(mode === 'hc4' ? ['-DHC4'] : [])];
+    const cc = run('gcc', [...cflags, '-o', 'pan', 'pan.c'], dir, 300_000);
+    if (cc.status !== 0) return { error: `gcc failed: ${cc.stderr.slice(0, 400)}` };
+    const panArgs = ['-n', `-m${MAX_DEPTH}`, `-w${hashBits(expectedStates)}`];
+    // coreutils `timeout` stops pan itself (a signal to /usr/bin/time would leave pan running); GNU time counts
+    // the CPU time of everything it waited for, pan included.
+    const limited = ['timeout', String(timeoutSeconds), './pan', ...panArgs];
+    const pan = existsSync(TIME)
+      ? run(TIME, ['-f', 'TIME %U %S', ...limited], dir, (timeoutSeconds + 30) * 1000)
+      : run(limited[0]!, limited.slice(1), dir, (timeoutSeconds + 30) * 1000);
+    if (pan.status === 124) return { error: `timeout after ${timeoutSeconds} s` };
+    if (pan.error !== undefined || pan.signal !== null) return { error: `pan failed: ${pan.error?.message ?? pan.signal}` };
+    return parsePan(`${pan.stdout}\n${pan.stderr}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const { main } = await import('./run.js');
+  process.exitCode = await main(process.argv.slice(2));
+}

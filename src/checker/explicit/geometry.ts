@@ -1,0 +1,217 @@
+// The state layout flattened into typed arrays, for the compiled successor function (compile.ts): every slot
+// gets an index into SW/SS/SM (word, shift, mask), and every family the semantics addresses by a value computed
+// at run time (a thread's stack, a lock, a run-queue entry, a variable element) gets a base index. The helpers
+// here are the operations on those families; generated code calls them with plain integers, so nothing on the
+// hot path allocates.
+
+import { FRAME_KINDS, type Layout, type Slot, type StackSlots } from '../../ir/layout.js';
+import type { Program } from '../../ir/ir.js';
+
+export const KIND_CALL = FRAME_KINDS.indexOf('call');
+export const KIND_IRQ = FRAME_KINDS.indexOf('irq');
+export const KIND_EXC = FRAME_KINDS.indexOf('exc');
+export const KIND_FLAGS = FRAME_KINDS.indexOf('flags');
+export const KIND_SWITCH = FRAME_KINDS.indexOf('switch');
+
+/** Stored codes of the thread states (THREAD_STATES order). */
+export const TS_DORMANT = 0;
+export const TS_READY = 1;
+export const TS_RUNNING = 2;
+export const TS_BLOCKED = 3;
+export const TS_EXITED = 4;
+
+export class Geometry {
+  /** Slot tables: word, shift, mask (2^bits - 1 as an int32: -1 for a whole word), and ~(mask << shift). */
+  readonly SW: Int32Array;
+  readonly SS: Int32Array;
+  readonly SM: Int32Array;
+  readonly SC: Int32Array;
+  private readonly index = new Map<Slot, number>();
+
+  readonly threads: number;
+  readonly cpus: number;
+  /** Stack ids: thread t is t; handler stack k of CPU c is threads + c * handlerStacks + k. */
+  readonly stackSp: Int32Array;
+  readonly stackDepth: Int32Array;
+  /** Slot index of cell i of stack id: stackCell[stackCellBase[id] + i]. */
+  readonly stackCellBase: Int32Array;
+  readonly stackCell: Int32Array;
+  readonly threadState: Int32Array;
+  readonly threadFreed: Int32Array;
+  readonly lockOwner: Int32Array;
+  readonly lockLevel: Int32Array;
+  readonly rqLen: number;
+  readonly rqEntry: Int32Array;
+  readonly cpuPc: Int32Array;
+  readonly cpuCurrent: Int32Array;
+  /** Slot index of variable v, instance i, element e: varSlot[varBase[v] + i * varElems[v] + e]. */
+  readonly varBase: Int32Array;
+  readonly varElems: Int32Array;
+  readonly varInstances: Int32Array;
+  readonly varSlot: Int32Array;
+
+  constructor(
+    readonly program: Program,
+    readonly layout: Layout,
+  ) {
+    const n = layout.slots.length;
+    this.SW = new Int32Array(n);
+    this.SS = new Int32Array(n);
+    this.SM = new Int32Array(n);
+    this.SC = new Int32Array(n);
+    layout.slots.forEach((slot, i) => {
+      this.index.set(slot, i);
+      this.SW[i] = slot.word;
+      this.SS[i] = slot.shift;
+      this.SM[i] = (2 ** slot.bits - 1) | 0;
+      this.SC[i] = ~((2 ** slot.bits - 1) * 2 ** slot.shift) | 0;
+    });
+    this.threads = program.threads.length;
+    this.cpus = program.cpus;
+    const stacks: StackSlots[] = [...layout.threads.map((t) => t.stack), ...layout.cpus.flatMap((c) => c.handlerStacks)];
+    this.stackSp = Int32Array.from(stacks, (st) => this.of(st.sp));
+    this.stackDepth = Int32Array.from(stacks, (st) => st.depth);
+    this.stackCellBase = new Int32Array(stacks.length);
+    const cells: number[] = [];
+    stacks.forEach((st, id) => {
+      this.stackCellBase[id] = cells.length;
+      for (const cell of st.cells) cells.push(this.of(cell));
+    });
+    this.stackCell = Int32Array.from(cells);
+    this.threadState = Int32Array.from(layout.threads, (t) => this.of(t.state));
+    this.threadFreed = Int32Array.from(layout.threads, (t) => this.of(t.freed));
+    this.lockOwner = Int32Array.from(layout.locks, (l) => this.of(l.owner));
+    this.lockLevel = Int32Array.from(layout.locks, (l) => this.of(l.level));
+    this.rqLen = this.of(layout.runQueue.len);
+    this.rqEntry = Int32Array.from(layout.runQueue.entries, (e) => this.of(e));
+    this.cpuPc = Int32Array.from(layout.cpus, (c) => this.of(c.pc));
+    this.cpuCurrent = Int32Array.from(layout.cpus, (c) => this.of(c.current));
+    this.varBase = new Int32Array(layout.vars.length);
+    this.varElems = new Int32Array(layout.vars.length);
+    this.varInstances = new Int32Array(layout.vars.length);
+    const vs: number[] = [];
+    layout.vars.forEach((instances, v) => {
+      this.varBase[v] = vs.length;
+      this.varInstances[v] = instances.length;
+      this.varElems[v] = instances[0]?.length ?? 0;
+      for (const elements of instances) for (const slot of elements) vs.push(this.of(slot));
+    });
+    this.varSlot = Int32Array.from(vs);
+  }
+
+  /** The index of a slot of this layout. */
+  of(slot: Slot): number {
+    const i = this.index.get(slot);
+    if (i === undefined) throw new Error(`internal: slot ${slot.name} is not in the layout`);
+    return i;
+  }
+
+  /** Handler stack k of CPU c as a stack id. */
+  handlerStack(c: number, k: number): number {
+    return this.threads + c * this.layout.handlerStackUnits.length + k;
+  }
+}
+
+/**
+ * The operations generated code calls, closed over one Geometry. Every function reads and writes the state
+ * array it is given in place.
+ */
+export function runtime(g: Geometry) {
+  const { SW, SS, SM, SC, stackSp, stackDepth, stackCellBase, stackCell, rqEntry, rqLen } = g;
+  const threads = g.threads;
+
+  // Words written since `begin`, each once: mark[w] === epoch says w is already listed.
+  const mark = new Uint32Array(g.layout.words);
+  const dirty = new Int32Array(g.layout.words);
+  let count = 0;
+  let epoch = 1;
+  function begin(): void {
+    count = 0;
+    epoch = (epoch + 1) >>> 0;
+    if (epoch === 0) {
+      mark.fill(0); // wrapped: old marks could equal the new epoch
+      epoch = 1;
+    }
+  }
+  function touch(w: number): void {
+    if (mark[w] !== epoch) {
+      mark[w] = epoch;
+      dirty[count++] = w;
+    }
+  }
+  function dirtyCount(): number {
+    return count;
+  }
+  function rd(n: Uint32Array, i: number): number {
+    return ((n[SW[i]!]! >>> SS[i]!) & SM[i]!) >>> 0;
+  }
+  function wr(n: Uint32Array, i: number, v: number): void {
+    const w = SW[i]!;
+    touch(w);
+    n[w] = (n[w]! & SC[i]!) | ((v & SM[i]!) << SS[i]!);
+  }
+  /** Pushes a frame word: false on overflow (the caller reports it). */
+  function push(n: Uint32Array, id: number, word: number): boolean {
+    const sp = rd(n, stackSp[id]!);
+    if (sp >= stackDepth[id]!) return false;
+    wr(n, stackCell[stackCellBase[id]! + sp]!, word);
+    wr(n, stackSp[id]!, sp + 1);
+    return true;
+  }
+  /** Pops the top frame word, clearing its cell; -1 on an empty stack. */
+  function pop(n: Uint32Array, id: number): number {
+    const sp = rd(n, stackSp[id]!);
+    if (sp === 0) return -1;
+    const cell = stackCell[stackCellBase[id]! + sp - 1]!;
+    const word = rd(n, cell);
+    wr(n, cell, 0);
+    wr(n, stackSp[id]!, sp - 1);
+    return word;
+  }
+  function clearStack(n: Uint32Array, id: number): void {
+    wr(n, stackSp[id]!, 0);
+    const base = stackCellBase[id]!;
+    for (let i = 0; i < stackDepth[id]!; i++) wr(n, stackCell[base + i]!, 0);
+  }
+  function rqHas(n: Uint32Array, t: number): boolean {
+    const len = rd(n, rqLen);
+    for (let i = 0; i < len; i++) if (rd(n, rqEntry[i]!) === t) return true;
+    return false;
+  }
+  /** Appends to the run queue; false when it is full (the reference model would write past its end). */
+  function rqPush(n: Uint32Array, t: number): boolean {
+    const len = rd(n, rqLen);
+    if (len >= rqEntry.length) return false;
+    wr(n, rqEntry[len]!, t);
+    wr(n, rqLen, len + 1);
+    return true;
+  }
+  /** Removes and returns the run queue's head, or `none`. */
+  function rqShift(n: Uint32Array): number {
+    const len = rd(n, rqLen);
+    if (len === 0) return threads;
+    const head = rd(n, rqEntry[0]!);
+    for (let i = 1; i < len; i++) wr(n, rqEntry[i - 1]!, rd(n, rqEntry[i]!));
+    wr(n, rqEntry[len - 1]!, 0);
+    wr(n, rqLen, len - 1);
+    return head;
+  }
+  /** The first CPU that runs thread t (current there and not stopped), or -1. */
+  function cpuRunning(n: Uint32Array, t: number, stopped: number): number {
+    for (let c = 0; c < g.cpus; c++) {
+      if (rd(n, g.cpuCurrent[c]!) === t && rd(n, g.cpuPc[c]!) !== stopped) return c;
+    }
+    return -1;
+  }
+  /** Bitmask of the locks thread t holds (at interrupt level `level`, or any level when level < 0). */
+  function heldMask(n: Uint32Array, t: number, level: number): number {
+    let mask = 0;
+    for (let l = 0; l < g.lockOwner.length; l++) {
+      if (rd(n, g.lockOwner[l]!) === t + 1 && (level < 0 || rd(n, g.lockLevel[l]!) === level)) mask |= 1 << l;
+    }
+    return mask;
+  }
+  return { rd, wr, push, pop, clearStack, rqHas, rqPush, rqShift, cpuRunning, heldMask, begin, touch, dirty, dirtyCount };
+}
+
+export type Runtime = ReturnType<typeof runtime>;

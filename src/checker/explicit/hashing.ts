@@ -1,0 +1,92 @@
+// State hashes that follow a transition instead of re-reading the whole state. A state's hash is the sum
+// (mod 2^32) of one mixed value per word, mixed with that word's position, so the hash of a successor is the
+// hash of the state it came from plus the change in the few words the step wrote: a scan for differing words
+// and two mixes per difference, instead of mixing every word. Each per-word mix is a bijection of the word, so
+// two states that differ in one word never collide; for the rest the sums behave as random 32-bit values.
+// Two independent families (A and B) give the 64-bit fingerprints of hash compaction.
+
+/** murmur3's 32-bit finalizer. */
+function fmixA(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+/** xxhash32's avalanche: an unrelated bijection, for the second family. */
+function fmixB(h: number): number {
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x85ebca77);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae3d);
+  return h ^ (h >>> 16);
+}
+
+export class StateHasher {
+  private readonly seedA: Int32Array;
+  private readonly seedB: Int32Array;
+
+  constructor(readonly words: number) {
+    this.seedA = Int32Array.from({ length: words }, (_, i) => fmixA(Math.imul(i + 1, 0x9e3779b9)));
+    this.seedB = Int32Array.from({ length: words }, (_, i) => fmixB(Math.imul(i + 1, 0x7f4a7c15) ^ 0x5bd1e995));
+  }
+
+  /** The A hash of a whole state. */
+  hash(s: Uint32Array): number {
+    let h = 0;
+    for (let i = 0; i < this.words; i++) h = (h + fmixA(s[i]! ^ this.seedA[i]!)) | 0;
+    return h;
+  }
+
+  /** The A hash of `to`, given `from` and its hash. */
+  rehash(fromHash: number, from: Uint32Array, to: Uint32Array): number {
+    let h = fromHash;
+    const seed = this.seedA;
+    for (let i = 0; i < this.words; i++) {
+      const a = from[i]!;
+      const b = to[i]!;
+      if (a !== b) h = (h - fmixA(a ^ seed[i]!) + fmixA(b ^ seed[i]!)) | 0;
+    }
+    return h;
+  }
+
+  /** The A and B hashes of `to`, given `from`, its hashes, and the only words in which they may differ. */
+  rehashWords(fromA: number, fromB: number, from: Uint32Array, to: Uint32Array, words: Int32Array, count: number, both: boolean): void {
+    let a = fromA;
+    let b = fromB;
+    for (let k = 0; k < count; k++) {
+      const i = words[k]!;
+      const x = from[i]!;
+      const y = to[i]!;
+      if (x === y) continue;
+      a = (a - fmixA(x ^ this.seedA[i]!) + fmixA(y ^ this.seedA[i]!)) | 0;
+      if (both) b = (b - fmixB(x ^ this.seedB[i]!) + fmixB(y ^ this.seedB[i]!)) | 0;
+    }
+    this.a = a;
+    this.b = b;
+  }
+
+  /** The results of the last `rehashWords`. */
+  a = 0;
+  b = 0;
+
+  /** The B hash of a whole state. */
+  hashB(s: Uint32Array): number {
+    let h = 0;
+    for (let i = 0; i < this.words; i++) h = (h + fmixB(s[i]! ^ this.seedB[i]!)) | 0;
+    return h;
+  }
+
+  /** The B hash of `to`, given `from` and its B hash. */
+  rehashB(fromHash: number, from: Uint32Array, to: Uint32Array): number {
+    let h = fromHash;
+    const seed = this.seedB;
+    for (let i = 0; i < this.words; i++) {
+      const a = from[i]!;
+      const b = to[i]!;
+      if (a !== b) h = (h - fmixB(a ^ seed[i]!) + fmixB(b ^ seed[i]!)) | 0;
+    }
+    return h;
+  }
+}
