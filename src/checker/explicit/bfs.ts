@@ -217,15 +217,15 @@ export function explore(
       const count = expand(current);
       const actions = actionBuffer;
       if (bounds.maxDepth !== undefined && depth >= bounds.maxDepth) {
-        // Not expanded: the search is cut here if any step would lead somewhere new.
-        if (!depthCut) {
-          for (let j = 0; j < count && !depthCut; j++) {
-            const { next: after, events } = model.successor(current, actions[j]!);
-            const key = keyOf(after);
-            depthCut = fatal(events) || store.find(key, hasher.hash(key), hc ? hasher.hashB(key) : 0) < 0;
-          }
+        // A state at the bound whose every step leads to a state already found is expanded like any other, so
+        // that the monitors and the stored graph see all of its transitions. If any step leads somewhere new
+        // (or crashes), the search is cut here and the run is incomplete.
+        for (let j = 0; j < count && !depthCut; j++) {
+          const { next: after, events } = model.successor(current, actions[j]!);
+          const key = keyOf(after);
+          depthCut = fatal(events) || store.find(key, hasher.hash(key), hc ? hasher.hashB(key) : 0) < 0;
         }
-        continue;
+        if (depthCut) continue;
       }
       for (let j = 0; j < count; j++) {
         const action = actions[j]!;
