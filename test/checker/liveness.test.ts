@@ -188,10 +188,22 @@ describe('honest bounds', () => {
     expect(r.verdict === 'inconclusive' && [r.reason, r.detail]).toEqual(['max-states', 'stopped after 10 states (--max-states 10)']);
   });
 
-  it('is inconclusive when --max-depth leaves states unexpanded, even if none of their steps led anywhere new', async () => {
-    // The hog's only state loops on itself: with --max-depth 0 the search finds nothing new and counts as
-    // complete, but the loop edge was never recorded.
-    const r = result(await starvation(program('test/checker/models/liveness-hog-no-timer.sched'), { maxDepth: 0 }), 'no-starvation');
+  it('decides under --max-depth when no state at the bound leads anywhere new: every edge was seen', async () => {
+    // The hog's only state loops on itself: at --max-depth 0 that state is still expanded (its one step leads
+    // to a known state), so the graph is whole and the verdict is the unbounded one.
+    const p = program('test/checker/models/liveness-hog-no-timer.sched');
+    const bounded = result(await starvation(p, { maxDepth: 0 }), 'no-starvation');
+    const unbounded = result(await starvation(p), 'no-starvation');
+    expect(bounded.verdict).toBe('violated');
+    expect(unbounded.verdict).toBe('violated');
+    if (bounded.verdict === 'violated' && unbounded.verdict === 'violated') {
+      expect(bounded.counterexample.length).toBe(unbounded.counterexample.length);
+      expect(bounded.counterexample.loop).toBe(unbounded.counterexample.loop);
+    }
+  });
+
+  it('is inconclusive when --max-depth cuts the search', async () => {
+    const r = result(await starvation(hogTimer(), { maxDepth: 1 }), 'no-starvation');
     expect(r.verdict === 'inconclusive' && r.reason).toBe('max-depth');
   });
 
