@@ -126,28 +126,51 @@ function summary(all: Measured[]): Cell[][] {
   const total = (pick: (m: Measured) => Result, offset: number) => {
     let states = 0;
     let seconds = 0;
+    let wall = 0;
+    let build = 0;
     let bytes = 0;
     for (const m of timed) {
       const r = pick(m) as EngineRun;
       states += r.states - offset;
       seconds += r.seconds;
+      wall += r.wall;
+      build += r.build ?? 0;
       bytes += r.bytesPerState * (r.states - offset);
     }
-    return { states, seconds, rate: states / Math.max(seconds, 1e-9), bytes: bytes / Math.max(states, 1) };
+    return { states, seconds, wall, build, rate: states / Math.max(seconds, 1e-9), wallRate: states / Math.max(wall, 1e-9), bytes: bytes / Math.max(states, 1) };
   };
   const sc = total((m) => m.exact, 0);
   const hc = total((m) => m.compacted, 0);
   const full = total((m) => m.spinFull, SPIN_OFFSET);
   const spinHc = total((m) => m.spinHc, SPIN_OFFSET);
-  const row = (name: string, t: typeof sc): Cell[] => [name, fmtInt(t.states), fmtSeconds(t.seconds), fmtInt(t.rate), t.bytes.toFixed(1)];
+  const row = (name: string, t: typeof sc): Cell[] => [
+    name,
+    fmtInt(t.states),
+    fmtSeconds(t.seconds),
+    fmtInt(t.rate),
+    fmtSeconds(t.wall),
+    fmtInt(t.wallRate),
+    t.build === 0 ? '' : fmtSeconds(t.build),
+    t.bytes.toFixed(1),
+  ];
+  const ratio = (name: string, a: typeof sc, b: typeof sc): Cell[] => [
+    name,
+    '',
+    fmtRatio(a.seconds / b.seconds),
+    fmtRatio(a.rate / b.rate),
+    fmtRatio(a.wall / b.wall),
+    fmtRatio(a.wallRate / b.wallRate),
+    '',
+    fmtRatio(a.bytes / b.bytes),
+  ];
   return [
     row('schedcheck', sc),
     row('schedcheck HC', hc),
     row('SPIN full', full),
     row('SPIN HC4', spinHc),
-    ['schedcheck / SPIN full', '', fmtRatio(sc.seconds / full.seconds), fmtRatio(sc.rate / full.rate), fmtRatio(sc.bytes / full.bytes)],
-    ['schedcheck HC / SPIN HC4', '', fmtRatio(hc.seconds / spinHc.seconds), fmtRatio(hc.rate / spinHc.rate), fmtRatio(hc.bytes / spinHc.bytes)],
-    ['models', String(timed.length), '', '', ''],
+    ratio('schedcheck / SPIN full', sc, full),
+    ratio('schedcheck HC / SPIN HC4', hc, spinHc),
+    ['models', String(timed.length), '', '', '', '', '', ''],
   ];
 }
 
@@ -228,10 +251,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     tables.push({ title: 'Seed models: every reachable state (CPU seconds; HC = hash compaction)', header: HEADER, rows: seedRows(all), numeric: NUMERIC });
     tables.push({
-      title: 'Totals over the runs SPIN takes at least 0.1 CPU s on',
-      header: ['engine', 'states', 'CPU s', 'states/s', 'B/state'],
+      title: 'Totals over the runs SPIN takes at least 0.1 CPU s on (build = spin -a + gcc, before SPIN can search)',
+      header: ['engine', 'states', 'CPU s', 'states/CPU s', 'wall s', 'states/wall s', 'build s', 'B/state'],
       rows: summary(all),
-      numeric: [false, true, true, true, true],
+      numeric: [false, true, true, true, true, true, true, true],
     });
   }
   if (options.growth) tables.push(growthTable(options, log));

@@ -20,6 +20,8 @@ export interface EngineRun {
   seconds: number;
   /** Wall-clock time of the search. */
   wall: number;
+  /** SPIN only: wall-clock time of `spin -a` and gcc, which a run needs before its search starts. */
+  build?: number;
   /** Memory that grows with the states (stored states and the hash table) divided by the states. */
   bytesPerState: number;
   /** Searched the whole state space (no timeout, no depth or memory cut). */
@@ -87,11 +89,13 @@ export function runSpin(c: BenchCase, mode: SpinMode, expectedStates: number, ti
   const dir = mkdtempSync(join(tmpdir(), 'schedcheck-spin-'));
   try {
     const defines = Object.entries(c.sets).map(([k, v]) => `-D${k}=${v}`);
+    const building = performance.now();
     const gen = run('spin', [...defines, '-a', join(PROMELA_DIR, c.promela)], dir, 60_000);
     if (gen.status !== 0) return { error: `spin -a failed: ${gen.stdout}${gen.stderr}` };
     const cflags = ['-O2', '-w', '-DSAFETY', '-DNOREDUCE', ...(mode === 'hc4' ? ['-DHC4'] : [])];
     const cc = run('gcc', [...cflags, '-o', 'pan', 'pan.c'], dir, 300_000);
     if (cc.status !== 0) return { error: `gcc failed: ${cc.stderr.slice(0, 400)}` };
+    const build = (performance.now() - building) / 1000;
     const panArgs = ['-n', `-m${MAX_DEPTH}`, `-w${hashBits(expectedStates)}`];
     // coreutils `timeout` stops pan itself (a signal to /usr/bin/time would leave pan running); GNU time counts
     // the CPU time of everything it waited for, pan included.
@@ -101,7 +105,8 @@ export function runSpin(c: BenchCase, mode: SpinMode, expectedStates: number, ti
       : run(limited[0]!, limited.slice(1), dir, (timeoutSeconds + 30) * 1000);
     if (pan.status === 124) return { error: `timeout after ${timeoutSeconds} s` };
     if (pan.error !== undefined || pan.signal !== null) return { error: `pan failed: ${pan.error?.message ?? pan.signal}` };
-    return parsePan(`${pan.stdout}\n${pan.stderr}`);
+    const parsed = parsePan(`${pan.stdout}\n${pan.stderr}`);
+    return 'error' in parsed ? parsed : { ...parsed, build };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -8,6 +8,11 @@ export class Fault extends Error {
     readonly property: PropertyId,
     message: string,
   ) {
+    // A Fault is caught by the model on every path and becomes an event: a stack trace would never be read,
+    // and capturing one costs more than the rest of the step (a search can meet thousands of faults).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
   }
 }

@@ -3,7 +3,9 @@
 // is stack corruption: the thread is being resumed by a path that does not match how it was suspended.
 
 import type { Expr } from '../ir/ir.js';
-import { lockName, threadName } from './describe.js';
+import type { ModelEvent } from '../checker/model.js';
+import { contextOf, lockName, threadName } from './describe.js';
+import type { Machine } from './machine.js';
 import { evaluate } from './expr.js';
 import { Fault } from './fault.js';
 import { frameNoun, type Frame } from './frames.js';
@@ -64,18 +66,26 @@ function checkResumable(x: Step, t: number, how: string): void {
 
 /** Scheduling is illegal in interrupt context and while holding a spinning lock that is not handed off. */
 function checkMaySchedule(x: Step, how: string): void {
-  const { m, s, cpu } = x;
+  const warning = scheduleWarning(x.m, x.s, x.cpu, how);
+  if (warning !== null) x.events.push(warning);
+}
+
+/**
+ * The atomic-sleep warning a switch on CPU `cpu` (`how`: `switch_to worker[1]`) gets in state `s`, before the
+ * switch changes anything, or null. Exported for the compiled successor function, which makes such a switch
+ * itself and asks here for the exact event.
+ */
+export function scheduleWarning(m: Machine, s: Uint32Array, cpu: number, how: string): ModelEvent | null {
   if (m.hardirq(s, cpu) > 0) {
-    x.warn('atomic-sleep', `scheduling while in interrupt context: ${how} in ${x.context()} on CPU ${cpu}`);
-    return;
+    const message = `scheduling while in interrupt context: ${how} in ${contextOf(m, s, cpu)} on CPU ${cpu}`;
+    return { kind: 'violation', property: 'atomic-sleep', message, fatal: false, cpu };
   }
-  const atomic = m
-    .locksHeldBy(s, x.current)
-    .filter((l) => m.program.locks[l]!.kind !== 'mutex' && !m.program.locks[l]!.handoff);
-  if (atomic.length > 0) {
-    const names = atomic.map((l) => lockName(m, l)).join(', ');
-    x.warn('atomic-sleep', `scheduling while atomic: ${how} while ${x.name(x.current)} holds ${names} (CPU ${cpu})`, atomic);
-  }
+  const current = m.current(s, cpu);
+  const atomic = m.locksHeldBy(s, current).filter((l) => m.program.locks[l]!.kind !== 'mutex' && !m.program.locks[l]!.handoff);
+  if (atomic.length === 0) return null;
+  const names = atomic.map((l) => lockName(m, l)).join(', ');
+  const message = `scheduling while atomic: ${how} while ${threadName(m, current)} holds ${names} (CPU ${cpu})`;
+  return { kind: 'violation', property: 'atomic-sleep', message, fatal: false, cpu, locks: atomic };
 }
 
 /** The thread being switched away from stops running: ready if it is queued, blocked otherwise. */

@@ -15,7 +15,7 @@ import { NO_EVENTS, type Model, type ModelEvent } from '../model.js';
 import type { Exploration, Finding, Monitor } from '../properties/property.js';
 import type { Figures, InconclusiveReason, Stats } from '../verdict.js';
 import { ArenaStore } from './arena.js';
-import { compileModel, maxActions, SLOW, type CompiledModel } from './compile.js';
+import { compileModel, maxActions, SLOW, WARNED, warningEvent, type CompiledModel } from './compile.js';
 import { FigureCollector } from './figures.js';
 import { EDGE_FATAL, EDGE_PROGRESS, StateGraph } from './graph.js';
 import { HashCompactStore, replaying, type Compaction } from './hashcompact.js';
@@ -233,13 +233,15 @@ export function explore(
         let events: readonly ModelEvent[] = NO_EVENTS;
         let written = -1;
         const wanted = onTransitions.length > 0 || graph !== null ? scratchEvents : null;
-        if (compiled === null || compiled.apply(current, action, next, wanted) === SLOW) {
+        const made = compiled === null ? SLOW : compiled.apply(current, action, next, wanted);
+        if (made === SLOW) {
           scratchEvents.length = 0;
           const r = model.successor(current, action);
           successor = r.next;
           events = r.events;
         } else {
-          written = compiled.dirtyCount();
+          written = compiled!.dirtyCount();
+          if (made === WARNED) scratchEvents.push(warningEvent(model, current, action, compiled!.warning()));
         }
         if (scratchEvents.length > 0) {
           events = scratchEvents.slice();

@@ -12,9 +12,11 @@
 import type { Instr, LValue, Program } from '../../ir/ir.js';
 import { MAX_HARDIRQ, type CpuSlots, type Layout } from '../../ir/layout.js';
 import { machineOf } from '../../hw/build.js';
+import { threadName } from '../../hw/describe.js';
+import { scheduleWarning } from '../../hw/threads.js';
 import type { Machine } from '../../hw/machine.js';
 import { unreachable } from '../../lang/unreachable.js';
-import { ActionKind, encodeAction, type Model, type ModelEvent } from '../model.js';
+import { ActionKind, actionCpu, encodeAction, type Model, type ModelEvent } from '../model.js';
 import { expr, lit, Locals, readSlotCode, staticVarSlot, typeRange, varSlotIndexCode, writeSlotCode, type ExprContext } from './codegen.js';
 import {
   Geometry,
@@ -33,6 +35,11 @@ import {
 
 /** A transition the compiled code leaves to the reference model. */
 export const SLOW = 1;
+/** A transition made, with an atomic-sleep warning for the switch `warning()` describes. */
+export const WARNED = 2;
+/** `warning()` is `op << 16 | thread`: the switch instruction and the thread it resumes. */
+export const WARN_SWITCH_TO = 1;
+export const WARN_RESTORE_CONTEXT = 2;
 
 export interface CompiledModel {
   readonly words: number;
@@ -40,8 +47,9 @@ export interface CompiledModel {
   actions(s: Uint32Array, out: Int32Array): number;
   /**
    * Writes the successor of `s` under `action` into `n` and pushes acquire/EOI events onto `events` (null: the
-   * caller has no use for them). Returns 0, or SLOW when the reference model must compute this transition (then
-   * `n` and `events` are garbage).
+   * caller has no use for them). Returns 0; WARNED when the step also carries the atomic-sleep warning
+   * `warning()` names; or SLOW when the reference model must compute this transition (then `n` and `events` are
+   * garbage).
    */
   apply(s: Uint32Array, action: number, n: Uint32Array, events: ModelEvent[] | null): number;
   /** Whether the reference model's `stateEvents` could report anything for `s` (else it reports nothing). */
@@ -52,6 +60,17 @@ export interface CompiledModel {
    */
   readonly dirty: Int32Array;
   dirtyCount(): number;
+  /** After an `apply` that returned WARNED: `op << 16 | thread` (WARN_SWITCH_TO / WARN_RESTORE_CONTEXT). */
+  warning(): number;
+}
+
+/** The event of a transition `apply` returned WARNED for: `state` is the state it started from. */
+export function warningEvent(model: Model, state: Uint32Array, action: number, warning: number): ModelEvent {
+  const m = machineOf(model);
+  const how = `${warning >>> 16 === WARN_SWITCH_TO ? 'switch_to' : 'restore_context'} ${threadName(m, warning & 0xffff)}`;
+  const event = scheduleWarning(m, state, actionCpu(action), how);
+  if (event === null) throw new Error('internal: the compiled step warned of a switch the model allows');
+  return event;
 }
 
 /** The largest action list a state of this program can have. */
@@ -69,8 +88,19 @@ export function compiledSource(model: Model): string {
   return new Generator(machineOf(model), new Geometry(model.program, model.layout), model.layout).module();
 }
 
+/** One compiled model per Model: a second search of the same Model reuses code the JIT has already optimised. */
+const compiledModels = new WeakMap<Model, CompiledModel | null>();
+
 /** Compiles the program behind `model`, or returns null when it is outside what the compiler covers. */
 export function compileModel(model: Model): CompiledModel | null {
+  const known = compiledModels.get(model);
+  if (known !== undefined) return known;
+  const compiled = compile(model);
+  compiledModels.set(model, compiled);
+  return compiled;
+}
+
+function compile(model: Model): CompiledModel | null {
   if (!compilable(model)) return null;
   const m = machineOf(model);
   const g = new Geometry(model.program, model.layout);
@@ -198,31 +228,34 @@ class Generator {
     return `(${readSlotCode(cpu.ie, 's')} === 1${shadow} && (${readSlotCode(cpu.inService, 's')} & ${lit(this.m.blockers[l]!)}) === 0)`;
   }
 
+  /**
+   * The enabled-action scan. Which instructions need more than "always enabled" (hlt, wfi, acquire) is read from
+   * tables indexed by pc rather than a switch, for the same reason as the step functions.
+   */
   private actionsFunction(): string {
     const out: string[] = [];
     const stopped = lit(this.layout.stoppedPc);
     for (let c = 0; c < this.program.cpus; c++) {
       const cpu = this.cpu(c);
-      const cases: string[] = [];
-      this.m.code.forEach((instr, pc) => {
-        const step = lit(encodeAction(ActionKind.step, c, pc));
-        if (instr.op === 'hlt') cases.push(`case ${lit(pc)}: break;`);
-        else if (instr.op === 'wfi') cases.push(`case ${lit(pc)}: if (${readSlotCode(cpu.pending, 's')} !== 0) out[k++] = ${step}; break;`);
-        else if (instr.op === 'acquire') {
-          const decl = this.program.locks[instr.lock]!;
-          const owner = `rd(s, ${lit(this.g.lockOwner[instr.lock]!)})`;
-          const mask = lit(encodeAction(ActionKind.maskWait, c, pc));
-          const irqsave = decl.kind === 'irqsave' ? `else if (${readSlotCode(cpu.ie, 's')} === 1) out[k++] = ${mask};` : '';
-          const mutex = decl.kind === 'mutex' ? `else if (o !== ${readSlotCode(cpu.current, 's')} + 1) out[k++] = ${step};` : '';
-          cases.push(`case ${lit(pc)}: { const o = ${owner}; if (o === 0) out[k++] = ${step}; ${irqsave} ${mutex} break; }`);
-        }
-      });
+      const step = lit(encodeAction(ActionKind.step, c, 0));
+      const mask = lit(encodeAction(ActionKind.maskWait, c, 0));
       out.push(`{
         const pc = ${readSlotCode(cpu.pc, 's')};
         if (pc !== ${stopped}) {
           const u = urgent${c}(s);
           if (u >= 0) out[k++] = ${lit(encodeAction(ActionKind.deliver, c, 0))} + u;
-          else switch (pc) { ${cases.join('\n')} default: out[k++] = ${lit(encodeAction(ActionKind.step, c, 0))} + pc; }
+          else switch (OP[pc]) {
+            case 0: out[k++] = ${step} + pc; break;
+            case 1: break;
+            case 2: if (${readSlotCode(cpu.pending, 's')} !== 0) out[k++] = ${step} + pc; break;
+            default: {
+              const l = LOCK[pc];
+              const o = rd(s, LO[l]);
+              if (o === 0) out[k++] = ${step} + pc;
+              else if (LK[l] === 1) { if (${readSlotCode(cpu.ie, 's')} === 1) out[k++] = ${mask} + pc; }
+              else if (LK[l] === 2 && o !== ${readSlotCode(cpu.current, 's')} + 1) out[k++] = ${step} + pc;
+            }
+          }
         }
       }`);
     }
@@ -238,6 +271,19 @@ class Generator {
       out.push(`if (${readSlotCode(cpu.pc, 's')} !== ${stopped}) { const p = ${readSlotCode(cpu.pending, 's')}; const u = urgent${c}(s); ${each} }`);
     }
     return `function actions(s, out) { let k = 0; ${out.join('\n')} return k; }`;
+  }
+
+  /** Per pc: 0 = always enabled, 1 = hlt, 2 = wfi, 3 = acquire (of LOCK[pc]); per lock its kind and owner slot. */
+  private enablingTables(): string {
+    const op = this.m.code.map((i) => (i.op === 'hlt' ? 1 : i.op === 'wfi' ? 2 : i.op === 'acquire' ? 3 : 0));
+    const lock = this.m.code.map((i) => (i.op === 'acquire' ? i.lock : 0));
+    const kinds = this.program.locks.map((l) => (l.kind === 'spin' ? 0 : l.kind === 'irqsave' ? 1 : 2));
+    const owners = this.program.locks.map((l) => this.g.lockOwner[l.id]!);
+    const list = (xs: number[]) => xs.map(lit).join(',');
+    return `const OP = Int8Array.of(${list(op)});
+      const LOCK = Int32Array.of(${list(lock)});
+      const LK = Int8Array.of(${list(kinds)});
+      const LO = Int32Array.of(${list(owners)});`;
   }
 
   // --------------------------------------------------------------------------------------------------------
@@ -290,32 +336,17 @@ class Generator {
   // --------------------------------------------------------------------------------------------------------
   // Instructions
 
+  /**
+   * CPU c's instructions: one small function per pc, reached through a table. One function per instruction (not
+   * one `switch` over the pcs) lets the JIT optimise each as soon as it is hot, with complete type feedback: a
+   * large switch whose later cases are first reached deep in the search is deoptimised again and again.
+   */
   private stepFunction(c: number): string {
-    if (process.env.SC_TABLE === "1") return this.stepTable(c);
-    const locals = new Locals();
-    const cases: string[] = [];
-    this.m.code.forEach((instr, pc) => {
-      const body = this.instruction(c, pc, instr, locals);
-      if (body !== null) cases.push(`case ${lit(pc)}: { ${body} }`);
-    });
-    const cpu = this.cpu(c);
-    return `function step${c}(n, ev) {
-      let F = 0; ${locals.declaration()}
-      const pc = ${this.rd(cpu.pc)};
-      const cur = ${this.rd(cpu.current)};
-      if (cur >= ${lit(this.g.threads)}) return ${SLOW};
-      ${cpu.shadow === null ? '' : this.wr(cpu.shadow, '0')}
-      switch (pc) { ${cases.join('\n')} }
-      return ${SLOW};
-    }`;
-  }
-
-  private stepTable(c: number): string {
     const entries: string[] = [];
     this.m.code.forEach((instr, pc) => {
       const locals = new Locals();
       const body = this.instruction(c, pc, instr, locals);
-      entries.push(body === null ? 'null' : `function (n, ev, cur) { let F = 0; ${locals.declaration()} ${body} }`);
+      entries.push(body === null ? 'null' : `function (n, ev, cur) { let F = 0, W = 0; ${locals.declaration()} ${body} }`);
     });
     const cpu = this.cpu(c);
     return `const STEP${c} = [${entries.join(',\n')}];
@@ -494,11 +525,16 @@ class Generator {
     return mask;
   }
 
-  /** Checks shared by both switches; `t` is the thread to resume, `cur` the one running. */
-  private resumeChecks(c: number): string {
+  /**
+   * Checks shared by both switches; `t` is the thread to resume, `cur` the one running. A switch that is not
+   * allowed to resume `t` goes to the reference; one made in interrupt context or with a spinlock held (an
+   * atomic-sleep warning, non-fatal) goes on, and the step returns WARNED with the switch noted in WARN: the
+   * engine asks src/hw for the exact event (`scheduleWarning`).
+   */
+  private resumeChecks(c: number, op: number): string {
     const cpu = this.cpu(c);
     return `{ const on = cpuRunning(n, t, ${lit(this.layout.stoppedPc)}); if ((on >= 0 && on !== ${lit(c)}) || rd(n, TF[t]) === 1 || rd(n, TS[t]) === ${lit(TS_EXITED)}) return ${SLOW}; }
-      if (${this.rd(cpu.hardirq)} > 0 || (heldMask(n, cur, -1) & ${lit(this.atomicMask())}) !== 0) return ${SLOW};`;
+      if (${this.rd(cpu.hardirq)} > 0 || (heldMask(n, cur, -1) & ${lit(this.atomicMask())}) !== 0) { WARN = ${lit(op << 16)} | t; W = ${WARNED}; }`;
   }
 
   private leave(): string {
@@ -511,13 +547,13 @@ class Generator {
     const w = this.frame(KIND_SWITCH, ret, '0', 'cur', this.rd(cpu.hardirq), '0', '0');
     return `const t = ${target}; if (F !== 0 || t >= ${lit(this.g.threads)}) return ${SLOW};
       if (t === cur) { ${this.wr(cpu.pc, ret)} return 0; }
-      ${this.resumeChecks(c)}
+      ${this.resumeChecks(c, WARN_SWITCH_TO)}
       if (!push(n, cur, ${w})) return ${SLOW};
       ${this.leave()}
       ${this.wr(cpu.current, 't')} wr(n, TS[t], ${lit(TS_RUNNING)});
       const f = pop(n, t); if (f < 0 || ${this.field('f', 'kind')} !== ${lit(KIND_SWITCH)} || ${this.field('f', 'owner')} !== t) return ${SLOW};
       ${this.wr(cpu.hardirq, this.field('f', 'hardirq'))}
-      ${this.setPcCode(c, this.field('f', 'pc'))} return 0;`;
+      ${this.setPcCode(c, this.field('f', 'pc'))} return W;`;
   }
 
   private restoreContext(c: number, target: string): string {
@@ -526,14 +562,14 @@ class Generator {
     const elr = this.x86 ? '' : `${this.wr(cpu.elrState!, '0')} ${this.wr(cpu.elr!, '0')}`;
     return `const t = ${target}; if (F !== 0 || t >= ${lit(this.g.threads)}) return ${SLOW};
       if (t !== cur) {
-        ${this.resumeChecks(c)}
+        ${this.resumeChecks(c, WARN_RESTORE_CONTEXT)}
         ${this.leave()}
         ${this.wr(cpu.current, 't')} wr(n, TS[t], ${lit(TS_RUNNING)});
       }
       const f = pop(n, t); if (f < 0 || ${this.field('f', 'kind')} !== ${lit(kind)} || ${this.field('f', 'owner')} !== t) return ${SLOW};
       ${this.setIe(c, this.field('f', 'ie'))} ${this.wr(cpu.hardirq, this.field('f', 'hardirq'))} ${this.wr(cpu.stackSel, this.field('f', 'stack'))}
       ${elr}
-      ${this.setPcCode(c, this.field('f', 'pc'))} return 0;`;
+      ${this.setPcCode(c, this.field('f', 'pc'))} return W;`;
   }
 
   // --------------------------------------------------------------------------------------------------------
@@ -552,7 +588,7 @@ class Generator {
       const masked = this.countMasked(c);
       const shadow = cpu.shadow === null ? '' : this.wr(cpu.shadow, '0');
       const spin = cpu.spinSavedIe === null ? `return ${SLOW};` : `${shadow} ${this.wr(cpu.spinSavedIe, '1')} ${this.setIe(c, '0')}`;
-      cases.push(`case ${lit(encodeAction(ActionKind.step, c, 0) >>> 20)}: if (step${c}(n, ev) !== 0) return ${SLOW}; ${masked} return 0;`);
+      cases.push(`case ${lit(encodeAction(ActionKind.step, c, 0) >>> 20)}: { const r = step${c}(n, ev); if (r === ${SLOW}) return ${SLOW}; ${masked} return r; }`);
       cases.push(`case ${lit(encodeAction(ActionKind.maskWait, c, 0) >>> 20)}: { ${spin} ${masked} return 0; }`);
       cases.push(`case ${lit(encodeAction(ActionKind.deliver, c, 0) >>> 20)}: if (enter${c}(n, arg) !== 0) return ${SLOW}; ${masked} return 0;`);
       cases.push(`case ${lit(encodeAction(ActionKind.arrive, c, 0) >>> 20)}: ${this.wr(cpu.pending, `${this.rd(cpu.pending)} | (1 << arg)`)} return 0;`);
@@ -572,12 +608,11 @@ class Generator {
     const x: ExprContext = { g: this.g, cpu: -1, locals };
     const checks: string[] = [];
     for (const inv of this.program.invariants) checks.push(`{ F = 0; const v = ${expr(x, inv.cond)}; if (F !== 0 || v === 0) return true; }`);
+    // A CPU about to acquire a lock its current thread holds (recursive locking), when no interrupt comes first.
     for (let c = 0; c < this.program.cpus; c++) {
-      const cases: string[] = [];
-      this.m.code.forEach((instr, pc) => {
-        if (instr.op === 'acquire') cases.push(`case ${lit(pc)}: if (rd(n, ${lit(this.g.lockOwner[instr.lock]!)}) === cur + 1 && urgent${c}(n) < 0) return true; break;`);
-      });
-      if (cases.length > 0) checks.push(`{ const cur = ${this.rd(this.cpu(c).current)}; switch (${this.rd(this.cpu(c).pc)}) { ${cases.join('\n')} } }`);
+      const cpu = this.cpu(c);
+      checks.push(`{ const pc = ${this.rd(cpu.pc)};
+        if (OP[pc] === 3 && rd(n, LO[LOCK[pc]]) === ${this.rd(cpu.current)} + 1 && urgent${c}(n) < 0) return true; }`);
     }
     return `function stateCheck(n) { let F = 0; ${locals.declaration()} ${checks.join('\n')} return false; }`;
   }
@@ -587,12 +622,14 @@ class Generator {
     return `'use strict';
       const { rd, wr, push, pop, clearStack, rqHas, rqPush, rqShift, cpuRunning, heldMask, begin, touch } = rt;
       const VS = G.varSlot, TS = G.threadState, TF = G.threadFreed;
+      let WARN = 0;
+      ${this.enablingTables()}
       ${cpus.map((c) => this.urgentFunction(c)).join('\n')}
       ${cpus.map((c) => this.enterFunction(c)).join('\n')}
       ${cpus.map((c) => this.stepFunction(c)).join('\n')}
       ${this.actionsFunction()}
       ${this.applyFunction()}
       ${this.stateCheckFunction()}
-      return { words: ${lit(this.layout.words)}, actions, apply, stateCheck, dirty: rt.dirty, dirtyCount: rt.dirtyCount };`;
+      return { words: ${lit(this.layout.words)}, actions, apply, stateCheck, dirty: rt.dirty, dirtyCount: rt.dirtyCount, warning: () => WARN };`;
   }
 }

@@ -409,8 +409,14 @@ class ThreadSymmetry implements Symmetry {
         }
       }
     });
+    if (ties.length === 0) {
+      let identity = true;
+      for (let t = 0; t < this.threads && identity; t++) identity = this.perm[t] === t;
+      if (identity) out.set(s); // already the representative: nothing to renumber
+      else this.apply(s, out);
+      return out;
+    }
     this.apply(s, out);
-    if (ties.length === 0) return out;
     // Equal keys: every renumbering among them, keeping the smallest state vector.
     const best = out;
     const base = Int32Array.from(this.perm);

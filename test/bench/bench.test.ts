@@ -1,0 +1,75 @@
+// The bench's own contract (bench/): every seed model has a hand-written Promela twin and a bench case, and
+// pan's report is read the way SPIN 6.5.2 prints it. Running SPIN itself is left to `npx tsx bench/run.ts`
+// (SPIN is not installed on CI machines).
+
+import { existsSync, readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { configLabel, GROWTH, growthCases, SEED_CASES } from '../../bench/cases.js';
+import { hashBits, parsePan } from '../../bench/spin.js';
+
+const PAN_REPORT = `
+(Spin Version 6.5.2 -- 6 December 2019)
+
+Full statespace search for:
+	never claim         	- (none specified)
+	assertion violations	+
+	cycle checks       	- (disabled by -DSAFETY)
+	invalid end states	+
+
+State-vector 188 byte, depth reached 6180, errors: 0
+   712723 states, stored
+  1405729 states, matched
+  2118452 transitions (= stored+matched)
+        0 atomic steps
+hash conflicts:     49893 (resolved)
+
+Stats on memory usage (in Megabytes):
+  141.379	equivalent memory usage for states (stored*(State-vector + overhead))
+  136.183	actual memory usage for states (compression: 96.33%)
+         	state-vector as stored = 180 byte + 20 byte overhead
+    8.000	memory used for hash table (-w20)
+   91.553	memory used for DFS stack (-m2000000)
+  235.648	total actual memory usage
+
+pan: elapsed time 2.75 seconds
+pan: rate 259172.18 states/second
+TIME 1.09 0.13
+`;
+
+describe('bench', () => {
+  it('has a Promela twin and a bench case for every seed model', () => {
+    const seeds = readdirSync('models', { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.sched'))
+      .map((f) => `models/${f}`)
+      .sort();
+    expect(SEED_CASES.map((c) => c.model).sort()).toEqual(seeds);
+    for (const c of SEED_CASES) expect(existsSync(`bench/promela/${c.promela}`), c.promela).toBe(true);
+    for (const g of GROWTH) expect(existsSync(`bench/promela/${g.promela}`) && existsSync(g.model), g.model).toBe(true);
+  });
+
+  it('grows threads from 2 (or the minimum a model accepts) to 6, on 1 and 2 CPUs', () => {
+    const redesign = GROWTH.find((g) => g.model.includes('redesign-need-resched'))!;
+    expect(growthCases(redesign).map((c) => configLabel(c.sets))).toEqual([
+      'CPUS=1 THREADS=2', 'CPUS=1 THREADS=3', 'CPUS=1 THREADS=4', 'CPUS=1 THREADS=5', 'CPUS=1 THREADS=6',
+      'CPUS=2 THREADS=2', 'CPUS=2 THREADS=3', 'CPUS=2 THREADS=4', 'CPUS=2 THREADS=5', 'CPUS=2 THREADS=6',
+    ]);
+  });
+
+  it("reads pan's states, transitions, CPU time and memory", () => {
+    expect(parsePan(PAN_REPORT)).toEqual({
+      states: 712723,
+      transitions: 2118452,
+      seconds: expect.closeTo(1.22, 9),
+      wall: 2.75,
+      bytesPerState: ((136.183 + 8) * 1024 * 1024) / 712723,
+      complete: true,
+      note: '',
+    });
+    expect(parsePan(PAN_REPORT.replace('errors: 0', 'errors: 1'))).toMatchObject({ complete: false, note: 'pan reported 1 error(s)' });
+    expect(parsePan('pan: something else')).toHaveProperty('error');
+  });
+
+  it('sizes pan\'s hash table to the expected number of states', () => {
+    expect([hashBits(10), hashBits(712723), hashBits(3367600)]).toEqual([16, 20, 22]);
+  });
+});
