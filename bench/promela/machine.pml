@@ -1,7 +1,14 @@
 /*
- * The machine every bench model runs on: schedcheck's hardware semantics (docs/language.md and the semantics
- * decisions), written by hand in Promela for SPIN. A model file defines its sizes and code and then includes
- * this file; see the comment at the top of any model file for the contract.
+ * The machine every bench model runs on: schedcheck's hardware semantics (docs/language.md, docs/semantics.md),
+ * written by hand in Promela for SPIN.
+ *
+ * A model file defines X86 or AARCH64, NCPU, NT (threads), DEPTH (stack depth), NLOCK, STOPPED (the pc of a
+ * stopped CPU), P_HANDLER (the timer handler's first pc; NO_LINE instead when the model has no interrupt line),
+ * RETPT(c) (the pc an interrupt taken at pc[c] returns to) and STEP_OK(c) (whether the instruction at pc[c] can
+ * step: wfi needs a pending line, an acquire a free lock or, irqsave, interrupts on); includes this file; declares
+ * its variables and the inlines crash_vars() (zero them), boot() (initial values, boot_running/boot_ready/
+ * boot_dormant for each thread) and exec(c) (one branch per pc, setting npc or fault); and includes
+ * machine-run.pml.
  *
  * Shape. One process, `machine`, whose only control state is the head of its `do` loop; everything else is
  * global data. Every schedcheck action is one `d_step`: a CPU's step (its urgent interrupt delivery, or its next
@@ -47,8 +54,10 @@
 
 #ifdef X86
 #define RESUME_KIND K_IRQ
-/* Deliverable: IF set, no sti shadow, the line not in service. */
-#define DELIVERABLE(c) (ie[c] && !shadow[c] && !insvc[c])
+/* Deliverable: IF set, the line not in service, and no sti shadow holding it off. The shadow lasts until the CPU
+ * executes one more instruction, so it holds delivery off only while the CPU can step (STEP_OK): spinning on a
+ * held lock takes no step here, but on hardware the spin loop ends the shadow. */
+#define DELIVERABLE(c) (ie[c] && !(shadow[c] && STEP_OK(c)) && !insvc[c])
 #else
 #define RESUME_KIND K_EXC
 /* Deliverable: PSTATE.I clear and the line not active. The line stays pending until `ack`. */

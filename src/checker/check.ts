@@ -7,6 +7,7 @@ import { loadModel } from '../lang/load.js';
 import type { Diagnostic } from '../lang/diagnostics.js';
 import { pointSpan } from '../lang/source.js';
 import { explore } from './explicit/bfs.js';
+import { checkWithSmt } from './smt/check.js';
 import type { Model } from './model.js';
 import { PROPERTIES } from './properties/index.js';
 import type { Finding, Monitor } from './properties/property.js';
@@ -61,21 +62,53 @@ function counterexample(model: Model, store: VisitedStates, property: PropertyId
   };
 }
 
-function smtResults(properties: PropertyId[]): PropertyResult[] {
-  return properties.map((property) => ({
-    property,
-    engine: 'smt',
-    verdict: 'inconclusive',
-    reason: 'not-checkable',
-    detail: 'the SMT engine is not available yet',
-    stats: NO_STATS,
-  }));
+/**
+ * With `--engine both`: a verdict of one engine that the other contradicts is a bug in one of them, never a
+ * result to print. Contradictions: a proof (`holds`, complete) against a violation, and two counterexamples of
+ * different lengths for a property both engines search completely (both are shortest). The SMT engine's
+ * `not-checkable` and bounded answers contradict nothing.
+ */
+export function disagreement(explicit: PropertyResult, smt: PropertyResult): string | null {
+  const proof = (r: PropertyResult): boolean => r.verdict === 'holds' && r.complete;
+  if (explicit.verdict === 'violated' && proof(smt)) return `${explicit.property}: the explicit engine found a violation in ${explicit.counterexample.length} steps, the SMT engine proved it holds`;
+  if (smt.verdict === 'violated' && proof(explicit)) return `${smt.property}: the SMT engine found a violation in ${smt.counterexample.length} steps, the explicit engine explored every state and found none`;
+  if (explicit.verdict === 'violated' && smt.verdict === 'violated' && explicit.counterexample.length !== smt.counterexample.length && SHORTEST_IN_BOTH.has(explicit.property)) {
+    return `${explicit.property}: shortest counterexamples of ${explicit.counterexample.length} steps (explicit) and ${smt.counterexample.length} steps (SMT)`;
+  }
+  return null;
+}
+
+/**
+ * Properties whose every violation both engines search for by length. no-deadlock and eoi-discipline are not:
+ * the explicit engine also reports, after a complete search, states from which no progress (or no EOI) is
+ * reachable, which can be shorter than the first stuck state or bad EOI the SMT engine can see.
+ */
+const SHORTEST_IN_BOTH = new Set<PropertyId>(['stack-integrity', 'atomic-sleep', 'assertions', 'lock-order', 'irq-lock-safety', 'irq-latency']);
+
+export class EnginesDisagree extends Error {}
+
+/**
+ * One verdict per property of a report. With `--engine both` a property has a result of each engine, which do
+ * not contradict each other (checked when they were made): it is violated when either engine found a
+ * violation, holds when either proved it, and inconclusive only when neither decided it (a correct design whose
+ * liveness only the explicit engine can check still holds).
+ */
+export function combinedVerdicts(results: PropertyResult[]): PropertyResult['verdict'][] {
+  const by = new Map<PropertyId, PropertyResult['verdict'][]>();
+  for (const r of results) by.set(r.property, [...(by.get(r.property) ?? []), r.verdict]);
+  return [...by.values()].map((v) => (v.includes('violated') ? 'violated' : v.includes('holds') ? 'holds' : 'inconclusive'));
 }
 
 export async function checkProgram(program: Program, options: CheckOptions): Promise<CheckReport> {
   const properties = options.properties ?? [...PROPERTY_IDS];
   const engine = options.engine ?? 'explicit';
-  if (engine === 'smt') return { model: program.file, results: smtResults(properties) };
+  const started = Date.now();
+  const smt = (): Promise<PropertyResult[]> => {
+    // With both engines, the SMT engine has what the explicit one left of the time.
+    const left = options.timeoutSeconds === undefined ? undefined : Math.max(0, options.timeoutSeconds - (Date.now() - started) / 1000);
+    return checkWithSmt(program, properties, { maxDepth: options.maxDepth, timeoutSeconds: left, maxMemoryMb: options.maxMemoryMb });
+  };
+  if (engine === 'smt') return { model: program.file, results: await smt() };
 
   let model: Model;
   try {
@@ -147,7 +180,15 @@ export async function checkProgram(program: Program, options: CheckOptions): Pro
     }
     return { property, engine: 'explicit', verdict: 'holds', complete: true, stats: result.stats };
   }
-  const report: CheckReport = { model: program.file, results: engine === 'both' ? [...results, ...smtResults(properties)] : results };
+  const report: CheckReport = { model: program.file, results };
+  if (engine === 'both') {
+    const second = await smt();
+    for (const [i, r] of second.entries()) {
+      const why = disagreement(results[i]!, r);
+      if (why !== null) throw new EnginesDisagree(`the engines disagree on ${why}`);
+    }
+    report.results = [...results, ...second];
+  }
   if (result.figures !== null) report.figures = result.figures;
   const { hashCompaction, symmetry } = result.reductions;
   if (hashCompaction !== null || symmetry !== null || options.symmetry === true) {

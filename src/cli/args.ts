@@ -12,6 +12,10 @@ export interface CheckArgs {
   maxStates?: number;
   maxMemory?: number;
   timeout?: number;
+  /** `--hash-compaction`: 64-bit fingerprints instead of whole states (CheckOptions.hashCompaction). */
+  hashCompaction?: boolean;
+  /** `--symmetry`: one state per renumbering of interchangeable threads (CheckOptions.symmetry). */
+  symmetry?: boolean;
   format: CheckFormat;
   output?: string;
   trace?: string;

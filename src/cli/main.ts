@@ -62,6 +62,8 @@ export function buildCli(argv: string[]): Argv {
           .option('max-states', { type: 'number', describe: 'bound on distinct states' })
           .option('max-memory', { type: 'number', describe: 'bound on memory, in MB' })
           .option('timeout', { type: 'number', describe: 'bound on time, in seconds' })
+          .option('hash-compaction', { type: 'boolean', default: false, describe: 'store 64-bit fingerprints, not states (prints the collision probability)' })
+          .option('symmetry', { type: 'boolean', default: false, describe: 'one state per renumbering of interchangeable threads' })
           .option('format', { choices: ['text', 'json', 'junit', 'sarif'] as const, default: 'text' as const })
           .option('output', { type: 'string', describe: 'write the report to this file' })
           .option('trace', { type: 'string', describe: 'write the counterexample as ITF JSON' })
@@ -79,6 +81,8 @@ export function buildCli(argv: string[]): Argv {
             maxStates: a['max-states'],
             maxMemory: a['max-memory'],
             timeout: a.timeout,
+            hashCompaction: a['hash-compaction'],
+            symmetry: a.symmetry,
             format: a.format,
             output: a.output,
             trace: a.trace,

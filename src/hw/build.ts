@@ -24,7 +24,7 @@ import { contextOf, lineName, lockName, pcLocation, threadName } from './describ
 import { evaluate } from './expr.js';
 import { execute } from './exec.js';
 import { Fault } from './fault.js';
-import { acquireAction, maskWait } from './locks.js';
+import { maskWait } from './locks.js';
 import { Machine } from './machine.js';
 import type { ArchProfile } from './profile.js';
 import { Step } from './step.js';
@@ -99,20 +99,8 @@ class HwModel implements Model {
 
   /** The step CPU `c` can take at its pc when it has no deliverable interrupt, or -1. */
   private stepAction(s: Uint32Array, c: number, pc: number): Action {
-    const m = this.machine;
-    const instr = m.code[pc]!;
-    switch (instr.op) {
-      case 'hlt':
-        return -1;
-      case 'wfi':
-        return m.pending(s, c) !== 0 ? encodeAction(ActionKind.step, c, pc) : -1;
-      case 'acquire': {
-        const kind = acquireAction(m, s, c, instr.lock);
-        return kind === null ? -1 : encodeAction(kind, c, pc);
-      }
-      default:
-        return encodeAction(ActionKind.step, c, pc);
-    }
+    const kind = this.machine.stepKind(s, c);
+    return kind === null ? -1 : encodeAction(kind, c, pc);
   }
 
   actions(s: Uint32Array): Action[] {

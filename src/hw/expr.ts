@@ -16,7 +16,8 @@ export function codeToValue(type: ValueType, code: number): number {
   return type.kind === 'int' ? code + type.min : code;
 }
 
-function valueRange(m: Machine, type: ValueType): [number, number] {
+/** The values a variable of `type` may hold, given the machine's thread and CPU counts (every engine's rule). */
+export function valueRange(m: { threads: number; cpus: number }, type: ValueType): [number, number] {
   switch (type.kind) {
     case 'bool':
       return [0, 1];

@@ -5,8 +5,10 @@
 import type { Instr, Program, ThreadState, Unit } from '../ir/ir.js';
 import { THREAD_STATES } from '../ir/ir.js';
 import { ELR_STATES, readSlot, writeSlot, type Layout, type Slot, type StackSlots } from '../ir/layout.js';
+import { ActionKind } from '../checker/model.js';
 import { Fault } from './fault.js';
 import { decodeFrame, encodeFrame, type Frame } from './frames.js';
+import { acquireAction } from './locks.js';
 
 export type ElrState = (typeof ELR_STATES)[number];
 
@@ -275,11 +277,35 @@ export class Machine {
   // ------------------------------------------------------------------------------------------------------
   // Interrupt delivery
 
+  /**
+   * The instruction action CPU `c` can take at its pc when it takes no interrupt: `step`, `maskWait` (a contended
+   * irqsave acquire with interrupts on masks them first), or null: it has stopped, halts, waits in wfi with
+   * nothing pending, or spins on a held lock (busy-waiting is no step). It reads no deliverability, so
+   * `deliverable` can ask it.
+   */
+  stepKind(s: Uint32Array, c: number): ActionKind | null {
+    const instr = this.code[this.pc(s, c)];
+    if (instr === undefined) return null; // stopped
+    switch (instr.op) {
+      case 'hlt':
+        return null;
+      case 'wfi':
+        return this.pending(s, c) !== 0 ? ActionKind.step : null;
+      case 'acquire':
+        return acquireAction(this, s, c, instr.lock);
+      default:
+        return ActionKind.step;
+    }
+  }
+
   /** Whether pending line `line` can be taken on CPU `c` now. */
   deliverable(s: Uint32Array, c: number, line: number): boolean {
     if (this.ie(s, c) === 0) return false;
-    // The sti shadow holds interrupts off for one instruction, but `sti; hlt` must wake: hlt never executes.
-    if (this.shadow(s, c) === 1 && this.code[this.pc(s, c)]?.op !== 'hlt') return false;
+    // The sti shadow holds interrupts off until the CPU has executed one more instruction, so it holds them off
+    // only while the CPU has an instruction step to take. At hlt (`sti; hlt` must wake) or spinning on a held
+    // lock the model takes no step, but the hardware would end the shadow at once (hlt) or after one turn of the
+    // spin loop; holding delivery off there would leave the CPU unable ever to take an interrupt.
+    if (this.shadow(s, c) === 1 && this.stepKind(s, c) !== null) return false;
     return (this.inService(s, c) & this.blockers[line]!) === 0;
   }
 

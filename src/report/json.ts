@@ -1,6 +1,7 @@
 // `--format json`: per model one object `{ model, results: [{ property, verdict, engine, complete, stats,
 // counterexample? }] }` (DESIGN.md's CLI contract), plus the inconclusive reason, the model's expectation and
-// the figures. One model prints one object; several print an array of them.
+// the figures, and `reductions` when --hash-compaction or --symmetry was given. One model prints one object;
+// several print an array of them.
 
 import type { CheckReport, PropertyResult } from '../checker/verdict.js';
 import type { Program } from '../ir/ir.js';
@@ -31,6 +32,7 @@ function resultJson(r: PropertyResult, program: Program | null): Record<string, 
 export function reportJson(report: CheckReport, program: Program | null): Record<string, unknown> {
   const out: Record<string, unknown> = { model: report.model, results: report.results.map((r) => resultJson(r, program)) };
   if (report.figures !== undefined) out.figures = report.figures;
+  if (report.reductions !== undefined) out.reductions = report.reductions;
   return out;
 }
 

@@ -75,6 +75,7 @@ function seconds(value: number): string {
 
 function stats(r: PropertyResult): string {
   const fairness = r.fairness === undefined ? '' : `\nassuming ${r.fairness}`;
+  if (r.engine === 'smt') return `engine smt: paths of up to ${r.stats.depth} steps${fairness}`;
   return `engine ${r.engine}: ${r.stats.states} states, ${r.stats.transitions} transitions, depth ${r.stats.depth}${fairness}`;
 }
 

@@ -4,7 +4,7 @@
 // line and the instruction, and below it whatever the step changed (interrupt flag, locks held, the stack top,
 // lines pending or in service, thread states, run queue, variables).
 
-import type { CheckReport, Counterexample, CpuView, PropertyResult, StateView, TraceStep } from '../checker/verdict.js';
+import type { CheckReport, Counterexample, CpuView, PropertyResult, ReductionReport, StateView, TraceStep } from '../checker/verdict.js';
 import type { Expectation, Program } from '../ir/ir.js';
 
 export function expectationOf(program: Pick<Program, 'expectations'> | null, property: string): Expectation | undefined {
@@ -31,6 +31,11 @@ function expectationText(r: PropertyResult, program: Program | null): string {
 
 function statsText(r: PropertyResult): string {
   const s = r.stats;
+  // The SMT engine stores no states: its figure is the length of the paths it searched (or the k of a proof).
+  if (r.engine === 'smt') {
+    const what = r.verdict === 'violated' ? `a path of ${s.depth} steps` : r.verdict === 'holds' ? `proved with k = ${s.depth}` : `paths of up to ${s.depth} steps`;
+    return `SMT: ${what}, ${s.seconds.toFixed(2)} s`;
+  }
   return `${s.states} states, ${s.transitions} transitions, depth ${s.depth}, ${s.seconds.toFixed(2)} s`;
 }
 
@@ -125,6 +130,31 @@ function violationLines(cex: Counterexample, arch: 'x86_64' | 'aarch64'): string
   return out;
 }
 
+/**
+ * What a reduction asked for on the command line did to the run: hash compaction's collision probability, which
+ * qualifies every `holds` above it, and the thread groups symmetry folded.
+ */
+export function reductionLines(reductions: ReductionReport | undefined): string[] {
+  if (reductions === undefined) return [];
+  const out: string[] = [];
+  const hc = reductions.hashCompaction;
+  if (hc !== undefined) {
+    out.push(
+      `Hash compaction: ${hc.fingerprintBits}-bit fingerprints, ${hc.bytesPerState.toFixed(1)} bytes per state; ` +
+        `a 'holds' is complete except with probability ${hc.collisionProbability.toExponential(1)} (a fingerprint collision hiding a state)`,
+    );
+  }
+  const sym = reductions.symmetry;
+  if (sym !== undefined) {
+    out.push(
+      sym.groups.length === 0
+        ? 'Symmetry reduction: no interchangeable threads, nothing reduced'
+        : `Symmetry reduction: one state per renumbering of ${sym.groups.join(', ')}`,
+    );
+  }
+  return out;
+}
+
 /** The text report of one model's check. */
 export function formatText(report: CheckReport, program: Program | null): string {
   const arch = program?.arch ?? 'x86_64';
@@ -136,6 +166,8 @@ export function formatText(report: CheckReport, program: Program | null): string
     const why = r.verdict === 'inconclusive' ? `: ${r.detail}` : '';
     out.push(`  ${r.property.padEnd(width)}  ${verdictWord(r)}${why}${engine}${expectationText(r, program)}`);
   }
+  const reduced = reductionLines(report.reductions);
+  if (reduced.length > 0) out.push('', ...reduced);
   for (const r of report.results) if (r.fairness !== undefined) out.push('', `${r.property} assumes fairness: ${r.fairness}.`);
   for (const r of report.results) {
     if (r.verdict !== 'violated') continue;
@@ -151,7 +183,15 @@ export function formatText(report: CheckReport, program: Program | null): string
       out.push(`Longest window with interrupts masked: ${steps} steps (CPU${figures.maskedWindow.cpu})`);
     }
   }
-  const widest = report.results.reduce<PropertyResult | undefined>((a, r) => (a === undefined || r.stats.states > a.stats.states ? r : a), undefined);
-  if (widest !== undefined) out.push('', `Explored: ${statsText(widest)}`);
+  const explicit = report.results.filter((r) => r.engine === 'explicit');
+  const widest = explicit.reduce<PropertyResult | undefined>((a, r) => (a === undefined || r.stats.states > a.stats.states ? r : a), undefined);
+  const smt = report.results.filter((r) => r.engine === 'smt');
+  if (widest !== undefined || smt.length > 0) out.push('');
+  if (widest !== undefined) out.push(`Explored: ${statsText(widest)}`);
+  if (smt.length > 0) {
+    const depth = Math.max(...smt.map((r) => r.stats.depth));
+    const seconds = Math.max(...smt.map((r) => r.stats.seconds));
+    out.push(`SMT engine: paths of up to ${depth} steps, ${seconds.toFixed(2)} s`);
+  }
   return `${out.join('\n')}\n`;
 }

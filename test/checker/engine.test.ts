@@ -105,9 +105,15 @@ describe('one exploration for every property', () => {
     expect(result(report, 'irq-latency')).toMatchObject({ verdict: 'inconclusive', reason: 'not-checkable', detail: 'the model declares no latency bound (machine { latency N })' });
   });
 
-  it('answers the SMT engine as not checkable yet', async () => {
-    const report = await check(GRID, ['assertions'], { engine: 'smt' });
-    expect(result(report, 'assertions')).toMatchObject({ engine: 'smt', verdict: 'inconclusive', reason: 'not-checkable' });
+  it('routes engine smt to the SMT engine, and engine both to both, explicit first', async () => {
+    const smt = await check(GRID, ['assertions'], { engine: 'smt' });
+    expect(smt.results).toHaveLength(1);
+    expect(result(smt, 'assertions')).toMatchObject({ engine: 'smt', verdict: 'holds', complete: true, stats: { states: 0, transitions: 0 } });
+    const both = await check(GRID, ['assertions'], { engine: 'both' });
+    expect(both.results.map((r) => [r.engine, r.verdict])).toEqual([
+      ['explicit', 'holds'],
+      ['smt', 'holds'],
+    ]);
   });
 
   it('reports the worst stack depths of a complete run', async () => {

@@ -6,7 +6,7 @@
 import { StateHasher } from './hashing.js';
 import { MemoryBudgetExceeded } from './store.js';
 
-const CHUNK_BITS = 14; // 16384 states per chunk
+const CHUNK_BITS = 12; // 4096 states per chunk
 const CHUNK = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK - 1;
 
@@ -18,7 +18,7 @@ export class ArenaStore {
   private readonly hashes: Int32Array[] = [];
   private table: Int32Array;
   private mask: number;
-  private levels = new Int32Array(64);
+  private levels = new Int32Array(16);
   private levelCount = 0;
   readonly hasher: StateHasher;
   count = 0;
@@ -31,8 +31,8 @@ export class ArenaStore {
     readonly words: number,
     private readonly canGrow: (extraBytes: number) => boolean,
   ) {
-    this.table = new Int32Array(2 * 65536);
-    this.mask = 65535;
+    this.table = new Int32Array(2 * 4096);
+    this.mask = 4095;
     this.hasher = new StateHasher(words);
   }
 
@@ -67,7 +67,7 @@ export class ArenaStore {
       if (t[2 * i] === hash && this.equalAt(e - 1, s)) return -e;
     }
     const id = this.count;
-    if ((id & CHUNK_MASK) === 0) this.newChunk();
+    if (id >= this.chunks.length * CHUNK) this.newChunk();
     this.chunks[id >>> CHUNK_BITS]!.set(s, (id & CHUNK_MASK) * this.words);
     this.parents[id >>> CHUNK_BITS]![id & CHUNK_MASK] = parent;
     this.actions[id >>> CHUNK_BITS]![id & CHUNK_MASK] = action;
@@ -78,6 +78,17 @@ export class ArenaStore {
     this.count = id + 1;
     if (this.count * 2 > this.mask + 1) this.growTable();
     return id;
+  }
+
+  /**
+   * Makes room for `room` more states, so that `add` does not allocate while the search is inside its hot loop:
+   * an allocation first met in JIT-compiled code throws that code away (the search calls this every 1024 states
+   * with room for all their successors).
+   */
+  maintain(room: number): void {
+    const need = this.count + room;
+    while (need > this.chunks.length * CHUNK) this.newChunk();
+    while (need * 2 > this.mask + 1) this.growTable();
   }
 
   private newChunk(): void {

@@ -4,7 +4,8 @@
 //
 // The hot loop runs the compiled successor function (compile.ts) on scratch buffers and hands a transition to
 // the reference model only when the compiled code says so (a violation, or an instruction it leaves out), so
-// the states, transitions, events and discovery order are exactly those of the reference Model. Optional
+// the states, transitions, events and discovery order are exactly those of the reference Model (a fatal step
+// the compiled code recognises is not handed over when nothing reads its events: it only ends its path). Optional
 // reductions: hash compaction (hashcompact.ts: 8-byte fingerprints instead of whole states) and symmetry
 // (symmetry.ts: one canonical state per permutation of interchangeable threads).
 
@@ -183,7 +184,8 @@ export function explore(
     return id;
   };
 
-  const actionBuffer = new Int32Array(maxActions(model.program));
+  const room = maxActions(model.program);
+  const actionBuffer = new Int32Array(room);
   const current = new Uint32Array(words);
   const next = new Uint32Array(words);
   const scratchEvents: ModelEvent[] = [];
@@ -196,77 +198,136 @@ export function explore(
     return list.length;
   };
 
-  let stop: ExploreResult['stop'] = null;
-  try {
-    for (const init of model.initialStates()) admit(init, -1, -1, 0, null, 0, 0, -1);
-    for (let id = 0; id < store.count && open.size > 0; id++) {
-      if ((id & 1023) === 0) {
-        if (bounds.timeoutSeconds !== undefined && Date.now() - started >= bounds.timeoutSeconds * 1000) {
-          throw new Stop('timeout', `stopped after ${bounds.timeoutSeconds} s (--timeout) with ${store.count} states`);
-        }
-        // Allocations ask `fits` themselves; this catches what the monitors and the rest of the process hold.
-        if ((id & 16383) === 0 && !fits(0)) throw new MemoryBudgetExceeded();
-        progress.tick(store.count, store.count - id, store.depth(id));
+  // The transitions of one state are split in two functions so that the JIT keeps the common case small: a
+  // compiled step that made no event (`expandState`), and everything else (`unusual`: the reference model's
+  // steps, warnings, acquire and EOI events, fatal steps). A rare path first taken late in the search then
+  // deoptimises, and costs the recompiling of, a small function rather than the whole search loop.
+  /** Set by `unusual`: the events of the transition it made and whether it was fatal. */
+  let unusualEvents: readonly ModelEvent[] = NO_EVENTS;
+  let unusualFatal = false;
+  /** A transition the fast path could not finish; returns the successor's id as `to` (-1: fatal or not known). */
+  const unusual = (id: number, action: number, depth: number, made: number, currentA: number, currentB: number): number => {
+    let successor: Uint32Array = next;
+    let events: readonly ModelEvent[] = NO_EVENTS;
+    let written = -1;
+    // Events are only built for those who read them: the monitors' onTransition and the state graph.
+    const wanted = onTransitions.length > 0 || graph !== null;
+    if (made === SLOW) {
+      scratchEvents.length = 0;
+      if (!wanted && compiled !== null && compiled.slowFatal()) {
+        // A fatal step nobody reads the events of: it ends its path, and that is all the search needs.
+        transitions++;
+        unusualEvents = NO_EVENTS;
+        unusualFatal = true;
+        return -1;
       }
+      const r = model.successor(current, action);
+      successor = r.next;
+      events = r.events;
+    } else {
+      written = compiled!.dirtyCount();
+      if (made === WARNED && wanted) scratchEvents.push(warningEvent(model, current, action, compiled!.warning()));
+    }
+    if (scratchEvents.length > 0) {
+      events = scratchEvents.slice();
+      scratchEvents.length = 0;
+    }
+    transitions++;
+    const isFatal = events !== NO_EVENTS && fatal(events);
+    let to = -1;
+    if (!isFatal) {
+      const r = admit(successor, id, action, depth + 1, current, currentA, currentB, written);
+      to = r >= 0 ? r : hc ? -1 : -r - 1;
+    }
+    unusualEvents = events;
+    unusualFatal = isFatal;
+    return to;
+  };
+  /** Tells the monitors and the graph of a transition. */
+  const observe = (id: number, action: number, events: readonly ModelEvent[], to: number, isFatal: boolean): void => {
+    for (const [pid, monitor] of onTransitions) if (open.has(pid)) record(pid, monitor.onTransition!(id, action, events, to));
+    if (graph !== null) {
+      const flags = (model.progress(action) ? EDGE_PROGRESS : 0) | (isFatal ? EDGE_FATAL : 0);
+      let eois = noEois;
+      for (const e of events) {
+        if (e.kind !== 'eoi') continue;
+        if (eois === noEois) eois = [];
+        eois.push(e.cpu * lineCount + e.line);
+      }
+      graph.add(to, flags, eois);
+    }
+  };
+  /** Every transition of state `id` (held in `current`), whose `count` actions are in actionBuffer. */
+  const expandState = (id: number, depth: number, count: number): void => {
+    const currentA = store.hashOf(id);
+    const currentB = hc ? (store as HashCompactStore).hashBOf(id) : 0;
+    const observed = onTransitions.length > 0 || graph !== null;
+    for (let j = 0; j < count; j++) {
+      const action = actionBuffer[j]!;
+      const made = compiled === null ? SLOW : compiled.apply(current, action, next, observed ? scratchEvents : null);
+      let to: number;
+      let events: readonly ModelEvent[] = NO_EVENTS;
+      let isFatal = false;
+      if (made === 0 && scratchEvents.length === 0) {
+        transitions++;
+        const r = admit(next, id, action, depth + 1, current, currentA, currentB, compiled!.dirtyCount());
+        to = r >= 0 ? r : hc ? -1 : -r - 1;
+      } else {
+        to = unusual(id, action, depth, made, currentA, currentB);
+        events = unusualEvents;
+        isFatal = unusualFatal;
+      }
+      if (observed) observe(id, action, events, to, isFatal);
+    }
+  };
+  /** --max-depth: whether a state at the bound has a step that leads somewhere new (or crashes). */
+  const cutAt = (count: number): boolean => {
+    let cut = false;
+    for (let j = 0; j < count && !cut; j++) {
+      const { next: after, events } = model.successor(current, actionBuffer[j]!);
+      const key = keyOf(after);
+      cut = fatal(events) || store.find(key, hasher.hash(key), hc ? hasher.hashB(key) : 0) < 0;
+    }
+    return cut;
+  };
+  /**
+   * Every 1024 states: room in the store for the successors of the next 1024 (so that storing a state never
+   * allocates inside the hot loop), the time and memory bounds, and the progress line.
+   */
+  const periodic = (id: number): void => {
+    store.maintain(1024 * room);
+    if (bounds.timeoutSeconds !== undefined && Date.now() - started >= bounds.timeoutSeconds * 1000) {
+      throw new Stop('timeout', `stopped after ${bounds.timeoutSeconds} s (--timeout) with ${store.count} states`);
+    }
+    // Allocations ask `fits` themselves; this catches what the monitors and the rest of the process hold.
+    if ((id & 16383) === 0 && !fits(0)) throw new MemoryBudgetExceeded();
+    progress.tick(store.count, store.count - id, store.depth(id));
+  };
+
+  /** The breadth-first loop: ids are the queue. Its own function, so that the JIT compiles it alone. */
+  const search = (): void => {
+    for (let id = 0; id < store.count && open.size > 0; id++) {
+      if ((id & 1023) === 0) periodic(id);
       store.copyInto(id, current);
       store.expanding(id);
       const depth = store.depth(id);
-      const currentA = store.hashOf(id);
-      const currentB = store instanceof HashCompactStore ? store.hashBOf(id) : 0;
       graph?.begin(id);
       const count = expand(current);
-      const actions = actionBuffer;
       if (bounds.maxDepth !== undefined && depth >= bounds.maxDepth) {
         // A state at the bound whose every step leads to a state already found is expanded like any other, so
         // that the monitors and the stored graph see all of its transitions. If any step leads somewhere new
         // (or crashes), the search is cut here and the run is incomplete.
-        for (let j = 0; j < count && !depthCut; j++) {
-          const { next: after, events } = model.successor(current, actions[j]!);
-          const key = keyOf(after);
-          depthCut = fatal(events) || store.find(key, hasher.hash(key), hc ? hasher.hashB(key) : 0) < 0;
-        }
+        if (!depthCut) depthCut = cutAt(count);
         if (depthCut) continue;
       }
-      for (let j = 0; j < count; j++) {
-        const action = actions[j]!;
-        let successor: Uint32Array = next;
-        let events: readonly ModelEvent[] = NO_EVENTS;
-        let written = -1;
-        const wanted = onTransitions.length > 0 || graph !== null ? scratchEvents : null;
-        const made = compiled === null ? SLOW : compiled.apply(current, action, next, wanted);
-        if (made === SLOW) {
-          scratchEvents.length = 0;
-          const r = model.successor(current, action);
-          successor = r.next;
-          events = r.events;
-        } else {
-          written = compiled!.dirtyCount();
-          if (made === WARNED) scratchEvents.push(warningEvent(model, current, action, compiled!.warning()));
-        }
-        if (scratchEvents.length > 0) {
-          events = scratchEvents.slice();
-          scratchEvents.length = 0;
-        }
-        transitions++;
-        const isFatal = events !== NO_EVENTS && fatal(events);
-        let to = -1;
-        if (!isFatal) {
-          const r = admit(successor, id, action, depth + 1, current, currentA, currentB, written);
-          to = r >= 0 ? r : hc ? -1 : -r - 1;
-        }
-        for (const [pid, monitor] of onTransitions) if (open.has(pid)) record(pid, monitor.onTransition!(id, action, events, to));
-        if (graph !== null) {
-          const flags = (model.progress(action) ? EDGE_PROGRESS : 0) | (isFatal ? EDGE_FATAL : 0);
-          let eois = noEois;
-          for (const e of events) {
-            if (e.kind !== 'eoi') continue;
-            if (eois === noEois) eois = [];
-            eois.push(e.cpu * lineCount + e.line);
-          }
-          graph.add(to, flags, eois);
-        }
-      }
+      expandState(id, depth, count);
     }
+  };
+
+  let stop: ExploreResult['stop'] = null;
+  try {
+    for (const init of model.initialStates()) admit(init, -1, -1, 0, null, 0, 0, -1);
+    search();
     if (depthCut) stop = { reason: 'max-depth', detail: `search cut at depth ${bounds.maxDepth} (--max-depth) with ${store.count} states` };
   } catch (error) {
     if (error instanceof Stop) stop = { reason: error.reason, detail: error.detail };

@@ -5,6 +5,7 @@
 // out of bounds) sets the local `F`, and the step that sees F set hands the transition back to the reference
 // model, which reports it exactly.
 
+import { valueRange } from '../../hw/expr.js';
 import type { Expr, Instance, ValueType } from '../../ir/ir.js';
 import type { Slot } from '../../ir/layout.js';
 import { unreachable } from '../../lang/unreachable.js';
@@ -29,6 +30,12 @@ export function writeSlotCode(slot: Slot, value: string, arr = 'n'): string {
   if (slot.bits === 32) return `${arr}[${w}] = ${value};`;
   const mask = 2 ** slot.bits - 1;
   const clear = ~(mask * 2 ** slot.shift) | 0;
+  // A constant is placed in its field here, which keeps the generated functions small for the JIT.
+  const constant = /^\(?(-?\d+)\)?$/.exec(value);
+  if (constant !== null) {
+    const placed = ((Number(constant[1]) & mask) << slot.shift) | 0;
+    return placed === 0 ? `${arr}[${w}] &= ${lit(clear)};` : `${arr}[${w}] = (${arr}[${w}] & ${lit(clear)}) | ${lit(placed)};`;
+  }
   return `${arr}[${w}] = (${arr}[${w}] & ${lit(clear)}) | (((${value}) & ${lit(mask)}) << ${lit(slot.shift)});`;
 }
 
@@ -54,21 +61,6 @@ export interface ExprContext {
 }
 
 const FAULT = '(F = 1, 0)';
-
-function valueRange(g: Geometry, type: ValueType): [number, number] {
-  switch (type.kind) {
-    case 'bool':
-      return [0, 1];
-    case 'int':
-      return [type.min, type.max];
-    case 'enum':
-      return [0, type.members.length - 1];
-    case 'thread':
-      return [0, g.threads];
-    case 'cpu':
-      return [0, g.cpus - 1];
-  }
-}
 
 export function typeRange(g: Geometry, type: ValueType): [number, number] {
   return valueRange(g, type);

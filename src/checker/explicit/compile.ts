@@ -1,13 +1,14 @@
 // The compiled successor function: the semantics of src/hw/ specialised to one program and generated as
-// JavaScript (from the validated IR only, see codegen.ts). Each CPU gets a `switch` over its pcs with the layout's
+// JavaScript (from the validated IR only, see codegen.ts). Each CPU gets one function per pc with the layout's
 // word positions folded in; interrupt entry, the enabled-action scan and the state checks are generated the same
-// way. Nothing on this path allocates except the events properties consume (acquire, EOI).
+// way. Nothing on this path allocates except the events properties consume (acquire, EOI), and every write notes
+// its word so that the engine rehashes only what changed (hashing.ts).
 //
 // The compiled code covers the happy path of every common instruction. Whenever the reference model would report
-// a violation (fatal or not), and for the few instructions kept out of the fast path (mutexes, try_acquire, raise),
-// a step returns SLOW and the engine asks the reference model (src/hw/build.ts) for that one transition, so every
-// message and event stays exactly the reference's. test/checker/compiled.test.ts holds the two to agreement on
-// every transition of every model.
+// a violation (fatal, or a warning other than a switch's atomic-sleep), and for the few instructions kept out of
+// the fast path (mutexes, try_acquire, raise), a step returns SLOW and the engine asks the reference model
+// (src/hw/build.ts) for that one transition, so every message and event stays exactly the reference's.
+// test/checker/compiled.test.ts holds the two to agreement on every transition of every model.
 
 import type { Instr, LValue, Program } from '../../ir/ir.js';
 import { MAX_HARDIRQ, type CpuSlots, type Layout } from '../../ir/layout.js';
@@ -62,6 +63,12 @@ export interface CompiledModel {
   dirtyCount(): number;
   /** After an `apply` that returned WARNED: `op << 16 | thread` (WARN_SWITCH_TO / WARN_RESTORE_CONTEXT). */
   warning(): number;
+  /**
+   * After an `apply` that returned SLOW: true when the reference model reports this step as fatal (a failed
+   * assertion, resuming a thread that runs elsewhere, has exited or lost its stack), so that a caller reading no
+   * events may count it as a fatal step without asking the reference (test/checker/compiled-fatal.test.ts).
+   */
+  slowFatal(): boolean;
 }
 
 /** The event of a transition `apply` returned WARNED for: `state` is the state it started from. */
@@ -147,8 +154,18 @@ class Generator {
     return readSlotCode(slot);
   }
 
+  /**
+   * Words the function being generated writes, when its `touch` calls are gathered at its start (once per word,
+   * before any write: listing a word that a path leaves unchanged is harmless, see CompiledModel.dirty).
+   */
+  private gathered: Set<number> | null = null;
+
   /** Writes a slot and notes its word as written (the engine rehashes only written words). */
   private wr(slot: import('../../ir/layout.js').Slot, value: string): string {
+    if (this.gathered !== null) {
+      this.gathered.add(slot.word);
+      return writeSlotCode(slot, value);
+    }
     return `{ touch(${lit(slot.word)}); ${writeSlotCode(slot, value)} }`;
   }
 
@@ -193,16 +210,44 @@ class Generator {
     return code;
   }
 
-  private atHlt(pc: string): string {
-    const hlts: number[] = [];
-    this.m.code.forEach((i, p) => {
-      if (i.op === 'hlt') hlts.push(p);
-    });
-    return hlts.length === 0 ? 'false' : `(${hlts.map((p) => `${pc} === ${lit(p)}`).join(' || ')})`;
-  }
-
   // --------------------------------------------------------------------------------------------------------
   // Enabled actions
+
+  /**
+   * A function returning CPU c's instruction action at `pc` (a step or a masked wait, as an action), or -1:
+   * Machine.stepKind. Which instructions need more than "always enabled" (hlt, wfi, acquire) is read from tables
+   * indexed by pc rather than a switch, for the same reason as the step functions.
+   */
+  private stepOfFunction(c: number): string {
+    const cpu = this.cpu(c);
+    const step = lit(encodeAction(ActionKind.step, c, 0));
+    const mask = lit(encodeAction(ActionKind.maskWait, c, 0));
+    return `function stepOf${c}(s, pc) {
+      switch (OP[pc]) {
+        case 0: return ${step} + pc;
+        case 1: return -1;
+        case 2: return ${readSlotCode(cpu.pending, 's')} !== 0 ? ${step} + pc : -1;
+        default: {
+          const l = LOCK[pc];
+          const o = rd(s, LO[l]);
+          if (o === 0) return ${step} + pc;
+          if (LK[l] === 1) return ${readSlotCode(cpu.ie, 's')} === 1 ? ${mask} + pc : -1;
+          if (LK[l] === 2 && o !== ${readSlotCode(cpu.current, 's')} + 1) return ${step} + pc;
+          return -1;
+        }
+      }
+    }`;
+  }
+
+  /**
+   * Whether the sti shadow holds delivery off on CPU c in `s`: set, and the CPU has an instruction step to end it
+   * (Machine.deliverable). Null when the CPU has no shadow (aarch64).
+   */
+  private shadowHolds(c: number): string | null {
+    const cpu = this.cpu(c);
+    if (cpu.shadow === null) return null;
+    return `(${readSlotCode(cpu.shadow, 's')} === 1 && stepOf${c}(s, ${readSlotCode(cpu.pc, 's')}) >= 0)`;
+  }
 
   /** A function returning the most urgent deliverable pending line on CPU c, or -1 (reads `s`). */
   private urgentFunction(c: number): string {
@@ -210,52 +255,36 @@ class Generator {
     const lines = this.m.linesByUrgency
       .map((l) => `if ((p & ${lit(1 << l)}) !== 0 && (ins & ${lit(this.m.blockers[l]!)}) === 0) return ${lit(l)};`)
       .join('\n');
-    const shadow = cpu.shadow === null ? '' : `if (${readSlotCode(cpu.shadow, 's')} === 1 && !${this.atHlt(readSlotCode(cpu.pc, 's'))}) return -1;`;
+    const shadow = this.shadowHolds(c);
     return `function urgent${c}(s) {
       const p = ${readSlotCode(cpu.pending, 's')};
       if (p === 0 || ${readSlotCode(cpu.ie, 's')} !== 1) return -1;
-      ${shadow}
+      ${shadow === null ? '' : `if ${shadow} return -1;`}
       const ins = ${readSlotCode(cpu.inService, 's')};
       ${lines}
       return -1;
     }`;
   }
 
-  /** Whether line l is deliverable on CPU c in `s` (interrupts on, no shadow except at hlt, not held off). */
+  /** Whether line l is deliverable on CPU c in `s` (interrupts on, the shadow not holding it off, not held off). */
   private deliverable(c: number, l: number): string {
     const cpu = this.cpu(c);
-    const shadow = cpu.shadow === null ? '' : ` && !(${readSlotCode(cpu.shadow, 's')} === 1 && !${this.atHlt(readSlotCode(cpu.pc, 's'))})`;
-    return `(${readSlotCode(cpu.ie, 's')} === 1${shadow} && (${readSlotCode(cpu.inService, 's')} & ${lit(this.m.blockers[l]!)}) === 0)`;
+    const shadow = this.shadowHolds(c);
+    return `(${readSlotCode(cpu.ie, 's')} === 1${shadow === null ? '' : ` && !${shadow}`} && (${readSlotCode(cpu.inService, 's')} & ${lit(this.m.blockers[l]!)}) === 0)`;
   }
 
-  /**
-   * The enabled-action scan. Which instructions need more than "always enabled" (hlt, wfi, acquire) is read from
-   * tables indexed by pc rather than a switch, for the same reason as the step functions.
-   */
+  /** The enabled-action scan, in HwModel.actions' order. */
   private actionsFunction(): string {
     const out: string[] = [];
     const stopped = lit(this.layout.stoppedPc);
     for (let c = 0; c < this.program.cpus; c++) {
       const cpu = this.cpu(c);
-      const step = lit(encodeAction(ActionKind.step, c, 0));
-      const mask = lit(encodeAction(ActionKind.maskWait, c, 0));
       out.push(`{
         const pc = ${readSlotCode(cpu.pc, 's')};
         if (pc !== ${stopped}) {
           const u = urgent${c}(s);
           if (u >= 0) out[k++] = ${lit(encodeAction(ActionKind.deliver, c, 0))} + u;
-          else switch (OP[pc]) {
-            case 0: out[k++] = ${step} + pc; break;
-            case 1: break;
-            case 2: if (${readSlotCode(cpu.pending, 's')} !== 0) out[k++] = ${step} + pc; break;
-            default: {
-              const l = LOCK[pc];
-              const o = rd(s, LO[l]);
-              if (o === 0) out[k++] = ${step} + pc;
-              else if (LK[l] === 1) { if (${readSlotCode(cpu.ie, 's')} === 1) out[k++] = ${mask} + pc; }
-              else if (LK[l] === 2 && o !== ${readSlotCode(cpu.current, 's')} + 1) out[k++] = ${step} + pc;
-            }
-          }
+          else { const a = stepOf${c}(s, pc); if (a >= 0) out[k++] = a; }
         }
       }`);
     }
@@ -273,10 +302,13 @@ class Generator {
     return `function actions(s, out) { let k = 0; ${out.join('\n')} return k; }`;
   }
 
-  /** Per pc: 0 = always enabled, 1 = hlt, 2 = wfi, 3 = acquire (of LOCK[pc]); per lock its kind and owner slot. */
+  /**
+   * Per pc: 0 = always enabled, 1 = never (hlt, and the stopped pc), 2 = wfi, 3 = acquire (of LOCK[pc]); per lock
+   * its kind and owner slot.
+   */
   private enablingTables(): string {
-    const op = this.m.code.map((i) => (i.op === 'hlt' ? 1 : i.op === 'wfi' ? 2 : i.op === 'acquire' ? 3 : 0));
-    const lock = this.m.code.map((i) => (i.op === 'acquire' ? i.lock : 0));
+    const op = [...this.m.code.map((i) => (i.op === 'hlt' ? 1 : i.op === 'wfi' ? 2 : i.op === 'acquire' ? 3 : 0)), 1];
+    const lock = [...this.m.code.map((i) => (i.op === 'acquire' ? i.lock : 0)), 0];
     const kinds = this.program.locks.map((l) => (l.kind === 'spin' ? 0 : l.kind === 'irqsave' ? 1 : 2));
     const owners = this.program.locks.map((l) => this.g.lockOwner[l.id]!);
     const list = (xs: number[]) => xs.map(lit).join(',');
@@ -345,8 +377,14 @@ class Generator {
     const entries: string[] = [];
     this.m.code.forEach((instr, pc) => {
       const locals = new Locals();
+      this.gathered = new Set();
       const body = this.instruction(c, pc, instr, locals);
-      entries.push(body === null ? 'null' : `function (n, ev, cur) { let F = 0, W = 0; ${locals.declaration()} ${body} }`);
+      const touches = [...this.gathered].map((w) => `touch(${lit(w)});`).join(' ');
+      this.gathered = null;
+      // F (a run-time fault) and W (a warning) only where the body uses them: smaller functions tier up sooner.
+      const flags = ['F', 'W'].filter((f) => body !== null && new RegExp(`\\b${f}\\b`).test(body)).map((f) => `${f} = 0`);
+      const decl = flags.length === 0 ? '' : `let ${flags.join(', ')};`;
+      entries.push(body === null ? 'null' : `function (n, ev, cur) { ${decl} ${locals.declaration()} ${touches} ${body} }`);
     });
     const cpu = this.cpu(c);
     return `const STEP${c} = [${entries.join(',\n')}];
@@ -390,7 +428,7 @@ class Generator {
       case 'ret':
         return `const w = pop(n, ${this.currentStack(c)}); if (w < 0 || ${this.field('w', 'kind')} !== ${lit(KIND_CALL)} || ${this.field('w', 'owner')} !== cur) ${slow} ${this.setPcCode(c, this.field('w', 'pc'))} return 0;`;
       case 'assert':
-        return `const v = ${e(instr.cond)}; if (F !== 0 || v === 0) ${slow} ${after()}`;
+        return `const v = ${e(instr.cond)}; if (F !== 0) ${slow} if (v === 0) { FATAL = 1; ${slow} } ${after()}`;
       case 'cli':
         return `${this.setIe(c, '0')} ${after()}`;
       case 'sti': {
@@ -533,7 +571,7 @@ class Generator {
    */
   private resumeChecks(c: number, op: number): string {
     const cpu = this.cpu(c);
-    return `{ const on = cpuRunning(n, t, ${lit(this.layout.stoppedPc)}); if ((on >= 0 && on !== ${lit(c)}) || rd(n, TF[t]) === 1 || rd(n, TS[t]) === ${lit(TS_EXITED)}) return ${SLOW}; }
+    return `{ const on = cpuRunning(n, t, ${lit(this.layout.stoppedPc)}); if ((on >= 0 && on !== ${lit(c)}) || rd(n, TF[t]) === 1 || rd(n, TS[t]) === ${lit(TS_EXITED)}) { FATAL = 1; return ${SLOW}; } }
       if (${this.rd(cpu.hardirq)} > 0 || (heldMask(n, cur, -1) & ${lit(this.atomicMask())}) !== 0) { WARN = ${lit(op << 16)} | t; W = ${WARNED}; }`;
   }
 
@@ -596,6 +634,7 @@ class Generator {
     }
     return `function apply(s, a, n, ev) {
       begin();
+      FATAL = 0;
       n.set(s);
       const arg = a & 0xfffff;
       switch (a >>> 20) { ${cases.join('\n')} }
@@ -622,14 +661,15 @@ class Generator {
     return `'use strict';
       const { rd, wr, push, pop, clearStack, rqHas, rqPush, rqShift, cpuRunning, heldMask, begin, touch } = rt;
       const VS = G.varSlot, TS = G.threadState, TF = G.threadFreed;
-      let WARN = 0;
+      let WARN = 0, FATAL = 0;
       ${this.enablingTables()}
+      ${cpus.map((c) => this.stepOfFunction(c)).join('\n')}
       ${cpus.map((c) => this.urgentFunction(c)).join('\n')}
       ${cpus.map((c) => this.enterFunction(c)).join('\n')}
       ${cpus.map((c) => this.stepFunction(c)).join('\n')}
       ${this.actionsFunction()}
       ${this.applyFunction()}
       ${this.stateCheckFunction()}
-      return { words: ${lit(this.layout.words)}, actions, apply, stateCheck, dirty: rt.dirty, dirtyCount: rt.dirtyCount, warning: () => WARN };`;
+      return { words: ${lit(this.layout.words)}, actions, apply, stateCheck, dirty: rt.dirty, dirtyCount: rt.dirtyCount, warning: () => WARN, slowFatal: () => FATAL === 1 };`;
   }
 }

@@ -133,6 +133,9 @@ export class HashCompactStore {
     this.levels[this.levelCount++] = id;
   }
 
+  /** Room for more states (ArenaStore.maintain): the fingerprint set and the frontier grow by themselves. */
+  maintain(_room: number): void {}
+
   /** The search expands `id` next: whole states of the levels before its own are dropped. */
   expanding(id: number): void {
     const keep = this.levels[this.depth(id)]!;

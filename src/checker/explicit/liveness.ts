@@ -15,7 +15,6 @@
 // enabled: those states are removed, and the components of what is left are tried in turn.
 
 import { MAX_HARDIRQ } from '../../ir/layout.js';
-import { acquireAction } from '../../hw/locks.js';
 import type { Machine } from '../../hw/machine.js';
 import { ActionKind, actionArg, actionCpu, actionKind, type Action, type Model } from '../model.js';
 import { SccFinder, type Csr } from './scc.js';
@@ -35,27 +34,6 @@ export interface Fairness {
 
 /** Interrupt-context levels a CPU can be at (hardirq 0..MAX_HARDIRQ). */
 const LEVELS = MAX_HARDIRQ + 1;
-
-/**
- * Whether the code at CPU `c`'s current interrupt level has an instruction it can execute, were no interrupt
- * urgent: the enabledness of build.ts's step actions (hlt never steps; wfi steps with a line pending; a
- * contended acquire spins, except that an irqsave one with interrupts enabled masks first), asked also in states
- * where an urgent delivery hides the step.
- */
-function levelCanRun(m: Machine, s: Uint32Array, c: number): boolean {
-  if (m.stopped(s, c)) return false;
-  const instr = m.code[m.pc(s, c)]!;
-  switch (instr.op) {
-    case 'hlt':
-      return false;
-    case 'wfi':
-      return m.pending(s, c) !== 0;
-    case 'acquire':
-      return acquireAction(m, s, c, instr.lock) !== null;
-    default:
-      return true;
-  }
-}
 
 /**
  * The fairness of the machine, with classes defined by what an action does:
@@ -139,7 +117,9 @@ export class HardwareFairness implements Fairness {
       if (cls >= this.lineClasses) steps[actionCpu(action)] = 1;
     });
     for (let c = 0; c < m.cpus; c++) {
-      const canRun = levelCanRun(m, state, c);
+      // Whether the code at this level has an instruction it can execute, were no interrupt urgent (asked also
+      // where an urgent delivery hides the step): the same function that decides the model's step actions.
+      const canRun = m.stepKind(state, c) !== null;
       // Where no delivery is urgent, the level can run exactly when the model lists a step: a cheap guard
       // against this file and the hardware semantics drifting apart.
       if (m.urgentLine(state, c) < 0 && canRun !== (steps[c] === 1)) {

@@ -23,7 +23,7 @@ export function describeCpu(m: Machine, s: Uint32Array, c: number): string {
   const instr = m.code[pc]!;
   const masked = m.ie(s, c) === 0 ? ' with interrupts masked' : '';
   const pending = m.pending(s, c);
-  const waiting = pending === 0 ? '' : `; ${lines(m, pending)} pending but ${m.ie(s, c) === 0 ? 'masked' : `held off by ${lines(m, m.inService(s, c)) || 'the sti shadow'}`}`;
+  const waiting = pending === 0 ? '' : `; ${lines(m, pending)} pending but ${m.ie(s, c) === 0 ? 'masked' : `held off by ${lines(m, m.inService(s, c))}`}`;
   const at = pcLocation(m, pc);
   switch (instr.op) {
     case 'acquire': {

@@ -2,7 +2,7 @@
 // 3 when one is inconclusive (a violation wins over inconclusive, inconclusive over holds), 2 on bad input.
 
 import { readFileSync, writeFileSync } from 'node:fs';
-import { checkModelFile, type CheckOptions } from '../../checker/check.js';
+import { checkModelFile, combinedVerdicts, type CheckOptions } from '../../checker/check.js';
 import { isPropertyId } from '../../checker/properties/index.js';
 import type { CheckReport, Counterexample } from '../../checker/verdict.js';
 import type { Program, PropertyId } from '../../ir/ir.js';
@@ -30,7 +30,7 @@ function printDiagnostics(diagnostics: Diagnostic[], file: string): void {
 }
 
 export function exitCodeOf(reports: CheckReport[]): number {
-  const verdicts = reports.flatMap((r) => r.results.map((x) => x.verdict));
+  const verdicts = reports.flatMap((r) => combinedVerdicts(r.results));
   if (verdicts.includes('violated')) return EXIT.violated;
   if (verdicts.includes('inconclusive')) return EXIT.inconclusive;
   return EXIT.holds;
@@ -95,6 +95,8 @@ export async function checkCommand(args: CheckArgs): Promise<number> {
     maxStates: args.maxStates,
     maxMemoryMb: args.maxMemory,
     timeoutSeconds: args.timeout,
+    hashCompaction: args.hashCompaction === true,
+    symmetry: args.symmetry === true,
   };
 
   let badInput = false;

@@ -42,7 +42,7 @@ function cells(row: GateRow): string[] {
     row.property,
     row.expected,
     gotText(result),
-    String(result.stats.states),
+    result.engine === 'smt' ? '-' : String(result.stats.states), // the SMT engine stores no states
     result.stats.seconds.toFixed(2),
     STATUS_TEXT[row.status],
   ];

@@ -1,0 +1,144 @@
+// The SMT engine's entry point: bounded model checking and k-induction of a program's safety properties, with
+// every counterexample replayed through the explicit model before it is reported.
+
+import type { Program, PropertyId } from '../../ir/ir.js';
+import { buildModel, ModelTooLarge } from '../../hw/build.js';
+import type { Model } from '../model.js';
+import type { PropertyResult, Stats } from '../verdict.js';
+import { search, type Decision, type Outcome } from './engine.js';
+import { expressionBits, UnsupportedModel } from './expr.js';
+import { provedInvariant } from './invariants.js';
+import { confirm } from './replay.js';
+import { SymbolicSystem } from './system.js';
+import { planFor, type PropertyPlan } from './targets.js';
+import { exclusive, type Z3 } from './z3.js';
+import { totalmem } from 'node:os';
+
+export interface SmtOptions {
+  /** Longest path searched, in steps (default 40). */
+  maxDepth?: number;
+  timeoutSeconds?: number;
+  /** Try unbounded proofs (default true); without it the engine only searches for counterexamples. */
+  kInduction?: boolean;
+  /** Mine candidate invariants from at most this many explicitly explored states (default 300000; 0: none). */
+  mineStates?: number;
+  /** Memory limit of the process, in MB (default: half the machine's memory, at most 8 GB). */
+  maxMemoryMb?: number;
+}
+
+const MB = 1024 * 1024;
+const DEFAULT_MEMORY = Math.min(totalmem() / 2, 8192 * MB);
+/** How often the memory watchdog looks at the process's resident size. */
+const WATCHDOG_MS = 250;
+
+export const DEFAULT_SMT_DEPTH = 40;
+
+/**
+ * Checks `properties` of `program` with Z3. Results carry engine 'smt'; `complete: true` only for a proof
+ * (k-induction, or a search that exhausted every simple path); a bound reached is `inconclusive`.
+ */
+export async function checkWithSmt(program: Program, properties: PropertyId[], options: SmtOptions = {}): Promise<PropertyResult[]> {
+  const started = Date.now();
+  const stats = (depth: number): Stats => ({ states: 0, transitions: 0, depth: Math.max(depth, 0), seconds: (Date.now() - started) / 1000 });
+  const refuse = (detail: string): PropertyResult[] =>
+    properties.map((property) => ({ property, engine: 'smt', verdict: 'inconclusive', reason: 'not-checkable', detail, stats: stats(0) }));
+
+  let model: Model;
+  try {
+    model = buildModel(program);
+    expressionBits(program);
+  } catch (error) {
+    if (error instanceof ModelTooLarge || error instanceof UnsupportedModel) return refuse(`the model is too large: ${error.message}`);
+    throw error;
+  }
+
+  const limit = options.maxMemoryMb === undefined ? DEFAULT_MEMORY : options.maxMemoryMb * MB;
+  const overMemory = (depth: number): PropertyResult[] =>
+    properties.map((property) => ({
+      property,
+      engine: 'smt',
+      verdict: 'inconclusive',
+      reason: 'max-memory',
+      detail: `stopped at the memory limit (${Math.round(limit / MB)} MB)${depth >= 0 ? ` after searching every path of up to ${depth} steps` : ''}`,
+      stats: stats(depth),
+    }));
+
+  return exclusive(async (ctx) => {
+    // Z3's memory is not the JavaScript heap's: a watchdog looks at the whole process and stops Z3 the way the
+    // deadline does (ctx.interrupt(): the check answers unknown), and the run ends as inconclusive, not as an
+    // out-of-memory abort.
+    let exceeded = false;
+    const watchdog = setInterval(() => {
+      if (process.memoryUsage.rss() > limit) {
+        exceeded = true;
+        ctx.interrupt();
+      }
+    }, WATCHDOG_MS);
+    try {
+      return await run(ctx, () => exceeded);
+    } catch (error) {
+      // WebAssembly cannot grow its memory past 4 GB: Z3 then fails inside, and that is the memory limit too.
+      if (exceeded || error instanceof RangeError || /out of memory|Cannot enlarge memory|memory access out of bounds/i.test(String(error))) return overMemory(-1);
+      throw error;
+    } finally {
+      clearInterval(watchdog);
+    }
+  });
+
+  async function run(ctx: Z3, exceeded: () => boolean): Promise<PropertyResult[]> {
+    const deadline = options.timeoutSeconds === undefined ? null : started + options.timeoutSeconds * 1000;
+    const sys = new SymbolicSystem(ctx, model);
+    const plans = properties.map((p) => planFor(sys, p));
+    const searchable = plans.filter((p) => p.notCheckable === null);
+    const kInduction = options.kInduction ?? true;
+    const proved = kInduction ? await provedInvariant(ctx, sys, { deadline, mineStates: options.mineStates }) : null;
+    const result = await search(ctx, sys, model.initialStates(), searchable, {
+      maxDepth: options.maxDepth ?? DEFAULT_SMT_DEPTH,
+      deadline,
+      kInduction,
+      invariant: proved?.cond ?? null,
+      invariantExact: proved?.source === 'reachable-set',
+    });
+    const results = plans.map((plan) => resultFor(model, plan, result.decisions.get(plan.property), result.outcomes, result, stats));
+    // What the watchdog stopped reads as stopped by the memory limit; what was decided before stands.
+    if (!exceeded()) return results;
+    const stopped = overMemory(result.depth);
+    return results.map((r, i) => (r.verdict === 'inconclusive' && r.reason === 'timeout' ? stopped[i]! : r));
+  }
+}
+
+function resultFor(
+  model: Model,
+  plan: PropertyPlan,
+  decision: Decision | undefined,
+  outcomes: Map<string, Outcome>,
+  search: { depth: number; stop: 'max-depth' | 'timeout' | null },
+  stats: (depth: number) => Stats,
+): PropertyResult {
+  const property = plan.property;
+  if (plan.notCheckable !== null) {
+    return { property, engine: 'smt', verdict: 'inconclusive', reason: 'not-checkable', detail: plan.notCheckable, stats: stats(0) };
+  }
+  if (decision === undefined) {
+    const reason = search.stop ?? 'max-depth';
+    const detail =
+      search.depth < 0
+        ? 'stopped before the first search finished'
+        : `no violation on any path of up to ${search.depth} steps (bounded model checking${reason === 'timeout' ? ', stopped by --timeout' : ''})`;
+    return { property, engine: 'smt', verdict: 'inconclusive', reason, detail, stats: stats(search.depth) };
+  }
+  if (decision.verdict === 'violated') {
+    const paths = decision.targets.map((t) => {
+      const o = outcomes.get(t.key);
+      if (o?.status !== 'reached') throw new Error(`internal: target ${t.key} of a violation was not reached`);
+      return o.path;
+    });
+    const counterexample = confirm(model, property, paths, decision.length);
+    return { property, engine: 'smt', verdict: 'violated', counterexample, stats: stats(decision.length) };
+  }
+  const how = decision.how === 'induction' ? `k-induction with k = ${decision.k}` : `every simple path of up to ${decision.k} steps searched`;
+  if (plan.partial !== null) {
+    return { property, engine: 'smt', verdict: 'inconclusive', reason: 'not-checkable', detail: `proved for unbounded depth (${how}), but ${plan.partial}`, stats: stats(decision.k) };
+  }
+  return { property, engine: 'smt', verdict: 'holds', complete: true, stats: stats(decision.k) };
+}

@@ -1,0 +1,89 @@
+// A compiled step that hands a transition back to the reference model (SLOW) may say that the reference will
+// report it as fatal (`slowFatal`): the engine then skips the reference when nobody reads the step's events,
+// since a fatal step only ends its path. On every reachable state (up to a limit) of every seed model in every
+// pinned configuration, each such claim is checked against the reference: its events hold a fatal violation.
+// The broken designs whose fatal steps the compiled code recognises must make the claim (the test can fail).
+
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { compileModel, maxActions, SLOW } from '../../src/checker/explicit/compile.js';
+import { explore } from '../../src/checker/explicit/bfs.js';
+import type { Model } from '../../src/checker/model.js';
+import { buildModel } from '../../src/hw/build.js';
+import { PINS } from '../gate/pins.js';
+import { load } from './helpers.js';
+
+const LIMIT = 20_000;
+
+function claims(model: Model): { claimed: number; wrong: string[] } {
+  const compiled = compileModel(model);
+  if (compiled === null) throw new Error('the model was not compiled');
+  const out = new Int32Array(maxActions(model.program));
+  const next = new Uint32Array(model.layout.words);
+  const seen = new Set<string>();
+  const queue = model.initialStates();
+  for (const s of queue) seen.add(s.join(','));
+  let claimed = 0;
+  const wrong: string[] = [];
+  for (let i = 0; i < queue.length && i < LIMIT; i++) {
+    const s = queue[i]!;
+    const count = compiled.actions(s, out);
+    for (let j = 0; j < count; j++) {
+      const action = out[j]!;
+      const r = model.successor(s, action);
+      const fatal = r.events.some((e) => e.kind === 'violation' && e.fatal);
+      if (compiled.apply(s, action, next, null) === SLOW && compiled.slowFatal()) {
+        claimed++;
+        if (!fatal && wrong.length < 5) wrong.push(`${model.label(action).text} in state ${i}`);
+      }
+      if (fatal) continue;
+      const key = r.next.join(',');
+      if (!seen.has(key)) {
+        seen.add(key);
+        queue.push(r.next);
+      }
+    }
+  }
+  return { claimed, wrong };
+}
+
+/** Seed configurations with fatal steps the compiled code recognises, and how many it claims (first LIMIT states). */
+const EXPECTED_CLAIMS: Record<string, number> = {
+  'models/forkexec-004/old-handler-abba.sched CPUS=2 THREADS=2': 144,
+  'models/aarch64-003/context-switch-lock-early-release.sched CPUS=2 THREADS=3': 151,
+  'models/aethelos-001/lock-contention-racy.sched THREADS=2': 20,
+};
+
+describe('compiled fatal claims agree with the reference model', () => {
+  for (const key of Object.keys(PINS)) {
+    const [file, config] = key.split(' ') as [string, string];
+    const sets = config === '-' ? [] : key.slice(file.length + 1).split(' ');
+    it(key, () => {
+      const r = claims(buildModel(load(readFileSync(file, 'utf8'), sets, file)));
+      expect(r.wrong).toEqual([]);
+      expect(r.claimed).toBe(EXPECTED_CLAIMS[key] ?? 0);
+    });
+  }
+});
+
+describe('a search that reads no events skips the reference on claimed fatal steps', () => {
+  it('asks the reference for none of them, and counts what a search that reads events counts', () => {
+    const file = 'models/forkexec-004/old-handler-abba.sched';
+    const program = load(readFileSync(file, 'utf8'), ['CPUS=2', 'THREADS=2'], file);
+    const run = (reads: boolean) => {
+      const model = buildModel(program);
+      const reference = model.successor.bind(model);
+      let asked = 0;
+      model.successor = (s, a) => {
+        asked++;
+        return reference(s, a);
+      };
+      const monitor = reads ? { needsGraph: false, onTransition: () => null } : { needsGraph: false };
+      const r = explore(model, () => new Map([['assertions', monitor]]), { progress: false });
+      return [r.stats.states, r.stats.transitions, asked];
+    };
+    // All 3,456 hand-backs of this design are fatal steps the compiled code recognises.
+    expect(run(false)).toEqual([70242, 201987, 0]);
+    expect(run(true)).toEqual([70242, 201987, 3456]);
+  });
+});

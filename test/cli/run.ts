@@ -1,0 +1,17 @@
+// `schedcheck check ...` run as a user runs it: the real yargs declarations, in a child process, from the
+// repository's root.
+
+import { spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const MAIN = join(ROOT, 'src/cli/main.ts');
+
+export function schedcheck(...args: string[]): { code: number | null; out: string; err: string } {
+  const child = spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'check', ...args], { cwd: ROOT, encoding: 'utf8' });
+  return { code: child.status, out: child.stdout, err: child.stderr };
+}
+
+/** Seconds are the only part of a report that changes from run to run. */
+export const untimed = (text: string): string => text.replace(/\d+\.\d\d s\)?$/gm, 'T s');
