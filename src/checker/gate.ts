@@ -55,6 +55,9 @@ export interface PlanBounds {
   maxDepth?: number;
   maxMemoryMb?: number;
   timeoutSeconds?: number;
+  /** The explicit engine's reductions, as `check --hash-compaction` and `--symmetry` give them. */
+  hashCompaction?: boolean;
+  symmetry?: boolean;
 }
 
 /** One `model` block: a model checked in each configuration for each expectation. */
@@ -83,6 +86,8 @@ const MAX_PLAN_DIAGNOSTICS = 100;
 const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=([0-9]+)$/;
 const WHOLE = /^[0-9]{1,9}$/;
 const BOUND_DIRECTIVES = { 'max-states': 'maxStates', 'max-depth': 'maxDepth', 'max-memory': 'maxMemoryMb', timeout: 'timeoutSeconds' } as const;
+/** Directives without an argument that switch on a reduction of the explicit engine. */
+const REDUCTION_DIRECTIVES = { 'hash-compaction': 'hashCompaction', symmetry: 'symmetry' } as const;
 
 class PlanSink {
   readonly diagnostics: Diagnostic[] = [];
@@ -176,9 +181,14 @@ export function parsePlan(text: string, file: string): { diagnostics: Diagnostic
       seen.clear();
       continue;
     }
-    const known = head.text === 'config' || head.text === 'engine' || head.text === 'expect' || Object.hasOwn(BOUND_DIRECTIVES, head.text);
+    const known =
+      head.text === 'config' || head.text === 'engine' || head.text === 'expect' || Object.hasOwn(BOUND_DIRECTIVES, head.text) || Object.hasOwn(REDUCTION_DIRECTIVES, head.text);
     if (!known) {
-      sink.error('G101', `Unknown directive '${head.text.slice(0, 40)}'; expect model, config, engine, max-states, max-depth, max-memory, timeout or expect.`, head.span);
+      sink.error(
+        'G101',
+        `Unknown directive '${head.text.slice(0, 40)}'; expect model, config, engine, max-states, max-depth, max-memory, timeout, hash-compaction, symmetry or expect.`,
+        head.span,
+      );
       continue;
     }
     if (block === null && (head.text === 'config' || head.text === 'expect')) {
@@ -223,6 +233,10 @@ export function parsePlan(text: string, file: string): { diagnostics: Diagnostic
       } else if (once(`expect ${property.text}`, property.span, `The expectation for ${property.text}`)) {
         block.expectations.push({ property: property.text, verdict: verdict.text, span: spanOfTokens(tokens) });
       }
+    } else if (Object.hasOwn(REDUCTION_DIRECTIVES, head.text)) {
+      const name = head.text as keyof typeof REDUCTION_DIRECTIVES;
+      if (!arity(0, name)) continue;
+      if (once(name, head.span, `'${name}'`)) target.bounds[REDUCTION_DIRECTIVES[name]] = true;
     } else {
       const name = head.text as keyof typeof BOUND_DIRECTIVES;
       if (!arity(1, `${name} N`)) continue;
@@ -430,6 +444,8 @@ export async function runChecks(checks: GateCheck[], onRow?: (row: GateRow) => v
       maxDepth: block.bounds.maxDepth,
       maxMemoryMb: block.bounds.maxMemoryMb,
       timeoutSeconds: block.bounds.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
+      hashCompaction: block.bounds.hashCompaction,
+      symmetry: block.bounds.symmetry,
       progress: false, // the table streams a row per finished check instead
     });
     reports.push({ check, report });

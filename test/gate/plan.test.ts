@@ -99,6 +99,13 @@ describe('parsePlan', () => {
     expect(codes('model m.sched\ntoString 5\nconstructor 1\nexpect assertions holds')).toEqual(['G101 2:1', 'G101 3:1']);
   });
 
+  it('hash-compaction and symmetry switch on the explicit engine\'s reductions, plan-wide or per block', () => {
+    const { diagnostics, plan } = parsePlan('symmetry\nmodel a.sched\nhash-compaction\nexpect assertions holds\nmodel b.sched\nexpect assertions holds', 'p.plan');
+    expect(diagnostics).toEqual([]);
+    expect(plan.blocks.map((b) => b.bounds)).toEqual([{ symmetry: true, hashCompaction: true }, { symmetry: true }]);
+    expect(codes('model a.sched\nhash-compaction on\nsymmetry\nsymmetry\nexpect assertions holds')).toEqual(['G102 2:1', 'G109 4:1']);
+  });
+
   it('an empty plan has no blocks and no diagnostics', () => {
     expect(parsePlan('', 'p.plan')).toEqual({ diagnostics: [], plan: { file: 'p.plan', blocks: [] } });
     expect(parsePlan('# only a comment\n\n', 'p.plan').plan.blocks).toEqual([]);

@@ -31,7 +31,9 @@ function printDiagnostics(diagnostics: Diagnostic[], texts: Map<string, string>)
 /** `config` column: the constants, and the engine when it is not the default one. */
 function configCell(check: GateCheck, row?: GateRow): string {
   const engine = row?.result.engine ?? check.block.engine;
-  return engine === 'explicit' ? check.label : `${check.label} [${engine}]`;
+  const { hashCompaction, symmetry } = check.block.bounds;
+  const how = [engine === 'explicit' ? null : engine, engine !== 'smt' && hashCompaction === true ? 'hc' : null, engine !== 'smt' && symmetry === true ? 'symmetry' : null].filter((x) => x !== null);
+  return how.length === 0 ? check.label : `${check.label} [${how.join(', ')}]`;
 }
 
 function cells(row: GateRow): string[] {
