@@ -1,7 +1,7 @@
 // Models for tests, written in the model language: loading them, building their Model, checking them.
 
 import { checkProgram, type CheckOptions } from '../../src/checker/check.js';
-import type { Model } from '../../src/checker/model.js';
+import type { Action, Model } from '../../src/checker/model.js';
 import type { CheckReport, Counterexample, PropertyResult } from '../../src/checker/verdict.js';
 import { buildModel } from '../../src/hw/build.js';
 import type { Program, PropertyId } from '../../src/ir/ir.js';
@@ -41,4 +41,26 @@ export function summary(report: CheckReport, property: PropertyId): string {
   if (r.verdict === 'violated') return `violated ${r.stats.states} ${r.counterexample.length}`;
   if (r.verdict === 'inconclusive') return `inconclusive ${r.reason}`;
   return `holds ${r.stats.states}`;
+}
+
+/** Labels of the enabled actions, as `cpu: text`. */
+export function enabled(model: Model, state: Uint32Array): string[] {
+  return model.actions(state).map((a) => `${model.label(a).cpu}: ${model.label(a).text}`);
+}
+
+/** The enabled action labelled `text` on `cpu`. */
+export function find(model: Model, state: Uint32Array, text: string, cpu = 0): Action {
+  const action = model.actions(state).find((a) => model.label(a).text === text && model.label(a).cpu === cpu);
+  if (action === undefined) throw new Error(`'${text}' on CPU ${cpu} is not enabled; enabled: ${enabled(model, state).join(' | ')}`);
+  return action;
+}
+
+/** Follows actions by their labels (`text` on CPU 0, or [text, cpu]) from the initial state. */
+export function walk(model: Model, ...texts: (string | [string, number])[]): Uint32Array {
+  let state = model.initialStates()[0]!;
+  for (const t of texts) {
+    const [text, cpu] = typeof t === 'string' ? [t, 0] : t;
+    state = model.successor(state, find(model, state, text, cpu)).next;
+  }
+  return state;
 }

@@ -9,28 +9,7 @@ import { checkProgram } from '../../src/checker/check.js';
 import { compileModel, maxActions } from '../../src/checker/explicit/compile.js';
 import type { Action, Model } from '../../src/checker/model.js';
 import { buildModel, machineOf } from '../../src/hw/build.js';
-import { load, modelOf, summary } from './helpers.js';
-
-/** Labels of the enabled actions, as `cpu: text`. */
-function enabled(model: Model, state: Uint32Array): string[] {
-  return model.actions(state).map((a) => `${model.label(a).cpu}: ${model.label(a).text}`);
-}
-
-function find(model: Model, state: Uint32Array, text: string, cpu = 0): Action {
-  const action = model.actions(state).find((a) => model.label(a).text === text && model.label(a).cpu === cpu);
-  if (action === undefined) throw new Error(`'${text}' on CPU ${cpu} is not enabled; enabled: ${enabled(model, state).join(' | ')}`);
-  return action;
-}
-
-/** Follows actions by their labels (`text` on CPU 0, or [text, cpu]) from the initial state. */
-function walk(model: Model, ...texts: (string | [string, number])[]): Uint32Array {
-  let state = model.initialStates()[0]!;
-  for (const t of texts) {
-    const [text, cpu] = typeof t === 'string' ? [t, 0] : t;
-    state = model.successor(state, find(model, state, text, cpu)).next;
-  }
-  return state;
-}
+import { enabled, load, modelOf, summary, walk } from './helpers.js';
 
 /** The compiled scan lists the reference model's actions for `state`, in order. */
 function compiledActions(model: Model, state: Uint32Array): Action[] {

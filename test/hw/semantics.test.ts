@@ -1,30 +1,8 @@
 // The hardware details real designs depend on, one behaviour per test, driven through the Model step by step.
 
 import { describe, expect, it } from 'vitest';
-import type { Action, Model } from '../../src/checker/model.js';
 import { stateView } from '../../src/checker/view.js';
-import { modelOf } from '../checker/helpers.js';
-
-/** Labels of the enabled actions, as `cpu: text`. */
-function enabled(model: Model, state: Uint32Array): string[] {
-  return model.actions(state).map((a) => `${model.label(a).cpu}: ${model.label(a).text}`);
-}
-
-function find(model: Model, state: Uint32Array, text: string, cpu = 0): Action {
-  const action = model.actions(state).find((a) => model.label(a).text === text && model.label(a).cpu === cpu);
-  if (action === undefined) throw new Error(`'${text}' on CPU ${cpu} is not enabled; enabled: ${enabled(model, state).join(' | ')}`);
-  return action;
-}
-
-/** Follows actions by their labels from the initial state. */
-function walk(model: Model, ...texts: (string | [string, number])[]): Uint32Array {
-  let state = model.initialStates()[0]!;
-  for (const t of texts) {
-    const [text, cpu] = typeof t === 'string' ? [t, 0] : t;
-    state = model.successor(state, find(model, state, text, cpu)).next;
-  }
-  return state;
-}
+import { enabled, find, modelOf, walk } from '../checker/helpers.js';
 
 const TIMER = 'machine x86_64 { cpus 1; irq timer line 0 }';
 
