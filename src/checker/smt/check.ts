@@ -1,6 +1,7 @@
 // The SMT engine's entry point: bounded model checking and k-induction of a program's safety properties, with
 // every counterexample replayed through the explicit model before it is reported.
 
+import { totalmem } from 'node:os';
 import type { Program, PropertyId } from '../../ir/ir.js';
 import { buildModel, ModelTooLarge } from '../../hw/build.js';
 import type { Model } from '../model.js';
@@ -12,7 +13,6 @@ import { confirm } from './replay.js';
 import { SymbolicSystem } from './system.js';
 import { planFor, type PropertyPlan } from './targets.js';
 import { exclusive, type Z3 } from './z3.js';
-import { totalmem } from 'node:os';
 
 export interface SmtOptions {
   /** Longest path searched, in steps (default 40). */
@@ -78,7 +78,7 @@ export async function checkWithSmt(program: Program, properties: PropertyId[], o
       return await run(ctx, () => exceeded);
     } catch (error) {
       // WebAssembly cannot grow its memory past 4 GB: Z3 then fails inside, and that is the memory limit too.
-      if (exceeded || error instanceof RangeError || /out of memory|Cannot enlarge memory|memory access out of bounds/i.test(String(error))) return overMemory(-1);
+      if (exceeded || /out of memory|Cannot enlarge memory|Array buffer allocation failed/i.test(String(error))) return overMemory(-1);
       throw error;
     } finally {
       clearInterval(watchdog);
