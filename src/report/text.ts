@@ -29,11 +29,15 @@ function expectationText(r: PropertyResult, program: Program | null): string {
   return r.verdict === e.verdict ? `  (expected ${e.verdict}: matches)` : `  (expected ${e.verdict}: DOES NOT MATCH)`;
 }
 
+function steps(n: number): string {
+  return `${n} step${n === 1 ? '' : 's'}`;
+}
+
 function statsText(r: PropertyResult): string {
   const s = r.stats;
   // The SMT engine stores no states: its figure is the length of the paths it searched (or the k of a proof).
   if (r.engine === 'smt') {
-    const what = r.verdict === 'violated' ? `a path of ${s.depth} steps` : r.verdict === 'holds' ? `proved with k = ${s.depth}` : `paths of up to ${s.depth} steps`;
+    const what = r.verdict === 'violated' ? `a path of ${steps(s.depth)}` : r.verdict === 'holds' ? `proved with k = ${s.depth}` : `paths of up to ${steps(s.depth)}`;
     return `SMT: ${what}, ${s.seconds.toFixed(2)} s`;
   }
   return `${s.states} states, ${s.transitions} transitions, depth ${s.depth}, ${s.seconds.toFixed(2)} s`;
@@ -191,7 +195,10 @@ export function formatText(report: CheckReport, program: Program | null): string
   if (smt.length > 0) {
     const depth = Math.max(...smt.map((r) => r.stats.depth));
     const seconds = Math.max(...smt.map((r) => r.stats.seconds));
-    out.push(`SMT engine: paths of up to ${depth} steps, ${seconds.toFixed(2)} s`);
+    // Every property it could decide proved: the figure is the k of the proofs, not a search bound.
+    const decided = smt.filter((r) => r.verdict !== 'inconclusive' || r.reason !== 'not-checkable');
+    const proved = decided.length > 0 && decided.every((r) => r.verdict === 'holds');
+    out.push(`SMT engine: ${proved ? `proved with k = ${depth}` : `paths of up to ${steps(depth)}`}, ${seconds.toFixed(2)} s`);
   }
   return `${out.join('\n')}\n`;
 }

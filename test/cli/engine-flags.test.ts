@@ -74,7 +74,7 @@ describe('check --engine both', () => {
       '  no-starvation    inconclusive: no-starvation is a liveness property: bounded model checking and k-induction only see safety properties  [smt]  (expected holds: not decided)',
       '',
     ]);
-    expect(lines.slice(-3)).toEqual(['Explored: 630 states, 946 transitions, depth 73, T s', 'SMT engine: paths of up to 1 steps, T s', '']);
+    expect(lines.slice(-3)).toEqual(['Explored: 630 states, 946 transitions, depth 73, T s', 'SMT engine: proved with k = 1, T s', '']);
   }, 120_000);
 });
 
