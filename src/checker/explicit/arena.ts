@@ -4,6 +4,7 @@
 // monotone in the id, so the store keeps the first id of every level instead of a depth per state.
 
 import { StateHasher } from './hashing.js';
+import { LevelStarts } from './levels.js';
 import { MemoryBudgetExceeded } from './store.js';
 
 const CHUNK_BITS = 12; // 4096 states per chunk
@@ -18,8 +19,7 @@ export class ArenaStore {
   private readonly hashes: Int32Array[] = [];
   private table: Int32Array;
   private mask: number;
-  private levels = new Int32Array(16);
-  private levelCount = 0;
+  private readonly levels = new LevelStarts();
   readonly hasher: StateHasher;
   count = 0;
 
@@ -72,7 +72,7 @@ export class ArenaStore {
     this.parents[id >>> CHUNK_BITS]![id & CHUNK_MASK] = parent;
     this.actions[id >>> CHUNK_BITS]![id & CHUNK_MASK] = action;
     this.hashes[id >>> CHUNK_BITS]![id & CHUNK_MASK] = hash;
-    while (this.levelCount <= depth) this.startLevel(id);
+    this.levels.reach(depth, id);
     t[2 * i] = hash;
     t[2 * i + 1] = id + 1;
     this.count = id + 1;
@@ -97,15 +97,6 @@ export class ArenaStore {
     this.parents.push(new Int32Array(CHUNK));
     this.actions.push(new Int32Array(CHUNK));
     this.hashes.push(new Int32Array(CHUNK));
-  }
-
-  private startLevel(id: number): void {
-    if (this.levelCount === this.levels.length) {
-      const bigger = new Int32Array(this.levels.length * 2);
-      bigger.set(this.levels);
-      this.levels = bigger;
-    }
-    this.levels[this.levelCount++] = id;
   }
 
   private growTable(): void {
@@ -162,19 +153,12 @@ export class ArenaStore {
 
   /** The breadth-first depth of `id`: the last level that starts at or before it. */
   depth(id: number): number {
-    let lo = 0;
-    let hi = this.levelCount - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (this.levels[mid]! <= id) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+    return this.levels.depthOf(id);
   }
 
   /** The first id of level `d`, or `count` past the last level. */
   levelStart(d: number): number {
-    return d < this.levelCount ? this.levels[d]! : this.count;
+    return d < this.levels.count ? this.levels.start(d) : this.count;
   }
 
   /** States and actions from an initial state to `id`: states.length = actions.length + 1. */

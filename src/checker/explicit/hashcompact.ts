@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import type { Model } from '../model.js';
 import { FingerprintSet } from './fingerprints.js';
 import { StateHasher } from './hashing.js';
+import { LevelStarts } from './levels.js';
 import { MemoryBudgetExceeded } from './store.js';
 import type { Symmetry } from './symmetry.js';
 import type { VisitedStates } from './visited.js';
@@ -54,8 +55,7 @@ export class HashCompactStore {
   /** The two fingerprint halves of each frontier state, so that expanding it need not rehash it. */
   private readonly hashA: (Int32Array | undefined)[] = [];
   private readonly hashB: (Int32Array | undefined)[] = [];
-  private levels = new Int32Array(64);
-  private levelCount = 0;
+  private readonly levels = new LevelStarts();
   private held = 0;
   private peak = 0;
   private readonly fd: number;
@@ -107,7 +107,7 @@ export class HashCompactStore {
     this.parents[c]![id & CHUNK_MASK] = parent;
     this.actions[c]![id & CHUNK_MASK] = action;
     this.trace(parent, action);
-    while (this.levelCount <= depth) this.startLevel(id);
+    this.levels.reach(depth, id);
     this.count = id + 1;
     this.held++;
     if (this.held > this.peak) this.peak = this.held;
@@ -124,21 +124,12 @@ export class HashCompactStore {
     }
   }
 
-  private startLevel(id: number): void {
-    if (this.levelCount === this.levels.length) {
-      const bigger = new Int32Array(this.levels.length * 2);
-      bigger.set(this.levels);
-      this.levels = bigger;
-    }
-    this.levels[this.levelCount++] = id;
-  }
-
   /** Room for more states (ArenaStore.maintain): the fingerprint set and the frontier grow by themselves. */
   maintain(_room: number): void {}
 
   /** The search expands `id` next: whole states of the levels before its own are dropped. */
   expanding(id: number): void {
-    const keep = this.levels[this.depth(id)]!;
+    const keep = this.levels.start(this.depth(id));
     for (let c = 0; (c + 1) * CHUNK <= keep; c++) {
       if (this.chunks[c] === undefined) continue;
       this.chunks[c] = undefined;
@@ -198,14 +189,7 @@ export class HashCompactStore {
   }
 
   depth(id: number): number {
-    let lo = 0;
-    let hi = this.levelCount - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (this.levels[mid]! <= id) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+    return this.levels.depthOf(id);
   }
 
   compaction(transitions: number): Compaction {
@@ -223,7 +207,7 @@ export class HashCompactStore {
 
   /** States counted as generated before any transition: the initial ones. */
   private levelStartCount(): number {
-    return this.levelCount > 1 ? this.levels[1]! : this.count;
+    return this.levels.count > 1 ? this.levels.start(1) : this.count;
   }
 
   /** The finished store: paths are read back from the trace file and replayed through the model. */

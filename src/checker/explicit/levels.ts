@@ -1,0 +1,41 @@
+// Where each breadth-first level starts in a store's ids (ids are given in breadth-first order), shared by the
+// exact store and the hash-compaction store: the depth of a state is found from its id, never stored per state.
+
+export class LevelStarts {
+  private starts = new Int32Array(16);
+  /** Number of levels begun. */
+  count = 0;
+
+  /** Levels up to `depth` begin at `id` (a state at `depth` is the first of its level). */
+  reach(depth: number, id: number): void {
+    while (this.count <= depth) {
+      if (this.count === this.starts.length) {
+        const bigger = new Int32Array(this.starts.length * 2);
+        bigger.set(this.starts);
+        this.starts = bigger;
+      }
+      this.starts[this.count++] = id;
+    }
+  }
+
+  /** The first id of level `d` (d < count). */
+  start(d: number): number {
+    return this.starts[d]!;
+  }
+
+  /** The level of `id`: the last one that starts at or before it. */
+  depthOf(id: number): number {
+    let lo = 0;
+    let hi = this.count - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.starts[mid]! <= id) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  get byteLength(): number {
+    return this.starts.byteLength;
+  }
+}
