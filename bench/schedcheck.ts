@@ -19,6 +19,8 @@ export interface SchedcheckOptions {
   timeoutSeconds: number;
   hashCompaction?: boolean;
   symmetry?: boolean;
+  /** A real check of every property (`schedcheck check`'s work without the report) instead of a bare search. */
+  fullCheck?: boolean;
 }
 
 /** Runs the explicit engine on one case in a child process. */
@@ -47,6 +49,7 @@ async function measure(c: BenchCase, options: SchedcheckOptions): Promise<Engine
   const sets = Object.entries(c.sets).map(([k, v]) => `${k}=${v}`);
   const loaded = loadModel(resolve(c.model), sets);
   if (loaded.program === null) return { error: loaded.diagnostics.map((d: { message: string }) => d.message).join('; ') };
+  if (options.fullCheck === true) return fullCheck(from, loaded.program, options);
   const cpu0 = process.cpuUsage();
   const started = performance.now();
   const model = buildModel(loaded.program);
@@ -68,6 +71,34 @@ async function measure(c: BenchCase, options: SchedcheckOptions): Promise<Engine
     bytesPerState: compaction !== null ? compaction.bytesPerState : result.store.bytes / states,
     complete: result.stop === null,
     note: notes.join('; '),
+  };
+}
+
+/** Every property checked, as `schedcheck check` does: the time from building the model to the verdicts. */
+async function fullCheck(
+  from: (path: string) => Promise<Record<string, unknown>>,
+  program: unknown,
+  options: SchedcheckOptions,
+): Promise<EngineRun | { error: string }> {
+  const { checkProgram } = (await from('src/checker/check.ts')) as {
+    checkProgram: (p: unknown, o: object) => Promise<{ results: { verdict: string; stats: { states: number; transitions: number } }[] }>;
+  };
+  const cpu0 = process.cpuUsage();
+  const started = performance.now();
+  const report = await checkProgram(program, { timeoutSeconds: options.timeoutSeconds });
+  const wall = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const widest = report.results.reduce((a, b) => (b.stats.states > a.stats.states ? b : a));
+  const verdicts = new Map<string, number>();
+  for (const r of report.results) verdicts.set(r.verdict, (verdicts.get(r.verdict) ?? 0) + 1);
+  return {
+    states: widest.stats.states,
+    transitions: widest.stats.transitions,
+    seconds: (cpu.user + cpu.system) / 1e6,
+    wall,
+    bytesPerState: 0,
+    complete: true,
+    note: [...verdicts].map(([v, n]) => `${n} ${v}`).join(', '),
   };
 }
 

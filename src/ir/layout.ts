@@ -268,7 +268,8 @@ export function computeLayout(input: LayoutInput): Layout {
 }
 
 export function readSlot(state: Uint32Array, slot: Slot): number {
-  return slot.bits === 32 ? state[slot.word]! : (state[slot.word]! >>> slot.shift) & (2 ** slot.bits - 1);
+  // (1 << bits) - 1 is the mask as an int32 for every width up to 31 (31 wraps to 0x7fffffff under `&`).
+  return slot.bits === 32 ? state[slot.word]! : (state[slot.word]! >>> slot.shift) & ((1 << slot.bits) - 1);
 }
 
 export function writeSlot(state: Uint32Array, slot: Slot, value: number): void {
@@ -276,15 +277,15 @@ export function writeSlot(state: Uint32Array, slot: Slot, value: number): void {
     state[slot.word] = value >>> 0;
     return;
   }
-  const mask = (2 ** slot.bits - 1) << slot.shift;
+  const mask = ((1 << slot.bits) - 1) << slot.shift;
   state[slot.word] = ((state[slot.word]! & ~mask) | ((value << slot.shift) & mask)) >>> 0;
 }
 
 export function readField(word: number, field: Field): number {
-  return (word >>> field.shift) & (2 ** field.bits - 1);
+  return (word >>> field.shift) & ((1 << field.bits) - 1);
 }
 
 export function writeField(word: number, field: Field, value: number): number {
-  const mask = (2 ** field.bits - 1) << field.shift;
+  const mask = ((1 << field.bits) - 1) << field.shift;
   return ((word & ~mask) | ((value << field.shift) & mask)) >>> 0;
 }

@@ -46,7 +46,9 @@ describe('StateGraph', () => {
       graph.begin(id);
       for (const [to, flags] of out) graph.add(to, flags, []);
     });
-    expect(Array.from(graph.canReach((_e, flags) => (flags & EDGE_PROGRESS) !== 0))).toEqual([1, 1, 0, 0, 1]);
+    expect(Array.from(graph.canReach(EDGE_PROGRESS))).toEqual([1, 1, 0, 0, 1]);
+    // Edges are numbered in order (0: 0->1, 1: 1->2, 2: 1->3, 3: 3->3, 4: 4->0): marking the loop on 3 instead.
+    expect(Array.from(graph.canReach(0, Uint8Array.of(0, 0, 0, 1, 0)))).toEqual([1, 1, 0, 1, 1]);
   });
 });
 

@@ -18,6 +18,7 @@ import type { Figures, InconclusiveReason, Stats } from '../verdict.js';
 import { ArenaStore } from './arena.js';
 import { compileModel, maxActions, SLOW, WARNED, warningEvent, type CompiledModel } from './compile.js';
 import { FigureCollector } from './figures.js';
+import { memoryGauge } from './memory.js';
 import { EDGE_FATAL, EDGE_PROGRESS, StateGraph } from './graph.js';
 import { HashCompactStore, replaying, type Compaction } from './hashcompact.js';
 import { ProgressLine } from './progress.js';
@@ -83,17 +84,26 @@ export function explore(
 ): ExploreResult {
   const started = Date.now();
   const memoryLimit = bounds.maxMemoryMb !== undefined ? bounds.maxMemoryMb * MB : DEFAULT_MEMORY;
-  const fits = (extraBytes: number): boolean => process.memoryUsage.rss() + extraBytes <= memoryLimit;
+  const fits = memoryGauge(memoryLimit);
   const words = model.layout.words;
   const compiled: CompiledModel | null = compileModel(model);
   const symmetry: Symmetry | null = bounds.symmetry === true ? symmetryOf(model) : null;
   const hc = bounds.hashCompaction === true;
   const store: SearchStore = hc ? new HashCompactStore(model, words, fits, memoryLimit) : new ArenaStore(words, fits);
   const machine = machineOf(model);
+  const room = maxActions(model.program);
   const exploration: Exploration = {
     model,
     machine,
     state: (id) => store.state(id),
+    view: (id) => store.view(id),
+    enabled: (state, out) => {
+      if (compiled !== null) return compiled.actions(state, out);
+      const list = model.actions(state);
+      out.set(list);
+      return list.length;
+    },
+    actionRoom: room,
     depth: (id) => store.depth(id),
     parentAction: (id) => store.action(id),
     parent: (id) => store.parent(id),
@@ -140,9 +150,9 @@ export function explore(
     figures.observe(state);
     if (depth > maxDepth) maxDepth = depth;
     if (onStates.length === 0) return;
-    const stored = store.view(id);
-    const events = stateEvents(stored);
-    for (const [pid, monitor] of onStates) if (open.has(pid)) record(pid, monitor.onState!(id, stored, events));
+    // `state` is the search's scratch copy of what was just stored (monitors read it during the call only).
+    const events = stateEvents(state);
+    for (const [pid, monitor] of onStates) if (open.has(pid)) record(pid, monitor.onState!(id, state, events));
   };
   const canonical = new Uint32Array(words);
   const keyOf = (state: Uint32Array): Uint32Array => (symmetry === null ? state : symmetry.canonical(state, canonical));
@@ -184,7 +194,6 @@ export function explore(
     return id;
   };
 
-  const room = maxActions(model.program);
   const actionBuffer = new Int32Array(room);
   const current = new Uint32Array(words);
   const next = new Uint32Array(words);
@@ -245,7 +254,9 @@ export function explore(
   };
   /** Tells the monitors and the graph of a transition. */
   const observe = (id: number, action: number, events: readonly ModelEvent[], to: number, isFatal: boolean): void => {
-    for (const [pid, monitor] of onTransitions) if (open.has(pid)) record(pid, monitor.onTransition!(id, action, events, to));
+    if (events.length > 0) {
+      for (const [pid, monitor] of onTransitions) if (open.has(pid)) record(pid, monitor.onTransition!(id, action, events, to));
+    }
     if (graph !== null) {
       const flags = (model.progress(action) ? EDGE_PROGRESS : 0) | (isFatal ? EDGE_FATAL : 0);
       let eois = noEois;

@@ -99,17 +99,18 @@ export class StateGraph {
   }
 
   /**
-   * States from which some path reaches a marked edge: seeded with the sources of the edges `marked` accepts,
-   * then closed backwards over all edges.
+   * States from which some path reaches a marked edge: an edge with one of the `flags` bits, or one `marks`
+   * has a 1 for (one byte per edge, as `eoiEdges` gives). Seeded with the sources of marked edges, then closed
+   * backwards over all edges. It reads every edge of a graph of millions, so it takes data, not a predicate.
    */
-  canReach(marked: (edge: number, flags: number) => boolean): Uint8Array {
+  canReach(flags: number, marks: Uint8Array | null = null): Uint8Array {
     const n = this.states;
     const good = new Uint8Array(n);
     const queue = new Int32Array(n);
     let tail = 0;
     for (let s = 0; s < n; s++) {
       for (let e = this.offsets[s]!; e < this.offsets[s + 1]!; e++) {
-        if (marked(e, this.flags[e]!)) {
+        if ((this.flags[e]! & flags) !== 0 || (marks !== null && marks[e] === 1)) {
           good[s] = 1;
           queue[tail++] = s;
           break;

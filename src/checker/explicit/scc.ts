@@ -34,6 +34,7 @@ export class SccFinder {
   private readonly callEdge: Int32Array;
   private run = 0;
   private nextId = 0;
+  private readonly single = new Int32Array(1);
 
   constructor(private readonly graph: Csr) {
     const n = graph.nodes;
@@ -102,7 +103,12 @@ export class SccFinder {
           onStack[u] = 0;
           component[u] = id;
         }
-        const members = stack.subarray(start, stackTop);
+        // Most components are single states: they share one array instead of a new view each.
+        let members: Int32Array;
+        if (stackTop - start === 1) {
+          this.single[0] = v;
+          members = this.single;
+        } else members = stack.subarray(start, stackTop);
         const nonTrivial = members.length > 1 || this.hasSelfLoop(v);
         visit(members, id, nonTrivial);
         stackTop = start;

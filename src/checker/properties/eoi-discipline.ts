@@ -4,6 +4,7 @@
 // good). A fatal step also ends the question, so a crash is not reported twice.
 
 import { lineName } from '../../hw/describe.js';
+import { readSlot } from '../../ir/layout.js';
 import { EDGE_FATAL } from '../explicit/graph.js';
 import { violationIn, violationOn, type Finding, type PropertyDefinition } from './property.js';
 
@@ -14,36 +15,40 @@ export const eoiDiscipline: PropertyDefinition = {
   monitor: (x) => {
     const m = x.machine;
     const lineCount = m.program.lines.length;
-    const everInService = new Set<number>(); // cpu * lines + line
+    const inServiceSlots = m.layout.cpus.map((cpu) => cpu.inService);
+    /** Per CPU, the lines seen in service in some reachable state, as a mask (what onComplete examines). */
+    const everInService = new Array<number>(m.cpus).fill(0);
     return {
       needsGraph: true,
       onState(id, state, events): Finding | null {
-        for (let c = 0; c < m.cpus; c++) {
-          const mask = m.inService(state, c);
-          if (mask === 0) continue;
-          for (let l = 0; l < lineCount; l++) if (mask & (1 << l)) everInService.add(c * lineCount + l);
-        }
-        return violationIn('eoi-discipline', events, id);
+        // Every state passes here: only a line not seen in service before on that CPU changes anything.
+        for (let c = 0; c < inServiceSlots.length; c++) everInService[c]! |= readSlot(state, inServiceSlots[c]!);
+        return events.length === 0 ? null : violationIn('eoi-discipline', events, id);
       },
-      onTransition: (from, action, events) => violationOn(x, 'eoi-discipline', events, from, action),
+      onTransition: (from, action, events) => (events.length === 0 ? null : violationOn(x, 'eoi-discipline', events, from, action)),
       onComplete(graph): Finding | null {
         if (graph === null) return null;
+        const states = graph.stateCount;
         let best: Finding | null = null;
-        for (const key of [...everInService].sort((a, b) => a - b)) {
-          const c = Math.floor(key / lineCount);
-          const line = key % lineCount;
-          const eois = graph.eoiEdges(key);
-          const good = graph.canReach((edge, flags) => (flags & EDGE_FATAL) !== 0 || eois[edge] === 1);
-          for (let id = 0; id < graph.stateCount && (best === null || id < best.state); id++) {
-            if (good[id] === 1 || (m.inService(x.state(id), c) & (1 << line)) === 0) continue;
-            const word = m.program.arch === 'aarch64' ? 'active' : 'in service';
-            best = {
-              message: `${lineName(m, line)} is left ${word} forever on CPU ${c}: no path from here sends its EOI, so the line is never delivered again`,
-              state: id,
-              action: null,
-              violationSpan: null,
-            };
-            break;
+        // Keys cpu * lines + line in increasing order, as the graph's EOI edges name them.
+        for (let c = 0; c < m.cpus; c++) {
+          for (let line = 0; line < lineCount; line++) {
+            if ((everInService[c]! & (1 << line)) === 0) continue;
+            const eois = graph.eoiEdges(c * lineCount + line);
+            const good = graph.canReach(EDGE_FATAL, eois);
+            const limit = best === null ? states : best.state;
+            // Only the states that cannot reach an EOI are read (usually none): indexOf finds them natively.
+            for (let id = good.indexOf(0); id >= 0 && id < limit; id = good.indexOf(0, id + 1)) {
+              if ((m.inService(x.view(id), c) & (1 << line)) === 0) continue;
+              const word = m.program.arch === 'aarch64' ? 'active' : 'in service';
+              best = {
+                message: `${lineName(m, line)} is left ${word} forever on CPU ${c}: no path from here sends its EOI, so the line is never delivered again`,
+                state: id,
+                action: null,
+                violationSpan: null,
+              };
+              break;
+            }
           }
         }
         return best;

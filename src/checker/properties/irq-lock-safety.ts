@@ -5,23 +5,63 @@
 
 import { lockName } from '../../hw/describe.js';
 import type { Machine } from '../../hw/machine.js';
+import { readSlot, type Slot } from '../../ir/layout.js';
 import { DependencyGraph, dependenciesOf, interruptScenario, safeUnsafeScenario, whereText } from './lockdep.js';
 import type { Exploration, Finding, PropertyDefinition } from './property.js';
 
 const IN_HARDIRQ = 1;
 const HARDIRQ_ON = 2;
 
-/** The usage bits state `s` shows for each lock. */
-function usageIn(m: Machine, s: Uint32Array): number[] {
-  const usage = new Array<number>(m.program.locks.length).fill(0);
-  for (let l = 0; l < usage.length; l++) {
-    if (m.lockOwner(s, l) !== 0 && m.lockLevel(s, l) > 0) usage[l]! |= IN_HARDIRQ;
+/**
+ * Reads the usage bits a state shows for each lock. It runs on every reachable state, so it reads the slots
+ * straight from the layout into a reused buffer instead of building arrays (as `Machine.locksHeldBy` does).
+ */
+class UsageReader {
+  private readonly owner: Slot[];
+  private readonly level: Slot[];
+  private readonly pc: Slot[];
+  private readonly hardirq: Slot[];
+  private readonly ie: Slot[];
+  private readonly current: Slot[];
+  private readonly stoppedPc: number;
+
+  constructor(m: Machine) {
+    const { locks, cpus, stoppedPc } = m.layout;
+    this.owner = locks.map((l) => l.owner);
+    this.level = locks.map((l) => l.level);
+    this.pc = cpus.map((c) => c.pc);
+    this.hardirq = cpus.map((c) => c.hardirq);
+    this.ie = cpus.map((c) => c.ie);
+    this.current = cpus.map((c) => c.current);
+    this.stoppedPc = stoppedPc;
   }
-  for (let c = 0; c < m.cpus; c++) {
-    if (m.stopped(s, c) || m.hardirq(s, c) !== 0 || m.ie(s, c) !== 1) continue;
-    for (const l of m.locksHeldBy(s, m.current(s, c))) usage[l]! |= HARDIRQ_ON;
+
+  /**
+   * Writes into `seen` the usage bits state `s` shows for each lock, leaving out the bits `known` already has
+   * (they cannot add anything); returns the bits seen over all locks, so that 0 means nothing new.
+   */
+  read(s: Uint32Array, known: Uint8Array, seen: Uint8Array): number {
+    const locks = this.owner.length;
+    let any = 0;
+    for (let l = 0; l < locks; l++) {
+      // Held in interrupt context: the acquiring context's hardirq depth was above 0.
+      const irq = (known[l]! & IN_HARDIRQ) === 0 && readSlot(s, this.owner[l]!) !== 0 && readSlot(s, this.level[l]!) > 0;
+      seen[l] = irq ? IN_HARDIRQ : 0;
+      any |= seen[l]!;
+    }
+    for (let c = 0; c < this.pc.length; c++) {
+      // Thread context with interrupts enabled on a running CPU: every lock its current thread holds.
+      if (readSlot(s, this.pc[c]!) === this.stoppedPc || readSlot(s, this.hardirq[c]!) !== 0 || readSlot(s, this.ie[c]!) !== 1) continue;
+      const owner = readSlot(s, this.current[c]!) + 1;
+      for (let l = 0; l < locks; l++) {
+        if ((known[l]! & HARDIRQ_ON) === 0 && readSlot(s, this.owner[l]!) === owner) {
+          seen[l]! |= HARDIRQ_ON;
+          any |= HARDIRQ_ON;
+        }
+      }
+    }
+    return any;
   }
-  return usage;
 }
 
 function discoveredBy(x: Exploration, id: number): string {
@@ -35,7 +75,9 @@ export const irqLockSafety: PropertyDefinition = {
   meaning: 'no lock is both taken in interrupt context and held with interrupts enabled; no irq-safe -> irq-unsafe order',
   monitor: (x) => {
     const m = x.machine;
-    const usage = new Array<number>(m.program.locks.length).fill(0);
+    const reader = new UsageReader(m);
+    const usage = new Uint8Array(m.program.locks.length);
+    const seen = new Uint8Array(m.program.locks.length); // scratch: the usage bits of the state at hand
     const firstSeen = new Map<string, string>(); // `${lock}:${bit}` → where
     const deps = new DependencyGraph();
 
@@ -74,7 +116,7 @@ export const irqLockSafety: PropertyDefinition = {
     return {
       needsGraph: false,
       onState(id, state): Finding | null {
-        const seen = usageIn(m, state);
+        if (reader.read(state, usage, seen) === 0) return null;
         for (let l = 0; l < seen.length; l++) {
           const added = seen[l]! & ~usage[l]!;
           if (added === 0) continue;
@@ -90,6 +132,7 @@ export const irqLockSafety: PropertyDefinition = {
         return null;
       },
       onTransition(from, action, events): Finding | null {
+        if (events.length === 0) return null; // most steps acquire nothing
         for (const { from: held, to: taken } of dependenciesOf(events)) {
           if (deps.has(held, taken)) continue;
           deps.add({ from: held, to: taken, state: from, action, where: whereText(x, from, action) });

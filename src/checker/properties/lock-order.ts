@@ -27,6 +27,7 @@ export const lockOrder: PropertyDefinition = {
     return {
       needsGraph: false,
       onState(id, state, events): Finding | null {
+        if (events.length === 0) return null; // the common case: a state with nothing to report
         for (const e of events) {
           if (e.kind !== 'violation' || e.property !== 'lock-order') continue;
           const lock = e.locks?.[0];
@@ -50,6 +51,7 @@ export const lockOrder: PropertyDefinition = {
         return null;
       },
       onTransition(from, action, events): Finding | null {
+        if (events.length === 0) return null; // most steps acquire nothing and violate nothing
         const bad = violationOn(x, 'lock-order', events, from, action);
         if (bad !== null) return { ...bad, lockGraph: [...edges] };
         for (const { from: held, to: taken } of dependenciesOf(events)) {

@@ -11,7 +11,7 @@ import type { LockEdge } from '../verdict.js';
 export function whereText(x: Exploration, from: number, action: Action): string {
   const label = x.model.label(action);
   const cpu = actionCpu(action);
-  const context = contextOf(x.machine, x.state(from), cpu);
+  const context = contextOf(x.machine, x.view(from), cpu); // read at once: a view needs no copy
   const kind = actionKind(action);
   const at = kind === ActionKind.step || kind === ActionKind.maskWait ? pcLocation(x.machine, actionArg(action)) : null;
   return `${context} on CPU ${cpu}${at === null ? '' : ` at ${at}`} (${label.text})`;
@@ -33,7 +33,7 @@ export function lockEdge(x: Exploration, from: number, to: number, state: number
   return {
     from: lockName(x.machine, from),
     to: lockName(x.machine, to),
-    context: contextOf(x.machine, x.state(state), actionCpu(action)),
+    context: contextOf(x.machine, x.view(state), actionCpu(action)),
     span: label.span,
     location: span === undefined ? null : `${span.file}:${span.line}`,
   };

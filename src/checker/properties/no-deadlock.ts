@@ -94,24 +94,34 @@ export const noDeadlock: PropertyDefinition = {
   id: 'no-deadlock',
   kind: 'safety',
   meaning: 'some CPU can always make progress until every thread has exited (no lock spin, halt or wait forever)',
-  monitor: (x) => ({
-    needsGraph: true,
-    onState(id, state): Finding | null {
-      const actions = x.model.actions(state);
-      if (actions.some((a) => actionKind(a) !== ActionKind.arrive) || x.model.allExited(state)) return null;
-      // A line becoming pending can still wake a CPU waiting in `wfi` (even masked): not stuck yet.
-      const wakes = actions.some((a) => x.model.actions(x.model.successor(state, a).next).some((b) => actionKind(b) !== ActionKind.arrive));
-      return wakes ? null : stuckFinding(x.machine, state, id, 'deadlock');
-    },
-    onComplete(graph): Finding | null {
-      if (graph === null) return null;
-      const good = graph.canReach((_edge, flags) => (flags & (EDGE_PROGRESS | EDGE_FATAL)) !== 0);
-      for (let id = 0; id < graph.stateCount; id++) {
-        if (good[id] === 1) continue;
-        const state = x.state(id);
-        if (!x.model.allExited(state)) return stuckFinding(x.machine, state, id, 'livelock');
-      }
-      return null;
-    },
-  }),
+  monitor: (x) => {
+    // The enabled actions of every state, through the engine's compiled code into one buffer: this runs on
+    // every state discovered, and almost every state has a step that is not a mere arrival.
+    const enabled = new Int32Array(x.actionRoom);
+    const canProgress = (state: Uint32Array): boolean => {
+      const count = x.enabled(state, enabled);
+      for (let i = 0; i < count; i++) if (actionKind(enabled[i]!) !== ActionKind.arrive) return true;
+      return false;
+    };
+    return {
+      needsGraph: true,
+      onState(id, state): Finding | null {
+        if (canProgress(state) || x.model.allExited(state)) return null;
+        const actions = x.model.actions(state);
+        // A line becoming pending can still wake a CPU waiting in `wfi` (even masked): not stuck yet.
+        const wakes = actions.some((a) => x.model.actions(x.model.successor(state, a).next).some((b) => actionKind(b) !== ActionKind.arrive));
+        return wakes ? null : stuckFinding(x.machine, state, id, 'deadlock');
+      },
+      onComplete(graph): Finding | null {
+        if (graph === null) return null;
+        const good = graph.canReach(EDGE_PROGRESS | EDGE_FATAL);
+        for (let id = 0; id < graph.stateCount; id++) {
+          if (good[id] === 1) continue;
+          const state = x.state(id);
+          if (!x.model.allExited(state)) return stuckFinding(x.machine, state, id, 'livelock');
+        }
+        return null;
+      },
+    };
+  },
 };

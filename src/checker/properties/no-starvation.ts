@@ -128,7 +128,7 @@ export const noStarvation: PropertyDefinition = {
       // Which threads are ready in which states: one pass over the states for all threads.
       const ready = Array.from({ length: m.threads }, () => new Uint8Array(csr.nodes));
       for (let s = 0; s < csr.nodes; s++) {
-        const state = x.state(s);
+        const state = x.view(s);
         for (let t = 0; t < m.threads; t++) if (m.threadState(state, t) === 'ready') ready[t]![s] = 1;
       }
       const fairness = new HardwareFairness(x.model, m, x.state, csr);

@@ -31,7 +31,20 @@ export interface Finding {
 export interface Exploration {
   readonly model: Model;
   readonly machine: Machine;
+  /** A copy of state `id`. */
   state(id: number): Uint32Array;
+  /**
+   * State `id` without copying it, for a monitor that reads many states: read it, never write it, and do not
+   * keep it past the current call (with hash compaction the search drops a state once its level is done).
+   */
+  view(id: number): Uint32Array;
+  /**
+   * The actions enabled in `state`, written to `out` in the model's order (`Model.actions`); returns how many.
+   * `out` needs `actionRoom` entries. The engine's compiled code answers when it has it, so it is cheap.
+   */
+  enabled(state: Uint32Array, out: Int32Array): number;
+  /** The most actions a state can have: the length `enabled` needs. */
+  readonly actionRoom: number;
   depth(id: number): number;
   /** The action that discovered state `id` (-1 for an initial state). */
   parentAction(id: number): number;
@@ -41,9 +54,16 @@ export interface Exploration {
 export interface Monitor {
   /** Keep the state graph for onComplete. */
   readonly needsGraph: boolean;
-  /** A newly discovered state, with the model's state events for it. */
+  /**
+   * A newly discovered state, with the model's state events for it. `state` is only valid during the call (the
+   * search reuses the buffer): read it, never write it, and copy it (or ask `Exploration.state`) to keep it.
+   */
   onState?(id: number, state: Uint32Array, events: readonly ModelEvent[]): Finding | null;
-  /** A transition; `to` is -1 when the step was fatal (its successor is not explored). */
+  /**
+   * A transition that made events (acquires, EOIs, warnings, violations); `to` is -1 when the step was fatal
+   * (its successor is not explored). Transitions without events are not reported: every property reads
+   * transitions through their events, and most transitions have none.
+   */
   onTransition?(from: number, action: Action, events: readonly ModelEvent[], to: number): Finding | null;
   /** After a complete exploration. */
   onComplete?(graph: StateGraph | null): Finding | null;

@@ -5,6 +5,7 @@
 
 import type { PropertyId } from '../../ir/ir.js';
 import { machineOf } from '../../hw/build.js';
+import { maxActions } from '../explicit/compile.js';
 import type { Action, Model, ModelEvent } from '../model.js';
 import { PROPERTIES } from '../properties/index.js';
 import type { Exploration, Finding } from '../properties/property.js';
@@ -75,7 +76,14 @@ function watch(model: Model, property: PropertyId, paths: DecodedPath[]): { find
   const x: Exploration = {
     model,
     machine: machineOf(model),
-    state: (id) => nodes[id]!.state,
+    state: (id) => nodes[id]!.state.slice(),
+    view: (id) => nodes[id]!.state,
+    enabled: (state, out) => {
+      const list = model.actions(state);
+      out.set(list);
+      return list.length;
+    },
+    actionRoom: maxActions(model.program),
     depth: (id) => nodes[id]!.depth,
     parentAction: (id) => nodes[id]!.action,
     parent: (id) => nodes[id]!.parent,
