@@ -70,8 +70,9 @@ export class StateGraph {
   }
 
   private grow(array: Int32Array | Uint8Array, length: number): Int32Array | Uint8Array {
-    const extra = (length - array.length) * array.BYTES_PER_ELEMENT;
-    if (!this.canGrow(extra)) throw new MemoryBudgetExceeded();
+    // The whole new array: the old one stays resident until it is collected, and the memory gauge only
+    // re-reads the process's size now and then (memory.ts).
+    if (!this.canGrow(length * array.BYTES_PER_ELEMENT)) throw new MemoryBudgetExceeded();
     const bigger = array instanceof Int32Array ? new Int32Array(length) : new Uint8Array(length);
     bigger.set(array);
     return bigger;

@@ -113,7 +113,8 @@ function watch(model: Model, property: PropertyId, paths: DecodedPath[]): { find
         if (admitted.finding !== null) return { finding: admitted.finding, nodes };
         to = admitted.id;
       }
-      const finding = monitor.onTransition?.(id, action, events, to) ?? null;
+      // As in the explicit search, only transitions that made events are reported (Monitor.onTransition).
+      const finding = events.length > 0 ? (monitor.onTransition?.(id, action, events, to) ?? null) : null;
       if (finding !== null) return { finding, nodes };
     }
   }
