@@ -6,44 +6,32 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { compileModel, maxActions, SLOW } from '../../src/checker/explicit/compile.js';
+import { compileModel, SLOW } from '../../src/checker/explicit/compile.js';
 import { explore } from '../../src/checker/explicit/bfs.js';
 import type { Model } from '../../src/checker/model.js';
 import { buildModel } from '../../src/hw/build.js';
-import { PINS } from '../gate/pins.js';
-import { load } from './helpers.js';
+import { PINS, pinnedConfig } from '../gate/pins.js';
+import { load, referenceWalk } from './helpers.js';
 
 const LIMIT = 20_000;
 
 function claims(model: Model): { claimed: number; wrong: string[] } {
   const compiled = compileModel(model);
   if (compiled === null) throw new Error('the model was not compiled');
-  const out = new Int32Array(maxActions(model.program));
   const next = new Uint32Array(model.layout.words);
-  const seen = new Set<string>();
-  const queue = model.initialStates();
-  for (const s of queue) seen.add(s.join(','));
   let claimed = 0;
   const wrong: string[] = [];
-  for (let i = 0; i < queue.length && i < LIMIT; i++) {
-    const s = queue[i]!;
-    const count = compiled.actions(s, out);
-    for (let j = 0; j < count; j++) {
-      const action = out[j]!;
-      const r = model.successor(s, action);
+  referenceWalk(
+    model,
+    LIMIT,
+    () => {},
+    (s, i, action, r) => {
+      if (compiled.apply(s, action, next, null) !== SLOW || !compiled.slowFatal()) return;
+      claimed++;
       const fatal = r.events.some((e) => e.kind === 'violation' && e.fatal);
-      if (compiled.apply(s, action, next, null) === SLOW && compiled.slowFatal()) {
-        claimed++;
-        if (!fatal && wrong.length < 5) wrong.push(`${model.label(action).text} in state ${i}`);
-      }
-      if (fatal) continue;
-      const key = r.next.join(',');
-      if (!seen.has(key)) {
-        seen.add(key);
-        queue.push(r.next);
-      }
-    }
-  }
+      if (!fatal && wrong.length < 5) wrong.push(`${model.label(action).text} in state ${i}`);
+    },
+  );
   return { claimed, wrong };
 }
 
@@ -56,8 +44,7 @@ const EXPECTED_CLAIMS: Record<string, number> = {
 
 describe('compiled fatal claims agree with the reference model', () => {
   for (const key of Object.keys(PINS)) {
-    const [file, config] = key.split(' ') as [string, string];
-    const sets = config === '-' ? [] : key.slice(file.length + 1).split(' ');
+    const { file, sets } = pinnedConfig(key);
     it(key, () => {
       const r = claims(buildModel(load(readFileSync(file, 'utf8'), sets, file)));
       expect(r.wrong).toEqual([]);

@@ -11,8 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { compiledSource, compileModel, maxActions, SLOW, WARNED, warningEvent } from '../../src/checker/explicit/compile.js';
 import type { Model, ModelEvent } from '../../src/checker/model.js';
 import { buildModel } from '../../src/hw/build.js';
-import { load } from './helpers.js';
-import { PINS } from '../gate/pins.js';
+import { load, referenceWalk } from './helpers.js';
+import { PINS, pinnedConfig } from '../gate/pins.js';
 
 /** At most this many states of a model are compared (the first ones in breadth-first order). */
 const LIMIT = 20_000;
@@ -29,43 +29,36 @@ function compare(model: Model): Agreement {
   if (compiled === null) throw new Error('the model was not compiled');
   const out = new Int32Array(maxActions(model.program));
   const next = new Uint32Array(model.layout.words);
-  const seen = new Set<string>();
-  const queue = model.initialStates();
-  for (const s of queue) seen.add(s.join(','));
   const result: Agreement = { states: 0, transitions: 0, slow: 0, disagreements: [] };
   const disagree = (what: string) => {
     if (result.disagreements.length < 5) result.disagreements.push(what);
   };
-  for (let i = 0; i < queue.length && i < LIMIT; i++) {
-    const s = queue[i]!;
-    result.states++;
-    const reference = model.actions(s);
-    const count = compiled.actions(s, out);
-    if (!isDeepStrictEqual(Array.from(out.subarray(0, count)), reference)) disagree(`actions of state ${i}`);
-    if (!compiled.stateCheck(s) && model.stateEvents(s).length > 0) disagree(`stateCheck missed the events of state ${i}`);
-    for (const action of reference) {
+  referenceWalk(
+    model,
+    LIMIT,
+    (s, i) => {
+      result.states++;
+      const count = compiled.actions(s, out);
+      if (!isDeepStrictEqual(Array.from(out.subarray(0, count)), model.actions(s))) disagree(`actions of state ${i}`);
+      if (!compiled.stateCheck(s) && model.stateEvents(s).length > 0) disagree(`stateCheck missed the events of state ${i}`);
+    },
+    (s, i, action, r) => {
       result.transitions++;
-      const r = model.successor(s, action);
       const events: ModelEvent[] = [];
       const made = compiled.apply(s, action, next, events);
       if (made === WARNED) events.push(warningEvent(model, s, action, compiled.warning()));
-      if (made === SLOW) result.slow++;
-      else {
-        if (!isDeepStrictEqual(next, r.next) || !isDeepStrictEqual(events, [...r.events])) {
-          disagree(`${model.label(action).text} in state ${i}`);
-        }
-        // Every word that changed is among the words the step reports as written (hashes follow them alone).
-        const written = new Set(compiled.dirty.subarray(0, compiled.dirtyCount()));
-        if (s.some((w, k) => w !== next[k] && !written.has(k))) disagree(`unreported write: ${model.label(action).text} in state ${i}`);
+      if (made === SLOW) {
+        result.slow++;
+        return;
       }
-      if (r.events.some((e) => e.kind === 'violation' && e.fatal)) continue;
-      const key = r.next.join(',');
-      if (!seen.has(key)) {
-        seen.add(key);
-        queue.push(r.next);
+      if (!isDeepStrictEqual(next, r.next) || !isDeepStrictEqual(events, [...r.events])) {
+        disagree(`${model.label(action).text} in state ${i}`);
       }
-    }
-  }
+      // Every word that changed is among the words the step reports as written (hashes follow them alone).
+      const written = new Set(compiled.dirty.subarray(0, compiled.dirtyCount()));
+      if (s.some((w, k) => w !== next[k] && !written.has(k))) disagree(`unreported write: ${model.label(action).text} in state ${i}`);
+    },
+  );
   return result;
 }
 
@@ -81,9 +74,8 @@ describe('compiled successors agree with the reference model', () => {
   }
 
   for (const key of Object.keys(PINS)) {
-    const [file, config] = key.split(' ') as [string, string];
-    const sets = config === '-' ? [] : key.slice(file.length + 1).split(' ');
-    it(`${file} ${config === '-' ? '' : sets.join(' ')}`, () => {
+    const { file, sets } = pinnedConfig(key);
+    it(`${file} ${sets.join(' ')}`, () => {
       const program = load(readFileSync(file, 'utf8'), sets, file);
       const r = compare(buildModel(program));
       expect(r.disagreements).toEqual([]);

@@ -1,7 +1,7 @@
 // Models for tests, written in the model language: loading them, building their Model, checking them.
 
 import { checkProgram, type CheckOptions } from '../../src/checker/check.js';
-import type { Action, Model } from '../../src/checker/model.js';
+import type { Action, Model, Successor } from '../../src/checker/model.js';
 import type { CheckReport, Counterexample, PropertyResult } from '../../src/checker/verdict.js';
 import { buildModel } from '../../src/hw/build.js';
 import type { Program, PropertyId } from '../../src/ir/ir.js';
@@ -63,4 +63,33 @@ export function walk(model: Model, ...texts: (string | [string, number])[]): Uin
     state = model.successor(state, find(model, state, text, cpu)).next;
   }
   return state;
+}
+
+/**
+ * Breadth-first over the reference model's reachable states, the first `limit` of them, a fatal step ending its
+ * path: `onState` sees each state with its index, then `onStep` each of its actions with the reference successor.
+ */
+export function referenceWalk(
+  model: Model,
+  limit: number,
+  onState: (state: Uint32Array, index: number) => void,
+  onStep: (state: Uint32Array, index: number, action: Action, successor: Successor) => void,
+): void {
+  const seen = new Set<string>();
+  const queue = model.initialStates();
+  for (const s of queue) seen.add(s.join(','));
+  for (let i = 0; i < queue.length && i < limit; i++) {
+    const s = queue[i]!;
+    onState(s, i);
+    for (const action of model.actions(s)) {
+      const r = model.successor(s, action);
+      onStep(s, i, action, r);
+      if (r.events.some((e) => e.kind === 'violation' && e.fatal)) continue;
+      const key = r.next.join(',');
+      if (!seen.has(key)) {
+        seen.add(key);
+        queue.push(r.next);
+      }
+    }
+  }
 }

@@ -10,6 +10,12 @@ export interface Pin {
   cex: Partial<Record<PropertyId, number>>;
 }
 
+/** The model file and `--set` constants of a pin's key (`FILE -` or `FILE NAME=V ...`). */
+export function pinnedConfig(key: string): { file: string; sets: string[] } {
+  const [file, config] = key.split(' ') as [string, string];
+  return { file, sets: config === '-' ? [] : key.slice(file.length + 1).split(' ') };
+}
+
 export const PINS: Record<string, Pin> = {
   'models/aarch64-003/context-switch-lock-early-release.sched CPUS=2 THREADS=3': { states: 38276, cex: { 'stack-integrity': 21 } },
   'models/aarch64-003/context-switch-lock.sched CPUS=1 THREADS=2': { states: 150, cex: {} },

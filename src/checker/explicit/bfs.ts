@@ -16,7 +16,7 @@ import { NO_EVENTS, type Model, type ModelEvent } from '../model.js';
 import type { Exploration, Finding, Monitor } from '../properties/property.js';
 import type { Figures, InconclusiveReason, Stats } from '../verdict.js';
 import { ArenaStore } from './arena.js';
-import { compileModel, maxActions, SLOW, WARNED, warningEvent, type CompiledModel } from './compile.js';
+import { actionsInto, compileModel, maxActions, SLOW, WARNED, warningEvent, type CompiledModel } from './compile.js';
 import { FigureCollector } from './figures.js';
 import { memoryGauge } from './memory.js';
 import { EDGE_FATAL, EDGE_PROGRESS, StateGraph } from './graph.js';
@@ -97,12 +97,7 @@ export function explore(
     machine,
     state: (id) => store.state(id),
     view: (id) => store.view(id),
-    enabled: (state, out) => {
-      if (compiled !== null) return compiled.actions(state, out);
-      const list = model.actions(state);
-      out.set(list);
-      return list.length;
-    },
+    enabled: (state, out) => actionsInto(model, compiled, state, out),
     actionRoom: room,
     depth: (id) => store.depth(id),
     parentAction: (id) => store.action(id),
@@ -200,12 +195,7 @@ export function explore(
   const scratchEvents: ModelEvent[] = [];
   const noEois: number[] = [];
   /** The enabled actions of `state` into actionBuffer; how many. */
-  const expand = (state: Uint32Array): number => {
-    if (compiled !== null) return compiled.actions(state, actionBuffer);
-    const list = model.actions(state);
-    actionBuffer.set(list);
-    return list.length;
-  };
+  const expand = (state: Uint32Array): number => actionsInto(model, compiled, state, actionBuffer);
 
   // The transitions of one state are split in two functions so that the JIT keeps the common case small: a
   // compiled step that made no event (`expandState`), and everything else (`unusual`: the reference model's

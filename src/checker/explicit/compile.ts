@@ -85,6 +85,17 @@ export function maxActions(program: Program): number {
   return program.cpus * (1 + program.lines.length);
 }
 
+/**
+ * The enabled actions of `state`, written to `out` in the Model's order; returns how many. The compiled scan
+ * answers when there is one (`compiled`), else the reference model.
+ */
+export function actionsInto(model: Model, compiled: CompiledModel | null, state: Uint32Array, out: Int32Array): number {
+  if (compiled !== null) return compiled.actions(state, out);
+  const list = model.actions(state);
+  out.set(list);
+  return list.length;
+}
+
 /** Whether the compiler covers the program (lock and line sets fit a 32-bit mask). */
 function compilable(model: Model): boolean {
   return model.program.locks.length <= 30 && model.program.lines.length <= 30;

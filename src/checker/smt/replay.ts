@@ -5,7 +5,7 @@
 
 import type { PropertyId } from '../../ir/ir.js';
 import { machineOf } from '../../hw/build.js';
-import { maxActions } from '../explicit/compile.js';
+import { actionsInto, maxActions } from '../explicit/compile.js';
 import type { Action, Model, ModelEvent } from '../model.js';
 import { PROPERTIES } from '../properties/index.js';
 import type { Exploration, Finding } from '../properties/property.js';
@@ -78,11 +78,7 @@ function watch(model: Model, property: PropertyId, paths: DecodedPath[]): { find
     machine: machineOf(model),
     state: (id) => nodes[id]!.state.slice(),
     view: (id) => nodes[id]!.state,
-    enabled: (state, out) => {
-      const list = model.actions(state);
-      out.set(list);
-      return list.length;
-    },
+    enabled: (state, out) => actionsInto(model, null, state, out),
     actionRoom: maxActions(model.program),
     depth: (id) => nodes[id]!.depth,
     parentAction: (id) => nodes[id]!.action,
