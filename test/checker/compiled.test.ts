@@ -8,7 +8,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { compiledSource, compileModel, maxActions, SLOW, WARNED, warningEvent } from '../../src/checker/explicit/compile.js';
+import { compiledModule, compiledSource, compileModel, compileWith, maxActions, SLOW, WARNED, warningEvent } from '../../src/checker/explicit/compile.js';
 import type { Model, ModelEvent } from '../../src/checker/model.js';
 import { buildModel } from '../../src/hw/build.js';
 import { load, referenceWalk } from './helpers.js';
@@ -24,9 +24,9 @@ interface Agreement {
   disagreements: string[];
 }
 
-function compare(model: Model): Agreement {
-  const compiled = compileModel(model);
-  if (compiled === null) throw new Error('the model was not compiled');
+function compare(model: Model, backend: 'wasm' | 'js'): Agreement {
+  const compiled = compileWith(model, backend);
+  if (compiled === null) throw new Error(`the model was not compiled to ${backend}`);
   const out = new Int32Array(maxActions(model.program));
   const next = new Uint32Array(model.layout.words);
   const result: Agreement = { states: 0, transitions: 0, slow: 0, disagreements: [] };
@@ -62,12 +62,12 @@ function compare(model: Model): Agreement {
   return result;
 }
 
-describe('compiled successors agree with the reference model', () => {
+describe.each(['wasm', 'js'] as const)('compiled successors (%s) agree with the reference model', (backend) => {
   const dir = 'test/checker/models';
   for (const name of readdirSync(dir).filter((f) => f.endsWith('.sched'))) {
     it(name, () => {
       const file = `${dir}/${name}`;
-      const r = compare(buildModel(load(readFileSync(file, 'utf8'), [], file)));
+      const r = compare(buildModel(load(readFileSync(file, 'utf8'), [], file)), backend);
       expect(r.disagreements).toEqual([]);
       expect(r.transitions).toBeGreaterThan(0);
     });
@@ -77,13 +77,33 @@ describe('compiled successors agree with the reference model', () => {
     const { file, sets } = pinnedConfig(key);
     it(`${file} ${sets.join(' ')}`, () => {
       const program = load(readFileSync(file, 'utf8'), sets, file);
-      const r = compare(buildModel(program));
+      const r = compare(buildModel(program), backend);
       expect(r.disagreements).toEqual([]);
       // A design whose every property holds never needs the reference: nothing it does is a violation.
       const correct = program.expectations.every((e) => e.verdict === 'holds' || e.property === 'no-starvation');
       if (correct) expect(r.slow).toBe(0);
     });
   }
+});
+
+describe('the WebAssembly back end', () => {
+  it('compiles every seed model, so that the search runs on it', () => {
+    for (const key of Object.keys(PINS)) {
+      const { file, sets } = pinnedConfig(key);
+      const compiled = compileModel(buildModel(load(readFileSync(file, 'utf8'), sets, file)));
+      expect([key, compiled?.backend]).toEqual([key, 'wasm']);
+    }
+  });
+
+  it('leaves to JavaScript a program whose arithmetic could leave the 32-bit range', () => {
+    const text = `machine x86_64 { cpus 1 }
+      var big : 0..100000 = 0
+      thread t on 0 { loop { big := (big * big) % 7 } }`;
+    const model = buildModel(load(text));
+    expect(compileWith(model, 'wasm')).toBeNull();
+    expect(compileModel(model)?.backend).toBe('js');
+    expect(compare(model, 'js').disagreements).toEqual([]);
+  });
 });
 
 describe('generated code', () => {
@@ -93,8 +113,18 @@ describe('generated code', () => {
       var zzvar : 0..3 = 1
       thread zzthread on 0 { sti; loop { acquire ZZLOCK; zzvar := (zzvar + 1) % 3; assert zzvar != 7 "zzmessage"; release ZZLOCK } }
       handler zzline { eoi zzline; iret }`;
-    const source = compiledSource(buildModel(load(text)));
+    const model = buildModel(load(text));
+    const source = compiledSource(model);
     expect(source).not.toMatch(/zz/i);
     expect(source).toMatch(/function step0/);
+    // The module: no name section, and no byte sequence of the model's names.
+    const module = compiledModule(model);
+    expect(module).not.toBeNull();
+    const bytes = Buffer.from(module!).toString('latin1');
+    expect(bytes).not.toMatch(/zz/i);
+    expect(WebAssembly.Module.customSections(new WebAssembly.Module(module!), 'name')).toEqual([]);
+    expect(WebAssembly.Module.exports(new WebAssembly.Module(module!)).map((e) => e.name).sort()).toEqual(
+      ['actions', 'apply', 'dirtyCount', 'eventCount', 'fatal', 'memory', 'stateCheck', 'warning'],
+    );
   });
 });

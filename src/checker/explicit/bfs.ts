@@ -190,8 +190,9 @@ export function explore(
   };
 
   const actionBuffer = new Int32Array(room);
-  const current = new Uint32Array(words);
-  const next = new Uint32Array(words);
+  // The compiled code's own buffers when it has them (WebAssembly memory), so that a step copies nothing.
+  const current = compiled?.scratch?.current ?? new Uint32Array(words);
+  const next = compiled?.scratch?.next ?? new Uint32Array(words);
   const scratchEvents: ModelEvent[] = [];
   const noEois: number[] = [];
   /** The enabled actions of `state` into actionBuffer; how many. */

@@ -1,7 +1,8 @@
-// The compiled successor function: the semantics of src/hw/ specialised to one program and generated as
-// JavaScript (from the validated IR only, see codegen.ts). Each CPU gets one function per pc with the layout's
-// word positions folded in; interrupt entry, the enabled-action scan and the state checks are generated the same
-// way. Nothing on this path allocates except the events properties consume (acquire, EOI), and every write notes
+// The compiled successor function: the semantics of src/hw/ specialised to one program and generated from the
+// validated IR only, as WebAssembly (wasmgen.ts) when the program's numbers fit 32-bit arithmetic, else as
+// JavaScript (this file and codegen.ts); both back ends produce the same code, function for function. Each CPU
+// gets one function per pc with the layout's word positions folded in; interrupt entry, the enabled-action scan
+// and the state checks are generated the same way. Nothing on this path allocates except the events properties consume (acquire, EOI), and every write notes
 // its word so that the engine rehashes only what changed (hashing.ts).
 //
 // The compiled code covers the happy path of every common instruction. Whenever the reference model would report
@@ -18,6 +19,7 @@ import { scheduleWarning } from '../../hw/threads.js';
 import type { Machine } from '../../hw/machine.js';
 import { unreachable } from '../../lang/unreachable.js';
 import { ActionKind, actionCpu, encodeAction, type Model, type ModelEvent } from '../model.js';
+import { decodeEvents, wasmModule, WasmUnsupported, type WasmModule } from './wasmgen.js';
 import { expr, lit, Locals, readSlotCode, staticVarSlot, typeRange, varSlotIndexCode, writeSlotCode, type ExprContext } from './codegen.js';
 import {
   Geometry,
@@ -44,6 +46,13 @@ export const WARN_RESTORE_CONTEXT = 2;
 
 export interface CompiledModel {
   readonly words: number;
+  /** Which back end generated the code: WebAssembly (wasmgen.ts), or JavaScript when the program needs it. */
+  readonly backend: 'wasm' | 'js';
+  /**
+   * Buffers the code works in place on (WebAssembly: views of its memory), for the search's current state and
+   * successor: `apply(scratch.current, a, scratch.next, ev)` copies nothing. Any other arrays work too.
+   */
+  readonly scratch: { current: Uint32Array; next: Uint32Array } | null;
   /** Writes the enabled actions of `s` into `out` in the Model's order; returns how many. */
   actions(s: Uint32Array, out: Int32Array): number;
   /**
@@ -109,25 +118,109 @@ export function compiledSource(model: Model): string {
 /** One compiled model per Model: a second search of the same Model reuses code the JIT has already optimised. */
 const compiledModels = new WeakMap<Model, CompiledModel | null>();
 
-/** Compiles the program behind `model`, or returns null when it is outside what the compiler covers. */
+/**
+ * Compiles the program behind `model`, or returns null when it is outside what the compiler covers. The code is
+ * WebAssembly when the program's numbers fit it (wasmgen.ts), else JavaScript.
+ */
 export function compileModel(model: Model): CompiledModel | null {
   const known = compiledModels.get(model);
   if (known !== undefined) return known;
-  const compiled = compile(model);
+  const compiled = compileWith(model, 'wasm') ?? compileWith(model, 'js');
   compiledModels.set(model, compiled);
   return compiled;
 }
 
-function compile(model: Model): CompiledModel | null {
+/**
+ * Compiles with one back end, uncached: null when the program is outside what that back end covers (tests hold
+ * both to the reference model).
+ */
+export function compileWith(model: Model, backend: 'wasm' | 'js'): CompiledModel | null {
   if (!compilable(model)) return null;
   const m = machineOf(model);
   const g = new Geometry(model.program, model.layout);
+  if (backend === 'wasm') {
+    let generated: WasmModule;
+    try {
+      generated = wasmModule(m, g, model.layout, maxActions(model.program));
+    } catch (error) {
+      if (error instanceof WasmUnsupported) return null;
+      throw error;
+    }
+    return instantiate(generated);
+  }
   const source = new Generator(m, g, model.layout).module();
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from the IR's integers only (codegen.ts)
   const factory = new Function('rt', 'G', 'R', 'RANK', 'heldList', source) as (...args: unknown[]) => CompiledModel;
   const rank = new Int32Array(Math.max(model.program.lines.length, 1));
   m.linesByUrgency.forEach((line, i) => (rank[line] = i));
   return factory(runtime(g), g, m.resolved, rank, heldList);
+}
+
+/** The generated module of a program, for tests (null when the WebAssembly back end does not cover it). */
+export function compiledModule(model: Model): Uint8Array<ArrayBuffer> | null {
+  try {
+    return wasmModule(machineOf(model), new Geometry(model.program, model.layout), model.layout, maxActions(model.program)).bytes;
+  } catch (error) {
+    if (error instanceof WasmUnsupported) return null;
+    throw error;
+  }
+}
+
+interface WasmExports {
+  memory: WebAssembly.Memory;
+  actions(base: number): number;
+  apply(base: number, action: number): number;
+  stateCheck(base: number): number;
+  dirtyCount(): number;
+  warning(): number;
+  fatal(): number;
+  eventCount(): number;
+}
+
+/** A generated module, instantiated, behind the CompiledModel interface. */
+function instantiate(generated: WasmModule): CompiledModel {
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(generated.bytes), {});
+  const x = instance.exports as unknown as WasmExports;
+  const buffer = x.memory.buffer;
+  const words = generated.words;
+  const S = new Uint32Array(buffer, generated.S, words);
+  const N = new Uint32Array(buffer, generated.N, words);
+  const A = new Uint32Array(buffer, generated.A, words);
+  const OUT = new Int32Array(buffer, generated.OUT, generated.room);
+  const EV = new Int32Array(buffer, generated.EV, 64);
+  const { S: sAt, N: nAt, A: aAt } = generated;
+  // A state the caller holds elsewhere is copied into A (never into S or N, which the search may be using).
+  const baseOf = (s: Uint32Array): number => {
+    if (s === S) return sAt;
+    if (s === N) return nAt;
+    A.set(s);
+    return aAt;
+  };
+  return {
+    words,
+    backend: 'wasm',
+    scratch: { current: S, next: N },
+    actions(s, out) {
+      const k = x.actions(baseOf(s));
+      for (let i = 0; i < k; i++) out[i] = OUT[i]!;
+      return k;
+    },
+    apply(s, action, n, events) {
+      const r = x.apply(baseOf(s), action);
+      if (r === SLOW) return r;
+      if (n !== N) n.set(N);
+      if (events !== null) {
+        const count = x.eventCount();
+        if (count > 0) decodeEvents(EV, count, events, heldList);
+      }
+      return r;
+    },
+    stateCheck: (s) => x.stateCheck(baseOf(s)) !== 0,
+    dirty: new Int32Array(buffer, generated.DIRTY, words),
+    dirtyCount: () => x.dirtyCount(),
+    warning: () => x.warning(),
+    slowFatal: () => x.fatal() === 1,
+  };
 }
 
 const heldCache = new Map<number, number[]>();
@@ -681,6 +774,6 @@ class Generator {
       ${this.actionsFunction()}
       ${this.applyFunction()}
       ${this.stateCheckFunction()}
-      return { words: ${lit(this.layout.words)}, actions, apply, stateCheck, dirty: rt.dirty, dirtyCount: rt.dirtyCount, warning: () => WARN, slowFatal: () => FATAL === 1 };`;
+      return { words: ${lit(this.layout.words)}, backend: 'js', scratch: null, actions, apply, stateCheck, dirty: rt.dirty, dirtyCount: rt.dirtyCount, warning: () => WARN, slowFatal: () => FATAL === 1 };`;
   }
 }
