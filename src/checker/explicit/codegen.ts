@@ -111,7 +111,7 @@ export function varSlotIndexCode(x: ExprContext, varId: number, instance: Instan
 }
 
 /** A constant slot when the access names one element of one instance, else null. */
-export function staticVarSlot(x: ExprContext, varId: number, instance: Instance, index: Expr | null): Slot | null {
+export function staticVarSlot(x: Pick<ExprContext, 'g' | 'cpu'>, varId: number, instance: Instance, index: Expr | null): Slot | null {
   if (index !== null && index.kind !== 'const') return null;
   const elem = index === null ? 0 : index.value;
   const decl = x.g.program.vars[varId]!;

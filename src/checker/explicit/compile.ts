@@ -22,6 +22,7 @@ import { ActionKind, actionCpu, encodeAction, type Model, type ModelEvent } from
 import { decodeEvents, wasmModule, WasmUnsupported, type WasmModule } from './wasmgen.js';
 import { expr, lit, Locals, readSlotCode, staticVarSlot, typeRange, varSlotIndexCode, writeSlotCode, type ExprContext } from './codegen.js';
 import {
+  atomicLockMask,
   Geometry,
   KIND_CALL,
   KIND_EXC,
@@ -658,15 +659,6 @@ class Generator {
     return `${owner} ${this.wr(ls.owner, '0')} ${this.wr(ls.level, '0')} ${restore} ${after}`;
   }
 
-  /** Locks whose holding makes a switch "scheduling while atomic": spinning locks that are not handed off. */
-  private atomicMask(): number {
-    let mask = 0;
-    this.program.locks.forEach((l) => {
-      if (l.kind !== 'mutex' && !l.handoff) mask |= 1 << l.id;
-    });
-    return mask;
-  }
-
   /**
    * Checks shared by both switches; `t` is the thread to resume, `cur` the one running. A switch that is not
    * allowed to resume `t` goes to the reference; one made in interrupt context or with a spinlock held (an
@@ -676,7 +668,7 @@ class Generator {
   private resumeChecks(c: number, op: number): string {
     const cpu = this.cpu(c);
     return `{ const on = cpuRunning(n, t, ${lit(this.layout.stoppedPc)}); if ((on >= 0 && on !== ${lit(c)}) || rd(n, TF[t]) === 1 || rd(n, TS[t]) === ${lit(TS_EXITED)}) { FATAL = 1; return ${SLOW}; } }
-      if (${this.rd(cpu.hardirq)} > 0 || (heldMask(n, cur, -1) & ${lit(this.atomicMask())}) !== 0) { WARN = ${lit(op << 16)} | t; W = ${WARNED}; }`;
+      if (${this.rd(cpu.hardirq)} > 0 || (heldMask(n, cur, -1) & ${lit(atomicLockMask(this.program))}) !== 0) { WARN = ${lit(op << 16)} | t; W = ${WARNED}; }`;
   }
 
   private leave(): string {

@@ -20,6 +20,15 @@ export const TS_RUNNING = 2;
 export const TS_BLOCKED = 3;
 export const TS_EXITED = 4;
 
+/** Locks whose holding makes a switch "scheduling while atomic": spinning locks that are not handed off. */
+export function atomicLockMask(program: Program): number {
+  let mask = 0;
+  program.locks.forEach((l) => {
+    if (l.kind !== 'mutex' && !l.handoff) mask |= 1 << l.id;
+  });
+  return mask;
+}
+
 export class Geometry {
   /** Slot tables: word, shift, mask (2^bits - 1 as an int32: -1 for a whole word), and ~(mask << shift). */
   readonly SW: Int32Array;

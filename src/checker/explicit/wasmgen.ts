@@ -18,8 +18,10 @@ import { MAX_HARDIRQ, type CpuSlots, type Layout, type Slot } from '../../ir/lay
 import type { Machine } from '../../hw/machine.js';
 import { unreachable } from '../../lang/unreachable.js';
 import { ActionKind, encodeAction, type ModelEvent } from '../model.js';
+import { staticVarSlot } from './codegen.js';
 import { Code, ModuleWriter, op } from './wasm.js';
 import {
+  atomicLockMask,
   Geometry,
   KIND_CALL,
   KIND_EXC,
@@ -62,7 +64,6 @@ class MemoryMap {
   readonly DIRTY: number;
   readonly MARK: number;
   readonly EV: number;
-  private readonly tables = new Map<string, number>();
   private readonly contents: [number, ArrayLike<number>][] = [];
 
   constructor(words: number, room: number) {
@@ -82,9 +83,8 @@ class MemoryMap {
   }
 
   /** A table of i32 in memory; its byte offset. */
-  table(name: string, values: ArrayLike<number>): number {
+  table(values: ArrayLike<number>): number {
     const at = this.take(values.length);
-    this.tables.set(name, at);
     this.contents.push([at, values]);
     return at;
   }
@@ -209,30 +209,28 @@ class WasmGenerator {
     this.x86 = m.program.arch === 'x86_64';
     const mem = new MemoryMap(layout.words, room);
     this.mem = mem;
-    this.tSW = mem.table('SW', g.SW);
-    this.tSS = mem.table('SS', g.SS);
-    this.tSM = mem.table('SM', g.SM);
-    this.tSC = mem.table('SC', g.SC);
-    this.tStackSp = mem.table('stackSp', g.stackSp);
-    this.tStackDepth = mem.table('stackDepth', g.stackDepth);
-    this.tStackCellBase = mem.table('stackCellBase', g.stackCellBase);
-    this.tStackCell = mem.table('stackCell', g.stackCell);
-    this.tTS = mem.table('TS', g.threadState);
-    this.tTF = mem.table('TF', g.threadFreed);
-    this.tLO = mem.table('LO', g.lockOwner);
-    this.tRqEntry = mem.table('rqEntry', g.rqEntry);
-    this.tVS = mem.table('VS', g.varSlot);
-    this.tR = mem.table('R', m.resolved);
+    this.tSW = mem.table(g.SW);
+    this.tSS = mem.table(g.SS);
+    this.tSM = mem.table(g.SM);
+    this.tSC = mem.table(g.SC);
+    this.tStackSp = mem.table(g.stackSp);
+    this.tStackDepth = mem.table(g.stackDepth);
+    this.tStackCellBase = mem.table(g.stackCellBase);
+    this.tStackCell = mem.table(g.stackCell);
+    this.tTS = mem.table(g.threadState);
+    this.tTF = mem.table(g.threadFreed);
+    this.tLO = mem.table(g.lockOwner);
+    this.tRqEntry = mem.table(g.rqEntry);
+    this.tVS = mem.table(g.varSlot);
+    this.tR = mem.table(m.resolved);
     const code = m.code;
-    this.tOP = mem.table('OP', [...code.map((i) => (i.op === 'hlt' ? 1 : i.op === 'wfi' ? 2 : i.op === 'acquire' ? 3 : 0)), 1]);
-    this.tLOCK = mem.table('LOCK', [...code.map((i) => (i.op === 'acquire' ? i.lock : 0)), 0]);
-    this.tLK = mem.table(
-      'LK',
-      this.program.locks.map((l) => (l.kind === 'spin' ? 0 : l.kind === 'irqsave' ? 1 : 2)),
+    this.tOP = mem.table([...code.map((i) => (i.op === 'hlt' ? 1 : i.op === 'wfi' ? 2 : i.op === 'acquire' ? 3 : 0)), 1]);
+    this.tLOCK = mem.table([...code.map((i) => (i.op === 'acquire' ? i.lock : 0)), 0]);
+    this.tLK = mem.table(this.program.locks.map((l) => (l.kind === 'spin' ? 0 : l.kind === 'irqsave' ? 1 : 2)),
     );
     const rank = new Array<number>(Math.max(m.program.lines.length, 1)).fill(0);
     m.linesByUrgency.forEach((line, i) => (rank[line] = i));
-    this.tRANK = mem.table('RANK', rank);
+    this.tRANK = mem.table(rank);
 
     this.mod = new ModuleWriter(Math.ceil(mem.bytes / 65536) + 0);
     const mod = this.mod;
@@ -1022,21 +1020,6 @@ class WasmGenerator {
     this.tab(c, this.tVS);
   }
 
-  /** A constant slot when the access names one element of one instance (codegen.ts's staticVarSlot). */
-  private staticVarSlot(cpu: number, varId: number, instance: Instance, index: Expr | null): Slot | null {
-    if (index !== null && index.kind !== 'const') return null;
-    const elem = index === null ? 0 : index.value;
-    const decl = this.program.vars[varId]!;
-    if (elem < 0 || elem >= (decl.length ?? 1)) return null;
-    let inst: number;
-    if (instance.kind === 'global') inst = 0;
-    else if (instance.kind === 'this' && decl.scope === 'percpu' && cpu >= 0) inst = cpu;
-    else if (instance.kind === 'of' && instance.which.kind === 'const') inst = instance.which.value;
-    else return null;
-    if (inst < 0 || inst >= this.g.varInstances[varId]!) return null;
-    return this.layout.vars[varId]![inst]![elem]!;
-  }
-
   private exprCode(c: Code, cpu: number, F: number, e: Expr): void {
     switch (e.kind) {
       case 'const':
@@ -1045,7 +1028,7 @@ class WasmGenerator {
       case 'var': {
         const decl = this.program.vars[e.var]!;
         const offset = decl.type.kind === 'int' ? decl.type.min : 0;
-        const fixed = this.staticVarSlot(cpu, e.var, e.instance, e.index);
+        const fixed = staticVarSlot({ g: this.g, cpu }, e.var, e.instance, e.index);
         if (fixed !== null) this.rdS(c, fixed);
         else this.rdI(c, () => this.varSlotIndex(c, cpu, F, e.var, e.instance, e.index));
         if (offset !== 0) c.i32(offset).op(op.add);
@@ -1494,7 +1477,7 @@ class WasmGenerator {
       c.get(v);
       if (decl.type.kind === 'int' && decl.type.min !== 0) c.i32(decl.type.min).op(op.sub);
     };
-    const fixed = this.staticVarSlot(k, target.var, target.instance, target.index);
+    const fixed = staticVarSlot({ g: this.g, cpu: k }, target.var, target.instance, target.index);
     if (fixed !== null) {
       this.wrS(c, fixed, code);
       return;
@@ -1565,15 +1548,6 @@ class WasmGenerator {
     }
   }
 
-  /** Locks whose holding makes a switch "scheduling while atomic": spinning locks that are not handed off. */
-  private atomicMask(): number {
-    let mask = 0;
-    this.program.locks.forEach((l) => {
-      if (l.kind !== 'mutex' && !l.handoff) mask |= 1 << l.id;
-    });
-    return mask;
-  }
-
   /** Checks shared by both switches (compile.ts's resumeChecks); `t` the thread to resume, W the warning local. */
   private resumeChecks(c: Code, k: number, warn: number, t: number, W: number): void {
     const cpu = this.cpu(k);
@@ -1586,7 +1560,7 @@ class WasmGenerator {
     c.i32(TS_EXITED).op(op.eq).op(op.or);
     c.if().i32(1).gset(this.gFatal).i32(SLOW).ret().end();
     this.rdS(c, cpu.hardirq).i32(0).op(op.gt_s);
-    c.get(0).get(1).i32(-1).call(this.fHeld).i32(this.atomicMask()).op(op.and).i32(0).op(op.ne).op(op.or);
+    c.get(0).get(1).i32(-1).call(this.fHeld).i32(atomicLockMask(this.program)).op(op.and).i32(0).op(op.ne).op(op.or);
     c.if();
     c.i32(warn << 16).get(t).op(op.or).gset(this.gWarn);
     c.i32(WARNED).set(W);
