@@ -31,6 +31,8 @@ export interface CheckOptions {
   hashCompaction?: boolean;
   /** Symmetry reduction over interchangeable threads (off by default); see src/checker/explicit/symmetry.ts. */
   symmetry?: boolean;
+  /** Which loop runs the exact search (bfs.ts's ExploreBounds.searchLoop; not on the command line: for tests). */
+  searchLoop?: 'wasm' | 'js';
 }
 
 const NO_STATS: Stats = { states: 0, transitions: 0, depth: 0, seconds: 0 };
@@ -146,6 +148,7 @@ export async function checkProgram(program: Program, options: CheckOptions): Pro
       progress: options.progress,
       hashCompaction: options.hashCompaction,
       symmetry: options.symmetry,
+      searchLoop: options.searchLoop,
     },
   );
 

@@ -4,6 +4,7 @@
 // monotone in the id, so the store keeps the first id of every level instead of a depth per state.
 
 import { StateHasher } from './hashing.js';
+import { storedPath } from './visited.js';
 import { LevelStarts } from './levels.js';
 import { MemoryBudgetExceeded } from './store.js';
 
@@ -163,9 +164,6 @@ export class ArenaStore {
 
   /** States and actions from an initial state to `id`: states.length = actions.length + 1. */
   path(id: number): { states: Uint32Array[]; actions: number[] } {
-    const ids: number[] = [];
-    for (let at = id; at >= 0; at = this.parent(at)) ids.push(at);
-    ids.reverse();
-    return { states: ids.map((i) => this.state(i)), actions: ids.slice(1).map((i) => this.action(i)) };
+    return storedPath(this, id);
   }
 }

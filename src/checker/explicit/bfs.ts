@@ -2,6 +2,12 @@
 // the id range still to expand and every counterexample rebuilt from parent pointers is a shortest one. Bounds
 // (states, depth, time, memory) end the run as incomplete, never a crash.
 //
+// An exact search without symmetry runs in the WebAssembly search core when the model compiles to WebAssembly
+// (wasmsearch.ts, wasmstore.ts): a state's whole expansion happens there, and the core returns to this loop only
+// for what JavaScript must see (`resume`): a hand-back, a transition with events someone reads, a new state a
+// monitor reads, a state at the depth bound; it logs the rest of the graph's transitions for `drainLog`.
+// Otherwise the loop below runs in JavaScript.
+//
 // The hot loop runs the compiled successor function (compile.ts) on scratch buffers and hands a transition to
 // the reference model only when the compiled code says so (a violation, or an instruction it leaves out), so
 // the states, transitions, events and discovery order are exactly those of the reference Model (a fatal step
@@ -16,7 +22,7 @@ import { NO_EVENTS, type Model, type ModelEvent } from '../model.js';
 import type { Exploration, Finding, Monitor } from '../properties/property.js';
 import type { Figures, InconclusiveReason, Stats } from '../verdict.js';
 import { ArenaStore } from './arena.js';
-import { actionsInto, compileModel, maxActions, SLOW, WARNED, warningEvent, type CompiledModel } from './compile.js';
+import { actionsInto, compileModel, maxActions, SLOW, WARNED, warningEvent, type CompiledModel, type SearchInstance } from './compile.js';
 import { FigureCollector } from './figures.js';
 import { memoryGauge } from './memory.js';
 import { EDGE_FATAL, EDGE_PROGRESS, StateGraph } from './graph.js';
@@ -25,6 +31,8 @@ import { ProgressLine } from './progress.js';
 import { MemoryBudgetExceeded } from './store.js';
 import { symmetryOf, type Symmetry } from './symmetry.js';
 import type { VisitedStates } from './visited.js';
+import { CTL, FLAG_EVENTS, FLAG_LOG, FLAG_NEW, RUN_BOUND, RUN_DONE, RUN_FULL, RUN_NEW, RUN_UNUSUAL } from './wasmsearch.js';
+import { WasmStore, WasmStoreFull } from './wasmstore.js';
 
 export interface ExploreBounds {
   maxStates?: number;
@@ -36,6 +44,13 @@ export interface ExploreBounds {
   hashCompaction?: boolean;
   /** Store one canonical state per permutation of interchangeable threads (symmetry.ts). */
   symmetry?: boolean;
+  /**
+   * Which loop runs an exact search: the WebAssembly core (wasmsearch.ts; the default when the model compiles to
+   * WebAssembly) or the JavaScript one (always used with a reduction). Tests hold the two to each other.
+   */
+  searchLoop?: 'wasm' | 'js';
+  /** The WebAssembly store's memory cap in bytes, a multiple of 64 KiB (default 4 GiB; tests set less). */
+  wasmMemoryBytes?: number;
 }
 
 export interface ExploreResult {
@@ -74,22 +89,48 @@ function fatal(events: readonly ModelEvent[]): boolean {
   return false;
 }
 
-/** The exact store or the fingerprint store, as the loop uses them. */
-type SearchStore = ArenaStore | HashCompactStore;
+/**
+ * A fresh instance of the compiled module for the search core, or null: no WebAssembly, or the process cannot
+ * reserve one more WebAssembly memory (each reserves its address space up front); the JavaScript loop runs then.
+ */
+function coreInstance(compiled: CompiledModel | null): SearchInstance | null {
+  if (compiled?.searchInstance == null) return null;
+  try {
+    return compiled.searchInstance();
+  } catch (error) {
+    if (error instanceof RangeError) return null;
+    throw error;
+  }
+}
 
+/** The exact stores or the fingerprint store, as the loop uses them. */
+type SearchStore = ArenaStore | WasmStore | HashCompactStore;
+
+/**
+ * @param started when the search began (a search that outgrew the WebAssembly memory and runs again with the
+ *   JavaScript store keeps its first start, for its time bound and statistics)
+ */
 export function explore(
   model: Model,
   monitorFor: (x: Exploration) => Map<PropertyId, Monitor>,
   bounds: ExploreBounds,
+  started = Date.now(),
 ): ExploreResult {
-  const started = Date.now();
   const memoryLimit = bounds.maxMemoryMb !== undefined ? bounds.maxMemoryMb * MB : DEFAULT_MEMORY;
   const fits = memoryGauge(memoryLimit);
   const words = model.layout.words;
   const compiled: CompiledModel | null = compileModel(model);
   const symmetry: Symmetry | null = bounds.symmetry === true ? symmetryOf(model) : null;
   const hc = bounds.hashCompaction === true;
-  const store: SearchStore = hc ? new HashCompactStore(model, words, fits, memoryLimit) : new ArenaStore(words, fits);
+  // The WebAssembly core runs exact searches without symmetry, in an instance of its own.
+  const instance = !hc && symmetry === null && bounds.searchLoop !== 'js' ? coreInstance(compiled) : null;
+  const store: SearchStore = hc
+    ? new HashCompactStore(model, words, fits, memoryLimit)
+    : instance !== null
+      ? new WasmStore(instance, words, fits, bounds.wasmMemoryBytes)
+      : new ArenaStore(words, fits);
+  /** The compiled code the search steps with: the core's instance, or the shared one. */
+  const stepper = instance?.compiled ?? compiled;
   const machine = machineOf(model);
   const room = maxActions(model.program);
   const exploration: Exploration = {
@@ -122,7 +163,8 @@ export function explore(
   const stats = (): Stats => ({
     states: store.count,
     transitions,
-    depth: maxDepth,
+    // The core tells JavaScript of new states only when a monitor reads them; ids are breadth-first.
+    depth: store instanceof WasmStore ? (store.count > 0 ? store.depth(store.count - 1) : 0) : maxDepth,
     seconds: (Date.now() - started) / 1000,
   });
   // The open monitors as arrays, rebuilt when one closes: iterating a Map on every transition allocates.
@@ -174,7 +216,7 @@ export function explore(
       if (hc) b = hasher.hashB(key);
     } else if (written >= 0 && key === state) {
       // Only the words the compiled step wrote can differ from `from`.
-      hasher.rehashWords(fromA, fromB, from, key, compiled!.dirty, written, hc);
+      hasher.rehashWords(fromA, fromB, from, key, stepper!.dirty, written, hc);
       a = hasher.a;
       b = hasher.b;
     } else {
@@ -190,9 +232,15 @@ export function explore(
   };
 
   const actionBuffer = new Int32Array(room);
-  // The compiled code's own buffers when it has them (WebAssembly memory), so that a step copies nothing.
-  const current = compiled?.scratch?.current ?? new Uint32Array(words);
-  const next = compiled?.scratch?.next ?? new Uint32Array(words);
+  // The compiled code's own buffers when it has them (WebAssembly memory), so that a step copies nothing. They
+  // are views of a memory the core's store grows: `rebind` after `store.maintain`.
+  let current = stepper?.scratch?.current ?? new Uint32Array(words);
+  let next = stepper?.scratch?.next ?? new Uint32Array(words);
+  const rebind = (): void => {
+    if (instance === null) return;
+    current = instance.compiled.scratch!.current;
+    next = instance.compiled.scratch!.next;
+  };
   const scratchEvents: ModelEvent[] = [];
   const noEois: number[] = [];
   /** The enabled actions of `state` into actionBuffer; how many. */
@@ -214,7 +262,7 @@ export function explore(
     const wanted = onTransitions.length > 0 || graph !== null;
     if (made === SLOW) {
       scratchEvents.length = 0;
-      if (!wanted && compiled !== null && compiled.slowFatal()) {
+      if (!wanted && stepper !== null && stepper.slowFatal()) {
         // A fatal step nobody reads the events of: it ends its path, and that is all the search needs.
         transitions++;
         unusualEvents = NO_EVENTS;
@@ -225,8 +273,8 @@ export function explore(
       successor = r.next;
       events = r.events;
     } else {
-      written = compiled!.dirtyCount();
-      if (made === WARNED && wanted) scratchEvents.push(warningEvent(model, current, action, compiled!.warning()));
+      written = stepper!.dirtyCount();
+      if (made === WARNED && wanted) scratchEvents.push(warningEvent(model, current, action, stepper!.warning()));
     }
     if (scratchEvents.length > 0) {
       events = scratchEvents.slice();
@@ -298,6 +346,7 @@ export function explore(
    */
   const periodic = (id: number): void => {
     store.maintain(1024 * room);
+    rebind();
     if (bounds.timeoutSeconds !== undefined && Date.now() - started >= bounds.timeoutSeconds * 1000) {
       throw new Stop('timeout', `stopped after ${bounds.timeoutSeconds} s (--timeout) with ${store.count} states`);
     }
@@ -326,12 +375,87 @@ export function explore(
     }
   };
 
+  /** Hands the graph the states begun and transitions made that the core logged, in order. */
+  const drainLog = (ws: WasmStore): void => {
+    const count = ws.get(CTL.LOG_COUNT);
+    if (count === 0 || graph === null) return;
+    const m = ws.memory32;
+    const at = ws.get(CTL.LOG) >>> 2;
+    for (let i = 0; i < count; i++) {
+      const a = m[at + 2 * i]!;
+      const b = m[at + 2 * i + 1]!;
+      if (a === -1) graph.begin(b);
+      else graph.add(a, model.progress(b) ? EDGE_PROGRESS : 0, noEois);
+    }
+    ws.set(CTL.LOG_COUNT, 0);
+  };
+  /** Why the core returned, other than the end of a batch: JavaScript's part of the expansion. */
+  const resume = (ws: WasmStore, reason: number): void => {
+    const cur = ws.get(CTL.CUR);
+    const depth = ws.get(CTL.DEPTH);
+    const out = instance!.layout.OUT >>> 2;
+    if (reason === RUN_NEW) {
+      discovered(ws.get(CTL.LAST), next, depth + 1);
+    } else if (reason === RUN_UNUSUAL) {
+      const j = ws.get(CTL.J);
+      const action = ws.memory32[out + j]!;
+      const made = ws.get(CTL.MADE);
+      const observed = onTransitions.length > 0 || graph !== null;
+      if (made !== SLOW && observed) instance!.events(scratchEvents);
+      const to = unusual(cur, action, depth, made, ws.get(CTL.HASH), 0);
+      if (observed) observe(cur, action, unusualEvents, to, unusualFatal);
+      ws.set(CTL.J, j + 1);
+    } else if (reason === RUN_BOUND) {
+      const count = ws.get(CTL.K);
+      for (let j = 0; j < count; j++) actionBuffer[j] = ws.memory32[out + j]!;
+      if (!depthCut) depthCut = cutAt(count);
+      if (depthCut) ws.set(CTL.J, count);
+    } else if (reason === RUN_FULL) {
+      throw new Stop('max-states', `stopped after ${store.count} states (--max-states ${bounds.maxStates})`);
+    } else throw new Error(`internal: the search core returned ${reason}`);
+  };
+  /** The breadth-first loop run by the WebAssembly core, 1024 states at a time. */
+  const searchCore = (ws: WasmStore): void => {
+    const core = ws.instance.core;
+    const flags = (): number =>
+      (onTransitions.length > 0 || graph !== null ? FLAG_EVENTS : 0) | (onStates.length > 0 ? FLAG_NEW : 0) | (graph !== null ? FLAG_LOG : 0);
+    if (bounds.maxDepth !== undefined) ws.set(CTL.MAX_DEPTH, bounds.maxDepth);
+    if (bounds.maxStates !== undefined) ws.set(CTL.MAX_STATES, bounds.maxStates);
+    if (graph !== null) ws.log(1024 * (room + 1));
+    for (;;) {
+      const id = ws.get(CTL.NEXT);
+      if (id >= ws.count || open.size === 0) return;
+      if ((id & 1023) === 0) periodic(id);
+      const limit = (id | 1023) + 1;
+      for (;;) {
+        ws.set(CTL.FLAGS, flags());
+        const reason = core.run(limit);
+        transitions += ws.get(CTL.TRANSITIONS);
+        ws.set(CTL.TRANSITIONS, 0);
+        drainLog(ws);
+        if (reason === RUN_DONE) break;
+        resume(ws, reason);
+        if (open.size === 0) ws.set(CTL.HALT, 1);
+      }
+    }
+  };
+
   let stop: ExploreResult['stop'] = null;
   try {
-    for (const init of model.initialStates()) admit(init, -1, -1, 0, null, 0, 0, -1);
-    search();
+    const initial = [...model.initialStates()];
+    if (store instanceof WasmStore) {
+      store.maintain(Math.max(initial.length, 1024 * room));
+      rebind();
+    }
+    for (const init of initial) admit(init, -1, -1, 0, null, 0, 0, -1);
+    if (store instanceof WasmStore) searchCore(store);
+    else search();
     if (depthCut) stop = { reason: 'max-depth', detail: `search cut at depth ${bounds.maxDepth} (--max-depth) with ${store.count} states` };
   } catch (error) {
+    if (error instanceof WasmStoreFull) {
+      progress.done();
+      return explore(model, monitorFor, { ...bounds, searchLoop: 'js' }, started);
+    }
     if (error instanceof Stop) stop = { reason: error.reason, detail: error.detail };
     else if (error instanceof MemoryBudgetExceeded) {
       const limit = Math.round(memoryLimit / MB);
@@ -341,6 +465,7 @@ export function explore(
     progress.done();
   }
 
+  if (store instanceof WasmStore) figures.absorb(store.figureWorsts());
   const decidedEarly = open.size === 0;
   const complete = stop === null && !decidedEarly;
   if (complete) {

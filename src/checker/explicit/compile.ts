@@ -79,6 +79,32 @@ export interface CompiledModel {
    * events may count it as a fatal step without asking the reference (test/checker/compiled-fatal.test.ts).
    */
   slowFatal(): boolean;
+  /**
+   * A fresh instance of the WebAssembly module, with its own memory, for one search to keep its store in
+   * (wasmsearch.ts, wasmstore.ts); null for JavaScript code.
+   */
+  readonly searchInstance: (() => SearchInstance) | null;
+}
+
+/** The functions of the search core (wasmsearch.ts). */
+export interface CoreExports {
+  run(limit: number): number;
+  insert(base: number, hash: number, parent: number, action: number, depth: number): number;
+  find(base: number, hash: number): number;
+  rehash(table: number, mask: number): void;
+}
+
+/** An instance of a model's module for one search: its core, and the successor function on the same memory. */
+export interface SearchInstance {
+  readonly memory: WebAssembly.Memory;
+  readonly core: CoreExports;
+  readonly layout: WasmModule['core'] & { S: number; N: number; A: number; OUT: number };
+  /** The successor function working in this instance's memory (its views follow the memory as it grows). */
+  readonly compiled: CompiledModel;
+  /** The acquire/EOI events of the instance's last step, pushed onto `out`. */
+  events(out: ModelEvent[]): void;
+  /** Makes the views fresh after the memory grew. */
+  refresh(): void;
 }
 
 /** The event of a transition `apply` returned WARNED for: `state` is the state it started from. */
@@ -167,7 +193,7 @@ export function compiledModule(model: Model): Uint8Array<ArrayBuffer> | null {
   }
 }
 
-interface WasmExports {
+interface WasmExports extends CoreExports {
   memory: WebAssembly.Memory;
   actions(base: number): number;
   apply(base: number, action: number): number;
@@ -180,16 +206,35 @@ interface WasmExports {
 
 /** A generated module, instantiated, behind the CompiledModel interface. */
 function instantiate(generated: WasmModule): CompiledModel {
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(generated.bytes), {});
+  const module = new WebAssembly.Module(generated.bytes);
+  const searchInstance = (): SearchInstance => bind(module, generated, null);
+  return bind(module, generated, searchInstance).compiled;
+}
+
+/** A new instance of `module` and the JavaScript around it. */
+function bind(module: WebAssembly.Module, generated: WasmModule, searchInstance: (() => SearchInstance) | null): SearchInstance {
+  const instance = new WebAssembly.Instance(module, {});
   const x = instance.exports as unknown as WasmExports;
-  const buffer = x.memory.buffer;
   const words = generated.words;
-  const S = new Uint32Array(buffer, generated.S, words);
-  const N = new Uint32Array(buffer, generated.N, words);
-  const A = new Uint32Array(buffer, generated.A, words);
-  const OUT = new Int32Array(buffer, generated.OUT, generated.room);
-  const EV = new Int32Array(buffer, generated.EV, 64);
   const { S: sAt, N: nAt, A: aAt } = generated;
+  let S: Uint32Array;
+  let N: Uint32Array;
+  let A: Uint32Array;
+  let OUT: Int32Array;
+  let EV: Int32Array;
+  let DIRTY: Int32Array;
+  let scratch: { current: Uint32Array; next: Uint32Array };
+  const refresh = (): void => {
+    const buffer = x.memory.buffer;
+    S = new Uint32Array(buffer, sAt, words);
+    N = new Uint32Array(buffer, nAt, words);
+    A = new Uint32Array(buffer, aAt, words);
+    OUT = new Int32Array(buffer, generated.OUT, generated.room);
+    EV = new Int32Array(buffer, generated.EV, 64);
+    DIRTY = new Int32Array(buffer, generated.DIRTY, words);
+    scratch = { current: S, next: N };
+  };
+  refresh();
   // A state the caller holds elsewhere is copied into A (never into S or N, which the search may be using).
   const baseOf = (s: Uint32Array): number => {
     if (s === S) return sAt;
@@ -197,10 +242,12 @@ function instantiate(generated: WasmModule): CompiledModel {
     A.set(s);
     return aAt;
   };
-  return {
+  const compiled: CompiledModel = {
     words,
     backend: 'wasm',
-    scratch: { current: S, next: N },
+    get scratch() {
+      return scratch;
+    },
     actions(s, out) {
       const k = x.actions(baseOf(s));
       for (let i = 0; i < k; i++) out[i] = OUT[i]!;
@@ -217,10 +264,24 @@ function instantiate(generated: WasmModule): CompiledModel {
       return r;
     },
     stateCheck: (s) => x.stateCheck(baseOf(s)) !== 0,
-    dirty: new Int32Array(buffer, generated.DIRTY, words),
+    get dirty() {
+      return DIRTY;
+    },
     dirtyCount: () => x.dirtyCount(),
     warning: () => x.warning(),
     slowFatal: () => x.fatal() === 1,
+    searchInstance,
+  };
+  return {
+    memory: x.memory,
+    core: x,
+    layout: { ...generated.core, S: sAt, N: nAt, A: aAt, OUT: generated.OUT },
+    compiled,
+    events(out) {
+      const count = x.eventCount();
+      if (count > 0) decodeEvents(EV, count, out, heldList);
+    },
+    refresh,
   };
 }
 
@@ -766,6 +827,6 @@ class Generator {
       ${this.actionsFunction()}
       ${this.applyFunction()}
       ${this.stateCheckFunction()}
-      return { words: ${lit(this.layout.words)}, backend: 'js', scratch: null, actions, apply, stateCheck, dirty: rt.dirty, dirtyCount: rt.dirtyCount, warning: () => WARN, slowFatal: () => FATAL === 1 };`;
+      return { words: ${lit(this.layout.words)}, backend: 'js', scratch: null, actions, apply, stateCheck, dirty: rt.dirty, dirtyCount: rt.dirtyCount, warning: () => WARN, slowFatal: () => FATAL === 1, searchInstance: null };`;
   }
 }

@@ -23,9 +23,24 @@ function observe(c: Counter, state: Uint32Array): void {
   if (v > c.worst) c.worst = v;
 }
 
+/**
+ * The slots whose worst value the figures are made of, in the collector's order: every thread stack's and
+ * handler stack's depth, then each CPU's masked-step counter (the WebAssembly search core keeps the same worsts).
+ */
+export function figureSlots(layout: Layout): Slot[] {
+  const slots = layout.threads.map((t) => t.stack.sp);
+  for (const cpu of layout.cpus) {
+    for (const stack of cpu.handlerStacks) slots.push(stack.sp);
+    if (cpu.maskedSteps !== null) slots.push(cpu.maskedSteps);
+  }
+  return slots;
+}
+
 export class FigureCollector {
   private readonly stacks: (Counter & { name: string; declared: number; thread: number })[] = [];
   private readonly masked: (Counter & { cpu: number })[] = [];
+  /** Every counter in figureSlots' order. */
+  private readonly ordered: Counter[] = [];
 
   constructor(
     program: Program,
@@ -36,19 +51,29 @@ export class FigureCollector {
     program.threads.forEach((t, i) => {
       const stack = layout.threads[i]!.stack;
       this.stacks.push({ ...counter(stack.sp), name: t.name, declared: stack.depth, thread: i });
+      this.ordered.push(this.stacks[this.stacks.length - 1]!);
     });
     layout.cpus.forEach((cpu, c) => {
       cpu.handlerStacks.forEach((stack, k) => {
         const unit = program.units[layout.handlerStackUnits[k]!]!;
         this.stacks.push({ ...counter(stack.sp), name: `cpu${c}.hstack.${unit.name}`, declared: stack.depth, thread: -1 });
+        this.ordered.push(this.stacks[this.stacks.length - 1]!);
       });
-      if (cpu.maskedSteps !== null) this.masked.push({ ...counter(cpu.maskedSteps), cpu: c });
+      if (cpu.maskedSteps !== null) {
+        this.masked.push({ ...counter(cpu.maskedSteps), cpu: c });
+        this.ordered.push(this.masked[this.masked.length - 1]!);
+      }
     });
   }
 
   observe(state: Uint32Array): void {
     for (let i = 0; i < this.stacks.length; i++) observe(this.stacks[i]!, state);
     for (let i = 0; i < this.masked.length; i++) observe(this.masked[i]!, state);
+  }
+
+  /** Worst values observed elsewhere, in figureSlots' order (the WebAssembly search core's). */
+  absorb(worst: ArrayLike<number>): void {
+    this.ordered.forEach((c, i) => (c.worst = Math.max(c.worst, worst[i]!)));
   }
 
   figures(): Figures {

@@ -23,12 +23,17 @@ function fmixB(h: number): number {
   return h ^ (h >>> 16);
 }
 
+/** The A family's per-word seeds (the WebAssembly search core hashes with the same ones, wasmsearch.ts). */
+export function seedsA(words: number): Int32Array {
+  return Int32Array.from({ length: words }, (_, i) => fmixA(Math.imul(i + 1, 0x9e3779b9)));
+}
+
 export class StateHasher {
   private readonly seedA: Int32Array;
   private readonly seedB: Int32Array;
 
   constructor(readonly words: number) {
-    this.seedA = Int32Array.from({ length: words }, (_, i) => fmixA(Math.imul(i + 1, 0x9e3779b9)));
+    this.seedA = seedsA(words);
     this.seedB = Int32Array.from({ length: words }, (_, i) => fmixB(Math.imul(i + 1, 0x7f4a7c15) ^ 0x5bd1e995));
   }
 

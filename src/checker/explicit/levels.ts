@@ -25,17 +25,22 @@ export class LevelStarts {
 
   /** The level of `id`: the last one that starts at or before it. */
   depthOf(id: number): number {
-    let lo = 0;
-    let hi = this.count - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (this.starts[mid]! <= id) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+    return levelOf(this.starts, 0, this.count, id);
   }
 
   get byteLength(): number {
     return this.starts.byteLength;
   }
+}
+
+/** The level of `id` among `count` level starts at `starts[at..]`: the last one that starts at or before it. */
+export function levelOf(starts: Int32Array, at: number, count: number, id: number): number {
+  let lo = 0;
+  let hi = count - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (starts[at + mid]! <= id) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }

@@ -12,3 +12,14 @@ export interface VisitedStates {
   /** States and actions from an initial state to `id`: states.length = actions.length + 1. */
   path(id: number): { states: Uint32Array[]; actions: number[] };
 }
+
+/** The path to `id` by parent pointers, for a store that keeps every state (VisitedStates.path). */
+export function storedPath(
+  store: Pick<VisitedStates, 'state' | 'parent' | 'action'>,
+  id: number,
+): { states: Uint32Array[]; actions: number[] } {
+  const ids: number[] = [];
+  for (let at = id; at >= 0; at = store.parent(at)) ids.push(at);
+  ids.reverse();
+  return { states: ids.map((i) => store.state(i)), actions: ids.slice(1).map((i) => store.action(i)) };
+}

@@ -210,6 +210,30 @@ function section(out: number[], id: number, content: number[]): void {
   for (const b of content) out.push(b);
 }
 
+/**
+ * A section made of many parts (function bodies, data segments), copied into place natively: per-byte loops in a
+ * cold process cost more than generating the code did.
+ */
+function bigSection(id: number, parts: (number[] | Uint8Array)[]): (number[] | Uint8Array)[] {
+  let length = 0;
+  for (const p of parts) length += p.length;
+  const head = [id];
+  uleb(head, length);
+  return [head, ...parts];
+}
+
+function concat(parts: (number[] | Uint8Array)[]): Uint8Array<ArrayBuffer> {
+  let length = 0;
+  for (const p of parts) length += p.length;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 function name(out: number[], text: string): void {
   const bytes = [...Buffer.from(text, 'utf8')];
   uleb(out, bytes.length);
@@ -306,36 +330,38 @@ export class ModuleWriter {
       uleb(exports, e.index);
     }
     section(out, 7, exports);
-    const code: number[] = [];
-    uleb(code, this.funcs.length);
+    const code: (number[] | Uint8Array)[] = [];
+    const count: number[] = [];
+    uleb(count, this.funcs.length);
+    code.push(count);
     for (const [i, f] of this.funcs.entries()) {
       if (f.code === null) throw new Error(`internal: function ${i} has no body`);
-      const body: number[] = [];
-      const locals = f.code.locals;
-      if (locals === 0) body.push(0);
+      const locals: number[] = [];
+      if (f.code.locals === 0) locals.push(0);
       else {
-        body.push(1);
-        uleb(body, locals);
-        body.push(I32);
+        locals.push(1);
+        uleb(locals, f.code.locals);
+        locals.push(I32);
       }
-      for (const b of f.code.bytes) body.push(b);
-      body.push(0x0b);
-      uleb(code, body.length);
-      for (const b of body) code.push(b);
+      const size: number[] = [];
+      uleb(size, locals.length + f.code.bytes.length + 1);
+      code.push(size, locals, f.code.bytes, [0x0b]);
     }
-    section(out, 10, code);
+    const parts = [out, ...bigSection(10, code)];
     if (this.data.length > 0) {
-      const data: number[] = [];
-      uleb(data, this.data.length);
+      const data: (number[] | Uint8Array)[] = [];
+      const head: number[] = [];
+      uleb(head, this.data.length);
+      data.push(head);
       for (const d of this.data) {
-        data.push(0, 0x41);
-        sleb(data, d.offset);
-        data.push(0x0b);
-        uleb(data, d.bytes.length);
-        for (const b of d.bytes) data.push(b);
+        const at: number[] = [0, 0x41];
+        sleb(at, d.offset);
+        at.push(0x0b);
+        uleb(at, d.bytes.length);
+        data.push(at, d.bytes);
       }
-      section(out, 11, data);
+      parts.push(...bigSection(11, data));
     }
-    return Uint8Array.from(out);
+    return concat(parts);
   }
 }

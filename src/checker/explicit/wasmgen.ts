@@ -7,10 +7,11 @@
 // Only integers from the IR and its layout enter the module, as immediates and initial memory; the module has no
 // name section. Its memory holds three state buffers (S, the state being expanded; N, the successor; A, for a
 // state a caller passes that is neither), the action and written-word lists, the acquire/EOI events of the last
-// step, and the layout tables of geometry.ts. All arithmetic is on i32: a program is only compiled here when every
-// slot fits 31 bits and every value an expression can take, and every intermediate result, fits an i32
-// (`WasmUnsupported` otherwise, and compile.ts generates JavaScript), so i32 arithmetic gives exactly the
-// reference's numbers.
+// step, the layout tables of geometry.ts, and the search core's control block. The module also holds the search
+// core (wasmsearch.ts): an instance made for one search keeps its visited states in its memory, beyond the map.
+// All arithmetic is on i32: a program is only compiled here when every slot fits 31 bits and every value an
+// expression can take, and every intermediate result, fits an i32 (`WasmUnsupported` otherwise, and compile.ts
+// generates JavaScript), so i32 arithmetic gives exactly the reference's numbers.
 
 import { valueRange } from '../../hw/expr.js';
 import type { Expr, Instance, Instr, LValue, Program } from '../../ir/ir.js';
@@ -19,7 +20,10 @@ import type { Machine } from '../../hw/machine.js';
 import { unreachable } from '../../lang/unreachable.js';
 import { ActionKind, encodeAction, type ModelEvent } from '../model.js';
 import { staticVarSlot } from './codegen.js';
+import { figureSlots } from './figures.js';
+import { seedsA } from './hashing.js';
 import { Code, ModuleWriter, op } from './wasm.js';
+import { CTL_WORDS, emitCore } from './wasmsearch.js';
 import {
   atomicLockMask,
   Geometry,
@@ -64,9 +68,11 @@ class MemoryMap {
   readonly DIRTY: number;
   readonly MARK: number;
   readonly EV: number;
+  readonly CTL: number;
+  readonly FIG: number;
   private readonly contents: [number, ArrayLike<number>][] = [];
 
-  constructor(words: number, room: number) {
+  constructor(words: number, room: number, figures: number) {
     this.S = this.take(words);
     this.N = this.take(words);
     this.A = this.take(words);
@@ -74,6 +80,8 @@ class MemoryMap {
     this.DIRTY = this.take(words);
     this.MARK = this.take(words);
     this.EV = this.take(EVENT_ROOM * EVENT_WORDS);
+    this.CTL = this.take(CTL_WORDS);
+    this.FIG = this.take(figures);
   }
 
   private take(words: number): number {
@@ -109,6 +117,8 @@ export interface WasmModule {
   OUT: number;
   DIRTY: number;
   EV: number;
+  /** The search core (wasmsearch.ts): its control block, its figures' worsts and the first free byte. */
+  core: { CTL: number; FIG: number; figures: number; heap: number };
 }
 
 /** Generates the module of a program, or throws WasmUnsupported. */
@@ -199,6 +209,8 @@ class WasmGenerator {
   private readonly tLOCK: number;
   private readonly tLK: number;
   private readonly tRANK: number;
+  private readonly tSEED: number;
+  private readonly figures: Slot[];
 
   constructor(
     private readonly m: Machine,
@@ -207,7 +219,8 @@ class WasmGenerator {
     private readonly room: number,
   ) {
     this.x86 = m.program.arch === 'x86_64';
-    const mem = new MemoryMap(layout.words, room);
+    this.figures = figureSlots(layout);
+    const mem = new MemoryMap(layout.words, room, this.figures.length);
     this.mem = mem;
     this.tSW = mem.table(g.SW);
     this.tSS = mem.table(g.SS);
@@ -228,6 +241,7 @@ class WasmGenerator {
     this.tLOCK = mem.table([...code.map((i) => (i.op === 'acquire' ? i.lock : 0)), 0]);
     this.tLK = mem.table(this.program.locks.map((l) => (l.kind === 'spin' ? 0 : l.kind === 'irqsave' ? 1 : 2)),
     );
+    this.tSEED = mem.table(seedsA(layout.words));
     const rank = new Array<number>(Math.max(m.program.lines.length, 1)).fill(0);
     m.linesByUrgency.forEach((line, i) => (rank[line] = i));
     this.tRANK = mem.table(rank);
@@ -294,7 +308,27 @@ class WasmGenerator {
     ] as const) {
       this.mod.body(f).gget(g);
     }
+    const core = emitCore(this.mod, {
+      words: this.layout.words,
+      S: this.mem.S,
+      N: this.mem.N,
+      OUT: this.mem.OUT,
+      DIRTY: this.mem.DIRTY,
+      CTL: this.mem.CTL,
+      SEED: this.tSEED,
+      FIG: this.mem.FIG,
+      figures: this.figures,
+      fActions: this.fActions,
+      fApply: this.fApply,
+      gDirty: this.gCount,
+      gEvents: this.gEvents,
+      gFatal: this.gFatal,
+    });
     this.mod.exportMemory('memory');
+    this.mod.exportFunc('run', core.run);
+    this.mod.exportFunc('insert', core.insert);
+    this.mod.exportFunc('find', core.find);
+    this.mod.exportFunc('rehash', core.rehash);
     this.mod.exportFunc('actions', this.fActions);
     this.mod.exportFunc('apply', this.fApply);
     this.mod.exportFunc('stateCheck', this.fStateCheck);
@@ -314,6 +348,7 @@ class WasmGenerator {
       OUT: mem.OUT,
       DIRTY: mem.DIRTY,
       EV: mem.EV,
+      core: { CTL: mem.CTL, FIG: mem.FIG, figures: this.figures.length, heap: (mem.bytes + 7) & ~7 },
     };
   }
 

@@ -1,0 +1,448 @@
+// The search core of the WebAssembly back end: the exact visited set and the breadth-first expansion loop,
+// written into the same module as the successor function (wasmgen.ts), so that a state's whole expansion (its
+// enabled actions, each step, the successor's hash, the probe of the table and the insert) runs without
+// returning to JavaScript. JavaScript (wasmstore.ts, bfs.ts) keeps the rest: it sizes the store's memory
+// before each batch of 1024 states, and takes over for what the core leaves out (a step the compiled code hands
+// back, a transition with events someone reads, a new state a monitor must see, the depth bound).
+//
+// The store is arena.ts's, laid out in linear memory: states in chunks of 4096 that never move (a directory of
+// chunk addresses), each chunk followed by its states' parents, actions and hashes; an open-addressing table of
+// (hash, id + 1) pairs; the first id of every breadth-first level. Hashes are hashing.ts's A family with the
+// same seeds, so a hash computed in JavaScript finds a state the core stored. The control block (`CTL`) holds
+// what both sides read and write: counts, addresses, the cursor of the loop and why it returned.
+//
+// Like the rest of the module, the core holds only numbers: the word count, the layout's figure slots and the
+// addresses of the memory map.
+
+import type { Slot } from '../../ir/layout.js';
+import { type Code, type ModuleWriter, op } from './wasm.js';
+
+/** Field indices of the control block (i32 words). */
+export const CTL = {
+  COUNT: 0,
+  TABLE: 1,
+  MASK: 2,
+  DIR: 3,
+  LEVELS: 4,
+  LEVEL_COUNT: 5,
+  /** Transitions the core counted since JavaScript last read and cleared this field. */
+  TRANSITIONS: 6,
+  /** The next id to expand. */
+  NEXT: 7,
+  /** The id being expanded, its next action's index, its action count, its depth and its hash. */
+  CUR: 8,
+  J: 9,
+  K: 10,
+  DEPTH: 11,
+  HASH: 12,
+  FLAGS: 13,
+  MAX_DEPTH: 14,
+  MAX_STATES: 15,
+  /** States the store has room for: an insert beyond it is an internal error. */
+  CAPACITY: 16,
+  LOG: 17,
+  LOG_COUNT: 18,
+  /** The compiled step's result for a transition handed to JavaScript. */
+  MADE: 19,
+  HALT: 20,
+  /** The id of the state whose discovery made the core return. */
+  LAST: 21,
+} as const;
+export const CTL_WORDS = 24;
+
+/** FLAGS: hand transitions with events to JavaScript. */
+export const FLAG_EVENTS = 1;
+/** FLAGS: return after every new state. */
+export const FLAG_NEW = 2;
+/** FLAGS: log every state begun and every transition made for the state graph. */
+export const FLAG_LOG = 4;
+
+/** Why `run` returned. */
+export const RUN_DONE = 0;
+export const RUN_UNUSUAL = 1;
+export const RUN_NEW = 2;
+export const RUN_BOUND = 3;
+export const RUN_FULL = 4;
+
+/** `insert`'s answer when the store holds --max-states states already and the state is new. */
+export const INSERT_FULL = -(2 ** 31);
+
+/** compile.ts's SLOW: the step is left to the reference model. */
+const SLOW = 1;
+
+export const CHUNK_BITS = 12;
+export const CHUNK = 1 << CHUNK_BITS;
+
+/** Where a chunk keeps each part, in bytes from its start. */
+export function chunkLayout(words: number): { parents: number; actions: number; hashes: number; bytes: number } {
+  const parents = CHUNK * words * 4;
+  return { parents, actions: parents + CHUNK * 4, hashes: parents + 2 * CHUNK * 4, bytes: parents + 3 * CHUNK * 4 };
+}
+
+/** What the core needs of the module it is written into. */
+export interface CoreSpec {
+  words: number;
+  /** Byte offsets of the memory map. */
+  S: number;
+  N: number;
+  OUT: number;
+  DIRTY: number;
+  CTL: number;
+  SEED: number;
+  FIG: number;
+  figures: readonly Slot[];
+  fActions: number;
+  fApply: number;
+  /** Globals: the written-word count, the event count and the fatal flag of the last step. */
+  gDirty: number;
+  gEvents: number;
+  gFatal: number;
+}
+
+/** The exported functions' indices. */
+export interface CoreFunctions {
+  run: number;
+  insert: number;
+  find: number;
+  rehash: number;
+}
+
+/** Declares and writes the core's functions into `mod`. */
+export function emitCore(mod: ModuleWriter, spec: CoreSpec): CoreFunctions {
+  const f = {
+    fmix: mod.declare(1, 1),
+    chunk: mod.declare(1, 1),
+    probe: mod.declare(2, 1),
+    insert: mod.declare(5, 1),
+    find: mod.declare(2, 1),
+    rehash: mod.declare(2, 0),
+    run: mod.declare(1, 1),
+  };
+  new CoreWriter(mod, spec, f).write();
+  return { run: f.run, insert: f.insert, find: f.find, rehash: f.rehash };
+}
+
+class CoreWriter {
+  private readonly sb: number;
+  private readonly chunk: ReturnType<typeof chunkLayout>;
+  /** The table slot the last `probe` stopped at (a byte address), for `insert`. */
+  private readonly gSlot: number;
+
+  constructor(
+    private readonly mod: ModuleWriter,
+    private readonly spec: CoreSpec,
+    private readonly f: { fmix: number; chunk: number; probe: number; insert: number; find: number; rehash: number; run: number },
+  ) {
+    this.sb = spec.words * 4;
+    this.chunk = chunkLayout(spec.words);
+    this.gSlot = mod.global(0);
+  }
+
+  write(): void {
+    this.fmix();
+    this.chunkOf();
+    this.probe();
+    this.insert();
+    this.find();
+    this.rehash();
+    this.run();
+  }
+
+  /** Pushes control field `field`. */
+  private ctl(c: Code, field: number): Code {
+    return c.i32(0).load(this.spec.CTL + field * 4);
+  }
+
+  /** Stores the value `value` pushes into control field `field`. */
+  private setCtl(c: Code, field: number, value: () => void): Code {
+    c.i32(0);
+    value();
+    return c.store(this.spec.CTL + field * 4);
+  }
+
+  /** murmur3's finalizer, as hashing.ts's fmixA. */
+  private fmix(): void {
+    const c = this.mod.body(this.f.fmix);
+    c.get(0).get(0).i32(16).op(op.shr_u).op(op.xor).set(0);
+    c.get(0).i32(0x85ebca6b | 0).op(op.mul).set(0);
+    c.get(0).get(0).i32(13).op(op.shr_u).op(op.xor).set(0);
+    c.get(0).i32(0xc2b2ae35 | 0).op(op.mul).set(0);
+    c.get(0).get(0).i32(16).op(op.shr_u).op(op.xor);
+  }
+
+  /** chunk(id): the byte address of the chunk holding `id`. */
+  private chunkOf(): void {
+    const c = this.mod.body(this.f.chunk);
+    this.ctl(c, CTL.DIR).get(0).i32(CHUNK_BITS).op(op.shr_u).i32(2).op(op.shl).op(op.add).load(0);
+  }
+
+  /** Pushes the address of state `id` (in local `id`), given its chunk in local `ch`. */
+  private stateAt(c: Code, ch: number, id: number): Code {
+    return c.get(ch).get(id).i32(CHUNK - 1).op(op.and).i32(this.sb).op(op.mul).op(op.add);
+  }
+
+  /** Pushes the address of `id`'s entry in the chunk part at `part` (parents, actions or hashes). */
+  private entryAt(c: Code, ch: number, id: number, part: number): Code {
+    return c.get(ch).get(id).i32(CHUNK - 1).op(op.and).i32(2).op(op.shl).op(op.add).i32(part).op(op.add);
+  }
+
+  /**
+   * probe(base, hash): the id + 1 of the stored state equal to the state at `base`, or 0 when there is none, with
+   * the empty slot where it would go in gSlot.
+   */
+  private probe(): void {
+    const c = this.mod.body(this.f.probe);
+    const t = c.local();
+    const mask = c.local();
+    const i = c.local();
+    const slot = c.local();
+    const e = c.local();
+    const ch = c.local();
+    const at = c.local();
+    const id = c.local();
+    this.ctl(c, CTL.TABLE).set(t);
+    this.ctl(c, CTL.MASK).set(mask);
+    c.get(1).get(mask).op(op.and).set(i);
+    c.loop();
+    c.get(t).get(i).i32(3).op(op.shl).op(op.add).tee(slot).load(4).tee(e).op(op.eqz).if();
+    c.get(slot).gset(this.gSlot).i32(0).ret();
+    c.end();
+    c.get(slot).load(0).get(1).op(op.eq).if();
+    c.get(e).i32(1).op(op.sub).tee(id).call(this.f.chunk).set(ch);
+    this.stateAt(c, ch, id).set(at);
+    // Equal unless a word differs (unrolled: the word count is the model's).
+    c.block();
+    for (let w = 0; w < this.spec.words; w++) c.get(at).load(w * 4).get(0).load(w * 4).op(op.ne).brIf(0);
+    c.get(e).ret();
+    c.end();
+    c.end();
+    c.get(i).i32(1).op(op.add).get(mask).op(op.and).set(i);
+    c.br(0);
+    c.end();
+    c.i32(0);
+  }
+
+  /**
+   * insert(base, hash, parent, action, depth): stores the state at `base` if it is new; its id, or -(id + 1) of
+   * the stored copy, or INSERT_FULL at --max-states. Records a new level's first id and the figures' worsts.
+   */
+  private insert(): void {
+    const c = this.mod.body(this.f.insert);
+    const e = c.local();
+    const id = c.local();
+    const ch = c.local();
+    const slot = c.local();
+    const lc = c.local();
+    const v = c.local();
+    c.get(0).get(1).call(this.f.probe).tee(e).if();
+    c.i32(0).get(e).op(op.sub).ret();
+    c.end();
+    c.gget(this.gSlot).set(slot);
+    this.ctl(c, CTL.COUNT).tee(id);
+    this.ctl(c, CTL.MAX_STATES).op(op.ge_s).if().i32(INSERT_FULL).ret().end();
+    c.get(id);
+    this.ctl(c, CTL.CAPACITY).op(op.ge_s).if().op(0x00).end(); // unreachable: JavaScript reserves room first
+    c.get(id).call(this.f.chunk).set(ch);
+    this.stateAt(c, ch, id).get(0).i32(this.sb).copy();
+    this.entryAt(c, ch, id, this.chunk.parents).get(2).store(0);
+    this.entryAt(c, ch, id, this.chunk.actions).get(3).store(0);
+    this.entryAt(c, ch, id, this.chunk.hashes).get(1).store(0);
+    c.get(slot).get(1).store(0);
+    c.get(slot).get(id).i32(1).op(op.add).store(4);
+    this.setCtl(c, CTL.COUNT, () => c.get(id).i32(1).op(op.add));
+    // Levels up to `depth` begin at `id` (levels.ts's reach).
+    this.ctl(c, CTL.LEVEL_COUNT).set(lc);
+    c.block().loop();
+    c.get(4).get(lc).op(op.lt_s).brIf(1);
+    this.ctl(c, CTL.LEVELS).get(lc).i32(2).op(op.shl).op(op.add).get(id).store(0);
+    c.get(lc).i32(1).op(op.add).set(lc);
+    c.br(0);
+    c.end().end();
+    this.setCtl(c, CTL.LEVEL_COUNT, () => c.get(lc));
+    this.spec.figures.forEach((s, k) => {
+      c.get(0).load(s.word * 4);
+      if (s.shift !== 0) c.i32(s.shift).op(op.shr_u);
+      c.i32(2 ** s.bits - 1).op(op.and).tee(v);
+      c.i32(0).load(this.spec.FIG + k * 4).op(op.gt_u).if();
+      c.i32(0).get(v).store(this.spec.FIG + k * 4);
+      c.end();
+    });
+    c.get(id);
+  }
+
+  /** find(base, hash): the id of the state at `base`, or -1. */
+  private find(): void {
+    const c = this.mod.body(this.f.find);
+    c.get(0).get(1).call(this.f.probe).i32(1).op(op.sub);
+  }
+
+  /** rehash(table, mask): moves every entry into the zeroed table at `table` of mask + 1 slots, and uses it. */
+  private rehash(): void {
+    const c = this.mod.body(this.f.rehash);
+    const old = c.local();
+    const end = c.local();
+    const i = c.local();
+    const slot = c.local();
+    this.ctl(c, CTL.TABLE).tee(old);
+    this.ctl(c, CTL.MASK).i32(1).op(op.add).i32(3).op(op.shl).op(op.add).set(end);
+    c.block().loop();
+    c.get(old).get(end).op(op.ge_u).brIf(1);
+    c.get(old).load(4).if();
+    c.get(old).load(0).get(1).op(op.and).set(i);
+    c.block().loop();
+    c.get(0).get(i).i32(3).op(op.shl).op(op.add).tee(slot).load(4).op(op.eqz).brIf(1);
+    c.get(i).i32(1).op(op.add).get(1).op(op.and).set(i);
+    c.br(0);
+    c.end().end();
+    c.get(slot).get(old).load(0).store(0);
+    c.get(slot).get(old).load(4).store(4);
+    c.end();
+    c.get(old).i32(8).op(op.add).set(old);
+    c.br(0);
+    c.end().end();
+    this.setCtl(c, CTL.TABLE, () => c.get(0));
+    this.setCtl(c, CTL.MASK, () => c.get(1));
+  }
+
+  /** Appends (a, b) to the graph log. */
+  private log(c: Code, a: () => void, b: () => void, at: number): void {
+    this.ctl(c, CTL.LOG);
+    this.ctl(c, CTL.LOG_COUNT).i32(3).op(op.shl).op(op.add).set(at);
+    c.get(at);
+    a();
+    c.store(0);
+    c.get(at);
+    b();
+    c.store(4);
+    this.setCtl(c, CTL.LOG_COUNT, () => this.ctl(c, CTL.LOG_COUNT).i32(1).op(op.add));
+  }
+
+  /**
+   * run(limit): expands states from CTL.NEXT on, up to `limit` (exclusive), resuming the state in CTL.CUR at
+   * action CTL.J if it has actions left; returns why it stopped (RUN_*), with its cursor saved in the control block.
+   */
+  private run(): void {
+    const { S, N, OUT, DIRTY, SEED } = this.spec;
+    const c = this.mod.body(this.f.run);
+    const cur = c.local();
+    const j = c.local();
+    const k = c.local();
+    const depth = c.local();
+    const h = c.local();
+    const flags = c.local();
+    const reason = c.local();
+    const action = c.local();
+    const r = c.local();
+    const h2 = c.local();
+    const m = c.local();
+    const i = c.local();
+    const x = c.local();
+    const y = c.local();
+    const to = c.local();
+    const ch = c.local();
+    const at = c.local();
+    const lv = c.local();
+    this.ctl(c, CTL.CUR).set(cur);
+    this.ctl(c, CTL.J).set(j);
+    this.ctl(c, CTL.K).set(k);
+    this.ctl(c, CTL.DEPTH).set(depth);
+    this.ctl(c, CTL.HASH).set(h);
+    this.ctl(c, CTL.FLAGS).set(flags);
+    // Labels, innermost first: 0 = the loop (continue), 1 = exit.
+    c.block(); // exit
+    c.loop(); // next transition
+    {
+      // No actions left: begin the next state, or stop.
+      c.get(j).get(k).op(op.ge_s).if();
+      this.ctl(c, CTL.NEXT).set(cur);
+      c.i32(RUN_DONE).set(reason);
+      c.get(cur).get(0).op(op.ge_s);
+      c.get(cur);
+      this.ctl(c, CTL.COUNT).op(op.ge_s).op(op.or);
+      this.ctl(c, CTL.HALT).op(op.or).brIf(2);
+      this.setCtl(c, CTL.NEXT, () => c.get(cur).i32(1).op(op.add));
+      c.get(cur).call(this.f.chunk).set(ch);
+      c.i32(S);
+      this.stateAt(c, ch, cur).i32(this.sb).copy();
+      this.entryAt(c, ch, cur, this.chunk.hashes).load(0).set(h);
+      // The depth of `cur`: the last level that starts at or before it.
+      this.ctl(c, CTL.LEVELS).set(lv);
+      c.block().loop();
+      c.get(depth).i32(1).op(op.add).tee(i);
+      this.ctl(c, CTL.LEVEL_COUNT).op(op.ge_s).brIf(1);
+      c.get(lv).get(i).i32(2).op(op.shl).op(op.add).load(0).get(cur).op(op.gt_s).brIf(1);
+      c.get(i).set(depth);
+      c.br(0);
+      c.end().end();
+      c.i32(S).call(this.spec.fActions).set(k);
+      c.i32(0).set(j);
+      c.get(flags).i32(FLAG_LOG).op(op.and).if();
+      this.log(c, () => c.i32(-1), () => c.get(cur), at);
+      c.end();
+      c.i32(RUN_BOUND).set(reason);
+      c.get(depth);
+      this.ctl(c, CTL.MAX_DEPTH).op(op.ge_s).brIf(2);
+      c.br(1);
+      c.end();
+    }
+    {
+      // Transition j of `cur`.
+      c.i32(0).get(j).i32(2).op(op.shl).op(op.add).load(OUT).set(action);
+      c.i32(S).get(action).call(this.spec.fApply).tee(r);
+      // A fatal step nobody reads the events of only ends its path (bfs.ts's `unusual`, compile.ts's slowFatal).
+      c.i32(SLOW).op(op.eq).get(flags).i32(FLAG_EVENTS).op(op.and).op(op.eqz).op(op.and);
+      c.gget(this.spec.gFatal).i32(1).op(op.eq).op(op.and).if();
+      this.setCtl(c, CTL.TRANSITIONS, () => this.ctl(c, CTL.TRANSITIONS).i32(1).op(op.add));
+      c.get(j).i32(1).op(op.add).set(j);
+      c.br(1);
+      c.end();
+      // Left to JavaScript: a step the compiled code hands back, and, when someone reads them, a step with events
+      // or an atomic-sleep warning (WARNED); unread, a warning changes nothing.
+      c.get(r).i32(SLOW).op(op.eq);
+      c.get(flags).i32(FLAG_EVENTS).op(op.and).op(op.eqz).op(op.eqz);
+      c.get(r).gget(this.spec.gEvents).op(op.or).op(op.eqz).op(op.eqz).op(op.and).op(op.or).if();
+      this.setCtl(c, CTL.MADE, () => c.get(r));
+      c.i32(RUN_UNUSUAL).set(reason);
+      c.br(2);
+      c.end();
+      this.setCtl(c, CTL.TRANSITIONS, () => this.ctl(c, CTL.TRANSITIONS).i32(1).op(op.add));
+      // The successor's hash from the words the step wrote (hashing.ts's rehashWords).
+      c.get(h).set(h2);
+      c.i32(0).set(m);
+      c.block().loop();
+      c.get(m).gget(this.spec.gDirty).op(op.ge_s).brIf(1);
+      c.i32(0).get(m).i32(2).op(op.shl).op(op.add).load(DIRTY).i32(2).op(op.shl).set(i);
+      c.get(i).load(S).tee(x).get(i).load(N).tee(y).op(op.ne).if();
+      c.get(h2);
+      c.get(x).get(i).load(SEED).op(op.xor).call(this.f.fmix).op(op.sub);
+      c.get(y).get(i).load(SEED).op(op.xor).call(this.f.fmix).op(op.add).set(h2);
+      c.end();
+      c.get(m).i32(1).op(op.add).set(m);
+      c.br(0);
+      c.end().end();
+      c.i32(N).get(h2).get(cur).get(action).get(depth).i32(1).op(op.add).call(this.f.insert).tee(to);
+      c.i32(INSERT_FULL).op(op.eq).if();
+      c.i32(RUN_FULL).set(reason);
+      c.br(2);
+      c.end();
+      c.get(flags).i32(FLAG_LOG).op(op.and).if();
+      this.log(c, () => c.get(to).i32(0).op(op.lt_s).if(true).i32(-1).get(to).op(op.sub).else().get(to).end(), () => c.get(action), at);
+      c.end();
+      c.get(j).i32(1).op(op.add).set(j);
+      c.get(to).i32(0).op(op.ge_s).get(flags).i32(FLAG_NEW).op(op.and).op(op.eqz).op(op.eqz).op(op.and).if();
+      this.setCtl(c, CTL.LAST, () => c.get(to));
+      c.i32(RUN_NEW).set(reason);
+      c.br(2);
+      c.end();
+      c.br(0);
+    }
+    c.end(); // loop
+    c.end(); // exit
+    this.setCtl(c, CTL.CUR, () => c.get(cur));
+    this.setCtl(c, CTL.J, () => c.get(j));
+    this.setCtl(c, CTL.K, () => c.get(k));
+    this.setCtl(c, CTL.DEPTH, () => c.get(depth));
+    this.setCtl(c, CTL.HASH, () => c.get(h));
+    c.get(reason);
+  }
+}

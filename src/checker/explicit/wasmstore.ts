@@ -1,0 +1,266 @@
+// The exact visited set of the WebAssembly search core, seen from JavaScript: the memory of one module instance
+// (compile.ts's SearchInstance) holding arena.ts's store as wasmsearch.ts lays it out. JavaScript allocates in
+// that memory (bump allocation; a table the store outgrew is reused for the next chunks), grows it before each
+// batch of states so that the core never runs out of room, and answers what the rest of the checker asks of a
+// store (states, parents, actions, depths, paths) from it.
+//
+// A 32-bit WebAssembly memory holds at most 4 GiB. A search that needs more ends with WasmStoreFull, and bfs.ts
+// runs it again with the JavaScript store (the same states in the same order, so the same outcome).
+
+import type { SearchInstance } from './compile.js';
+import { StateHasher } from './hashing.js';
+import { storedPath } from './visited.js';
+import { levelOf } from './levels.js';
+import { MemoryBudgetExceeded } from './store.js';
+import { CHUNK, CHUNK_BITS, chunkLayout, CTL, CTL_WORDS, INSERT_FULL } from './wasmsearch.js';
+
+/** The store needs more than a WebAssembly memory can hold (or the cap a test set). */
+export class WasmStoreFull extends Error {}
+
+const PAGE = 65536;
+const MAX_MEMORY = 2 ** 32;
+const INITIAL_TABLE = 4096;
+/** Levels that may begin between two `maintain` calls, and then some: a state's expansion begins at most one. */
+const LEVEL_ROOM = 2048;
+const INT_MAX = 2 ** 31 - 1;
+
+export class WasmStore {
+  readonly hasher: StateHasher;
+  private m32!: Int32Array;
+  private u32!: Uint32Array;
+  /** Word index of the control block. */
+  private readonly ctl: number;
+  private readonly part: ReturnType<typeof chunkLayout>;
+  /** The first byte no allocation has used. */
+  private top: number;
+  /** A region freed by a table that was outgrown, used for chunks while they fit. */
+  private holeAt = 0;
+  private holeEnd = 0;
+  private chunks = 0;
+  private dirCap = 0;
+  private levelCap = 0;
+
+  /**
+   * @param canGrow asked before the memory grows, with the bytes it adds; false ends the run with
+   *   MemoryBudgetExceeded.
+   * @param maxBytes the memory the store may use before WasmStoreFull (tests set less than the 4 GiB limit).
+   */
+  constructor(
+    readonly instance: SearchInstance,
+    readonly words: number,
+    private readonly canGrow: (extraBytes: number) => boolean,
+    private readonly maxBytes = MAX_MEMORY,
+  ) {
+    this.hasher = new StateHasher(words);
+    this.ctl = instance.layout.CTL >>> 2;
+    this.part = chunkLayout(words);
+    this.top = instance.layout.heap;
+    this.views();
+    for (let i = 0; i < CTL_WORDS; i++) this.m32[this.ctl + i] = 0;
+    this.set(CTL.MAX_DEPTH, INT_MAX);
+    this.set(CTL.MAX_STATES, INT_MAX);
+    this.dirCap = 64;
+    this.set(CTL.DIR, this.alloc(this.dirCap * 4, false));
+    this.levelCap = LEVEL_ROOM * 2;
+    this.set(CTL.LEVELS, this.alloc(this.levelCap * 4, false));
+    const table = this.alloc(INITIAL_TABLE * 8, false);
+    this.m32.fill(0, table >>> 2, (table >>> 2) + INITIAL_TABLE * 2);
+    this.set(CTL.TABLE, table);
+    this.set(CTL.MASK, INITIAL_TABLE - 1);
+  }
+
+  private views(): void {
+    this.m32 = new Int32Array(this.instance.memory.buffer);
+    this.u32 = new Uint32Array(this.instance.memory.buffer);
+  }
+
+  /** A control field. */
+  get(field: number): number {
+    return this.m32[this.ctl + field]!;
+  }
+
+  set(field: number, value: number): void {
+    this.m32[this.ctl + field] = value;
+  }
+
+  /** The whole memory as i32 (valid until the next `maintain`). */
+  get memory32(): Int32Array {
+    return this.m32;
+  }
+
+  get count(): number {
+    return this.get(CTL.COUNT);
+  }
+
+  /** Bytes the store has taken from its memory (the module's own tables and buffers included). */
+  get bytes(): number {
+    return this.top;
+  }
+
+  /** Grows the memory so that it reaches byte `end`. */
+  private reach(end: number): void {
+    const have = this.instance.memory.buffer.byteLength;
+    if (end <= have) return;
+    if (end > this.maxBytes) throw new WasmStoreFull(`the store needs more than ${this.maxBytes} bytes of WebAssembly memory`);
+    // At least 1 MiB at a time (within the cap), so that the views are made again seldom.
+    const needed = Math.ceil((end - have) / PAGE);
+    const pages = Math.max(needed, Math.min(16, Math.floor((this.maxBytes - have) / PAGE)));
+    if (!this.canGrow(pages * PAGE)) throw new MemoryBudgetExceeded();
+    try {
+      this.instance.memory.grow(pages);
+    } catch (error) {
+      if (error instanceof RangeError) throw new WasmStoreFull(`the WebAssembly memory could not grow: ${error.message}`);
+      throw error;
+    }
+    this.instance.refresh();
+    this.views();
+  }
+
+  /** `bytes` of memory, 8-aligned; from the hole when `fromHole` and it fits. */
+  private alloc(bytes: number, fromHole: boolean): number {
+    const size = (bytes + 7) & ~7;
+    if (fromHole && this.holeEnd - this.holeAt >= size) {
+      const at = this.holeAt;
+      this.holeAt += size;
+      return at;
+    }
+    this.reach(this.top + size);
+    const at = this.top;
+    this.top += size;
+    return at;
+  }
+
+  /** Moves the array at control field `field` (`used` of `cap` entries) to a new place of `newCap` entries. */
+  private relocate(field: number, used: number, newCap: number): void {
+    const at = this.alloc(newCap * 4, false);
+    const from = this.get(field) >>> 2;
+    this.m32.copyWithin(at >>> 2, from, from + used);
+    this.set(field, at);
+  }
+
+  /**
+   * Makes room for `room` more states (their chunks, a table at most half full, their levels), so that the core
+   * never allocates: it has no way to. The views of the memory change when it grows.
+   */
+  maintain(room: number): void {
+    const need = this.count + room;
+    while (need > this.chunks * CHUNK) this.newChunk();
+    while (need * 2 > this.get(CTL.MASK) + 1) this.growTable();
+    if (this.get(CTL.LEVEL_COUNT) + LEVEL_ROOM > this.levelCap) {
+      this.relocate(CTL.LEVELS, this.get(CTL.LEVEL_COUNT), this.levelCap * 2);
+      this.levelCap *= 2;
+    }
+    this.set(CTL.CAPACITY, Math.min(this.chunks * CHUNK, (this.get(CTL.MASK) + 1) >>> 1));
+  }
+
+  private newChunk(): void {
+    if (this.chunks === this.dirCap) {
+      this.relocate(CTL.DIR, this.chunks, this.dirCap * 2);
+      this.dirCap *= 2;
+    }
+    const at = this.alloc(this.part.bytes, true);
+    this.m32[(this.get(CTL.DIR) >>> 2) + this.chunks] = at;
+    this.chunks++;
+  }
+
+  private growTable(): void {
+    const size = (this.get(CTL.MASK) + 1) * 2;
+    const old = this.get(CTL.TABLE);
+    const oldBytes = size * 4;
+    const at = this.alloc(size * 8, false);
+    this.m32.fill(0, at >>> 2, (at >>> 2) + size * 2);
+    this.instance.core.rehash(at, size - 1);
+    this.holeAt = old;
+    this.holeEnd = old + oldBytes;
+  }
+
+  /** Sets up a log of `pairs` entries for the state graph (wasmsearch.ts's FLAG_LOG). */
+  log(pairs: number): void {
+    this.set(CTL.LOG, this.alloc(pairs * 8, false));
+    this.set(CTL.LOG_COUNT, 0);
+  }
+
+  /** The byte address of `s` in the memory: the instance's successor or current buffer, else a copy in A. */
+  private baseOf(s: Uint32Array): number {
+    const { current, next } = this.instance.compiled.scratch!;
+    const layout = this.instance.layout;
+    if (s === next) return layout.N;
+    if (s === current) return layout.S;
+    this.u32.set(s, layout.A >>> 2);
+    return layout.A;
+  }
+
+  /** The id of `s` if stored, else -1. */
+  find(s: Uint32Array, hash = this.hasher.hash(s)): number {
+    return this.instance.core.find(this.baseOf(s), hash);
+  }
+
+  /** Stores `s` if it is new: its id, or -(id + 1) of the stored copy. `depth` must not decrease between calls. */
+  add(s: Uint32Array, parent: number, action: number, depth: number, hash = this.hasher.hash(s)): number {
+    if (this.count >= this.get(CTL.CAPACITY)) throw new Error('internal: the WebAssembly store was given no room');
+    const id = this.instance.core.insert(this.baseOf(s), hash, parent, action, depth);
+    if (id === INSERT_FULL) throw new Error('internal: the WebAssembly store is at --max-states');
+    return id;
+  }
+
+  /** The search expands `id` next (the exact store keeps every state: nothing to drop). */
+  expanding(_id: number): void {}
+
+  /** Byte address of `id`'s chunk. */
+  private chunkOf(id: number): number {
+    return this.m32[(this.get(CTL.DIR) >>> 2) + (id >>> CHUNK_BITS)]!;
+  }
+
+  private wordOf(id: number): number {
+    return (this.chunkOf(id) >>> 2) + (id & (CHUNK - 1)) * this.words;
+  }
+
+  private entry(id: number, part: number): number {
+    return this.m32[((this.chunkOf(id) + part) >>> 2) + (id & (CHUNK - 1))]!;
+  }
+
+  copyInto(id: number, out: Uint32Array): void {
+    const at = this.wordOf(id);
+    for (let i = 0; i < this.words; i++) out[i] = this.u32[at + i]!;
+  }
+
+  /** A view of state `id`, valid until the memory grows (monitors read it at once). */
+  view(id: number): Uint32Array {
+    const at = this.wordOf(id);
+    return this.u32.subarray(at, at + this.words);
+  }
+
+  state(id: number): Uint32Array {
+    return this.view(id).slice();
+  }
+
+  hashOf(id: number): number {
+    return this.entry(id, this.part.hashes);
+  }
+
+  parent(id: number): number {
+    return this.entry(id, this.part.parents);
+  }
+
+  action(id: number): number {
+    return this.entry(id, this.part.actions);
+  }
+
+  depth(id: number): number {
+    return levelOf(this.m32, this.get(CTL.LEVELS) >>> 2, this.get(CTL.LEVEL_COUNT), id);
+  }
+
+  levelStart(d: number): number {
+    return d < this.get(CTL.LEVEL_COUNT) ? this.m32[(this.get(CTL.LEVELS) >>> 2) + d]! : this.count;
+  }
+
+  /** The worst value of every figure slot over the states the core stored (figures.ts's figureSlots order). */
+  figureWorsts(): Int32Array {
+    const at = this.instance.layout.FIG >>> 2;
+    return this.m32.slice(at, at + this.instance.layout.figures);
+  }
+
+  path(id: number): { states: Uint32Array[]; actions: number[] } {
+    return storedPath(this, id);
+  }
+}

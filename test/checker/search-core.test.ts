@@ -1,0 +1,142 @@
+// The WebAssembly search core (src/checker/explicit/wasmsearch.ts, wasmstore.ts) against the JavaScript search
+// loop it replaces for exact searches: on every test model and every seed configuration small enough for a unit
+// test, the same reports (verdicts, statistics, counterexamples, figures); the same store, state for state, id
+// for id; the same stops at each bound; and a search that outgrows the core's memory runs again with the
+// JavaScript store and ends as it would have.
+
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { checkProgram } from '../../src/checker/check.js';
+import { ArenaStore } from '../../src/checker/explicit/arena.js';
+import { explore, type ExploreBounds } from '../../src/checker/explicit/bfs.js';
+import { StateHasher } from '../../src/checker/explicit/hashing.js';
+import { WasmStore } from '../../src/checker/explicit/wasmstore.js';
+import type { Monitor } from '../../src/checker/properties/property.js';
+import type { CheckReport } from '../../src/checker/verdict.js';
+import { buildModel } from '../../src/hw/build.js';
+import type { Program, PropertyId } from '../../src/ir/ir.js';
+import { PINS, pinnedConfig } from '../gate/pins.js';
+import { load } from './helpers.js';
+
+/** Seed configurations up to this many states run here (the gate runs every one with the core). */
+const MAX_STATES = 100_000;
+
+/** A report without its timings. */
+function timeless(report: CheckReport): unknown {
+  return JSON.parse(JSON.stringify(report, (key, value: unknown) => (key === 'seconds' ? 0 : value)));
+}
+
+async function both(program: Program): Promise<[unknown, unknown]> {
+  const properties = [...new Set(program.expectations.map((e) => e.property))];
+  const wasm = await checkProgram(program, { progress: false, properties, searchLoop: 'wasm' });
+  const js = await checkProgram(program, { progress: false, properties, searchLoop: 'js' });
+  return [timeless(wasm), timeless(js)];
+}
+
+const testModels = readdirSync('test/checker/models')
+  .filter((f) => f.endsWith('.sched'))
+  .map((f) => `test/checker/models/${f}`);
+const seedConfigs = Object.entries(PINS)
+  .filter(([, pin]) => pin.states <= MAX_STATES)
+  .map(([key]) => ({ key, ...pinnedConfig(key) }));
+
+describe('the WebAssembly core and the JavaScript loop give the same report', () => {
+  for (const file of testModels) {
+    it(file, async () => {
+      const [wasm, js] = await both(load(readFileSync(file, 'utf8'), [], file));
+      expect(wasm).toEqual(js);
+    });
+  }
+  for (const { key, file, sets } of seedConfigs) {
+    it(key, async () => {
+      const [wasm, js] = await both(load(readFileSync(file, 'utf8'), sets, file));
+      expect(wasm).toEqual(js);
+    }, 60_000);
+  }
+});
+
+/** A monitor that never finds anything: the search covers every reachable state. */
+const inert = (): Map<PropertyId, Monitor> => new Map([['assertions', { needsGraph: false }]]);
+
+function search(file: string, sets: string[], bounds: ExploreBounds) {
+  const model = buildModel(load(readFileSync(file, 'utf8'), sets, file));
+  return { model, result: explore(model, inert, { progress: false, ...bounds }) };
+}
+
+describe('the core stores the same states under the same ids', () => {
+  const cases: [string, string[], number][] = [
+    ['models/aethelos-001/lock-contention.sched', ['THREADS=3'], 18_019],
+    ['models/aarch64-003/context-switch-lock.sched', ['CPUS=2', 'THREADS=3'], 32_900],
+    ['models/forkexec-004/old-handler-abba.sched', ['CPUS=2', 'THREADS=2'], 70_242],
+  ];
+  for (const [file, sets, states] of cases) {
+    it(`${file} ${sets.join(' ')}`, () => {
+      // Act
+      const wasm = search(file, sets, { searchLoop: 'wasm' });
+      const js = search(file, sets, { searchLoop: 'js' });
+
+      // Assert
+      expect(wasm.result.store).toBeInstanceOf(WasmStore);
+      expect(js.result.store).toBeInstanceOf(ArenaStore);
+      expect(wasm.result.stats.states).toBe(states);
+      expect({ ...wasm.result.stats, seconds: 0 }).toEqual({ ...js.result.stats, seconds: 0 });
+      expect(wasm.result.figures).toEqual(js.result.figures);
+      const a = wasm.result.store as WasmStore;
+      const b = js.result.store as ArenaStore;
+      const hasher = new StateHasher(wasm.model.layout.words);
+      const differences: string[] = [];
+      for (let id = 0; id < states && differences.length < 3; id++) {
+        const state = a.state(id);
+        if (!b.state(id).every((w, i) => w === state[i])) differences.push(`state ${id}`);
+        if (a.parent(id) !== b.parent(id) || a.action(id) !== b.action(id)) differences.push(`parent of ${id}`);
+        if (a.depth(id) !== b.depth(id)) differences.push(`depth of ${id}`);
+        if (a.hashOf(id) !== hasher.hash(state)) differences.push(`hash of ${id}`);
+        if (a.find(state) !== id) differences.push(`find ${id}`);
+      }
+      expect(differences).toEqual([]);
+      expect(a.levelStart(3)).toBe(b.levelStart(3));
+    }, 60_000);
+  }
+});
+
+describe('bounds end the core where they end the JavaScript loop', () => {
+  const file = 'models/aarch64-003/context-switch-lock.sched';
+  const sets = ['CPUS=2', 'THREADS=3'];
+  const bounded: [string, ExploreBounds][] = [
+    ['--max-states 5000', { maxStates: 5000 }],
+    ['--max-depth 12', { maxDepth: 12 }],
+    ['--max-depth 1000 (not reached)', { maxDepth: 1000 }],
+  ];
+  for (const [label, bounds] of bounded) {
+    it(label, () => {
+      const wasm = search(file, sets, { ...bounds, searchLoop: 'wasm' }).result;
+      const js = search(file, sets, { ...bounds, searchLoop: 'js' }).result;
+      expect(wasm.stop).toEqual(js.stop);
+      expect({ ...wasm.stats, seconds: 0 }).toEqual({ ...js.stats, seconds: 0 });
+    });
+  }
+
+  it('--max-states 5000 stops after exactly 5000 states', () => {
+    const { result } = search(file, sets, { maxStates: 5000, searchLoop: 'wasm' });
+    expect(result.stop?.reason).toBe('max-states');
+    expect(result.stats.states).toBe(5000);
+  });
+
+  it('a search that outgrows the memory the core may use runs again with the JavaScript store', () => {
+    // Act: 2 MiB holds the module and some 20,000 of the 32,900 states
+    const capped = search(file, sets, { searchLoop: 'wasm', wasmMemoryBytes: 2 * 1024 * 1024 }).result;
+    const js = search(file, sets, { searchLoop: 'js' }).result;
+
+    // Assert
+    expect(capped.store).toBeInstanceOf(ArenaStore);
+    expect(capped.stop).toBeNull();
+    expect({ ...capped.stats, seconds: 0 }).toEqual({ ...js.stats, seconds: 0 });
+  });
+
+  it('the memory limit ends the core inconclusive, as it ends the JavaScript loop', async () => {
+    const program = load(readFileSync('models/aarch64-003/context-switch-lock.sched', 'utf8'), ['CPUS=2', 'THREADS=5'], file);
+    const report = await checkProgram(program, { progress: false, properties: ['no-deadlock'], maxMemoryMb: 1 });
+    expect(report.results[0]!.verdict).toBe('inconclusive');
+    expect(report.results[0]!.verdict === 'inconclusive' && report.results[0]!.reason).toBe('max-memory');
+  });
+});
