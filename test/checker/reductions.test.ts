@@ -144,25 +144,66 @@ describe('symmetry reduction', () => {
 });
 
 describe('hash compaction', () => {
-  it('keeps 64-bit fingerprints exactly, in at most 8 bytes each', () => {
+  it('keeps 64-bit fingerprints exactly, in at most 8 bytes each from 1,537 members up', () => {
     const set = new FingerprintSet(() => true, 1 << 24);
     let x = 0x12345678;
     const random = () => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0);
     const members = new Uint32Array(2 * 1_200_000);
     let refused = 0;
+    let lastOver = 0; // the last size at which the set took more than 8 bytes per member
     for (let i = 0; i < members.length; i += 2) {
       members[i] = random();
       members[i + 1] = random();
       if (!set.add(members[i]!, members[i + 1]!)) refused++;
+      if (set.bytes > 8 * set.size) lastOver = set.size;
     }
     let wrong = 0;
     for (let i = 0; i < members.length; i += 2) {
       const hi = members[i]!;
       const lo = members[i + 1]!;
-      if (!set.has(hi, lo) || set.add(hi, lo) || set.has(hi, lo ^ 1)) wrong++;
+      if (!set.has(hi, lo) || set.add(hi, lo) || set.has(hi, lo ^ 1) || set.has(hi ^ 0x800000, lo)) wrong++;
     }
-    expect([refused, wrong, set.size]).toEqual([0, 0, 1_200_000]);
-    expect(set.bytes / set.size).toBeLessThanOrEqual(8);
+    // 1.2 million members cross from the 7-byte layout to the 6-byte one at 2^20.
+    expect([refused, wrong, set.size, lastOver]).toEqual([0, 0, 1_200_000, 1_536]);
+    expect(set.bytes).toBe(8_388_804);
+  });
+
+  it('keeps fingerprints that crowd into a few buckets, either sign of the low word, and (0, 0)', () => {
+    let x = 0x9e3779b9;
+    const random = () => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0);
+    const key = (hi: number, lo: number) => `${hi >>> 0}:${hi === 0 && lo === 0 ? 1 : lo >>> 0}`;
+    // Four high words, so four buckets of 50,000 (searched by halves), in the 7-byte layout.
+    const few = new FingerprintSet(() => true, 1 << 20);
+    const his = [0, 0x00ff0000, 0x80000000, 0xffffffff];
+    const seen = new Set<string>();
+    let wrong = 0;
+    for (let i = 0; i < 200_000; i++) {
+      const hi = his[i & 3]!;
+      const lo = i === 0 ? 0 : random();
+      if (few.add(hi, lo) === seen.has(key(hi, lo))) wrong++;
+      seen.add(key(hi, lo));
+    }
+    for (const k of seen) {
+      const [hi, lo] = k.split(':').map(Number) as [number, number];
+      if (!few.has(hi, lo) || few.has(hi ^ 0x100, lo) || few.has(hi, lo ^ 1) !== seen.has(key(hi, lo ^ 1))) wrong++;
+    }
+    expect([wrong, few.size, few.has(0, 0), few.add(0, 1)]).toEqual([0, seen.size, true, false]);
+
+    // 4,096 distinct top halves of the high word past 2^20 members: a few thousand buckets of hundreds, in the 6-byte layout.
+    const many = new FingerprintSet(() => true, 1 << 21);
+    const members = new Uint32Array(2 * 1_100_000);
+    let refused = 0;
+    for (let i = 0; i < members.length; i += 2) {
+      members[i] = random() & 0xfff00fff;
+      members[i + 1] = random();
+      if (!many.add(members[i]!, members[i + 1]!)) refused++;
+    }
+    for (let i = 0; i < members.length; i += 2) {
+      const hi = members[i]!;
+      const lo = members[i + 1]!;
+      if (!many.has(hi, lo) || many.has(hi ^ 0x1000, lo) || many.has(hi, lo ^ 0x80000000)) wrong++;
+    }
+    expect([wrong, refused, many.size]).toEqual([0, 0, 1_100_000]);
   });
 
   it('reports the collision probability and replays its counterexamples from the trace file', async () => {

@@ -14,7 +14,7 @@ const CONTENTION = 'models/aethelos-001/lock-contention.sched';
 const REAPS = 'models/aarch64-003/next-task-reaps.sched';
 
 const HC_RACY =
-  "Hash compaction: 64-bit fingerprints, 40.6 bytes per state; a 'holds' is complete except with probability 1.9e-12 (a fingerprint collision hiding a state)";
+  "Hash compaction: 64-bit fingerprints, 7.5 bytes per state; a 'holds' is complete except with probability 1.9e-12 (a fingerprint collision hiding a state)";
 
 describe('check --hash-compaction', () => {
   it('adds the collision probability and leaves verdicts, counterexample and counts as they were', () => {
@@ -49,7 +49,7 @@ describe('check --hash-compaction', () => {
         '  assertions  holds  (expected holds: matches)',
         '  lock-order  holds  (expected holds: matches)',
         '',
-        "Hash compaction: 64-bit fingerprints, 21.8 bytes per state; a 'holds' is complete except with probability 8.8e-12 (a fingerprint collision hiding a state)",
+        "Hash compaction: 64-bit fingerprints, 7.7 bytes per state; a 'holds' is complete except with probability 8.8e-12 (a fingerprint collision hiding a state)",
         '',
         'Worst stack depth over all interleavings (frames used/declared): first 5/8, other[0] 5/8, other[1] 5/8',
         '',
@@ -117,7 +117,7 @@ describe('check --format json with reductions', () => {
     expect(json.reductions.symmetry).toEqual({ groups: ['other[0..1]'] });
     expect(Object.keys(json.reductions.hashCompaction)).toEqual(['fingerprintBits', 'bytesPerState', 'collisionProbability']);
     expect(json.reductions.hashCompaction.fingerprintBits).toBe(64);
-    expect(json.reductions.hashCompaction.bytesPerState.toFixed(2)).toBe('21.82');
+    expect(json.reductions.hashCompaction.bytesPerState.toFixed(2)).toBe('7.66');
     expect(json.reductions.hashCompaction.collisionProbability.toExponential(3)).toBe('8.811e-12');
 
     const plain = JSON.parse(schedcheck(CONTENTION, ...props).out);

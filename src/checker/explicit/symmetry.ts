@@ -212,12 +212,18 @@ class ThreadSymmetry implements Symmetry {
   /** Whether a thread belongs to some group. */
   private readonly symmetric: Uint8Array;
   private readonly groups: number[][];
-  private readonly frameOwner: { shift: number; mask: number };
+  /** A frame word's owner field: (word >>> shift) & mask; unit = 2^shift. */
+  private readonly frameOwner: { shift: number; mask: number; unit: number };
   // Scratch
   private readonly perm: Int32Array;
   private readonly keys: Float64Array[];
   private readonly candidate: Uint32Array;
   private readonly order: number[][];
+  /** keySlot[t * families + f]: familySlot[f * threads + t], thread by thread. */
+  private readonly keySlot: Int32Array;
+  private readonly queueOf: Float64Array;
+  private readonly cpuOf: Float64Array;
+  private readonly locksOf: Float64Array;
 
   constructor(
     private readonly program: Program,
@@ -283,11 +289,16 @@ class ThreadSymmetry implements Symmetry {
       this.symmetric[t] = 1;
     }
     const owner = layout.frame.owner;
-    this.frameOwner = { shift: owner.shift, mask: 2 ** owner.bits - 1 };
+    this.frameOwner = { shift: owner.shift, mask: 2 ** owner.bits - 1, unit: 2 ** owner.shift };
     this.perm = new Int32Array(this.threads);
     this.keys = Array.from({ length: this.threads }, () => new Float64Array(this.families + 3));
     this.candidate = new Uint32Array(layout.words);
     this.order = this.groups.map((ids) => [...ids]);
+    this.keySlot = new Int32Array(this.families * this.threads);
+    for (let f = 0; f < this.families; f++) for (let t = 0; t < this.threads; t++) this.keySlot[t * this.families + f] = this.familySlot[f * this.threads + t]!;
+    this.queueOf = new Float64Array(this.threads);
+    this.cpuOf = new Float64Array(this.threads);
+    this.locksOf = new Float64Array(this.threads);
   }
 
   breaks(property: PropertyId): boolean {
@@ -302,46 +313,61 @@ class ThreadSymmetry implements Symmetry {
     });
   }
 
-  /** A thread value as the key sees it: itself, another interchangeable thread, or a fixed one. */
-  private classOf(value: number, self: number): number {
-    if (value === self) return 0;
-    if (value < this.threads && this.symmetric[value] === 1) return 1;
-    return 2 + value;
-  }
-
-  private keyValue(slot: number, value: number, self: number): number {
-    switch (this.relabel[slot]) {
-      case THREAD:
-        return this.classOf(value, self);
-      case FRAME: {
-        if (value === 0) return 0;
-        const { shift, mask } = this.frameOwner;
-        const owner = (value >>> shift) & mask;
-        const rest = value - owner * 2 ** shift;
-        return rest * 4096 + this.classOf(owner, self);
-      }
-      default:
-        return value;
-    }
-  }
-
-  private computeKey(s: Uint32Array, t: number): Float64Array {
+  /** The per-state parts of every thread's key: its run-queue position, its CPU and the locks it holds. */
+  private placeThreads(s: Uint32Array): void {
     const { rd } = this.rt;
-    const key = this.keys[t]!;
-    for (let f = 0; f < this.families; f++) {
-      const slot = this.familySlot[f * this.threads + t]!;
-      key[f] = slot < 0 ? -1 : this.keyValue(slot, rd(s, slot), t);
+    const g = this.g;
+    const threads = this.threads;
+    const { queueOf, cpuOf, locksOf } = this;
+    queueOf.fill(255);
+    cpuOf.fill(255);
+    locksOf.fill(0);
+    const len = rd(s, g.rqLen);
+    for (let j = 0; j < len; j++) {
+      const t = rd(s, g.rqEntry[j]!);
+      if (t < threads) queueOf[t] = j;
     }
-    const len = rd(s, this.g.rqLen);
-    let pos = 255;
-    for (let j = 0; j < len; j++) if (rd(s, this.g.rqEntry[j]!) === t) pos = j;
-    key[this.families] = pos;
-    let cpu = 255;
-    for (let c = 0; c < this.g.cpus; c++) if (rd(s, this.g.cpuCurrent[c]!) === t) cpu = c;
-    key[this.families + 1] = cpu;
-    let locks = 0;
-    for (let l = 0; l < this.g.lockOwner.length; l++) if (rd(s, this.g.lockOwner[l]!) === t + 1) locks += 2 ** l;
-    key[this.families + 2] = locks;
+    for (let c = 0; c < g.cpus; c++) {
+      const t = rd(s, g.cpuCurrent[c]!);
+      if (t < threads) cpuOf[t] = c;
+    }
+    for (let l = 0; l < g.lockOwner.length; l++) {
+      const owner = rd(s, g.lockOwner[l]!);
+      if (owner >= 1 && owner <= threads) locksOf[owner - 1]! += 2 ** l;
+    }
+  }
+
+  /**
+   * Thread t's key, after placeThreads(s): the value of each of its families' slots, where a thread id (in a thread
+   * slot, or as a frame word's owner) becomes its class as t sees it: 0 for t itself, 1 for another interchangeable
+   * thread, 2 + id for a fixed one; then its run-queue position, CPU and locks.
+   */
+  private computeKey(s: Uint32Array, t: number): Float64Array {
+    const { SW, SS, SM } = this.g;
+    const key = this.keys[t]!;
+    const families = this.families;
+    const threads = this.threads;
+    const symmetric = this.symmetric;
+    const base = t * families;
+    const { shift, mask, unit } = this.frameOwner;
+    for (let f = 0; f < families; f++) {
+      const slot = this.keySlot[base + f]!;
+      if (slot < 0) {
+        key[f] = -1;
+        continue;
+      }
+      const value = ((s[SW[slot]!]! >>> SS[slot]!) & SM[slot]!) >>> 0;
+      const how = this.relabel[slot]!;
+      if (how === THREAD) key[f] = value === t ? 0 : value < threads && symmetric[value] === 1 ? 1 : 2 + value;
+      else if (how === FRAME && value !== 0) {
+        const owner = (value >>> shift) & mask;
+        const ownerClass = owner === t ? 0 : owner < threads && symmetric[owner] === 1 ? 1 : 2 + owner;
+        key[f] = (value - owner * unit) * 4096 + ownerClass;
+      } else key[f] = value;
+    }
+    key[families] = this.queueOf[t]!;
+    key[families + 1] = this.cpuOf[t]!;
+    key[families + 2] = this.locksOf[t]!;
     return key;
   }
 
@@ -374,9 +400,9 @@ class ThreadSymmetry implements Symmetry {
           break;
         case FRAME:
           if (v !== 0) {
-            const { shift, mask } = this.frameOwner;
+            const { shift, mask, unit } = this.frameOwner;
             const owner = (v >>> shift) & mask;
-            if (owner < none) v = v - owner * 2 ** shift + perm[owner]! * 2 ** shift;
+            if (owner < none) v = v - owner * unit + perm[owner]! * unit;
           }
           break;
         case QUEUE:
@@ -391,16 +417,39 @@ class ThreadSymmetry implements Symmetry {
   }
 
   canonical(s: Uint32Array, out: Uint32Array): Uint32Array {
-    for (let t = 0; t < this.threads; t++) this.perm[t] = t;
-    // Sort each group by key; note the runs of equal keys.
-    const ties: number[][] = [];
-    this.groups.forEach((ids, gi) => {
-      for (const t of ids) this.computeKey(s, t);
+    const perm = this.perm;
+    for (let t = 0; t < this.threads; t++) perm[t] = t;
+    this.placeThreads(s);
+    // Sort each group by key (insertion sort: groups are small); the i-th smallest key gets the group's i-th id.
+    let tied = false;
+    for (let gi = 0; gi < this.groups.length; gi++) {
+      const ids = this.groups[gi]!;
       const order = this.order[gi]!;
-      for (let i = 0; i < ids.length; i++) order[i] = ids[i]!;
-      order.sort((a, b) => this.compareKeys(a, b) || a - b);
-      // The i-th smallest key gets the group's i-th id.
-      order.forEach((t, i) => (this.perm[t] = ids[i]!));
+      for (let i = 0; i < ids.length; i++) {
+        const t = ids[i]!;
+        this.computeKey(s, t);
+        let j = i - 1;
+        while (j >= 0 && (this.compareKeys(order[j]!, t) || order[j]! - t) > 0) {
+          order[j + 1] = order[j]!;
+          j--;
+        }
+        order[j + 1] = t;
+      }
+      for (let i = 0; i < ids.length; i++) {
+        perm[order[i]!] = ids[i]!;
+        if (i > 0 && this.compareKeys(order[i - 1]!, order[i]!) === 0) tied = true;
+      }
+    }
+    if (!tied) {
+      let identity = true;
+      for (let t = 0; t < this.threads && identity; t++) identity = perm[t] === t;
+      if (identity) out.set(s); // already the representative: nothing to renumber
+      else this.apply(s, out);
+      return out;
+    }
+    // The runs of equal keys.
+    const ties: number[][] = [];
+    this.order.forEach((order) => {
       let start = 0;
       for (let i = 1; i <= order.length; i++) {
         if (i === order.length || this.compareKeys(order[i - 1]!, order[i]!) !== 0) {
@@ -409,13 +458,6 @@ class ThreadSymmetry implements Symmetry {
         }
       }
     });
-    if (ties.length === 0) {
-      let identity = true;
-      for (let t = 0; t < this.threads && identity; t++) identity = this.perm[t] === t;
-      if (identity) out.set(s); // already the representative: nothing to renumber
-      else this.apply(s, out);
-      return out;
-    }
     this.apply(s, out);
     // Equal keys: every renumbering among them, keeping the smallest state vector.
     const best = out;
