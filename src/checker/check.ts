@@ -16,6 +16,7 @@ import { traceOf } from './view.js';
 import type { VisitedStates } from './explicit/visited.js';
 
 export interface CheckOptions {
+  /** The properties to check; default `defaultProperties(program)` (every property, irq-latency only with a bound). */
   properties?: PropertyId[];
   engine?: 'explicit' | 'smt' | 'both';
   maxDepth?: number;
@@ -101,8 +102,17 @@ export function combinedVerdicts(results: PropertyResult[]): PropertyResult['ver
   return [...by.values()].map((v) => (v.includes('violated') ? 'violated' : v.includes('holds') ? 'holds' : 'inconclusive'));
 }
 
+/**
+ * The properties checked when none is named: every one the model gives a meaning to. irq-latency needs the
+ * model's `latency` bound; without one it is not run at all (no verdict), so a correct design without a bound
+ * holds on everything that was checked. Named explicitly, it is run and answers "not checkable".
+ */
+export function defaultProperties(program: Pick<Program, 'latencyBound'>): PropertyId[] {
+  return PROPERTY_IDS.filter((id) => id !== 'irq-latency' || program.latencyBound !== null);
+}
+
 export async function checkProgram(program: Program, options: CheckOptions): Promise<CheckReport> {
-  const properties = options.properties ?? [...PROPERTY_IDS];
+  const properties = options.properties ?? defaultProperties(program);
   const engine = options.engine ?? 'explicit';
   const started = Date.now();
   const smt = (): Promise<PropertyResult[]> => {

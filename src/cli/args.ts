@@ -17,6 +17,8 @@ export interface CheckArgs {
   /** `--symmetry`: one state per renumbering of interchangeable threads (CheckOptions.symmetry). */
   symmetry?: boolean;
   format: CheckFormat;
+  /** `--expect`: exit by whether every verdict matches the model's `expect` lines, not by the verdicts. */
+  expect?: boolean;
   output?: string;
   trace?: string;
   dot?: string;

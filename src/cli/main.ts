@@ -65,6 +65,7 @@ export function buildCli(argv: string[]): Argv {
           .option('hash-compaction', { type: 'boolean', default: false, describe: 'store 64-bit fingerprints, not states (prints the collision probability)' })
           .option('symmetry', { type: 'boolean', default: false, describe: 'one state per renumbering of interchangeable threads' })
           .option('format', { choices: ['text', 'json', 'junit', 'sarif'] as const, default: 'text' as const })
+          .option('expect', { type: 'boolean', default: false, describe: "exit 0 when every verdict matches the model's `expect` lines (1 when one does not)" })
           .option('output', { type: 'string', describe: 'write the report to this file' })
           .option('trace', { type: 'string', describe: 'write the counterexample as ITF JSON' })
           .option('dot', { type: 'string', describe: 'write the counterexample graph as DOT' })
@@ -84,6 +85,7 @@ export function buildCli(argv: string[]): Argv {
             hashCompaction: a['hash-compaction'],
             symmetry: a.symmetry,
             format: a.format,
+            expect: a.expect,
             output: a.output,
             trace: a.trace,
             dot: a.dot,

@@ -52,8 +52,12 @@ describe('schedcheck check', () => {
     expect(await checkCommand(args([ABBA]))).toBe(1); // no-starvation is inconclusive here
   });
 
+  it('exits 0 for a correct design without a latency bound: irq-latency is not run', async () => {
+    expect(await checkCommand(args([FINE]))).toBe(0);
+  });
+
   it('exits 3 when a result is inconclusive and none is violated', async () => {
-    expect(await checkCommand(args([FINE]))).toBe(3);
+    expect(await checkCommand(args([FINE], { property: ['irq-latency'] }))).toBe(3);
     expect(await checkCommand(args([ABBA], { property: ['no-deadlock'], maxStates: 2 }))).toBe(3);
   });
 

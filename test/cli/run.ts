@@ -15,3 +15,24 @@ export function schedcheck(...args: string[]): { code: number | null; out: strin
 
 /** Seconds are the only part of a report that changes from run to run. */
 export const untimed = (text: string): string => text.replace(/\d+\.\d\d s\)?$/gm, 'T s');
+
+export interface RunOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  input?: string;
+}
+
+/** Any `schedcheck` command line, in a child process (from the repository's root unless `cwd` says otherwise). */
+export function cli(args: string[], options: RunOptions = {}): { code: number | null; out: string; err: string } {
+  const env = { ...process.env, ...options.env };
+  delete env.FORCE_COLOR;
+  const child = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    cwd: options.cwd ?? ROOT,
+    encoding: 'utf8',
+    env,
+    input: options.input,
+  });
+  return { code: child.status, out: child.stdout, err: child.stderr };
+}
+
+export { ROOT, MAIN };

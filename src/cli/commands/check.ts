@@ -29,6 +29,25 @@ function printDiagnostics(diagnostics: Diagnostic[], file: string): void {
   for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d, text)}\n`);
 }
 
+/**
+ * `check --expect`: the model is its own test. Each property's verdict is held to the model's `expect` line
+ * (a property without one is expected to hold): 0 when every verdict matches, 1 when one does not, 3 when one
+ * was not decided (and none mismatched).
+ */
+export function expectExitCodeOf(checked: { report: CheckReport; program: Program }[]): number {
+  let code: number = EXIT.holds;
+  for (const { report, program } of checked) {
+    const properties = [...new Set(report.results.map((r) => r.property))];
+    for (const property of properties) {
+      const [verdict] = combinedVerdicts(report.results.filter((r) => r.property === property));
+      const expected = program.expectations.find((e) => e.property === property)?.verdict ?? 'holds';
+      if (verdict === 'inconclusive') code = code === EXIT.violated ? code : EXIT.inconclusive;
+      else if (verdict !== expected) code = EXIT.violated;
+    }
+  }
+  return code;
+}
+
 export function exitCodeOf(reports: CheckReport[]): number {
   const verdicts = reports.flatMap((r) => combinedVerdicts(r.results));
   if (verdicts.includes('violated')) return EXIT.violated;
@@ -133,7 +152,7 @@ export async function checkCommand(args: CheckArgs): Promise<number> {
   );
   ok = (await writeCounterexample(args, found)) && ok;
   if (badInput || !ok) return EXIT.badInput;
-  return exitCodeOf(reports);
+  return args.expect === true ? expectExitCodeOf(checked) : exitCodeOf(reports);
 }
 
 /** The model's own `expect` lines, for formats that mark results that match them. */
