@@ -54,7 +54,8 @@ export interface ExportArgs {
 }
 
 export interface KernelRunArgs {
-  design: string;
+  /** Without a design, the command lists them. */
+  design?: string;
   seed: number;
   cycles?: number;
   trace?: string;

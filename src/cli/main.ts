@@ -12,6 +12,8 @@ import { parseCommand } from './commands/parse.js';
 import { propertiesCommand } from './commands/properties.js';
 import { replayCommand } from './commands/replay.js';
 import { simulateCommand } from './commands/simulate.js';
+import { OPTIONS } from './options.js';
+import { unknownArgument } from './unknown.js';
 
 const NUMERIC = ['max-depth', 'max-states', 'max-memory', 'timeout', 'seed', 'cycles', 'steps'] as const;
 
@@ -26,12 +28,6 @@ function checkNumbers(argv: Record<string, unknown>): true {
   return true;
 }
 
-const setOption = {
-  type: 'string',
-  array: true,
-  default: [] as string[],
-  describe: 'override a model constant, NAME=VALUE',
-} as const;
 
 function run(code: Promise<number>): void {
   code.then(
@@ -45,6 +41,11 @@ function run(code: Promise<number>): void {
   );
 }
 
+function usageError(message: string): never {
+  process.stderr.write(`schedcheck: ${message}\nRun 'schedcheck --help' for usage.\n`);
+  process.exit(2);
+}
+
 export function buildCli(argv: string[]): Argv {
   return yargs(argv)
     .scriptName('schedcheck')
@@ -54,27 +55,14 @@ export function buildCli(argv: string[]): Argv {
       'check properties of one or more models',
       (y) =>
         y
-          .positional('models', { type: 'string', array: true, demandOption: true, describe: 'model files (.sched)' })
-          .option('property', { type: 'string', array: true, default: [] as string[], describe: 'property id (repeatable); all when omitted' })
-          .option('engine', { choices: ['explicit', 'smt', 'both'] as const, default: 'explicit' as const })
-          .option('set', setOption)
-          .option('max-depth', { type: 'number', describe: 'bound on search depth' })
-          .option('max-states', { type: 'number', describe: 'bound on distinct states' })
-          .option('max-memory', { type: 'number', describe: 'bound on memory, in MB' })
-          .option('timeout', { type: 'number', describe: 'bound on time, in seconds' })
-          .option('hash-compaction', { type: 'boolean', default: false, describe: 'store 64-bit fingerprints, not states (prints the collision probability)' })
-          .option('symmetry', { type: 'boolean', default: false, describe: 'one state per renumbering of interchangeable threads' })
-          .option('format', { choices: ['text', 'json', 'junit', 'sarif'] as const, default: 'text' as const })
-          .option('expect', { type: 'boolean', default: false, describe: "exit 0 when every verdict matches the model's `expect` lines (1 when one does not)" })
-          .option('output', { type: 'string', describe: 'write the report to this file' })
-          .option('trace', { type: 'string', describe: 'write the counterexample as ITF JSON' })
-          .option('dot', { type: 'string', describe: 'write the counterexample graph as DOT' })
-          .option('svg', { type: 'string', describe: 'write the counterexample graph as SVG' })
+          .positional('models', { type: 'string', array: true, describe: 'model files (.sched), one or more' })
+          .default('models', undefined)
+          .options(OPTIONS.check)
           .check(checkNumbers),
       (a) =>
         run(
           checkCommand({
-            models: a.models as string[],
+            models: a.models ?? [],
             property: a.property,
             engine: a.engine,
             set: a.set,
@@ -93,28 +81,20 @@ export function buildCli(argv: string[]): Argv {
           }),
         ),
     )
-    .command('properties', 'list the property ids', (y) => y, () => run(propertiesCommand()))
+    .command('properties', 'list the property ids and what violates each', (y) => y, () => run(propertiesCommand()))
     .command(
       'parse <model>',
       'check a model for errors; print its IR with --ir',
-      (y) =>
-        y
-          .positional('model', { type: 'string', demandOption: true })
-          .option('ir', { type: 'boolean', default: false, describe: 'print the lowered IR' })
-          .option('set', setOption),
+      (y) => y.positional('model', { type: 'string', demandOption: true, describe: 'model file (.sched)' }).options(OPTIONS.parse),
       (a) => run(parseCommand({ model: a.model, ir: a.ir, set: a.set })),
     )
     .command(
       'explore <model>',
-      'explore the whole state graph of a small model',
+      'draw the whole state graph of a small model',
       (y) =>
         y
-          .positional('model', { type: 'string', demandOption: true })
-          .option('set', setOption)
-          .option('dot', { type: 'string' })
-          .option('svg', { type: 'string' })
-          .option('property', { type: 'string', describe: 'colour the counterexample path of this property' })
-          .option('max-states', { type: 'number' })
+          .positional('model', { type: 'string', demandOption: true, describe: 'model file (.sched)' })
+          .options(OPTIONS.explore)
           .check(checkNumbers),
       (a) =>
         run(exploreCommand({ model: a.model, set: a.set, dot: a.dot, svg: a.svg, property: a.property, maxStates: a['max-states'] })),
@@ -124,47 +104,42 @@ export function buildCli(argv: string[]): Argv {
       'run one random path of a model',
       (y) =>
         y
-          .positional('model', { type: 'string', demandOption: true })
-          .option('set', setOption)
-          .option('seed', { type: 'number', default: 1 })
-          .option('steps', { type: 'number', default: 50 })
+          .positional('model', { type: 'string', demandOption: true, describe: 'model file (.sched)' })
+          .options(OPTIONS.simulate)
           .check(checkNumbers),
       (a) => run(simulateCommand({ model: a.model, set: a.set, seed: a.seed, steps: a.steps })),
     )
     .command(
       'export <trace>',
-      'render a saved ITF counterexample again',
+      'draw a saved ITF counterexample again',
       (y) =>
         y
-          .positional('trace', { type: 'string', demandOption: true })
-          .option('dot', { type: 'string' })
-          .option('svg', { type: 'string' }),
+          .positional('trace', { type: 'string', demandOption: true, describe: 'counterexample written by check --trace (.itf.json)' })
+          .options(OPTIONS.export),
       (a) => run(exportCommand({ trace: a.trace, dot: a.dot, svg: a.svg })),
     )
-    .command('kernel', 'the reference kernel', (y) =>
+    .command('kernel', 'the reference kernel on the emulated machine', (y) =>
       y
         .command(
-          'run <design>',
-          'run a design of the reference kernel on the emulated machine',
+          'run [design]',
+          'run a design of the reference kernel on the emulated machine (without a design: list them)',
           (k) =>
             k
-              .positional('design', { type: 'string', demandOption: true })
-              .option('seed', { type: 'number', default: 1 })
-              .option('cycles', { type: 'number' })
-              .option('trace', { type: 'string', describe: 'write the event trace (JSON lines)' })
+              .positional('design', { type: 'string', describe: 'design name' })
+              .options(OPTIONS['kernel run'])
               .check(checkNumbers),
           (a) => run(kernelRunCommand({ design: a.design, seed: a.seed, cycles: a.cycles, trace: a.trace })),
         )
-        .demandCommand(1, 'name a kernel subcommand'),
+        .demandCommand(1, 'name a kernel subcommand: run'),
     )
     .command(
       'conform <model> <trace>',
       'decide whether a kernel event trace is a behaviour of the model',
       (y) =>
         y
-          .positional('model', { type: 'string', demandOption: true })
-          .positional('trace', { type: 'string', demandOption: true })
-          .option('set', setOption),
+          .positional('model', { type: 'string', demandOption: true, describe: 'model file (.sched)' })
+          .positional('trace', { type: 'string', demandOption: true, describe: 'event trace (JSON lines, docs/trace-format.md)' })
+          .options(OPTIONS.conform),
       (a) => run(conformCommand({ model: a.model, trace: a.trace, set: a.set })),
     )
     .command(
@@ -172,29 +147,28 @@ export function buildCli(argv: string[]): Argv {
       'force a counterexample on the reference kernel',
       (y) =>
         y
-          .positional('model', { type: 'string', demandOption: true })
-          .positional('cex', { type: 'string', demandOption: true })
-          .option('set', setOption),
+          .positional('model', { type: 'string', demandOption: true, describe: 'model file (.sched) of a reference kernel design' })
+          .positional('cex', { type: 'string', demandOption: true, describe: 'counterexample written by check --trace (.itf.json)' })
+          .options(OPTIONS.replay),
       (a) => run(replayCommand({ model: a.model, cex: a.cex, set: a.set })),
     )
     .command(
       'gate [plans..]',
-      'run the verification plans in specs/',
+      'run verification plans (default: every specs/*.plan)',
       (y) =>
         y
-          .positional('plans', { type: 'string', array: true, default: [] as string[] })
-          .option('format', { choices: ['text', 'junit', 'sarif'] as const, default: 'text' as const })
-          .option('output', { type: 'string' }),
+          .positional('plans', { type: 'string', array: true, default: [] as string[], describe: 'plan files (.plan)' })
+          .options(OPTIONS.gate),
       (a) => run(gateCommand({ plans: a.plans as string[], format: a.format, output: a.output })),
     )
     .demandCommand(1, 'name a command')
     .strict()
     .help()
     .version()
-    .fail((message, error) => {
-      process.stderr.write(`schedcheck: ${message ?? error?.message ?? 'bad usage'}\nRun 'schedcheck --help' for usage.\n`);
-      process.exit(2);
-    });
+    .fail((message, error) => usageError(message ?? error?.message ?? 'bad usage'));
 }
 
-buildCli(hideBin(process.argv)).parse();
+const args = hideBin(process.argv);
+const unknown = unknownArgument(args, OPTIONS);
+if (unknown !== null) usageError(unknown);
+buildCli(args).parse();

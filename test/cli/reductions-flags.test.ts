@@ -127,6 +127,6 @@ describe('check --format json with reductions', () => {
   it('rejects a misspelt flag as bad usage (exit 2), as every unknown option is', () => {
     const r = schedcheck(CONTENTION, '--hash-compact');
     expect(r.code).toBe(2);
-    expect(r.err).toBe("schedcheck: Unknown arguments: hash-compact, hashCompact\nRun 'schedcheck --help' for usage.\n");
+    expect(r.err).toBe("schedcheck: Unknown argument: --hash-compact; did you mean '--hash-compaction'?\nRun 'schedcheck --help' for usage.\n");
   });
 });

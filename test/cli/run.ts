@@ -3,10 +3,12 @@
 
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const MAIN = join(ROOT, 'src/cli/main.ts');
+/** tsx by its path, so that a child started in another directory finds it. */
+const TSX = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
 
 export function schedcheck(...args: string[]): { code: number | null; out: string; err: string } {
   const child = spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'check', ...args], { cwd: ROOT, encoding: 'utf8' });
@@ -26,7 +28,7 @@ export interface RunOptions {
 export function cli(args: string[], options: RunOptions = {}): { code: number | null; out: string; err: string } {
   const env = { ...process.env, ...options.env };
   delete env.FORCE_COLOR;
-  const child = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+  const child = spawnSync(process.execPath, ['--import', TSX, MAIN, ...args], {
     cwd: options.cwd ?? ROOT,
     encoding: 'utf8',
     env,

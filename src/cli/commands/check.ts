@@ -1,12 +1,11 @@
 // `schedcheck check MODEL...`: load, check, report. Exit 0 when every property holds, 1 when one is violated,
 // 3 when one is inconclusive (a violation wins over inconclusive, inconclusive over holds), 2 on bad input.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { checkModelFile, combinedVerdicts, type CheckOptions } from '../../checker/check.js';
 import { isPropertyId } from '../../checker/properties/index.js';
 import type { CheckReport, Counterexample } from '../../checker/verdict.js';
-import type { Program, PropertyId } from '../../ir/ir.js';
-import { formatDiagnostic, type Diagnostic } from '../../lang/diagnostics.js';
+import { PROPERTY_IDS, type Program, type PropertyId } from '../../ir/ir.js';
 import { renderCounterexampleDot } from '../../report/dot.js';
 import { toItf } from '../../report/itf.js';
 import { formatJson } from '../../report/json.js';
@@ -16,18 +15,10 @@ import { formatSarif } from '../../report/sarif.js';
 import { companionPath, writeGraph } from '../../report/svg.js';
 import { formatText } from '../../report/text.js';
 import type { CheckArgs } from '../args.js';
+import { printDiagnostics } from '../diagnostics.js';
+import { quotedWithGuess } from '../suggest.js';
 
 export const EXIT = { holds: 0, violated: 1, badInput: 2, inconclusive: 3 } as const;
-
-function printDiagnostics(diagnostics: Diagnostic[], file: string): void {
-  let text = '';
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    // The diagnostic itself says the file cannot be read; print it without a source line.
-  }
-  for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d, text)}\n`);
-}
 
 /**
  * `check --expect`: the model is its own test. Each property's verdict is held to the model's `expect` line
@@ -103,7 +94,8 @@ async function writeCounterexample(args: CheckArgs, found: { cex: Counterexample
 export async function checkCommand(args: CheckArgs): Promise<number> {
   const unknown = args.property.filter((p) => !isPropertyId(p));
   if (unknown.length > 0) {
-    process.stderr.write(`schedcheck: unknown property ${unknown.map((p) => `'${p}'`).join(', ')}; 'schedcheck properties' lists the ids\n`);
+    const named = unknown.map((p) => quotedWithGuess(p, PROPERTY_IDS));
+    process.stderr.write(`schedcheck: unknown property ${named.join(', ')}; 'schedcheck properties' lists the ids\n`);
     return EXIT.badInput;
   }
   const properties = args.property.length === 0 ? undefined : ([...new Set(args.property)] as PropertyId[]);
@@ -122,7 +114,7 @@ export async function checkCommand(args: CheckArgs): Promise<number> {
   const checked: { report: CheckReport; program: Program }[] = [];
   for (const file of args.models) {
     const { diagnostics, program, report } = await checkModelFile(file, args.set, options);
-    if (diagnostics.length > 0) printDiagnostics(diagnostics, file);
+    printDiagnostics(diagnostics);
     if (program === null || report === null) {
       badInput = true;
       continue;

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import type { ExploreArgs } from '../args.js';
 import { checkProgram } from '../../checker/check.js';
 import { buildModel, ModelTooLarge } from '../../hw/build.js';
 import { PROPERTY_IDS, type PropertyId } from '../../ir/ir.js';
-import { formatDiagnostic } from '../../lang/diagnostics.js';
+import { printDiagnostics } from '../diagnostics.js';
+import { quotedWithGuess } from '../suggest.js';
 import { loadModel } from '../../lang/load.js';
 import { DEFAULT_NODE_LIMIT, exploreStateGraph, matchPath, renderStateGraphDot } from '../../report/stategraph.js';
 import { writeGraph } from '../../report/svg.js';
@@ -20,18 +20,10 @@ function fail(message: string): number {
  */
 export async function exploreCommand(args: ExploreArgs): Promise<number> {
   if (args.property !== undefined && !(PROPERTY_IDS as readonly string[]).includes(args.property)) {
-    return fail(`unknown property '${args.property}'; 'schedcheck properties' lists them`);
+    return fail(`unknown property ${quotedWithGuess(args.property, PROPERTY_IDS)}; 'schedcheck properties' lists them`);
   }
   const { diagnostics, program } = loadModel(args.model, args.set);
-  if (diagnostics.length > 0) {
-    let text = '';
-    try {
-      text = readFileSync(args.model, 'utf8');
-    } catch {
-      // unreadable: the diagnostic says so
-    }
-    process.stderr.write(diagnostics.map((d) => formatDiagnostic(d, text)).join('\n') + '\n');
-  }
+  printDiagnostics(diagnostics);
   if (program === null) return 2;
 
   let model;

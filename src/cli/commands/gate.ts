@@ -11,7 +11,7 @@ import {
   type GateRun,
   type GateStatus,
 } from '../../checker/gate.js';
-import { formatDiagnostic, type Diagnostic } from '../../lang/diagnostics.js';
+import { printDiagnostics } from '../diagnostics.js';
 import { formatJunit } from '../../report/junit.js';
 import { formatSarif } from '../../report/sarif.js';
 
@@ -23,10 +23,6 @@ const STATUS_TEXT: Record<GateStatus, string> = {
 };
 
 const HEADERS = ['model', 'config', 'property', 'expected', 'got', 'states', 'seconds', 'status'] as const;
-
-function printDiagnostics(diagnostics: Diagnostic[], texts: Map<string, string>): void {
-  process.stderr.write(diagnostics.map((d) => formatDiagnostic(d, texts.get(d.span.file) ?? '')).join('\n') + '\n');
-}
 
 /** `config` column: the constants, and the engine when it is not the default one. */
 function configCell(check: GateCheck, row?: GateRow): string {
@@ -118,7 +114,7 @@ export async function gateCommand(args: GateArgs): Promise<number> {
   const loaded = loadPlans(found.files);
   const diagnostics = [...found.diagnostics, ...loaded.diagnostics];
   if (diagnostics.length > 0) {
-    printDiagnostics(diagnostics, loaded.texts);
+    printDiagnostics(diagnostics, (file) => loaded.texts.get(file) ?? '');
     return 2;
   }
 

@@ -3,6 +3,7 @@ import { formatEvent } from '../../conform/trace.js';
 import { DESIGNS } from '../../kernel/designs/index.js';
 import { DEFAULT_CYCLES, findDesign, formatSummary, runDesign } from '../../kernel/run.js';
 import type { KernelRunArgs } from '../args.js';
+import { didYouMean } from '../suggest.js';
 
 /** Buffers JSON lines and writes them in large chunks: a run can log hundreds of thousands of events. */
 class LineWriter {
@@ -26,10 +27,15 @@ class LineWriter {
 }
 
 export async function kernelRunCommand(args: KernelRunArgs): Promise<number> {
+  const list = DESIGNS.map((d) => `  ${d.name.padEnd(16)} ${d.summary}`).join('\n');
+  if (args.design === undefined) {
+    process.stderr.write(`schedcheck: kernel run needs a design: schedcheck kernel run DESIGN. Designs:\n${list}\n`);
+    return 2;
+  }
   const design = findDesign(args.design);
   if (design === undefined) {
-    const list = DESIGNS.map((d) => `  ${d.name.padEnd(16)} ${d.summary}`).join('\n');
-    process.stderr.write(`schedcheck: unknown design '${args.design}'. Designs:\n${list}\n`);
+    const names = DESIGNS.map((d) => d.name);
+    process.stderr.write(`schedcheck: unknown design '${args.design}'${didYouMean(args.design, names)}. Designs:\n${list}\n`);
     return 2;
   }
   let fd: number | null = null;

@@ -4,8 +4,8 @@ import { formatReplay, replayExitCode } from '../../conform/replayreport.js';
 import { replay } from '../../conform/replay.js';
 import { buildModel, ModelTooLarge } from '../../hw/build.js';
 import { DESIGNS } from '../../kernel/designs/index.js';
-import { formatDiagnostic } from '../../lang/diagnostics.js';
 import { loadModel } from '../../lang/load.js';
+import { printDiagnostics } from '../diagnostics.js';
 import { fromItf } from '../../report/itf.js';
 import { parseJson } from '../../report/jsonpos.js';
 import type { ReplayArgs } from '../args.js';
@@ -17,13 +17,7 @@ import type { ReplayArgs } from '../args.js';
 export async function replayCommand(args: ReplayArgs): Promise<number> {
   const { diagnostics, program } = loadModel(args.model, args.set);
   if (program === null) {
-    let text = '';
-    try {
-      text = readFileSync(args.model, 'utf8');
-    } catch {
-      // unreadable: the diagnostic says so
-    }
-    process.stderr.write(`${diagnostics.map((d) => formatDiagnostic(d, text)).join('\n')}\n`);
+    printDiagnostics(diagnostics);
     return 2;
   }
   const design = DESIGNS.find((d) => resolve(d.model) === resolve(args.model));

@@ -1,0 +1,62 @@
+// The options of every command, with their help texts: main.ts declares them to yargs, unknown.ts checks a
+// command line against them before yargs reads it.
+
+const set = {
+  type: 'string',
+  array: true,
+  default: [] as string[],
+  describe: 'override a model constant, NAME=VALUE (repeatable)',
+} as const;
+
+export const OPTIONS = {
+  check: {
+    property: { type: 'string', array: true, default: [] as string[], describe: 'property id to check (repeatable); default: every property the model gives a meaning to' },
+    engine: { choices: ['explicit', 'smt', 'both'] as const, default: 'explicit' as const, describe: 'explicit-state search, SMT (Z3), or both held against each other' },
+    set,
+    'max-depth': { type: 'number', describe: 'bound on search depth' },
+    'max-states': { type: 'number', describe: 'bound on distinct states' },
+    'max-memory': { type: 'number', describe: 'bound on memory, in MB' },
+    timeout: { type: 'number', describe: 'bound on time, in seconds' },
+    'hash-compaction': { type: 'boolean', default: false, describe: 'store 64-bit fingerprints, not states (prints the collision probability)' },
+    symmetry: { type: 'boolean', default: false, describe: 'one state per renumbering of interchangeable threads' },
+    format: { choices: ['text', 'json', 'junit', 'sarif'] as const, default: 'text' as const, describe: 'report format on stdout (or --output)' },
+    expect: { type: 'boolean', default: false, describe: "exit 0 when every verdict matches the model's `expect` lines, 1 when one does not" },
+    output: { type: 'string', describe: 'write the report to this file' },
+    trace: { type: 'string', describe: 'write the counterexample as ITF JSON' },
+    dot: { type: 'string', describe: 'write the counterexample graph as DOT' },
+    svg: { type: 'string', describe: 'write the counterexample graph as SVG' },
+  },
+  properties: {},
+  parse: {
+    ir: { type: 'boolean', default: false, describe: 'print the lowered IR' },
+    set,
+  },
+  explore: {
+    set,
+    dot: { type: 'string', describe: 'write the state graph as DOT (default: DOT on stdout)' },
+    svg: { type: 'string', describe: 'write the state graph as SVG' },
+    property: { type: 'string', describe: 'draw the counterexample path of this property in colour' },
+    'max-states': { type: 'number', describe: 'refuse a graph with more states than this (default 1000)' },
+  },
+  simulate: {
+    set,
+    seed: { type: 'number', default: 1, describe: 'seed of the random choices (the same seed, the same path)' },
+    steps: { type: 'number', default: 50, describe: 'length of the path, in steps' },
+  },
+  export: {
+    dot: { type: 'string', describe: 'write the counterexample graph as DOT (default: DOT on stdout)' },
+    svg: { type: 'string', describe: 'write the counterexample graph as SVG' },
+  },
+  kernel: {},
+  'kernel run': {
+    seed: { type: 'number', default: 1, describe: 'seed of the timer jitter' },
+    cycles: { type: 'number', describe: 'cycles to run before stopping (default 200000)' },
+    trace: { type: 'string', describe: 'write the event trace (JSON lines)' },
+  },
+  conform: { set },
+  replay: { set },
+  gate: {
+    format: { choices: ['text', 'junit', 'sarif'] as const, default: 'text' as const, describe: 'report format on stdout (or --output)' },
+    output: { type: 'string', describe: 'write the report to this file' },
+  },
+} as const;
