@@ -168,6 +168,19 @@ export function buildCli(argv: string[]): Argv {
     .fail((message, error) => usageError(message ?? error?.message ?? 'bad usage'));
 }
 
+/**
+ * A reader that stops early (`schedcheck explore M | head`) closes the pipe: that is the reader's choice, not an
+ * error. End quietly with exit 0, as `cat` does, instead of an unhandled 'error' event and a stack trace.
+ */
+function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+}
+quietOnClosedPipe(process.stdout);
+quietOnClosedPipe(process.stderr);
+
 const args = hideBin(process.argv);
 const unknown = unknownArgument(args, OPTIONS);
 if (unknown !== null) usageError(unknown);

@@ -37,4 +37,4 @@ export function cli(args: string[], options: RunOptions = {}): { code: number | 
   return { code: child.status, out: child.stdout, err: child.stderr };
 }
 
-export { ROOT, MAIN };
+export { ROOT, MAIN, TSX };
