@@ -6,19 +6,30 @@
 
 import type { CheckReport, Counterexample, CpuView, PropertyResult, ReductionReport, StateView, TraceStep } from '../checker/verdict.js';
 import type { Expectation, Program } from '../ir/ir.js';
+import { printInstr } from '../ir/print.js';
+
+/** What a piece of the report is, for a terminal that colours it (src/cli/colour.ts). */
+export type Tone = 'error' | 'warning' | 'violated' | 'holds' | 'inconclusive' | 'dim';
+export type Paint = (tone: Tone, text: string) => string;
+const plain: Paint = (_tone, text) => text;
+
+export interface TextOptions {
+  /** Colours verdict words; plain by default. */
+  paint?: Paint;
+}
 
 export function expectationOf(program: Pick<Program, 'expectations'> | null, property: string): Expectation | undefined {
   return program?.expectations.find((e) => e.property === property);
 }
 
-function verdictWord(r: PropertyResult): string {
+function verdictWord(r: PropertyResult, paint: Paint): string {
   switch (r.verdict) {
     case 'holds':
-      return r.complete ? 'holds' : 'holds (bounded)';
+      return paint('holds', r.complete ? 'holds' : 'holds (bounded)');
     case 'violated':
-      return 'VIOLATED';
+      return paint('violated', 'VIOLATED');
     case 'inconclusive':
-      return 'inconclusive';
+      return paint('inconclusive', 'inconclusive');
   }
 }
 
@@ -94,8 +105,14 @@ function loopMarker(loop: number, i: number, last: number): string {
   return i === last ? `   <-- back to step ${loop}` : '';
 }
 
-export function traceLines(cex: Counterexample, arch: 'x86_64' | 'aarch64', markLast = true): string[] {
+/**
+ * The trace, one step a line. With `program`, places in its own file are written `line N` (the header names the
+ * file once), and a stuck state says which instruction the CPU cannot get past.
+ */
+export function traceLines(cex: Counterexample, arch: 'x86_64' | 'aarch64', markLast = true, program?: Program): string[] {
   const out: string[] = [];
+  const file = program?.file;
+  const short = (text: string): string => (file === undefined ? text : text.split(`${file}:`).join('line '));
   const pad = String(cex.steps.length - 1).length;
   const indent = ' '.repeat(pad + 4);
   cex.steps.forEach((step: TraceStep, i) => {
@@ -106,8 +123,9 @@ export function traceLines(cex: Counterexample, arch: 'x86_64' | 'aarch64', mark
     }
     const before = cex.steps[i - 1]!.state;
     const cpu = step.cpu === null ? '' : `CPU${step.cpu}  `;
-    const where = step.location === null ? '' : `  ${step.location}`;
-    const marker = cex.loop !== undefined ? loopMarker(cex.loop, i, cex.steps.length - 1) : markLast && i === cex.steps.length - 1 ? '   <-- here' : '';
+    const where = step.location === null ? '' : `  ${short(step.location)}`;
+    const last = markLast && i === cex.steps.length - 1 && (program === undefined || stuckInstruction(cex, program) === null);
+    const marker = cex.loop !== undefined ? loopMarker(cex.loop, i, cex.steps.length - 1) : last ? '   <-- here' : '';
     out.push(`  ${String(step.index).padStart(pad)}  ${cpu}${step.context}${where}  ${step.label}${marker}`);
     const changes: string[] = [];
     step.state.cpus.forEach((after, c) => {
@@ -116,13 +134,30 @@ export function traceLines(cex: Counterexample, arch: 'x86_64' | 'aarch64', mark
       changes.push(c === step.cpu ? phrases.join('; ') : `CPU${c}: ${phrases.join('; ')}`);
     });
     changes.push(...globalChanges(before, step.state));
-    for (const line of changes) out.push(`${indent}| ${line}`);
+    for (const line of changes) out.push(`${indent}| ${short(line)}`);
   });
+  const stuck = program === undefined ? null : stuckInstruction(cex, program);
+  if (stuck !== null) out.push(`${indent}then stuck at ${short(stuck)}   <-- here`);
   if (cex.loop !== undefined) out.push(`${indent}(from step ${cex.loop} the path repeats forever)`);
   return out;
 }
 
-function violationLines(cex: Counterexample, arch: 'x86_64' | 'aarch64'): string[] {
+/**
+ * A violation that is a state (a deadlock) at an instruction the last step did not execute: `file:line: instr`
+ * of the instruction a CPU is stuck at (the spinning acquire, the hlt, the wait loop's test).
+ */
+export function stuckInstruction(cex: Counterexample, program: Program): string | null {
+  const span = cex.violationSpan;
+  const last = cex.steps[cex.steps.length - 1];
+  if (span === null || cex.loop !== undefined || last === undefined || last.span === span) return null;
+  if (cex.property !== 'no-deadlock') return null;
+  const at = program.spans[span];
+  if (at === undefined) return null;
+  const instr = program.units.flatMap((u) => u.code).find((i) => i.span === span);
+  return `${at.file}:${at.line}${instr === undefined ? '' : `: ${printInstr(instr, program)}`}`;
+}
+
+function violationLines(cex: Counterexample, arch: 'x86_64' | 'aarch64', program: Program | null): string[] {
   const out = [`  ${cex.message}`];
   if (cex.scenario && cex.scenario.length > 0) out.push('', ...cex.scenario.map((l) => `  ${l}`.trimEnd()));
   if (cex.details && cex.details.length > 0) out.push('', ...cex.details.map((l) => `  ${l}`));
@@ -130,7 +165,8 @@ function violationLines(cex: Counterexample, arch: 'x86_64' | 'aarch64'): string
     cex.loop === undefined
       ? 'a shortest one'
       : `a lasso: a shortest way to the loop, then ${cex.loop === cex.length ? `step ${cex.loop} repeats` : `steps ${cex.loop}..${cex.length} repeat`} forever`;
-  out.push('', `  Trace (${cex.length} step${cex.length === 1 ? '' : 's'}, ${shape}):`, ...traceLines(cex, arch));
+  const lines = program === null ? '' : `; lines of ${program.file}`;
+  out.push('', `  Trace (${cex.length} step${cex.length === 1 ? '' : 's'}, ${shape}${lines}):`, ...traceLines(cex, arch, true, program ?? undefined));
   return out;
 }
 
@@ -160,7 +196,8 @@ export function reductionLines(reductions: ReductionReport | undefined): string[
 }
 
 /** The text report of one model's check. */
-export function formatText(report: CheckReport, program: Program | null): string {
+export function formatText(report: CheckReport, program: Program | null, options: TextOptions = {}): string {
+  const paint = options.paint ?? plain;
   const arch = program?.arch ?? 'x86_64';
   const head = program === null ? report.model : `${report.model} (${program.arch}, ${program.cpus} CPU${program.cpus === 1 ? '' : 's'})`;
   const out: string[] = [head, ''];
@@ -168,23 +205,33 @@ export function formatText(report: CheckReport, program: Program | null): string
   for (const r of report.results) {
     const engine = r.engine === 'explicit' ? '' : `  [${r.engine}]`;
     const why = r.verdict === 'inconclusive' ? `: ${r.detail}` : '';
-    out.push(`  ${r.property.padEnd(width)}  ${verdictWord(r)}${why}${engine}${expectationText(r, program)}`);
+    out.push(`  ${r.property.padEnd(width)}  ${verdictWord(r, paint)}${why}${engine}${expectationText(r, program)}`);
+  }
+  if (report.results.some((r) => expectationOf(program, r.property) !== undefined)) {
+    out.push('', "(expected ...) compares a verdict with the model's own `expect` line; `check --expect` exits 0 when all match.");
   }
   const reduced = reductionLines(report.reductions);
   if (reduced.length > 0) out.push('', ...reduced);
-  for (const r of report.results) if (r.fairness !== undefined) out.push('', `${r.property} assumes fairness: ${r.fairness}.`);
+  // The fairness assumption once per property that has one (no-starvation), however many engines answered.
+  // A property that was not checked (not checkable, or a reduction it cannot use) assumes nothing.
+  const assumed = (r: PropertyResult): boolean => r.fairness !== undefined && !(r.verdict === 'inconclusive' && r.reason === 'not-checkable');
+  const fair = new Map(report.results.filter(assumed).map((r) => [r.property, r.fairness!] as const));
+  for (const [property, fairness] of fair) out.push('', `${property} assumes fairness: ${fairness}.`);
   for (const r of report.results) {
     if (r.verdict !== 'violated') continue;
-    out.push('', `${r.property}: VIOLATED${expectationText(r, program)}`, ...violationLines(r.counterexample, arch));
-    out.push('', `  (${statsText(r)})`);
+    const engine = r.engine === 'explicit' ? '' : ` [${r.engine}]`;
+    out.push('', `${paint('violated', r.property)}${engine}:`, ...violationLines(r.counterexample, arch, program));
   }
   const figures = report.figures;
   if (figures !== undefined) {
     const depths = Object.entries(figures.stackDepth).map(([name, d]) => `${name} ${d.worst}/${d.declared}`);
     out.push('', `Worst stack depth over all interleavings (frames used/declared): ${list(depths)}`);
-    if (figures.maskedWindow !== null) {
-      const steps = figures.maskedWindow.steps === null ? 'more than the declared bound' : String(figures.maskedWindow.steps);
-      out.push(`Longest window with interrupts masked: ${steps} steps (CPU${figures.maskedWindow.cpu})`);
+    const window = figures.maskedWindow;
+    if (window !== null) {
+      const bound = program?.latencyBound ?? null;
+      const of = bound === null ? '' : `; the declared latency bound is ${bound}`;
+      const steps = window.steps !== null ? `${window.steps} steps` : bound !== null ? `more than ${bound} steps` : 'more than the declared bound';
+      out.push(`Longest window with interrupts masked: ${steps} (CPU${window.cpu}${of})`);
     }
   }
   const explicit = report.results.filter((r) => r.engine === 'explicit');

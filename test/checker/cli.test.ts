@@ -93,8 +93,10 @@ describe('schedcheck check', () => {
       `  deadlock: no CPU can make progress: CPU0: thread p spins on B at ${ABBA}:4, held by q (running on CPU 1); CPU1: thread q spins on A at ${ABBA}:5, held by p (running on CPU 0)`,
     );
     expect(out).toContain('  A is held by p (taken in thread context; running on CPU 0)');
-    expect(out).toContain(`  1  CPU0  thread p  ${ABBA}:4  acquire A\n     | locks held: A\n`);
-    expect(out).toContain(`  2  CPU1  thread q  ${ABBA}:5  acquire B   <-- here\n     | locks held: B\n`);
+    // The file once in the trace's header, `line N` on its steps, and the instruction the deadlock is stuck at.
+    expect(out).toContain(`  Trace (2 steps, a shortest one; lines of ${ABBA}):\n`);
+    expect(out).toContain('  1  CPU0  thread p  line 4  acquire A\n     | locks held: A\n');
+    expect(out).toContain('  2  CPU1  thread q  line 5  acquire B\n     | locks held: B\n     then stuck at line 4: acquire B   <-- here\n');
   });
 
   it('prints the lockdep scenario for a lock-order cycle', async () => {

@@ -235,7 +235,7 @@ describe('reports of a lasso', () => {
     const { report, p } = await lasso();
     const text = formatText(report, p);
     expect(text).toContain('no-starvation assumes fairness: an interrupt line that can keep arriving on a CPU');
-    expect(text).toContain('Trace (6 steps, a lasso: a shortest way to the loop, then steps 2..6 repeat forever):');
+    expect(text).toContain(`Trace (6 steps, a lasso: a shortest way to the loop, then steps 2..6 repeat forever; lines of ${p.file}):`);
     expect(text).toMatch(/\n {2}2 {2}CPU0 {2}thread hog .* {2}work {3}<-- loop starts here\n/);
     expect(text).toMatch(/\n {2}6 {2}CPU0 {2}handler timer \(on hog\) .* {2}iret {3}<-- back to step 2\n/);
     expect(text).not.toContain('<-- here');

@@ -16,19 +16,22 @@ describe('check --engine smt', () => {
     const r = schedcheck(LOOM, '--engine', 'smt', '--property', 'no-deadlock', '--property', 'stack-integrity');
     expect([r.code, r.err]).toEqual([1, '']);
     const lines = untimed(r.out).split('\n');
-    expect(lines.slice(0, 8)).toEqual([
+    expect(lines.slice(0, 10)).toEqual([
       `${LOOM} (x86_64, 1 CPU)`,
       '',
       '  no-deadlock      VIOLATED  [smt]  (expected violated: matches)',
       '  stack-integrity  holds  [smt]  (expected holds: matches)',
       '',
-      'no-deadlock: VIOLATED  (expected violated: matches)',
+      "(expected ...) compares a verdict with the model's own `expect` line; `check --expect` exits 0 when all match.",
+      '',
+      'no-deadlock [smt]:',
       `  deadlock: no CPU can make progress: CPU0: handler timer (on worker) spins on LOOM at ${LOOM}:54 with interrupts masked, which worker already holds (recursive locking)`,
       '',
     ]);
-    expect(lines).toContain('  Trace (8 steps, a shortest one):');
-    expect(lines).toContain(`  8  CPU0  handler timer (on worker)  ${LOOM}:53  work   <-- here`);
-    expect(lines.slice(-4)).toEqual(['  (SMT: a path of 8 steps, T s', '', 'SMT engine: paths of up to 8 steps, T s', '']);
+    expect(lines).toContain(`  Trace (8 steps, a shortest one; lines of ${LOOM}):`);
+    expect(lines).toContain('  8  CPU0  handler timer (on worker)  line 53  work');
+    expect(lines).toContain('     then stuck at line 54: acquire LOOM   <-- here');
+    expect(lines.slice(-3)).toEqual(['', 'SMT engine: paths of up to 8 steps, T s', '']);
   }, 120_000);
 
   it('proves the fixed design by k-induction: JSON says engine smt, complete, and k as the depth', () => {

@@ -81,11 +81,14 @@ function stuckFinding(m: Machine, s: Uint32Array, id: number, kind: 'deadlock' |
         ? 'deadlock: every CPU has stopped but not every thread has exited'
         : `deadlock: no CPU can make progress: ${described.join('; ')}`
       : `no progress is possible any more (only condition tests, wfi wake-ups and lines becoming pending): ${described.join('; ')}`;
+  // Reports point at the instruction the first stuck CPU cannot get past (the spinning acquire, the hlt, the
+  // wait loop's test), not at the last step that ran.
+  const stuckAt = busy.length > 0 ? m.code[m.pc(s, busy[0]!)]?.span ?? null : null;
   return {
     message: summary,
     state: id,
     action: null,
-    violationSpan: null,
+    violationSpan: stuckAt,
     details: [...cpus.filter((c) => !busy.includes(c)).map((c) => describeCpu(m, s, c)), ...holdsAndWaits(m, s)],
   };
 }

@@ -25,7 +25,7 @@ export async function simulateCommand(args: SimulateArgs): Promise<number> {
   const walk = randomWalk(model, args.seed, args.steps);
   const steps = traceOf(model, walk.states, walk.actions);
   const out = [`${args.model}: a random path (seed ${args.seed}, ${walk.actions.length} steps)`, ''];
-  out.push(...traceLines({ property: 'assertions', message: '', length: walk.actions.length, steps, violationSpan: null }, program.arch, false));
+  out.push(...traceLines({ property: 'assertions', message: '', length: walk.actions.length, steps, violationSpan: null }, program.arch, false, program));
   const ending = {
     steps: `stopped after ${args.steps} steps`,
     stuck: 'no CPU can do anything any more (deadlock)',
