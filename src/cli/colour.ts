@@ -1,10 +1,10 @@
 // Colour on a terminal: `--color auto` (the default) colours a stream that is a terminal unless NO_COLOR is set
 // (https://no-color.org); `always` and `never` decide regardless.
 
-export type ColourMode = 'auto' | 'always' | 'never';
+import type { Tone } from '../report/text.js';
 
-/** What a piece of output is: the report and the diagnostics pick a colour by it. */
-export type Tone = 'error' | 'warning' | 'violated' | 'holds' | 'inconclusive' | 'dim';
+export type ColourMode = 'auto' | 'always' | 'never';
+export const COLOUR_MODES = ['auto', 'always', 'never'] as const;
 
 const SGR: Record<Tone, string> = {
   error: '1;31',

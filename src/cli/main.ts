@@ -12,7 +12,8 @@ import { parseCommand } from './commands/parse.js';
 import { propertiesCommand } from './commands/properties.js';
 import { replayCommand } from './commands/replay.js';
 import { simulateCommand } from './commands/simulate.js';
-import { OPTIONS } from './options.js';
+import { setColourMode } from './colour.js';
+import { GLOBAL_OPTIONS, OPTIONS } from './options.js';
 import { unknownArgument } from './unknown.js';
 
 const NUMERIC = ['max-depth', 'max-states', 'max-memory', 'timeout', 'seed', 'cycles', 'steps'] as const;
@@ -50,6 +51,8 @@ export function buildCli(argv: string[]): Argv {
   return yargs(argv)
     .scriptName('schedcheck')
     .usage('$0 <command> [options]')
+    .options(GLOBAL_OPTIONS)
+    .middleware((a) => setColourMode(a.color))
     .command(
       'check <models..>',
       'check properties of one or more models',

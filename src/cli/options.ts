@@ -8,6 +8,11 @@ const set = {
   describe: 'override a model constant, NAME=VALUE (repeatable)',
 } as const;
 
+/** Options every command takes. */
+export const GLOBAL_OPTIONS = {
+  color: { choices: ['auto', 'always', 'never'] as const, default: 'auto' as const, describe: 'colour verdicts and diagnostics: auto (a terminal, unless NO_COLOR is set), always or never' },
+} as const;
+
 export const OPTIONS = {
   check: {
     property: { type: 'string', array: true, default: [] as string[], describe: 'property id to check (repeatable); default: every property the model gives a meaning to' },

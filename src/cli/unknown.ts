@@ -6,7 +6,7 @@ import { didYouMean } from './suggest.js';
 
 type OptionTable = Readonly<Record<string, Readonly<Record<string, object>>>>;
 
-const GLOBAL = ['help', 'version'];
+const GLOBAL = ['help', 'version', 'color'];
 
 const kebab = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 

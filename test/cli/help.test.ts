@@ -24,7 +24,7 @@ describe('help', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/\n {2}models {2}model files \(\.sched\), one or more +\[array\] \[required\]\n/);
     const options = r.out.split('Options:\n')[1]!.split('\n').filter((l) => l.startsWith('  --'));
-    expect(options.length).toBe(Object.keys(OPTIONS.check).length + 2);
+    expect(options.length).toBe(Object.keys(OPTIONS.check).length + 3); // and --help, --version, --color
     for (const line of options) expect(line).toMatch(/^ {2}--[a-z-]+ +[A-Za-z]/);
   });
 

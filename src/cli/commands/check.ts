@@ -16,6 +16,7 @@ import { companionPath, writeGraph } from '../../report/svg.js';
 import { formatText } from '../../report/text.js';
 import type { CheckArgs } from '../args.js';
 import { printDiagnostics } from '../diagnostics.js';
+import { painter } from '../colour.js';
 import { quotedWithGuess } from '../suggest.js';
 
 export const EXIT = { holds: 0, violated: 1, badInput: 2, inconclusive: 3 } as const;
@@ -126,7 +127,7 @@ export async function checkCommand(args: CheckArgs): Promise<number> {
   let text: string;
   switch (args.format) {
     case 'text':
-      text = checked.map(({ report, program }) => formatText(report, program)).join('\n');
+      text = checked.map(({ report, program }) => formatText(report, program, { paint: args.output === undefined ? painter('stdout') : undefined })).join('\n');
       break;
     case 'json':
       text = checked.length === 0 ? '' : formatJson(checked);

@@ -11,6 +11,8 @@ import {
   type GateRun,
   type GateStatus,
 } from '../../checker/gate.js';
+import { paint } from '../colour.js';
+import type { Tone } from '../../report/text.js';
 import { printDiagnostics } from '../diagnostics.js';
 import { formatJunit } from '../../report/junit.js';
 import { formatSarif } from '../../report/sarif.js';
@@ -22,6 +24,8 @@ const STATUS_TEXT: Record<GateStatus, string> = {
   'not-checkable': 'not yet checkable',
 };
 
+const STATUS_TONE: Record<GateStatus, Tone> = { ok: 'holds', bounded: 'holds', fail: 'violated', 'not-checkable': 'inconclusive' };
+
 const HEADERS = ['model', 'config', 'property', 'expected', 'got', 'states', 'seconds', 'status'] as const;
 
 /** `config` column: the constants, and the engine when it is not the default one. */
@@ -32,7 +36,8 @@ function configCell(check: GateCheck, row?: GateRow): string {
   return how.length === 0 ? check.label : `${check.label} [${how.join(', ')}]`;
 }
 
-function cells(row: GateRow): string[] {
+/** The cells of a row; the status coloured when the row goes to a terminal's stream. */
+function cells(row: GateRow, stream?: 'stdout' | 'stderr'): string[] {
   const { result } = row;
   return [
     displayPath(row.check.block.modelPath),
@@ -42,7 +47,7 @@ function cells(row: GateRow): string[] {
     gotText(result),
     result.engine === 'smt' ? '-' : String(result.stats.states), // the SMT engine stores no states
     result.stats.seconds.toFixed(2),
-    STATUS_TEXT[row.status],
+    stream === undefined ? STATUS_TEXT[row.status] : paint(STATUS_TONE[row.status], STATUS_TEXT[row.status], stream),
   ];
 }
 
@@ -124,7 +129,8 @@ export async function gateCommand(args: GateArgs): Promise<number> {
   // sarif, stdout carries the report (or nothing, with --output) and the table goes to stderr as progress.
   const table = text && args.output === undefined ? process.stdout : process.stderr;
   table.write(`${line(HEADERS, w)}\n`);
-  const run = await runChecks(loaded.checks, (row) => table.write(`${line(cells(row), w)}\n`));
+  const stream = table === process.stdout ? 'stdout' : 'stderr';
+  const run = await runChecks(loaded.checks, (row) => table.write(`${line(cells(row, stream), w)}\n`));
   const tail = [...failures(run), summary(run)].join('\n') + '\n';
   table.write(tail);
 
