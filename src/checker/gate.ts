@@ -430,8 +430,11 @@ export interface GateRun {
   seconds: number;
 }
 
-/** Run every check; `onRow` sees each row as soon as its check finishes (the text table streams). */
-export async function runChecks(checks: GateCheck[], onRow?: (row: GateRow) => void): Promise<GateRun> {
+/**
+ * Run every check; `onRow` sees each row as soon as its check finishes (the text table streams). `progress`:
+ * a long check reports on stderr as `check` does (the CLI's choice; off for callers that print nothing).
+ */
+export async function runChecks(checks: GateCheck[], onRow?: (row: GateRow) => void, options: { progress?: boolean } = {}): Promise<GateRun> {
   const started = performance.now();
   const rows: GateRow[] = [];
   const reports: GateRun['reports'] = [];
@@ -446,7 +449,7 @@ export async function runChecks(checks: GateCheck[], onRow?: (row: GateRow) => v
       timeoutSeconds: block.bounds.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
       hashCompaction: block.bounds.hashCompaction,
       symmetry: block.bounds.symmetry,
-      progress: false, // the table streams a row per finished check instead
+      progress: options.progress ?? false,
     });
     reports.push({ check, report });
     for (const e of block.expectations) {

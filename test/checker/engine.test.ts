@@ -139,27 +139,49 @@ describe('figures and progress', () => {
     expect((await check(model, ['irq-latency'])).figures?.maskedWindow).toEqual({ steps: 3, cpu: 0 });
   });
 
-  it('writes a progress line at most once a second, and only when enabled', () => {
+  it('on a terminal, redraws one live line at most once a second, with memory and elapsed time', () => {
     let now = 1_000_000;
     vi.spyOn(Date, 'now').mockImplementation(() => now);
     let written = '';
     vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((written += String(chunk)), true));
-    const line = new ProgressLine(true);
+    const line = new ProgressLine('terminal', { memory: () => 312 * 1024 * 1024 });
     line.tick(10, 5, 1);
     expect(written).toBe('');
     now += 1500;
     line.tick(3010, 40, 7);
-    expect(written).toBe('\r\x1b[K3010 states, 2007 states/s, queue 40, depth 7');
+    const live = '\r\x1b[K3,010 states, 2,007 states/s, queue 40, depth 7, 312 MB, 0:01 elapsed';
+    expect(written).toBe(live);
     now += 200;
     line.tick(4000, 50, 8);
     line.done();
-    expect(written).toBe('\r\x1b[K3010 states, 2007 states/s, queue 40, depth 7\r\x1b[K');
+    expect(written).toBe(`${live}\r\x1b[K`);
     written = '';
-    const silent = new ProgressLine(false);
+    const silent = new ProgressLine('off');
     now += 5000;
     silent.tick(1, 1, 1);
     silent.done();
     expect(written).toBe('');
+    vi.restoreAllMocks();
+  });
+
+  it('elsewhere (a CI log), writes a plain line at least every 10 seconds', () => {
+    let now = 2_000_000;
+    vi.spyOn(Date, 'now').mockImplementation(() => now);
+    let written = '';
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((written += String(chunk)), true));
+    const line = new ProgressLine('log', { logIntervalMs: 10_000, memory: () => 2048 * 1024 * 1024 });
+    now += 9_999;
+    line.tick(5_000, 10, 3);
+    expect(written).toBe('');
+    now += 1;
+    line.tick(1_234_567, 89_012, 45);
+    now += 72_000;
+    line.tick(2_000_000, 1_000, 46);
+    line.done();
+    expect(written).toBe(
+      'schedcheck: progress: 1,234,567 states, 123,457 states/s, queue 89,012, depth 45, 2,048 MB, 0:10 elapsed\n' +
+        'schedcheck: progress: 2,000,000 states, 10,631 states/s, queue 1,000, depth 46, 2,048 MB, 1:22 elapsed\n',
+    );
     vi.restoreAllMocks();
   });
 });

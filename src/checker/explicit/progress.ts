@@ -1,25 +1,76 @@
-// The progress line: written to stderr about once a second, and only when stderr is a terminal.
+// Progress of a long search on stderr. On a terminal, a live line redrawn about once a second; anywhere else (a
+// CI log, a file) a plain line at least every 10 seconds, so a log never stays silent for minutes (TLC prints one
+// a minute, SPIN one per million states). Both give states, states per second, the queue, the depth, the memory
+// the process holds and the time since the search started, with thousands separators.
+
+export type ProgressMode = 'off' | 'terminal' | 'log';
+
+/** Interval of the log lines; SCHEDCHECK_PROGRESS_SECONDS overrides it (tests use a short one). */
+const LOG_SECONDS = 10;
+const TERMINAL_MS = 1000;
+
+const grouped = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+function megabytes(bytes: number): string {
+  return `${grouped(bytes / (1024 * 1024))} MB`;
+}
+
+/** `0:07`, `12:34`, `1:02:03`. */
+export function elapsedText(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h > 0 ? `${h}:${pad(m)}:${pad(s % 60)}` : `${m}:${pad(s % 60)}`;
+}
+
+export interface ProgressOptions {
+  /** Between log lines, in ms (default 10 s, or SCHEDCHECK_PROGRESS_SECONDS). */
+  logIntervalMs?: number;
+  /** Bytes the process holds (default its resident set size). */
+  memory?: () => number;
+}
 
 export class ProgressLine {
-  private last = Date.now();
+  private readonly started = Date.now();
+  private last = this.started;
   private shown = false;
   private lastStates = 0;
+  private readonly interval: number;
+  private readonly memory: () => number;
 
-  constructor(private readonly enabled: boolean) {}
+  constructor(
+    private readonly mode: ProgressMode,
+    options: ProgressOptions = {},
+  ) {
+    const fromEnv = Number(process.env.SCHEDCHECK_PROGRESS_SECONDS);
+    const logMs = options.logIntervalMs ?? (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv * 1000 : LOG_SECONDS * 1000);
+    this.interval = mode === 'terminal' ? TERMINAL_MS : logMs;
+    this.memory = options.memory ?? (() => process.memoryUsage.rss());
+  }
 
+  /** The line for stderr: off when not requested, live on a terminal, plain lines otherwise. */
   static forStderr(requested: boolean | undefined): ProgressLine {
-    return new ProgressLine(requested !== false && process.stderr.isTTY === true);
+    if (requested === false) return new ProgressLine('off');
+    return new ProgressLine(process.stderr.isTTY === true ? 'terminal' : 'log');
   }
 
   tick(states: number, queue: number, depth: number): void {
-    if (!this.enabled) return;
+    if (this.mode === 'off') return;
     const now = Date.now();
-    if (now - this.last < 1000) return;
-    const rate = Math.round(((states - this.lastStates) * 1000) / (now - this.last));
+    if (now - this.last < this.interval) return;
+    const rate = ((states - this.lastStates) * 1000) / (now - this.last);
     this.last = now;
     this.lastStates = states;
-    this.shown = true;
-    process.stderr.write(`\r\x1b[K${states} states, ${rate} states/s, queue ${queue}, depth ${depth}`);
+    const text =
+      `${grouped(states)} states, ${grouped(rate)} states/s, queue ${grouped(queue)}, depth ${grouped(depth)}, ` +
+      `${megabytes(this.memory())}, ${elapsedText(now - this.started)} elapsed`;
+    if (this.mode === 'terminal') {
+      this.shown = true;
+      process.stderr.write(`\r\x1b[K${text}`);
+    } else {
+      process.stderr.write(`schedcheck: progress: ${text}\n`);
+    }
   }
 
   done(): void {

@@ -130,7 +130,7 @@ export async function gateCommand(args: GateArgs): Promise<number> {
   const table = text && args.output === undefined ? process.stdout : process.stderr;
   table.write(`${line(HEADERS, w)}\n`);
   const stream = table === process.stdout ? 'stdout' : 'stderr';
-  const run = await runChecks(loaded.checks, (row) => table.write(`${line(cells(row, stream), w)}\n`));
+  const run = await runChecks(loaded.checks, (row) => table.write(`${line(cells(row, stream), w)}\n`), { progress: true });
   const tail = [...failures(run), summary(run)].join('\n') + '\n';
   table.write(tail);
 

@@ -1,0 +1,38 @@
+// Progress of a long search where stderr is not a terminal (a CI log): plain lines, with thousands separators.
+// The interval is 10 s; SCHEDCHECK_PROGRESS_SECONDS shortens it so that a one-second run shows it.
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli } from './run.js';
+
+const CONTENTION = 'models/aethelos-001/lock-contention.sched';
+const LINE = /^schedcheck: progress: \d{1,3}(,\d{3})* states, \d{1,3}(,\d{3})* states\/s, queue \d{1,3}(,\d{3})*, depth \d+, \d{1,3}(,\d{3})* MB, \d+:\d\d elapsed$/;
+
+describe('progress in a log', () => {
+  it('check writes plain progress lines on stderr, the report on stdout untouched', () => {
+    const env = { SCHEDCHECK_PROGRESS_SECONDS: '0.02' };
+    const r = cli(['check', CONTENTION, '--set', 'THREADS=3', '--property', 'assertions'], { env });
+    expect(r.code).toBe(0);
+    const lines = r.err.trimEnd().split('\n');
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(line).toMatch(LINE);
+    expect(r.out).not.toContain('progress');
+    expect(r.err).not.toContain('\r');
+  });
+
+  it('is silent for a run shorter than the interval (10 s by default)', () => {
+    const r = cli(['check', CONTENTION, '--set', 'THREADS=3', '--property', 'assertions']);
+    expect([r.code, r.err]).toEqual([0, '']);
+  });
+
+  it('the gate reports a long check the same way', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'schedcheck-progress-'));
+    const plan = join(dir, 'p.plan');
+    writeFileSync(plan, `model ${join(process.cwd(), CONTENTION)}\nconfig THREADS=3\nexpect assertions holds\n`);
+    const r = cli(['gate', plan], { env: { SCHEDCHECK_PROGRESS_SECONDS: '0.02' } });
+    expect(r.code).toBe(0);
+    for (const line of r.err.trimEnd().split('\n')) expect(line).toMatch(LINE);
+  });
+});
