@@ -24,7 +24,7 @@ export const GATE_CODES = {
   G107: 'expected `holds` or `violated`',
   G108: '`config` or `expect` before the first `model`',
   G109: 'given twice in one block',
-  G110: 'block with no `expect`',
+  G110: 'block with no `expect`, for a model with no `expect` line',
   G111: 'characters a plan cannot contain',
   G201: 'file cannot be read',
   G202: 'model does not load in this configuration',
@@ -140,11 +140,6 @@ export function parsePlan(text: string, file: string): { diagnostics: Diagnostic
   const defaults: { engine: PlanEngine; bounds: PlanBounds } = { engine: 'explicit', bounds: {} };
   const defaultKeys = new Set<string>();
   const lines = text.split('\n');
-  const finish = (): void => {
-    if (block !== null && block.expectations.length === 0) {
-      sink.error('G110', `Block for '${block.model}' expects no verdict; add \`expect PROPERTY holds|violated\`.`, block.span);
-    }
-  };
 
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i]!.endsWith('\r') ? lines[i]!.slice(0, -1) : lines[i]!;
@@ -163,7 +158,6 @@ export function parsePlan(text: string, file: string): { diagnostics: Diagnostic
     };
 
     if (head.text === 'model') {
-      finish();
       block = null;
       if (!arity(1, 'model PATH')) continue;
       const model = args[0]!.text;
@@ -248,7 +242,6 @@ export function parsePlan(text: string, file: string): { diagnostics: Diagnostic
       }
     }
   }
-  finish();
   return { diagnostics: byPosition(sink.diagnostics), plan: { file, blocks } };
 }
 
@@ -355,10 +348,23 @@ function loadBlock(block: PlanBlock, diagnostics: Diagnostic[], texts: Map<strin
       continue;
     }
     labels.add(label);
-    if (config === block.configs[0] || config === null) checkAgainstModel(block, program, diagnostics);
+    if (config === block.configs[0] || config === null) {
+      if (block.expectations.length === 0) inheritExpectations(block, program, diagnostics);
+      checkAgainstModel(block, program, diagnostics);
+    }
     checks.push({ block, config, program, label });
   }
   return checks;
+}
+
+/** A block without `expect` lines checks every verdict the model's own `expect` lines state. */
+function inheritExpectations(block: PlanBlock, program: Program, diagnostics: Diagnostic[]): void {
+  if (program.expectations.length === 0) {
+    const message = `Block for '${block.model}' expects no verdict, and the model states none; add \`expect PROPERTY holds|violated\` to the model or the plan.`;
+    diagnostics.push({ code: 'G110', severity: 'error', message, span: block.span });
+    return;
+  }
+  block.expectations = program.expectations.map((e) => ({ property: e.property, verdict: e.verdict, span: block.span }));
 }
 
 /** A plan may not expect of a model what the model itself does not claim. */

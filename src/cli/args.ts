@@ -20,6 +20,9 @@ export interface CheckArgs {
   /** `--expect`: exit by whether every verdict matches the model's `expect` lines, not by the verdicts. */
   expect?: boolean;
   output?: string;
+  /** Also write the JUnit / SARIF report to this file, in the same run. */
+  junit?: string;
+  sarif?: string;
   trace?: string;
   dot?: string;
   svg?: string;
@@ -77,4 +80,7 @@ export interface GateArgs {
   plans: string[];
   format: 'text' | 'junit' | 'sarif';
   output?: string;
+  /** Also write the JUnit / SARIF report to this file, in the same run. */
+  junit?: string;
+  sarif?: string;
 }

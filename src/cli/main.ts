@@ -78,6 +78,8 @@ export function buildCli(argv: string[]): Argv {
             format: a.format,
             expect: a.expect,
             output: a.output,
+            junit: a.junit,
+            sarif: a.sarif,
             trace: a.trace,
             dot: a.dot,
             svg: a.svg,
@@ -162,7 +164,7 @@ export function buildCli(argv: string[]): Argv {
         y
           .positional('plans', { type: 'string', array: true, default: [] as string[], describe: 'plan files (.plan)' })
           .options(OPTIONS.gate),
-      (a) => run(gateCommand({ plans: a.plans as string[], format: a.format, output: a.output })),
+      (a) => run(gateCommand({ plans: a.plans as string[], format: a.format, output: a.output, junit: a.junit, sarif: a.sarif })),
     )
     .demandCommand(1, 'name a command')
     .strict()

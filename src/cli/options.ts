@@ -27,6 +27,8 @@ export const OPTIONS = {
     format: { choices: ['text', 'json', 'junit', 'sarif'] as const, default: 'text' as const, describe: 'report format on stdout (or --output)' },
     expect: { type: 'boolean', default: false, describe: "exit 0 when every verdict matches the model's `expect` lines, 1 when one does not" },
     output: { type: 'string', describe: 'write the report to this file' },
+    junit: { type: 'string', describe: 'also write a JUnit report to this file (with any --format)' },
+    sarif: { type: 'string', describe: 'also write a SARIF report to this file (with any --format)' },
     trace: { type: 'string', describe: 'write the counterexample as ITF JSON' },
     dot: { type: 'string', describe: 'write the counterexample graph as DOT' },
     svg: { type: 'string', describe: 'write the counterexample graph as SVG' },
@@ -63,5 +65,7 @@ export const OPTIONS = {
   gate: {
     format: { choices: ['text', 'junit', 'sarif'] as const, default: 'text' as const, describe: 'report format on stdout (or --output)' },
     output: { type: 'string', describe: 'write the report to this file' },
+    junit: { type: 'string', describe: 'also write a JUnit report to this file (with any --format)' },
+    sarif: { type: 'string', describe: 'also write a SARIF report to this file (with any --format)' },
   },
 } as const;

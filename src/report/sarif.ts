@@ -169,6 +169,24 @@ function result(report: CheckReport, cex: Counterexample, fairness: string | und
   };
 }
 
+/**
+ * A property the model (or plan) expects to be violated, but that holds: the check that should find the bug no
+ * longer does (the model changed, or the checker did). A failure of the run, located at the `expect` line.
+ */
+function missedViolation(report: CheckReport, property: PropertyId, model: SarifModel | undefined): Json {
+  const expectation = spanOf(model, model?.expectations?.find((e) => e.property === property)?.span);
+  const at = expectation ?? { file: report.model, line: 1, col: 1, endLine: 1, endCol: 1 };
+  return {
+    ruleId: property,
+    ruleIndex: PROPERTY_IDS.indexOf(property),
+    kind: 'fail',
+    level: 'error',
+    message: { text: `${property} holds, but a violation is expected: the check that should find this bug no longer does` },
+    locations: [{ physicalLocation: physical(at) }],
+    properties: { model: report.model, expected: 'violated', got: 'holds' },
+  };
+}
+
 /** SARIF 2.1.0 for a run over several models; `models[i]` is the Program of `reports[i]` (spans, lines). */
 export function formatSarif(reports: CheckReport[], models: readonly (SarifModel | undefined)[], options: SarifOptions = {}): string {
   const results: Json[] = [];
@@ -178,6 +196,10 @@ export function formatSarif(reports: CheckReport[], models: readonly (SarifModel
     const model = models.find((m) => m?.file === report.model) ?? models[i];
     for (const r of report.results) {
       if (r.verdict === 'violated') results.push(result(report, r.counterexample, r.fairness, model, options));
+      // Once per property (its first `holds`), and not when another engine found the violation.
+      const same = report.results.filter((x) => x.property === r.property);
+      const missed = r.verdict === 'holds' && same.find((x) => x.verdict === 'holds') === r && !same.some((x) => x.verdict === 'violated');
+      if (missed && options.expected?.(report.model, r.property) === 'violated') results.push(missedViolation(report, r.property, model));
       if (r.verdict === 'inconclusive') {
         notifications.push({
           level: r.reason === 'not-checkable' ? 'note' : 'warning',

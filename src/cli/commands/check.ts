@@ -140,6 +140,9 @@ export async function checkCommand(args: CheckArgs): Promise<number> {
       break;
   }
   let ok = text === '' || write(args.output, text);
+  // One run, every report CI wants: `--junit FILE` and `--sarif FILE` besides the one on stdout.
+  if (args.junit !== undefined) ok = write(args.junit, formatJunit(reports, { expected: expectedOf(checked) })) && ok;
+  if (args.sarif !== undefined) ok = write(args.sarif, formatSarif(reports, checked.map((c) => c.program), { expected: expectedOf(checked) })) && ok;
   const found = checked.flatMap(({ report, program }) =>
     report.results.flatMap((r) => (r.verdict === 'violated' ? [{ cex: r.counterexample, program }] : [])),
   );

@@ -110,6 +110,16 @@ function sarif(run: GateRun): string {
   return formatSarif(reports, run.reports.map(({ check }) => check.program), { expected: expectedOf(run, key) });
 }
 
+function writeReport(path: string, report: string): boolean {
+  try {
+    writeFileSync(path, report);
+    return true;
+  } catch (e) {
+    process.stderr.write(`schedcheck: cannot write '${path}': ${e instanceof Error ? e.message : String(e)}\n`);
+    return false;
+  }
+}
+
 /**
  * `schedcheck gate [PLAN...] [--format text|junit|sarif] [--output FILE]`: 0 when every checkable result is the
  * expected one, 1 when one is not (or a run stopped at a bound), 2 when a plan is bad.
@@ -134,18 +144,15 @@ export async function gateCommand(args: GateArgs): Promise<number> {
   const tail = [...failures(run), summary(run)].join('\n') + '\n';
   table.write(tail);
 
+  let written = true;
   if (!text || args.output !== undefined) {
     const report = args.format === 'junit' ? junit(run) : args.format === 'sarif' ? sarif(run) : [line(HEADERS, w), ...run.rows.map((r) => line(cells(r), w))].join('\n') + '\n' + tail;
-    if (args.output === undefined) {
-      process.stdout.write(report);
-    } else {
-      try {
-        writeFileSync(args.output, report);
-      } catch (e) {
-        process.stderr.write(`schedcheck: cannot write '${args.output}': ${e instanceof Error ? e.message : String(e)}\n`);
-        return 2;
-      }
-    }
+    if (args.output === undefined) process.stdout.write(report);
+    else written = writeReport(args.output, report);
   }
+  // One run, every report CI wants: `--junit FILE` and `--sarif FILE` besides the table.
+  if (args.junit !== undefined) written = writeReport(args.junit, junit(run)) && written;
+  if (args.sarif !== undefined) written = writeReport(args.sarif, sarif(run)) && written;
+  if (!written) return 2;
   return run.rows.some((r) => r.status === 'fail') ? 1 : 0;
 }
