@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { formatReplay, replayExitCode } from '../../conform/replayreport.js';
 import { replay } from '../../conform/replay.js';
 import { buildModel, ModelTooLarge } from '../../hw/build.js';
@@ -9,6 +10,46 @@ import { printDiagnostics } from '../diagnostics.js';
 import { fromItf } from '../../report/itf.js';
 import { parseJson } from '../../report/jsonpos.js';
 import type { ReplayArgs } from '../args.js';
+
+/** The package's own folder (where `models/` is), from this file: src/cli/commands or dist/src/cli/commands. */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'models'))) return dir;
+    dir = dirname(dir);
+  }
+  return process.cwd();
+}
+const PACKAGE_ROOT = packageRoot();
+
+function text(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+function real(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
+}
+
+/**
+ * The reference kernel design a model file describes, wherever it is run from: the design's model in the package
+ * (`models/...`, found from the package, not the working directory), or a copy of it with the same text.
+ */
+export function designOf(model: string): (typeof DESIGNS)[number] | undefined {
+  const path = real(model);
+  const own = text(model);
+  return DESIGNS.find((d) => {
+    const shipped = join(PACKAGE_ROOT, d.model);
+    return real(shipped) === path || (own !== null && text(shipped) === own);
+  });
+}
 
 /**
  * `schedcheck replay MODEL CEX`: 1 when the kernel faults or hangs as the counterexample predicts, 0 when it
@@ -20,9 +61,9 @@ export async function replayCommand(args: ReplayArgs): Promise<number> {
     printDiagnostics(diagnostics);
     return 2;
   }
-  const design = DESIGNS.find((d) => resolve(d.model) === resolve(args.model));
+  const design = designOf(args.model);
   if (design === undefined) {
-    const list = DESIGNS.map((d) => `  ${d.model} (${d.name})`).join('\n');
+    const list = DESIGNS.map((d) => `  ${join(PACKAGE_ROOT, d.model)} (${d.name})`).join('\n');
     process.stderr.write(`${args.model}:1:1: error R003: no reference kernel design runs this model; these do:\n${list}\n`);
     return 2;
   }
