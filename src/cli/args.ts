@@ -48,6 +48,8 @@ export interface SimulateArgs {
   set: string[];
   seed: number;
   steps: number;
+  /** Interrupts may arrive at any step (uniform choice), instead of a fair path. */
+  storms?: boolean;
 }
 
 export interface ExportArgs {

@@ -112,7 +112,7 @@ export function buildCli(argv: string[]): Argv {
           .positional('model', { type: 'string', demandOption: true, describe: 'model file (.sched)' })
           .options(OPTIONS.simulate)
           .check(checkNumbers),
-      (a) => run(simulateCommand({ model: a.model, set: a.set, seed: a.seed, steps: a.steps })),
+      (a) => run(simulateCommand({ model: a.model, set: a.set, seed: a.seed, steps: a.steps, storms: a.storms })),
     )
     .command(
       'export <trace>',

@@ -49,6 +49,7 @@ export const OPTIONS = {
     set,
     seed: { type: 'number', default: 1, describe: 'seed of the random choices (the same seed, the same path)' },
     steps: { type: 'number', default: 50, describe: 'length of the path, in steps' },
+    storms: { type: 'boolean', default: false, describe: 'let interrupts arrive at any step (default: a fair path, arrivals now and then)' },
   },
   export: {
     dot: { type: 'string', describe: 'write the counterexample graph as DOT (default: DOT on stdout)' },

@@ -161,7 +161,7 @@ describe('schedcheck simulate', () => {
     out = '';
     await simulateCommand({ model: file, set: [], seed: 8, steps: 20 });
     expect(out).not.toBe(first);
-    expect(first).toMatch(/^.*: a random path \(seed 7, 20 steps\)\n/);
+    expect(first).toMatch(/^.*: a random fair path \(seed 7, 20 steps\)\n/);
   });
 
   it('stops where the machine is corrupted and names the violation', async () => {

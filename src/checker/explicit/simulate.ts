@@ -1,7 +1,9 @@
-// One random path through a Model, chosen by a seeded generator so that the same seed gives the same path.
+// One random path through a Model, chosen by a seeded generator so that the same seed gives the same path. The
+// path is fair unless storms are asked for: each step picks a CPU that can execute, then one of its actions, and
+// an external line arrives only now and then, so no interrupt storm starves the code it interrupts.
 
 import { PROPERTY_IDS, type PropertyId } from '../../ir/ir.js';
-import type { Action, Model } from '../model.js';
+import { actionCpu, actionKind, ActionKind, type Action, type Model } from '../model.js';
 
 /** mulberry32: small, fast and good enough to pick among a handful of actions. */
 export function seededRandom(seed: number): () => number {
@@ -24,7 +26,38 @@ export interface Walk {
   ended: 'steps' | 'stuck' | 'exited' | 'fatal';
 }
 
-export function randomWalk(model: Model, seed: number, steps: number): Walk {
+export interface WalkOptions {
+  /** Pick uniformly among all enabled actions, arrivals included: interrupts may arrive at every step. */
+  storms?: boolean;
+  /** In a fair walk, the chance that a step is an arrival of an external line when one can arrive. */
+  arrivalChance?: number;
+}
+
+/** Fair walks: an external line arrives on about one step in twenty where it can. */
+export const ARRIVAL_CHANCE = 0.05;
+
+function pick<T>(items: readonly T[], random: () => number): T {
+  return items[Math.floor(random() * items.length)]!;
+}
+
+/** The next action: uniform with storms; otherwise rare arrivals, then a CPU, then one of its actions. */
+function choose(enabled: readonly Action[], random: () => number, options: WalkOptions): Action {
+  if (options.storms === true) return pick(enabled, random);
+  // An arrival: an external line becoming pending (and perhaps taken at once). A pending line's delivery is not
+  // one: it is urgent, the CPU's only action.
+  const isArrival = (a: Action): boolean => actionKind(a) === ActionKind.arrive || actionKind(a) === ActionKind.arriveTake;
+  const arrivals = enabled.filter(isArrival);
+  const others = enabled.filter((a) => !isArrival(a));
+  if (others.length === 0) return pick(arrivals, random);
+  if (arrivals.length > 0 && random() < (options.arrivalChance ?? ARRIVAL_CHANCE)) return pick(arrivals, random);
+  const cpu = pick([...new Set(others.map(actionCpu))], random);
+  return pick(
+    others.filter((a) => actionCpu(a) === cpu),
+    random,
+  );
+}
+
+export function randomWalk(model: Model, seed: number, steps: number, options: WalkOptions = {}): Walk {
   const random = seededRandom(seed);
   const states = [model.initialStates()[0]!];
   const actions: Action[] = [];
@@ -41,7 +74,7 @@ export function randomWalk(model: Model, seed: number, steps: number): Walk {
     const state = states[states.length - 1]!;
     const enabled = model.actions(state);
     if (enabled.length === 0) return { states, actions, violations, ended: model.allExited(state) ? 'exited' : 'stuck' };
-    const action = enabled[Math.floor(random() * enabled.length)]!;
+    const action = choose(enabled, random, options);
     const { next, events } = model.successor(state, action);
     actions.push(action);
     states.push(next);

@@ -22,9 +22,10 @@ export async function simulateCommand(args: SimulateArgs): Promise<number> {
     process.stderr.write(`schedcheck: ${args.model}: the model is too large: ${error.message}\n`);
     return 2;
   }
-  const walk = randomWalk(model, args.seed, args.steps);
+  const walk = randomWalk(model, args.seed, args.steps, { storms: args.storms === true });
   const steps = traceOf(model, walk.states, walk.actions);
-  const out = [`${args.model}: a random path (seed ${args.seed}, ${walk.actions.length} steps)`, ''];
+  const kind = args.storms === true ? 'a random path, interrupts arriving at any step' : 'a random fair path';
+  const out = [`${args.model}: ${kind} (seed ${args.seed}, ${walk.actions.length} steps)`, ''];
   out.push(...traceLines({ property: 'assertions', message: '', length: walk.actions.length, steps, violationSpan: null }, program.arch, false, program));
   const ending = {
     steps: `stopped after ${args.steps} steps`,
@@ -38,5 +39,6 @@ export async function simulateCommand(args: SimulateArgs): Promise<number> {
     for (const v of walk.violations) out.push(`  step ${v.step}: ${v.property}: ${v.message}`);
   }
   process.stdout.write(`${out.join('\n')}\n`);
-  return 0;
+  // A path that breaks a property (or deadlocks) is a failure, as a counterexample from `check` is.
+  return walk.violations.length > 0 || walk.ended === 'stuck' ? 1 : 0;
 }
