@@ -78,6 +78,12 @@ export interface ReplayArgs {
   set: string[];
 }
 
+export interface InitArgs {
+  file: string;
+  arch: 'x86_64' | 'aarch64';
+  cpus: number;
+}
+
 export interface GateArgs {
   plans: string[];
   format: 'text' | 'junit' | 'sarif';

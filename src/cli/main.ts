@@ -7,6 +7,7 @@ import { conformCommand } from './commands/conform.js';
 import { exploreCommand } from './commands/explore.js';
 import { exportCommand } from './commands/export.js';
 import { gateCommand } from './commands/gate.js';
+import { initCommand } from './commands/init.js';
 import { kernelRunCommand } from './commands/kernel.js';
 import { parseCommand } from './commands/parse.js';
 import { propertiesCommand } from './commands/properties.js';
@@ -16,7 +17,7 @@ import { setColourMode } from './colour.js';
 import { GLOBAL_OPTIONS, OPTIONS } from './options.js';
 import { unknownArgument } from './unknown.js';
 
-const NUMERIC = ['max-depth', 'max-states', 'max-memory', 'timeout', 'seed', 'cycles', 'steps'] as const;
+const NUMERIC = ['max-depth', 'max-states', 'max-memory', 'timeout', 'seed', 'cycles', 'steps', 'cpus'] as const;
 
 function checkNumbers(argv: Record<string, unknown>): true {
   for (const name of NUMERIC) {
@@ -87,6 +88,20 @@ export function buildCli(argv: string[]): Argv {
         ),
     )
     .command('properties', 'list the property ids and what violates each', (y) => y, () => run(propertiesCommand()))
+    .command(
+      'init [file]',
+      'write a commented starter model that checks clean',
+      (y) =>
+        y
+          .positional('file', { type: 'string', default: 'model.sched', describe: 'the model file to write (never overwritten)' })
+          .options(OPTIONS.init)
+          .check(checkNumbers)
+          .check((a) => {
+            if (a.cpus < 1 || a.cpus > 32) throw new Error('--cpus needs a number of CPUs from 1 to 32');
+            return true;
+          }),
+      (a) => run(initCommand({ file: a.file, arch: a.arch, cpus: a.cpus })),
+    )
     .command(
       'parse <model>',
       'check a model for errors; print its IR with --ir',

@@ -34,6 +34,10 @@ export const OPTIONS = {
     svg: { type: 'string', describe: 'write the counterexample graph as SVG' },
   },
   properties: {},
+  init: {
+    arch: { choices: ['x86_64', 'aarch64'] as const, default: 'x86_64' as const, describe: 'the architecture of the starter model' },
+    cpus: { type: 'number', default: 1, describe: 'number of CPUs (1 to 32)' },
+  },
   parse: {
     ir: { type: 'boolean', default: false, describe: 'print the lowered IR' },
     set,
