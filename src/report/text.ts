@@ -16,6 +16,8 @@ const plain: Paint = (_tone, text) => text;
 export interface TextOptions {
   /** Colours verdict words; plain by default. */
   paint?: Paint;
+  /** The text of a source line, to show the statement a deadlock is stuck at (its IR form without it). */
+  sourceLine?: (file: string, line: number) => string | null;
 }
 
 export function expectationOf(program: Pick<Program, 'expectations'> | null, property: string): Expectation | undefined {
@@ -109,7 +111,7 @@ function loopMarker(loop: number, i: number, last: number): string {
  * The trace, one step a line. With `program`, places in its own file are written `line N` (the header names the
  * file once), and a stuck state says which instruction the CPU cannot get past.
  */
-export function traceLines(cex: Counterexample, arch: 'x86_64' | 'aarch64', markLast = true, program?: Program): string[] {
+export function traceLines(cex: Counterexample, arch: 'x86_64' | 'aarch64', markLast = true, program?: Program, options: TextOptions = {}): string[] {
   const out: string[] = [];
   const file = program?.file;
   const short = (text: string): string => (file === undefined ? text : text.split(`${file}:`).join('line '));
@@ -124,7 +126,7 @@ export function traceLines(cex: Counterexample, arch: 'x86_64' | 'aarch64', mark
     const before = cex.steps[i - 1]!.state;
     const cpu = step.cpu === null ? '' : `CPU${step.cpu}  `;
     const where = step.location === null ? '' : `  ${short(step.location)}`;
-    const last = markLast && i === cex.steps.length - 1 && (program === undefined || stuckInstruction(cex, program) === null);
+    const last = markLast && i === cex.steps.length - 1 && (program === undefined || stuckInstruction(cex, program, options) === null);
     const marker = cex.loop !== undefined ? loopMarker(cex.loop, i, cex.steps.length - 1) : last ? '   <-- here' : '';
     out.push(`  ${String(step.index).padStart(pad)}  ${cpu}${step.context}${where}  ${step.label}${marker}`);
     const changes: string[] = [];
@@ -136,7 +138,7 @@ export function traceLines(cex: Counterexample, arch: 'x86_64' | 'aarch64', mark
     changes.push(...globalChanges(before, step.state));
     for (const line of changes) out.push(`${indent}| ${short(line)}`);
   });
-  const stuck = program === undefined ? null : stuckInstruction(cex, program);
+  const stuck = program === undefined ? null : stuckInstruction(cex, program, options);
   if (stuck !== null) out.push(`${indent}then stuck at ${short(stuck)}   <-- here`);
   if (cex.loop !== undefined) out.push(`${indent}(from step ${cex.loop} the path repeats forever)`);
   return out;
@@ -146,18 +148,23 @@ export function traceLines(cex: Counterexample, arch: 'x86_64' | 'aarch64', mark
  * A violation that is a state (a deadlock) at an instruction the last step did not execute: `file:line: instr`
  * of the instruction a CPU is stuck at (the spinning acquire, the hlt, the wait loop's test).
  */
-export function stuckInstruction(cex: Counterexample, program: Program): string | null {
+export function stuckInstruction(cex: Counterexample, program: Program, options: TextOptions = {}): string | null {
   const span = cex.violationSpan;
   const last = cex.steps[cex.steps.length - 1];
   if (span === null || cex.loop !== undefined || last === undefined || last.span === span) return null;
   if (cex.property !== 'no-deadlock') return null;
   const at = program.spans[span];
   if (at === undefined) return null;
+  // The statement itself, when its span is on one line (a line may hold several), without a trailing comment.
+  const line = options.sourceLine?.(at.file, at.line) ?? null;
+  const statement = line === null ? null : at.endLine === at.line ? line.slice(at.col - 1, at.endCol - 1) : line.slice(at.col - 1);
+  const source = statement === null || statement.trim() === '' ? null : statement.replace(/\/\/.*$/, '').trim();
   const instr = program.units.flatMap((u) => u.code).find((i) => i.span === span);
-  return `${at.file}:${at.line}${instr === undefined ? '' : `: ${printInstr(instr, program)}`}`;
+  const text = source ?? (instr === undefined ? null : printInstr(instr, program));
+  return `${at.file}:${at.line}${text === null ? '' : `: ${text}`}`;
 }
 
-function violationLines(cex: Counterexample, arch: 'x86_64' | 'aarch64', program: Program | null): string[] {
+function violationLines(cex: Counterexample, arch: 'x86_64' | 'aarch64', program: Program | null, options: TextOptions): string[] {
   const out = [`  ${cex.message}`];
   if (cex.scenario && cex.scenario.length > 0) out.push('', ...cex.scenario.map((l) => `  ${l}`.trimEnd()));
   if (cex.details && cex.details.length > 0) out.push('', ...cex.details.map((l) => `  ${l}`));
@@ -166,7 +173,7 @@ function violationLines(cex: Counterexample, arch: 'x86_64' | 'aarch64', program
       ? 'a shortest one'
       : `a lasso: a shortest way to the loop, then ${cex.loop === cex.length ? `step ${cex.loop} repeats` : `steps ${cex.loop}..${cex.length} repeat`} forever`;
   const lines = program === null ? '' : `; lines of ${program.file}`;
-  out.push('', `  Trace (${cex.length} step${cex.length === 1 ? '' : 's'}, ${shape}${lines}):`, ...traceLines(cex, arch, true, program ?? undefined));
+  out.push('', `  Trace (${cex.length} step${cex.length === 1 ? '' : 's'}, ${shape}${lines}):`, ...traceLines(cex, arch, true, program ?? undefined, options));
   return out;
 }
 
@@ -220,7 +227,7 @@ export function formatText(report: CheckReport, program: Program | null, options
   for (const r of report.results) {
     if (r.verdict !== 'violated') continue;
     const engine = r.engine === 'explicit' ? '' : ` [${r.engine}]`;
-    out.push('', `${paint('violated', r.property)}${engine}:`, ...violationLines(r.counterexample, arch, program));
+    out.push('', `${paint('violated', r.property)}${engine}:`, ...violationLines(r.counterexample, arch, program, options));
   }
   const figures = report.figures;
   if (figures !== undefined) {

@@ -1,7 +1,7 @@
 // `schedcheck check MODEL...`: load, check, report. Exit 0 when every property holds, 1 when one is violated,
 // 3 when one is inconclusive (a violation wins over inconclusive, inconclusive over holds), 2 on bad input.
 
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { checkModelFile, combinedVerdicts, type CheckOptions } from '../../checker/check.js';
 import { isPropertyId } from '../../checker/properties/index.js';
 import type { CheckReport, Counterexample } from '../../checker/verdict.js';
@@ -127,7 +127,7 @@ export async function checkCommand(args: CheckArgs): Promise<number> {
   let text: string;
   switch (args.format) {
     case 'text':
-      text = checked.map(({ report, program }) => formatText(report, program, { paint: args.output === undefined ? painter('stdout') : undefined })).join('\n');
+      text = checked.map(({ report, program }) => formatText(report, program, { paint: args.output === undefined ? painter('stdout') : undefined, sourceLine })).join('\n');
       break;
     case 'json':
       text = checked.length === 0 ? '' : formatJson(checked);
@@ -149,6 +149,20 @@ export async function checkCommand(args: CheckArgs): Promise<number> {
   ok = (await writeCounterexample(args, found)) && ok;
   if (badInput || !ok) return EXIT.badInput;
   return args.expect === true ? expectExitCodeOf(checked) : exitCodeOf(reports);
+}
+
+const sourceTexts = new Map<string, string[] | null>();
+
+/** A line of a model file, for the text report (null when it cannot be read). */
+function sourceLine(file: string, line: number): string | null {
+  if (!sourceTexts.has(file)) {
+    try {
+      sourceTexts.set(file, readFileSync(file, 'utf8').split(/\r?\n/));
+    } catch {
+      sourceTexts.set(file, null);
+    }
+  }
+  return sourceTexts.get(file)?.[line - 1] ?? null;
 }
 
 /** The model's own `expect` lines, for formats that mark results that match them. */
