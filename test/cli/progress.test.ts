@@ -1,11 +1,12 @@
 // Progress of a long search where stderr is not a terminal (a CI log): plain lines, with thousands separators.
 // The interval is 10 s; SCHEDCHECK_PROGRESS_SECONDS shortens it so that a one-second run shows it.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli } from './run.js';
+import { cli, MAIN, ROOT, TSX } from './run.js';
 
 const CONTENTION = 'models/aethelos-001/lock-contention.sched';
 const LINE = /^schedcheck: progress: \d{1,3}(,\d{3})* states, \d{1,3}(,\d{3})* states\/s, queue \d{1,3}(,\d{3})*, depth \d+, \d{1,3}(,\d{3})* MB, \d+:\d\d elapsed$/;
@@ -34,5 +35,26 @@ describe('progress in a log', () => {
     const r = cli(['gate', plan], { env: { SCHEDCHECK_PROGRESS_SECONDS: '0.02' } });
     expect(r.code).toBe(0);
     for (const line of r.err.trimEnd().split('\n')) expect(line).toMatch(LINE);
+  });
+});
+
+describe('progress on a terminal', () => {
+  it('one live line, redrawn in place, with memory and elapsed time, cleared at the end', () => {
+    const command = [process.execPath, '--import', TSX, MAIN, 'check', CONTENTION, '--set', 'THREADS=3', '--property', 'assertions']
+      .map((a) => `'${a}'`)
+      .join(' ');
+    // util-linux `script` gives the command a terminal; stdout goes to a file so that only stderr reaches it.
+    const out = join(mkdtempSync(join(tmpdir(), 'schedcheck-tty-')), 'report.txt');
+    const r = spawnSync('script', ['-qec', `${command} > '${out}'`, '/dev/null'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, SCHEDCHECK_PROGRESS_SECONDS: '0.02' },
+    });
+    expect(r.status).toBe(0);
+    const redraws = r.stdout.split('\r\x1b[K');
+    expect(redraws.length).toBeGreaterThan(2);
+    for (const line of redraws.slice(1, -1)) expect(`schedcheck: progress: ${line}`).toMatch(LINE);
+    expect(redraws.at(-1)).toBe('');
+    expect(readFileSync(out, 'utf8')).toContain('  assertions  holds');
   });
 });

@@ -5,7 +5,7 @@
 
 export type ProgressMode = 'off' | 'terminal' | 'log';
 
-/** Interval of the log lines; SCHEDCHECK_PROGRESS_SECONDS overrides it (tests use a short one). */
+/** Interval of the log lines (of the live line: 1 s); SCHEDCHECK_PROGRESS_SECONDS overrides both (tests use a short one). */
 const LOG_SECONDS = 10;
 const TERMINAL_MS = 1000;
 
@@ -44,8 +44,8 @@ export class ProgressLine {
     options: ProgressOptions = {},
   ) {
     const fromEnv = Number(process.env.SCHEDCHECK_PROGRESS_SECONDS);
-    const logMs = options.logIntervalMs ?? (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv * 1000 : LOG_SECONDS * 1000);
-    this.interval = mode === 'terminal' ? TERMINAL_MS : logMs;
+    const envMs = Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv * 1000 : undefined;
+    this.interval = mode === 'terminal' ? (envMs ?? TERMINAL_MS) : (options.logIntervalMs ?? envMs ?? LOG_SECONDS * 1000);
     this.memory = options.memory ?? (() => process.memoryUsage.rss());
   }
 
