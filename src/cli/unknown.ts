@@ -7,6 +7,7 @@ import { didYouMean } from './suggest.js';
 type OptionTable = Readonly<Record<string, Readonly<Record<string, object>>>>;
 
 const GLOBAL = ['help', 'version', 'color'];
+const GLOBAL_WITH_VALUE = ['--color'];
 
 const kebab = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
@@ -15,7 +16,8 @@ export function unknownArgument(argv: readonly string[], table: OptionTable): st
   const end = argv.indexOf('--');
   const words = end === -1 ? [...argv] : argv.slice(0, end);
   const commands = Object.keys(table).filter((c) => !c.includes(' '));
-  const positionals = words.filter((w) => !w.startsWith('-'));
+  // Words that are not options, skipping the value of a global option given before the command (`--color never`).
+  const positionals = words.filter((w, i) => !w.startsWith('-') && !(i > 0 && GLOBAL_WITH_VALUE.includes(words[i - 1]!)));
   let command = positionals[0];
   if (command === undefined) return null; // yargs says a command is needed, or prints help
   if (!commands.includes(command)) return `Unknown command '${command}'${didYouMean(command, commands)}`;

@@ -40,6 +40,11 @@ describe('help', () => {
     expect(cli(['chek', FIXED]).err).toBe("schedcheck: Unknown command 'chek'; did you mean 'check'?\nRun 'schedcheck --help' for usage.\n");
   });
 
+  it('takes a global option before the command, its value not read as a command', () => {
+    const r = cli(['--color', 'never', 'check', FIXED, '--property', 'no-deadlock']);
+    expect([r.code, r.err]).toEqual([0, '']);
+  });
+
   it('accepts the forms yargs accepts: --name=value, --no-flag, camelCase', () => {
     const r = cli(['check', FIXED, '--property=no-deadlock', '--no-symmetry', '--maxStates', '100000']);
     expect([r.code, r.err]).toEqual([0, '']);
