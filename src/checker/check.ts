@@ -11,7 +11,7 @@ import { checkWithSmt } from './smt/check.js';
 import type { Model } from './model.js';
 import { PROPERTIES } from './properties/index.js';
 import type { Finding, Monitor } from './properties/property.js';
-import type { CheckReport, Counterexample, PropertyResult, Stats } from './verdict.js';
+import type { CheckReport, Counterexample, CycleTrace, PropertyResult, Stats } from './verdict.js';
 import { traceOf } from './view.js';
 import type { VisitedStates } from './explicit/visited.js';
 
@@ -63,6 +63,17 @@ function counterexample(model: Model, store: VisitedStates, property: PropertyId
     ...(finding.lockGraph ? { lockGraph: finding.lockGraph } : {}),
     violationSpan: finding.violationSpan,
   };
+}
+
+/** The other halves of a lock-order cycle, each traced to the acquire that first showed it. */
+function cycleTraces(model: Model, store: VisitedStates, finding: Finding): CycleTrace[] | undefined {
+  if (finding.otherHalves === undefined || finding.otherHalves.length === 0) return undefined;
+  return finding.otherHalves.map(({ title, state, action }) => {
+    const path = store.path(state);
+    path.actions.push(action);
+    path.states.push(model.successor(path.states[path.states.length - 1]!, action).next);
+    return { title, length: path.actions.length, steps: traceOf(model, path.states, path.actions) };
+  });
 }
 
 /**
@@ -174,12 +185,14 @@ export async function checkProgram(program: Program, options: CheckOptions): Pro
     }
     const found = result.findings.get(property);
     if (found !== undefined) {
+      const halves = cycleTraces(model, result.store, found.finding);
       return {
         property,
         engine: 'explicit',
         verdict: 'violated',
         counterexample: counterexample(model, result.store, property, found.finding),
         stats: found.stats,
+        ...(halves === undefined ? {} : { cycleTraces: halves }),
       };
     }
     if (result.stop !== null) {

@@ -24,6 +24,11 @@ export type PropertyResult = Verdict & {
   property: PropertyId;
   engine: EngineId;
   stats: Stats;
+  /**
+   * A lock-order cycle: a trace of each other half of the cycle, in the context that took it (the
+   * counterexample traces the half that closed the cycle).
+   */
+  cycleTraces?: CycleTrace[];
   /** Liveness: the fairness assumption the verdict is relative to. */
   fairness?: string;
 };
@@ -78,6 +83,14 @@ export interface CpuView {
   inService: string[];
   /** aarch64: `live: ...`, `saved: ...` or `empty`. */
   elr?: string;
+}
+
+/** One dependency of a lock-order cycle, traced from the initial state to the acquire that first showed it. */
+export interface CycleTrace {
+  /** `SCHED -> PROC, first seen in handler timer (on boot[0]) on CPU 0 at file:69 (acquire PROC)`. */
+  title: string;
+  length: number;
+  steps: TraceStep[];
 }
 
 export interface StateView {

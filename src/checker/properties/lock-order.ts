@@ -67,6 +67,10 @@ export const lockOrder: PropertyDefinition = {
             return `${lockName(x.machine, l)} -> ${lockName(x.machine, back[i + 1]!)} first seen in ${dep.where}`;
           });
           details.push(`${lockName(x.machine, held)} -> ${lockName(x.machine, taken)} first seen in ${whereText(x, from, action)}: the last step of the trace`);
+          const otherHalves = back.slice(0, -1).map((l, i) => {
+            const dep = graph.get(l, back[i + 1]!)!;
+            return { title: `${lockName(x.machine, l)} -> ${lockName(x.machine, back[i + 1]!)}, first seen in ${dep.where}`, state: dep.state, action: dep.action };
+          });
           return {
             message: `possible circular locking dependency: ${[...cycle, cycle[0]].join(' -> ')}; CPUs taking these locks in these orders can deadlock`,
             state: from,
@@ -75,6 +79,7 @@ export const lockOrder: PropertyDefinition = {
             scenario: circularScenario(names),
             details,
             lockGraph: [...edges],
+            otherHalves,
           };
         }
         return null;

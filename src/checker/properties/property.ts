@@ -25,6 +25,11 @@ export interface Finding {
   violationSpan: number | null;
   /** lock-order: the dependency graph observed so far. */
   lockGraph?: LockEdge[];
+  /**
+   * lock-order cycles: the other dependencies of the cycle, each where it was first seen (the counterexample
+   * itself shows the last one), so that a report can trace every half of the cycle in its own context.
+   */
+  otherHalves?: { title: string; state: number; action: Action }[];
 }
 
 /** What a monitor may ask of the exploration it watches. */
