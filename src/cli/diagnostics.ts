@@ -13,6 +13,8 @@ const DECLARATIONS = ['const', 'machine', 'lock', 'enum', 'var', 'percpu', 'pert
 /** The grammar's contextual words (docs/language.md), which a slip may also be of. */
 const CONTEXTUAL = ['x86_64', 'aarch64', 'cpus', 'irq', 'line', 'priority', 'gate', 'interrupt', 'trap', 'ipi', 'on', 'each', 'scheduler', 'latency', 'spin', 'irqsave', 'mutex', 'handoff', 'ready', 'dormant', 'stack', 'forged', 'switch', 'entry', 'to', 'holds', 'violated'];
 const WORDS = [...KEYWORDS, ...CONTEXTUAL];
+/** The directives of a verification plan (docs/gate.md). */
+const PLAN_DIRECTIVES = ['model', 'config', 'engine', 'max-states', 'max-depth', 'max-memory', 'timeout', 'hash-compaction', 'symmetry', 'expect'];
 const IDENT = /[A-Za-z_][A-Za-z0-9_]*/g;
 
 /** The identifiers of a model's text outside comments: the names it declares and uses. */
@@ -39,7 +41,11 @@ export function withSuggestion(d: Diagnostic, text: string): Diagnostic {
     const best = slip(quoted, names);
     return best === undefined ? d : { ...d, message: withHint(d.message, `did you mean '${best}'?`) };
   }
-  if (d.code === 'E306') {
+  if (d.code === 'G101') {
+    const best = slip(quoted, PLAN_DIRECTIVES);
+    return best === undefined ? d : { ...d, message: `${d.message} Did you mean '${best}'?` };
+  }
+  if (d.code === 'E306' || d.code === 'G106') {
     const best = slip(quoted, PROPERTY_IDS);
     return best === undefined ? d : { ...d, message: withHint(d.message, `did you mean '${best}'?`) };
   }

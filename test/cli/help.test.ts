@@ -82,4 +82,15 @@ describe('did you mean', () => {
       `${names}:4:8: error E306: Unknown property 'no-dedlock'; 'schedcheck properties' lists them; did you mean 'no-deadlock'?`,
     ]);
   });
+
+  it('for a misspelt directive or property in a plan', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'schedcheck-plan-'));
+    const plan = join(dir, 'p.plan');
+    writeFileSync(plan, `model ${join(process.cwd(), FIXED)}\nengin explicit\nexpect no-dedlock holds\n`);
+    const lines = cli(['gate', plan]).err.split('\n');
+    expect([lines[0], lines[3]]).toEqual([
+      `${plan}:2:1: error G101: Unknown directive 'engin'; expect model, config, engine, max-states, max-depth, max-memory, timeout, hash-compaction, symmetry or expect. Did you mean 'engine'?`,
+      `${plan}:3:8: error G106: Unknown property 'no-dedlock'; \`schedcheck properties\` lists them; did you mean 'no-deadlock'?`,
+    ]);
+  });
 });
