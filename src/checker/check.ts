@@ -39,6 +39,7 @@ export interface CheckOptions {
 const NO_STATS: Stats = { states: 0, transitions: 0, depth: 0, seconds: 0 };
 
 function counterexample(model: Model, store: VisitedStates, property: PropertyId, finding: Finding): Counterexample {
+  const halves = cycleTraces(model, store, finding);
   const path = store.path(finding.state);
   const states = path.states;
   const actions = path.actions;
@@ -61,6 +62,7 @@ function counterexample(model: Model, store: VisitedStates, property: PropertyId
     ...(finding.scenario ? { scenario: finding.scenario } : {}),
     ...(finding.details ? { details: finding.details } : {}),
     ...(finding.lockGraph ? { lockGraph: finding.lockGraph } : {}),
+    ...(halves ? { cycleTraces: halves } : {}),
     violationSpan: finding.violationSpan,
   };
 }
@@ -185,14 +187,12 @@ export async function checkProgram(program: Program, options: CheckOptions): Pro
     }
     const found = result.findings.get(property);
     if (found !== undefined) {
-      const halves = cycleTraces(model, result.store, found.finding);
       return {
         property,
         engine: 'explicit',
         verdict: 'violated',
         counterexample: counterexample(model, result.store, property, found.finding),
         stats: found.stats,
-        ...(halves === undefined ? {} : { cycleTraces: halves }),
       };
     }
     if (result.stop !== null) {

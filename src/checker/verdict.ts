@@ -24,11 +24,6 @@ export type PropertyResult = Verdict & {
   property: PropertyId;
   engine: EngineId;
   stats: Stats;
-  /**
-   * A lock-order cycle: a trace of each other half of the cycle, in the context that took it (the
-   * counterexample traces the half that closed the cycle).
-   */
-  cycleTraces?: CycleTrace[];
   /** Liveness: the fairness assumption the verdict is relative to. */
   fairness?: string;
 };
@@ -138,6 +133,11 @@ export interface Counterexample {
   violationSpan: number | null;
   /** lock-order only: every edge of the lock dependency graph observed over the explored states. */
   lockGraph?: LockEdge[];
+  /**
+   * A lock-order cycle: a trace of each other half of the cycle, in the context that took it (`steps` trace
+   * the half that closed the cycle).
+   */
+  cycleTraces?: CycleTrace[];
 }
 
 /**

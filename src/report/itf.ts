@@ -104,7 +104,8 @@ function encodeState(step: TraceStep): ItfState {
 function referencedSpans(cex: Counterexample, model: ModelInfo | undefined): Record<string, SourceSpan> {
   const out: Record<string, SourceSpan> = {};
   if (model?.spans === undefined) return out;
-  const ids = [cex.violationSpan, ...cex.steps.map((s) => s.span), ...(cex.lockGraph ?? []).map((e) => e.span)];
+  const halves = (cex.cycleTraces ?? []).flatMap((h) => h.steps.map((s) => s.span));
+  const ids = [cex.violationSpan, ...cex.steps.map((s) => s.span), ...(cex.lockGraph ?? []).map((e) => e.span), ...halves];
   for (const id of ids) {
     const span = id === null ? undefined : model.spans[id];
     if (id !== null && span !== undefined) out[String(id)] = { ...span };
@@ -128,6 +129,8 @@ export function toItf(cex: Counterexample, model?: ModelInfo): ItfTrace {
   if (cex.scenario !== undefined) schedcheck.scenario = [...cex.scenario];
   if (cex.details !== undefined) schedcheck.details = [...cex.details];
   if (cex.lockGraph !== undefined) schedcheck.lockGraph = cex.lockGraph.map((e) => ({ ...e }));
+  // The other halves of a lock-order cycle: each a trace of its own, its states encoded as the trace's are.
+  if (cex.cycleTraces !== undefined) schedcheck.cycleTraces = cex.cycleTraces.map((h) => ({ title: h.title, length: h.length, states: h.steps.map(encodeState) }));
   const trace: ItfTrace = {
     '#meta': {
       format: 'ITF',
@@ -370,6 +373,12 @@ function readTrace(root: At): { counterexample: Counterexample; model: ModelInfo
   if (meta.has('scenario')) counterexample.scenario = meta.field('scenario').list().map((l) => l.str());
   if (meta.has('details')) counterexample.details = meta.field('details').list().map((l) => l.str());
   if (meta.has('lockGraph')) counterexample.lockGraph = meta.field('lockGraph').list().map(readLockEdge);
+  if (meta.has('cycleTraces')) {
+    counterexample.cycleTraces = meta
+      .field('cycleTraces')
+      .list()
+      .map((h) => ({ title: h.field('title').str(), length: h.field('length').int(), steps: h.field('states').list().map((s, i) => readStep(s, i)) }));
+  }
   let model: ModelInfo | undefined;
   if (meta.has('model')) {
     const m = meta.field('model');

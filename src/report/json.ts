@@ -18,7 +18,6 @@ function resultJson(r: PropertyResult, program: Program | null): Record<string, 
   };
   if (r.fairness !== undefined) base.fairness = r.fairness;
   if (r.verdict === 'violated') base.counterexample = r.counterexample;
-  if (r.cycleTraces !== undefined) base.cycleTraces = r.cycleTraces;
   if (r.verdict === 'inconclusive') {
     base.reason = r.reason;
     base.detail = r.detail;

@@ -5,9 +5,9 @@
 // What the checker fills in: `Counterexample.lockGraph`, every edge observed over the explored states (one
 // per (from, to) pair is enough; the first observation, which BFS makes the shortest, labels it).
 
-import type { LockEdge } from '../checker/verdict.js';
+import type { Counterexample, LockEdge, TraceStep } from '../checker/verdict.js';
 import type { ModelInfo } from './dot.js';
-import { dotAttrs, dotQuote, html, htmlTable, SANS, shortLocation, styled } from './dotlabel.js';
+import { dotAttrs, dotQuote, html, htmlTable, SANS, shortLocation, styled, type Html } from './dotlabel.js';
 
 export type { LockEdge };
 
@@ -102,8 +102,44 @@ export function lockCycle(edges: readonly LockEdge[]): string[] | null {
   return best;
 }
 
-/** The lock dependency graph in DOT, with the cycle in red. */
-export function renderLockGraphDot(edges: readonly LockEdge[], model?: ModelInfo): string {
+/** One half of a lock-order cycle: the dependency it shows, and the trace from boot to its second acquire. */
+export interface CycleHalf {
+  title: string;
+  steps: readonly TraceStep[];
+}
+
+/**
+ * Every half of a lock-order cycle: the counterexample's own trace (the dependency that closed the cycle),
+ * then each other one. Empty for a counterexample that is not a cycle.
+ */
+export function cycleHalvesOf(cex: Counterexample): CycleHalf[] {
+  if (cex.cycleTraces === undefined || cex.cycleTraces.length === 0) return [];
+  const last = cex.details?.at(-1)?.replace(/: the last step of the trace$/, '').replace(/^(\S+ -> \S+) first seen in /, '$1, first seen in ');
+  const closing = last ?? 'the counterexample';
+  return [{ title: closing, steps: cex.steps }, ...cex.cycleTraces.map((h) => ({ title: h.title, steps: h.steps }))];
+}
+
+/** A half as a note: its title, then one line per step (`#3 cpu0 handler timer (on boot[0]): acquire PROC`). */
+function halfNote(half: CycleHalf, n: number): Html {
+  const rows = [styled(`half ${n}: ${shortenTitle(half.title)}`, { bold: true, size: 10, color: CYCLE })];
+  for (const step of half.steps.slice(1)) {
+    const cpu = step.cpu === null ? '' : `cpu${step.cpu} `;
+    const last = step.index === half.steps.length - 1;
+    rows.push(styled(`#${step.index} ${cpu}${step.context}: ${step.label}`, { size: 9, face: 'mono', color: last ? CYCLE : '#343a40', bold: last }));
+  }
+  return html(htmlTable(rows));
+}
+
+/** `A -> B, first seen in CONTEXT on CPU 0 at dir/file.sched:69 (acquire B)` with the file's folder dropped. */
+function shortenTitle(title: string): string {
+  return title.replace(/ at (\S+):(\d+)/, (_m, file: string, line: string) => ` at ${shortLocation(`${file}:${line}`)}`);
+}
+
+/**
+ * The lock dependency graph in DOT, with the cycle in red. With `halves` (cycleHalvesOf), each half of the cycle
+ * is drawn beside it as its trace, pointing at the lock its last step acquires.
+ */
+export function renderLockGraphDot(edges: readonly LockEdge[], model?: ModelInfo, halves: readonly CycleHalf[] = []): string {
   const locks = lockNames(edges, model).filter((l) => edges.some((e) => e.from === l || e.to === l));
   const onCycle = cycleEdges(edges);
   const cycle = lockCycle(edges);
@@ -135,6 +171,14 @@ export function renderLockGraphDot(edges: readonly LockEdge[], model?: ModelInfo
     out.push(
       `  ${dotQuote(`lock ${e.from}`)} -> ${dotQuote(`lock ${e.to}`)}${dotAttrs({ label: html(htmlTable(label)), color: red ? CYCLE : undefined, penwidth: red ? 2.5 : undefined, tooltip: `${e.to} taken while holding ${e.from}` })};`,
     );
+  });
+  halves.forEach((half, i) => {
+    const node = dotQuote(`half ${i + 1}`);
+    out.push(`  ${node}${dotAttrs({ shape: 'note', style: 'filled', fillcolor: '#fff5f5', color: CYCLE, label: halfNote(half, i + 1) })};`);
+    const acquired = /^acquire (\S+)/.exec(half.steps.at(-1)?.label ?? '')?.[1];
+    if (acquired !== undefined && locks.includes(acquired)) {
+      out.push(`  ${node} -> ${dotQuote(`lock ${acquired}`)}${dotAttrs({ style: 'dashed', color: CYCLE, arrowhead: 'none' })};`);
+    }
   });
   out.push('}');
   return `${out.join('\n')}\n`;

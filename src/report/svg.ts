@@ -7,7 +7,7 @@ import { instance, type Viz } from '@viz-js/viz';
 import type { Counterexample } from '../checker/verdict.js';
 import { renderCounterexampleDot, type ModelInfo } from './dot.js';
 import { SANS } from './dotlabel.js';
-import { renderLockGraphDot } from './lockgraph.js';
+import { cycleHalvesOf, renderLockGraphDot } from './lockgraph.js';
 
 let viz: Promise<Viz> | null = null;
 
@@ -116,7 +116,7 @@ export async function writeCounterexampleGraphs(
       dot: targets.dot === undefined ? undefined : companionPath(targets.dot, 'locks'),
       svg: targets.svg === undefined ? undefined : companionPath(targets.svg, 'locks'),
     };
-    problems.push(...(await writeGraph(renderLockGraphDot(cex.lockGraph, model), companion, warn)));
+    problems.push(...(await writeGraph(renderLockGraphDot(cex.lockGraph, model, cycleHalvesOf(cex)), companion, warn)));
   }
   return problems;
 }

@@ -229,7 +229,7 @@ export function formatText(report: CheckReport, program: Program | null, options
     const engine = r.engine === 'explicit' ? '' : ` [${r.engine}]`;
     out.push('', `${paint('violated', r.property)}${engine}:`, ...violationLines(r.counterexample, arch, program, options));
     // A lock-order cycle has a half per context: the trace above closed it; here are the others.
-    for (const half of r.cycleTraces ?? []) {
+    for (const half of r.counterexample.cycleTraces ?? []) {
       const cex: Counterexample = { property: r.property, message: '', length: half.length, steps: half.steps, violationSpan: null };
       out.push('', `  The other half of the cycle, ${half.title} (${steps(half.length)}):`, ...traceLines(cex, arch, true, program ?? undefined, options));
     }

@@ -10,7 +10,7 @@ import { renderCounterexampleDot } from '../../report/dot.js';
 import { toItf } from '../../report/itf.js';
 import { formatJson } from '../../report/json.js';
 import { formatJunit } from '../../report/junit.js';
-import { renderLockGraphDot } from '../../report/lockgraph.js';
+import { cycleHalvesOf, renderLockGraphDot } from '../../report/lockgraph.js';
 import { formatSarif } from '../../report/sarif.js';
 import { companionPath, writeGraph } from '../../report/svg.js';
 import { formatText } from '../../report/text.js';
@@ -78,7 +78,7 @@ async function writeCounterexample(args: CheckArgs, found: { cex: Counterexample
   if (args.dot !== undefined || args.svg !== undefined) {
     const problems = await writeGraph(renderCounterexampleDot(first.cex, first.program), { dot: args.dot, svg: args.svg });
     if (first.cex.lockGraph !== undefined && first.cex.lockGraph.length > 0) {
-      const locks = renderLockGraphDot(first.cex.lockGraph, first.program);
+      const locks = renderLockGraphDot(first.cex.lockGraph, first.program, cycleHalvesOf(first.cex));
       problems.push(
         ...(await writeGraph(locks, {
           dot: args.dot === undefined ? undefined : companionPath(args.dot, 'locks'),
