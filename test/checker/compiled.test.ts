@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { compiledModule, compiledSource, compileModel, compileWith, maxActions, SLOW, WARNED, warningEvent } from '../../src/checker/explicit/compile.js';
-import type { Model, ModelEvent } from '../../src/checker/model.js';
+import type { Model, ModelEvent } from '../../src/ir/model.js';
 import { buildModel } from '../../src/hw/build.js';
 import { load, referenceWalk } from './helpers.js';
 import { PINS, pinnedConfig } from '../gate/pins.js';

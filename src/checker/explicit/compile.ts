@@ -18,7 +18,7 @@ import { threadName } from '../../hw/describe.js';
 import { scheduleWarning } from '../../hw/threads.js';
 import type { Machine } from '../../hw/machine.js';
 import { unreachable } from '../../lang/unreachable.js';
-import { ActionKind, actionCpu, encodeAction, type Model, type ModelEvent } from '../model.js';
+import { ActionKind, actionCpu, encodeAction, type Model, type ModelEvent } from '../../ir/model.js';
 import { decodeEvents, wasmModule, WasmUnsupported, type WasmModule } from './wasmgen.js';
 import { expr, lit, Locals, readSlotCode, staticVarSlot, typeRange, varSlotIndexCode, writeSlotCode, type ExprContext } from './codegen.js';
 import {

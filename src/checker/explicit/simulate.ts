@@ -1,7 +1,7 @@
 // One random path through a Model, chosen by a seeded generator so that the same seed gives the same path.
 
 import { PROPERTY_IDS, type PropertyId } from '../../ir/ir.js';
-import type { Action, Model } from '../model.js';
+import type { Action, Model } from '../../ir/model.js';
 
 /** mulberry32: small, fast and good enough to pick among a handful of actions. */
 export function seededRandom(seed: number): () => number {

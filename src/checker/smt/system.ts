@@ -5,7 +5,7 @@
 
 import type { PropertyId } from '../../ir/ir.js';
 import { bitsFor, type Slot } from '../../ir/layout.js';
-import type { Action, Model } from '../model.js';
+import type { Action, Model } from '../../ir/model.js';
 import type { Z3 } from './z3.js';
 import { Sym, type B, type BV, type Cond, type Val } from './sym.js';
 import { expressionBits } from './expr.js';

@@ -7,7 +7,7 @@
 import type { PropertyId } from '../../ir/ir.js';
 import type { Slot } from '../../ir/layout.js';
 import { Machine } from '../../hw/machine.js';
-import { ActionKind, actionArg, actionCpu, actionKind, encodeAction, type Action, type Model } from '../model.js';
+import { ActionKind, actionArg, actionCpu, actionKind, encodeAction, type Action, type Model } from '../../ir/model.js';
 import { evaluate, truth } from './expr.js';
 import { execute } from './exec.js';
 import { acquireAction, maskWait } from './locks.js';
