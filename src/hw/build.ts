@@ -19,7 +19,6 @@ import {
   type ModelEvent,
   type Successor,
 } from '../ir/model.js';
-import { aarch64 } from './aarch64.js';
 import { contextOf, lineName, lockName, pcLocation, threadName } from './describe.js';
 import type { Cond } from './domain.js';
 import { evaluateIn } from './expr.js';
@@ -29,7 +28,7 @@ import type { ArchProfile } from './profile.js';
 import { ConcreteState } from './state.js';
 import { apply, enabledWith, recursiveAcquire, urgency } from './transition.js';
 import { exprText, instrText } from './text.js';
-import { x86_64 } from './x86_64.js';
+import { profileOf } from './profiles.js';
 
 export class ModelTooLarge extends Error {}
 
@@ -59,7 +58,7 @@ class HwModel implements Model {
     readonly layout: Layout,
   ) {
     this.machine = new Machine(program, layout);
-    this.profile = program.arch === 'x86_64' ? x86_64 : aarch64;
+    this.profile = profileOf(program.arch);
   }
 
   initialStates(): Uint32Array[] {

@@ -9,7 +9,7 @@
 //   preserved by every non-fatal step): whatever survives holds in every reachable state.
 
 import type { Model } from '../../ir/model.js';
-import { evaluate, truth } from './expr.js';
+import { evaluate, truth } from '../../hw/expr.js';
 import type { B, BV } from './sym.js';
 import { slotValue, type SymbolicSystem } from './system.js';
 import { EngineDisagreement } from './replay.js';
