@@ -58,6 +58,7 @@ class HwModel implements Model {
     readonly layout: Layout,
   ) {
     this.machine = new Machine(program, layout);
+    machines.set(this, this.machine);
     this.profile = profileOf(program.arch);
   }
 
@@ -226,8 +227,18 @@ class HwModel implements Model {
   }
 }
 
-/** The machine behind a model built here (views and deadlock reports read states through it). */
+/**
+ * The read-only view of a model's states (views, properties and reports read states through it): its tables and
+ * accessors, from the program and layout alone.
+ */
 export function machineOf(model: Model): Machine {
-  if (model instanceof HwModel) return model.machine;
-  return new Machine(model.program, model.layout);
+  let m = machines.get(model);
+  if (m === undefined) {
+    m = new Machine(model.program, model.layout);
+    machines.set(model, m);
+  }
+  return m;
 }
+
+/** The read-only machine of each model: built from its program and layout alone, never from its implementation. */
+const machines = new WeakMap<Model, Machine>();
