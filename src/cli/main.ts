@@ -69,6 +69,7 @@ export function buildCli(argv: string[]): Argv {
           .option('trace', { type: 'string', describe: 'write the counterexample as ITF JSON' })
           .option('dot', { type: 'string', describe: 'write the counterexample graph as DOT' })
           .option('svg', { type: 'string', describe: 'write the counterexample graph as SVG' })
+          .option('html', { type: 'string', describe: 'write the counterexample as an interactive HTML report' })
           .check(checkNumbers),
       (a) =>
         run(
@@ -88,6 +89,7 @@ export function buildCli(argv: string[]): Argv {
             trace: a.trace,
             dot: a.dot,
             svg: a.svg,
+            html: a.html,
           }),
         ),
     )
@@ -136,8 +138,9 @@ export function buildCli(argv: string[]): Argv {
         y
           .positional('trace', { type: 'string', demandOption: true })
           .option('dot', { type: 'string' })
-          .option('svg', { type: 'string' }),
-      (a) => run(exportCommand({ trace: a.trace, dot: a.dot, svg: a.svg })),
+          .option('svg', { type: 'string' })
+          .option('html', { type: 'string', describe: 'write an interactive HTML report' }),
+      (a) => run(exportCommand({ trace: a.trace, dot: a.dot, svg: a.svg, html: a.html })),
     )
     .command('kernel', 'the reference kernel', (y) =>
       y
@@ -182,8 +185,9 @@ export function buildCli(argv: string[]): Argv {
         y
           .positional('plans', { type: 'string', array: true, default: [] as string[] })
           .option('format', { choices: ['text', 'junit', 'sarif'] as const, default: 'text' as const })
-          .option('output', { type: 'string' }),
-      (a) => run(gateCommand({ plans: a.plans as string[], format: a.format, output: a.output })),
+          .option('output', { type: 'string' })
+          .option('html', { type: 'string', describe: 'write an HTML report of every counterexample into this directory' }),
+      (a) => run(gateCommand({ plans: a.plans as string[], format: a.format, output: a.output, html: a.html })),
     )
     .demandCommand(1, 'name a command')
     .strict()
