@@ -8,6 +8,7 @@ import { exploreCommand } from './commands/explore.js';
 import { exportCommand } from './commands/export.js';
 import { gateCommand } from './commands/gate.js';
 import { kernelRunCommand } from './commands/kernel.js';
+import { lspCommand } from './commands/lsp.js';
 import { parseCommand } from './commands/parse.js';
 import { propertiesCommand } from './commands/properties.js';
 import { replayCommand } from './commands/replay.js';
@@ -188,6 +189,12 @@ export function buildCli(argv: string[]): Argv {
           .option('output', { type: 'string' })
           .option('html', { type: 'string', describe: 'write an HTML report of every counterexample into this directory' }),
       (a) => run(gateCommand({ plans: a.plans as string[], format: a.format, output: a.output, html: a.html })),
+    )
+    .command(
+      'lsp',
+      'a language server for .sched files, on stdin and stdout',
+      (y) => y.option('stdio', { type: 'boolean', describe: 'talk over stdin and stdout (the only transport; editors pass it)' }),
+      () => run(lspCommand()),
     )
     .demandCommand(1, 'name a command')
     .strict()
