@@ -14,8 +14,9 @@ function diagnostic(file: string, text: string, code: string, message: string, a
 
 /**
  * `schedcheck export CEX.itf.json [--dot FILE] [--svg FILE] [--html FILE]`: draw a saved counterexample again,
- * exactly as `check` drew it (`--html`: the interactive report, with the source the trace's spans name if it can be read). A lock-order trace also gets its lock graph, next to the named files (`x.locks.svg`).
- * Without --dot or --svg the counterexample graph goes to stdout as DOT.
+ * exactly as `check` drew it. A lock-order trace also gets its lock graph, next to the named files
+ * (`x.locks.svg`). `--html` writes the interactive report, with the source files the trace names if they can
+ * still be read. Without --dot, --svg or --html the counterexample graph goes to stdout as DOT.
  */
 export async function exportCommand(args: ExportArgs): Promise<number> {
   let text: string;

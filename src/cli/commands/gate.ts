@@ -111,8 +111,9 @@ function sarif(run: GateRun): string {
 }
 
 /**
- * `schedcheck gate [PLAN...] [--format text|junit|sarif] [--output FILE] [--html DIR]`: 0 when every checkable result is the
- * expected one, 1 when one is not (or a run stopped at a bound), 2 when a plan is bad.
+ * `schedcheck gate [PLAN...] [--format text|junit|sarif] [--output FILE] [--html DIR]`: 0 when every checkable
+ * result is the expected one, 1 when one is not (or a run stopped at a bound), 2 when a plan is bad (or an HTML
+ * report cannot be written).
  */
 export async function gateCommand(args: GateArgs): Promise<number> {
   const found = planFiles(args.plans);
