@@ -20,6 +20,7 @@ import {
   type Range,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { PROPERTIES, isPropertyId } from '../checker/properties/index.js';
 import { PROPERTY_IDS } from '../ir/ir.js';
 import type { Diagnostic } from '../lang/diagnostics.js';
 import { KEYWORDS } from '../lang/lexer.js';
@@ -98,7 +99,7 @@ function wanted(lineBefore: string): Namespace | 'property' | null {
 /** Completion at a position: the names the grammar wants there, else every keyword and value name. */
 export function completions(symbols: Symbols, lineBefore: string): CompletionItem[] {
   const want = wanted(lineBefore);
-  if (want === 'property') return PROPERTY_IDS.map((id) => ({ label: id, kind: CompletionItemKind.Property, detail: 'property' }));
+  if (want === 'property') return PROPERTY_IDS.map((id) => ({ label: id, kind: CompletionItemKind.Property, detail: PROPERTIES[id].meaning }));
   const names = (filter: (ns: Namespace) => boolean): CompletionItem[] => {
     const seen = new Set<string>();
     return symbols.declarations
@@ -116,6 +117,10 @@ export function completions(symbols: Symbols, lineBefore: string): CompletionIte
 /** The hover text of the name at a position, as Markdown: each declaration it may mean, as declared. */
 export function hoverText(symbols: Symbols, line: number, col: number): { text: string; range: Range } | null {
   const at = nameAt(symbols, line, col);
+  if (at?.namespace === 'property') {
+    if (!isPropertyId(at.name)) return null;
+    return { text: `(property) **${at.name}**: ${PROPERTIES[at.name].meaning}`, range: rangeOf(at.span) };
+  }
   if (at === null || at.declarations.length === 0) return null;
   const text = at.declarations.map((d) => `(${d.kind}) **${d.name}**, line ${d.span.line}\n\n\`\`\`sched\n${d.detail}\n\`\`\``).join('\n\n---\n\n');
   return { text, range: rangeOf(at.span) };

@@ -10,7 +10,7 @@ import { parse } from '../lang/parser.js';
 import { LineIndex, type SourceSpan } from '../lang/source.js';
 
 /** The namespaces of the language: a lock and a procedure may share a name, a handler and its line do. */
-export type Namespace = 'lock' | 'proc' | 'line' | 'handler' | 'type' | 'value';
+export type Namespace = 'lock' | 'proc' | 'line' | 'handler' | 'type' | 'value' | 'property';
 
 export type DeclKind = 'const' | 'lock' | 'enum' | 'enum member' | 'var' | 'thread' | 'proc' | 'handler' | 'irq line' | 'invariant';
 
@@ -222,6 +222,7 @@ class Collector {
         this.expr(d.cond);
         return;
       case 'expect':
+        this.use(d.property, 'property');
         return;
     }
   }

@@ -168,6 +168,11 @@ describe('schedcheck lsp', () => {
     const proc = await client.request('textDocument/hover', at(20, 7));
     expect(proc.result).toEqual({ contents: { kind: 'markdown', value: '(proc) **tick**, line 20\n\n```sched\nproc tick\n```' }, range: range(20, 6, 10) });
     expect((await client.request('textDocument/hover', at(12, 3))).result).toBeNull(); // `loop`: a keyword
+    const property = await client.request('textDocument/hover', at(31, 10));
+    expect(property.result).toEqual({
+      contents: { kind: 'markdown', value: '(property) **no-deadlock**: some CPU can always make progress until every thread has exited (no lock spin, halt or wait forever)' },
+      range: range(31, 8, 19),
+    });
   });
 
   it('goes to the definition of locks, threads, procedures, variables, and a line\'s handler', async () => {
