@@ -2,7 +2,7 @@
 // Each report is a seed model's counterexample; the tests step through it with the keys, the buttons and the
 // anchors and read back what the page shows. `SCHEDCHECK_SCREENSHOTS=1` also saves the views to docs/.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -21,6 +21,7 @@ let browser: Browser;
 let dir: string;
 
 beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`no browser at ${CHROMIUM}: install Debian's chromium (.ci/run does), or set CHROMIUM to one`);
   await bundleUi(); // the page as the source says now, not as the last build left it
   dir = mkdtempSync(join(tmpdir(), 'schedcheck-html-'));
   browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
