@@ -441,6 +441,16 @@ function App() {
   }, []);
 
   useEffect(() => {
+    // The step pane sticks below the header, whose height depends on how the message wraps.
+    const header = document.querySelector('header')!;
+    const keep = (): void => document.documentElement.style.setProperty('--header', `${header.offsetHeight}px`);
+    const observer = new ResizeObserver(keep);
+    observer.observe(header);
+    keep();
+    return () => observer.disconnect();
+  }, []);
+
+  useEffect(() => {
     if (location.hash !== `#step-${at}`) history.replaceState(null, '', `#step-${at}`);
     document.getElementById(`step-${at}`)?.scrollIntoView({ block: 'nearest' });
   }, [at]);
