@@ -21,6 +21,8 @@ export interface CheckArgs {
   trace?: string;
   dot?: string;
   svg?: string;
+  /** `--html FILE`: the interactive counterexample report. */
+  html?: string;
 }
 
 export interface ParseArgs {
@@ -49,6 +51,7 @@ export interface ExportArgs {
   trace: string;
   dot?: string;
   svg?: string;
+  html?: string;
 }
 
 export interface KernelRunArgs {
@@ -74,4 +77,6 @@ export interface GateArgs {
   plans: string[];
   format: 'text' | 'junit' | 'sarif';
   output?: string;
+  /** `--html DIR`: an HTML report per counterexample found. */
+  html?: string;
 }

@@ -8,6 +8,7 @@ import { exploreCommand } from './commands/explore.js';
 import { exportCommand } from './commands/export.js';
 import { gateCommand } from './commands/gate.js';
 import { kernelRunCommand } from './commands/kernel.js';
+import { lspCommand } from './commands/lsp.js';
 import { parseCommand } from './commands/parse.js';
 import { propertiesCommand } from './commands/properties.js';
 import { replayCommand } from './commands/replay.js';
@@ -69,6 +70,7 @@ export function buildCli(argv: string[]): Argv {
           .option('trace', { type: 'string', describe: 'write the counterexample as ITF JSON' })
           .option('dot', { type: 'string', describe: 'write the counterexample graph as DOT' })
           .option('svg', { type: 'string', describe: 'write the counterexample graph as SVG' })
+          .option('html', { type: 'string', describe: 'write the counterexample as an interactive HTML report' })
           .check(checkNumbers),
       (a) =>
         run(
@@ -88,6 +90,7 @@ export function buildCli(argv: string[]): Argv {
             trace: a.trace,
             dot: a.dot,
             svg: a.svg,
+            html: a.html,
           }),
         ),
     )
@@ -136,8 +139,9 @@ export function buildCli(argv: string[]): Argv {
         y
           .positional('trace', { type: 'string', demandOption: true })
           .option('dot', { type: 'string' })
-          .option('svg', { type: 'string' }),
-      (a) => run(exportCommand({ trace: a.trace, dot: a.dot, svg: a.svg })),
+          .option('svg', { type: 'string' })
+          .option('html', { type: 'string', describe: 'write an interactive HTML report' }),
+      (a) => run(exportCommand({ trace: a.trace, dot: a.dot, svg: a.svg, html: a.html })),
     )
     .command('kernel', 'the reference kernel', (y) =>
       y
@@ -182,8 +186,15 @@ export function buildCli(argv: string[]): Argv {
         y
           .positional('plans', { type: 'string', array: true, default: [] as string[] })
           .option('format', { choices: ['text', 'junit', 'sarif'] as const, default: 'text' as const })
-          .option('output', { type: 'string' }),
-      (a) => run(gateCommand({ plans: a.plans as string[], format: a.format, output: a.output })),
+          .option('output', { type: 'string' })
+          .option('html', { type: 'string', describe: 'write an HTML report of every counterexample into this directory' }),
+      (a) => run(gateCommand({ plans: a.plans as string[], format: a.format, output: a.output, html: a.html })),
+    )
+    .command(
+      'lsp',
+      'a language server for .sched files, on stdin and stdout',
+      (y) => y.option('stdio', { type: 'boolean', describe: 'talk over stdin and stdout (the only transport; editors pass it)' }),
+      () => run(lspCommand()),
     )
     .demandCommand(1, 'name a command')
     .strict()

@@ -12,6 +12,7 @@ import {
   type GateStatus,
 } from '../../checker/gate.js';
 import { formatDiagnostic, type Diagnostic } from '../../lang/diagnostics.js';
+import { writeHtmlReports } from '../../report/htmldir.js';
 import { formatJunit } from '../../report/junit.js';
 import { formatSarif } from '../../report/sarif.js';
 
@@ -110,8 +111,9 @@ function sarif(run: GateRun): string {
 }
 
 /**
- * `schedcheck gate [PLAN...] [--format text|junit|sarif] [--output FILE]`: 0 when every checkable result is the
- * expected one, 1 when one is not (or a run stopped at a bound), 2 when a plan is bad.
+ * `schedcheck gate [PLAN...] [--format text|junit|sarif] [--output FILE] [--html DIR]`: 0 when every checkable
+ * result is the expected one, 1 when one is not (or a run stopped at a bound), 2 when a plan is bad (or an HTML
+ * report cannot be written).
  */
 export async function gateCommand(args: GateArgs): Promise<number> {
   const found = planFiles(args.plans);
@@ -144,6 +146,17 @@ export async function gateCommand(args: GateArgs): Promise<number> {
         return 2;
       }
     }
+  }
+  if (args.html !== undefined) {
+    const entries = run.rows.flatMap((r) =>
+      r.result.verdict === 'violated'
+        ? [{ model: displayPath(r.check.block.modelPath), config: r.check.label, engine: r.result.engine, expected: r.expected === 'violated', cex: r.result.counterexample, program: r.check.program }]
+        : [],
+    );
+    const { written, problems } = await writeHtmlReports(entries, args.html);
+    for (const problem of problems) process.stderr.write(`schedcheck: ${problem}\n`);
+    process.stderr.write(`gate: ${written} HTML report${written === 1 ? '' : 's'} in ${args.html} (index.html lists them)\n`);
+    if (problems.length > 0) return 2;
   }
   return run.rows.some((r) => r.status === 'fail') ? 1 : 0;
 }
