@@ -8,7 +8,7 @@ import { ActionKind, actionArg, actionCpu, actionKind, type Action, type Model }
 import type { Instr } from '../ir/ir.js';
 import { evaluateIn } from '../hw/expr.js';
 import type { Machine } from '../hw/machine.js';
-import { unreachable } from '../lang/unreachable.js';
+import { unreachable } from '../ir/unreachable.js';
 import type { EventName, TraceEvent } from './trace.js';
 
 /** An event a model action produces, with every argument the model knows. */

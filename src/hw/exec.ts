@@ -3,7 +3,7 @@
 
 import type { Instr } from '../ir/ir.js';
 import { FRAME_KINDS } from '../ir/layout.js';
-import { unreachable } from '../lang/unreachable.js';
+import { unreachable } from '../ir/unreachable.js';
 import { KIND_CODE, type FrameVal } from './access.js';
 import { num } from './domain.js';
 import { assign, evaluate, truth } from './expr.js';

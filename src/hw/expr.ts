@@ -5,7 +5,7 @@
 
 import type { Expr, Instance, LValue, ValueType } from '../ir/ir.js';
 import type { Slot } from '../ir/layout.js';
-import { unreachable } from '../lang/unreachable.js';
+import { unreachable } from '../ir/unreachable.js';
 import type { Access } from './access.js';
 import { num, type Cond, type Val } from './domain.js';
 import type { Machine } from './machine.js';

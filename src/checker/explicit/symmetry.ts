@@ -17,7 +17,7 @@
 
 import type { Expr, Instr, Program, PropertyId } from '../../ir/ir.js';
 import type { Layout } from '../../ir/layout.js';
-import { unreachable } from '../../lang/unreachable.js';
+import { unreachable } from '../../ir/unreachable.js';
 import type { Model } from '../../ir/model.js';
 import { Geometry, runtime } from './geometry.js';
 

@@ -18,7 +18,7 @@ import { valueRange } from '../../hw/expr.js';
 import type { Expr, Instance, Instr, LValue, Program } from '../../ir/ir.js';
 import { MAX_HARDIRQ, type CpuSlots, type Layout, type Slot } from '../../ir/layout.js';
 import type { Machine } from '../../hw/machine.js';
-import { unreachable } from '../../lang/unreachable.js';
+import { unreachable } from '../../ir/unreachable.js';
 import { ActionKind, encodeAction, type ModelEvent } from '../../ir/model.js';
 import { figureSlots } from './figures.js';
 import { seedsA } from './hashing.js';

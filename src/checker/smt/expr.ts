@@ -3,7 +3,7 @@
 
 import { STATE_CODE } from '../../hw/access.js';
 import type { Expr, LValue, Program } from '../../ir/ir.js';
-import { unreachable } from '../../lang/unreachable.js';
+import { unreachable } from '../../ir/unreachable.js';
 
 export class UnsupportedModel extends Error {}
 
