@@ -8,7 +8,7 @@ import type { Diagnostic } from '../lang/diagnostics.js';
 import { pointSpan } from '../lang/source.js';
 import { explore } from './explicit/bfs.js';
 import { checkWithSmt } from './smt/check.js';
-import type { Model } from './model.js';
+import type { Model } from '../ir/model.js';
 import { PROPERTIES } from './properties/index.js';
 import type { Finding, Monitor } from './properties/property.js';
 import type { CheckReport, Counterexample, CycleTrace, PropertyResult, Stats } from './verdict.js';

@@ -97,7 +97,8 @@ export interface StateView {
   vars: Record<string, string>;
 }
 
-export type StepKind = 'init' | 'instruction' | 'interrupt' | 'pending';
+import type { StepKind } from '../ir/model.js';
+export type { StepKind };
 
 export interface TraceStep {
   /** 0 is the initial state; step i leads from state i-1 to state i. */

@@ -4,10 +4,10 @@
 import { readFileSync } from 'node:fs';
 import { machineOf } from '../hw/build.js';
 import { contextOf, lineName, lockName, pcLocation, threadName } from '../hw/describe.js';
-import { evaluate, showValue } from '../hw/expr.js';
+import { evaluateIn, showValue } from '../hw/expr.js';
 import type { Frame } from '../hw/frames.js';
 import type { Machine } from '../hw/machine.js';
-import { actionArg, actionCpu, actionKind, ActionKind, type Action, type Model } from './model.js';
+import { actionArg, actionCpu, actionKind, ActionKind, type Action, type Model } from '../ir/model.js';
 import type { CpuView, FrameView, StateView, TraceStep } from './verdict.js';
 
 function lineList(m: Machine, mask: number): string[] {
@@ -116,9 +116,9 @@ function stepLabel(model: Model, m: Machine, before: Uint32Array, action: Action
   if (kind !== ActionKind.step) return text;
   const c = actionCpu(action);
   const instr = m.code[actionArg(action)]!;
-  const value = (e: Parameters<typeof evaluate>[3]): number | null => {
+  const value = (e: Parameters<typeof evaluateIn>[3]): number | null => {
     try {
-      return evaluate(m, before, c, e);
+      return evaluateIn(m, before, c, e);
     } catch {
       return null;
     }

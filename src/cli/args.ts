@@ -26,6 +26,8 @@ export interface CheckArgs {
   trace?: string;
   dot?: string;
   svg?: string;
+  /** `--html FILE`: the interactive counterexample report. */
+  html?: string;
 }
 
 export interface ParseArgs {
@@ -56,6 +58,7 @@ export interface ExportArgs {
   trace: string;
   dot?: string;
   svg?: string;
+  html?: string;
 }
 
 export interface KernelRunArgs {
@@ -91,4 +94,6 @@ export interface GateArgs {
   /** Also write the JUnit / SARIF report to this file, in the same run. */
   junit?: string;
   sarif?: string;
+  /** `--html DIR`: an HTML report per counterexample found. */
+  html?: string;
 }

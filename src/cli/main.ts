@@ -9,6 +9,7 @@ import { exportCommand } from './commands/export.js';
 import { gateCommand } from './commands/gate.js';
 import { initCommand } from './commands/init.js';
 import { kernelRunCommand } from './commands/kernel.js';
+import { lspCommand } from './commands/lsp.js';
 import { parseCommand } from './commands/parse.js';
 import { propertiesCommand } from './commands/properties.js';
 import { replayCommand } from './commands/replay.js';
@@ -84,6 +85,7 @@ export function buildCli(argv: string[]): Argv {
             trace: a.trace,
             dot: a.dot,
             svg: a.svg,
+            html: a.html,
           }),
         ),
     )
@@ -136,7 +138,7 @@ export function buildCli(argv: string[]): Argv {
         y
           .positional('trace', { type: 'string', demandOption: true, describe: 'counterexample written by check --trace (.itf.json)' })
           .options(OPTIONS.export),
-      (a) => run(exportCommand({ trace: a.trace, dot: a.dot, svg: a.svg })),
+      (a) => run(exportCommand({ trace: a.trace, dot: a.dot, svg: a.svg, html: a.html })),
     )
     .command('kernel', 'the reference kernel on the emulated machine', (y) =>
       y
@@ -179,8 +181,9 @@ export function buildCli(argv: string[]): Argv {
         y
           .positional('plans', { type: 'string', array: true, default: [] as string[], describe: 'plan files (.plan)' })
           .options(OPTIONS.gate),
-      (a) => run(gateCommand({ plans: a.plans as string[], format: a.format, output: a.output, junit: a.junit, sarif: a.sarif })),
+      (a) => run(gateCommand({ plans: a.plans as string[], format: a.format, output: a.output, junit: a.junit, sarif: a.sarif, html: a.html })),
     )
+    .command('lsp', 'a language server for .sched files, on stdin and stdout', (y) => y.options(OPTIONS.lsp), () => run(lspCommand()))
     .demandCommand(1, 'name a command')
     .strict()
     .help()

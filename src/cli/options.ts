@@ -32,6 +32,7 @@ export const OPTIONS = {
     trace: { type: 'string', describe: 'write the counterexample as ITF JSON' },
     dot: { type: 'string', describe: 'write the counterexample graph as DOT' },
     svg: { type: 'string', describe: 'write the counterexample graph as SVG' },
+    html: { type: 'string', describe: 'write the counterexample as an interactive HTML report' },
   },
   properties: {},
   init: {
@@ -58,6 +59,7 @@ export const OPTIONS = {
   export: {
     dot: { type: 'string', describe: 'write the counterexample graph as DOT (default: DOT on stdout)' },
     svg: { type: 'string', describe: 'write the counterexample graph as SVG' },
+    html: { type: 'string', describe: 'write an interactive HTML report' },
   },
   kernel: {},
   'kernel run': {
@@ -72,5 +74,9 @@ export const OPTIONS = {
     output: { type: 'string', describe: 'write the report to this file' },
     junit: { type: 'string', describe: 'also write a JUnit report to this file (with any --format)' },
     sarif: { type: 'string', describe: 'also write a SARIF report to this file (with any --format)' },
+    html: { type: 'string', describe: 'write an HTML report of every counterexample into this directory' },
+  },
+  lsp: {
+    stdio: { type: 'boolean', describe: 'talk over stdin and stdout (the only transport; editors pass it)' },
   },
 } as const;

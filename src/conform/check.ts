@@ -3,7 +3,7 @@
 
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { Model } from '../checker/model.js';
+import type { Model } from '../ir/model.js';
 import { machineOf } from '../hw/build.js';
 import { describeEvent, eventKey } from './expected.js';
 import { parseEvent, type TraceEvent } from './trace.js';

@@ -4,11 +4,11 @@
 // queue and a line merely becoming pending are silent. `restore_context` is one model action that a kernel
 // logs as two events: the switch, then the return through the resumed thread's frame.
 
-import { ActionKind, actionArg, actionCpu, actionKind, type Action, type Model } from '../checker/model.js';
+import { ActionKind, actionArg, actionCpu, actionKind, type Action, type Model } from '../ir/model.js';
 import type { Instr } from '../ir/ir.js';
-import { evaluate } from '../hw/expr.js';
+import { evaluateIn } from '../hw/expr.js';
 import type { Machine } from '../hw/machine.js';
-import { unreachable } from '../lang/unreachable.js';
+import { unreachable } from '../ir/unreachable.js';
 import type { EventName, TraceEvent } from './trace.js';
 
 /** An event a model action produces, with every argument the model knows. */
@@ -114,7 +114,7 @@ function stepEvents(m: Machine, s: Uint32Array, cpu: number, instr: Instr): read
       return [{ cpu, event: instr.op, thread: threadOf(m, m.current(s, cpu)) }];
     case 'raise': {
       const line = m.program.lines[instr.line]!.name;
-      return instr.cpu === null ? [{ cpu, event: 'ipi', line }] : [{ cpu, event: 'ipi', line, to: evaluate(m, s, cpu, instr.cpu) }];
+      return instr.cpu === null ? [{ cpu, event: 'ipi', line }] : [{ cpu, event: 'ipi', line, to: evaluateIn(m, s, cpu, instr.cpu) }];
     }
     case 'acquire':
       // A contended mutex puts the thread to sleep instead: nothing is acquired.
@@ -128,21 +128,21 @@ function stepEvents(m: Machine, s: Uint32Array, cpu: number, instr: Instr): read
     case 'release':
       return [{ cpu, event: 'lock_release', lock: m.program.locks[instr.lock]!.name, thread: threadOf(m, m.current(s, cpu)) }];
     case 'wake':
-      return [{ cpu, event: 'wake', thread: threadOf(m, evaluate(m, s, cpu, instr.thread)) }];
+      return [{ cpu, event: 'wake', thread: threadOf(m, evaluateIn(m, s, cpu, instr.thread)) }];
     case 'spawn':
-      return [{ cpu, event: 'spawn', thread: threadOf(m, evaluate(m, s, cpu, instr.thread)) }];
+      return [{ cpu, event: 'spawn', thread: threadOf(m, evaluateIn(m, s, cpu, instr.thread)) }];
     case 'free_stack':
-      return [{ cpu, event: 'free_stack', thread: threadOf(m, evaluate(m, s, cpu, instr.thread)) }];
+      return [{ cpu, event: 'free_stack', thread: threadOf(m, evaluateIn(m, s, cpu, instr.thread)) }];
     case 'exit':
     case 'end':
       return [{ cpu, event: 'exit', thread: threadOf(m, m.current(s, cpu)) }];
     case 'switch_to': {
-      const t = evaluate(m, s, cpu, instr.thread);
+      const t = evaluateIn(m, s, cpu, instr.thread);
       const current = m.current(s, cpu);
       return t === current ? NONE : [{ cpu, event: 'switch', from: threadOf(m, current), to: threadOf(m, t) }];
     }
     case 'restore_context': {
-      const t = evaluate(m, s, cpu, instr.thread);
+      const t = evaluateIn(m, s, cpu, instr.thread);
       const current = m.current(s, cpu);
       const back: Expected = { cpu, event: m.program.arch === 'x86_64' ? 'iret' : 'eret', thread: threadOf(m, t) };
       return t === current ? [back] : [{ cpu, event: 'switch', from: threadOf(m, current), to: threadOf(m, t) }, back];

@@ -10,7 +10,7 @@
 // that lets the kernel go on agreeing with the counterexample. Once every event agrees, the machine runs on
 // freely, timer ticking, until it faults, hangs, or survives.
 
-import type { Action, Model } from '../checker/model.js';
+import type { Action, Model } from '../ir/model.js';
 import type { Counterexample } from '../checker/verdict.js';
 import { stateViewOf } from '../checker/view.js';
 import { machineOf } from '../hw/build.js';

@@ -13,7 +13,7 @@
 // leads to the crashed configuration: the model says nothing about what a corrupted machine does next, so it
 // accepts every later event, and the verdict says from where the trace conforms only by that corruption.
 
-import { ActionKind, actionCpu, actionKind, encodeAction, type Action, type Model, type Successor } from '../checker/model.js';
+import { ActionKind, actionCpu, actionKind, encodeAction, type Action, type Model, type Successor } from '../ir/model.js';
 import { contextOf, lockName, pcLocation } from '../hw/describe.js';
 import type { Machine } from '../hw/machine.js';
 import { type Expected, expectedEvents, formatExpected, matches } from './expected.js';

@@ -2,100 +2,90 @@
 // interrupts; the line stays pending until `ack` makes it active, and an active line is not delivered again
 // until `eoi`. `eret` returns through ELR/SPSR, which software must save before anything can overwrite them.
 
-import type { Instr } from '../ir/ir.js';
+import { ELR_CODE, KIND_CODE } from './access.js';
 import { lineName } from './describe.js';
-import { Fault } from './fault.js';
+import { num } from './domain.js';
 import { frameNoun } from './frames.js';
-import { checkNesting, entryStack, returnPoint, type ArchProfile } from './profile.js';
+import { FRAME_KINDS } from '../ir/layout.js';
+import { checkNesting, entryStack, lineBit, returnPoint, type ArchProfile } from './profile.js';
 import type { Step } from './step.js';
+import { eoi } from './x86_64.js';
 
 function eret(x: Step): void {
-  const { m, s, cpu } = x;
-  if (m.elrState(s, cpu) === 'empty') throw new Fault('stack-integrity', 'eret with no exception context in ELR/SPSR');
-  const frame = m.elr(s, cpu);
-  if (frame.owner !== x.current) {
-    throw new Fault('stack-integrity', `eret returns into ${x.name(frame.owner)}'s context while running ${x.name(x.current)}`);
-  }
-  if ((m.inService(s, cpu) & (1 << frame.line)) !== 0) {
-    x.warn('eoi-discipline', `handler for ${lineName(m, frame.line)} returned without EOI: the line stays active on CPU ${cpu}`);
-  }
-  m.setIe(s, cpu, frame.ie);
-  m.setHardirq(s, cpu, frame.hardirq);
-  m.setStackSel(s, cpu, frame.stack);
-  m.setElr(s, cpu, 'empty', null);
-  x.nextPc = frame.pc;
+  const { a, s, cpu } = x;
+  const o = a.ops;
+  s.fault('stack-integrity', o.eq(a.elrState(s, cpu), ELR_CODE.empty), () => 'eret with no exception context in ELR/SPSR');
+  const frame = a.elr(s, cpu);
+  s.fault('stack-integrity', o.ne(frame.owner, x.current), () => `eret returns into ${x.name(frame.owner)}'s context while running ${x.name(x.current)}`);
+  s.warn(
+    'eoi-discipline',
+    lineBit(a, a.inService(s, cpu), frame.line),
+    ({ m }) => `handler for ${lineName(m, num(frame.line))} returned without EOI: the line stays active on CPU ${cpu}`,
+  );
+  a.setIe(s, cpu, frame.ie);
+  a.setHardirq(s, cpu, frame.hardirq);
+  a.setStackSel(s, cpu, frame.stack);
+  a.setElr(s, cpu, 'empty', null);
+  x.goto(frame.pc);
 }
 
 function saveElr(x: Step): void {
-  const { m, s, cpu } = x;
-  if (m.elrState(s, cpu) === 'empty') throw new Fault('stack-integrity', 'save_elr with no exception context in ELR/SPSR');
-  const frame = m.elr(s, cpu);
-  m.push(s, m.currentStack(s, cpu), frame);
-  m.setElr(s, cpu, 'saved', frame);
+  const { a, s, cpu } = x;
+  s.fault('stack-integrity', a.ops.eq(a.elrState(s, cpu), ELR_CODE.empty), () => 'save_elr with no exception context in ELR/SPSR');
+  const frame = a.elr(s, cpu);
+  a.push(s, a.currentStack(s, cpu), frame);
+  a.setElr(s, cpu, 'saved', frame);
 }
 
 function restoreElr(x: Step): void {
-  const { m, s, cpu } = x;
-  const frame = m.pop(s, m.currentStack(s, cpu));
-  if (frame === null) throw new Fault('stack-integrity', 'restore_elr with an empty stack');
-  if (frame.kind !== 'exc') throw new Fault('stack-integrity', `restore_elr pops ${frameNoun(frame.kind)}, not an exception frame`);
+  const { a, s, cpu } = x;
+  const { empty, frame } = a.pop(s, a.currentStack(s, cpu));
+  s.fault('stack-integrity', empty, () => 'restore_elr with an empty stack');
+  s.fault('stack-integrity', a.ops.ne(frame.kind, KIND_CODE.exc), () => `restore_elr pops ${frameNoun(FRAME_KINDS[num(frame.kind)] ?? 'none')}, not an exception frame`);
   // Loaded back into ELR/SPSR and no longer on the stack: until `eret` consumes it, an exception entry would
   // overwrite it, exactly as after the hardware wrote it.
-  m.setElr(s, cpu, 'live', frame);
+  a.setElr(s, cpu, 'live', frame);
 }
 
 function ack(x: Step, line: number): void {
-  const { m, s, cpu } = x;
-  const bit = 1 << line;
-  if ((m.pending(s, cpu) & bit) === 0) {
-    x.warn('eoi-discipline', `ack of ${lineName(m, line)} on CPU ${cpu}, which is not pending`);
-    return;
-  }
-  m.setPending(s, cpu, m.pending(s, cpu) & ~bit);
-  m.setInService(s, cpu, m.inService(s, cpu) | bit);
-}
-
-function eoi(x: Step, line: number): void {
-  const { m, s, cpu } = x;
-  const bit = 1 << line;
-  if ((m.inService(s, cpu) & bit) === 0) {
-    x.warn('eoi-discipline', `EOI for ${lineName(m, line)} on CPU ${cpu}, which is not active`);
-    return;
-  }
-  m.setInService(s, cpu, m.inService(s, cpu) & ~bit);
-  x.events.push({ kind: 'eoi', cpu, line });
+  const { a, s, cpu } = x;
+  const pending = a.pending(s, cpu);
+  const on = a.ops.bit(pending, line);
+  s.warn('eoi-discipline', a.ops.not(on), ({ m }) => `ack of ${lineName(m, line)} on CPU ${cpu}, which is not pending`);
+  s.when(on, () => {
+    a.setPending(s, cpu, a.ops.clearBit(pending, line));
+    a.setInService(s, cpu, a.ops.or32(a.inService(s, cpu), 2 ** line));
+  });
 }
 
 export const aarch64: ArchProfile = {
   arch: 'aarch64',
   resumeKind: 'exc',
 
-  enter(m, s, c, line) {
-    if (m.elrState(s, c) === 'live') {
-      throw new Fault(
-        'stack-integrity',
-        `ELR/SPSR overwritten before they were saved: ${lineName(m, line)} taken on CPU ${c} while ELR/SPSR hold an unsaved context`,
-      );
-    }
-    checkNesting(m, s, c);
-    const decl = m.program.lines[line]!;
-    const frame = {
-      kind: 'exc' as const,
-      pc: returnPoint(m, s, c),
-      ie: m.ie(s, c),
-      owner: m.current(s, c),
-      hardirq: m.hardirq(s, c),
+  enter(a, s, c, line) {
+    s.fault(
+      'stack-integrity',
+      a.ops.eq(a.elrState(s, c), ELR_CODE.live),
+      ({ m }) => `ELR/SPSR overwritten before they were saved: ${lineName(m, line)} taken on CPU ${c} while ELR/SPSR hold an unsaved context`,
+    );
+    checkNesting(a, s, c);
+    const decl = a.m.program.lines[line]!;
+    const frame = a.frame('exc', {
+      pc: returnPoint(a, s, c),
+      ie: a.ie(s, c),
+      owner: a.current(s, c),
+      hardirq: a.hardirq(s, c),
       line,
-      stack: m.stackSel(s, c),
-    };
-    entryStack(m, s, c, line);
-    m.setElr(s, c, 'live', frame);
-    m.setIe(s, c, 0);
-    m.setHardirq(s, c, frame.hardirq + 1);
-    m.setPc(s, c, m.unitStart(decl.handler));
+      stack: a.stackSel(s, c),
+    });
+    entryStack(a, s, c, line);
+    a.setElr(s, c, 'live', frame);
+    a.setIe(s, c, 0);
+    a.setHardirq(s, c, a.ops.add(frame.hardirq, 1));
+    a.setPc(s, c, a.m.unitStart(decl.handler));
   },
 
-  execute(x: Step, instr: Instr): boolean {
+  execute(x, instr) {
     switch (instr.op) {
       case 'eret':
         eret(x);
@@ -110,14 +100,14 @@ export const aarch64: ArchProfile = {
         ack(x, instr.line);
         return true;
       case 'eoi':
-        eoi(x, instr.line);
+        eoi(x, instr.line, 'not active');
         return true;
       default:
         return false;
     }
   },
 
-  afterRestore(m, s, c) {
-    m.setElr(s, c, 'empty', null);
+  afterRestore(a, s, c) {
+    a.setElr(s, c, 'empty', null);
   },
 };

@@ -2,7 +2,7 @@
 // takes its most urgent deliverable interrupt or executes its next instruction, and every external line that
 // is not pending on a CPU may become pending there.
 
-import type { Program } from '../ir/ir.js';
+import type { Instr, Program } from '../ir/ir.js';
 import { computeLayout, type Layout } from '../ir/layout.js';
 import {
   ActionKind,
@@ -18,18 +18,17 @@ import {
   type Model,
   type ModelEvent,
   type Successor,
-} from '../checker/model.js';
-import { aarch64 } from './aarch64.js';
+} from '../ir/model.js';
 import { contextOf, lineName, lockName, pcLocation, threadName } from './describe.js';
-import { evaluate } from './expr.js';
-import { execute } from './exec.js';
+import type { Cond } from './domain.js';
+import { evaluateIn } from './expr.js';
 import { Fault } from './fault.js';
-import { maskWait } from './locks.js';
 import { Machine } from './machine.js';
 import type { ArchProfile } from './profile.js';
-import { Step } from './step.js';
+import { ConcreteState } from './state.js';
+import { apply, enabledWith, recursiveAcquire, urgency } from './transition.js';
 import { exprText, instrText } from './text.js';
-import { x86_64 } from './x86_64.js';
+import { profileOf } from './profiles.js';
 
 export class ModelTooLarge extends Error {}
 
@@ -59,133 +58,93 @@ class HwModel implements Model {
     readonly layout: Layout,
   ) {
     this.machine = new Machine(program, layout);
-    this.profile = program.arch === 'x86_64' ? x86_64 : aarch64;
+    machines.set(this, this.machine);
+    this.profile = profileOf(program.arch);
   }
 
   initialStates(): Uint32Array[] {
     const m = this.machine;
+    const a = m.access;
     const s = new Uint32Array(this.layout.words);
+    const st = new ConcreteState(m, s, null, []);
     this.program.vars.forEach((v, id) => {
-      for (const instance of this.layout.vars[id]!) for (const slot of instance) m.write(s, slot, v.init);
+      for (const instance of this.layout.vars[id]!) for (const slot of instance) st.write(slot, v.init);
     });
     for (let c = 0; c < m.cpus; c++) {
-      m.write(s, this.layout.cpus[c]!.pc, this.layout.stoppedPc);
-      m.write(s, this.layout.cpus[c]!.current, m.none);
-      m.setIe(s, c, 1); // boot code has enabled interrupts before the threads start
+      st.write(this.layout.cpus[c]!.pc, this.layout.stoppedPc);
+      a.setCurrent(st, c, m.none);
+      a.setIe(st, c, 1); // boot code has enabled interrupts before the threads start
     }
-    const queue: number[] = [];
     for (const t of this.program.threads) {
       const start = m.unitStart(t.unit);
       if (t.start.kind === 'running') {
-        m.write(s, this.layout.cpus[t.start.cpu]!.current, t.id);
-        m.setPc(s, t.start.cpu, start);
-        m.setThreadState(s, t.id, 'running');
+        a.setCurrent(st, t.start.cpu, t.id);
+        a.setPc(st, t.start.cpu, start);
+        a.setThreadState(st, t.id, 'running');
         continue;
       }
       // A thread that does not start running finds a forged frame on its stack the first time it is resumed.
       const kind = t.forged === 'iret' ? 'irq' : t.forged === 'eret' ? 'exc' : t.forged;
       const stack = this.layout.threads[t.id]!.stack;
-      if (stack.depth > 0) m.push(s, stack, { kind, pc: start, ie: 1, owner: t.id, hardirq: 0, line: 0, stack: 0 });
+      if (stack.depth > 0) a.push(st, [{ when: true, stack }], a.frame(kind, { pc: start, ie: 1, owner: t.id, hardirq: 0, line: 0, stack: 0 }));
       if (t.start.kind === 'ready') {
-        m.setThreadState(s, t.id, 'ready');
-        queue.push(t.id);
+        a.setThreadState(st, t.id, 'ready');
+        a.rqPush(st, t.id);
       } else {
-        m.setThreadState(s, t.id, 'dormant');
+        a.setThreadState(st, t.id, 'dormant');
       }
     }
-    m.setRunQueue(s, queue);
     return [s];
-  }
-
-  /** The step CPU `c` can take at its pc when it has no deliverable interrupt, or -1. */
-  private stepAction(s: Uint32Array, c: number, pc: number): Action {
-    const kind = this.machine.stepKind(s, c);
-    return kind === null ? -1 : encodeAction(kind, c, pc);
   }
 
   actions(s: Uint32Array): Action[] {
     const m = this.machine;
+    const a = m.access;
+    const st = new ConcreteState(m, s, null, []);
     const out: Action[] = [];
+    const urgencies = Array.from({ length: m.cpus }, (_, c) => (m.stopped(s, c) ? null : urgency(a, st, c)));
+    const offer = (u: { lines: Cond[]; none: Cond }, action: Action) => {
+      if (enabledWith(a, st, action, u) === true) out.push(action);
+    };
     for (let c = 0; c < m.cpus; c++) {
-      const pc = m.pc(s, c);
-      if (pc === this.layout.stoppedPc) continue;
-      const line = m.urgentLine(s, c);
+      const u = urgencies[c];
+      if (u === null || u === undefined) continue;
+      const line = u.lines.indexOf(true);
       if (line >= 0) {
         out.push(encodeAction(ActionKind.deliver, c, line));
         continue;
       }
-      const step = this.stepAction(s, c, pc);
-      if (step >= 0) out.push(step);
+      const pc = m.pc(s, c);
+      offer(u, encodeAction(ActionKind.step, c, pc));
+      offer(u, encodeAction(ActionKind.maskWait, c, pc));
     }
     for (let c = 0; c < m.cpus; c++) {
-      if (m.stopped(s, c)) continue;
-      const pending = m.pending(s, c);
-      const urgent = m.urgentLine(s, c);
+      const u = urgencies[c];
+      if (u === null || u === undefined) continue;
       for (const line of m.arrivals[c]!) {
-        if ((pending & (1 << line)) !== 0) continue;
-        // Taken at once when deliverable and more urgent than anything already waiting to be taken.
-        const takes = m.deliverable(s, c, line) && (urgent < 0 || this.moreUrgent(line, urgent));
-        out.push(encodeAction(takes ? ActionKind.arriveTake : ActionKind.arrive, c, line));
+        offer(u, encodeAction(ActionKind.arrive, c, line));
+        offer(u, encodeAction(ActionKind.arriveTake, c, line));
       }
     }
     return out;
-  }
-
-  private moreUrgent(a: number, b: number): boolean {
-    const m = this.machine;
-    return m.linesByUrgency.indexOf(a) < m.linesByUrgency.indexOf(b);
   }
 
   successor(state: Uint32Array, action: Action): Successor {
     const m = this.machine;
     const s = state.slice();
     const events: ModelEvent[] = [];
-    const kind = actionKind(action);
     const c = actionCpu(action);
-    const arg = actionArg(action);
+    if (actionKind(action) === ActionKind.step && m.pc(s, c) !== actionArg(action)) {
+      throw new Error(`internal: step action for pc ${actionArg(action)} but CPU ${c} is at ${m.pc(s, c)}`);
+    }
     try {
-      switch (kind) {
-        case ActionKind.step: {
-          const pc = m.pc(s, c);
-          if (pc !== arg) throw new Error(`internal: step action for pc ${arg} but CPU ${c} is at ${pc}`);
-          m.setShadow(s, c, 0);
-          const x = new Step(m, s, c, pc, events);
-          execute(x, this.profile, m.code[pc]!);
-          m.setPc(s, c, x.nextPc);
-          break;
-        }
-        case ActionKind.maskWait:
-          m.setShadow(s, c, 0);
-          maskWait(m, s, c);
-          break;
-        case ActionKind.deliver:
-          this.profile.enter(m, s, c, arg, events);
-          break;
-        case ActionKind.arrive:
-          m.setPending(s, c, m.pending(s, c) | (1 << arg));
-          break;
-        case ActionKind.arriveTake:
-          m.setPending(s, c, m.pending(s, c) | (1 << arg));
-          this.profile.enter(m, s, c, arg, events);
-          break;
-        default:
-          throw new Error(`internal: unknown action kind ${kind}`);
-      }
+      apply(m.access, this.profile, new ConcreteState(m, s, c, events), action);
     } catch (error) {
       if (!(error instanceof Fault)) throw error;
       events.push({ kind: 'violation', property: error.property, message: error.message, fatal: true, cpu: c });
       return { next: state.slice(), events };
     }
-    if (kind !== ActionKind.arrive) this.countMasked(s, c);
     return { next: s, events: events.length === 0 ? NO_EVENTS : events };
-  }
-
-  /** irq-latency: consecutive steps of a CPU that leave interrupts masked, saturating just above the bound. */
-  private countMasked(s: Uint32Array, c: number): void {
-    const slot = this.layout.cpus[c]!.maskedSteps;
-    if (slot === null) return;
-    const m = this.machine;
-    m.write(s, slot, m.ie(s, c) === 1 ? 0 : Math.min(m.read(s, slot) + 1, slot.max));
   }
 
   label(action: Action): ActionLabel {
@@ -221,7 +180,7 @@ class HwModel implements Model {
     const events: ModelEvent[] = [];
     for (const inv of this.program.invariants) {
       try {
-        if (evaluate(m, s, -1, inv.cond) === 0) {
+        if (evaluateIn(m, s, -1, inv.cond) === 0) {
           events.push({
             kind: 'violation',
             property: 'assertions',
@@ -236,19 +195,18 @@ class HwModel implements Model {
       }
     }
     // A CPU about to acquire a lock its current thread already holds: lockdep's recursive locking.
+    const st = new ConcreteState(m, s, null, []);
     for (let c = 0; c < m.cpus; c++) {
+      if (m.stopped(s, c) || recursiveAcquire(m.access, st, c, urgency(m.access, st, c)) !== true) continue;
       const pc = m.pc(s, c);
-      const instr = m.code[pc];
-      if (instr?.op !== 'acquire' || m.urgentLine(s, c) >= 0) continue;
-      const current = m.current(s, c);
-      if (m.lockOwner(s, instr.lock) !== current + 1) continue;
+      const lock = (m.code[pc] as Extract<Instr, { op: 'acquire' }>).lock;
       events.push({
         kind: 'violation',
         property: 'lock-order',
-        message: `recursive locking: ${contextOf(m, s, c)} acquires ${lockName(m, instr.lock)} at ${pcLocation(m, pc)} on CPU ${c}, which ${threadName(m, current)} already holds: it spins forever`,
+        message: `recursive locking: ${contextOf(m, s, c)} acquires ${lockName(m, lock)} at ${pcLocation(m, pc)} on CPU ${c}, which ${threadName(m, m.current(s, c))} already holds: it spins forever`,
         fatal: false,
         cpu: c,
-        locks: [instr.lock],
+        locks: [lock],
       });
     }
     return events;
@@ -269,8 +227,18 @@ class HwModel implements Model {
   }
 }
 
-/** The machine behind a model built here (views and deadlock reports read states through it). */
+/**
+ * The read-only view of a model's states (views, properties and reports read states through it): its tables and
+ * accessors, from the program and layout alone.
+ */
 export function machineOf(model: Model): Machine {
-  if (model instanceof HwModel) return model.machine;
-  return new Machine(model.program, model.layout);
+  let m = machines.get(model);
+  if (m === undefined) {
+    m = new Machine(model.program, model.layout);
+    machines.set(model, m);
+  }
+  return m;
 }
+
+/** The read-only machine of each model: built from its program and layout alone, never from its implementation. */
+const machines = new WeakMap<Model, Machine>();

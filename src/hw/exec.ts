@@ -2,83 +2,89 @@
 // acknowledge, ELR handling) go to the profile first.
 
 import type { Instr } from '../ir/ir.js';
-import { unreachable } from '../lang/unreachable.js';
-import { assign, evaluate } from './expr.js';
-import { Fault } from './fault.js';
+import { FRAME_KINDS } from '../ir/layout.js';
+import { unreachable } from '../ir/unreachable.js';
+import { KIND_CODE, type FrameVal } from './access.js';
+import { num } from './domain.js';
+import { assign, evaluate, truth } from './expr.js';
 import { frameNoun } from './frames.js';
 import { acquire, release, tryAcquire } from './locks.js';
 import type { ArchProfile } from './profile.js';
 import type { Step } from './step.js';
 import { enqueue, freeStack, pickNext, restoreContext, spawn, switchTo, wake } from './threads.js';
 
-function popKind(x: Step, what: string, kind: 'call' | 'flags') {
-  const { m, s, cpu } = x;
-  const frame = m.pop(s, m.currentStack(s, cpu));
-  if (frame === null) throw new Fault('stack-integrity', `${what} with an empty stack`);
-  if (frame.kind !== kind) throw new Fault('stack-integrity', `${what} pops ${frameNoun(frame.kind)}, not ${frameNoun(kind)}`);
-  if (frame.owner !== x.current) {
-    throw new Fault('stack-integrity', `${what} returns into ${x.name(frame.owner)}'s frame while running ${x.name(x.current)}`);
-  }
+/** Pops a frame of `kind` that belongs to the current thread (`what`: the instruction, for messages). */
+function popKind(x: Step, what: string, kind: 'call' | 'flags'): FrameVal {
+  const { a, s, cpu } = x;
+  const o = a.ops;
+  const { empty, frame } = a.pop(s, a.currentStack(s, cpu));
+  s.fault('stack-integrity', empty, () => `${what} with an empty stack`);
+  s.fault('stack-integrity', o.ne(frame.kind, KIND_CODE[kind]), () => `${what} pops ${frameNoun(FRAME_KINDS[num(frame.kind)] ?? 'none')}, not ${frameNoun(kind)}`);
+  s.fault('stack-integrity', o.ne(frame.owner, x.current), () => `${what} returns into ${x.name(frame.owner)}'s frame while running ${x.name(x.current)}`);
   return frame;
 }
 
 export function execute(x: Step, profile: ArchProfile, instr: Instr): void {
   if (profile.execute(x, instr)) return;
-  const { m, s, cpu } = x;
+  const { a, s, cpu } = x;
+  const o = a.ops;
   switch (instr.op) {
     case 'work':
     case 'wfi':
+      return;
     case 'jump': // only a jump cycle (an empty loop) is ever executed: it stays where it is
-      if (instr.op === 'jump') x.nextPc = x.pc;
+      x.goto(x.pc);
       return;
     case 'assign':
-      assign(m, s, cpu, instr.target, evaluate(m, s, cpu, instr.value));
+      assign(a, s, cpu, instr.target, evaluate(a, s, cpu, instr.value));
       return;
-    case 'branch':
-      if (evaluate(m, s, cpu, instr.cond) === 0) x.nextPc = m.layout.pcBase[m.unitOf[x.pc]!]! + instr.ifFalse;
+    case 'branch': {
+      const holds = truth(a, evaluate(a, s, cpu, instr.cond));
+      x.goto(o.ite(holds, x.nextPc, a.layout.pcBase[a.m.unitOf[x.pc]!]! + instr.ifFalse));
       return;
+    }
     case 'call':
-      m.push(s, m.currentStack(s, cpu), { kind: 'call', pc: m.resolve(x.pc + 1), ie: 0, owner: x.current, hardirq: 0, line: 0, stack: 0 });
-      x.nextPc = m.unitStart(instr.unit);
+      a.push(s, a.currentStack(s, cpu), a.frame('call', { pc: a.m.resolve(x.pc + 1), ie: 0, owner: x.current, hardirq: 0, line: 0, stack: 0 }));
+      x.goto(a.m.unitStart(instr.unit));
       return;
     case 'ret':
-      x.nextPc = popKind(x, 'ret', 'call').pc;
+      x.goto(popKind(x, 'ret', 'call').pc);
       return;
     case 'assert':
-      if (evaluate(m, s, cpu, instr.cond) === 0) throw new Fault('assertions', `assertion failed: ${instr.message}`);
+      s.fault('assertions', o.not(truth(a, evaluate(a, s, cpu, instr.cond))), () => `assertion failed: ${instr.message}`);
       return;
     case 'cli':
-      m.setIe(s, cpu, 0);
+      a.setIe(s, cpu, 0);
       return;
     case 'sti':
       // STI with IF = 0 holds interrupts off until after the next instruction (the shadow); with IF = 1 it does nothing.
-      if (m.ie(s, cpu) === 0) m.setShadow(s, cpu, 1);
-      m.setIe(s, cpu, 1);
+      s.when(o.eq(a.ie(s, cpu), 0), () => a.setShadow(s, cpu, 1));
+      a.setIe(s, cpu, 1);
       return;
     case 'irqsave':
-      m.push(s, m.currentStack(s, cpu), { kind: 'flags', pc: 0, ie: m.ie(s, cpu), owner: x.current, hardirq: 0, line: 0, stack: 0 });
-      m.setIe(s, cpu, 0);
+      a.push(s, a.currentStack(s, cpu), a.frame('flags', { pc: 0, ie: a.ie(s, cpu), owner: x.current, hardirq: 0, line: 0, stack: 0 }));
+      a.setIe(s, cpu, 0);
       return;
     case 'irqrestore':
-      m.setIe(s, cpu, popKind(x, 'irqrestore', 'flags').ie);
+      a.setIe(s, cpu, popKind(x, 'irqrestore', 'flags').ie);
       return;
     case 'hlt':
       throw new Error('internal: hlt never executes as a step');
     case 'raise': {
-      const bit = 1 << instr.line;
+      const bit = 2 ** instr.line;
       if (instr.cpu === null) {
-        for (let c = 0; c < m.cpus; c++) if (c !== cpu) m.setPending(s, c, m.pending(s, c) | bit);
+        for (let c = 0; c < a.cpus; c++) if (c !== cpu) a.setPending(s, c, o.or32(a.pending(s, c), bit));
         return;
       }
-      const target = evaluate(m, s, cpu, instr.cpu);
-      if (target < 0 || target >= m.cpus) throw new Fault('assertions', `raise to CPU ${target}: no such CPU`);
-      m.setPending(s, target, m.pending(s, target) | bit);
+      const target = evaluate(a, s, cpu, instr.cpu);
+      s.fault('assertions', o.not(o.and(o.sle(0, target), o.slt(target, a.cpus))), () => `raise to CPU ${num(target)}: no such CPU`);
+      for (let c = 0; c < a.cpus; c++) s.when(o.eq(target, c), () => a.setPending(s, c, o.or32(a.pending(s, c), bit)));
       return;
     }
     case 'irq_exit': {
-      const depth = m.hardirq(s, cpu);
-      if (depth === 0) throw new Fault('assertions', 'irq_exit outside interrupt context');
-      m.setHardirq(s, cpu, depth - 1);
+      const depth = a.hardirq(s, cpu);
+      s.fault('assertions', o.eq(depth, 0), () => 'irq_exit outside interrupt context');
+      a.setHardirq(s, cpu, o.sub(depth, 1));
       return;
     }
     case 'acquire':
@@ -94,7 +100,7 @@ export function execute(x: Step, profile: ArchProfile, instr: Instr): void {
       enqueue(x, instr.thread);
       return;
     case 'pick':
-      assign(m, s, cpu, instr.target, pickNext(x));
+      assign(a, s, cpu, instr.target, pickNext(x));
       return;
     case 'wake':
       wake(x, instr.thread);
@@ -107,15 +113,15 @@ export function execute(x: Step, profile: ArchProfile, instr: Instr): void {
       return;
     case 'restore_context': {
       const frame = restoreContext(x, instr.thread, profile.resumeKind);
-      profile.afterRestore(m, s, cpu, frame);
+      profile.afterRestore(a, s, cpu, frame);
       return;
     }
     case 'exit':
-      m.setThreadState(s, x.current, 'exited');
+      a.setThreadState(s, x.current, 'exited');
       return;
     case 'end':
-      m.setThreadState(s, x.current, 'exited');
-      x.nextPc = m.layout.stoppedPc;
+      a.setThreadState(s, x.current, 'exited');
+      x.goto(a.layout.stoppedPc);
       return;
     case 'free_stack':
       freeStack(x, instr.thread);
@@ -126,7 +132,8 @@ export function execute(x: Step, profile: ArchProfile, instr: Instr): void {
     case 'eret':
     case 'save_elr':
     case 'restore_elr':
-      throw new Fault('assertions', `${instr.op} is not an instruction of ${profile.arch}`);
+      s.fault('assertions', true, () => `${instr.op} is not an instruction of ${profile.arch}`);
+      return;
     default:
       unreachable(instr);
   }

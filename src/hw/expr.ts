@@ -1,13 +1,15 @@
-// Expressions over a packed state. Values are plain integers: ints are their value, bools 0/1, enums the member
-// index, threads the thread id (`none` = number of threads), CPUs the CPU id. Stored codes differ only for ints
-// (value - min). Errors a kernel would hit at run time (division by zero, an index out of bounds, a value out
-// of its range) throw an `assertions` Fault.
+// Expressions over the machine state, in any instantiation. Values are plain integers: ints are their value,
+// bools 0/1, enums the member index, threads the thread id (`none` = number of threads), CPUs the CPU id. Stored
+// codes differ only for ints (value - min). Errors a kernel would hit at run time (division by zero, an index
+// out of bounds, a value out of its range) are `assertions` faults.
 
 import type { Expr, Instance, LValue, ValueType } from '../ir/ir.js';
-import { THREAD_STATES } from '../ir/ir.js';
-import { unreachable } from '../lang/unreachable.js';
-import { Fault } from './fault.js';
+import type { Slot } from '../ir/layout.js';
+import { unreachable } from '../ir/unreachable.js';
+import type { Access } from './access.js';
+import { num, type Cond, type Val } from './domain.js';
 import type { Machine } from './machine.js';
+import { ConcreteState, type State } from './state.js';
 
 /** The executing CPU, or -1 where there is none (invariants). */
 export type Cpu = number;
@@ -48,24 +50,40 @@ export function showValue(m: Machine, type: ValueType, value: number): string {
   }
 }
 
-function needCpu(cpu: Cpu, what: string): number {
-  if (cpu < 0) throw new Fault('assertions', `${what} has no meaning outside code run by a CPU`);
-  return cpu;
+/** A condition as a value (0/1). */
+function asValue(a: Access, c: Cond): Val {
+  return typeof c === 'boolean' ? (c ? 1 : 0) : a.ops.ite(c, 1, 0);
 }
 
-function instanceIndex(m: Machine, s: Uint32Array, cpu: Cpu, varId: number, instance: Instance): number {
-  const decl = m.program.vars[varId]!;
+/** True when `v` is a truth value (non-zero). */
+export function truth(a: Access, v: Val): Cond {
+  return a.ops.ne(v, 0);
+}
+
+function noCpu(s: State, cpu: Cpu, what: string): boolean {
+  s.fault('assertions', cpu < 0, () => `${what} has no meaning outside code run by a CPU`);
+  return cpu < 0;
+}
+
+function inRange(a: Access, i: Val, count: number): Cond {
+  return a.ops.and(a.ops.sle(0, i), a.ops.slt(i, count));
+}
+
+function instanceIndex(a: Access, s: State, cpu: Cpu, varId: number, instance: Instance): Val {
+  const decl = a.m.program.vars[varId]!;
   switch (instance.kind) {
     case 'global':
       return 0;
     case 'this':
-      return decl.scope === 'percpu' ? needCpu(cpu, `${decl.name}`) : m.current(s, needCpu(cpu, decl.name));
+      if (noCpu(s, cpu, decl.name)) return 0;
+      return decl.scope === 'percpu' ? cpu : a.current(s, cpu);
     case 'of': {
-      const which = evaluate(m, s, cpu, instance.which);
-      const count = m.layout.vars[varId]!.length;
-      if (which < 0 || which >= count) {
-        throw new Fault('assertions', `${decl.name} @ ${which}: no such ${decl.scope === 'percpu' ? 'CPU' : 'thread'}`);
-      }
+      const which = evaluate(a, s, cpu, instance.which);
+      s.fault(
+        'assertions',
+        a.ops.not(inRange(a, which, a.layout.vars[varId]!.length)),
+        () => `${decl.name} @ ${num(which)}: no such ${decl.scope === 'percpu' ? 'CPU' : 'thread'}`,
+      );
       return which;
     }
     default:
@@ -73,105 +91,140 @@ function instanceIndex(m: Machine, s: Uint32Array, cpu: Cpu, varId: number, inst
   }
 }
 
-function elementIndex(m: Machine, s: Uint32Array, cpu: Cpu, varId: number, index: Expr | null): number {
+function elementIndex(a: Access, s: State, cpu: Cpu, varId: number, index: Expr | null): Val {
   if (index === null) return 0;
-  const decl = m.program.vars[varId]!;
-  const i = evaluate(m, s, cpu, index);
-  if (i < 0 || i >= (decl.length ?? 1)) {
-    throw new Fault('assertions', `index out of bounds: ${decl.name}[${i}] (length ${decl.length ?? 1})`);
-  }
+  const decl = a.m.program.vars[varId]!;
+  const i = evaluate(a, s, cpu, index);
+  const length = decl.length ?? 1;
+  s.fault('assertions', a.ops.not(inRange(a, i, length)), () => `index out of bounds: ${decl.name}[${num(i)}] (length ${length})`);
   return i;
 }
 
-export function evaluate(m: Machine, s: Uint32Array, cpu: Cpu, e: Expr): number {
+/** Every (instance, element) slot of a variable the indices may select, with the condition that they do. */
+function slotCases(a: Access, varId: number, inst: Val, elem: Val): { when: Cond; slot: Slot }[] {
+  const slots = a.layout.vars[varId]!;
+  if (typeof inst === 'number' && typeof elem === 'number') {
+    const slot = slots[inst]?.[elem];
+    return slot === undefined ? [] : [{ when: true, slot }];
+  }
+  const out: { when: Cond; slot: Slot }[] = [];
+  slots.forEach((elements, i) =>
+    elements.forEach((slot, e) => {
+      const when = a.ops.and(a.ops.eq(inst, i), a.ops.eq(elem, e));
+      if (when !== false) out.push({ when, slot });
+    }),
+  );
+  return out;
+}
+
+export function evaluate(a: Access, s: State, cpu: Cpu, e: Expr): Val {
+  const o = a.ops;
   switch (e.kind) {
     case 'const':
       // Constants hold their value (an int's own value, not value - min): the front end folds them so.
       return e.value;
     case 'var': {
-      const decl = m.program.vars[e.var]!;
-      const inst = instanceIndex(m, s, cpu, e.var, e.instance);
-      const elem = elementIndex(m, s, cpu, e.var, e.index);
-      return codeToValue(decl.type, m.read(s, m.layout.vars[e.var]![inst]![elem]!));
+      const decl = a.m.program.vars[e.var]!;
+      const inst = instanceIndex(a, s, cpu, e.var, e.instance);
+      const elem = elementIndex(a, s, cpu, e.var, e.index);
+      let code: Val = 0;
+      for (const { when, slot } of slotCases(a, e.var, inst, elem)) code = o.ite(when, s.read(slot), code);
+      return decl.type.kind === 'int' ? o.add(code, decl.type.min) : code;
     }
     case 'unary': {
-      const v = evaluate(m, s, cpu, e.operand);
-      return e.op === '!' ? (v === 0 ? 1 : 0) : -v;
+      const v = evaluate(a, s, cpu, e.operand);
+      return e.op === '!' ? asValue(a, o.eq(v, 0)) : o.neg(v);
     }
     case 'binary':
-      return binary(m, s, cpu, e);
+      return binary(a, s, cpu, e);
     case 'current':
-      return m.current(s, needCpu(cpu, 'current'));
-    case 'cpu':
-      return needCpu(cpu, 'cpu');
     case 'self':
       // Thread bodies run only as their own thread, so the instance executing one is the current thread.
-      return m.current(s, needCpu(cpu, 'self'));
+      if (noCpu(s, cpu, e.kind)) return a.none;
+      return a.current(s, cpu);
+    case 'cpu':
+      if (noCpu(s, cpu, 'cpu')) return 0;
+      return cpu;
     case 'thread_state': {
-      const t = evaluate(m, s, cpu, e.thread);
-      if (t === m.none) throw new Fault('assertions', 'state(none): none is not a thread');
-      return THREAD_STATES.indexOf(m.threadState(s, t));
+      const t = evaluate(a, s, cpu, e.thread);
+      s.fault('assertions', o.eq(t, a.none), () => 'state(none): none is not a thread');
+      return a.threadState(s, t);
     }
     case 'holder': {
-      const owner = m.lockOwner(s, e.lock);
-      return owner === 0 ? m.none : owner - 1;
+      const owner = a.lockOwner(s, e.lock);
+      return o.ite(o.eq(owner, 0), a.none, o.sub(owner, 1));
     }
     case 'rq_len':
-      return m.runQueue(s).length;
+      return a.rqLen(s);
     case 'thread_of': {
-      const i = evaluate(m, s, cpu, e.index);
-      if (i < 0 || i >= e.count) throw new Fault('assertions', `index out of bounds: ${e.group}[${i}] (length ${e.count})`);
-      return e.first + i;
+      const i = evaluate(a, s, cpu, e.index);
+      s.fault('assertions', o.not(inRange(a, i, e.count)), () => `index out of bounds: ${e.group}[${num(i)}] (length ${e.count})`);
+      return o.add(i, e.first);
     }
     default:
       return unreachable(e);
   }
 }
 
-function binary(m: Machine, s: Uint32Array, cpu: Cpu, e: Extract<Expr, { kind: 'binary' }>): number {
+function binary(a: Access, s: State, cpu: Cpu, e: Extract<Expr, { kind: 'binary' }>): Val {
+  const o = a.ops;
   // && and || do not evaluate their right side when the left decides, so a guard protects what it guards.
-  if (e.op === '&&') return evaluate(m, s, cpu, e.left) !== 0 && evaluate(m, s, cpu, e.right) !== 0 ? 1 : 0;
-  if (e.op === '||') return evaluate(m, s, cpu, e.left) !== 0 || evaluate(m, s, cpu, e.right) !== 0 ? 1 : 0;
-  const a = evaluate(m, s, cpu, e.left);
-  const b = evaluate(m, s, cpu, e.right);
+  if (e.op === '&&' || e.op === '||') {
+    const left = truth(a, evaluate(a, s, cpu, e.left));
+    let right: Cond = false;
+    s.when(e.op === '&&' ? left : o.not(left), () => (right = truth(a, evaluate(a, s, cpu, e.right))));
+    return asValue(a, e.op === '&&' ? o.and(left, right) : o.or(left, right));
+  }
+  const x = evaluate(a, s, cpu, e.left);
+  const y = evaluate(a, s, cpu, e.right);
   switch (e.op) {
     case '+':
-      return a + b;
+      return o.add(x, y);
     case '-':
-      return a - b;
+      return o.sub(x, y);
     case '*':
-      return a * b;
+      return o.mul(x, y);
     case '/':
-      if (b === 0) throw new Fault('assertions', 'division by zero');
-      return Math.trunc(a / b);
+      s.fault('assertions', o.eq(y, 0), () => 'division by zero');
+      return o.sdiv(x, y);
     case '%':
-      if (b === 0) throw new Fault('assertions', 'division by zero');
-      return a % b;
+      s.fault('assertions', o.eq(y, 0), () => 'division by zero');
+      return o.srem(x, y);
     case '==':
-      return a === b ? 1 : 0;
+      return asValue(a, o.eq(x, y));
     case '!=':
-      return a !== b ? 1 : 0;
+      return asValue(a, o.ne(x, y));
     case '<':
-      return a < b ? 1 : 0;
+      return asValue(a, o.slt(x, y));
     case '<=':
-      return a <= b ? 1 : 0;
+      return asValue(a, o.sle(x, y));
     case '>':
-      return a > b ? 1 : 0;
+      return asValue(a, o.slt(y, x));
     case '>=':
-      return a >= b ? 1 : 0;
+      return asValue(a, o.sle(y, x));
     default:
       return unreachable(e.op);
   }
 }
 
-export function assign(m: Machine, s: Uint32Array, cpu: Cpu, target: LValue, value: number): void {
-  const decl = m.program.vars[target.var]!;
-  const [lo, hi] = valueRange(m, decl.type);
-  if (value < lo || value > hi) {
+export function assign(a: Access, s: State, cpu: Cpu, target: LValue, value: Val): void {
+  const o = a.ops;
+  const decl = a.m.program.vars[target.var]!;
+  const [lo, hi] = valueRange(a, decl.type);
+  s.fault('assertions', o.not(o.and(o.sle(lo, value), o.sle(value, hi))), () => {
     const range = decl.type.kind === 'int' ? `${lo}..${hi}` : decl.type.kind;
-    throw new Fault('assertions', `value out of range: ${decl.name} := ${value} (type ${range})`);
-  }
-  const inst = instanceIndex(m, s, cpu, target.var, target.instance);
-  const elem = elementIndex(m, s, cpu, target.var, target.index);
-  m.write(s, m.layout.vars[target.var]![inst]![elem]!, decl.type.kind === 'int' ? value - decl.type.min : value);
+    return `value out of range: ${decl.name} := ${num(value)} (type ${range})`;
+  });
+  const inst = instanceIndex(a, s, cpu, target.var, target.instance);
+  const elem = elementIndex(a, s, cpu, target.var, target.index);
+  const code = decl.type.kind === 'int' ? o.sub(value, decl.type.min) : value;
+  for (const { when, slot } of slotCases(a, target.var, inst, elem)) s.when(when, () => s.write(slot, code));
+}
+
+/**
+ * An expression's value in a packed state, for readers outside a step (views, conformance): the concrete
+ * instantiation. A run-time error throws its Fault.
+ */
+export function evaluateIn(m: Machine, s: Uint32Array, cpu: Cpu, e: Expr): number {
+  return num(evaluate(m.access, new ConcreteState(m, s, cpu < 0 ? null : cpu, []), cpu, e));
 }

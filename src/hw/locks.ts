@@ -2,134 +2,151 @@
 // interrupted, as lockdep keeps held locks per task) together with the interrupt-context depth it was taken at.
 
 import type { LValue } from '../ir/ir.js';
-import { ActionKind } from '../checker/model.js';
+import type { Access } from './access.js';
 import { lockName } from './describe.js';
+import { num, type Cond, type Val } from './domain.js';
 import { assign } from './expr.js';
-import { Fault } from './fault.js';
-import type { Machine } from './machine.js';
+import type { State } from './state.js';
 import type { Step } from './step.js';
 
 /**
- * What the `acquire` at CPU `c`'s pc can do now: `step` (take the lock, or for a contended mutex go to sleep),
- * `maskWait` (irqsave lock not free and interrupts enabled: mask them first, then spin), or null (spin: no step).
+ * What the `acquire` of `lock` at CPU `c`'s pc can do now: a `step` (take the lock, or for a contended mutex go
+ * to sleep), a `maskWait` (an irqsave lock not free with interrupts enabled: mask them first, then spin), or
+ * neither (spin: no step). A recursive acquire spins too: a self-deadlock, reported as a state event.
  */
-export function acquireAction(m: Machine, s: Uint32Array, c: number, lock: number): ActionKind | null {
-  const owner = m.lockOwner(s, lock);
-  if (owner === 0) return ActionKind.step;
-  const decl = m.program.locks[lock]!;
-  if (decl.kind === 'irqsave' && m.ie(s, c) === 1) return ActionKind.maskWait;
-  if (owner === m.current(s, c) + 1) return null; // recursive: a self-deadlock (reported as a state event)
-  return decl.kind === 'mutex' ? ActionKind.step : null;
+export function acquireAction(a: Access, s: State, c: number, lock: number): { step: Cond; maskWait: Cond } {
+  const o = a.ops;
+  const owner = a.lockOwner(s, lock);
+  const free = o.eq(owner, 0);
+  const kind = a.m.program.locks[lock]!.kind;
+  const maskWait = kind === 'irqsave' ? o.and(o.not(free), o.eq(a.ie(s, c), 1)) : false;
+  const recursive = o.eq(owner, o.add(a.current(s, c), 1));
+  const sleeps = kind === 'mutex' ? o.and(o.not(free), o.not(recursive)) : false;
+  return { step: o.or(free, sleeps), maskWait };
 }
 
 /** The masking half of a contended irqsave acquire: remember the enabled bit, mask, and spin. */
-export function maskWait(m: Machine, s: Uint32Array, c: number): void {
-  const slot = m.layout.cpus[c]!.spinSavedIe;
+export function maskWait(a: Access, s: State, c: number): void {
+  const slot = a.layout.cpus[c]!.spinSavedIe;
   if (slot === null) throw new Error('internal: irqsave wait without a spin-saved bit in the layout');
-  m.write(s, slot, 1);
-  m.setIe(s, c, 0);
+  s.write(slot, 1);
+  a.setIe(s, c, 0);
 }
 
 function take(x: Step, lock: number, trylock: boolean): void {
-  const { m, s, cpu } = x;
+  const { a, s, cpu } = x;
+  const o = a.ops;
   const current = x.current;
-  const hardirq = m.hardirq(s, cpu);
-  const ie = m.ie(s, cpu);
-  const held = m.locksHeldBy(s, current, hardirq);
-  const slots = m.layout.locks[lock]!;
-  m.write(s, slots.owner, current + 1);
-  m.write(s, slots.level, hardirq);
+  const hardirq = a.hardirq(s, cpu);
+  const ie = a.ie(s, cpu);
+  const held = a.locksHeldBy(s, current, hardirq);
+  const slots = a.layout.locks[lock]!;
+  s.write(slots.owner, o.add(current, 1));
+  s.write(slots.level, hardirq);
   if (slots.savedIe !== null) {
-    const spinSaved = m.layout.cpus[cpu]!.spinSavedIe;
-    const saved = ie | (spinSaved === null ? 0 : m.read(s, spinSaved));
-    if (spinSaved !== null) m.write(s, spinSaved, 0);
-    m.write(s, slots.savedIe, saved);
-    m.setIe(s, cpu, 0);
-    x.events.push({ kind: 'acquire', cpu, lock, owner: current, hardirq, ie: saved === 1, held, trylock });
+    const spinSaved = a.layout.cpus[cpu]!.spinSavedIe;
+    const saved = o.or32(ie, spinSaved === null ? 0 : s.read(spinSaved));
+    if (spinSaved !== null) s.write(spinSaved, 0);
+    s.write(slots.savedIe, saved);
+    a.setIe(s, cpu, 0);
+    s.acquired({ cpu, lock, owner: current, hardirq, ie: o.eq(saved, 1), held, trylock });
   } else {
-    x.events.push({ kind: 'acquire', cpu, lock, owner: current, hardirq, ie: ie === 1, held, trylock });
+    s.acquired({ cpu, lock, owner: current, hardirq, ie: o.eq(ie, 1), held, trylock });
   }
 }
 
 /** Sleeping is illegal in interrupt context, with a spinning lock held, or with interrupts masked. */
 function checkMayBlock(x: Step, lock: number): void {
-  const { m, s, cpu } = x;
-  const name = lockName(m, lock);
-  if (m.hardirq(s, cpu) > 0) {
-    x.warn('atomic-sleep', `mutex ${name} acquired in interrupt context (${x.context()} on CPU ${cpu})`, [lock]);
-    return;
-  }
-  const spinning = m.locksHeldBy(s, x.current).filter((l) => m.program.locks[l]!.kind !== 'mutex');
-  if (spinning.length > 0) {
-    const names = spinning.map((l) => lockName(m, l)).join(', ');
-    x.warn('atomic-sleep', `mutex ${name} acquired while holding spinlock ${names} (${x.context()} on CPU ${cpu})`, [lock, ...spinning]);
-    return;
-  }
-  if (m.ie(s, cpu) === 0) {
-    x.warn('atomic-sleep', `mutex ${name} acquired with interrupts masked (${x.context()} on CPU ${cpu})`, [lock]);
-  }
+  const { a, s, cpu } = x;
+  const o = a.ops;
+  const name = lockName(a.m, lock);
+  const program = a.m.program;
+  const inIrq = o.ult(0, a.hardirq(s, cpu));
+  const heldBy = a.locksHeldBy(s, x.current);
+  const spinning = o.or(...heldBy.filter((_, l) => program.locks[l]!.kind !== 'mutex'));
+  s.warn('atomic-sleep', inIrq, (d) => ({ message: `mutex ${name} acquired in interrupt context (${x.context(d)} on CPU ${cpu})`, locks: [lock] }));
+  s.warn('atomic-sleep', o.and(o.not(inIrq), spinning), (d) => {
+    const held = d.m.locksHeldBy(d.s, num(x.current)).filter((l) => program.locks[l]!.kind !== 'mutex');
+    const names = held.map((l) => lockName(d.m, l)).join(', ');
+    return { message: `mutex ${name} acquired while holding spinlock ${names} (${x.context(d)} on CPU ${cpu})`, locks: [lock, ...held] };
+  });
+  s.warn('atomic-sleep', o.and(o.not(inIrq), o.not(spinning), o.eq(a.ie(s, cpu), 0)), (d) => ({
+    message: `mutex ${name} acquired with interrupts masked (${x.context(d)} on CPU ${cpu})`,
+    locks: [lock],
+  }));
 }
 
 export function acquire(x: Step, lock: number): void {
-  const { m, s, cpu } = x;
-  const decl = m.program.locks[lock]!;
+  const { a, s, cpu } = x;
+  const decl = a.m.program.locks[lock]!;
   if (decl.kind === 'mutex') checkMayBlock(x, lock);
-  const owner = m.lockOwner(s, lock);
-  if (owner === 0) {
-    take(x, lock, false);
-    return;
-  }
-  if (decl.kind !== 'mutex') throw new Error('internal: acquire of a held spinning lock executed');
-  // Contended mutex: sleep in the scheduler and retry the acquire when resumed.
-  const current = x.current;
-  if (m.program.scheduler === null) {
-    throw new Fault('assertions', `mutex ${decl.name} is contended but the machine declares no scheduler`);
-  }
-  m.setThreadState(s, current, 'blocked');
-  const waiters = m.layout.locks[lock]!.waiters!;
-  m.write(s, waiters, m.read(s, waiters) | (1 << current));
-  m.push(s, m.currentStack(s, cpu), { kind: 'call', pc: m.resolve(x.pc), ie: 0, owner: current, hardirq: 0, line: 0, stack: 0 });
-  x.nextPc = m.unitStart(m.program.scheduler);
+  s.when(
+    a.ops.eq(a.lockOwner(s, lock), 0),
+    () => take(x, lock, false),
+    () => {
+      // A held spinning lock: the action is not enabled (acquireAction); a symbolic encoding of every action
+      // still gets here, and nothing happens.
+      if (decl.kind !== 'mutex') return;
+      // Contended mutex: sleep in the scheduler and retry the acquire when resumed.
+      const scheduler = a.m.program.scheduler;
+      if (scheduler === null) {
+        s.fault('assertions', true, () => `mutex ${decl.name} is contended but the machine declares no scheduler`);
+        return;
+      }
+      const current = x.current;
+      a.setThreadState(s, current, 'blocked');
+      const waiters = a.layout.locks[lock]!.waiters!;
+      s.write(waiters, setBitAt(a, s.read(waiters), current));
+      a.push(s, a.currentStack(s, cpu), a.frame('call', { pc: a.m.resolve(x.pc), ie: 0, owner: current, hardirq: 0, line: 0, stack: 0 }));
+      x.goto(a.m.unitStart(scheduler));
+    },
+  );
+}
+
+/** `mask | (1 << t)` for a thread id that may be unknown. */
+function setBitAt(a: Access, mask: Val, t: Val): Val {
+  let out = mask;
+  for (const { when, t: i } of a.threadCases(t)) out = a.ops.ite(when, a.ops.or32(mask, 2 ** i), out);
+  return out;
 }
 
 export function tryAcquire(x: Step, lock: number, target: LValue): void {
-  const free = x.m.lockOwner(x.s, lock) === 0;
-  if (free) take(x, lock, true);
-  assign(x.m, x.s, x.cpu, target, free ? 1 : 0);
+  const { a, s, cpu } = x;
+  const free = a.ops.eq(a.lockOwner(s, lock), 0);
+  s.when(free, () => take(x, lock, true));
+  assign(a, s, cpu, target, a.ops.ite(free, 1, 0));
 }
 
 export function release(x: Step, lock: number): void {
-  const { m, s, cpu } = x;
-  const decl = m.program.locks[lock]!;
-  const owner = m.lockOwner(s, lock);
-  const current = x.current;
-  if (owner === 0) {
-    x.warn('lock-order', `release of ${decl.name}, which is not held (${x.context()} on CPU ${cpu})`, [lock]);
-    return;
-  }
-  if (owner !== current + 1 && !decl.handoff) {
-    x.warn(
-      'lock-order',
-      `release of ${decl.name}, held by ${x.name(owner - 1)}, by ${x.context()} on CPU ${cpu} (bad unlock balance)`,
-      [lock],
-    );
-  }
-  const slots = m.layout.locks[lock]!;
-  m.write(s, slots.owner, 0);
-  m.write(s, slots.level, 0);
-  if (slots.savedIe !== null) {
-    m.setIe(s, cpu, m.read(s, slots.savedIe));
-    m.write(s, slots.savedIe, 0);
-  }
-  if (slots.waiters !== null) {
-    const waiters = m.read(s, slots.waiters);
-    m.write(s, slots.waiters, 0);
-    const queue = m.runQueue(s);
-    for (let t = 0; t < m.threads; t++) {
-      if ((waiters & (1 << t)) === 0 || m.threadState(s, t) !== 'blocked') continue;
-      m.setThreadState(s, t, 'ready');
-      if (!queue.includes(t)) queue.push(t);
+  const { a, s, cpu } = x;
+  const o = a.ops;
+  const decl = a.m.program.locks[lock]!;
+  const owner = a.lockOwner(s, lock);
+  const free = o.eq(owner, 0);
+  s.warn('lock-order', free, (d) => ({ message: `release of ${decl.name}, which is not held (${x.context(d)} on CPU ${cpu})`, locks: [lock] }));
+  s.when(o.not(free), () => {
+    if (!decl.handoff) {
+      s.warn('lock-order', o.ne(owner, o.add(x.current, 1)), (d) => ({
+        message: `release of ${decl.name}, held by ${x.name(num(owner) - 1)}, by ${x.context(d)} on CPU ${cpu} (bad unlock balance)`,
+        locks: [lock],
+      }));
     }
-    m.setRunQueue(s, queue);
-  }
+    const slots = a.layout.locks[lock]!;
+    s.write(slots.owner, 0);
+    s.write(slots.level, 0);
+    if (slots.savedIe !== null) {
+      a.setIe(s, cpu, s.read(slots.savedIe));
+      s.write(slots.savedIe, 0);
+    }
+    if (slots.waiters !== null) {
+      const waiters = s.read(slots.waiters);
+      s.write(slots.waiters, 0);
+      for (let t = 0; t < a.threads; t++) {
+        s.when(o.and(o.bit(waiters, t), a.isState(s, t, 'blocked')), () => {
+          a.setThreadState(s, t, 'ready');
+          s.when(o.not(a.queued(s, t)), () => a.rqPush(s, t));
+        });
+      }
+    }
+  });
 }

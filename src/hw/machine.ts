@@ -1,24 +1,19 @@
 // The machine a program runs on: tables derived once from the IR (instructions by global pc, jump chains, line
-// priorities) and accessors over packed states. Everything that reads or writes machine state goes through
-// here, so the packing stays in one place.
+// priorities), and read-only accessors over packed states for the readers outside a step (views, properties,
+// reports, conformance). Steps read and write state through access.ts, in any instantiation; the questions
+// asked here about what a CPU can do are answered by the same rules (transition.ts), concretely.
 
 import type { Instr, Program, ThreadState, Unit } from '../ir/ir.js';
 import { THREAD_STATES } from '../ir/ir.js';
-import { ELR_STATES, readSlot, writeSlot, type Layout, type Slot, type StackSlots } from '../ir/layout.js';
-import { ActionKind } from '../checker/model.js';
-import { Fault } from './fault.js';
-import { decodeFrame, encodeFrame, type Frame } from './frames.js';
-import { acquireAction } from './locks.js';
+import { ELR_STATES, readSlot, type Layout, type Slot, type StackSlots } from '../ir/layout.js';
+import { ActionKind } from '../ir/model.js';
+import { Access } from './access.js';
+import { concrete } from './domain.js';
+import { decodeFrame, type Frame } from './frames.js';
+import { ConcreteState } from './state.js';
+import { deliverable, instructionActions, urgency } from './transition.js';
 
 export type ElrState = (typeof ELR_STATES)[number];
-
-const STATE_CODE: Record<ThreadState, number> = {
-  dormant: 0,
-  ready: 1,
-  running: 2,
-  blocked: 3,
-  exited: 4,
-};
 
 export class Machine {
   readonly cpus: number;
@@ -105,15 +100,9 @@ export class Machine {
   read(s: Uint32Array, slot: Slot): number {
     return readSlot(s, slot);
   }
-  write(s: Uint32Array, slot: Slot, value: number): void {
-    writeSlot(s, slot, value);
-  }
 
   pc(s: Uint32Array, c: number): number {
     return readSlot(s, this.layout.cpus[c]!.pc);
-  }
-  setPc(s: Uint32Array, c: number, pc: number): void {
-    writeSlot(s, this.layout.cpus[c]!.pc, this.resolve(pc));
   }
   stopped(s: Uint32Array, c: number): boolean {
     return this.pc(s, c) === this.layout.stoppedPc;
@@ -124,40 +113,21 @@ export class Machine {
   ie(s: Uint32Array, c: number): number {
     return readSlot(s, this.layout.cpus[c]!.ie);
   }
-  setIe(s: Uint32Array, c: number, ie: number): void {
-    writeSlot(s, this.layout.cpus[c]!.ie, ie);
-  }
   shadow(s: Uint32Array, c: number): number {
     const slot = this.layout.cpus[c]!.shadow;
     return slot === null ? 0 : readSlot(s, slot);
   }
-  setShadow(s: Uint32Array, c: number, value: number): void {
-    const slot = this.layout.cpus[c]!.shadow;
-    if (slot !== null) writeSlot(s, slot, value);
-  }
   hardirq(s: Uint32Array, c: number): number {
     return readSlot(s, this.layout.cpus[c]!.hardirq);
-  }
-  setHardirq(s: Uint32Array, c: number, depth: number): void {
-    writeSlot(s, this.layout.cpus[c]!.hardirq, depth);
   }
   pending(s: Uint32Array, c: number): number {
     return readSlot(s, this.layout.cpus[c]!.pending);
   }
-  setPending(s: Uint32Array, c: number, mask: number): void {
-    writeSlot(s, this.layout.cpus[c]!.pending, mask);
-  }
   inService(s: Uint32Array, c: number): number {
     return readSlot(s, this.layout.cpus[c]!.inService);
   }
-  setInService(s: Uint32Array, c: number, mask: number): void {
-    writeSlot(s, this.layout.cpus[c]!.inService, mask);
-  }
   stackSel(s: Uint32Array, c: number): number {
     return readSlot(s, this.layout.cpus[c]!.stackSel);
-  }
-  setStackSel(s: Uint32Array, c: number, sel: number): void {
-    writeSlot(s, this.layout.cpus[c]!.stackSel, sel);
   }
   elrState(s: Uint32Array, c: number): ElrState {
     const slot = this.layout.cpus[c]!.elrState;
@@ -167,22 +137,12 @@ export class Machine {
     const slot = this.layout.cpus[c]!.elr;
     return decodeFrame(this.layout.frame, slot === null ? 0 : readSlot(s, slot));
   }
-  /** Writes ELR/SPSR; an empty pair is stored as 0 so that equal machines are equal states. */
-  setElr(s: Uint32Array, c: number, state: ElrState, frame: Frame | null): void {
-    const cpu = this.layout.cpus[c]!;
-    if (cpu.elr === null || cpu.elrState === null) return;
-    writeSlot(s, cpu.elrState, ELR_STATES.indexOf(state));
-    writeSlot(s, cpu.elr, state === 'empty' || frame === null ? 0 : encodeFrame(this.layout.frame, frame));
-  }
 
   // ------------------------------------------------------------------------------------------------------
   // Threads, locks, run queue
 
   threadState(s: Uint32Array, t: number): ThreadState {
     return THREAD_STATES[readSlot(s, this.layout.threads[t]!.state)]!;
-  }
-  setThreadState(s: Uint32Array, t: number, state: ThreadState): void {
-    writeSlot(s, this.layout.threads[t]!.state, STATE_CODE[state]);
   }
   freed(s: Uint32Array, t: number): boolean {
     return readSlot(s, this.layout.threads[t]!.freed) === 1;
@@ -212,11 +172,6 @@ export class Machine {
     const len = readSlot(s, this.layout.runQueue.len);
     return Array.from({ length: len }, (_, i) => readSlot(s, this.layout.runQueue.entries[i]!));
   }
-  /** Rewrites the run queue; unused entries are 0 so that equal queues are equal states. */
-  setRunQueue(s: Uint32Array, queue: number[]): void {
-    writeSlot(s, this.layout.runQueue.len, queue.length);
-    this.layout.runQueue.entries.forEach((slot, i) => writeSlot(s, slot, i < queue.length ? queue[i]! : 0));
-  }
   queued(s: Uint32Array, t: number): boolean {
     return this.runQueue(s).includes(t);
   }
@@ -245,77 +200,43 @@ export class Machine {
     return readSlot(s, stack.sp);
   }
 
-  push(s: Uint32Array, stack: StackSlots, frame: Frame): void {
-    const sp = readSlot(s, stack.sp);
-    if (sp >= stack.depth) {
-      throw new Fault('stack-integrity', `stack overflow: ${this.stackName(stack)} is deeper than ${stack.depth} frames`);
-    }
-    writeSlot(s, stack.cells[sp]!, encodeFrame(this.layout.frame, frame));
-    writeSlot(s, stack.sp, sp + 1);
-  }
 
-  /** Pops the top frame, clearing its cell; null on an empty stack. */
-  pop(s: Uint32Array, stack: StackSlots): Frame | null {
-    const sp = readSlot(s, stack.sp);
-    if (sp === 0) return null;
-    const frame = decodeFrame(this.layout.frame, readSlot(s, stack.cells[sp - 1]!));
-    writeSlot(s, stack.cells[sp - 1]!, 0);
-    writeSlot(s, stack.sp, sp - 1);
-    return frame;
-  }
 
   frames(s: Uint32Array, stack: StackSlots): Frame[] {
     const sp = readSlot(s, stack.sp);
     return stack.cells.slice(0, sp).map((cell) => decodeFrame(this.layout.frame, readSlot(s, cell)));
   }
 
-  clearStack(s: Uint32Array, stack: StackSlots): void {
-    writeSlot(s, stack.sp, 0);
-    for (const cell of stack.cells) writeSlot(s, cell, 0);
-  }
-
   // ------------------------------------------------------------------------------------------------------
-  // Interrupt delivery
+  // What a CPU can do: the rules of transition.ts, asked concretely
+
+  /** The rules' accessors over packed states (the concrete instantiation). */
+  get access(): Access {
+    return (this.concreteAccess ??= new Access(this, concrete));
+  }
+  private concreteAccess: Access | undefined;
+
+  private view(s: Uint32Array): ConcreteState {
+    return new ConcreteState(this, s, null, []);
+  }
 
   /**
    * The instruction action CPU `c` can take at its pc when it takes no interrupt: `step`, `maskWait` (a contended
-   * irqsave acquire with interrupts on masks them first), or null: it has stopped, halts, waits in wfi with
-   * nothing pending, or spins on a held lock (busy-waiting is no step). It reads no deliverability, so
-   * `deliverable` can ask it.
+   * irqsave acquire with interrupts on masks them first), or null (instructionActions).
    */
   stepKind(s: Uint32Array, c: number): ActionKind | null {
-    const instr = this.code[this.pc(s, c)];
-    if (instr === undefined) return null; // stopped
-    switch (instr.op) {
-      case 'hlt':
-        return null;
-      case 'wfi':
-        return this.pending(s, c) !== 0 ? ActionKind.step : null;
-      case 'acquire':
-        return acquireAction(this, s, c, instr.lock);
-      default:
-        return ActionKind.step;
-    }
+    const can = instructionActions(this.access, this.view(s), c, this.pc(s, c));
+    return can.step === true ? ActionKind.step : can.maskWait === true ? ActionKind.maskWait : null;
   }
 
   /** Whether pending line `line` can be taken on CPU `c` now. */
   deliverable(s: Uint32Array, c: number, line: number): boolean {
-    if (this.ie(s, c) === 0) return false;
-    // The sti shadow holds interrupts off until the CPU has executed one more instruction, so it holds them off
-    // only while the CPU has an instruction step to take. At hlt (`sti; hlt` must wake) or spinning on a held
-    // lock the model takes no step, but the hardware would end the shadow at once (hlt) or after one turn of the
-    // spin loop; holding delivery off there would leave the CPU unable ever to take an interrupt.
-    if (this.shadow(s, c) === 1 && this.stepKind(s, c) !== null) return false;
-    return (this.inService(s, c) & this.blockers[line]!) === 0;
+    return deliverable(this.access, this.view(s), c, line) === true;
   }
 
   /** The most urgent pending line that can be taken on CPU `c`, or -1. */
   urgentLine(s: Uint32Array, c: number): number {
-    const pending = this.pending(s, c);
-    if (pending === 0 || this.ie(s, c) === 0) return -1;
-    for (const line of this.linesByUrgency) {
-      if ((pending & (1 << line)) !== 0 && this.deliverable(s, c, line)) return line;
-    }
-    return -1;
+    if (this.pending(s, c) === 0) return -1;
+    return urgency(this.access, this.view(s), c).lines.indexOf(true);
   }
 }

@@ -2,12 +2,11 @@
 // how `restore_context` finds a thread's saved context. Everything else is shared (exec.ts).
 
 import type { Arch, Instr } from '../ir/ir.js';
-import type { ModelEvent } from '../checker/model.js';
-import { Fault } from './fault.js';
-import type { Frame } from './frames.js';
-import type { Machine } from './machine.js';
 import { MAX_HARDIRQ, type StackSlots } from '../ir/layout.js';
+import type { Access, FrameVal, StackRef } from './access.js';
 import { lineName } from './describe.js';
+import { num, type Cond, type Val } from './domain.js';
+import type { State } from './state.js';
 import type { Step } from './step.js';
 
 export interface ArchProfile {
@@ -15,42 +14,48 @@ export interface ArchProfile {
   /** The frame kind `restore_context` returns through. */
   readonly resumeKind: 'irq' | 'exc';
   /** Takes pending line `line` on CPU `c` (the caller has checked it is deliverable). */
-  enter(m: Machine, s: Uint32Array, c: number, line: number, events: ModelEvent[]): void;
+  enter(a: Access, s: State, c: number, line: number): void;
   /** Executes an instruction that only this profile knows; false if `instr` is not one. */
   execute(x: Step, instr: Instr): boolean;
   /** After `restore_context` returned through `frame`. */
-  afterRestore(m: Machine, s: Uint32Array, c: number, frame: Frame): void;
+  afterRestore(a: Access, s: State, c: number, frame: FrameVal): void;
 }
 
 /** The instruction an interrupt returns to: the one it was taken at, or the one after a `hlt`/`wfi`. */
-export function returnPoint(m: Machine, s: Uint32Array, c: number): number {
-  const pc = m.pc(s, c);
-  const op = m.code[pc]?.op;
-  return op === 'hlt' || op === 'wfi' ? m.resolve(pc + 1) : pc;
+export function returnPoint(a: Access, s: State, c: number): Val {
+  const pc = a.pc(s, c);
+  if (typeof pc === 'number') {
+    const op = a.m.code[pc]?.op;
+    return op === 'hlt' || op === 'wfi' ? a.m.resolve(pc + 1) : pc;
+  }
+  return a.lookup(pc, a.haltLikePcs, (p) => a.m.resolve(p + 1));
 }
 
-export function checkNesting(m: Machine, s: Uint32Array, c: number): void {
-  if (m.hardirq(s, c) >= MAX_HARDIRQ) {
-    throw new Fault('stack-integrity', `interrupts nest deeper than ${MAX_HARDIRQ} levels on CPU ${c}`);
-  }
+export function checkNesting(a: Access, s: State, c: number): void {
+  s.fault('stack-integrity', a.ops.ule(MAX_HARDIRQ, a.hardirq(s, c)), () => `interrupts nest deeper than ${MAX_HARDIRQ} levels on CPU ${c}`);
 }
 
 /**
  * The stack a handler's entry pushes on. A handler with its own stack (x86 IST) always starts at that stack's
  * top, so entering it while it holds frames overwrites them.
  */
-export function entryStack(m: Machine, s: Uint32Array, c: number, line: number): StackSlots {
-  const handler = m.program.lines[line]!.handler;
-  const k = m.handlerStackOf[handler]!;
-  if (k < 0) return m.currentStack(s, c);
-  const stack = m.layout.cpus[c]!.handlerStacks[k]!;
-  const live = m.sp(s, stack);
-  if (live > 0) {
-    throw new Fault(
-      'stack-integrity',
-      `handler stack reused while in use: ${lineName(m, line)} entry on CPU ${c} restarts ${m.stackName(stack)} at its top, overwriting ${live} live frame${live === 1 ? '' : 's'}`,
-    );
-  }
-  m.setStackSel(s, c, k + 1);
-  return stack;
+export function entryStack(a: Access, s: State, c: number, line: number): StackRef {
+  const handler = a.m.program.lines[line]!.handler;
+  const k = a.m.handlerStackOf[handler]!;
+  if (k < 0) return a.currentStack(s, c);
+  const stack: StackSlots = a.layout.cpus[c]!.handlerStacks[k]!;
+  const live = a.sp(s, stack);
+  s.fault('stack-integrity', a.ops.ne(live, 0), ({ m }) => {
+    const n = num(live);
+    return `handler stack reused while in use: ${lineName(m, line)} entry on CPU ${c} restarts ${m.stackName(stack)} at its top, overwriting ${n} live frame${n === 1 ? '' : 's'}`;
+  });
+  a.setStackSel(s, c, k + 1);
+  return [{ when: true, stack }];
+}
+
+/** Bit `line` of `mask`, for a line that may be unknown. */
+export function lineBit(a: Access, mask: Val, line: Val): Cond {
+  const o = a.ops;
+  if (typeof line === 'number') return o.bit(mask, line);
+  return o.or(...a.m.program.lines.map((_, l) => o.and(o.eq(line, l), o.bit(mask, l))));
 }

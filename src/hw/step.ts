@@ -1,38 +1,41 @@
-// One step of one CPU: the state being built, the events it produces, and where the CPU goes next.
+// One step of one CPU, in any instantiation: the state being built, the CPU, the instruction's pc (known: a
+// step action names its pc) and where the CPU goes next.
 
-import type { PropertyId } from '../ir/ir.js';
-import type { ModelEvent } from '../checker/model.js';
+import type { Access } from './access.js';
+import { num, type Val } from './domain.js';
 import { contextOf, threadName } from './describe.js';
-import type { Machine } from './machine.js';
+import type { Concrete, State } from './state.js';
 
 export class Step {
   /** The pc the CPU continues at (resolved through jumps when written back); an instruction may change it. */
-  nextPc: number;
+  nextPc: Val;
 
   constructor(
-    readonly m: Machine,
-    readonly s: Uint32Array,
+    readonly a: Access,
+    readonly s: State,
     readonly cpu: number,
     readonly pc: number,
-    readonly events: ModelEvent[],
   ) {
     this.nextPc = pc + 1;
   }
 
-  get current(): number {
-    return this.m.current(this.s, this.cpu);
+  get current(): Val {
+    return this.a.current(this.s, this.cpu);
   }
 
-  /** A violation the machine survives (Linux would print a warning and go on). */
-  warn(property: PropertyId, message: string, locks?: number[]): void {
-    this.events.push({ kind: 'violation', property, message, fatal: false, cpu: this.cpu, ...(locks ? { locks } : {}) });
+  /** Continues at `pc` in the branch the rule is in. */
+  goto(pc: Val): void {
+    this.nextPc = this.a.ops.ite(this.s.guard, pc, this.nextPc);
   }
 
-  context(): string {
-    return contextOf(this.m, this.s, this.cpu);
+  // Report helpers: called only while building a message, where every value is known.
+
+  /** `thread worker[0]`, `handler timer (on worker[0])`. */
+  context(d: Concrete): string {
+    return contextOf(d.m, d.s, this.cpu);
   }
 
-  name(t: number): string {
-    return threadName(this.m, t);
+  name(t: Val): string {
+    return threadName(this.a.m, num(t));
   }
 }

@@ -1,7 +1,7 @@
 // Instructions and expressions written back in the model language, for action labels and reports.
 
 import type { BinaryOp, Expr, Instance, Instr, LValue, Program } from '../ir/ir.js';
-import { unreachable } from '../lang/unreachable.js';
+import { unreachable } from '../ir/unreachable.js';
 
 const PRECEDENCE: Record<BinaryOp, number> = {
   '||': 1,

@@ -3,107 +3,118 @@
 // is stack corruption: the thread is being resumed by a path that does not match how it was suspended.
 
 import type { Expr } from '../ir/ir.js';
-import type { ModelEvent } from '../checker/model.js';
+import { THREAD_STATES } from '../ir/ir.js';
+import type { ModelEvent } from '../ir/model.js';
+import { KIND_CODE, STATE_CODE, type FrameVal } from './access.js';
 import { contextOf, lockName, threadName } from './describe.js';
-import type { Machine } from './machine.js';
+import { num, type Val } from './domain.js';
 import { evaluate } from './expr.js';
-import { Fault } from './fault.js';
-import { frameNoun, type Frame } from './frames.js';
+import { frameNoun } from './frames.js';
+import type { Machine } from './machine.js';
+import type { Report } from './state.js';
 import type { Step } from './step.js';
+import { FRAME_KINDS } from '../ir/layout.js';
 
-function threadArg(x: Step, e: Expr, what: string): number {
-  const t = evaluate(x.m, x.s, x.cpu, e);
-  if (t === x.m.none) throw new Fault('assertions', `${what} none: no thread to ${what}`);
+function threadArg(x: Step, e: Expr, what: string): Val {
+  const t = evaluate(x.a, x.s, x.cpu, e);
+  x.s.fault('assertions', x.a.ops.eq(t, x.a.none), () => `${what} none: no thread to ${what}`);
   return t;
 }
 
 export function enqueue(x: Step, e: Expr): void {
-  const { m, s } = x;
+  const { a, s } = x;
+  const o = a.ops;
   const t = threadArg(x, e, 'enqueue');
-  const queue = m.runQueue(s);
-  if (queue.includes(t)) throw new Fault('assertions', `enqueue ${x.name(t)}: it is already in the run queue`);
-  queue.push(t);
-  m.setRunQueue(s, queue);
-  const state = m.threadState(s, t);
-  if (state === 'blocked' || state === 'dormant') m.setThreadState(s, t, 'ready');
+  s.fault('assertions', a.queued(s, t), () => `enqueue ${x.name(t)}: it is already in the run queue`);
+  a.rqPush(s, t);
+  const state = a.threadState(s, t);
+  s.when(o.or(o.eq(state, STATE_CODE.blocked), o.eq(state, STATE_CODE.dormant)), () => a.setThreadState(s, t, 'ready'));
 }
 
-export function pickNext(x: Step): number {
-  const queue = x.m.runQueue(x.s);
-  const head = queue.shift();
-  x.m.setRunQueue(x.s, queue);
-  return head ?? x.m.none;
+export function pickNext(x: Step): Val {
+  return x.a.rqShift(x.s);
 }
 
 export function wake(x: Step, e: Expr): void {
-  const { m, s } = x;
+  const { a, s } = x;
   const t = threadArg(x, e, 'wake');
-  if (m.threadState(s, t) !== 'blocked') return;
-  m.setThreadState(s, t, 'ready');
-  const queue = m.runQueue(s);
-  if (!queue.includes(t)) m.setRunQueue(s, [...queue, t]);
+  s.when(a.isState(s, t, 'blocked'), () => {
+    a.setThreadState(s, t, 'ready');
+    s.when(a.ops.not(a.queued(s, t)), () => a.rqPush(s, t));
+  });
 }
 
 export function spawn(x: Step, e: Expr): void {
-  const { m, s } = x;
+  const { a, s } = x;
   const t = threadArg(x, e, 'spawn');
-  const state = m.threadState(s, t);
-  if (state !== 'dormant') throw new Fault('assertions', `spawn ${x.name(t)}: it is ${state}, not dormant`);
-  m.setThreadState(s, t, 'ready');
-  m.setRunQueue(s, [...m.runQueue(s), t]);
+  s.fault('assertions', a.ops.not(a.isState(s, t, 'dormant')), ({ m, s: w }) => `spawn ${x.name(t)}: it is ${m.threadState(w, num(t))}, not dormant`);
+  a.setThreadState(s, t, 'ready');
+  a.rqPush(s, t);
 }
 
 /** Resuming `t` is possible only if it is not running elsewhere, has not exited and still has its stack. */
-function checkResumable(x: Step, t: number, how: string): void {
-  const { m, s } = x;
-  const elsewhere = m.cpuRunning(s, t);
-  if (elsewhere >= 0 && elsewhere !== x.cpu) {
-    throw new Fault('stack-integrity', `${how} ${x.name(t)}, which is running on CPU ${elsewhere}: one stack, two CPUs`);
-  }
-  if (m.freed(s, t)) throw new Fault('stack-integrity', `${how} ${x.name(t)}, whose stack has been freed`);
-  if (m.threadState(s, t) === 'exited') throw new Fault('stack-integrity', `${how} ${x.name(t)}, which has exited`);
-}
-
-/** Scheduling is illegal in interrupt context and while holding a spinning lock that is not handed off. */
-function checkMaySchedule(x: Step, how: string): void {
-  const warning = scheduleWarning(x.m, x.s, x.cpu, how);
-  if (warning !== null) x.events.push(warning);
+function checkResumable(x: Step, t: Val, how: string): void {
+  const { a, s } = x;
+  const o = a.ops;
+  const first = a.firstCpuRunning(s, t);
+  s.fault(
+    'stack-integrity',
+    o.or(...first.filter((_, c) => c !== x.cpu)),
+    ({ m, s: w }) => `${how} ${x.name(t)}, which is running on CPU ${m.cpuRunning(w, num(t))}: one stack, two CPUs`,
+  );
+  s.fault('stack-integrity', a.freed(s, t), () => `${how} ${x.name(t)}, whose stack has been freed`);
+  s.fault('stack-integrity', a.isState(s, t, 'exited'), () => `${how} ${x.name(t)}, which has exited`);
 }
 
 /**
- * The atomic-sleep warning a switch on CPU `cpu` (`how`: `switch_to worker[1]`) gets in state `s`, before the
- * switch changes anything, or null. Exported for the compiled successor function, which makes such a switch
- * itself and asks here for the exact event.
+ * The atomic-sleep report for a switch on CPU `cpu` (`how`: `switch_to worker[1]`) in state `s`, before the
+ * switch changes anything, or null when the switch is allowed: scheduling is illegal in interrupt context and
+ * while holding a spinning lock that is not handed off.
  */
-export function scheduleWarning(m: Machine, s: Uint32Array, cpu: number, how: string): ModelEvent | null {
-  if (m.hardirq(s, cpu) > 0) {
-    const message = `scheduling while in interrupt context: ${how} in ${contextOf(m, s, cpu)} on CPU ${cpu}`;
-    return { kind: 'violation', property: 'atomic-sleep', message, fatal: false, cpu };
-  }
+export function scheduleReport(m: Machine, s: Uint32Array, cpu: number, how: string): Report | null {
+  if (m.hardirq(s, cpu) > 0) return `scheduling while in interrupt context: ${how} in ${contextOf(m, s, cpu)} on CPU ${cpu}`;
   const current = m.current(s, cpu);
   const atomic = m.locksHeldBy(s, current).filter((l) => m.program.locks[l]!.kind !== 'mutex' && !m.program.locks[l]!.handoff);
   if (atomic.length === 0) return null;
   const names = atomic.map((l) => lockName(m, l)).join(', ');
-  const message = `scheduling while atomic: ${how} while ${threadName(m, current)} holds ${names} (CPU ${cpu})`;
-  return { kind: 'violation', property: 'atomic-sleep', message, fatal: false, cpu, locks: atomic };
+  return { message: `scheduling while atomic: ${how} while ${threadName(m, current)} holds ${names} (CPU ${cpu})`, locks: atomic };
+}
+
+/** scheduleReport as the event a step carries (the compiled successor function asks for it). */
+export function scheduleWarning(m: Machine, s: Uint32Array, cpu: number, how: string): ModelEvent | null {
+  const report = scheduleReport(m, s, cpu, how);
+  if (report === null) return null;
+  const { message, locks } = typeof report === 'string' ? { message: report, locks: undefined } : report;
+  return { kind: 'violation', property: 'atomic-sleep', message, fatal: false, cpu, ...(locks ? { locks } : {}) };
+}
+
+function checkMaySchedule(x: Step, how: () => string): void {
+  const { a, s, cpu } = x;
+  const o = a.ops;
+  const program = a.m.program;
+  const inIrq = o.ult(0, a.hardirq(s, cpu));
+  const atomic = a.locksHeldBy(s, x.current).filter((_, l) => program.locks[l]!.kind !== 'mutex' && !program.locks[l]!.handoff);
+  s.warn('atomic-sleep', o.or(inIrq, ...atomic), ({ m, s: w }) => scheduleReport(m, w, cpu, how())!);
 }
 
 /** The thread being switched away from stops running: ready if it is queued, blocked otherwise. */
-function leave(x: Step, old: number): void {
-  if (x.m.threadState(x.s, old) === 'running') x.m.setThreadState(x.s, old, x.m.queued(x.s, old) ? 'ready' : 'blocked');
+function leave(x: Step, old: Val): void {
+  const { a, s } = x;
+  s.when(a.isState(s, old, 'running'), () => a.setThreadState(s, old, a.ops.ite(a.queued(s, old), STATE_CODE.ready, STATE_CODE.blocked)));
 }
 
 /** Pops the top frame of `t`'s own stack, which must be a frame of `kind` belonging to `t`. */
-function popResumeFrame(x: Step, t: number, kind: Frame['kind'], how: string): Frame {
-  const { m, s } = x;
-  const frame = m.pop(s, m.layout.threads[t]!.stack);
-  if (frame === null) throw new Fault('stack-integrity', `${how} ${x.name(t)}, whose stack is empty: nothing to resume`);
-  if (frame.kind !== kind) {
-    throw new Fault('stack-integrity', `${how} resumes ${x.name(t)} through ${frameNoun(frame.kind)}, not ${frameNoun(kind)}`);
-  }
-  if (frame.owner !== t) {
-    throw new Fault('stack-integrity', `${how} resumes ${x.name(t)} through ${threadName(m, frame.owner)}'s frame`);
-  }
+function popResumeFrame(x: Step, t: Val, kind: 'switch' | 'irq' | 'exc', how: string): FrameVal {
+  const { a, s } = x;
+  const o = a.ops;
+  const { empty, frame } = a.pop(s, a.threadStack(t));
+  s.fault('stack-integrity', empty, () => `${how} ${x.name(t)}, whose stack is empty: nothing to resume`);
+  s.fault(
+    'stack-integrity',
+    o.ne(frame.kind, KIND_CODE[kind]),
+    () => `${how} resumes ${x.name(t)} through ${frameNoun(FRAME_KINDS[num(frame.kind)] ?? 'none')}, not ${frameNoun(kind)}`,
+  );
+  s.fault('stack-integrity', o.ne(frame.owner, t), () => `${how} resumes ${x.name(t)} through ${x.name(frame.owner)}'s frame`);
   return frame;
 }
 
@@ -114,63 +125,61 @@ function popResumeFrame(x: Step, t: number, kind: Frame['kind'], how: string): F
  * CPU stays on the stack it runs on when that is a handler stack: the interrupted thread's frame stays there.
  */
 export function switchTo(x: Step, e: Expr): void {
-  const { m, s, cpu } = x;
+  const { a, s, cpu } = x;
   const t = threadArg(x, e, 'switch_to');
   const old = x.current;
-  if (t === old) return;
-  checkResumable(x, t, 'switch_to');
-  checkMaySchedule(x, `switch_to ${x.name(t)}`);
-  const continuation = m.resolve(x.pc + 1);
-  m.push(s, m.layout.threads[old]!.stack, {
-    kind: 'switch',
-    pc: continuation,
-    ie: 0,
-    owner: old,
-    hardirq: m.hardirq(s, cpu),
-    line: 0,
-    stack: 0,
+  s.when(a.ops.ne(t, old), () => {
+    checkResumable(x, t, 'switch_to');
+    checkMaySchedule(x, () => `switch_to ${x.name(t)}`);
+    const continuation = a.m.resolve(x.pc + 1);
+    a.push(s, a.threadStack(old), a.frame('switch', { pc: continuation, ie: 0, owner: old, hardirq: a.hardirq(s, cpu), line: 0, stack: 0 }));
+    leave(x, old);
+    a.setCurrent(s, cpu, t);
+    a.setThreadState(s, t, 'running');
+    const frame = popResumeFrame(x, t, 'switch', 'switch_to');
+    a.setHardirq(s, cpu, frame.hardirq);
+    x.goto(frame.pc);
   });
-  leave(x, old);
-  m.write(s, m.layout.cpus[cpu]!.current, t);
-  m.setThreadState(s, t, 'running');
-  const frame = popResumeFrame(x, t, 'switch', 'switch_to');
-  m.setHardirq(s, cpu, frame.hardirq);
-  x.nextPc = frame.pc;
 }
 
 /**
  * The frame-restoring style: make `t` current and return through the interrupt (x86_64) or exception (aarch64)
  * frame on top of its stack. Nothing is saved for the thread switched away from.
  */
-export function restoreContext(x: Step, e: Expr, resumeKind: 'irq' | 'exc'): Frame {
-  const { m, s, cpu } = x;
+export function restoreContext(x: Step, e: Expr, resumeKind: 'irq' | 'exc'): FrameVal {
+  const { a, s, cpu } = x;
   const t = threadArg(x, e, 'restore_context');
   const old = x.current;
-  if (t !== old) {
+  s.when(a.ops.ne(t, old), () => {
     checkResumable(x, t, 'restore_context');
-    checkMaySchedule(x, `restore_context ${x.name(t)}`);
+    checkMaySchedule(x, () => `restore_context ${x.name(t)}`);
     leave(x, old);
-    m.write(s, m.layout.cpus[cpu]!.current, t);
-    m.setThreadState(s, t, 'running');
-  }
+    a.setCurrent(s, cpu, t);
+    a.setThreadState(s, t, 'running');
+  });
   const frame = popResumeFrame(x, t, resumeKind, 'restore_context');
-  m.setIe(s, cpu, frame.ie);
-  m.setHardirq(s, cpu, frame.hardirq);
-  m.setStackSel(s, cpu, frame.stack);
-  x.nextPc = frame.pc;
+  a.setIe(s, cpu, frame.ie);
+  a.setHardirq(s, cpu, frame.hardirq);
+  a.setStackSel(s, cpu, frame.stack);
+  x.goto(frame.pc);
   return frame;
 }
 
 export function freeStack(x: Step, e: Expr): void {
-  const { m, s } = x;
+  const { a, s } = x;
+  const o = a.ops;
   const t = threadArg(x, e, 'free_stack');
-  const on = m.cpuRunning(s, t);
-  if (on >= 0) throw new Fault('stack-integrity', `stack of ${x.name(t)} freed while CPU ${on} runs on it`);
-  const state = m.threadState(s, t);
-  if (state !== 'exited') {
-    throw new Fault('stack-integrity', `stack of ${x.name(t)} freed while it is ${state}: it will still be resumed from it`);
+  s.fault('stack-integrity', o.or(...a.firstCpuRunning(s, t)), ({ m, s: w }) => `stack of ${x.name(t)} freed while CPU ${m.cpuRunning(w, num(t))} runs on it`);
+  s.fault(
+    'stack-integrity',
+    o.not(a.isState(s, t, 'exited')),
+    () => `stack of ${x.name(t)} freed while it is ${THREAD_STATES[num(a.threadState(s, t))]}: it will still be resumed from it`,
+  );
+  s.fault('assertions', a.freed(s, t), () => `stack of ${x.name(t)} freed twice`);
+  for (const { when, t: i } of a.threadCases(t)) {
+    s.when(when, () => {
+      s.write(a.layout.threads[i]!.freed, 1);
+      a.clearStack(s, a.layout.threads[i]!.stack);
+    });
   }
-  if (m.freed(s, t)) throw new Fault('assertions', `stack of ${x.name(t)} freed twice`);
-  m.write(s, m.layout.threads[t]!.freed, 1);
-  m.clearStack(s, m.layout.threads[t]!.stack);
 }

@@ -2,74 +2,75 @@
 // (interrupt gates) and set the line's in-service bit; `iret` pops exactly an interrupt frame of the current
 // thread; EOI clears the in-service bit.
 
-import type { Instr } from '../ir/ir.js';
+import { KIND_CODE } from './access.js';
 import { lineName } from './describe.js';
-import { Fault } from './fault.js';
+import { num } from './domain.js';
 import { frameNoun } from './frames.js';
-import { checkNesting, entryStack, returnPoint, type ArchProfile } from './profile.js';
+import { FRAME_KINDS } from '../ir/layout.js';
+import { checkNesting, entryStack, lineBit, returnPoint, type ArchProfile } from './profile.js';
 import type { Step } from './step.js';
 
 function iret(x: Step): void {
-  const { m, s, cpu } = x;
-  const frame = m.pop(s, m.currentStack(s, cpu));
-  if (frame === null) throw new Fault('stack-integrity', 'iret with no interrupt frame: the stack is empty');
-  if (frame.kind !== 'irq') throw new Fault('stack-integrity', `iret pops ${frameNoun(frame.kind)}, not an interrupt frame`);
-  if (frame.owner !== x.current) {
-    throw new Fault('stack-integrity', `iret returns into ${x.name(frame.owner)}'s frame while running ${x.name(x.current)}`);
-  }
-  if ((m.inService(s, cpu) & (1 << frame.line)) !== 0) {
-    x.warn('eoi-discipline', `handler for ${lineName(m, frame.line)} returned without EOI: the line stays in service on CPU ${cpu}`);
-  }
-  m.setIe(s, cpu, frame.ie);
-  m.setHardirq(s, cpu, frame.hardirq);
-  m.setStackSel(s, cpu, frame.stack);
-  x.nextPc = frame.pc;
+  const { a, s, cpu } = x;
+  const o = a.ops;
+  const { empty, frame } = a.pop(s, a.currentStack(s, cpu));
+  s.fault('stack-integrity', empty, () => 'iret with no interrupt frame: the stack is empty');
+  s.fault('stack-integrity', o.ne(frame.kind, KIND_CODE.irq), () => `iret pops ${frameNoun(FRAME_KINDS[num(frame.kind)] ?? 'none')}, not an interrupt frame`);
+  s.fault('stack-integrity', o.ne(frame.owner, x.current), () => `iret returns into ${x.name(frame.owner)}'s frame while running ${x.name(x.current)}`);
+  s.warn(
+    'eoi-discipline',
+    lineBit(a, a.inService(s, cpu), frame.line),
+    ({ m }) => `handler for ${lineName(m, num(frame.line))} returned without EOI: the line stays in service on CPU ${cpu}`,
+  );
+  a.setIe(s, cpu, frame.ie);
+  a.setHardirq(s, cpu, frame.hardirq);
+  a.setStackSel(s, cpu, frame.stack);
+  x.goto(frame.pc);
 }
 
-function eoi(x: Step, line: number): void {
-  const { m, s, cpu } = x;
-  const bit = 1 << line;
-  if ((m.inService(s, cpu) & bit) === 0) {
-    x.warn('eoi-discipline', `EOI for ${lineName(m, line)} on CPU ${cpu}, which is not in service`);
-    return;
-  }
-  m.setInService(s, cpu, m.inService(s, cpu) & ~bit);
-  x.events.push({ kind: 'eoi', cpu, line });
+/** EOI on x86 (8259 or LAPIC: the in-service bit) and on aarch64 (GIC: the active bit); `active` words the message. */
+export function eoi(x: Step, line: number, notOn: string): void {
+  const { a, s, cpu } = x;
+  const inService = a.inService(s, cpu);
+  const on = a.ops.bit(inService, line);
+  s.warn('eoi-discipline', a.ops.not(on), ({ m }) => `EOI for ${lineName(m, line)} on CPU ${cpu}, which is ${notOn}`);
+  s.when(on, () => {
+    a.setInService(s, cpu, a.ops.clearBit(inService, line));
+    s.eoi(cpu, line);
+  });
 }
 
 export const x86_64: ArchProfile = {
   arch: 'x86_64',
   resumeKind: 'irq',
 
-  enter(m, s, c, line) {
-    checkNesting(m, s, c);
-    const decl = m.program.lines[line]!;
-    const current = m.current(s, c);
-    const frame = {
-      kind: 'irq' as const,
-      pc: returnPoint(m, s, c),
-      ie: m.ie(s, c),
-      owner: current,
-      hardirq: m.hardirq(s, c),
+  enter(a, s, c, line) {
+    checkNesting(a, s, c);
+    const decl = a.m.program.lines[line]!;
+    const frame = a.frame('irq', {
+      pc: returnPoint(a, s, c),
+      ie: a.ie(s, c),
+      owner: a.current(s, c),
+      hardirq: a.hardirq(s, c),
       line,
-      stack: m.stackSel(s, c),
-    };
-    m.push(s, entryStack(m, s, c, line), frame);
-    if (decl.gate === 'interrupt') m.setIe(s, c, 0);
-    m.setShadow(s, c, 0);
-    m.setPending(s, c, m.pending(s, c) & ~(1 << line));
-    m.setInService(s, c, m.inService(s, c) | (1 << line));
-    m.setHardirq(s, c, frame.hardirq + 1);
-    m.setPc(s, c, m.unitStart(decl.handler));
+      stack: a.stackSel(s, c),
+    });
+    a.push(s, entryStack(a, s, c, line), frame);
+    if (decl.gate === 'interrupt') a.setIe(s, c, 0);
+    a.setShadow(s, c, 0);
+    a.setPending(s, c, a.ops.clearBit(a.pending(s, c), line));
+    a.setInService(s, c, a.ops.or32(a.inService(s, c), 2 ** line));
+    a.setHardirq(s, c, a.ops.add(frame.hardirq, 1));
+    a.setPc(s, c, a.m.unitStart(decl.handler));
   },
 
-  execute(x: Step, instr: Instr): boolean {
+  execute(x, instr) {
     switch (instr.op) {
       case 'iret':
         iret(x);
         return true;
       case 'eoi':
-        eoi(x, instr.line);
+        eoi(x, instr.line, 'not in service');
         return true;
       default:
         return false;

@@ -2,7 +2,7 @@
 // slot, and every unit's instructions with operands by name, jump targets and source lines. Golden tests pin
 // this text, so it changes only when the IR does.
 
-import { unreachable } from '../lang/unreachable.js';
+import { unreachable } from './unreachable.js';
 import type { Expr, Instr, LValue, Program, ValueType } from './ir.js';
 
 /** A stored value code of `type`, as the model would write it. */

@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { Program } from '../ir/ir.js';
-import { lower } from '../ir/lower.js';
+import { lower } from './lower.js';
 import { DiagnosticSink, sortDiagnostics, StopChecking, TooManyDiagnostics, type Diagnostic } from './diagnostics.js';
 import { MAX_INT_LITERAL } from './lexer.js';
 import { parse } from './parser.js';

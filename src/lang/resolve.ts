@@ -10,7 +10,7 @@ import type { DiagnosticSink } from './diagnostics.js';
 import { MAX_INT_LITERAL } from './lexer.js';
 import { THREAD_STATES } from '../ir/ir.js';
 import type { SourceSpan } from './source.js';
-import { unreachable } from './unreachable.js';
+import { unreachable } from '../ir/unreachable.js';
 
 type D<K extends A.Decl['kind']> = Extract<A.Decl, { kind: K }>;
 type Irq = Extract<A.MachineItem, { kind: 'irq' }>;

@@ -7,7 +7,7 @@ import type { InstrBody, TStmt } from './checked.js';
 import type { DiagnosticSink } from './diagnostics.js';
 import { BOOL, THREAD, type ExprChecker, type Where } from './expr.js';
 import type { SourceSpan } from './source.js';
-import { unreachable } from './unreachable.js';
+import { unreachable } from '../ir/unreachable.js';
 import type { Arch } from '../ir/ir.js';
 
 /** Instructions that exist on one architecture only, with the other's counterpart. */

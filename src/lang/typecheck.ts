@@ -13,7 +13,7 @@ import { BOOL, CPU, ExprChecker, THREAD, type Env, type VarInfo } from './expr.j
 import { StatementChecker } from './statements.js';
 import { describeBinding, evalConstInt, type Scope } from './resolve.js';
 import { pointSpan, type SourceSpan } from './source.js';
-import { unreachable } from './unreachable.js';
+import { unreachable } from '../ir/unreachable.js';
 import {
   PROPERTY_IDS,
   type Arch,

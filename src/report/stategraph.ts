@@ -3,7 +3,7 @@
 // Model interface that keeps every edge (the checker's engine keeps only what properties need); it refuses
 // past a node limit, because a graph of thousands of states is unreadable and Graphviz would take minutes.
 
-import type { Model } from '../checker/model.js';
+import type { Model } from '../ir/model.js';
 import type { Counterexample, StateView, StepKind } from '../checker/verdict.js';
 import { stateView } from '../checker/view.js';
 import { machineOf } from '../hw/build.js';

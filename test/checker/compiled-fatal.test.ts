@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compileModel, SLOW } from '../../src/checker/explicit/compile.js';
 import { explore } from '../../src/checker/explicit/bfs.js';
-import type { Model } from '../../src/checker/model.js';
+import type { Model } from '../../src/ir/model.js';
 import { buildModel } from '../../src/hw/build.js';
 import { PINS, pinnedConfig } from '../gate/pins.js';
 import { load, referenceWalk } from './helpers.js';

@@ -1,7 +1,7 @@
 // Models for tests, written in the model language: loading them, building their Model, checking them.
 
 import { checkProgram, type CheckOptions } from '../../src/checker/check.js';
-import type { Action, Model, Successor } from '../../src/checker/model.js';
+import type { Action, Model, Successor } from '../../src/ir/model.js';
 import type { CheckReport, Counterexample, PropertyResult } from '../../src/checker/verdict.js';
 import { buildModel } from '../../src/hw/build.js';
 import type { Program, PropertyId } from '../../src/ir/ir.js';

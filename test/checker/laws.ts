@@ -3,7 +3,7 @@
 // one (a separate breadth-first search finds no shorter way to where it goes).
 
 import { expect } from 'vitest';
-import type { Action, Model } from '../../src/checker/model.js';
+import type { Action, Model } from '../../src/ir/model.js';
 import type { Counterexample, TraceStep } from '../../src/checker/verdict.js';
 import { stateView } from '../../src/checker/view.js';
 import type { PropertyId } from '../../src/ir/ir.js';

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { FairCycles, HardwareFairness, type Fairness } from '../../src/checker/explicit/liveness.js';
 import { SccFinder, type Csr } from '../../src/checker/explicit/scc.js';
-import type { Model } from '../../src/checker/model.js';
+import type { Model } from '../../src/ir/model.js';
 import { machineOf } from '../../src/hw/build.js';
 import { modelOf } from './helpers.js';
 

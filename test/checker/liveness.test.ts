@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { checkProgram, type CheckOptions } from '../../src/checker/check.js';
-import { actionCpu, actionKind, ActionKind, type Model } from '../../src/checker/model.js';
+import { actionCpu, actionKind, ActionKind, type Model } from '../../src/ir/model.js';
 import type { CheckReport, Counterexample } from '../../src/checker/verdict.js';
 import { traceOf } from '../../src/checker/view.js';
 import { buildModel, machineOf } from '../../src/hw/build.js';

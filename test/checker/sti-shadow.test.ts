@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { checkProgram } from '../../src/checker/check.js';
 import { compileModel, maxActions } from '../../src/checker/explicit/compile.js';
-import type { Action, Model } from '../../src/checker/model.js';
+import type { Action, Model } from '../../src/ir/model.js';
 import { buildModel, machineOf } from '../../src/hw/build.js';
 import { enabled, load, modelOf, summary, walk } from './helpers.js';
 

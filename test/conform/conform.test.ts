@@ -1,7 +1,7 @@
 // Conformance of the reference kernel's traces to the models: every design's runs are behaviours of its
 // model, and mutated traces are rejected at the event that was changed.
 import { describe, expect, it } from 'vitest';
-import type { Model } from '../../src/checker/model.js';
+import type { Model } from '../../src/ir/model.js';
 import { type ConformResult, conformEvents } from '../../src/conform/check.js';
 import type { TraceEvent } from '../../src/conform/trace.js';
 import { Tracker } from '../../src/conform/tracker.js';

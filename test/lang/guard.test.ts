@@ -3,7 +3,7 @@
 
 import { describe, expect, it, vi } from 'vitest';
 
-vi.mock('../../src/ir/lower.js', () => ({
+vi.mock('../../src/lang/lower.js', () => ({
   lower: () => {
     throw new TypeError('simulated bug in lowering');
   },

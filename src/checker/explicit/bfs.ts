@@ -18,7 +18,7 @@
 import { totalmem } from 'node:os';
 import type { PropertyId } from '../../ir/ir.js';
 import { machineOf } from '../../hw/build.js';
-import { NO_EVENTS, type Model, type ModelEvent } from '../model.js';
+import { NO_EVENTS, type Model, type ModelEvent } from '../../ir/model.js';
 import type { Exploration, Finding, Monitor } from '../properties/property.js';
 import type { Figures, InconclusiveReason, Stats } from '../verdict.js';
 import { ArenaStore } from './arena.js';

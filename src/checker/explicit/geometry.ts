@@ -5,7 +5,7 @@
 // hot path allocates.
 
 import { FRAME_KINDS, type Layout, type Slot, type StackSlots } from '../../ir/layout.js';
-import type { Program } from '../../ir/ir.js';
+import type { Expr, Instance, Program } from '../../ir/ir.js';
 
 export const KIND_CALL = FRAME_KINDS.indexOf('call');
 export const KIND_IRQ = FRAME_KINDS.indexOf('irq');
@@ -121,106 +121,30 @@ export class Geometry {
   }
 }
 
-/**
- * The operations generated code calls, closed over one Geometry. Every function reads and writes the state
- * array it is given in place.
- */
+/** Reading and writing a slot by its index, over one Geometry (symmetry.ts renumbers states with them). */
 export function runtime(g: Geometry) {
-  const { SW, SS, SM, SC, stackSp, stackDepth, stackCellBase, stackCell, rqEntry, rqLen } = g;
-  const threads = g.threads;
-
-  // Words written since `begin`, each once: mark[w] === epoch says w is already listed.
-  const mark = new Uint32Array(g.layout.words);
-  const dirty = new Int32Array(g.layout.words);
-  let count = 0;
-  let epoch = 1;
-  function begin(): void {
-    count = 0;
-    epoch = (epoch + 1) >>> 0;
-    if (epoch === 0) {
-      mark.fill(0); // wrapped: old marks could equal the new epoch
-      epoch = 1;
-    }
-  }
-  function touch(w: number): void {
-    if (mark[w] !== epoch) {
-      mark[w] = epoch;
-      dirty[count++] = w;
-    }
-  }
-  function dirtyCount(): number {
-    return count;
-  }
+  const { SW, SS, SM, SC } = g;
   function rd(n: Uint32Array, i: number): number {
     return ((n[SW[i]!]! >>> SS[i]!) & SM[i]!) >>> 0;
   }
   function wr(n: Uint32Array, i: number, v: number): void {
     const w = SW[i]!;
-    touch(w);
     n[w] = (n[w]! & SC[i]!) | ((v & SM[i]!) << SS[i]!);
   }
-  /** Pushes a frame word: false on overflow (the caller reports it). */
-  function push(n: Uint32Array, id: number, word: number): boolean {
-    const sp = rd(n, stackSp[id]!);
-    if (sp >= stackDepth[id]!) return false;
-    wr(n, stackCell[stackCellBase[id]! + sp]!, word);
-    wr(n, stackSp[id]!, sp + 1);
-    return true;
-  }
-  /** Pops the top frame word, clearing its cell; -1 on an empty stack. */
-  function pop(n: Uint32Array, id: number): number {
-    const sp = rd(n, stackSp[id]!);
-    if (sp === 0) return -1;
-    const cell = stackCell[stackCellBase[id]! + sp - 1]!;
-    const word = rd(n, cell);
-    wr(n, cell, 0);
-    wr(n, stackSp[id]!, sp - 1);
-    return word;
-  }
-  function clearStack(n: Uint32Array, id: number): void {
-    wr(n, stackSp[id]!, 0);
-    const base = stackCellBase[id]!;
-    for (let i = 0; i < stackDepth[id]!; i++) wr(n, stackCell[base + i]!, 0);
-  }
-  function rqHas(n: Uint32Array, t: number): boolean {
-    const len = rd(n, rqLen);
-    for (let i = 0; i < len; i++) if (rd(n, rqEntry[i]!) === t) return true;
-    return false;
-  }
-  /** Appends to the run queue; false when it is full (the reference model would write past its end). */
-  function rqPush(n: Uint32Array, t: number): boolean {
-    const len = rd(n, rqLen);
-    if (len >= rqEntry.length) return false;
-    wr(n, rqEntry[len]!, t);
-    wr(n, rqLen, len + 1);
-    return true;
-  }
-  /** Removes and returns the run queue's head, or `none`. */
-  function rqShift(n: Uint32Array): number {
-    const len = rd(n, rqLen);
-    if (len === 0) return threads;
-    const head = rd(n, rqEntry[0]!);
-    for (let i = 1; i < len; i++) wr(n, rqEntry[i - 1]!, rd(n, rqEntry[i]!));
-    wr(n, rqEntry[len - 1]!, 0);
-    wr(n, rqLen, len - 1);
-    return head;
-  }
-  /** The first CPU that runs thread t (current there and not stopped), or -1. */
-  function cpuRunning(n: Uint32Array, t: number, stopped: number): number {
-    for (let c = 0; c < g.cpus; c++) {
-      if (rd(n, g.cpuCurrent[c]!) === t && rd(n, g.cpuPc[c]!) !== stopped) return c;
-    }
-    return -1;
-  }
-  /** Bitmask of the locks thread t holds (at interrupt level `level`, or any level when level < 0). */
-  function heldMask(n: Uint32Array, t: number, level: number): number {
-    let mask = 0;
-    for (let l = 0; l < g.lockOwner.length; l++) {
-      if (rd(n, g.lockOwner[l]!) === t + 1 && (level < 0 || rd(n, g.lockLevel[l]!) === level)) mask |= 1 << l;
-    }
-    return mask;
-  }
-  return { rd, wr, push, pop, clearStack, rqHas, rqPush, rqShift, cpuRunning, heldMask, begin, touch, dirty, dirtyCount };
+  return { rd, wr };
 }
 
-export type Runtime = ReturnType<typeof runtime>;
+/** A constant slot when a variable access names one element of one instance, else null. */
+export function staticVarSlot(x: { g: Geometry; cpu: number }, varId: number, instance: Instance, index: Expr | null): Slot | null {
+  if (index !== null && index.kind !== 'const') return null;
+  const elem = index === null ? 0 : index.value;
+  const decl = x.g.program.vars[varId]!;
+  if (elem < 0 || elem >= (decl.length ?? 1)) return null;
+  let inst: number;
+  if (instance.kind === 'global') inst = 0;
+  else if (instance.kind === 'this' && decl.scope === 'percpu' && x.cpu >= 0) inst = x.cpu;
+  else if (instance.kind === 'of' && instance.which.kind === 'const') inst = instance.which.value;
+  else return null;
+  if (inst < 0 || inst >= x.g.varInstances[varId]!) return null;
+  return x.g.layout.vars[varId]![inst]![elem]!;
+}

@@ -11,7 +11,7 @@
 import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Model } from '../model.js';
+import type { Model } from '../../ir/model.js';
 import { FingerprintSet } from './fingerprints.js';
 import { StateHasher } from './hashing.js';
 import { LevelStarts } from './levels.js';

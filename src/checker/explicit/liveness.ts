@@ -16,7 +16,7 @@
 
 import { MAX_HARDIRQ } from '../../ir/layout.js';
 import type { Machine } from '../../hw/machine.js';
-import { ActionKind, actionArg, actionCpu, actionKind, type Action, type Model } from '../model.js';
+import { ActionKind, actionArg, actionCpu, actionKind, type Action, type Model } from '../../ir/model.js';
 import { SccFinder, type Csr } from './scc.js';
 
 /** Fairness classes over the edges and states of a graph. Class ids are 0..count-1. */

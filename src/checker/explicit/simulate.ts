@@ -3,7 +3,7 @@
 // an external line arrives only now and then, so no interrupt storm starves the code it interrupts.
 
 import { PROPERTY_IDS, type PropertyId } from '../../ir/ir.js';
-import { actionCpu, actionKind, ActionKind, type Action, type Model } from '../model.js';
+import { actionCpu, actionKind, ActionKind, type Action, type Model } from '../../ir/model.js';
 
 /** mulberry32: small, fast and good enough to pick among a handful of actions. */
 export function seededRandom(seed: number): () => number {

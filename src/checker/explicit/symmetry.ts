@@ -17,8 +17,8 @@
 
 import type { Expr, Instr, Program, PropertyId } from '../../ir/ir.js';
 import type { Layout } from '../../ir/layout.js';
-import { unreachable } from '../../lang/unreachable.js';
-import type { Model } from '../model.js';
+import { unreachable } from '../../ir/unreachable.js';
+import type { Model } from '../../ir/model.js';
 import { Geometry, runtime } from './geometry.js';
 
 export interface Symmetry {

@@ -1,5 +1,6 @@
-// The WebAssembly back end of the compiler: the same successor function as compile.ts's generated JavaScript,
-// instruction for instruction, written as a WebAssembly module (wasm.ts) from the validated IR. V8 compiles such a
+// The compiled successor function (compile.ts), written as a WebAssembly module (wasm.ts) from the validated IR:
+// src/hw's rules specialised to one program, held to them on every transition of the test and seed models
+// (test/checker/compiled.test.ts). V8 compiles such a
 // module with its baseline compiler in about a millisecond and optimises hot functions on its own, without the
 // speculation, feedback and deoptimisation of JavaScript, so a search of tens of thousands of states no longer
 // spends most of its time compiling (docs/performance.md, "The WebAssembly back end").
@@ -10,16 +11,15 @@
 // step, the layout tables of geometry.ts, and the search core's control block. The module also holds the search
 // core (wasmsearch.ts): an instance made for one search keeps its visited states in its memory, beyond the map.
 // All arithmetic is on i32: a program is only compiled here when every slot fits 31 bits and every value an
-// expression can take, and every intermediate result, fits an i32 (`WasmUnsupported` otherwise, and compile.ts
-// generates JavaScript), so i32 arithmetic gives exactly the reference's numbers.
+// expression can take, and every intermediate result, fits an i32 (`WasmUnsupported` otherwise, and the engines
+// ask the reference model for every transition), so i32 arithmetic gives exactly the reference's numbers.
 
 import { valueRange } from '../../hw/expr.js';
 import type { Expr, Instance, Instr, LValue, Program } from '../../ir/ir.js';
 import { MAX_HARDIRQ, type CpuSlots, type Layout, type Slot } from '../../ir/layout.js';
 import type { Machine } from '../../hw/machine.js';
-import { unreachable } from '../../lang/unreachable.js';
-import { ActionKind, encodeAction, type ModelEvent } from '../model.js';
-import { staticVarSlot } from './codegen.js';
+import { unreachable } from '../../ir/unreachable.js';
+import { ActionKind, encodeAction, type ModelEvent } from '../../ir/model.js';
 import { figureSlots } from './figures.js';
 import { seedsA } from './hashing.js';
 import { Code, ModuleWriter, op } from './wasm.js';
@@ -37,6 +37,7 @@ import {
   TS_EXITED,
   TS_READY,
   TS_RUNNING,
+  staticVarSlot,
 } from './geometry.js';
 
 /** The program uses numbers or slots this back end does not cover; compile.ts falls back to JavaScript. */

@@ -3,7 +3,7 @@
 // reachable state, and the "possible unsafe locking scenario" tables lockdep prints.
 
 import { contextOf, lockName, pcLocation } from '../../hw/describe.js';
-import { actionArg, actionCpu, actionKind, ActionKind, type Action, type ModelEvent } from '../model.js';
+import { actionArg, actionCpu, actionKind, ActionKind, type Action, type ModelEvent } from '../../ir/model.js';
 import type { Exploration } from './property.js';
 import type { LockEdge } from '../verdict.js';
 

@@ -7,7 +7,7 @@
 import { contextOf, lockName, pcLocation, threadName, whereIs } from '../../hw/describe.js';
 import type { Machine } from '../../hw/machine.js';
 import { instrText } from '../../hw/text.js';
-import { actionKind, ActionKind } from '../model.js';
+import { actionKind, ActionKind } from '../../ir/model.js';
 import { EDGE_FATAL, EDGE_PROGRESS } from '../explicit/graph.js';
 import type { Finding, PropertyDefinition } from './property.js';
 

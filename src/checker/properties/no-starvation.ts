@@ -12,7 +12,7 @@ import { lineName, lockName, pcLocation, threadName } from '../../hw/describe.js
 import type { Machine } from '../../hw/machine.js';
 import { instrText } from '../../hw/text.js';
 import { MAX_HARDIRQ } from '../../ir/layout.js';
-import type { Action } from '../model.js';
+import type { Action } from '../../ir/model.js';
 import { FairCycles, HardwareFairness, type FairComponent, type Loop } from '../explicit/liveness.js';
 import type { Csr } from '../explicit/scc.js';
 import type { Exploration, Finding, PropertyDefinition } from './property.js';

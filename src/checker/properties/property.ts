@@ -4,7 +4,7 @@
 
 import type { PropertyId } from '../../ir/ir.js';
 import type { Machine } from '../../hw/machine.js';
-import type { Action, Model, ModelEvent } from '../model.js';
+import type { Action, Model, ModelEvent } from '../../ir/model.js';
 import type { StateGraph } from '../explicit/graph.js';
 import type { LockEdge } from '../verdict.js';
 

@@ -4,7 +4,7 @@
 import { totalmem } from 'node:os';
 import type { Program, PropertyId } from '../../ir/ir.js';
 import { buildModel, ModelTooLarge } from '../../hw/build.js';
-import type { Model } from '../model.js';
+import type { Model } from '../../ir/model.js';
 import type { PropertyResult, Stats } from '../verdict.js';
 import { search, type Decision, type Outcome } from './engine.js';
 import { expressionBits, UnsupportedModel } from './expr.js';

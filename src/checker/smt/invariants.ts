@@ -8,8 +8,8 @@
 //   through Houdini's iteration, which keeps the largest subset that is inductive (holds initially and is
 //   preserved by every non-fatal step): whatever survives holds in every reachable state.
 
-import type { Model } from '../model.js';
-import { evaluate, truth } from './expr.js';
+import type { Model } from '../../ir/model.js';
+import { evaluate, truth } from '../../hw/expr.js';
 import type { B, BV } from './sym.js';
 import { slotValue, type SymbolicSystem } from './system.js';
 import { EngineDisagreement } from './replay.js';

@@ -6,7 +6,7 @@
 import type { PropertyId } from '../../ir/ir.js';
 import { machineOf } from '../../hw/build.js';
 import { actionsInto, maxActions } from '../explicit/compile.js';
-import type { Action, Model, ModelEvent } from '../model.js';
+import type { Action, Model, ModelEvent } from '../../ir/model.js';
 import { PROPERTIES } from '../properties/index.js';
 import type { Exploration, Finding } from '../properties/property.js';
 import type { Counterexample } from '../verdict.js';

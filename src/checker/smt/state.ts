@@ -1,23 +1,15 @@
-// One action executed symbolically: the state being built (a value per layout slot), the branch the rules are
-// in, and what the action produced. It plays the part of the packed state, the `Step` and the event list of
-// the explicit semantics at once. A rule branches with `when` where the explicit code has an `if`; a Fault
-// becomes `fault`, after which nothing in that branch is observable (the explicit step stops at the throw).
+// The symbolic instantiation of the machine state (src/hw/state.ts): a value per layout slot, the branch the
+// rules are in, and what the action produced. A fault becomes a condition, after which nothing in that branch
+// is observable (the concrete step stops at the throw); reports are never built, since nothing is concrete here.
 
 import type { PropertyId } from '../../ir/ir.js';
 import type { Slot } from '../../ir/layout.js';
+import type { AcquireEvent, Reporter, State } from '../../hw/state.js';
 import type { Cond, Sym, Val } from './sym.js';
 
-/** The symbolic counterpart of a ModelEvent of kind 'acquire'. */
-export interface SymAcquire {
+/** An acquire event and the condition under which the action produces it. */
+export interface SymAcquire extends AcquireEvent {
   when: Cond;
-  cpu: number;
-  lock: number;
-  owner: Val;
-  hardirq: Val;
-  ie: Cond;
-  /** Per lock: held by the owner at the same hardirq level when this one was taken. */
-  held: Cond[];
-  trylock: boolean;
 }
 
 export interface SymEoi {
@@ -26,11 +18,11 @@ export interface SymEoi {
   line: number;
 }
 
-export class SymState {
+export class SymState implements State {
   readonly vals: Val[];
   /** The branch the rule is in. */
   guard: Cond = true;
-  /** No Fault has been thrown so far. */
+  /** No fault has happened so far. */
   alive: Cond = true;
   readonly faults = new Map<PropertyId, Cond>();
   readonly warnings = new Map<PropertyId, Cond>();
@@ -38,7 +30,7 @@ export class SymState {
   readonly eois: SymEoi[] = [];
 
   constructor(
-    readonly sym: Sym,
+    readonly ops: Sym,
     private readonly slotIndex: Map<Slot, number>,
     pre: readonly Val[],
   ) {
@@ -57,44 +49,41 @@ export class SymState {
 
   write(slot: Slot, value: Val): void {
     const i = this.index(slot);
-    this.vals[i] = this.sym.ite(this.guard, this.sym.truncate(value, slot.bits), this.vals[i]!);
+    this.vals[i] = this.ops.ite(this.guard, this.ops.truncate(value, slot.bits), this.vals[i]!);
   }
 
-  /** Runs `then` in the branch where `c` holds and `otherwise` in the other; a known `c` runs one of them. */
   when(c: Cond, then: () => void, otherwise?: () => void): void {
     const outer = this.guard;
     if (c !== false) {
-      this.guard = this.sym.and(outer, c);
+      this.guard = this.ops.and(outer, c);
       if (this.guard !== false) then();
     }
     if (otherwise !== undefined && c !== true) {
-      this.guard = this.sym.and(outer, this.sym.not(c));
+      this.guard = this.ops.and(outer, this.ops.not(c));
       if (this.guard !== false) otherwise();
     }
     this.guard = outer;
   }
 
-  /** The condition, in this branch, under which the action has not thrown: events need it. */
+  /** The condition, in this branch, under which no fault has happened and `c` holds. */
   private live(c: Cond): Cond {
-    return this.sym.and(this.guard, this.alive, c);
+    return this.ops.and(this.guard, this.alive, c);
   }
 
-  /** A Fault thrown when `c` holds: a fatal violation, and the rest of the rule no longer happens there. */
-  fault(property: PropertyId, c: Cond = true): void {
+  fault(property: PropertyId, c: Cond, _report?: Reporter): void {
     const thrown = this.live(c);
     if (thrown === false) return;
-    this.faults.set(property, this.sym.or(this.faults.get(property) ?? false, thrown));
-    this.alive = this.sym.and(this.alive, this.sym.not(this.sym.and(this.guard, c)));
+    this.faults.set(property, this.ops.or(this.faults.get(property) ?? false, thrown));
+    this.alive = this.ops.and(this.alive, this.ops.not(this.ops.and(this.guard, c)));
   }
 
-  /** A violation the machine survives, when `c` holds. */
-  warn(property: PropertyId, c: Cond = true): void {
+  warn(property: PropertyId, c: Cond, _report?: Reporter): void {
     const happens = this.live(c);
     if (happens === false) return;
-    this.warnings.set(property, this.sym.or(this.warnings.get(property) ?? false, happens));
+    this.warnings.set(property, this.ops.or(this.warnings.get(property) ?? false, happens));
   }
 
-  acquired(event: Omit<SymAcquire, 'when'>): void {
+  acquired(event: AcquireEvent): void {
     const when = this.live(true);
     if (when !== false) this.acquires.push({ ...event, when });
   }
@@ -104,8 +93,8 @@ export class SymState {
     if (when !== false) this.eois.push({ when, cpu, line });
   }
 
-  /** Some Fault was thrown. */
+  /** Some fault happened. */
   get faulted(): Cond {
-    return this.sym.not(this.alive);
+    return this.ops.not(this.alive);
   }
 }

@@ -5,9 +5,9 @@
 
 import type { PropertyId } from '../../ir/ir.js';
 import { bitsFor, type Slot } from '../../ir/layout.js';
-import type { Action, Model } from '../model.js';
+import type { Action, Model } from '../../ir/model.js';
 import type { Z3 } from './z3.js';
-import { Sym, type B, type BV, type Cond, type Val } from './sym.js';
+import { Sym, term, type B, type BV, type Cond, type Val } from './sym.js';
 import { expressionBits } from './expr.js';
 import { TransitionEncoder, type ActionEncoding } from './transition.js';
 
@@ -31,7 +31,7 @@ export class SymbolicSystem {
   readonly post: BV[];
   readonly choice: BV;
   /** pre widened to the model's width, as the rules read it. */
-  readonly preVals: BV[];
+  readonly preVals: Val[];
   readonly encodings: ActionEncoding[];
 
   /** The chosen action is enabled in pre. */
@@ -64,7 +64,7 @@ export class SymbolicSystem {
     this.pre = this.slots.map((slot, i) => ctx.BitVec.const(`pre_${i}_${slot.name}`, slot.bits));
     this.post = this.slots.map((slot, i) => ctx.BitVec.const(`post_${i}_${slot.name}`, slot.bits));
     this.choice = ctx.BitVec.const('choice', this.choiceBits);
-    this.preVals = this.pre.map((v, i) => widen(v, this.slots[i]!.bits, width));
+    this.preVals = this.pre.map((v, i) => term(widen(v, this.slots[i]!.bits, width)));
     this.encodings = this.actions.map((a) => this.encoder.encode(this.preVals, a));
 
     const chosen = this.actions.map((_, i) => this.choice.eq(ctx.BitVec.val(i, this.choiceBits)));

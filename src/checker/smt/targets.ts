@@ -8,7 +8,7 @@
 
 import type { PropertyId } from '../../ir/ir.js';
 import type { SymbolicSystem } from './system.js';
-import type { B, Cond } from './sym.js';
+import type { AnyCond, B, Cond } from './sym.js';
 
 export type TargetKind = 'state' | 'transition';
 
@@ -37,7 +37,7 @@ class TargetFactory {
 
   constructor(readonly sys: SymbolicSystem) {}
 
-  get(key: string, kind: TargetKind, build: () => Cond): Target {
+  get(key: string, kind: TargetKind, build: () => AnyCond): Target {
     let t = this.cache.get(key);
     if (t === undefined) {
       t = { key, kind, cond: this.sys.sym.bool(build()) };

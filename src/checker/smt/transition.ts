@@ -1,29 +1,28 @@
-// The Model's transition relation in symbolic form: src/hw/build.ts action for action. Every action the
-// explicit model can ever take (a CPU's step at each pc, a masked wait at each irqsave acquire, a delivery of
-// each line, each arrival) is encoded once over a symbolic pre-state: when it is enabled, the state it leads
-// to, and the events on the way. Action identities are the explicit model's own numbers, so a path Z3 finds
-// names the very actions the explicit model replays.
+// The Model's transition relation in symbolic form: the rules of src/hw/transition.ts, instantiated with Z3
+// terms. Every action the explicit model can ever take (a CPU's step at each pc, a masked wait at each irqsave
+// acquire, a delivery of each line, each arrival) is encoded once over a symbolic pre-state: when it is
+// enabled, the state it leads to, and the events on the way. Action identities are the explicit model's own
+// numbers, so a path Z3 finds names the very actions the explicit model replays.
 
 import type { PropertyId } from '../../ir/ir.js';
 import type { Slot } from '../../ir/layout.js';
+import { Access } from '../../hw/access.js';
+import { evaluate, truth } from '../../hw/expr.js';
 import { Machine } from '../../hw/machine.js';
-import { ActionKind, actionArg, actionCpu, actionKind, encodeAction, type Action, type Model } from '../model.js';
-import { evaluate, truth } from './expr.js';
-import { execute } from './exec.js';
-import { acquireAction, maskWait } from './locks.js';
-import { SymMachine } from './machine.js';
-import { profileOf, type SymProfile } from './profile.js';
+import type { ArchProfile } from '../../hw/profile.js';
+import { profileOf } from '../../hw/profiles.js';
+import { apply, enabled, recursiveAcquire, urgency } from '../../hw/transition.js';
+import { ActionKind, actionKind, encodeAction, type Action, type Model } from '../../ir/model.js';
 import { SymState, type SymAcquire, type SymEoi } from './state.js';
-import { SymStep } from './step.js';
 import type { Cond, Sym, Val } from './sym.js';
 
 export interface ActionEncoding {
   action: Action;
   /** The action is among model.actions(pre). */
   enabled: Cond;
-  /** The successor's slots (meaningful when no Fault was thrown). */
+  /** The successor's slots (meaningful when no fault happened). */
   next: Val[];
-  /** A Fault was thrown: the step is fatal and the path ends. */
+  /** A fault happened: the step is fatal and the path ends. */
   fatal: Cond;
   faults: Map<PropertyId, Cond>;
   warnings: Map<PropertyId, Cond>;
@@ -40,8 +39,8 @@ export interface StateEncoding {
 }
 
 export class TransitionEncoder {
-  readonly machine: SymMachine;
-  readonly profile: SymProfile;
+  readonly machine: Access;
+  readonly profile: ArchProfile;
   /** Every action the model can take in some state, in a fixed order. */
   readonly actions: Action[];
   private readonly slotIndex: Map<Slot, number>;
@@ -52,7 +51,7 @@ export class TransitionEncoder {
   ) {
     const m = new Machine(model.program, model.layout);
     this.slotIndex = new Map(model.layout.slots.map((slot, i) => [slot, i]));
-    this.machine = new SymMachine(m, sym);
+    this.machine = new Access(m, sym);
     this.profile = profileOf(model.program.arch);
     this.actions = [];
     for (let c = 0; c < m.cpus; c++) {
@@ -74,83 +73,18 @@ export class TransitionEncoder {
     return new SymState(this.sym, this.slotIndex, pre);
   }
 
-  /** Condition per line that CPU `c` takes it next (Machine.urgentLine), and that it takes none. */
-  private urgency(pre: readonly Val[], c: number): { lines: Cond[]; none: Cond } {
-    const lines = this.machine.urgentLines(this.state(pre), c);
-    return { lines, none: this.sym.not(this.sym.or(...lines)) };
-  }
-
-  /** Whether `action` is among model.actions(pre) (HwModel.actions, one action at a time). */
+  /** Whether `action` is among model.actions(pre). */
   enabledIn(pre: readonly Val[], action: Action): Cond {
-    const m = this.machine;
-    const sym = this.sym;
-    const { kind, c, arg } = decode(action);
-    const s = this.state(pre);
-    const urgency = this.urgency(pre, c);
-    switch (kind) {
-      case ActionKind.step:
-      case ActionKind.maskWait: {
-        const instr = m.m.code[arg]!;
-        let can: Cond = instr.op !== 'hlt';
-        if (instr.op === 'wfi') can = sym.ne(m.pending(s, c), 0);
-        if (instr.op === 'acquire') {
-          const a = acquireAction(m, s, c, instr.lock);
-          can = kind === ActionKind.step ? a.step : a.maskWait;
-        }
-        return sym.and(sym.eq(m.pc(s, c), arg), urgency.none, can);
-      }
-      case ActionKind.deliver:
-        return sym.and(sym.not(m.stopped(s, c)), urgency.lines[arg]!);
-      case ActionKind.arrive:
-      case ActionKind.arriveTake: {
-        const rank = m.m.linesByUrgency.indexOf(arg);
-        const moreUrgentWaiting = m.m.linesByUrgency.slice(0, rank).map((u) => urgency.lines[u]!);
-        const takes = sym.and(m.deliverable(s, c, arg), sym.not(sym.or(...moreUrgentWaiting)));
-        const free = sym.not(sym.bit(m.pending(s, c), arg));
-        return sym.and(sym.not(m.stopped(s, c)), free, kind === ActionKind.arriveTake ? takes : sym.not(takes));
-      }
-      default:
-        throw new Error(`internal: unknown action kind ${kind}`);
-    }
+    return enabled(this.machine, this.state(pre), action);
   }
 
-  /** HwModel.successor of `action` from `pre`, with the condition that it is enabled there. */
+  /** The successor of `action` from `pre`, with the condition that it is enabled there. */
   encode(pre: readonly Val[], action: Action): ActionEncoding {
-    const m = this.machine;
-    const sym = this.sym;
-    const { kind, c, arg } = decode(action);
-    const enabled = this.enabledIn(pre, action);
     const s = this.state(pre);
-    switch (kind) {
-      case ActionKind.step:
-        m.setShadow(s, c, 0);
-        {
-          const x = new SymStep(m, s, c, arg);
-          execute(x, this.profile, m.m.code[arg]!);
-          m.setPc(s, c, x.nextPc);
-        }
-        break;
-      case ActionKind.maskWait:
-        m.setShadow(s, c, 0);
-        maskWait(m, s, c);
-        break;
-      case ActionKind.deliver:
-        this.profile.enter(m, s, c, arg);
-        break;
-      case ActionKind.arrive:
-        m.setPending(s, c, sym.or32(m.pending(s, c), 2 ** arg));
-        break;
-      case ActionKind.arriveTake:
-        m.setPending(s, c, sym.or32(m.pending(s, c), 2 ** arg));
-        this.profile.enter(m, s, c, arg);
-        break;
-      default:
-        throw new Error(`internal: unknown action kind ${kind}`);
-    }
-    if (kind !== ActionKind.arrive) this.countMasked(s, c);
+    apply(this.machine, this.profile, s, action);
     return {
       action,
-      enabled,
+      enabled: this.enabledIn(pre, action),
       next: s.vals,
       fatal: s.faulted,
       faults: s.faults,
@@ -158,15 +92,6 @@ export class TransitionEncoder {
       acquires: s.acquires,
       eois: s.eois,
     };
-  }
-
-  private countMasked(s: SymState, c: number): void {
-    const slot = this.machine.layout.cpus[c]!.maskedSteps;
-    if (slot === null) return;
-    const sym = this.sym;
-    const count = s.read(slot);
-    const more = sym.ite(sym.ult(count, slot.max), sym.add(count, 1), slot.max);
-    s.write(slot, sym.ite(sym.eq(this.machine.ie(s, c), 1), 0, more));
   }
 
   /** Model.stateEvents, symbolically. */
@@ -182,14 +107,7 @@ export class TransitionEncoder {
     const recursive: Cond[] = [];
     for (let c = 0; c < m.cpus; c++) {
       const s = this.state(pre);
-      const urgency = this.urgency(pre, c);
-      const pc = m.pc(s, c);
-      const cases: Cond[] = [];
-      m.m.code.forEach((instr, p) => {
-        if (instr.op !== 'acquire') return;
-        cases.push(sym.and(sym.eq(pc, p), sym.eq(m.lockOwner(s, instr.lock), sym.add(m.current(s, c), 1))));
-      });
-      recursive.push(sym.and(urgency.none, sym.or(...cases)));
+      recursive.push(recursiveAcquire(m, s, c, urgency(m, s, c)));
     }
     return { invariants, recursive };
   }
@@ -220,6 +138,3 @@ export class TransitionEncoder {
   }
 }
 
-function decode(action: Action): { kind: ActionKind; c: number; arg: number } {
-  return { kind: actionKind(action), c: actionCpu(action), arg: actionArg(action) };
-}

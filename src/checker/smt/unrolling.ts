@@ -6,7 +6,7 @@
 // fatal; the last state is distinct and satisfies the invariant only when that step is not fatal) is
 // switched on by assumption literals.
 
-import type { Action } from '../model.js';
+import type { Action } from '../../ir/model.js';
 import type { B, BV } from './sym.js';
 import type { StepVars, SymbolicSystem } from './system.js';
 import type { Target } from './targets.js';

@@ -8,6 +8,7 @@ import type { CheckReport, Counterexample } from '../../checker/verdict.js';
 import { PROPERTY_IDS, type Program, type PropertyId } from '../../ir/ir.js';
 import { renderCounterexampleDot } from '../../report/dot.js';
 import { toItf } from '../../report/itf.js';
+import { writeHtmlReport } from '../../report/html.js';
 import { formatJson } from '../../report/json.js';
 import { formatJunit } from '../../report/junit.js';
 import { cycleHalvesOf, renderLockGraphDot } from '../../report/lockgraph.js';
@@ -62,9 +63,9 @@ function write(path: string | undefined, text: string): boolean {
   }
 }
 
-/** --trace, --dot, --svg: the first counterexample of the run (say which, when there are several). */
+/** --trace, --dot, --svg, --html: the first counterexample of the run (say which, when there are several). */
 async function writeCounterexample(args: CheckArgs, found: { cex: Counterexample; program: Program }[]): Promise<boolean> {
-  if (args.trace === undefined && args.dot === undefined && args.svg === undefined) return true;
+  if (args.trace === undefined && args.dot === undefined && args.svg === undefined && args.html === undefined) return true;
   const first = found[0];
   if (first === undefined) {
     process.stderr.write('schedcheck: no property is violated: no counterexample to write\n');
@@ -86,6 +87,11 @@ async function writeCounterexample(args: CheckArgs, found: { cex: Counterexample
         })),
       );
     }
+    for (const p of problems) process.stderr.write(`schedcheck: ${p}\n`);
+    ok = ok && problems.length === 0;
+  }
+  if (args.html !== undefined) {
+    const problems = await writeHtmlReport(first.cex, first.program, args.html);
     for (const p of problems) process.stderr.write(`schedcheck: ${p}\n`);
     ok = ok && problems.length === 0;
   }

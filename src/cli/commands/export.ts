@@ -3,6 +3,7 @@ import type { ExportArgs } from '../args.js';
 import { formatDiagnostic } from '../../lang/diagnostics.js';
 import { renderCounterexampleDot } from '../../report/dot.js';
 import { fromItf } from '../../report/itf.js';
+import { writeHtmlReport } from '../../report/html.js';
 import { parseJson, type Position } from '../../report/jsonpos.js';
 import { writeCounterexampleGraphs } from '../../report/svg.js';
 
@@ -12,9 +13,10 @@ function diagnostic(file: string, text: string, code: string, message: string, a
 }
 
 /**
- * `schedcheck export CEX.itf.json [--dot FILE] [--svg FILE]`: draw a saved counterexample again, exactly as
- * `check` drew it. A lock-order trace also gets its lock graph, next to the named files (`x.locks.svg`).
- * Without --dot or --svg the counterexample graph goes to stdout as DOT.
+ * `schedcheck export CEX.itf.json [--dot FILE] [--svg FILE] [--html FILE]`: draw a saved counterexample again,
+ * exactly as `check` drew it. A lock-order trace also gets its lock graph, next to the named files
+ * (`x.locks.svg`). `--html` writes the interactive report, with the source files the trace names if they can
+ * still be read. Without --dot, --svg or --html the counterexample graph goes to stdout as DOT.
  */
 export async function exportCommand(args: ExportArgs): Promise<number> {
   let text: string;
@@ -40,11 +42,12 @@ export async function exportCommand(args: ExportArgs): Promise<number> {
   }
 
   const { counterexample, model } = read;
-  if (args.dot === undefined && args.svg === undefined) {
+  if (args.dot === undefined && args.svg === undefined && args.html === undefined) {
     process.stdout.write(renderCounterexampleDot(counterexample, model));
     return 0;
   }
-  const problems = await writeCounterexampleGraphs(counterexample, model, { dot: args.dot, svg: args.svg });
+  const problems = args.dot === undefined && args.svg === undefined ? [] : await writeCounterexampleGraphs(counterexample, model, { dot: args.dot, svg: args.svg });
+  if (args.html !== undefined) problems.push(...(await writeHtmlReport(counterexample, model, args.html)));
   for (const problem of problems) process.stderr.write(`schedcheck: ${problem}\n`);
   return problems.length > 0 ? 2 : 0;
 }

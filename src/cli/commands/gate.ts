@@ -14,6 +14,7 @@ import {
 import { paint } from '../colour.js';
 import type { Tone } from '../../report/text.js';
 import { printDiagnostics } from '../diagnostics.js';
+import { writeHtmlReports } from '../../report/htmldir.js';
 import { formatJunit } from '../../report/junit.js';
 import { formatSarif } from '../../report/sarif.js';
 
@@ -121,8 +122,9 @@ function writeReport(path: string, report: string): boolean {
 }
 
 /**
- * `schedcheck gate [PLAN...] [--format text|junit|sarif] [--output FILE]`: 0 when every checkable result is the
- * expected one, 1 when one is not (or a run stopped at a bound), 2 when a plan is bad.
+ * `schedcheck gate [PLAN...] [--format text|junit|sarif] [--output FILE] [--html DIR]`: 0 when every checkable
+ * result is the expected one, 1 when one is not (or a run stopped at a bound), 2 when a plan is bad (or an HTML
+ * report cannot be written).
  */
 export async function gateCommand(args: GateArgs): Promise<number> {
   const found = planFiles(args.plans);
@@ -153,6 +155,17 @@ export async function gateCommand(args: GateArgs): Promise<number> {
   // One run, every report CI wants: `--junit FILE` and `--sarif FILE` besides the table.
   if (args.junit !== undefined) written = writeReport(args.junit, junit(run)) && written;
   if (args.sarif !== undefined) written = writeReport(args.sarif, sarif(run)) && written;
+  if (args.html !== undefined) {
+    const entries = run.rows.flatMap((r) =>
+      r.result.verdict === 'violated'
+        ? [{ model: displayPath(r.check.block.modelPath), config: r.check.label, engine: r.result.engine, expected: r.expected === 'violated', cex: r.result.counterexample, program: r.check.program }]
+        : [],
+    );
+    const html = await writeHtmlReports(entries, args.html);
+    for (const problem of html.problems) process.stderr.write(`schedcheck: ${problem}\n`);
+    process.stderr.write(`gate: ${html.written} HTML report${html.written === 1 ? '' : 's'} in ${args.html} (index.html lists them)\n`);
+    if (html.problems.length > 0) written = false;
+  }
   if (!written) return 2;
   return run.rows.some((r) => r.status === 'fail') ? 1 : 0;
 }

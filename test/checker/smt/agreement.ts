@@ -12,7 +12,7 @@
 
 import { expect } from 'vitest';
 import { checkProgram } from '../../../src/checker/check.js';
-import type { Model } from '../../../src/checker/model.js';
+import type { Model } from '../../../src/ir/model.js';
 import { checkWithSmt } from '../../../src/checker/smt/check.js';
 import type { Counterexample, PropertyResult } from '../../../src/checker/verdict.js';
 import { buildModel } from '../../../src/hw/build.js';

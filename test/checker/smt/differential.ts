@@ -3,7 +3,7 @@
 // exactly the explicit successors, with the same events. Shared by the tests and usable from a script.
 
 import type { PropertyId } from '../../../src/ir/ir.js';
-import type { Action, Model, ModelEvent } from '../../../src/checker/model.js';
+import type { Action, Model, ModelEvent } from '../../../src/ir/model.js';
 import { SymbolicSystem, EVENT_PROPERTIES, slotValue } from '../../../src/checker/smt/system.js';
 import type { TransitionEncoder } from '../../../src/checker/smt/transition.js';
 import type { Cond } from '../../../src/checker/smt/sym.js';

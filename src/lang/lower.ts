@@ -11,12 +11,12 @@
 // `iret`/`eret` for a handler, `end` for a thread body. The engine follows jump chains without taking a step,
 // so a cycle made only of jumps (`loop {}`, `loop { skip }`) would never step: it is reported (E512).
 
-import type { CheckedModel, CheckedUnit, InstrBody, TStmt } from '../lang/checked.js';
-import type { DiagnosticSink } from '../lang/diagnostics.js';
-import { pointSpan, type SourceSpan } from '../lang/source.js';
-import { unreachable } from '../lang/unreachable.js';
-import type { Instr, Program, Unit } from './ir.js';
-import { computeLayout } from './layout.js';
+import type { CheckedModel, CheckedUnit, InstrBody, TStmt } from './checked.js';
+import type { DiagnosticSink } from './diagnostics.js';
+import { pointSpan, type SourceSpan } from './source.js';
+import { unreachable } from '../ir/unreachable.js';
+import type { Instr, Program, Unit } from '../ir/ir.js';
+import { computeLayout } from '../ir/layout.js';
 
 const TERMINATORS: ReadonlySet<Instr['op']> = new Set(['ret', 'iret', 'eret', 'end']);
 

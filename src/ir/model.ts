@@ -1,12 +1,14 @@
-// The one interface between hardware semantics and the engines (BFS, graph analyses, simulation, the future Z3
-// encoding and the reference-kernel replay). A model is a transition system over packed states: initial states,
-// the actions enabled in a state, the successor an action leads to, and a label for every action. Everything a
-// property observes on a transition travels as a `ModelEvent`; everything it observes in a state it reads from
-// the state through the layout.
+// The one interface between hardware semantics and the engines (BFS, graph analyses, simulation, the Z3
+// encoding and the reference-kernel replay). It sits below both src/hw and src/checker, so neither imports the
+// other. A model is a transition system over packed states: initial states, the actions enabled in a state, the
+// successor an action leads to, and a label for every action. Everything a property observes on a transition
+// travels as a `ModelEvent`; everything it observes in a state it reads from the state through the layout.
 
-import type { Layout } from '../ir/layout.js';
-import type { Program, PropertyId } from '../ir/ir.js';
-import type { StepKind } from './verdict.js';
+import type { Layout } from './layout.js';
+import type { Program, PropertyId } from './ir.js';
+
+/** What kind of event a step of a counterexample is. */
+export type StepKind = 'init' | 'instruction' | 'interrupt' | 'pending';
 
 /**
  * An action is a small integer so that the engines can store one per state (parent pointers) in an Int32Array:

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Program, Unit } from '../../src/ir/ir.js';
 import { printInstr } from '../../src/ir/print.js';
 import { loadModelFromText } from '../../src/lang/load.js';
-import { assertWellFormed } from './well-formed.js';
+import { assertWellFormed } from '../ir/well-formed.js';
 
 const X86 = 'machine x86_64 { cpus 1; irq timer line 0 }\nhandler timer { eoi timer }\n';
 

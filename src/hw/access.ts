@@ -1,0 +1,322 @@
+// Reading and writing the parts of the machine state (CPUs, threads, locks, run queue, stacks, frame words) in
+// any instantiation. Arguments that select a thread, a stack or a pc may be unknown (symbolic): then an access
+// is the case split over the values they can take. A known argument takes the direct path, so the concrete
+// interpreter does no more work than plain code would. The static tables (instructions by pc, jump resolution,
+// line urgency, blockers, arrivals, handler stacks) are the Machine's.
+
+import type { ThreadState } from '../ir/ir.js';
+import { ELR_STATES, FRAME_KINDS, type FrameKind, type Layout, type StackSlots } from '../ir/layout.js';
+import type { Cond, Ops, Val } from './domain.js';
+import type { Machine } from './machine.js';
+import type { State } from './state.js';
+
+export const STATE_CODE: Record<ThreadState, number> = { dormant: 0, ready: 1, running: 2, blocked: 3, exited: 4 };
+export const ELR_CODE = { empty: ELR_STATES.indexOf('empty'), live: ELR_STATES.indexOf('live'), saved: ELR_STATES.indexOf('saved') };
+export const KIND_CODE = Object.fromEntries(FRAME_KINDS.map((k, i) => [k, i])) as Record<FrameKind, number>;
+
+/** A frame word's fields; `kind` is the stored kind code (KIND_CODE). */
+export interface FrameVal {
+  kind: Val;
+  pc: Val;
+  ie: Val;
+  owner: Val;
+  hardirq: Val;
+  line: Val;
+  stack: Val;
+}
+
+/** A stack chosen by the state: each alternative where its condition holds (one, known, when nothing is symbolic). */
+export type StackRef = { when: Cond; stack: StackSlots }[];
+
+export class Access {
+  readonly layout: Layout;
+  readonly cpus: number;
+  readonly threads: number;
+  readonly none: number;
+  /** Pcs whose instruction is a `hlt` or `wfi`. */
+  readonly haltLikePcs: number[];
+  /** Pcs that resolve to a different pc (they hold a jump). */
+  private readonly jumpPcs: number[];
+
+  constructor(
+    readonly m: Machine,
+    readonly ops: Ops,
+  ) {
+    this.layout = m.layout;
+    this.cpus = m.cpus;
+    this.threads = m.threads;
+    this.none = m.none;
+    const pcs = m.code.map((_, pc) => pc);
+    this.haltLikePcs = pcs.filter((pc) => m.code[pc]!.op === 'hlt' || m.code[pc]!.op === 'wfi');
+    this.jumpPcs = pcs.filter((pc) => m.resolve(pc) !== pc);
+  }
+
+  /** Table lookup: `table(v)` for the values `v` may take among `domain`, else `v` itself. */
+  lookup(v: Val, domain: number[], table: (x: number) => Val): Val {
+    if (typeof v === 'number') return domain.includes(v) ? table(v) : v;
+    let out: Val = v;
+    for (const x of domain) out = this.ops.ite(this.ops.eq(v, x), table(x), out);
+    return out;
+  }
+
+  /** The pc execution continues at, jumps followed. */
+  resolve(pc: Val): Val {
+    if (typeof pc === 'number') return this.m.resolve(pc);
+    return this.lookup(pc, this.jumpPcs, (p) => this.m.resolve(p));
+  }
+
+  // ------------------------------------------------------------------------------------------------------
+  // CPU state
+
+  pc(s: State, c: number): Val {
+    return s.read(this.layout.cpus[c]!.pc);
+  }
+  setPc(s: State, c: number, pc: Val): void {
+    s.write(this.layout.cpus[c]!.pc, this.resolve(pc));
+  }
+  stopped(s: State, c: number): Cond {
+    return this.ops.eq(this.pc(s, c), this.layout.stoppedPc);
+  }
+  current(s: State, c: number): Val {
+    return s.read(this.layout.cpus[c]!.current);
+  }
+  setCurrent(s: State, c: number, t: Val): void {
+    s.write(this.layout.cpus[c]!.current, t);
+  }
+  ie(s: State, c: number): Val {
+    return s.read(this.layout.cpus[c]!.ie);
+  }
+  setIe(s: State, c: number, ie: Val): void {
+    s.write(this.layout.cpus[c]!.ie, ie);
+  }
+  shadow(s: State, c: number): Val {
+    const slot = this.layout.cpus[c]!.shadow;
+    return slot === null ? 0 : s.read(slot);
+  }
+  setShadow(s: State, c: number, value: Val): void {
+    const slot = this.layout.cpus[c]!.shadow;
+    if (slot !== null) s.write(slot, value);
+  }
+  hardirq(s: State, c: number): Val {
+    return s.read(this.layout.cpus[c]!.hardirq);
+  }
+  setHardirq(s: State, c: number, depth: Val): void {
+    s.write(this.layout.cpus[c]!.hardirq, depth);
+  }
+  pending(s: State, c: number): Val {
+    return s.read(this.layout.cpus[c]!.pending);
+  }
+  setPending(s: State, c: number, mask: Val): void {
+    s.write(this.layout.cpus[c]!.pending, mask);
+  }
+  inService(s: State, c: number): Val {
+    return s.read(this.layout.cpus[c]!.inService);
+  }
+  setInService(s: State, c: number, mask: Val): void {
+    s.write(this.layout.cpus[c]!.inService, mask);
+  }
+  stackSel(s: State, c: number): Val {
+    return s.read(this.layout.cpus[c]!.stackSel);
+  }
+  setStackSel(s: State, c: number, sel: Val): void {
+    s.write(this.layout.cpus[c]!.stackSel, sel);
+  }
+  /** The ELR_STATES code of CPU `c`'s ELR/SPSR pair (empty on x86_64, which has none). */
+  elrState(s: State, c: number): Val {
+    const slot = this.layout.cpus[c]!.elrState;
+    return slot === null ? ELR_CODE.empty : s.read(slot);
+  }
+  elr(s: State, c: number): FrameVal {
+    const slot = this.layout.cpus[c]!.elr;
+    return this.decodeFrame(slot === null ? 0 : s.read(slot));
+  }
+  /** Writes ELR/SPSR; an empty pair is stored as 0 so that equal machines are equal states. */
+  setElr(s: State, c: number, state: keyof typeof ELR_CODE, frame: FrameVal | null): void {
+    const cpu = this.layout.cpus[c]!;
+    if (cpu.elr === null || cpu.elrState === null) return;
+    s.write(cpu.elrState, ELR_CODE[state]);
+    s.write(cpu.elr, state === 'empty' || frame === null ? 0 : this.encodeFrame(frame));
+  }
+
+  // ------------------------------------------------------------------------------------------------------
+  // Frames
+
+  encodeFrame(f: FrameVal): Val {
+    const F = this.layout.frame;
+    const o = this.ops;
+    let word = o.place(f.kind, F.kind);
+    word = o.or32(word, o.place(f.pc, F.pc));
+    word = o.or32(word, o.place(f.ie, F.ie));
+    word = o.or32(word, o.place(f.owner, F.owner));
+    word = o.or32(word, o.place(f.hardirq, F.hardirq));
+    word = o.or32(word, o.place(f.line, F.line));
+    return o.or32(word, o.place(f.stack, F.stack));
+  }
+
+  decodeFrame(word: Val): FrameVal {
+    const F = this.layout.frame;
+    const o = this.ops;
+    return {
+      kind: o.field(word, F.kind),
+      pc: o.field(word, F.pc),
+      ie: o.field(word, F.ie),
+      owner: o.field(word, F.owner),
+      hardirq: o.field(word, F.hardirq),
+      line: o.field(word, F.line),
+      stack: o.field(word, F.stack),
+    };
+  }
+
+  /** A frame of a known kind. */
+  frame(kind: FrameKind, fields: Omit<FrameVal, 'kind'>): FrameVal {
+    return { kind: KIND_CODE[kind], ...fields };
+  }
+
+  // ------------------------------------------------------------------------------------------------------
+  // Threads, locks, run queue
+
+  /** The alternatives of a thread id that name a thread (none and garbage name nothing). */
+  threadCases(t: Val): { when: Cond; t: number }[] {
+    if (typeof t === 'number') return t >= 0 && t < this.threads ? [{ when: true, t }] : [];
+    return Array.from({ length: this.threads }, (_, i) => ({ when: this.ops.eq(t, i), t: i }));
+  }
+
+  threadState(s: State, t: Val): Val {
+    if (typeof t === 'number') return t >= 0 && t < this.threads ? s.read(this.layout.threads[t]!.state) : 0;
+    let out: Val = 0;
+    for (const { when, t: i } of this.threadCases(t).reverse()) out = this.ops.ite(when, s.read(this.layout.threads[i]!.state), out);
+    return out;
+  }
+  isState(s: State, t: Val, state: ThreadState): Cond {
+    return this.ops.eq(this.threadState(s, t), STATE_CODE[state]);
+  }
+  setThreadState(s: State, t: Val, state: ThreadState | Val): void {
+    const code = typeof state === 'string' ? STATE_CODE[state] : state;
+    for (const { when, t: i } of this.threadCases(t)) s.when(when, () => s.write(this.layout.threads[i]!.state, code));
+  }
+  freed(s: State, t: Val): Cond {
+    const o = this.ops;
+    return o.or(...this.threadCases(t).map(({ when, t: i }) => o.and(when, o.eq(s.read(this.layout.threads[i]!.freed), 1))));
+  }
+  runs(s: State, c: number, t: Val): Cond {
+    return this.ops.and(this.ops.eq(this.current(s, c), t), this.ops.not(this.stopped(s, c)));
+  }
+  /** For each CPU, the condition that it is the first CPU running `t` (current there, and not stopped). */
+  firstCpuRunning(s: State, t: Val): Cond[] {
+    const o = this.ops;
+    const out: Cond[] = [];
+    let before: Cond = false;
+    for (let c = 0; c < this.cpus; c++) {
+      const runs = this.runs(s, c, t);
+      out.push(o.and(o.not(before), runs));
+      before = o.or(before, runs);
+    }
+    return out;
+  }
+
+  lockOwner(s: State, lock: number): Val {
+    return s.read(this.layout.locks[lock]!.owner);
+  }
+  lockLevel(s: State, lock: number): Val {
+    return s.read(this.layout.locks[lock]!.level);
+  }
+  /** Per lock: held by thread `t` (at interrupt-context depth `level`, when given). */
+  locksHeldBy(s: State, t: Val, level: Val | null = null): Cond[] {
+    const o = this.ops;
+    const owner = o.add(t, 1);
+    return this.layout.locks.map((_, l) =>
+      o.and(o.eq(this.lockOwner(s, l), owner), level === null ? true : o.eq(this.lockLevel(s, l), level)),
+    );
+  }
+
+  rqLen(s: State): Val {
+    return s.read(this.layout.runQueue.len);
+  }
+  queued(s: State, t: Val): Cond {
+    const o = this.ops;
+    const len = this.rqLen(s);
+    return o.or(...this.layout.runQueue.entries.map((slot, i) => o.and(o.ult(i, len), o.eq(s.read(slot), t))));
+  }
+  /** Appends `t`; a queue already full keeps its entries. */
+  rqPush(s: State, t: Val): void {
+    const len = this.rqLen(s);
+    this.layout.runQueue.entries.forEach((slot, i) => s.when(this.ops.eq(len, i), () => s.write(slot, t)));
+    s.write(this.layout.runQueue.len, this.ops.add(len, 1));
+  }
+  /** Removes and returns the head, or none; unused entries are 0 so that equal queues are equal states. */
+  rqShift(s: State): Val {
+    const o = this.ops;
+    const len = this.rqLen(s);
+    const entries = this.layout.runQueue.entries;
+    const head = o.ite(o.eq(len, 0), this.none, s.read(entries[0]!));
+    const old = entries.map((slot) => s.read(slot));
+    entries.forEach((slot, i) => s.write(slot, i + 1 < entries.length ? o.ite(o.ult(i + 1, len), old[i + 1]!, 0) : 0));
+    s.write(this.layout.runQueue.len, o.ite(o.eq(len, 0), 0, o.sub(len, 1)));
+    return head;
+  }
+
+  // ------------------------------------------------------------------------------------------------------
+  // Stacks
+
+  /** The stack CPU `c` runs on: its current thread's, or one of its handler stacks. */
+  currentStack(s: State, c: number): StackRef {
+    const o = this.ops;
+    const sel = this.stackSel(s, c);
+    if (typeof sel === 'number' && sel > 0) return [{ when: true, stack: this.layout.cpus[c]!.handlerStacks[sel - 1]! }];
+    const ref: StackRef = this.threadCases(this.current(s, c)).map(({ when, t }) => ({
+      when: o.and(o.eq(sel, 0), when),
+      stack: this.layout.threads[t]!.stack,
+    }));
+    if (typeof sel !== 'number') this.layout.cpus[c]!.handlerStacks.forEach((stack, k) => ref.push({ when: o.eq(sel, k + 1), stack }));
+    return ref.filter((alt) => alt.when !== false);
+  }
+
+  threadStack(t: Val): StackRef {
+    return this.threadCases(t).map(({ when, t: i }) => ({ when, stack: this.layout.threads[i]!.stack }));
+  }
+
+  sp(s: State, stack: StackSlots): Val {
+    return s.read(stack.sp);
+  }
+
+  /** Pushes `frame`; a push onto a full stack is a stack-integrity fault (overflow). */
+  push(s: State, ref: StackRef, frame: FrameVal): void {
+    const word = this.encodeFrame(frame);
+    for (const { when, stack } of ref) {
+      s.when(when, () => {
+        const sp = this.sp(s, stack);
+        s.fault('stack-integrity', this.ops.ule(stack.depth, sp), ({ m }) => `stack overflow: ${m.stackName(stack)} is deeper than ${stack.depth} frames`);
+        if (typeof sp === 'number') {
+          if (sp < stack.depth) s.write(stack.cells[sp]!, word);
+        } else stack.cells.forEach((cell, i) => s.when(this.ops.eq(sp, i), () => s.write(cell, word)));
+        s.write(stack.sp, this.ops.add(sp, 1));
+      });
+    }
+  }
+
+  /** Pops the top frame, clearing its cell. `empty`: the stack had no frame. */
+  pop(s: State, ref: StackRef): { empty: Cond; frame: FrameVal } {
+    const o = this.ops;
+    let empty: Cond = false;
+    let word: Val = 0;
+    for (const { when, stack } of ref) {
+      const sp = this.sp(s, stack);
+      let top: Val = 0;
+      if (typeof sp === 'number') top = sp > 0 ? s.read(stack.cells[sp - 1]!) : 0;
+      else stack.cells.forEach((cell, i) => (top = o.ite(o.eq(sp, i + 1), s.read(cell), top)));
+      empty = o.or(empty, o.and(when, o.eq(sp, 0)));
+      word = o.ite(when, top, word);
+      s.when(o.and(when, o.ne(sp, 0)), () => {
+        if (typeof sp === 'number') s.write(stack.cells[sp - 1]!, 0);
+        else stack.cells.forEach((cell, i) => s.when(o.eq(sp, i + 1), () => s.write(cell, 0)));
+        s.write(stack.sp, o.sub(sp, 1));
+      });
+    }
+    return { empty, frame: this.decodeFrame(word) };
+  }
+
+  clearStack(s: State, stack: StackSlots): void {
+    s.write(stack.sp, 0);
+    for (const cell of stack.cells) s.write(cell, 0);
+  }
+}

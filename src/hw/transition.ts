@@ -1,0 +1,179 @@
+// The transition relation, in any instantiation: when each action is enabled, and what it does. This is where
+// the nondeterminism lives: in every state each CPU either takes its most urgent deliverable interrupt or
+// executes its next instruction, and every external line that is not pending on a CPU may become pending there.
+// The concrete model (build.ts) enumerates the enabled actions of a state with these rules; the SMT encoding
+// (src/checker/smt/transition.ts) states them as conditions over a symbolic state.
+
+import { ActionKind, actionArg, actionCpu, actionKind, type Action } from '../ir/model.js';
+import type { Access } from './access.js';
+import type { Cond } from './domain.js';
+import { execute } from './exec.js';
+import { acquireAction, maskWait } from './locks.js';
+import type { ArchProfile } from './profile.js';
+import type { State } from './state.js';
+import { Step } from './step.js';
+
+/**
+ * The instruction actions the instruction at `pc` offers CPU `c` when it takes no interrupt: a `step`, or (a
+ * contended irqsave `acquire` with interrupts on) a `maskWait`. Neither where it has stopped, halts, waits in
+ * `wfi` with nothing pending, or spins on a held lock (busy-waiting is no step). It reads no deliverability, so
+ * `deliverable` can ask it.
+ */
+export function instructionActions(a: Access, s: State, c: number, pc: number): { step: Cond; maskWait: Cond } {
+  const instr = a.m.code[pc];
+  if (instr === undefined) return { step: false, maskWait: false }; // stopped
+  switch (instr.op) {
+    case 'hlt':
+      return { step: false, maskWait: false };
+    case 'wfi':
+      return { step: a.ops.ne(a.pending(s, c), 0), maskWait: false };
+    case 'acquire':
+      return acquireAction(a, s, c, instr.lock);
+    default:
+      return { step: true, maskWait: false };
+  }
+}
+
+/** CPU `c` has an instruction action to take at its pc (its step or a masked wait). */
+export function canStep(a: Access, s: State, c: number): Cond {
+  const o = a.ops;
+  const pc = a.pc(s, c);
+  if (typeof pc === 'number') {
+    const can = instructionActions(a, s, c, pc);
+    return o.or(can.step, can.maskWait);
+  }
+  const cannot: Cond[] = [a.stopped(s, c)];
+  a.m.code.forEach((instr, p) => {
+    if (instr.op !== 'hlt' && instr.op !== 'wfi' && instr.op !== 'acquire') return;
+    const can = instructionActions(a, s, c, p);
+    cannot.push(o.and(o.eq(pc, p), o.not(o.or(can.step, can.maskWait))));
+  });
+  return o.not(o.or(...cannot));
+}
+
+/**
+ * Pending line `line` can be taken on CPU `c` now: interrupts enabled, not held off by an in-service line of
+ * equal or higher priority, and not held off by the sti shadow. The shadow holds interrupts off until the CPU
+ * has executed one more instruction, so it holds them off only while the CPU has an instruction action to take.
+ * At hlt (`sti; hlt` must wake) or spinning on a held lock the model takes no step, but the hardware would end
+ * the shadow at once (hlt) or after one turn of the spin loop; holding delivery off there would leave the CPU
+ * unable ever to take an interrupt.
+ */
+export function deliverable(a: Access, s: State, c: number, line: number): Cond {
+  const o = a.ops;
+  const enabled = o.eq(a.ie(s, c), 1);
+  if (enabled === false) return false;
+  const shadow = o.eq(a.shadow(s, c), 1);
+  const heldOff = shadow === false ? false : o.and(shadow, canStep(a, s, c));
+  return o.and(enabled, o.not(heldOff), o.eq(o.and32(a.inService(s, c), a.m.blockers[line]!), 0));
+}
+
+/** Per line, the condition that it is the line CPU `c` takes next (the most urgent pending deliverable one), and that it takes none. */
+export function urgency(a: Access, s: State, c: number): { lines: Cond[]; none: Cond } {
+  const o = a.ops;
+  const pending = a.pending(s, c);
+  const lines: Cond[] = a.m.program.lines.map(() => false);
+  let taken: Cond = false;
+  for (const line of a.m.linesByUrgency) {
+    const isPending = o.bit(pending, line);
+    const here = isPending === false ? false : o.and(isPending, deliverable(a, s, c, line));
+    lines[line] = o.and(o.not(taken), here);
+    taken = o.or(taken, here);
+  }
+  return { lines, none: o.not(taken) };
+}
+
+/** Whether `action` is enabled, given its CPU's urgency (`urgency(a, s, actionCpu(action))`). */
+export function enabledWith(a: Access, s: State, action: Action, u: { lines: Cond[]; none: Cond }): Cond {
+  const o = a.ops;
+  const kind = actionKind(action);
+  const c = actionCpu(action);
+  const arg = actionArg(action);
+  switch (kind) {
+    case ActionKind.step:
+    case ActionKind.maskWait: {
+      const can = instructionActions(a, s, c, arg);
+      return o.and(o.eq(a.pc(s, c), arg), u.none, kind === ActionKind.step ? can.step : can.maskWait);
+    }
+    case ActionKind.deliver:
+      return o.and(o.not(a.stopped(s, c)), u.lines[arg]!);
+    case ActionKind.arrive:
+    case ActionKind.arriveTake: {
+      // Taken at once when deliverable and more urgent than anything already waiting to be taken.
+      const rank = a.m.linesByUrgency.indexOf(arg);
+      const moreUrgentWaiting = a.m.linesByUrgency.slice(0, rank).map((l) => u.lines[l]!);
+      const takes = o.and(deliverable(a, s, c, arg), o.not(o.or(...moreUrgentWaiting)));
+      const free = o.not(o.bit(a.pending(s, c), arg));
+      return o.and(o.not(a.stopped(s, c)), free, kind === ActionKind.arriveTake ? takes : o.not(takes));
+    }
+    default:
+      throw new Error(`internal: unknown action kind ${kind}`);
+  }
+}
+
+export function enabled(a: Access, s: State, action: Action): Cond {
+  return enabledWith(a, s, action, urgency(a, s, actionCpu(action)));
+}
+
+/** Applies an enabled action to `s`. Faults and events go to the state (see State). */
+export function apply(a: Access, profile: ArchProfile, s: State, action: Action): void {
+  const o = a.ops;
+  const kind = actionKind(action);
+  const c = actionCpu(action);
+  const arg = actionArg(action);
+  switch (kind) {
+    case ActionKind.step: {
+      a.setShadow(s, c, 0);
+      const x = new Step(a, s, c, arg);
+      execute(x, profile, a.m.code[arg]!);
+      a.setPc(s, c, x.nextPc);
+      break;
+    }
+    case ActionKind.maskWait:
+      a.setShadow(s, c, 0);
+      maskWait(a, s, c);
+      break;
+    case ActionKind.deliver:
+      profile.enter(a, s, c, arg);
+      break;
+    case ActionKind.arrive:
+      a.setPending(s, c, o.or32(a.pending(s, c), 2 ** arg));
+      break;
+    case ActionKind.arriveTake:
+      a.setPending(s, c, o.or32(a.pending(s, c), 2 ** arg));
+      profile.enter(a, s, c, arg);
+      break;
+    default:
+      throw new Error(`internal: unknown action kind ${kind}`);
+  }
+  if (kind !== ActionKind.arrive) countMasked(a, s, c);
+}
+
+/** irq-latency: consecutive steps of a CPU that leave interrupts masked, saturating just above the bound. */
+function countMasked(a: Access, s: State, c: number): void {
+  const slot = a.layout.cpus[c]!.maskedSteps;
+  if (slot === null) return;
+  const o = a.ops;
+  const count = s.read(slot);
+  const more = o.ite(o.ult(count, slot.max), o.add(count, 1), slot.max);
+  s.write(slot, o.ite(o.eq(a.ie(s, c), 1), 0, more));
+}
+
+/**
+ * CPU `c` is about to acquire a lock its current thread already holds, with no interrupt to take first:
+ * lockdep's recursive locking (a state event). The lock, where `pc` is known.
+ */
+export function recursiveAcquire(a: Access, s: State, c: number, u: { none: Cond }): Cond {
+  const o = a.ops;
+  const pc = a.pc(s, c);
+  const owns = (p: number, lock: number): Cond => o.and(o.eq(pc, p), o.eq(a.lockOwner(s, lock), o.add(a.current(s, c), 1)));
+  if (typeof pc === 'number') {
+    const instr = a.m.code[pc];
+    return instr?.op === 'acquire' ? o.and(u.none, owns(pc, instr.lock)) : false;
+  }
+  const cases: Cond[] = [];
+  a.m.code.forEach((instr, p) => {
+    if (instr.op === 'acquire') cases.push(owns(p, instr.lock));
+  });
+  return o.and(u.none, o.or(...cases));
+}
