@@ -33,10 +33,10 @@ export class Access {
   readonly cpus: number;
   readonly threads: number;
   readonly none: number;
-  /** Pcs whose instruction is a `hlt` or `wfi`. */
-  readonly haltLikePcs: number[];
-  /** Pcs that resolve to a different pc (they hold a jump). */
-  private readonly jumpPcs: number[];
+  /** Each pc after following jumps (Machine.resolve), as a table. */
+  readonly resolved: readonly number[];
+  /** Each pc's return point: where an interrupt taken there returns (the next instruction after hlt and wfi). */
+  readonly returnPoints: readonly number[];
 
   constructor(
     readonly m: Machine,
@@ -46,23 +46,14 @@ export class Access {
     this.cpus = m.cpus;
     this.threads = m.threads;
     this.none = m.none;
-    const pcs = m.code.map((_, pc) => pc);
-    this.haltLikePcs = pcs.filter((pc) => m.code[pc]!.op === 'hlt' || m.code[pc]!.op === 'wfi');
-    this.jumpPcs = pcs.filter((pc) => m.resolve(pc) !== pc);
-  }
-
-  /** Table lookup: `table(v)` for the values `v` may take among `domain`, else `v` itself. */
-  lookup(v: Val, domain: number[], table: (x: number) => Val): Val {
-    if (typeof v === 'number') return domain.includes(v) ? table(v) : v;
-    let out: Val = v;
-    for (const x of domain) out = this.ops.ite(this.ops.eq(v, x), table(x), out);
-    return out;
+    this.resolved = m.code.map((_, pc) => m.resolve(pc));
+    this.returnPoints = m.code.map((instr, pc) => (instr.op === 'hlt' || instr.op === 'wfi' ? m.resolve(pc + 1) : pc));
   }
 
   /** The pc execution continues at, jumps followed. */
   resolve(pc: Val): Val {
     if (typeof pc === 'number') return this.m.resolve(pc);
-    return this.lookup(pc, this.jumpPcs, (p) => this.m.resolve(p));
+    return this.ops.lookup(pc, this.resolved);
   }
 
   // ------------------------------------------------------------------------------------------------------

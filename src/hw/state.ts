@@ -51,6 +51,12 @@ export interface State {
   warn(property: PropertyId, c: Cond, report: Reporter): void;
   acquired(event: AcquireEvent): void;
   eoi(cpu: number, line: number): void;
+  /**
+   * Where the stepping CPU continues, in the branch the rule is in: a register of the step rather than a value
+   * the rule keeps, so that an instantiation that emits code with real branches sees it set on each branch.
+   */
+  setNext(pc: Val): void;
+  next(): Val;
 }
 
 function parts(report: Report): { message: string; locks?: number[] } {
@@ -114,5 +120,13 @@ export class ConcreteState implements State {
 
   eoi(cpu: number, line: number): void {
     this.events.push({ kind: 'eoi', cpu, line });
+  }
+
+  private nextPc: Val = 0;
+  setNext(pc: Val): void {
+    this.nextPc = pc;
+  }
+  next(): Val {
+    return this.nextPc;
   }
 }

@@ -126,7 +126,7 @@ export function apply(a: Access, profile: ArchProfile, s: State, action: Action)
       a.setShadow(s, c, 0);
       const x = new Step(a, s, c, arg);
       execute(x, profile, a.m.code[arg]!);
-      a.setPc(s, c, x.nextPc);
+      a.setPc(s, c, s.next());
       break;
     }
     case ActionKind.maskWait:

@@ -14,39 +14,29 @@
 // expression can take, and every intermediate result, fits an i32 (`WasmUnsupported` otherwise, and the engines
 // ask the reference model for every transition), so i32 arithmetic gives exactly the reference's numbers.
 
-import { valueRange } from '../../hw/expr.js';
-import type { Expr, Instance, Instr, LValue, Program } from '../../ir/ir.js';
-import { MAX_HARDIRQ, type CpuSlots, type Layout, type Slot } from '../../ir/layout.js';
+import { Access } from '../../hw/access.js';
+import type { Cond, Val } from '../../hw/domain.js';
+import { evaluate, truth, valueRange } from '../../hw/expr.js';
 import type { Machine } from '../../hw/machine.js';
+import type { ArchProfile } from '../../hw/profile.js';
+import { profileOf } from '../../hw/profiles.js';
+import { apply } from '../../hw/transition.js';
+import type { Expr, LValue, Program } from '../../ir/ir.js';
+import type { CpuSlots, Layout, Slot } from '../../ir/layout.js';
+import { ActionKind, encodeAction, type Action, type ModelEvent } from '../../ir/model.js';
 import { unreachable } from '../../ir/unreachable.js';
-import { ActionKind, encodeAction, type ModelEvent } from '../../ir/model.js';
 import { figureSlots } from './figures.js';
+import type { Geometry } from './geometry.js';
 import { seedsA } from './hashing.js';
+import { StagedOps, StagedState, type Exits } from './staged.js';
 import { Code, ModuleWriter, op } from './wasm.js';
 import { CTL_WORDS, emitCore } from './wasmsearch.js';
-import {
-  atomicLockMask,
-  Geometry,
-  KIND_CALL,
-  KIND_EXC,
-  KIND_FLAGS,
-  KIND_IRQ,
-  KIND_SWITCH,
-  TS_BLOCKED,
-  TS_DORMANT,
-  TS_EXITED,
-  TS_READY,
-  TS_RUNNING,
-  staticVarSlot,
-} from './geometry.js';
 
 /** The program uses numbers or slots this back end does not cover; compile.ts falls back to JavaScript. */
 export class WasmUnsupported extends Error {}
 
 const SLOW = 1;
 const WARNED = 2;
-const WARN_SWITCH_TO = 1;
-const WARN_RESTORE_CONTEXT = 2;
 const EVENT_EOI = 1;
 const EVENT_ACQUIRE = 2;
 /** Events one step can make (an acquire or an EOI); room for more. */
@@ -144,7 +134,7 @@ export function decodeEvents(ev: Int32Array, count: number, out: ModelEvent[], h
         hardirq: ev[at + 4]!,
         ie: ev[at + 5] === 1,
         held: heldList(ev[at + 6]!),
-        trylock: false,
+        trylock: ev[at + 7] === 1,
       });
   }
 }
@@ -156,8 +146,13 @@ function fits(range: [number, number]): [number, number] {
 }
 
 class WasmGenerator {
-  private readonly x86: boolean;
   private readonly mod: ModuleWriter;
+  /** The rules of src/hw, staged: they write the action functions. */
+  private readonly ops: StagedOps;
+  private readonly access: Access;
+  private readonly profile: ArchProfile;
+  /** Byte offsets of the pc tables the staged rules look up (Access.resolved, Access.returnPoints). */
+  private readonly tables = new Map<readonly number[], number>();
   private readonly mem: MemoryMap;
   // Runtime functions.
   private readonly fRd: number;
@@ -176,19 +171,15 @@ class WasmGenerator {
   // Generated functions.
   private readonly fStepOf: number[] = [];
   private readonly fUrgent: number[] = [];
-  private readonly fEnter: number[] = [];
-  private readonly fStep: number[] = [];
   private readonly fActions: number;
   private readonly fApply: number;
   private readonly fStateCheck: number;
   private readonly fDirtyCount: number;
-  private readonly fWarning: number;
   private readonly fFatal: number;
   private readonly fEventCount: number;
   // Globals.
   private readonly gCount: number;
   private readonly gEpoch: number;
-  private readonly gWarn: number;
   private readonly gFatal: number;
   private readonly gEvents: number;
   // Tables (byte offsets).
@@ -200,12 +191,8 @@ class WasmGenerator {
   private readonly tStackDepth: number;
   private readonly tStackCellBase: number;
   private readonly tStackCell: number;
-  private readonly tTS: number;
-  private readonly tTF: number;
   private readonly tLO: number;
   private readonly tRqEntry: number;
-  private readonly tVS: number;
-  private readonly tR: number;
   private readonly tOP: number;
   private readonly tLOCK: number;
   private readonly tLK: number;
@@ -219,7 +206,6 @@ class WasmGenerator {
     private readonly layout: Layout,
     private readonly room: number,
   ) {
-    this.x86 = m.program.arch === 'x86_64';
     this.figures = figureSlots(layout);
     const mem = new MemoryMap(layout.words, room, this.figures.length);
     this.mem = mem;
@@ -231,12 +217,8 @@ class WasmGenerator {
     this.tStackDepth = mem.table(g.stackDepth);
     this.tStackCellBase = mem.table(g.stackCellBase);
     this.tStackCell = mem.table(g.stackCell);
-    this.tTS = mem.table(g.threadState);
-    this.tTF = mem.table(g.threadFreed);
     this.tLO = mem.table(g.lockOwner);
     this.tRqEntry = mem.table(g.rqEntry);
-    this.tVS = mem.table(g.varSlot);
-    this.tR = mem.table(m.resolved);
     const code = m.code;
     this.tOP = mem.table([...code.map((i) => (i.op === 'hlt' ? 1 : i.op === 'wfi' ? 2 : i.op === 'acquire' ? 3 : 0)), 1]);
     this.tLOCK = mem.table([...code.map((i) => (i.op === 'acquire' ? i.lock : 0)), 0]);
@@ -246,12 +228,21 @@ class WasmGenerator {
     const rank = new Array<number>(Math.max(m.program.lines.length, 1)).fill(0);
     m.linesByUrgency.forEach((line, i) => (rank[line] = i));
     this.tRANK = mem.table(rank);
+    this.ops = new StagedOps((values) => {
+      const at = this.tables.get(values);
+      if (at === undefined) throw new Error('internal: a staged table the module does not lay out');
+      return at;
+    });
+    this.access = new Access(m, this.ops);
+    this.profile = profileOf(m.program.arch);
+    // One word past each table: StagedOps.lookup clamps its load there.
+    for (const table of [this.access.resolved, this.access.returnPoints]) this.tables.set(table, mem.table([...table, 0]));
+    this.checkRanges();
 
     this.mod = new ModuleWriter(Math.ceil(mem.bytes / 65536) + 0);
     const mod = this.mod;
     this.gCount = mod.global(0);
     this.gEpoch = mod.global(1);
-    this.gWarn = mod.global(0);
     this.gFatal = mod.global(0);
     this.gEvents = mod.global(0);
     this.fRd = mod.declare(2, 1);
@@ -266,18 +257,15 @@ class WasmGenerator {
     this.fRqShift = mod.declare(1, 1);
     this.fCpuRunning = mod.declare(3, 1);
     this.fHeld = mod.declare(3, 1);
-    this.fEvent = mod.declare(7, 0);
+    this.fEvent = mod.declare(8, 0);
     for (let c = 0; c < this.program.cpus; c++) {
       this.fStepOf.push(mod.declare(2, 1));
       this.fUrgent.push(mod.declare(1, 1));
-      this.fEnter.push(mod.declare(2, 1));
-      this.fStep.push(mod.declare(1, 1));
     }
     this.fActions = mod.declare(1, 1);
     this.fApply = mod.declare(2, 1);
     this.fStateCheck = mod.declare(1, 1);
     this.fDirtyCount = mod.declare(0, 1);
-    this.fWarning = mod.declare(0, 1);
     this.fFatal = mod.declare(0, 1);
     this.fEventCount = mod.declare(0, 1);
   }
@@ -295,15 +283,12 @@ class WasmGenerator {
     for (let c = 0; c < this.program.cpus; c++) {
       this.stepOfFunction(c);
       this.urgentFunction(c);
-      this.enterFunction(c);
-      this.stepFunction(c);
     }
     this.actionsFunction();
     this.applyFunction();
     this.stateCheckFunction();
     for (const [f, g] of [
       [this.fDirtyCount, this.gCount],
-      [this.fWarning, this.gWarn],
       [this.fFatal, this.gFatal],
       [this.fEventCount, this.gEvents],
     ] as const) {
@@ -334,7 +319,6 @@ class WasmGenerator {
     this.mod.exportFunc('apply', this.fApply);
     this.mod.exportFunc('stateCheck', this.fStateCheck);
     this.mod.exportFunc('dirtyCount', this.fDirtyCount);
-    this.mod.exportFunc('warning', this.fWarning);
     this.mod.exportFunc('fatal', this.fFatal);
     this.mod.exportFunc('eventCount', this.fEventCount);
     this.mem.write(this.mod);
@@ -413,11 +397,6 @@ class WasmGenerator {
     c.call(this.fWr);
   }
 
-  /** `if (cond) return SLOW;` with the condition's code. */
-  private slowIf(c: Code, cond: () => void): void {
-    cond();
-    c.if().i32(SLOW).ret().end();
-  }
 
   private loopUpTo(c: Code, i: number, limit: () => void, body: () => void): void {
     c.i32(0).set(i);
@@ -639,13 +618,13 @@ class WasmGenerator {
       });
       c.get(mask);
     }
-    // event(kind, cpu, a, owner, hardirq, ie, held)
+    // event(kind, cpu, a, owner, hardirq, ie, held, trylock)
     {
       const c = mod.body(this.fEvent);
       const at = c.local();
       c.gget(this.gEvents).i32(EVENT_ROOM).op(op.ge_u).if().ret().end();
       c.gget(this.gEvents).i32(EVENT_WORDS * 4).op(op.mul).set(at);
-      for (let k = 0; k < 7; k++) c.get(at).get(k).store(mem.EV + k * 4);
+      for (let k = 0; k < 8; k++) c.get(at).get(k).store(mem.EV + k * 4);
       c.gget(this.gEvents).i32(1).op(op.add).gset(this.gEvents);
     }
   }
@@ -785,153 +764,6 @@ class WasmGenerator {
   }
 
   // --------------------------------------------------------------------------------------------------------
-  // Frames
-
-  /** A frame word from field values. */
-  private frame(c: Code, kind: number, pc: Value, ie: Value, owner: Value, hardirq: Value, line: Value, stack: Value): void {
-    const f = this.layout.frame;
-    c.i32(kind << f.kind.shift);
-    const part = (v: Value, field: { shift: number }) => {
-      this.val(c, v);
-      c.i32(field.shift).op(op.shl).op(op.or);
-    };
-    part(pc, f.pc);
-    part(ie, f.ie);
-    part(owner, f.owner);
-    part(hardirq, f.hardirq);
-    part(line, f.line);
-    part(stack, f.stack);
-  }
-
-  /** A field of the frame word in local `w`. */
-  private field(c: Code, w: number, name: 'kind' | 'pc' | 'ie' | 'owner' | 'hardirq' | 'line' | 'stack'): Code {
-    const f = this.layout.frame[name];
-    c.get(w);
-    if (f.shift !== 0) c.i32(f.shift).op(op.shr_u);
-    return c.i32(2 ** f.bits - 1).op(op.and);
-  }
-
-  /** `if (w < 0 || kind(w) != kind || owner(w) != owner) return SLOW` for the popped word in local `w` (owner null: any). */
-  private slowUnlessFrame(c: Code, w: number, kind: number, owner: number | null): void {
-    this.slowIf(c, () => {
-      c.get(w).i32(0).op(op.lt_s);
-      this.field(c, w, 'kind').i32(kind).op(op.ne).op(op.or);
-      if (owner !== null) this.field(c, w, 'owner').get(owner).op(op.ne).op(op.or);
-    });
-  }
-
-  /** The stack CPU k runs on, as a stack id, given its current thread in local `cur`. */
-  private currentStack(c: Code, k: number, cur: number): void {
-    if (this.layout.handlerStackUnits.length === 0) {
-      c.get(cur);
-      return;
-    }
-    const sel = this.cpu(k).stackSel;
-    this.rdS(c, sel).op(op.eqz).if(true).get(cur).else();
-    c.i32(this.g.handlerStack(k, 0) - 1);
-    this.rdS(c, sel);
-    c.op(op.add).end();
-  }
-
-  /** Sets CPU k's pc to the value (resolved through R when it is a pc of the code). */
-  private setPc(c: Code, k: number, pc: () => void): void {
-    const t = c.local();
-    this.wrS(c, this.cpu(k).pc, () => {
-      pc();
-      c.tee(t).i32(this.m.resolved.length).op(op.lt_s).if(true);
-      this.tab(c.get(t), this.tR);
-      c.else().get(t).end();
-    });
-  }
-
-  /** The pc an interrupt taken at the pc in local `pc` returns to: the next instruction after hlt/wfi. */
-  private returnPoint(c: Code, pc: number): void {
-    const waits: number[] = [];
-    this.m.code.forEach((i, at) => {
-      if (i.op === 'hlt' || i.op === 'wfi') waits.push(at);
-    });
-    // Innermost first, as compile.ts nests its conditionals: the last wait is tested first.
-    const emit = (i: number): void => {
-      if (i < 0) {
-        c.get(pc);
-        return;
-      }
-      c.get(pc).i32(waits[i]!).op(op.eq).if(true).i32(this.m.resolve(waits[i]! + 1)).else();
-      emit(i - 1);
-      c.end();
-    };
-    emit(waits.length - 1);
-  }
-
-  // --------------------------------------------------------------------------------------------------------
-  // Interrupt entry
-
-  private enterFunction(k: number): void {
-    const cpu = this.cpu(k);
-    const c = this.mod.body(this.fEnter[k]!);
-    const cur = c.local();
-    const pc = c.local();
-    const hi = c.local();
-    const w = c.local();
-    for (const line of this.program.lines) {
-      const handler = line.handler;
-      const stackOf = this.m.handlerStackOf[handler]!;
-      c.get(1).i32(line.id).op(op.eq).if();
-      this.slowIf(c, () => this.rdS(c, cpu.hardirq).i32(MAX_HARDIRQ).op(op.ge_s));
-      this.slowIf(c, () => this.rdS(c, cpu.current).tee(cur).i32(this.g.threads).op(op.ge_s));
-      this.rdS(c, cpu.pc).set(pc);
-      this.rdS(c, cpu.hardirq).set(hi);
-      const frameWord = () =>
-        this.frame(
-          c,
-          this.x86 ? KIND_IRQ : KIND_EXC,
-          () => this.returnPoint(c, pc),
-          () => this.rdS(c, cpu.ie),
-          () => c.get(cur),
-          () => c.get(hi),
-          line.id,
-          () => this.rdS(c, cpu.stackSel),
-        );
-      const ownStack = () => {
-        const id = this.g.handlerStack(k, stackOf);
-        this.slowIf(c, () => this.rdI(c, () => c.i32(this.g.stackSp[id]!)).i32(0).op(op.gt_s));
-        this.wrS(c, cpu.stackSel, stackOf + 1);
-        return id;
-      };
-      if (this.x86) {
-        frameWord();
-        c.set(w);
-        if (stackOf >= 0) {
-          const id = ownStack();
-          this.slowIf(c, () => c.get(0).i32(id).get(w).call(this.fPush).op(op.eqz));
-        } else {
-          this.slowIf(c, () => {
-            c.get(0);
-            this.currentStack(c, k, cur);
-            c.get(w).call(this.fPush).op(op.eqz);
-          });
-        }
-        if (line.gate === 'interrupt') this.wrS(c, cpu.ie, 0);
-        if (cpu.shadow !== null) this.wrS(c, cpu.shadow, 0);
-        this.wrS(c, cpu.pending, () => this.rdS(c, cpu.pending).i32(~(1 << line.id)).op(op.and));
-        this.wrS(c, cpu.inService, () => this.rdS(c, cpu.inService).i32(1 << line.id).op(op.or));
-      } else {
-        this.slowIf(c, () => this.rdS(c, cpu.elrState!).i32(1).op(op.eq));
-        frameWord();
-        c.set(w);
-        if (stackOf >= 0) ownStack();
-        this.wrS(c, cpu.elrState!, 1);
-        this.wrS(c, cpu.elr!, () => c.get(w));
-        this.wrS(c, cpu.ie, 0);
-      }
-      this.wrS(c, cpu.hardirq, () => c.get(hi).i32(1).op(op.add));
-      this.wrS(c, cpu.pc, this.m.unitStart(handler));
-      c.i32(0).ret().end();
-    }
-    c.i32(SLOW);
-  }
-
-  // --------------------------------------------------------------------------------------------------------
   // Expressions
 
   /** The interval of values of an expression (WasmUnsupported when any part of it leaves the i32 range). */
@@ -985,202 +817,92 @@ class WasmGenerator {
     }
   }
 
-  /**
-   * Code of an expression, leaving its value; `cpu` is the executing CPU (-1 in invariants), `F` the local a
-   * run-time fault sets (the expression then leaves 0).
-   */
-  private expr(c: Code, cpu: number, F: number, e: Expr): void {
-    this.range(e);
-    this.exprCode(c, cpu, F, e);
-  }
-
-  private fault(c: Code, F: number): void {
-    c.i32(1).set(F).i32(0);
-  }
-
-  /** `t` (a local) checked against [0, count): the value, or a fault. */
-  private checkedIndex(c: Code, F: number, t: number, count: number): void {
-    c.get(t).i32(count).op(op.ge_u).if(true);
-    this.fault(c, F);
-    c.else().get(t).end();
-  }
-
-  private currentCode(c: Code, cpu: number, F: number): void {
-    if (cpu < 0) this.fault(c, F);
-    else this.rdS(c, this.cpu(cpu).current);
-  }
-
-  private instanceCode(c: Code, cpu: number, F: number, varId: number, instance: Instance): void {
-    const decl = this.program.vars[varId]!;
-    switch (instance.kind) {
-      case 'global':
-        c.i32(0);
-        return;
-      case 'this': {
-        if (cpu < 0) return this.fault(c, F);
-        if (decl.scope === 'percpu') {
-          c.i32(cpu);
-          return;
-        }
-        const t = c.local();
-        this.currentCode(c, cpu, F);
-        c.tee(t).i32(this.g.threads).op(op.lt_s).if(true).get(t).else();
-        this.fault(c, F);
-        c.end();
-        return;
-      }
-      case 'of': {
-        const t = c.local();
-        this.exprCode(c, cpu, F, instance.which);
-        c.set(t);
-        this.checkedIndex(c, F, t, this.g.varInstances[varId]!);
-        return;
-      }
-      default:
-        return unreachable(instance);
-    }
-  }
-
-  /** The slot index of a variable access (code leaving it). */
-  private varSlotIndex(c: Code, cpu: number, F: number, varId: number, instance: Instance, index: Expr | null): void {
-    c.i32(this.g.varBase[varId]!);
-    this.instanceCode(c, cpu, F, varId, instance);
-    c.i32(this.g.varElems[varId]!).op(op.mul).op(op.add);
-    if (index !== null) {
-      const t = c.local();
-      this.exprCode(c, cpu, F, index);
-      c.set(t);
-      this.checkedIndex(c, F, t, this.program.vars[varId]!.length ?? 1);
-      c.op(op.add);
-    }
-    this.tab(c, this.tVS);
-  }
-
-  private exprCode(c: Code, cpu: number, F: number, e: Expr): void {
-    switch (e.kind) {
-      case 'const':
-        c.i32(e.value);
-        return;
-      case 'var': {
-        const decl = this.program.vars[e.var]!;
-        const offset = decl.type.kind === 'int' ? decl.type.min : 0;
-        const fixed = staticVarSlot({ g: this.g, cpu }, e.var, e.instance, e.index);
-        if (fixed !== null) this.rdS(c, fixed);
-        else this.rdI(c, () => this.varSlotIndex(c, cpu, F, e.var, e.instance, e.index));
-        if (offset !== 0) c.i32(offset).op(op.add);
-        return;
-      }
-      case 'unary':
-        if (e.op === '!') {
-          this.exprCode(c, cpu, F, e.operand);
-          c.op(op.eqz);
-        } else {
-          c.i32(0);
-          this.exprCode(c, cpu, F, e.operand);
-          c.op(op.sub);
-        }
-        return;
-      case 'binary':
-        return this.binary(c, cpu, F, e);
-      case 'current':
-      case 'self':
-        return this.currentCode(c, cpu, F);
-      case 'cpu':
-        if (cpu < 0) this.fault(c, F);
-        else c.i32(cpu);
-        return;
-      case 'thread_state': {
-        const t = c.local();
-        this.exprCode(c, cpu, F, e.thread);
-        c.tee(t).i32(this.g.threads).op(op.ge_u).if(true);
-        this.fault(c, F);
-        c.else();
-        this.rdI(c, () => this.tab(c.get(t), this.tTS));
-        c.end();
-        return;
-      }
-      case 'holder': {
-        const t = c.local();
-        this.rdS(c, this.layout.locks[e.lock]!.owner).tee(t).op(op.eqz).if(true).i32(this.g.threads).else();
-        c.get(t).i32(1).op(op.sub).end();
-        return;
-      }
-      case 'rq_len':
-        this.rdS(c, this.layout.runQueue.len);
-        return;
-      case 'thread_of': {
-        const t = c.local();
-        this.exprCode(c, cpu, F, e.index);
-        c.tee(t).i32(e.count).op(op.ge_u).if(true);
-        this.fault(c, F);
-        c.else().i32(e.first).get(t).op(op.add).end();
-        return;
-      }
-      default:
-        return unreachable(e);
-    }
-  }
-
-  private binary(c: Code, cpu: number, F: number, e: Extract<Expr, { kind: 'binary' }>): void {
-    const left = () => this.exprCode(c, cpu, F, e.left);
-    const right = () => this.exprCode(c, cpu, F, e.right);
-    const truth = () => c.i32(0).op(op.ne);
-    switch (e.op) {
-      case '&&':
-        left();
-        c.if(true);
-        right();
-        truth();
-        c.else().i32(0).end();
-        return;
-      case '||':
-        left();
-        c.if(true).i32(1).else();
-        right();
-        truth();
-        c.end();
-        return;
-      case '/':
-      case '%': {
-        const l = c.local();
-        const r = c.local();
-        left();
-        c.set(l);
-        right();
-        c.tee(r).op(op.eqz).if(true);
-        this.fault(c, F);
-        c.else().get(l).get(r).op(e.op === '/' ? op.div_s : op.rem_s).end();
-        return;
-      }
-      default: {
-        const codes = { '+': op.add, '-': op.sub, '*': op.mul, '==': op.eq, '!=': op.ne, '<': op.lt_s, '<=': op.le_s, '>': op.gt_s, '>=': op.ge_s } as const;
-        left();
-        right();
-        c.op(codes[e.op]);
-      }
-    }
-  }
-
   // --------------------------------------------------------------------------------------------------------
-  // Instructions
+  // Actions: the rules of src/hw, staged
+
+  /** Every expression of the program fits i32 arithmetic (WasmUnsupported otherwise). */
+  private checkRanges(): void {
+    const visit = (e: Expr): void => {
+      this.range(e);
+      if (e.kind === 'var') {
+        if (e.index !== null) visit(e.index);
+        if (e.instance.kind === 'of') visit(e.instance.which);
+      }
+    };
+    const lvalue = (t: LValue): void => {
+      if (t.index !== null) visit(t.index);
+      if (t.instance.kind === 'of') visit(t.instance.which);
+    };
+    for (const inv of this.program.invariants) visit(inv.cond);
+    for (const instr of this.m.code) {
+      if ('cond' in instr) visit(instr.cond);
+      if ('value' in instr) visit(instr.value);
+      if ('thread' in instr) visit(instr.thread);
+      if ('cpu' in instr && instr.cpu !== null) visit(instr.cpu);
+      if ('target' in instr && typeof instr.target === 'object') lvalue(instr.target);
+    }
+  }
+
+  /** A staged state writing into `c`, over the state at parameter 0. */
+  private staged(c: Code, exits: Exits): StagedState {
+    this.ops.code = c;
+    const event = (kind: number, values: (Val | Cond)[]): void => {
+      c.i32(kind);
+      for (const v of values) this.ops.emit(v);
+      c.call(this.fEvent);
+    };
+    return new StagedState(
+      this.ops,
+      (slot) => this.rdS(c, slot),
+      (slot, v) => this.wrS(c, slot, typeof v === 'number' ? v : () => this.ops.emit(v)),
+      exits,
+      (e) => {
+        if (e.kind === 'eoi') return event(EVENT_EOI, [e.cpu, e.line, 0, 0, 0, 0, 0]);
+        const a = e.e;
+        let held: Val = 0;
+        a.held.forEach((h, l) => (held = this.ops.or32(held, this.ops.ite(h, 1 << l, 0))));
+        event(EVENT_ACQUIRE, [a.cpu, a.lock, a.owner, a.hardirq, a.ie, held, a.trylock ? 1 : 0]);
+      },
+    );
+  }
 
   /**
-   * CPU k's step: the current thread, then one function per pc through a br_table (as compile.ts's table of
-   * functions); instructions left to the reference model return SLOW.
+   * One action as a function of the successor buffer (parameter 0, a copy of the state it starts from): 0 once
+   * it has written the successor and its events, WARNED when it met a warning on the way (whoever reads the
+   * events asks the reference model for them), or SLOW, with the fatal flag set, where the step is fatal (the
+   * reference model makes that transition, with its message).
    */
-  private stepFunction(k: number): void {
-    const cpu = this.cpu(k);
-    const functions = this.m.code.map((instr, pc) => this.instructionFunction(k, pc, instr));
-    const c = this.mod.body(this.fStep[k]!);
-    const cur = c.local();
-    const pc = c.local();
-    this.slowIf(c, () => this.rdS(c, cpu.current).tee(cur).i32(this.g.threads).op(op.ge_s));
-    this.rdS(c, cpu.pc).set(pc);
-    // block $slow { block $pcN-1 { ... block $pc0 { br_table } call f0 return } ... } return SLOW
+  private actionFunction(action: Action): number {
+    const f = this.mod.declare(1, 1);
+    const fn = this.mod.body(f);
+    // The body takes its locals from `fn` and goes after the touches gathered while writing it.
+    const body = new Code(1, 1, fn);
+    this.gathered = new Set();
+    let warned = -1;
+    const state = this.staged(body, {
+      fault: () => body.i32(1).gset(this.gFatal).i32(SLOW).ret(),
+      warn: () => {
+        if (warned < 0) warned = body.local();
+        body.i32(WARNED).set(warned);
+      },
+    });
+    apply(this.access, this.profile, state, action);
+    const words = [...this.gathered];
+    this.gathered = null;
+    for (const w of words) fn.i32(w).call(this.fTouch);
+    fn.append(body);
+    // 0, or WARNED when a warning was met on the way.
+    if (warned < 0) fn.i32(0);
+    else fn.get(warned);
+    return f;
+  }
+
+  /** Calls the function of the action whose argument is in local `arg` and returns its result (SLOW where there is none). */
+  private dispatch(c: Code, arg: number, functions: (number | null)[]): void {
     const n = functions.length;
     c.block();
     for (let i = 0; i < n; i++) c.block();
-    c.get(pc).brTable(
+    c.get(arg).brTable(
       Array.from({ length: n }, (_, i) => i),
       n,
     );
@@ -1188,515 +910,28 @@ class WasmGenerator {
       c.end();
       const f = functions[i];
       if (f === null) c.i32(SLOW).ret();
-      else {
-        if (cpu.shadow !== null) this.wrS(c, cpu.shadow, 0);
-        c.get(0).get(cur).call(f!).ret();
-      }
+      else c.get(0).call(f!).ret();
     }
     c.end();
-    c.i32(SLOW);
-  }
-
-  /** One instruction as a function (state, current thread) → 0 | SLOW | WARNED, or null when left to the reference. */
-  private instructionFunction(k: number, pc: number, instr: Instr): number | null {
-    if (!this.covered(instr)) return null;
-    const f = this.mod.declare(2, 1);
-    const fn = this.mod.body(f);
-    // The body takes its locals from `fn` and goes after the touches gathered while writing it.
-    const body = new Code(2, 1, fn);
-    this.gathered = new Set();
-    this.instruction(k, pc, instr, body);
-    const words = [...this.gathered];
-    this.gathered = null;
-    for (const w of words) fn.i32(w).call(this.fTouch);
-    fn.append(body);
-    fn.i32(SLOW);
-    return f;
-  }
-
-  /** Instructions the fast path leaves to the reference model (as compile.ts does). */
-  private covered(instr: Instr): boolean {
-    switch (instr.op) {
-      case 'hlt':
-      case 'raise':
-      case 'try_acquire':
-        return false;
-      case 'ack':
-      case 'eret':
-      case 'save_elr':
-      case 'restore_elr':
-        return !this.x86;
-      case 'iret':
-        return this.x86;
-      default:
-        return true;
-    }
-  }
-
-  /** The code of one instruction: it returns 0, SLOW or WARNED on every path. */
-  private instruction(k: number, pc: number, instr: Instr, c: Code): void {
-    const cpu = this.cpu(k);
-    const g = this.g;
-    const CUR = 1;
-    let F = -1;
-    const fault = (): number => {
-      if (F < 0) F = c.local();
-      return F;
-    };
-    const local = () => c.local();
-    const slow = () => c.i32(SLOW).ret();
-    const next = (to: number) => {
-      this.wrS(c, cpu.pc, this.m.resolve(to));
-      c.i32(0).ret();
-    };
-    const after = () => next(pc + 1);
-    const e = (ex: Expr) => this.expr(c, k, fault(), ex);
-    const failed = () => c.get(fault());
-    const tstate = (t: number) => this.rdI(c, () => this.tab(c.get(t), this.tTS));
-    const setTstate = (t: number, v: number) => this.wrI(c, () => this.tab(c.get(t), this.tTS), v);
-    const threadArg = (ex: Expr): number => {
-      const t = local();
-      e(ex);
-      c.set(t);
-      return t;
-    };
-    /** `if (F || t >= threads) slow` (negative t too: the reference decides). */
-    const badThread = (t: number) => {
-      failed();
-      c.get(t).i32(g.threads).op(op.ge_u).op(op.or);
-    };
-    const popInto = (w: number) => {
-      c.get(0);
-      this.currentStack(c, k, CUR);
-      c.call(this.fPop).set(w);
-    };
-    const pushOrSlow = (stack: () => void, word: () => void) => {
-      this.slowIf(c, () => {
-        c.get(0);
-        stack();
-        word();
-        c.call(this.fPush).op(op.eqz);
-      });
-    };
-    const onStack = () => this.currentStack(c, k, CUR);
-    switch (instr.op) {
-      case 'work':
-      case 'wfi':
-        return after();
-      case 'jump':
-        return next(pc);
-      case 'assign': {
-        const v = local();
-        e(instr.value);
-        c.set(v);
-        this.slowIf(c, failed);
-        this.assign(c, k, fault(), instr.target, v);
-        return after();
-      }
-      case 'branch': {
-        const base = this.layout.pcBase[this.m.unitOf[pc]!]!;
-        const v = local();
-        e(instr.cond);
-        c.set(v);
-        this.slowIf(c, failed);
-        c.get(v).if();
-        after();
-        c.end();
-        return next(base + instr.ifFalse);
-      }
-      case 'call':
-        pushOrSlow(onStack, () => this.frame(c, KIND_CALL, this.m.resolve(pc + 1), 0, () => c.get(CUR), 0, 0, 0));
-        this.wrS(c, cpu.pc, this.m.unitStart(instr.unit));
-        c.i32(0).ret();
-        return;
-      case 'ret': {
-        const w = local();
-        popInto(w);
-        this.slowUnlessFrame(c, w, KIND_CALL, CUR);
-        this.setPc(c, k, () => this.field(c, w, 'pc'));
-        c.i32(0).ret();
-        return;
-      }
-      case 'assert': {
-        const v = local();
-        e(instr.cond);
-        c.set(v);
-        this.slowIf(c, failed);
-        c.get(v).op(op.eqz).if().i32(1).gset(this.gFatal).i32(SLOW).ret().end();
-        return after();
-      }
-      case 'cli':
-        this.wrS(c, cpu.ie, 0);
-        return after();
-      case 'sti':
-        if (cpu.shadow !== null) {
-          this.rdS(c, cpu.ie).op(op.eqz).if();
-          this.wrS(c, cpu.shadow, 1);
-          c.end();
-        }
-        this.wrS(c, cpu.ie, 1);
-        return after();
-      case 'irqsave':
-        pushOrSlow(onStack, () => this.frame(c, KIND_FLAGS, 0, () => this.rdS(c, cpu.ie), () => c.get(CUR), 0, 0, 0));
-        this.wrS(c, cpu.ie, 0);
-        return after();
-      case 'irqrestore': {
-        const w = local();
-        popInto(w);
-        this.slowUnlessFrame(c, w, KIND_FLAGS, CUR);
-        this.wrS(c, cpu.ie, () => this.field(c, w, 'ie'));
-        return after();
-      }
-      case 'eoi': {
-        const ins = local();
-        this.rdS(c, cpu.inService).set(ins);
-        this.slowIf(c, () => c.get(ins).i32(1 << instr.line).op(op.and).op(op.eqz));
-        this.wrS(c, cpu.inService, () => c.get(ins).i32(~(1 << instr.line)).op(op.and));
-        c.i32(EVENT_EOI).i32(k).i32(instr.line).i32(0).i32(0).i32(0).i32(0).call(this.fEvent);
-        return after();
-      }
-      case 'ack': {
-        const p = local();
-        this.rdS(c, cpu.pending).set(p);
-        this.slowIf(c, () => c.get(p).i32(1 << instr.line).op(op.and).op(op.eqz));
-        this.wrS(c, cpu.pending, () => c.get(p).i32(~(1 << instr.line)).op(op.and));
-        this.wrS(c, cpu.inService, () => this.rdS(c, cpu.inService).i32(1 << instr.line).op(op.or));
-        return after();
-      }
-      case 'iret': {
-        const w = local();
-        popInto(w);
-        this.slowUnlessFrame(c, w, KIND_IRQ, CUR);
-        this.slowIf(c, () => {
-          this.rdS(c, cpu.inService).i32(1);
-          this.field(c, w, 'line').op(op.shl).op(op.and).i32(0).op(op.ne);
-        });
-        this.resumeFrame(c, k, w, true);
-        return;
-      }
-      case 'eret': {
-        const w = local();
-        this.slowIf(c, () => this.rdS(c, cpu.elrState!).op(op.eqz));
-        this.rdS(c, cpu.elr!).set(w);
-        this.slowIf(c, () => {
-          this.field(c, w, 'owner').get(CUR).op(op.ne);
-          this.rdS(c, cpu.inService).i32(1);
-          this.field(c, w, 'line').op(op.shl).op(op.and).i32(0).op(op.ne).op(op.or);
-        });
-        this.resumeFrame(c, k, w, false);
-        return;
-      }
-      case 'save_elr':
-        this.slowIf(c, () => this.rdS(c, cpu.elrState!).op(op.eqz));
-        pushOrSlow(onStack, () => this.rdS(c, cpu.elr!));
-        this.wrS(c, cpu.elrState!, 2);
-        return after();
-      case 'restore_elr': {
-        const w = local();
-        popInto(w);
-        this.slowUnlessFrame(c, w, KIND_EXC, null);
-        this.wrS(c, cpu.elrState!, 1);
-        this.wrS(c, cpu.elr!, () => c.get(w));
-        return after();
-      }
-      case 'irq_exit': {
-        const hi = local();
-        this.slowIf(c, () => this.rdS(c, cpu.hardirq).tee(hi).op(op.eqz));
-        this.wrS(c, cpu.hardirq, () => c.get(hi).i32(1).op(op.sub));
-        return after();
-      }
-      case 'acquire':
-        this.acquire(c, k, instr.lock);
-        return after();
-      case 'release':
-        this.release(c, k, instr.lock);
-        return after();
-      case 'enqueue': {
-        const t = threadArg(instr.thread);
-        const st = local();
-        this.slowIf(c, () => badThread(t));
-        this.slowIf(c, () => c.get(0).get(t).call(this.fRqHas));
-        this.slowIf(c, () => c.get(0).get(t).call(this.fRqPush).op(op.eqz));
-        tstate(t);
-        c.tee(st).i32(TS_BLOCKED).op(op.eq).get(st).i32(TS_DORMANT).op(op.eq).op(op.or).if();
-        setTstate(t, TS_READY);
-        c.end();
-        return after();
-      }
-      case 'pick': {
-        const v = local();
-        c.get(0).call(this.fRqShift).set(v);
-        this.assign(c, k, fault(), instr.target, v);
-        return after();
-      }
-      case 'wake': {
-        const t = threadArg(instr.thread);
-        this.slowIf(c, () => badThread(t));
-        tstate(t);
-        c.i32(TS_BLOCKED).op(op.eq).if();
-        setTstate(t, TS_READY);
-        c.get(0).get(t).call(this.fRqHas).op(op.eqz).if();
-        this.slowIf(c, () => c.get(0).get(t).call(this.fRqPush).op(op.eqz));
-        c.end();
-        c.end();
-        return after();
-      }
-      case 'spawn': {
-        const t = threadArg(instr.thread);
-        this.slowIf(c, () => badThread(t));
-        this.slowIf(c, () => {
-          tstate(t);
-          c.i32(TS_DORMANT).op(op.ne);
-        });
-        setTstate(t, TS_READY);
-        this.slowIf(c, () => c.get(0).get(t).call(this.fRqPush).op(op.eqz));
-        return after();
-      }
-      case 'switch_to':
-        return this.switchTo(c, k, pc, () => e(instr.thread), fault());
-      case 'restore_context':
-        return this.restoreContext(c, k, () => e(instr.thread), fault());
-      case 'exit':
-        setTstate(CUR, TS_EXITED);
-        return after();
-      case 'end':
-        setTstate(CUR, TS_EXITED);
-        this.wrS(c, cpu.pc, this.layout.stoppedPc);
-        c.i32(0).ret();
-        return;
-      case 'free_stack': {
-        const t = threadArg(instr.thread);
-        this.slowIf(c, () => {
-          badThread(t);
-          c.get(0).get(t).i32(this.layout.stoppedPc).call(this.fCpuRunning).i32(0).op(op.ge_s).op(op.or);
-        });
-        this.slowIf(c, () => {
-          tstate(t);
-          c.i32(TS_EXITED).op(op.ne);
-          this.rdI(c, () => this.tab(c.get(t), this.tTF));
-          c.i32(1).op(op.eq).op(op.or);
-        });
-        this.wrI(c, () => this.tab(c.get(t), this.tTF), 1);
-        c.get(0).get(t).call(this.fClear);
-        return after();
-      }
-      case 'hlt':
-      case 'raise':
-      case 'try_acquire':
-        slow();
-        return;
-      default:
-        return unreachable(instr);
-    }
-  }
-
-  /** The end of iret/eret: IE, hardirq and stack from the frame in local `w`, then its pc. */
-  private resumeFrame(c: Code, k: number, w: number, x86: boolean): void {
-    const cpu = this.cpu(k);
-    this.wrS(c, cpu.ie, () => this.field(c, w, 'ie'));
-    this.wrS(c, cpu.hardirq, () => this.field(c, w, 'hardirq'));
-    this.wrS(c, cpu.stackSel, () => this.field(c, w, 'stack'));
-    if (!x86) {
-      this.wrS(c, cpu.elrState!, 0);
-      this.wrS(c, cpu.elr!, 0);
-    }
-    this.setPc(c, k, () => this.field(c, w, 'pc'));
-    c.i32(0).ret();
-  }
-
-  /** Assigns the value in local `v`: out-of-range values and bad indexes go to the reference. */
-  private assign(c: Code, k: number, F: number, target: LValue, v: number): void {
-    const decl = this.program.vars[target.var]!;
-    const [lo, hi] = fits(valueRange(this.g, decl.type));
-    this.slowIf(c, () => c.get(v).i32(lo).op(op.lt_s).get(v).i32(hi).op(op.gt_s).op(op.or));
-    const code = () => {
-      c.get(v);
-      if (decl.type.kind === 'int' && decl.type.min !== 0) c.i32(decl.type.min).op(op.sub);
-    };
-    const fixed = staticVarSlot({ g: this.g, cpu: k }, target.var, target.instance, target.index);
-    if (fixed !== null) {
-      this.wrS(c, fixed, code);
-      return;
-    }
-    if (target.index !== null) this.range(target.index);
-    if (target.instance.kind === 'of') this.range(target.instance.which);
-    const idx = c.local();
-    this.varSlotIndex(c, k, F, target.var, target.instance, target.index);
-    c.set(idx);
-    this.slowIf(c, () => c.get(F));
-    this.wrI(c, () => c.get(idx), code);
-  }
-
-  private acquire(c: Code, k: number, lock: number): void {
-    const decl = this.program.locks[lock]!;
-    if (decl.kind === 'mutex') {
-      c.i32(SLOW).ret();
-      return;
-    }
-    const cpu = this.cpu(k);
-    const ls = this.layout.locks[lock]!;
-    const hi = c.local();
-    const held = c.local();
-    this.slowIf(c, () => this.rdS(c, ls.owner).i32(0).op(op.ne));
-    this.rdS(c, cpu.hardirq).set(hi);
-    c.get(0).get(1).get(hi).call(this.fHeld).set(held);
-    this.wrS(c, ls.owner, () => c.get(1).i32(1).op(op.add));
-    this.wrS(c, ls.level, () => c.get(hi));
-    const event = (ie: () => void) => {
-      c.i32(EVENT_ACQUIRE).i32(k).i32(lock).get(1).get(hi);
-      ie();
-      c.get(held).call(this.fEvent);
-    };
-    if (ls.savedIe !== null) {
-      const saved = c.local();
-      this.rdS(c, cpu.ie);
-      if (cpu.spinSavedIe !== null) this.rdS(c, cpu.spinSavedIe).op(op.or);
-      c.set(saved);
-      if (cpu.spinSavedIe !== null) this.wrS(c, cpu.spinSavedIe, 0);
-      this.wrS(c, ls.savedIe, () => c.get(saved));
-      this.wrS(c, cpu.ie, 0);
-      event(() => c.get(saved).i32(1).op(op.eq));
-    } else {
-      event(() => this.rdS(c, cpu.ie).i32(1).op(op.eq));
-    }
-  }
-
-  private release(c: Code, k: number, lock: number): void {
-    const decl = this.program.locks[lock]!;
-    if (decl.kind === 'mutex') {
-      c.i32(SLOW).ret();
-      return;
-    }
-    const cpu = this.cpu(k);
-    const ls = this.layout.locks[lock]!;
-    this.slowIf(c, () => {
-      this.rdS(c, ls.owner).op(op.eqz);
-      if (!decl.handoff) {
-        this.rdS(c, ls.owner).get(1).i32(1).op(op.add).op(op.ne).op(op.or);
-      }
-    });
-    this.wrS(c, ls.owner, 0);
-    this.wrS(c, ls.level, 0);
-    if (ls.savedIe !== null) {
-      const savedIe = ls.savedIe;
-      this.wrS(c, cpu.ie, () => this.rdS(c, savedIe));
-      this.wrS(c, savedIe, 0);
-    }
-  }
-
-  /** Checks shared by both switches (compile.ts's resumeChecks); `t` the thread to resume, W the warning local. */
-  private resumeChecks(c: Code, k: number, warn: number, t: number, W: number): void {
-    const cpu = this.cpu(k);
-    const on = c.local();
-    c.get(0).get(t).i32(this.layout.stoppedPc).call(this.fCpuRunning).set(on);
-    c.get(on).i32(0).op(op.ge_s).get(on).i32(k).op(op.ne).op(op.and);
-    this.rdI(c, () => this.tab(c.get(t), this.tTF));
-    c.i32(1).op(op.eq).op(op.or);
-    this.rdI(c, () => this.tab(c.get(t), this.tTS));
-    c.i32(TS_EXITED).op(op.eq).op(op.or);
-    c.if().i32(1).gset(this.gFatal).i32(SLOW).ret().end();
-    this.rdS(c, cpu.hardirq).i32(0).op(op.gt_s);
-    c.get(0).get(1).i32(-1).call(this.fHeld).i32(atomicLockMask(this.program)).op(op.and).i32(0).op(op.ne).op(op.or);
-    c.if();
-    c.i32(warn << 16).get(t).op(op.or).gset(this.gWarn);
-    c.i32(WARNED).set(W);
-    c.end();
-  }
-
-  /** The thread that stops running (compile.ts's leave). */
-  private leave(c: Code): void {
-    const CUR = 1;
-    this.rdI(c, () => this.tab(c.get(CUR), this.tTS));
-    c.i32(TS_RUNNING).op(op.eq).if();
-    this.wrI(
-      c,
-      () => this.tab(c.get(CUR), this.tTS),
-      () => {
-        c.get(0).get(CUR).call(this.fRqHas).if(true).i32(TS_READY).else().i32(TS_BLOCKED).end();
-      },
-    );
-    c.end();
-  }
-
-  private switchTo(c: Code, k: number, pc: number, target: () => void, F: number): void {
-    const cpu = this.cpu(k);
-    const CUR = 1;
-    const ret = this.m.resolve(pc + 1);
-    const t = c.local();
-    const W = c.local();
-    const f = c.local();
-    c.i32(0).set(W);
-    target();
-    c.set(t);
-    this.slowIf(c, () => c.get(F).get(t).i32(this.g.threads).op(op.ge_u).op(op.or));
-    c.get(t).get(CUR).op(op.eq).if();
-    this.wrS(c, cpu.pc, ret);
-    c.i32(0).ret().end();
-    this.resumeChecks(c, k, WARN_SWITCH_TO, t, W);
-    this.slowIf(c, () => {
-      c.get(0).get(CUR);
-      this.frame(c, KIND_SWITCH, ret, 0, () => c.get(CUR), () => this.rdS(c, cpu.hardirq), 0, 0);
-      c.call(this.fPush).op(op.eqz);
-    });
-    this.leave(c);
-    this.wrS(c, cpu.current, () => c.get(t));
-    this.wrI(c, () => this.tab(c.get(t), this.tTS), TS_RUNNING);
-    c.get(0).get(t).call(this.fPop).set(f);
-    this.slowUnlessFrame(c, f, KIND_SWITCH, t);
-    this.wrS(c, cpu.hardirq, () => this.field(c, f, 'hardirq'));
-    this.setPc(c, k, () => this.field(c, f, 'pc'));
-    c.get(W).ret();
-  }
-
-  private restoreContext(c: Code, k: number, target: () => void, F: number): void {
-    const cpu = this.cpu(k);
-    const CUR = 1;
-    const kind = this.x86 ? KIND_IRQ : KIND_EXC;
-    const t = c.local();
-    const W = c.local();
-    const f = c.local();
-    c.i32(0).set(W);
-    target();
-    c.set(t);
-    this.slowIf(c, () => c.get(F).get(t).i32(this.g.threads).op(op.ge_u).op(op.or));
-    c.get(t).get(CUR).op(op.ne).if();
-    this.resumeChecks(c, k, WARN_RESTORE_CONTEXT, t, W);
-    this.leave(c);
-    this.wrS(c, cpu.current, () => c.get(t));
-    this.wrI(c, () => this.tab(c.get(t), this.tTS), TS_RUNNING);
-    c.end();
-    c.get(0).get(t).call(this.fPop).set(f);
-    this.slowUnlessFrame(c, f, kind, t);
-    this.wrS(c, cpu.ie, () => this.field(c, f, 'ie'));
-    this.wrS(c, cpu.hardirq, () => this.field(c, f, 'hardirq'));
-    this.wrS(c, cpu.stackSel, () => this.field(c, f, 'stack'));
-    if (!this.x86) {
-      this.wrS(c, cpu.elrState!, 0);
-      this.wrS(c, cpu.elr!, 0);
-    }
-    this.setPc(c, k, () => this.field(c, f, 'pc'));
-    c.get(W).ret();
+    c.i32(SLOW).ret();
   }
 
   // --------------------------------------------------------------------------------------------------------
   // Actions and state checks
 
-  private countMasked(c: Code, k: number): void {
-    const slot = this.cpu(k).maskedSteps;
-    if (slot === null) return;
-    const v = c.local();
-    this.wrS(c, slot, () => {
-      this.rdS(c, this.cpu(k).ie).i32(1).op(op.eq).if(true).i32(0).else();
-      this.rdS(c, slot).i32(1).op(op.add).tee(v).i32(slot.max).op(op.lt_s).if(true).get(v).else().i32(slot.max).end();
-      c.end();
-    });
-  }
-
   private applyFunction(): void {
+    // The action functions first: each is a function of its own, declared before the dispatcher's body is written.
+    const lines = this.program.lines.map((l) => l.id);
+    const perCpu = Array.from({ length: this.program.cpus }, (_, k) => ({
+      step: this.m.code.map((instr, pc) => (instr.op === 'hlt' ? null : this.actionFunction(encodeAction(ActionKind.step, k, pc)))),
+      maskWait: this.cpu(k).spinSavedIe === null ? null : this.actionFunction(encodeAction(ActionKind.maskWait, k, 0)),
+      deliver: lines.map((l) => this.actionFunction(encodeAction(ActionKind.deliver, k, l))),
+      arrive: lines.map((l) => (this.m.arrivals[k]!.includes(l) ? this.actionFunction(encodeAction(ActionKind.arrive, k, l)) : null)),
+      arriveTake: lines.map((l) => (this.m.arrivals[k]!.includes(l) ? this.actionFunction(encodeAction(ActionKind.arriveTake, k, l)) : null)),
+    }));
     const c = this.mod.body(this.fApply);
     const arg = c.local();
     const key = c.local();
-    const r = c.local();
     const N = this.mem.N;
     c.call(this.fBegin);
     c.i32(0).gset(this.gFatal);
@@ -1707,57 +942,29 @@ class WasmGenerator {
     c.i32(N).set(0);
     c.get(1).i32(0xfffff).op(op.and).set(arg);
     c.get(1).i32(20).op(op.shr_u).set(key);
-    const masked = (k: number) => this.countMasked(c, k);
-    const when = (kind: ActionKind, k: number, body: () => void) => {
+    const when = (kind: ActionKind, k: number, functions: (number | null)[]) => {
       c.get(key).i32(encodeAction(kind, k, 0) >>> 20).op(op.eq).if();
-      body();
+      this.dispatch(c, arg, functions);
       c.end();
     };
-    for (let k = 0; k < this.program.cpus; k++) {
-      const cpu = this.cpu(k);
-      when(ActionKind.step, k, () => {
-        c.get(0).call(this.fStep[k]!).tee(r).i32(SLOW).op(op.eq).if().i32(SLOW).ret().end();
-        masked(k);
-        c.get(r).ret();
-      });
-      when(ActionKind.maskWait, k, () => {
-        if (cpu.spinSavedIe === null) {
-          c.i32(SLOW).ret();
-          return;
-        }
-        if (cpu.shadow !== null) this.wrS(c, cpu.shadow, 0);
-        this.wrS(c, cpu.spinSavedIe, 1);
-        this.wrS(c, cpu.ie, 0);
-        masked(k);
-        c.i32(0).ret();
-      });
-      const enter = () => {
-        this.slowIf(c, () => c.get(0).get(arg).call(this.fEnter[k]!).i32(0).op(op.ne));
-        masked(k);
-        c.i32(0).ret();
-      };
-      const arrive = () => this.wrS(c, cpu.pending, () => this.rdS(c, cpu.pending).i32(1).get(arg).op(op.shl).op(op.or));
-      when(ActionKind.deliver, k, enter);
-      when(ActionKind.arrive, k, () => {
-        arrive();
-        c.i32(0).ret();
-      });
-      when(ActionKind.arriveTake, k, () => {
-        arrive();
-        enter();
-      });
-    }
+    perCpu.forEach((fns, k) => {
+      when(ActionKind.step, k, fns.step);
+      // A masked wait is the same at every pc.
+      when(ActionKind.maskWait, k, this.m.code.map((instr) => (instr.op === 'acquire' ? fns.maskWait : null)));
+      when(ActionKind.deliver, k, fns.deliver);
+      when(ActionKind.arrive, k, fns.arrive);
+      when(ActionKind.arriveTake, k, fns.arriveTake);
+    });
     c.i32(SLOW);
   }
 
   private stateCheckFunction(): void {
     const c = this.mod.body(this.fStateCheck);
-    const F = c.local();
     const pc = c.local();
+    // An invariant that fails or cannot be evaluated: the reference model reports it.
+    const state = this.staged(c, { fault: () => c.i32(1).ret(), warn: () => c.i32(1).ret() });
     for (const inv of this.program.invariants) {
-      c.i32(0).set(F);
-      this.expr(c, -1, F, inv.cond);
-      c.op(op.eqz).get(F).op(op.or).if().i32(1).ret().end();
+      state.when(this.ops.not(truth(this.access, evaluate(this.access, state, -1, inv.cond))), () => c.i32(1).ret());
     }
     for (let k = 0; k < this.program.cpus; k++) {
       const cpu = this.cpu(k);

@@ -93,6 +93,14 @@ export class SymState implements State {
     if (when !== false) this.eois.push({ when, cpu, line });
   }
 
+  private nextPc: Val = 0;
+  setNext(pc: Val): void {
+    this.nextPc = this.ops.ite(this.guard, pc, this.nextPc);
+  }
+  next(): Val {
+    return this.nextPc;
+  }
+
   /** Some fault happened. */
   get faulted(): Cond {
     return this.ops.not(this.alive);
