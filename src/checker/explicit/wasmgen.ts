@@ -20,7 +20,7 @@ import { evaluate, truth, valueRange } from '../../hw/expr.js';
 import type { Machine } from '../../hw/machine.js';
 import type { ArchProfile } from '../../hw/profile.js';
 import { profileOf } from '../../hw/profiles.js';
-import { apply } from '../../hw/transition.js';
+import { apply, enabledWith, recursiveAcquire, urgency } from '../../hw/transition.js';
 import type { Expr, LValue, Program } from '../../ir/ir.js';
 import type { CpuSlots, Layout, Slot } from '../../ir/layout.js';
 import { ActionKind, encodeAction, type Action, type ModelEvent } from '../../ir/model.js';
@@ -155,22 +155,10 @@ class WasmGenerator {
   private readonly tables = new Map<readonly number[], number>();
   private readonly mem: MemoryMap;
   // Runtime functions.
-  private readonly fRd: number;
-  private readonly fWr: number;
   private readonly fTouch: number;
   private readonly fBegin: number;
-  private readonly fPush: number;
-  private readonly fPop: number;
-  private readonly fClear: number;
-  private readonly fRqHas: number;
-  private readonly fRqPush: number;
-  private readonly fRqShift: number;
-  private readonly fCpuRunning: number;
-  private readonly fHeld: number;
   private readonly fEvent: number;
   // Generated functions.
-  private readonly fStepOf: number[] = [];
-  private readonly fUrgent: number[] = [];
   private readonly fActions: number;
   private readonly fApply: number;
   private readonly fStateCheck: number;
@@ -183,20 +171,6 @@ class WasmGenerator {
   private readonly gFatal: number;
   private readonly gEvents: number;
   // Tables (byte offsets).
-  private readonly tSW: number;
-  private readonly tSS: number;
-  private readonly tSM: number;
-  private readonly tSC: number;
-  private readonly tStackSp: number;
-  private readonly tStackDepth: number;
-  private readonly tStackCellBase: number;
-  private readonly tStackCell: number;
-  private readonly tLO: number;
-  private readonly tRqEntry: number;
-  private readonly tOP: number;
-  private readonly tLOCK: number;
-  private readonly tLK: number;
-  private readonly tRANK: number;
   private readonly tSEED: number;
   private readonly figures: Slot[];
 
@@ -209,25 +183,7 @@ class WasmGenerator {
     this.figures = figureSlots(layout);
     const mem = new MemoryMap(layout.words, room, this.figures.length);
     this.mem = mem;
-    this.tSW = mem.table(g.SW);
-    this.tSS = mem.table(g.SS);
-    this.tSM = mem.table(g.SM);
-    this.tSC = mem.table(g.SC);
-    this.tStackSp = mem.table(g.stackSp);
-    this.tStackDepth = mem.table(g.stackDepth);
-    this.tStackCellBase = mem.table(g.stackCellBase);
-    this.tStackCell = mem.table(g.stackCell);
-    this.tLO = mem.table(g.lockOwner);
-    this.tRqEntry = mem.table(g.rqEntry);
-    const code = m.code;
-    this.tOP = mem.table([...code.map((i) => (i.op === 'hlt' ? 1 : i.op === 'wfi' ? 2 : i.op === 'acquire' ? 3 : 0)), 1]);
-    this.tLOCK = mem.table([...code.map((i) => (i.op === 'acquire' ? i.lock : 0)), 0]);
-    this.tLK = mem.table(this.program.locks.map((l) => (l.kind === 'spin' ? 0 : l.kind === 'irqsave' ? 1 : 2)),
-    );
     this.tSEED = mem.table(seedsA(layout.words));
-    const rank = new Array<number>(Math.max(m.program.lines.length, 1)).fill(0);
-    m.linesByUrgency.forEach((line, i) => (rank[line] = i));
-    this.tRANK = mem.table(rank);
     this.ops = new StagedOps((values) => {
       const at = this.tables.get(values);
       if (at === undefined) throw new Error('internal: a staged table the module does not lay out');
@@ -245,22 +201,10 @@ class WasmGenerator {
     this.gEpoch = mod.global(1);
     this.gFatal = mod.global(0);
     this.gEvents = mod.global(0);
-    this.fRd = mod.declare(2, 1);
-    this.fWr = mod.declare(3, 0);
     this.fTouch = mod.declare(1, 0);
     this.fBegin = mod.declare(0, 0);
-    this.fPush = mod.declare(3, 1);
-    this.fPop = mod.declare(2, 1);
-    this.fClear = mod.declare(2, 0);
-    this.fRqHas = mod.declare(2, 1);
-    this.fRqPush = mod.declare(2, 1);
-    this.fRqShift = mod.declare(1, 1);
-    this.fCpuRunning = mod.declare(3, 1);
-    this.fHeld = mod.declare(3, 1);
     this.fEvent = mod.declare(8, 0);
     for (let c = 0; c < this.program.cpus; c++) {
-      this.fStepOf.push(mod.declare(2, 1));
-      this.fUrgent.push(mod.declare(1, 1));
     }
     this.fActions = mod.declare(1, 1);
     this.fApply = mod.declare(2, 1);
@@ -280,10 +224,6 @@ class WasmGenerator {
 
   module(): WasmModule {
     this.runtime();
-    for (let c = 0; c < this.program.cpus; c++) {
-      this.stepOfFunction(c);
-      this.urgentFunction(c);
-    }
     this.actionsFunction();
     this.applyFunction();
     this.stateCheckFunction();
@@ -340,10 +280,6 @@ class WasmGenerator {
   // --------------------------------------------------------------------------------------------------------
   // Code helpers. Every function that reads or writes a state takes its address as parameter 0.
 
-  /** tab[index on the stack]. */
-  private tab(c: Code, table: number): Code {
-    return c.i32(2).op(op.shl).load(table);
-  }
 
   /** A slot whose position is known, read from the state at local `b`. */
   private rdS(c: Code, slot: Slot, b = 0): Code {
@@ -352,18 +288,7 @@ class WasmGenerator {
     return c.i32(2 ** slot.bits - 1).op(op.and);
   }
 
-  /** A slot given by its index (code leaving it on the stack), read from the state at local `b`. */
-  private rdI(c: Code, index: () => void, b = 0): Code {
-    c.get(b);
-    index();
-    return c.call(this.fRd);
-  }
 
-  /** Code of a value. */
-  private val(c: Code, v: Value): void {
-    if (typeof v === 'number') c.i32(v);
-    else v();
-  }
 
   /** Words the function being generated writes, when its touches are gathered at its start. */
   private gathered: Set<number> | null = null;
@@ -389,44 +314,15 @@ class WasmGenerator {
     c.store(w);
   }
 
-  /** Writes the slot of index (code) `index`. */
-  private wrI(c: Code, index: () => void, v: Value, b = 0): void {
-    c.get(b);
-    index();
-    this.val(c, v);
-    c.call(this.fWr);
-  }
 
 
-  private loopUpTo(c: Code, i: number, limit: () => void, body: () => void): void {
-    c.i32(0).set(i);
-    c.block().loop();
-    c.get(i);
-    limit();
-    c.op(op.ge_s).brIf(1);
-    body();
-    c.get(i).i32(1).op(op.add).set(i);
-    c.br(0).end().end();
-  }
 
   // --------------------------------------------------------------------------------------------------------
   // The runtime (geometry.ts's `runtime`)
 
   private runtime(): void {
     const mem = this.mem;
-    const g = this.g;
     const mod = this.mod;
-    // rd(b, i)
-    {
-      const c = mod.body(this.fRd);
-      c.get(0);
-      this.tab(c.get(1), this.tSW);
-      c.i32(2).op(op.shl).op(op.add).load(0);
-      this.tab(c.get(1), this.tSS);
-      c.op(op.shr_u);
-      this.tab(c.get(1), this.tSM);
-      c.op(op.and);
-    }
     // touch(w)
     {
       const c = mod.body(this.fTouch);
@@ -435,23 +331,6 @@ class WasmGenerator {
       c.gget(this.gCount).i32(2).op(op.shl).get(0).store(mem.DIRTY);
       c.gget(this.gCount).i32(1).op(op.add).gset(this.gCount);
       c.end();
-    }
-    // wr(b, i, v)
-    {
-      const c = mod.body(this.fWr);
-      const a = c.local();
-      this.tab(c.get(1), this.tSW);
-      c.call(this.fTouch);
-      this.tab(c.get(1), this.tSW);
-      c.i32(2).op(op.shl).get(0).op(op.add).tee(a);
-      c.get(a).load(0);
-      this.tab(c.get(1), this.tSC);
-      c.op(op.and);
-      c.get(2);
-      this.tab(c.get(1), this.tSM);
-      c.op(op.and);
-      this.tab(c.get(1), this.tSS);
-      c.op(op.shl).op(op.or).store(0);
     }
     // begin()
     {
@@ -462,161 +341,6 @@ class WasmGenerator {
       c.i32(mem.MARK).i32(0).i32(this.layout.words * 4).fill();
       c.i32(1).gset(this.gEpoch);
       c.end();
-    }
-    // push(b, id, word): 1, or 0 on overflow
-    {
-      const c = mod.body(this.fPush);
-      const sp = c.local();
-      this.rdI(c, () => this.tab(c.get(1), this.tStackSp));
-      c.tee(sp);
-      this.tab(c.get(1), this.tStackDepth);
-      c.op(op.ge_s).if().i32(0).ret().end();
-      this.wrI(
-        c,
-        () => {
-          this.tab(c.get(1), this.tStackCellBase);
-          c.get(sp).op(op.add);
-          this.tab(c, this.tStackCell);
-        },
-        () => c.get(2),
-      );
-      this.wrI(
-        c,
-        () => this.tab(c.get(1), this.tStackSp),
-        () => c.get(sp).i32(1).op(op.add),
-      );
-      c.i32(1);
-    }
-    // pop(b, id): the top word, or -1 on an empty stack
-    {
-      const c = mod.body(this.fPop);
-      const sp = c.local();
-      const cell = c.local();
-      const word = c.local();
-      this.rdI(c, () => this.tab(c.get(1), this.tStackSp));
-      c.tee(sp).op(op.eqz).if().i32(-1).ret().end();
-      this.tab(c.get(1), this.tStackCellBase);
-      c.get(sp).op(op.add).i32(1).op(op.sub);
-      this.tab(c, this.tStackCell);
-      c.set(cell);
-      this.rdI(c, () => c.get(cell));
-      c.set(word);
-      this.wrI(c, () => c.get(cell), 0);
-      this.wrI(
-        c,
-        () => this.tab(c.get(1), this.tStackSp),
-        () => c.get(sp).i32(1).op(op.sub),
-      );
-      c.get(word);
-    }
-    // clearStack(b, id)
-    {
-      const c = mod.body(this.fClear);
-      const i = c.local();
-      const base = c.local();
-      this.wrI(c, () => this.tab(c.get(1), this.tStackSp), 0);
-      this.tab(c.get(1), this.tStackCellBase);
-      c.set(base);
-      this.loopUpTo(
-        c,
-        i,
-        () => this.tab(c.get(1), this.tStackDepth),
-        () =>
-          this.wrI(
-            c,
-            () => {
-              c.get(base).get(i).op(op.add);
-              this.tab(c, this.tStackCell);
-            },
-            0,
-          ),
-      );
-    }
-    const rqLen = this.layout.runQueue.len;
-    // rqHas(b, t)
-    {
-      const c = mod.body(this.fRqHas);
-      const i = c.local();
-      const len = c.local();
-      this.rdS(c, rqLen).set(len);
-      this.loopUpTo(
-        c,
-        i,
-        () => c.get(len),
-        () => {
-          this.rdI(c, () => this.tab(c.get(i), this.tRqEntry));
-          c.get(1).op(op.eq).if().i32(1).ret().end();
-        },
-      );
-      c.i32(0);
-    }
-    // rqPush(b, t): 1, or 0 when the queue is full
-    {
-      const c = mod.body(this.fRqPush);
-      const len = c.local();
-      this.rdS(c, rqLen).tee(len).i32(g.rqEntry.length).op(op.ge_s).if().i32(0).ret().end();
-      this.wrI(
-        c,
-        () => this.tab(c.get(len), this.tRqEntry),
-        () => c.get(1),
-      );
-      this.wrS(c, rqLen, () => c.get(len).i32(1).op(op.add));
-      c.i32(1);
-    }
-    // rqShift(b): the head, or none
-    {
-      const c = mod.body(this.fRqShift);
-      const len = c.local();
-      const head = c.local();
-      const i = c.local();
-      this.rdS(c, rqLen).tee(len).op(op.eqz).if().i32(g.threads).ret().end();
-      this.rdS(c, this.layout.runQueue.entries[0]!).set(head);
-      c.i32(1).set(i);
-      c.block().loop();
-      c.get(i).get(len).op(op.ge_s).brIf(1);
-      this.wrI(
-        c,
-        () => {
-          c.get(i).i32(1).op(op.sub);
-          this.tab(c, this.tRqEntry);
-        },
-        () => this.rdI(c, () => this.tab(c.get(i), this.tRqEntry)),
-      );
-      c.get(i).i32(1).op(op.add).set(i);
-      c.br(0).end().end();
-      this.wrI(
-        c,
-        () => {
-          c.get(len).i32(1).op(op.sub);
-          this.tab(c, this.tRqEntry);
-        },
-        0,
-      );
-      this.wrS(c, rqLen, () => c.get(len).i32(1).op(op.sub));
-      c.get(head);
-    }
-    // cpuRunning(b, t, stopped): the first CPU running t, or -1
-    {
-      const c = mod.body(this.fCpuRunning);
-      for (let k = 0; k < this.program.cpus; k++) {
-        this.rdS(c, this.cpu(k).current).get(1).op(op.eq);
-        this.rdS(c, this.cpu(k).pc).get(2).op(op.ne).op(op.and);
-        c.if().i32(k).ret().end();
-      }
-      c.i32(-1);
-    }
-    // heldMask(b, t, level): the locks t holds (at `level`, or any level when level < 0)
-    {
-      const c = mod.body(this.fHeld);
-      const mask = c.local();
-      c.i32(0).set(mask);
-      this.layout.locks.forEach((ls, l) => {
-        this.rdS(c, ls.owner).get(1).i32(1).op(op.add).op(op.eq);
-        c.get(2).i32(0).op(op.lt_s);
-        this.rdS(c, ls.level).get(2).op(op.eq).op(op.or).op(op.and);
-        c.if().get(mask).i32(1 << l).op(op.or).set(mask).end();
-      });
-      c.get(mask);
     }
     // event(kind, cpu, a, owner, hardirq, ie, held, trylock)
     {
@@ -632,135 +356,66 @@ class WasmGenerator {
   // --------------------------------------------------------------------------------------------------------
   // Enabled actions
 
-  private stepOfFunction(k: number): void {
-    const cpu = this.cpu(k);
-    const step = encodeAction(ActionKind.step, k, 0);
-    const mask = encodeAction(ActionKind.maskWait, k, 0);
-    const c = this.mod.body(this.fStepOf[k]!);
-    const kind = c.local();
-    const l = c.local();
-    const o = c.local();
-    const stepPc = () => c.i32(step).get(1).op(op.add);
-    this.tab(c.get(1), this.tOP).tee(kind).op(op.eqz).if();
-    stepPc();
-    c.ret().end();
-    c.get(kind).i32(1).op(op.eq).if().i32(-1).ret().end();
-    c.get(kind).i32(2).op(op.eq).if();
-    this.rdS(c, cpu.pending).if(true);
-    stepPc();
-    c.else().i32(-1).end().ret().end();
-    this.tab(c.get(1), this.tLOCK).set(l);
-    this.rdI(c, () => this.tab(c.get(l), this.tLO));
-    c.tee(o).op(op.eqz).if();
-    stepPc();
-    c.ret().end();
-    this.tab(c.get(l), this.tLK).i32(1).op(op.eq).if();
-    this.rdS(c, cpu.ie).i32(1).op(op.eq).if(true);
-    c.i32(mask).get(1).op(op.add);
-    c.else().i32(-1).end().ret().end();
-    this.tab(c.get(l), this.tLK).i32(2).op(op.eq);
-    c.get(o);
-    this.rdS(c, cpu.current).i32(1).op(op.add).op(op.ne).op(op.and).if();
-    stepPc();
-    c.ret().end();
-    c.i32(-1);
-  }
-
-  /** Whether the sti shadow holds delivery off on CPU k (code leaving 0/1), or null without a shadow. */
-  private shadowHolds(c: Code, k: number): (() => void) | null {
-    const cpu = this.cpu(k);
-    if (cpu.shadow === null) return null;
-    const shadow = cpu.shadow;
-    return () => {
-      this.rdS(c, shadow).i32(1).op(op.eq).if(true);
-      c.get(0);
-      this.rdS(c, cpu.pc);
-      c.call(this.fStepOf[k]!).i32(0).op(op.ge_s);
-      c.else().i32(0).end();
-    };
-  }
-
-  private urgentFunction(k: number): void {
-    const cpu = this.cpu(k);
-    const c = this.mod.body(this.fUrgent[k]!);
-    const p = c.local();
-    const ins = c.local();
-    this.rdS(c, cpu.pending).tee(p).op(op.eqz);
-    this.rdS(c, cpu.ie).i32(1).op(op.ne).op(op.or).if().i32(-1).ret().end();
-    const shadow = this.shadowHolds(c, k);
-    if (shadow !== null) {
-      shadow();
-      c.if().i32(-1).ret().end();
-    }
-    this.rdS(c, cpu.inService).set(ins);
-    for (const l of this.m.linesByUrgency) {
-      c.get(p).i32(1 << l).op(op.and).i32(0).op(op.ne);
-      c.get(ins).i32(this.m.blockers[l]!).op(op.and).op(op.eqz).op(op.and);
-      c.if().i32(l).ret().end();
-    }
-    c.i32(-1);
-  }
-
-  /** Whether line l is deliverable on CPU k (code leaving 0/1). */
-  private deliverable(c: Code, k: number, l: number): void {
-    const cpu = this.cpu(k);
-    this.rdS(c, cpu.ie).i32(1).op(op.eq);
-    const shadow = this.shadowHolds(c, k);
-    if (shadow !== null) {
-      shadow();
-      c.op(op.eqz).op(op.and);
-    }
-    this.rdS(c, cpu.inService).i32(this.m.blockers[l]!).op(op.and).op(op.eqz).op(op.and);
-  }
-
+  /**
+   * The enabled-action scan, in the reference model's order (HwModel.actions): per CPU that has not stopped, its
+   * urgent delivery or its instruction actions; then per CPU its arrivals. The conditions are the rules'
+   * (transition.ts), staged; the instruction actions are asked per pc, through a br_table on the CPU's pc.
+   */
   private actionsFunction(): void {
     const c = this.mod.body(this.fActions);
     const k = c.local();
-    const pc = c.local();
-    const u = c.local();
-    const a = c.local();
-    const p = c.local();
-    const stopped = this.layout.stoppedPc;
-    const emit = (value: () => void) => {
-      c.get(k).i32(2).op(op.shl);
-      value();
-      c.store(this.mem.OUT);
+    const state = this.staged(c, this.noExits(c));
+    const o = this.ops;
+    const a = this.access;
+    const emit = (action: Action): void => {
+      c.get(k).i32(2).op(op.shl).i32(action).store(this.mem.OUT);
       c.get(k).i32(1).op(op.add).set(k);
     };
-    c.i32(0).set(k);
-    for (let cpu = 0; cpu < this.program.cpus; cpu++) {
-      this.rdS(c, this.cpu(cpu).pc).tee(pc).i32(stopped).op(op.ne).if();
-      c.get(0).call(this.fUrgent[cpu]!).tee(u).i32(0).op(op.ge_s).if();
-      emit(() => c.i32(encodeAction(ActionKind.deliver, cpu, 0)).get(u).op(op.add));
-      c.else();
-      c.get(0).get(pc).call(this.fStepOf[cpu]!).tee(a).i32(0).op(op.ge_s).if();
-      emit(() => c.get(a));
-      c.end();
-      c.end();
-      c.end();
-    }
-    for (let cpu = 0; cpu < this.program.cpus; cpu++) {
-      const arrivals = this.m.arrivals[cpu]!;
-      if (arrivals.length === 0) continue;
-      this.rdS(c, this.cpu(cpu).pc).i32(stopped).op(op.ne).if();
-      this.rdS(c, this.cpu(cpu).pending).set(p);
-      c.get(0).call(this.fUrgent[cpu]!).set(u);
-      for (const l of arrivals) {
-        c.get(p).i32(1 << l).op(op.and).op(op.eqz).if();
-        emit(() => {
-          this.deliverable(c, cpu, l);
-          // u < 0 || RANK[u] > rank, without reading RANK[-1] (memory addresses are unsigned).
-          c.get(u).i32(0).op(op.lt_s).if(true).i32(1).else();
-          this.tab(c.get(u), this.tRANK);
-          c.i32(this.m.linesByUrgency.indexOf(l)).op(op.gt_s).end();
-          c.op(op.and);
-          c.if(true).i32(encodeAction(ActionKind.arriveTake, cpu, l)).else().i32(encodeAction(ActionKind.arrive, cpu, l)).end();
-        });
-        c.end();
+    const offer = (u: { lines: Cond[]; none: Cond }, action: Action): void => state.when(enabledWith(a, state, action, u), () => emit(action));
+    const urgencies = Array.from({ length: this.program.cpus }, (_, cpu) => urgency(a, state, cpu));
+    urgencies.forEach((u, cpu) => {
+      state.when(o.not(a.stopped(state, cpu)), () => {
+        for (const line of this.m.linesByUrgency) state.when(u.lines[line]!, () => emit(encodeAction(ActionKind.deliver, cpu, line)));
+        state.when(u.none, () =>
+          this.cases(c, a.pc(state, cpu), this.m.code.length, (pc) => {
+            offer(u, encodeAction(ActionKind.step, cpu, pc));
+            offer(u, encodeAction(ActionKind.maskWait, cpu, pc));
+          }),
+        );
+      });
+    });
+    urgencies.forEach((u, cpu) => {
+      for (const line of this.m.arrivals[cpu]!) {
+        offer(u, encodeAction(ActionKind.arrive, cpu, line));
+        offer(u, encodeAction(ActionKind.arriveTake, cpu, line));
       }
-      c.end();
-    }
+    });
     c.get(k);
+  }
+
+  /** Exits for code in which the rules neither fault nor warn (enabledness). */
+  private noExits(c: Code): Exits {
+    return {
+      fault: () => c.op(0x00), // unreachable: no rule of enabledness faults
+      warn: () => c.op(0x00),
+    };
+  }
+
+  /** `switch (index) { case i: body(i) }` for i in 0..n-1, each case falling out of the switch. */
+  private cases(c: Code, index: Val, n: number, body: (i: number) => void): void {
+    c.block();
+    for (let i = 0; i < n; i++) c.block();
+    this.ops.emit(index);
+    c.brTable(
+      Array.from({ length: n }, (_, i) => i),
+      n,
+    );
+    for (let i = 0; i < n; i++) {
+      c.end();
+      body(i);
+      c.br(n - 1 - i);
+    }
+    c.end();
   }
 
   // --------------------------------------------------------------------------------------------------------
@@ -960,24 +615,14 @@ class WasmGenerator {
 
   private stateCheckFunction(): void {
     const c = this.mod.body(this.fStateCheck);
-    const pc = c.local();
     // An invariant that fails or cannot be evaluated: the reference model reports it.
     const state = this.staged(c, { fault: () => c.i32(1).ret(), warn: () => c.i32(1).ret() });
     for (const inv of this.program.invariants) {
       state.when(this.ops.not(truth(this.access, evaluate(this.access, state, -1, inv.cond))), () => c.i32(1).ret());
     }
+    // A CPU about to acquire a lock its current thread holds (recursive locking), when no interrupt comes first.
     for (let k = 0; k < this.program.cpus; k++) {
-      const cpu = this.cpu(k);
-      this.rdS(c, cpu.pc).set(pc);
-      this.tab(c.get(pc), this.tOP).i32(3).op(op.eq).if();
-      this.rdI(c, () => {
-        this.tab(c.get(pc), this.tLOCK);
-        this.tab(c, this.tLO);
-      });
-      this.rdS(c, cpu.current).i32(1).op(op.add).op(op.eq);
-      c.get(0).call(this.fUrgent[k]!).i32(0).op(op.lt_s).op(op.and);
-      c.if().i32(1).ret().end();
-      c.end();
+      state.when(recursiveAcquire(this.access, state, k, urgency(this.access, state, k)), () => c.i32(1).ret());
     }
     c.i32(0);
   }
