@@ -5,7 +5,7 @@
 // line urgency, blockers, arrivals, handler stacks) are the Machine's.
 
 import type { ThreadState } from '../ir/ir.js';
-import { ELR_STATES, FRAME_KINDS, type FrameKind, type Layout, type StackSlots } from '../ir/layout.js';
+import { ELR_STATES, FRAME_KINDS, type FrameKind, type Layout, type Slot, type StackSlots } from '../ir/layout.js';
 import type { Cond, Ops, Val } from './domain.js';
 import type { Machine } from './machine.js';
 import type { State } from './state.js';
@@ -37,6 +37,9 @@ export class Access {
   readonly resolved: readonly number[];
   /** Each pc's return point: where an interrupt taken there returns (the next instruction after hlt and wfi). */
   readonly returnPoints: readonly number[];
+  /** Each thread's state slot and freed slot, by thread id. */
+  private readonly stateSlots: readonly Slot[];
+  private readonly freedSlots: readonly Slot[];
 
   constructor(
     readonly m: Machine,
@@ -48,6 +51,8 @@ export class Access {
     this.none = m.none;
     this.resolved = m.code.map((_, pc) => m.resolve(pc));
     this.returnPoints = m.code.map((instr, pc) => (instr.op === 'hlt' || instr.op === 'wfi' ? m.resolve(pc + 1) : pc));
+    this.stateSlots = m.layout.threads.map((t) => t.state);
+    this.freedSlots = m.layout.threads.map((t) => t.freed);
   }
 
   /** The pc execution continues at, jumps followed. */
@@ -173,21 +178,16 @@ export class Access {
   }
 
   threadState(s: State, t: Val): Val {
-    if (typeof t === 'number') return t >= 0 && t < this.threads ? s.read(this.layout.threads[t]!.state) : 0;
-    let out: Val = 0;
-    for (const { when, t: i } of this.threadCases(t).reverse()) out = this.ops.ite(when, s.read(this.layout.threads[i]!.state), out);
-    return out;
+    return s.readAt(this.stateSlots, t);
   }
   isState(s: State, t: Val, state: ThreadState): Cond {
     return this.ops.eq(this.threadState(s, t), STATE_CODE[state]);
   }
   setThreadState(s: State, t: Val, state: ThreadState | Val): void {
-    const code = typeof state === 'string' ? STATE_CODE[state] : state;
-    for (const { when, t: i } of this.threadCases(t)) s.when(when, () => s.write(this.layout.threads[i]!.state, code));
+    s.writeAt(this.stateSlots, t, typeof state === 'string' ? STATE_CODE[state] : state);
   }
   freed(s: State, t: Val): Cond {
-    const o = this.ops;
-    return o.or(...this.threadCases(t).map(({ when, t: i }) => o.and(when, o.eq(s.read(this.layout.threads[i]!.freed), 1))));
+    return this.ops.eq(s.readAt(this.freedSlots, t), 1);
   }
   runs(s: State, c: number, t: Val): Cond {
     return this.ops.and(this.ops.eq(this.current(s, c), t), this.ops.not(this.stopped(s, c)));
@@ -277,9 +277,7 @@ export class Access {
       s.when(when, () => {
         const sp = this.sp(s, stack);
         s.fault('stack-integrity', this.ops.ule(stack.depth, sp), ({ m }) => `stack overflow: ${m.stackName(stack)} is deeper than ${stack.depth} frames`);
-        if (typeof sp === 'number') {
-          if (sp < stack.depth) s.write(stack.cells[sp]!, word);
-        } else stack.cells.forEach((cell, i) => s.when(this.ops.eq(sp, i), () => s.write(cell, word)));
+        s.writeAt(stack.cells, sp, word);
         s.write(stack.sp, this.ops.add(sp, 1));
       });
     }
@@ -288,18 +286,16 @@ export class Access {
   /** Pops the top frame, clearing its cell. `empty`: the stack had no frame. */
   pop(s: State, ref: StackRef): { empty: Cond; frame: FrameVal } {
     const o = this.ops;
+    const word = s.select(
+      ref.map(({ when, stack }) => ({ when, then: () => s.readAt(stack.cells, o.sub(this.sp(s, stack), 1)) })),
+      0,
+    );
     let empty: Cond = false;
-    let word: Val = 0;
     for (const { when, stack } of ref) {
       const sp = this.sp(s, stack);
-      let top: Val = 0;
-      if (typeof sp === 'number') top = sp > 0 ? s.read(stack.cells[sp - 1]!) : 0;
-      else stack.cells.forEach((cell, i) => (top = o.ite(o.eq(sp, i + 1), s.read(cell), top)));
       empty = o.or(empty, o.and(when, o.eq(sp, 0)));
-      word = o.ite(when, top, word);
       s.when(o.and(when, o.ne(sp, 0)), () => {
-        if (typeof sp === 'number') s.write(stack.cells[sp - 1]!, 0);
-        else stack.cells.forEach((cell, i) => s.when(o.eq(sp, i + 1), () => s.write(cell, 0)));
+        s.writeAt(stack.cells, o.sub(sp, 1), 0);
         s.write(stack.sp, o.sub(sp, 1));
       });
     }

@@ -322,4 +322,67 @@ export class StagedState implements State {
     if (this.nextLocal < 0) throw new Error('internal: no next pc was set');
     return { local: this.nextLocal } as unknown as Term;
   }
+
+  /** `switch (index) { case i: body(i) }` over 0..n-1 through a br_table; an index outside runs no case. */
+  private cases(index: Val, n: number, body: (i: number) => void): void {
+    const c = this.code;
+    c.block();
+    for (let i = 0; i < n; i++) c.block();
+    this.ops.emit(index);
+    c.brTable(
+      Array.from({ length: n }, (_, i) => i),
+      n,
+    );
+    for (let i = 0; i < n; i++) {
+      c.end();
+      body(i);
+      c.br(n - 1 - i);
+    }
+    c.end();
+  }
+
+  readAt(slots: readonly Slot[], index: Val): Val {
+    if (typeof index === 'number') return slots[index] === undefined ? 0 : this.read(slots[index]!);
+    // A local that each case sets; it stays 0 where no case runs.
+    const local = this.code.local();
+    this.cases(index, slots.length, (i) => {
+      this.reader(slots[i]!);
+      this.code.set(local);
+    });
+    return { local } as unknown as Term;
+  }
+
+  writeAt(slots: readonly Slot[], index: Val, value: Val): void {
+    if (typeof index === 'number') {
+      if (slots[index] !== undefined) this.write(slots[index]!, value);
+      return;
+    }
+    this.cases(index, slots.length, (i) => this.write(slots[i]!, value));
+  }
+
+  select(cases: readonly { when: Cond; then: () => Val }[], otherwise: Val): Val {
+    const known = cases.filter((c) => c.when !== false);
+    const first = known[0];
+    if (first === undefined) return otherwise;
+    if (first.when === true) return first.then();
+    const local = this.code.local();
+    const chain = (i: number): void => {
+      const c = known[i];
+      if (c === undefined) {
+        this.ops.emit(otherwise);
+        this.code.set(local);
+        return;
+      }
+      this.when(
+        c.when,
+        () => {
+          this.ops.emit(c.then());
+          this.code.set(local);
+        },
+        () => chain(i + 1),
+      );
+    };
+    chain(0);
+    return { local } as unknown as Term;
+  }
 }
