@@ -38,8 +38,8 @@ export class Access {
   /** Each pc's return point: where an interrupt taken there returns (the next instruction after hlt and wfi). */
   readonly returnPoints: readonly number[];
   /** Each thread's state slot and freed slot, by thread id. */
-  private readonly stateSlots: readonly Slot[];
-  private readonly freedSlots: readonly Slot[];
+  readonly stateSlots: readonly Slot[];
+  readonly freedSlots: readonly Slot[];
 
   constructor(
     readonly m: Machine,

@@ -256,6 +256,19 @@ export type SlotWriter = (slot: Slot, value: Val) => void;
 /** How a read is emitted: the slot's value left on the stack. */
 export type SlotReader = (slot: Slot) => void;
 
+/**
+ * A family of slots the module lays out as a table of slot ids, read and written by index through the module's
+ * runtime (constant code per access, where a br_table has a case per slot).
+ */
+export interface Families {
+  /** The table of a family, or undefined when the module has none for it. */
+  table(slots: readonly Slot[]): number | undefined;
+  /** (base, slot id) on the stack → the slot's value. */
+  read(): void;
+  /** (base, slot id, value) on the stack → written, its word noted. */
+  write(): void;
+}
+
 export class StagedState implements State {
   readonly guard = true;
   private nextLocal = -1;
@@ -266,7 +279,21 @@ export class StagedState implements State {
     private readonly writer: SlotWriter,
     private readonly exits: Exits,
     private readonly event: (e: { kind: 'acquire'; e: AcquireEvent } | { kind: 'eoi'; cpu: number; line: number }) => void,
+    private readonly families: Families | null = null,
   ) {}
+
+  /** For an index into a family with a table: pushes (base, slot id) with the index clamped, and returns the in-range condition. */
+  private slotId(slots: readonly Slot[], index: Val, at: number): Cond {
+    const c = this.code;
+    this.ops.emit(index);
+    c.i32(slots.length).op(op.lt_u);
+    const inside = this.code.local();
+    c.set(inside);
+    c.get(0);
+    this.ops.emit(index);
+    c.i32(slots.length).get(inside).op(SELECT).i32(2).op(op.shl).load(at);
+    return { local: inside } as unknown as CondTerm;
+  }
 
   private get code(): Code {
     return this.ops.code;
@@ -343,6 +370,17 @@ export class StagedState implements State {
 
   readAt(slots: readonly Slot[], index: Val): Val {
     if (typeof index === 'number') return slots[index] === undefined ? 0 : this.read(slots[index]!);
+    const at = this.families?.table(slots);
+    if (at !== undefined) {
+      const inside = this.slotId(slots, index, at);
+      this.families!.read();
+      this.code.i32(0);
+      this.ops.emit(inside);
+      this.code.op(SELECT);
+      const local = this.code.local();
+      this.code.set(local);
+      return { local } as unknown as Term;
+    }
     // A local that each case sets; it stays 0 where no case runs.
     const local = this.code.local();
     this.cases(index, slots.length, (i) => {
@@ -355,6 +393,17 @@ export class StagedState implements State {
   writeAt(slots: readonly Slot[], index: Val, value: Val): void {
     if (typeof index === 'number') {
       if (slots[index] !== undefined) this.write(slots[index]!, value);
+      return;
+    }
+    const at = this.families?.table(slots);
+    if (at !== undefined) {
+      // The runtime's write notes the word it writes.
+      this.ops.emit(this.ops.ult(index, slots.length));
+      this.code.if();
+      this.slotId(slots, index, at);
+      this.ops.emit(value);
+      this.families!.write();
+      this.code.end();
       return;
     }
     this.cases(index, slots.length, (i) => this.write(slots[i]!, value));

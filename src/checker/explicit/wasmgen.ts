@@ -156,6 +156,15 @@ class WasmGenerator {
   private readonly mem: MemoryMap;
   // Runtime functions.
   private readonly fTouch: number;
+  private readonly fRd: number;
+  private readonly fWr: number;
+  /** Slot tables by slot id: word, shift, mask, clear mask (Geometry's SW, SS, SM, SC). */
+  private readonly tSW: number;
+  private readonly tSS: number;
+  private readonly tSM: number;
+  private readonly tSC: number;
+  /** Tables of slot ids of the slot families the rules address by a value (stack cells, thread states). */
+  private readonly families = new Map<readonly Slot[], number>();
   private readonly fBegin: number;
   private readonly fEvent: number;
   // Generated functions.
@@ -184,6 +193,10 @@ class WasmGenerator {
     const mem = new MemoryMap(layout.words, room, this.figures.length);
     this.mem = mem;
     this.tSEED = mem.table(seedsA(layout.words));
+    this.tSW = mem.table(g.SW);
+    this.tSS = mem.table(g.SS);
+    this.tSM = mem.table(g.SM);
+    this.tSC = mem.table(g.SC);
     this.ops = new StagedOps((values) => {
       const at = this.tables.get(values);
       if (at === undefined) throw new Error('internal: a staged table the module does not lay out');
@@ -191,8 +204,12 @@ class WasmGenerator {
     });
     this.access = new Access(m, this.ops);
     this.profile = profileOf(m.program.arch);
-    // One word past each table: StagedOps.lookup clamps its load there.
+    // One word past each table: StagedOps.lookup and the families' accesses clamp their loads there.
     for (const table of [this.access.resolved, this.access.returnPoints]) this.tables.set(table, mem.table([...table, 0]));
+    const stacks = [...layout.threads.map((t) => t.stack), ...layout.cpus.flatMap((cpu) => cpu.handlerStacks)];
+    for (const family of [this.access.stateSlots, this.access.freedSlots, ...stacks.map((s) => s.cells)]) {
+      if (family.length > 2) this.families.set(family, mem.table([...family.map((slot) => g.of(slot)), 0]));
+    }
     this.checkRanges();
 
     this.mod = new ModuleWriter(Math.ceil(mem.bytes / 65536) + 0);
@@ -202,6 +219,8 @@ class WasmGenerator {
     this.gFatal = mod.global(0);
     this.gEvents = mod.global(0);
     this.fTouch = mod.declare(1, 0);
+    this.fRd = mod.declare(2, 1);
+    this.fWr = mod.declare(3, 0);
     this.fBegin = mod.declare(0, 0);
     this.fEvent = mod.declare(8, 0);
     for (let c = 0; c < this.program.cpus; c++) {
@@ -323,6 +342,34 @@ class WasmGenerator {
   private runtime(): void {
     const mem = this.mem;
     const mod = this.mod;
+    // rd(b, i)
+    {
+      const c = mod.body(this.fRd);
+      c.get(0);
+      c.get(1).i32(2).op(op.shl).load(this.tSW);
+      c.i32(2).op(op.shl).op(op.add).load(0);
+      c.get(1).i32(2).op(op.shl).load(this.tSS);
+      c.op(op.shr_u);
+      c.get(1).i32(2).op(op.shl).load(this.tSM);
+      c.op(op.and);
+    }
+    // wr(b, i, v)
+    {
+      const c = mod.body(this.fWr);
+      const a = c.local();
+      c.get(1).i32(2).op(op.shl).load(this.tSW);
+      c.call(this.fTouch);
+      c.get(1).i32(2).op(op.shl).load(this.tSW);
+      c.i32(2).op(op.shl).get(0).op(op.add).tee(a);
+      c.get(a).load(0);
+      c.get(1).i32(2).op(op.shl).load(this.tSC);
+      c.op(op.and);
+      c.get(2);
+      c.get(1).i32(2).op(op.shl).load(this.tSM);
+      c.op(op.and);
+      c.get(1).i32(2).op(op.shl).load(this.tSS);
+      c.op(op.shl).op(op.or).store(0);
+    }
     // touch(w)
     {
       const c = mod.body(this.fTouch);
@@ -517,6 +564,11 @@ class WasmGenerator {
         let held: Val = 0;
         a.held.forEach((h, l) => (held = this.ops.or32(held, this.ops.ite(h, 1 << l, 0))));
         event(EVENT_ACQUIRE, [a.cpu, a.lock, a.owner, a.hardirq, a.ie, held, a.trylock ? 1 : 0]);
+      },
+      {
+        table: (slots) => this.families.get(slots),
+        read: () => c.call(this.fRd),
+        write: () => c.call(this.fWr),
       },
     );
   }
