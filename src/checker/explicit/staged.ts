@@ -32,8 +32,23 @@ export class StagedOps implements Ops {
   /** The function body code is being written into. */
   code!: Code;
 
+  /**
+   * Values already computed on the path being written, by what computes them: asking again takes the local
+   * (common subexpressions: the rules ask for the current thread, its stack and its tests many times). A branch
+   * gets a copy and drops what it added at its end (StagedState.branch), since its locals are 0 outside it.
+   */
+  memo = new Map<string, Val | Cond>();
+
   /** @param tableAt the byte offset, in the module's memory, of a table of i32s the generator lays out */
   constructor(private readonly tableAt: (values: readonly number[]) => number) {}
+
+  private once<T extends Val | Cond>(key: string, emit: () => T): T {
+    const known = this.memo.get(key);
+    if (known !== undefined) return known as T;
+    const made = emit();
+    this.memo.set(key, made);
+    return made;
+  }
 
   private push(v: Val | Cond): void {
     if (typeof v === 'number') this.code.i32(v | 0);
@@ -55,24 +70,30 @@ export class StagedOps implements Ops {
   }
 
   private binary(a: Val, b: Val, code: number): Val {
-    this.push(a);
-    this.push(b);
-    this.code.op(code);
-    return this.val();
+    return this.once(`${code} ${key(a)} ${key(b)}`, () => {
+      this.push(a);
+      this.push(b);
+      this.code.op(code);
+      return this.val();
+    });
   }
 
   private compare(a: Val, b: Val, code: number): Cond {
-    this.push(a);
-    this.push(b);
-    this.code.op(code);
-    return this.cond();
+    return this.once(`${code} ${key(a)} ${key(b)}`, () => {
+      this.push(a);
+      this.push(b);
+      this.code.op(code);
+      return this.cond();
+    });
   }
 
   not(c: Cond): Cond {
     if (typeof c === 'boolean') return !c;
-    this.push(c);
-    this.code.op(op.eqz);
-    return this.cond();
+    return this.once(`! ${key(c)}`, () => {
+      this.push(c);
+      this.code.op(op.eqz);
+      return this.cond();
+    });
   }
 
   and(...cs: Cond[]): Cond {
@@ -80,12 +101,14 @@ export class StagedOps implements Ops {
     if (rest.includes(false)) return false;
     if (rest.length === 0) return true;
     if (rest.length === 1) return rest[0]!;
-    this.push(rest[0]!);
-    for (const c of rest.slice(1)) {
-      this.push(c);
-      this.code.op(op.and);
-    }
-    return this.cond();
+    return this.once(`& ${rest.map(key).join(' ')}`, () => {
+      this.push(rest[0]!);
+      for (const c of rest.slice(1)) {
+        this.push(c);
+        this.code.op(op.and);
+      }
+      return this.cond();
+    });
   }
 
   or(...cs: Cond[]): Cond {
@@ -93,23 +116,27 @@ export class StagedOps implements Ops {
     if (rest.includes(true)) return true;
     if (rest.length === 0) return false;
     if (rest.length === 1) return rest[0]!;
-    this.push(rest[0]!);
-    for (const c of rest.slice(1)) {
-      this.push(c);
-      this.code.op(op.or);
-    }
-    return this.cond();
+    return this.once(`| ${rest.map(key).join(' ')}`, () => {
+      this.push(rest[0]!);
+      for (const c of rest.slice(1)) {
+        this.push(c);
+        this.code.op(op.or);
+      }
+      return this.cond();
+    });
   }
 
   ite(c: Cond, a: Val, b: Val): Val {
     if (c === true) return a;
     if (c === false) return b;
     if (a === b) return a;
-    this.push(a);
-    this.push(b);
-    this.push(c);
-    this.code.op(SELECT);
-    return this.val();
+    return this.once(`? ${key(c)} ${key(a)} ${key(b)}`, () => {
+      this.push(a);
+      this.push(b);
+      this.push(c);
+      this.code.op(SELECT);
+      return this.val();
+    });
   }
 
   iteCond(c: Cond, a: Cond, b: Cond): Cond {
@@ -179,10 +206,12 @@ export class StagedOps implements Ops {
 
   bit(mask: Val, i: number): Cond {
     if (typeof mask === 'number') return (mask & (1 << i)) !== 0;
-    this.push(mask);
-    if (i !== 0) this.code.i32(i).op(op.shr_u);
-    this.code.i32(1).op(op.and);
-    return this.cond();
+    return this.once(`bit ${key(mask)} ${i}`, () => {
+      this.push(mask);
+      if (i !== 0) this.code.i32(i).op(op.shr_u);
+      this.code.i32(1).op(op.and);
+      return this.cond();
+    });
   }
   or32(a: Val, b: Val): Val {
     if (typeof a === 'number' && typeof b === 'number') return (a | b) >>> 0;
@@ -200,10 +229,12 @@ export class StagedOps implements Ops {
   }
   field(word: Val, f: BitField): Val {
     if (typeof word === 'number') return (word >>> f.shift) & (2 ** f.bits - 1);
-    this.push(word);
-    if (f.shift !== 0) this.code.i32(f.shift).op(op.shr_u);
-    this.code.i32(2 ** f.bits - 1).op(op.and);
-    return this.val();
+    return this.once(`field ${key(word)} ${f.shift} ${f.bits}`, () => {
+      this.push(word);
+      if (f.shift !== 0) this.code.i32(f.shift).op(op.shr_u);
+      this.code.i32(2 ** f.bits - 1).op(op.and);
+      return this.val();
+    });
   }
   place(value: Val, f: BitField): Val {
     if (typeof value === 'number') return ((value & (2 ** f.bits - 1)) * 2 ** f.shift) >>> 0;
@@ -272,6 +303,10 @@ export interface Families {
 export class StagedState implements State {
   readonly guard = true;
   private nextLocal = -1;
+  /** Slots read on the path being written and not written since: their locals. */
+  private cache = new Map<Slot, Val>();
+  /** Slots written in the branch being written (StagedState.branch). */
+  private written = new Set<Slot>();
 
   constructor(
     readonly ops: StagedOps,
@@ -300,14 +335,47 @@ export class StagedState implements State {
   }
 
   read(slot: Slot): Val {
+    const known = this.cache.get(slot);
+    if (known !== undefined) return known;
     this.reader(slot);
     const local = this.code.local();
     this.code.set(local);
-    return { local } as unknown as Term;
+    const v = { local } as unknown as Term;
+    this.cache.set(slot, v);
+    return v;
   }
 
   write(slot: Slot, value: Val): void {
     this.writer(slot, value);
+    this.forget(slot);
+  }
+
+  private forget(slot: Slot): void {
+    this.cache.delete(slot);
+    this.written.add(slot);
+  }
+
+  /**
+   * Writes `body` as code that may not run: what it computes (memo entries, slots read) is dropped at its end,
+   * and the slots it writes are no longer known after it.
+   */
+  private branch(body: () => void): Set<Slot> {
+    const { memo } = this.ops;
+    const cache = this.cache;
+    const written = this.written;
+    this.ops.memo = new Map(memo);
+    this.cache = new Map(cache);
+    this.written = new Set();
+    body();
+    const wrote = this.written;
+    this.ops.memo = memo;
+    this.cache = cache;
+    this.written = written;
+    return wrote;
+  }
+
+  private forgetAll(wrote: Iterable<Slot>): void {
+    for (const slot of wrote) this.forget(slot);
   }
 
   when(c: Cond, then: () => void, otherwise?: () => void): void {
@@ -315,12 +383,13 @@ export class StagedState implements State {
     if (c === false) return otherwise?.();
     this.ops.emit(c);
     this.code.if();
-    then();
+    const wrote = [...this.branch(then)];
     if (otherwise !== undefined) {
       this.code.else();
-      otherwise();
+      wrote.push(...this.branch(otherwise));
     }
     this.code.end();
+    this.forgetAll(wrote);
   }
 
   fault(_property: PropertyId, c: Cond, _report: Reporter): void {
@@ -347,11 +416,14 @@ export class StagedState implements State {
 
   next(): Val {
     if (this.nextLocal < 0) throw new Error('internal: no next pc was set');
-    return { local: this.nextLocal } as unknown as Term;
+    // A copy: the register is assigned on several paths, and a memo key must name a value that never changes.
+    const local = this.code.local();
+    this.code.get(this.nextLocal).set(local);
+    return { local } as unknown as Term;
   }
 
   /** `switch (index) { case i: body(i) }` over 0..n-1 through a br_table; an index outside runs no case. */
-  private cases(index: Val, n: number, body: (i: number) => void): void {
+  cases(index: Val, n: number, body: (i: number) => void): void {
     const c = this.code;
     c.block();
     for (let i = 0; i < n; i++) c.block();
@@ -360,12 +432,14 @@ export class StagedState implements State {
       Array.from({ length: n }, (_, i) => i),
       n,
     );
+    const wrote: Slot[] = [];
     for (let i = 0; i < n; i++) {
       c.end();
-      body(i);
+      wrote.push(...this.branch(() => body(i)));
       c.br(n - 1 - i);
     }
     c.end();
+    this.forgetAll(wrote);
   }
 
   readAt(slots: readonly Slot[], index: Val): Val {
@@ -404,6 +478,7 @@ export class StagedState implements State {
       this.ops.emit(value);
       this.families!.write();
       this.code.end();
+      this.forgetAll(slots);
       return;
     }
     this.cases(index, slots.length, (i) => this.write(slots[i]!, value));
@@ -434,4 +509,11 @@ export class StagedState implements State {
     chain(0);
     return { local } as unknown as Term;
   }
+}
+
+/** What identifies a value in a memo key. */
+function key(v: Val | Cond): string {
+  if (typeof v === 'number') return `#${v}`;
+  if (typeof v === 'boolean') return v ? 'T' : 'F';
+  return `$${localOf(v)}`;
 }

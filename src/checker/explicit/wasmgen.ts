@@ -424,7 +424,7 @@ class WasmGenerator {
       state.when(o.not(a.stopped(state, cpu)), () => {
         for (const line of this.m.linesByUrgency) state.when(u.lines[line]!, () => emit(encodeAction(ActionKind.deliver, cpu, line)));
         state.when(u.none, () =>
-          this.cases(c, a.pc(state, cpu), this.m.code.length, (pc) => {
+          state.cases(a.pc(state, cpu), this.m.code.length, (pc) => {
             offer(u, encodeAction(ActionKind.step, cpu, pc));
             offer(u, encodeAction(ActionKind.maskWait, cpu, pc));
           }),
@@ -448,22 +448,7 @@ class WasmGenerator {
     };
   }
 
-  /** `switch (index) { case i: body(i) }` for i in 0..n-1, each case falling out of the switch. */
-  private cases(c: Code, index: Val, n: number, body: (i: number) => void): void {
-    c.block();
-    for (let i = 0; i < n; i++) c.block();
-    this.ops.emit(index);
-    c.brTable(
-      Array.from({ length: n }, (_, i) => i),
-      n,
-    );
-    for (let i = 0; i < n; i++) {
-      c.end();
-      body(i);
-      c.br(n - 1 - i);
-    }
-    c.end();
-  }
+
 
   // --------------------------------------------------------------------------------------------------------
   // Expressions
@@ -548,6 +533,7 @@ class WasmGenerator {
   /** A staged state writing into `c`, over the state at parameter 0. */
   private staged(c: Code, exits: Exits): StagedState {
     this.ops.code = c;
+    this.ops.memo = new Map();
     const event = (kind: number, values: (Val | Cond)[]): void => {
       c.i32(kind);
       for (const v of values) this.ops.emit(v);
