@@ -5,7 +5,7 @@
 // line urgency, blockers, arrivals, handler stacks) are the Machine's.
 
 import type { ThreadState } from '../ir/ir.js';
-import { ELR_STATES, FRAME_KINDS, type FrameKind, type Layout, type StackSlots } from '../ir/layout.js';
+import { ELR_STATES, FRAME_KINDS, type FrameKind, type Layout, type Slot, type StackSlots } from '../ir/layout.js';
 import type { Cond, Ops, Val } from './domain.js';
 import type { Machine } from './machine.js';
 import type { State } from './state.js';
@@ -33,10 +33,13 @@ export class Access {
   readonly cpus: number;
   readonly threads: number;
   readonly none: number;
-  /** Pcs whose instruction is a `hlt` or `wfi`. */
-  readonly haltLikePcs: number[];
-  /** Pcs that resolve to a different pc (they hold a jump). */
-  private readonly jumpPcs: number[];
+  /** Each pc after following jumps (Machine.resolve), as a table. */
+  readonly resolved: readonly number[];
+  /** Each pc's return point: where an interrupt taken there returns (the next instruction after hlt and wfi). */
+  readonly returnPoints: readonly number[];
+  /** Each thread's state slot and freed slot, by thread id. */
+  readonly stateSlots: readonly Slot[];
+  readonly freedSlots: readonly Slot[];
 
   constructor(
     readonly m: Machine,
@@ -46,23 +49,16 @@ export class Access {
     this.cpus = m.cpus;
     this.threads = m.threads;
     this.none = m.none;
-    const pcs = m.code.map((_, pc) => pc);
-    this.haltLikePcs = pcs.filter((pc) => m.code[pc]!.op === 'hlt' || m.code[pc]!.op === 'wfi');
-    this.jumpPcs = pcs.filter((pc) => m.resolve(pc) !== pc);
-  }
-
-  /** Table lookup: `table(v)` for the values `v` may take among `domain`, else `v` itself. */
-  lookup(v: Val, domain: number[], table: (x: number) => Val): Val {
-    if (typeof v === 'number') return domain.includes(v) ? table(v) : v;
-    let out: Val = v;
-    for (const x of domain) out = this.ops.ite(this.ops.eq(v, x), table(x), out);
-    return out;
+    this.resolved = m.code.map((_, pc) => m.resolve(pc));
+    this.returnPoints = m.code.map((instr, pc) => (instr.op === 'hlt' || instr.op === 'wfi' ? m.resolve(pc + 1) : pc));
+    this.stateSlots = m.layout.threads.map((t) => t.state);
+    this.freedSlots = m.layout.threads.map((t) => t.freed);
   }
 
   /** The pc execution continues at, jumps followed. */
   resolve(pc: Val): Val {
     if (typeof pc === 'number') return this.m.resolve(pc);
-    return this.lookup(pc, this.jumpPcs, (p) => this.m.resolve(p));
+    return this.ops.lookup(pc, this.resolved);
   }
 
   // ------------------------------------------------------------------------------------------------------
@@ -182,21 +178,16 @@ export class Access {
   }
 
   threadState(s: State, t: Val): Val {
-    if (typeof t === 'number') return t >= 0 && t < this.threads ? s.read(this.layout.threads[t]!.state) : 0;
-    let out: Val = 0;
-    for (const { when, t: i } of this.threadCases(t).reverse()) out = this.ops.ite(when, s.read(this.layout.threads[i]!.state), out);
-    return out;
+    return s.readAt(this.stateSlots, t);
   }
   isState(s: State, t: Val, state: ThreadState): Cond {
     return this.ops.eq(this.threadState(s, t), STATE_CODE[state]);
   }
   setThreadState(s: State, t: Val, state: ThreadState | Val): void {
-    const code = typeof state === 'string' ? STATE_CODE[state] : state;
-    for (const { when, t: i } of this.threadCases(t)) s.when(when, () => s.write(this.layout.threads[i]!.state, code));
+    s.writeAt(this.stateSlots, t, typeof state === 'string' ? STATE_CODE[state] : state);
   }
   freed(s: State, t: Val): Cond {
-    const o = this.ops;
-    return o.or(...this.threadCases(t).map(({ when, t: i }) => o.and(when, o.eq(s.read(this.layout.threads[i]!.freed), 1))));
+    return this.ops.eq(s.readAt(this.freedSlots, t), 1);
   }
   runs(s: State, c: number, t: Val): Cond {
     return this.ops.and(this.ops.eq(this.current(s, c), t), this.ops.not(this.stopped(s, c)));
@@ -286,9 +277,7 @@ export class Access {
       s.when(when, () => {
         const sp = this.sp(s, stack);
         s.fault('stack-integrity', this.ops.ule(stack.depth, sp), ({ m }) => `stack overflow: ${m.stackName(stack)} is deeper than ${stack.depth} frames`);
-        if (typeof sp === 'number') {
-          if (sp < stack.depth) s.write(stack.cells[sp]!, word);
-        } else stack.cells.forEach((cell, i) => s.when(this.ops.eq(sp, i), () => s.write(cell, word)));
+        s.writeAt(stack.cells, sp, word);
         s.write(stack.sp, this.ops.add(sp, 1));
       });
     }
@@ -297,18 +286,16 @@ export class Access {
   /** Pops the top frame, clearing its cell. `empty`: the stack had no frame. */
   pop(s: State, ref: StackRef): { empty: Cond; frame: FrameVal } {
     const o = this.ops;
+    const word = s.select(
+      ref.map(({ when, stack }) => ({ when, then: () => s.readAt(stack.cells, o.sub(this.sp(s, stack), 1)) })),
+      0,
+    );
     let empty: Cond = false;
-    let word: Val = 0;
     for (const { when, stack } of ref) {
       const sp = this.sp(s, stack);
-      let top: Val = 0;
-      if (typeof sp === 'number') top = sp > 0 ? s.read(stack.cells[sp - 1]!) : 0;
-      else stack.cells.forEach((cell, i) => (top = o.ite(o.eq(sp, i + 1), s.read(cell), top)));
       empty = o.or(empty, o.and(when, o.eq(sp, 0)));
-      word = o.ite(when, top, word);
       s.when(o.and(when, o.ne(sp, 0)), () => {
-        if (typeof sp === 'number') s.write(stack.cells[sp - 1]!, 0);
-        else stack.cells.forEach((cell, i) => s.when(o.eq(sp, i + 1), () => s.write(cell, 0)));
+        s.writeAt(stack.cells, o.sub(sp, 1), 0);
         s.write(stack.sp, o.sub(sp, 1));
       });
     }

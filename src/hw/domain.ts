@@ -66,6 +66,8 @@ export interface Ops {
   place(value: Val, f: BitField): Val;
   /** The low `bits` bits of a value: what a slot of that width stores. */
   truncate(v: Val, bits: number): Val;
+  /** `table[index]`, or `index` itself where it is outside the table (pc tables: jump resolution, return points). */
+  lookup(index: Val, table: readonly number[]): Val;
 }
 
 /** A value the concrete instantiation computed: always a number (a term never enters it). */
@@ -106,4 +108,5 @@ export const concrete: Ops = {
   field: (word, f) => ((word as number) >>> f.shift) & (2 ** f.bits - 1),
   place: (value, f) => (((value as number) & (2 ** f.bits - 1)) * 2 ** f.shift) >>> 0,
   truncate: (v, bits) => (bits >= 32 ? (v as number) >>> 0 : (v as number) & (2 ** bits - 1)),
+  lookup: (index, table) => table[index as number] ?? index,
 };

@@ -40,7 +40,7 @@ export function execute(x: Step, profile: ArchProfile, instr: Instr): void {
       return;
     case 'branch': {
       const holds = truth(a, evaluate(a, s, cpu, instr.cond));
-      x.goto(o.ite(holds, x.nextPc, a.layout.pcBase[a.m.unitOf[x.pc]!]! + instr.ifFalse));
+      x.goto(o.ite(holds, x.pc + 1, a.layout.pcBase[a.m.unitOf[x.pc]!]! + instr.ifFalse));
       return;
     }
     case 'call':

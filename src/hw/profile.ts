@@ -23,12 +23,7 @@ export interface ArchProfile {
 
 /** The instruction an interrupt returns to: the one it was taken at, or the one after a `hlt`/`wfi`. */
 export function returnPoint(a: Access, s: State, c: number): Val {
-  const pc = a.pc(s, c);
-  if (typeof pc === 'number') {
-    const op = a.m.code[pc]?.op;
-    return op === 'hlt' || op === 'wfi' ? a.m.resolve(pc + 1) : pc;
-  }
-  return a.lookup(pc, a.haltLikePcs, (p) => a.m.resolve(p + 1));
+  return a.ops.lookup(a.pc(s, c), a.returnPoints);
 }
 
 export function checkNesting(a: Access, s: State, c: number): void {

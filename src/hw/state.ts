@@ -51,6 +51,18 @@ export interface State {
   warn(property: PropertyId, c: Cond, report: Reporter): void;
   acquired(event: AcquireEvent): void;
   eoi(cpu: number, line: number): void;
+  /**
+   * Where the stepping CPU continues, in the branch the rule is in: a register of the step rather than a value
+   * the rule keeps, so that an instantiation that emits code with real branches sees it set on each branch.
+   */
+  setNext(pc: Val): void;
+  next(): Val;
+  /** `slots[index]`, or 0 where `index` names no slot (a family of slots addressed by a value: stack cells, threads). */
+  readAt(slots: readonly Slot[], index: Val): Val;
+  /** Writes `slots[index]`; nothing where `index` names no slot. */
+  writeAt(slots: readonly Slot[], index: Val, value: Val): void;
+  /** The value of the case whose condition holds (the cases exclude each other), else `otherwise`. */
+  select(cases: readonly { when: Cond; then: () => Val }[], otherwise: Val): Val;
 }
 
 function parts(report: Report): { message: string; locks?: number[] } {
@@ -114,5 +126,28 @@ export class ConcreteState implements State {
 
   eoi(cpu: number, line: number): void {
     this.events.push({ kind: 'eoi', cpu, line });
+  }
+
+  private nextPc: Val = 0;
+  setNext(pc: Val): void {
+    this.nextPc = pc;
+  }
+  next(): Val {
+    return this.nextPc;
+  }
+
+  readAt(slots: readonly Slot[], index: Val): Val {
+    const slot = slots[index as number];
+    return slot === undefined ? 0 : readSlot(this.s, slot);
+  }
+
+  writeAt(slots: readonly Slot[], index: Val, value: Val): void {
+    const slot = slots[index as number];
+    if (slot !== undefined) writeSlot(this.s, slot, value as number);
+  }
+
+  select(cases: readonly { when: Cond; then: () => Val }[], otherwise: Val): Val {
+    for (const c of cases) if (c.when) return c.then();
+    return otherwise;
   }
 }

@@ -7,25 +7,22 @@ import { contextOf, threadName } from './describe.js';
 import type { Concrete, State } from './state.js';
 
 export class Step {
-  /** The pc the CPU continues at (resolved through jumps when written back); an instruction may change it. */
-  nextPc: Val;
-
   constructor(
     readonly a: Access,
     readonly s: State,
     readonly cpu: number,
     readonly pc: number,
   ) {
-    this.nextPc = pc + 1;
+    s.setNext(pc + 1);
   }
 
   get current(): Val {
     return this.a.current(this.s, this.cpu);
   }
 
-  /** Continues at `pc` in the branch the rule is in. */
+  /** Continues at `pc` (resolved through jumps when written back) in the branch the rule is in. */
   goto(pc: Val): void {
-    this.nextPc = this.a.ops.ite(this.s.guard, pc, this.nextPc);
+    this.s.setNext(pc);
   }
 
   // Report helpers: called only while building a message, where every value is known.

@@ -64,7 +64,10 @@ export function deliverable(a: Access, s: State, c: number, line: number): Cond 
   const enabled = o.eq(a.ie(s, c), 1);
   if (enabled === false) return false;
   const shadow = o.eq(a.shadow(s, c), 1);
-  const heldOff = shadow === false ? false : o.and(shadow, canStep(a, s, c));
+  // Whether the CPU can step is asked only under the shadow (staged code then computes it only there).
+  let canRun: Cond = false;
+  s.when(shadow, () => (canRun = canStep(a, s, c)));
+  const heldOff = o.and(shadow, canRun);
   return o.and(enabled, o.not(heldOff), o.eq(o.and32(a.inService(s, c), a.m.blockers[line]!), 0));
 }
 
@@ -126,7 +129,7 @@ export function apply(a: Access, profile: ArchProfile, s: State, action: Action)
       a.setShadow(s, c, 0);
       const x = new Step(a, s, c, arg);
       execute(x, profile, a.m.code[arg]!);
-      a.setPc(s, c, x.nextPc);
+      a.setPc(s, c, s.next());
       break;
     }
     case ActionKind.maskWait:

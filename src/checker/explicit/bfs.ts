@@ -22,7 +22,7 @@ import { NO_EVENTS, type Model, type ModelEvent } from '../../ir/model.js';
 import type { Exploration, Finding, Monitor } from '../properties/property.js';
 import type { Figures, InconclusiveReason, Stats } from '../verdict.js';
 import { ArenaStore } from './arena.js';
-import { actionsInto, compileModel, maxActions, SLOW, WARNED, warningEvent, type CompiledModel, type SearchInstance } from './compile.js';
+import { actionsInto, compileModel, maxActions, SLOW, WARNED, warnedEvents, type CompiledModel, type SearchInstance } from './compile.js';
 import { FigureCollector } from './figures.js';
 import { memoryGauge } from './memory.js';
 import { EDGE_FATAL, EDGE_PROGRESS, StateGraph } from './graph.js';
@@ -274,7 +274,11 @@ export function explore(
       events = r.events;
     } else {
       written = stepper!.dirtyCount();
-      if (made === WARNED && wanted) scratchEvents.push(warningEvent(model, current, action, stepper!.warning()));
+      if (made === WARNED && wanted) {
+        // The compiled events of a warned step are the reference's less its warnings: take the reference's whole.
+        scratchEvents.length = 0;
+        events = warnedEvents(model, current, action);
+      }
     }
     if (scratchEvents.length > 0) {
       events = scratchEvents.slice();

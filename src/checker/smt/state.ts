@@ -93,6 +93,35 @@ export class SymState implements State {
     if (when !== false) this.eois.push({ when, cpu, line });
   }
 
+  private nextPc: Val = 0;
+  setNext(pc: Val): void {
+    this.nextPc = this.ops.ite(this.guard, pc, this.nextPc);
+  }
+  next(): Val {
+    return this.nextPc;
+  }
+
+  readAt(slots: readonly Slot[], index: Val): Val {
+    if (typeof index === 'number') return slots[index] === undefined ? 0 : this.read(slots[index]!);
+    let out: Val = 0;
+    slots.forEach((slot, i) => (out = this.ops.ite(this.ops.eq(index, i), this.read(slot), out)));
+    return out;
+  }
+
+  writeAt(slots: readonly Slot[], index: Val, value: Val): void {
+    if (typeof index === 'number') {
+      if (slots[index] !== undefined) this.write(slots[index]!, value);
+      return;
+    }
+    slots.forEach((slot, i) => this.when(this.ops.eq(index, i), () => this.write(slot, value)));
+  }
+
+  select(cases: readonly { when: Cond; then: () => Val }[], otherwise: Val): Val {
+    let out = otherwise;
+    for (const c of cases) out = this.ops.ite(c.when, c.then(), out);
+    return out;
+  }
+
   /** Some fault happened. */
   get faulted(): Cond {
     return this.ops.not(this.alive);

@@ -187,6 +187,15 @@ export class Sym implements Ops {
     return f.shift === 0 ? low : term(this.bv(low).shl(this.bv(f.shift)));
   }
 
+  lookup(index: AnyVal, table: readonly number[]): Val {
+    if (typeof index === 'number') return table[index] ?? index;
+    let out = index as Val;
+    table.forEach((to, from) => {
+      if (to !== from) out = this.ite(this.eq(index, from), to, out);
+    });
+    return out;
+  }
+
   /** A slot's stored bits, widened: values are read through this so reads never see bits beyond the slot. */
   truncate(v: AnyVal, bits: number): Val {
     if (bits >= this.width) return v as Val;
