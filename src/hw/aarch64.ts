@@ -7,7 +7,7 @@ import { lineName } from './describe.js';
 import { num } from './domain.js';
 import { frameNoun } from './frames.js';
 import { FRAME_KINDS } from '../ir/layout.js';
-import { checkNesting, entryStack, lineBit, returnPoint, type ArchProfile } from './profile.js';
+import { checkNesting, entryFrame, entryStack, lineBit, type ArchProfile } from './profile.js';
 import type { Step } from './step.js';
 import { eoi } from './x86_64.js';
 
@@ -70,14 +70,7 @@ export const aarch64: ArchProfile = {
     );
     checkNesting(a, s, c);
     const decl = a.m.program.lines[line]!;
-    const frame = a.frame('exc', {
-      pc: returnPoint(a, s, c),
-      ie: a.ie(s, c),
-      owner: a.current(s, c),
-      hardirq: a.hardirq(s, c),
-      line,
-      stack: a.stackSel(s, c),
-    });
+    const frame = entryFrame(a, s, c, line, 'exc');
     entryStack(a, s, c, line);
     a.setElr(s, c, 'live', frame);
     a.setIe(s, c, 0);

@@ -26,6 +26,18 @@ export function returnPoint(a: Access, s: State, c: number): Val {
   return a.ops.lookup(a.pc(s, c), a.returnPoints);
 }
 
+/** The context an interrupt entry saves (an x86 interrupt frame, the aarch64 ELR/SPSR pair): where and how to return. */
+export function entryFrame(a: Access, s: State, c: number, line: number, kind: 'irq' | 'exc'): FrameVal {
+  return a.frame(kind, {
+    pc: returnPoint(a, s, c),
+    ie: a.ie(s, c),
+    owner: a.current(s, c),
+    hardirq: a.hardirq(s, c),
+    line,
+    stack: a.stackSel(s, c),
+  });
+}
+
 export function checkNesting(a: Access, s: State, c: number): void {
   s.fault('stack-integrity', a.ops.ule(MAX_HARDIRQ, a.hardirq(s, c)), () => `interrupts nest deeper than ${MAX_HARDIRQ} levels on CPU ${c}`);
 }

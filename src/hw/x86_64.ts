@@ -7,7 +7,7 @@ import { lineName } from './describe.js';
 import { num } from './domain.js';
 import { frameNoun } from './frames.js';
 import { FRAME_KINDS } from '../ir/layout.js';
-import { checkNesting, entryStack, lineBit, returnPoint, type ArchProfile } from './profile.js';
+import { checkNesting, entryFrame, entryStack, lineBit, type ArchProfile } from './profile.js';
 import type { Step } from './step.js';
 
 function iret(x: Step): void {
@@ -47,14 +47,7 @@ export const x86_64: ArchProfile = {
   enter(a, s, c, line) {
     checkNesting(a, s, c);
     const decl = a.m.program.lines[line]!;
-    const frame = a.frame('irq', {
-      pc: returnPoint(a, s, c),
-      ie: a.ie(s, c),
-      owner: a.current(s, c),
-      hardirq: a.hardirq(s, c),
-      line,
-      stack: a.stackSel(s, c),
-    });
+    const frame = entryFrame(a, s, c, line, 'irq');
     a.push(s, entryStack(a, s, c, line), frame);
     if (decl.gate === 'interrupt') a.setIe(s, c, 0);
     a.setShadow(s, c, 0);
