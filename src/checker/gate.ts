@@ -84,7 +84,8 @@ export const DEFAULT_TIMEOUT_SECONDS = 300;
 
 const MAX_PLAN_DIAGNOSTICS = 100;
 const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=([0-9]+)$/;
-const WHOLE = /^[0-9]{1,9}$/;
+/** Up to 15 digits: every such number is exact in a double (a bound of 3000000000 states is a bound). */
+const WHOLE = /^[0-9]{1,15}$/;
 const BOUND_DIRECTIVES = { 'max-states': 'maxStates', 'max-depth': 'maxDepth', 'max-memory': 'maxMemoryMb', timeout: 'timeoutSeconds' } as const;
 /** Directives without an argument that switch on a reduction of the explicit engine. */
 const REDUCTION_DIRECTIVES = { 'hash-compaction': 'hashCompaction', symmetry: 'symmetry' } as const;

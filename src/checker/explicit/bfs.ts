@@ -103,6 +103,8 @@ function coreInstance(compiled: CompiledModel | null): SearchInstance | null {
   }
 }
 
+const INT32_MAX = 2 ** 31 - 1;
+
 /** The exact stores or the fingerprint store, as the loop uses them. */
 type SearchStore = ArenaStore | WasmStore | HashCompactStore;
 
@@ -419,8 +421,10 @@ export function explore(
     const core = ws.instance.core;
     const flags = (): number =>
       (onTransitions.length > 0 || graph !== null ? FLAG_EVENTS : 0) | (onStates.length > 0 ? FLAG_NEW : 0) | (graph !== null ? FLAG_LOG : 0);
-    if (bounds.maxDepth !== undefined) ws.set(CTL.MAX_DEPTH, bounds.maxDepth);
-    if (bounds.maxStates !== undefined) ws.set(CTL.MAX_STATES, bounds.maxStates);
+    // The core compares i32 fields: a larger bound is no bound (no store of 4 GiB holds 2^31 states, and no
+    // search of fewer states is 2^31 deep), where writing it as is would wrap to a small or negative one.
+    if (bounds.maxDepth !== undefined) ws.set(CTL.MAX_DEPTH, Math.min(bounds.maxDepth, INT32_MAX));
+    if (bounds.maxStates !== undefined) ws.set(CTL.MAX_STATES, Math.min(bounds.maxStates, INT32_MAX));
     if (graph !== null) ws.log(1024 * (room + 1));
     for (;;) {
       const id = ws.get(CTL.NEXT);
