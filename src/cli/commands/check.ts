@@ -1,11 +1,12 @@
 // `schedcheck check MODEL...`: load, check, report. Exit 0 when every property holds, 1 when one is violated,
 // 3 when one is inconclusive (a violation wins over inconclusive, inconclusive over holds), 2 on bad input.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { checkModelFile, combinedVerdicts, type CheckOptions } from '../../checker/check.js';
 import { isPropertyId } from '../../checker/properties/index.js';
 import type { CheckReport, Counterexample } from '../../checker/verdict.js';
 import type { Program, PropertyId } from '../../ir/ir.js';
+import { sourceTextOf } from '../../lang/readfile.js';
 import { formatDiagnostic, type Diagnostic } from '../../lang/diagnostics.js';
 import { renderCounterexampleDot } from '../../report/dot.js';
 import { toItf } from '../../report/itf.js';
@@ -20,12 +21,7 @@ import type { CheckArgs } from '../args.js';
 export const EXIT = { holds: 0, violated: 1, badInput: 2, inconclusive: 3 } as const;
 
 function printDiagnostics(diagnostics: Diagnostic[], file: string): void {
-  let text = '';
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    // The diagnostic itself says the file cannot be read; print it without a source line.
-  }
+  const text = sourceTextOf(file);
   for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d, text)}\n`);
 }
 

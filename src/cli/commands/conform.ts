@@ -1,21 +1,17 @@
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { conformFile } from '../../conform/check.js';
 import { conformExitCode, formatConform } from '../../conform/report.js';
 import { buildModel, ModelTooLarge } from '../../hw/build.js';
 import { formatDiagnostic } from '../../lang/diagnostics.js';
 import { loadModel } from '../../lang/load.js';
+import { sourceTextOf } from '../../lang/readfile.js';
 import type { ConformArgs } from '../args.js';
 
 /** `schedcheck conform MODEL TRACE`: 0 conforms, 1 an event the model does not allow, 2 bad input, 3 inconclusive. */
 export async function conformCommand(args: ConformArgs): Promise<number> {
   const { diagnostics, program } = loadModel(args.model, args.set);
   if (program === null) {
-    let text = '';
-    try {
-      text = readFileSync(args.model, 'utf8');
-    } catch {
-      // unreadable: the diagnostic says so
-    }
+    const text = sourceTextOf(args.model);
     process.stderr.write(`${diagnostics.map((d) => formatDiagnostic(d, text)).join('\n')}\n`);
     return 2;
   }

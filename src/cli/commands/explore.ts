@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import type { ExploreArgs } from '../args.js';
 import { checkProgram } from '../../checker/check.js';
 import { buildModel, ModelTooLarge } from '../../hw/build.js';
 import { PROPERTY_IDS, type PropertyId } from '../../ir/ir.js';
 import { formatDiagnostic } from '../../lang/diagnostics.js';
 import { loadModel } from '../../lang/load.js';
+import { sourceTextOf } from '../../lang/readfile.js';
 import { DEFAULT_NODE_LIMIT, exploreStateGraph, matchPath, renderStateGraphDot } from '../../report/stategraph.js';
 import { writeGraph } from '../../report/svg.js';
 
@@ -24,12 +24,7 @@ export async function exploreCommand(args: ExploreArgs): Promise<number> {
   }
   const { diagnostics, program } = loadModel(args.model, args.set);
   if (diagnostics.length > 0) {
-    let text = '';
-    try {
-      text = readFileSync(args.model, 'utf8');
-    } catch {
-      // unreadable: the diagnostic says so
-    }
+    const text = sourceTextOf(args.model);
     process.stderr.write(diagnostics.map((d) => formatDiagnostic(d, text)).join('\n') + '\n');
   }
   if (program === null) return 2;

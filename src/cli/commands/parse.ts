@@ -1,19 +1,14 @@
-import { readFileSync } from 'node:fs';
 import type { ParseArgs } from '../args.js';
 import { formatDiagnostic } from '../../lang/diagnostics.js';
 import { loadModel } from '../../lang/load.js';
+import { sourceTextOf } from '../../lang/readfile.js';
 import { printProgram } from '../../ir/print.js';
 
 /** `schedcheck parse MODEL [--ir]`: 0 when the model is valid, 2 with its diagnostics otherwise. */
 export async function parseCommand(args: ParseArgs): Promise<number> {
   const { diagnostics, program } = loadModel(args.model, args.set);
   if (diagnostics.length > 0) {
-    let text = '';
-    try {
-      text = readFileSync(args.model, 'utf8');
-    } catch {
-      // unreadable: the diagnostic says so, and there is no line to show
-    }
+    const text = sourceTextOf(args.model);
     process.stderr.write(diagnostics.map((d) => formatDiagnostic(d, text)).join('\n') + '\n');
   }
   if (!program) return 2;

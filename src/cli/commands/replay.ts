@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { formatReplay, replayExitCode } from '../../conform/replayreport.js';
 import { replay } from '../../conform/replay.js';
@@ -6,6 +5,7 @@ import { buildModel, ModelTooLarge } from '../../hw/build.js';
 import { DESIGNS } from '../../kernel/designs/index.js';
 import { formatDiagnostic } from '../../lang/diagnostics.js';
 import { loadModel } from '../../lang/load.js';
+import { MAX_TRACE_BYTES, readRegularFile, sourceTextOf } from '../../lang/readfile.js';
 import { fromItf } from '../../report/itf.js';
 import { parseJson } from '../../report/jsonpos.js';
 import type { ReplayArgs } from '../args.js';
@@ -17,12 +17,7 @@ import type { ReplayArgs } from '../args.js';
 export async function replayCommand(args: ReplayArgs): Promise<number> {
   const { diagnostics, program } = loadModel(args.model, args.set);
   if (program === null) {
-    let text = '';
-    try {
-      text = readFileSync(args.model, 'utf8');
-    } catch {
-      // unreadable: the diagnostic says so
-    }
+    const text = sourceTextOf(args.model);
     process.stderr.write(`${diagnostics.map((d) => formatDiagnostic(d, text)).join('\n')}\n`);
     return 2;
   }
@@ -32,13 +27,12 @@ export async function replayCommand(args: ReplayArgs): Promise<number> {
     process.stderr.write(`${args.model}:1:1: error R003: no reference kernel design runs this model; these do:\n${list}\n`);
     return 2;
   }
-  let text: string;
-  try {
-    text = readFileSync(args.cex, 'utf8');
-  } catch (error) {
-    process.stderr.write(`${args.cex}:1:1: error R001: the counterexample cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})\n`);
+  const file = readRegularFile(args.cex, MAX_TRACE_BYTES);
+  if (!file.ok) {
+    process.stderr.write(`${args.cex}:1:1: error R001: the counterexample cannot be read (${file.why})\n`);
     return 2;
   }
+  const text = file.text;
   const parsed = parseJson(text);
   if (!parsed.ok) {
     process.stderr.write(`${args.cex}:${parsed.position.line}:${parsed.position.col}: error R001: ${parsed.message}\n`);

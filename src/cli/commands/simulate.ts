@@ -1,24 +1,19 @@
 // `schedcheck simulate MODEL --seed N --steps N`: one random path, printed as a trace, with the violations it
 // meets. The same seed prints the same path.
 
-import { readFileSync } from 'node:fs';
 import { randomWalk } from '../../checker/explicit/simulate.js';
 import { traceOf } from '../../checker/view.js';
 import { buildModel, ModelTooLarge } from '../../hw/build.js';
 import { formatDiagnostic } from '../../lang/diagnostics.js';
 import { loadModel } from '../../lang/load.js';
+import { sourceTextOf } from '../../lang/readfile.js';
 import { traceLines } from '../../report/text.js';
 import type { SimulateArgs } from '../args.js';
 
 export async function simulateCommand(args: SimulateArgs): Promise<number> {
   const loaded = loadModel(args.model, args.set);
   if (loaded.diagnostics.length > 0) {
-    let text = '';
-    try {
-      text = readFileSync(args.model, 'utf8');
-    } catch {
-      // unreadable: the diagnostic says so
-    }
+    const text = sourceTextOf(args.model);
     for (const d of loaded.diagnostics) process.stderr.write(`${formatDiagnostic(d, text)}\n`);
   }
   const program = loaded.program;
