@@ -55,6 +55,7 @@ export interface KernelRunArgs {
   design: string;
   seed: number;
   cycles?: number;
+  timeout?: number;
   trace?: string;
 }
 

@@ -8,6 +8,7 @@ import { exploreCommand } from './commands/explore.js';
 import { exportCommand } from './commands/export.js';
 import { gateCommand } from './commands/gate.js';
 import { kernelRunCommand } from './commands/kernel.js';
+import { DEFAULT_KERNEL_TIMEOUT_SECONDS } from '../kernel/run.js';
 import { parseCommand } from './commands/parse.js';
 import { propertiesCommand } from './commands/properties.js';
 import { replayCommand } from './commands/replay.js';
@@ -23,6 +24,15 @@ function checkNumbers(argv: Record<string, unknown>): true {
       throw new Error(`--${name} needs a non-negative whole number`);
     }
   }
+  return true;
+}
+
+/** A random path is printed whole, with every state: a longer one would take minutes and gigabytes. */
+const MAX_SIMULATE_STEPS = 100_000;
+
+function atMost(argv: Record<string, unknown>, name: string, max: number): true {
+  const value = argv[name];
+  if (typeof value === 'number' && value > max) throw new Error(`--${name} is at most ${max}`);
   return true;
 }
 
@@ -125,8 +135,8 @@ export function buildCli(argv: string[]): Argv {
           .positional('model', { type: 'string', demandOption: true })
           .option('set', setOption)
           .option('seed', { type: 'number', default: 1 })
-          .option('steps', { type: 'number', default: 50 })
-          .check(checkNumbers),
+          .option('steps', { type: 'number', default: 50, describe: `at most ${MAX_SIMULATE_STEPS}` })
+          .check((argv) => checkNumbers(argv) && atMost(argv, 'steps', MAX_SIMULATE_STEPS)),
       (a) => run(simulateCommand({ model: a.model, set: a.set, seed: a.seed, steps: a.steps })),
     )
     .command(
@@ -149,9 +159,10 @@ export function buildCli(argv: string[]): Argv {
               .positional('design', { type: 'string', demandOption: true })
               .option('seed', { type: 'number', default: 1 })
               .option('cycles', { type: 'number' })
+              .option('timeout', { type: 'number', describe: `stop after S seconds (default ${DEFAULT_KERNEL_TIMEOUT_SECONDS}), exit 3` })
               .option('trace', { type: 'string', describe: 'write the event trace (JSON lines)' })
               .check(checkNumbers),
-          (a) => run(kernelRunCommand({ design: a.design, seed: a.seed, cycles: a.cycles, trace: a.trace })),
+          (a) => run(kernelRunCommand({ design: a.design, seed: a.seed, cycles: a.cycles, timeout: a.timeout, trace: a.trace })),
         )
         .demandCommand(1, 'name a kernel subcommand'),
     )

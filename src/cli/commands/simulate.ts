@@ -29,7 +29,8 @@ export async function simulateCommand(args: SimulateArgs): Promise<number> {
   const walk = randomWalk(model, args.seed, args.steps);
   const steps = traceOf(model, walk.states, walk.actions);
   const out = [`${args.model}: a random path (seed ${args.seed}, ${walk.actions.length} steps)`, ''];
-  out.push(...traceLines({ property: 'assertions', message: '', length: walk.actions.length, steps, violationSpan: null }, program.arch, false));
+  // One line at a time: spreading a long path's lines into push() overflowed the call stack.
+  for (const line of traceLines({ property: 'assertions', message: '', length: walk.actions.length, steps, violationSpan: null }, program.arch, false)) out.push(line);
   const ending = {
     steps: `stopped after ${args.steps} steps`,
     stuck: 'no CPU can do anything any more (deadlock)',
