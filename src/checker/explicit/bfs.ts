@@ -15,16 +15,15 @@
 // reductions: hash compaction (hashcompact.ts: 8-byte fingerprints instead of whole states) and symmetry
 // (symmetry.ts: one canonical state per permutation of interchangeable threads).
 
-import { totalmem } from 'node:os';
 import type { PropertyId } from '../../ir/ir.js';
 import { machineOf } from '../../hw/build.js';
 import { NO_EVENTS, type Model, type ModelEvent } from '../model.js';
 import type { Exploration, Finding, Monitor } from '../properties/property.js';
 import type { Figures, InconclusiveReason, Stats } from '../verdict.js';
 import { ArenaStore } from './arena.js';
-import { actionsInto, compileModel, maxActions, SLOW, WARNED, warningEvent, type CompiledModel, type SearchInstance } from './compile.js';
+import { actionsInto, compileModel, compileWith, maxActions, SLOW, WARNED, warningEvent, type CompiledModel, type SearchInstance } from './compile.js';
 import { FigureCollector } from './figures.js';
-import { memoryGauge } from './memory.js';
+import { defaultMemoryLimit, memoryGauge } from './memory.js';
 import { EDGE_FATAL, EDGE_PROGRESS, StateGraph } from './graph.js';
 import { HashCompactStore, replaying, type Compaction } from './hashcompact.js';
 import { ProgressLine } from './progress.js';
@@ -72,8 +71,8 @@ export interface ExploreResult {
 }
 
 const MB = 1024 * 1024;
-/** Without --max-memory: half the machine's memory, at most 8 GB. */
-const DEFAULT_MEMORY = Math.min(totalmem() / 2, 8192 * MB);
+/** Without --max-memory: half the machine's memory, at most 8 GB, within the process's limits (memory.ts). */
+const DEFAULT_MEMORY = defaultMemoryLimit();
 
 class Stop extends Error {
   constructor(
@@ -89,6 +88,35 @@ function fatal(events: readonly ModelEvent[]): boolean {
   return false;
 }
 
+/** Models whose WebAssembly could not be instantiated, compiled to JavaScript instead (kept like compileModel's). */
+const javascriptOnly = new WeakMap<Model, CompiledModel | null>();
+
+/**
+ * The compiled successor code: WebAssembly when the process can instantiate it, else JavaScript. Each instance
+ * reserves the address space of a 32-bit memory up front, which an address-space limit (`ulimit -v`) may refuse;
+ * the search then runs as fast as JavaScript allows instead of failing.
+ */
+function compiledFor(model: Model): CompiledModel | null {
+  const known = javascriptOnly.get(model);
+  if (known !== undefined) return known;
+  try {
+    return compileModel(model);
+  } catch (error) {
+    if (!(error instanceof RangeError || isOutOfMemory(error))) throw error;
+    const js = compileWith(model, 'js');
+    javascriptOnly.set(model, js);
+    return js;
+  }
+}
+
+/**
+ * An allocation the process could not make: a WebAssembly memory it cannot reserve, an ArrayBuffer it cannot
+ * allocate (V8 says so with a RangeError, or a WebAssembly.RuntimeError).
+ */
+function isOutOfMemory(error: unknown): boolean {
+  return error instanceof Error && /out of memory|cannot allocate|could not allocate|allocation failed/i.test(error.message);
+}
+
 /**
  * A fresh instance of the compiled module for the search core, or null: no WebAssembly, or the process cannot
  * reserve one more WebAssembly memory (each reserves its address space up front); the JavaScript loop runs then.
@@ -98,7 +126,7 @@ function coreInstance(compiled: CompiledModel | null): SearchInstance | null {
   try {
     return compiled.searchInstance();
   } catch (error) {
-    if (error instanceof RangeError) return null;
+    if (error instanceof RangeError || isOutOfMemory(error)) return null;
     throw error;
   }
 }
@@ -121,7 +149,7 @@ export function explore(
   const memoryLimit = bounds.maxMemoryMb !== undefined ? bounds.maxMemoryMb * MB : DEFAULT_MEMORY;
   const fits = memoryGauge(memoryLimit);
   const words = model.layout.words;
-  const compiled: CompiledModel | null = compileModel(model);
+  const compiled: CompiledModel | null = compiledFor(model);
   const symmetry: Symmetry | null = bounds.symmetry === true ? symmetryOf(model) : null;
   const hc = bounds.hashCompaction === true;
   // The WebAssembly core runs exact searches without symmetry, in an instance of its own.
@@ -461,7 +489,9 @@ export function explore(
       return explore(model, monitorFor, { ...bounds, searchLoop: 'js' }, started);
     }
     if (error instanceof Stop) stop = { reason: error.reason, detail: error.detail };
-    else if (error instanceof MemoryBudgetExceeded) {
+    // An allocation refused below the bound (an address-space limit, a fragmented address space) is the
+    // memory limit as well: the run ends inconclusive with what it explored.
+    else if (error instanceof MemoryBudgetExceeded || isOutOfMemory(error)) {
       const limit = Math.round(memoryLimit / MB);
       stop = { reason: 'max-memory', detail: `stopped at the memory limit (${limit} MB) with ${store.count} states` };
     } else throw error;

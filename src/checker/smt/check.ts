@@ -1,9 +1,9 @@
 // The SMT engine's entry point: bounded model checking and k-induction of a program's safety properties, with
 // every counterexample replayed through the explicit model before it is reported.
 
-import { totalmem } from 'node:os';
 import type { Program, PropertyId } from '../../ir/ir.js';
 import { buildModel, ModelTooLarge } from '../../hw/build.js';
+import { defaultMemoryLimit } from '../explicit/memory.js';
 import type { Model } from '../model.js';
 import type { PropertyResult, Stats } from '../verdict.js';
 import { search, type Decision, type Outcome } from './engine.js';
@@ -27,11 +27,14 @@ export interface SmtOptions {
 }
 
 const MB = 1024 * 1024;
-const DEFAULT_MEMORY = Math.min(totalmem() / 2, 8192 * MB);
+const DEFAULT_MEMORY = defaultMemoryLimit();
 /** How often the memory watchdog looks at the process's resident size. */
 const WATCHDOG_MS = 250;
 
 export const DEFAULT_SMT_DEPTH = 40;
+
+/** How Z3 (compiled to WebAssembly) and V8 say that memory ran out. */
+const OUT_OF_MEMORY = /out of memory|Cannot enlarge memory|Array buffer allocation failed|could not allocate memory|Cannot allocate Wasm memory/i;
 
 /**
  * Checks `properties` of `program` with Z3. Results carry engine 'smt'; `complete: true` only for a proof
@@ -63,7 +66,10 @@ export async function checkWithSmt(program: Program, properties: PropertyId[], o
       stats: stats(depth),
     }));
 
-  return exclusive(async (ctx) => {
+  // Z3 reserves its WebAssembly memory when it starts: under an address-space limit (`ulimit -v`) that can
+  // fail before anything is checked, which is the memory limit too, not a bad input.
+  try {
+    return await exclusive(async (ctx) => {
     // Z3's memory is not the JavaScript heap's: a watchdog looks at the whole process and stops Z3 the way the
     // deadline does (ctx.interrupt(): the check answers unknown), and the run ends as inconclusive, not as an
     // out-of-memory abort.
@@ -78,12 +84,16 @@ export async function checkWithSmt(program: Program, properties: PropertyId[], o
       return await run(ctx, () => exceeded);
     } catch (error) {
       // WebAssembly cannot grow its memory past 4 GB: Z3 then fails inside, and that is the memory limit too.
-      if (exceeded || /out of memory|Cannot enlarge memory|Array buffer allocation failed/i.test(String(error))) return overMemory(-1);
+      if (exceeded || OUT_OF_MEMORY.test(String(error))) return overMemory(-1);
       throw error;
     } finally {
       clearInterval(watchdog);
     }
   });
+  } catch (error) {
+    if (OUT_OF_MEMORY.test(String(error))) return overMemory(-1);
+    throw error;
+  }
 
   async function run(ctx: Z3, exceeded: () => boolean): Promise<PropertyResult[]> {
     const deadline = options.timeoutSeconds === undefined ? null : started + options.timeoutSeconds * 1000;
