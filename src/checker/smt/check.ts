@@ -8,7 +8,7 @@ import type { Model } from '../model.js';
 import type { PropertyResult, Stats } from '../verdict.js';
 import { search, type Decision, type Outcome } from './engine.js';
 import { expressionBits, UnsupportedModel } from './expr.js';
-import { provedInvariant } from './invariants.js';
+import { DEFAULT_MINE_STATES, provedInvariant } from './invariants.js';
 import { confirm } from './replay.js';
 import { SymbolicSystem } from './system.js';
 import { planFor, type PropertyPlan } from './targets.js';
@@ -28,10 +28,18 @@ export interface SmtOptions {
 
 const MB = 1024 * 1024;
 const DEFAULT_MEMORY = defaultMemoryLimit();
-/** How often the memory watchdog looks at the process's resident size. */
-const WATCHDOG_MS = 250;
+/** How often the watchdog looks at the clock and the process's resident size. */
+const WATCHDOG_MS = 50;
+/**
+ * The watchdog stops Z3 at this share of the memory limit: Z3 allocates between two looks, and goes on for a
+ * moment after the interrupt, so stopping at the limit itself let the process overshoot it.
+ */
+const MEMORY_HEADROOM = 0.85;
 
 export const DEFAULT_SMT_DEPTH = 40;
+
+/** Timers hold at most 2^31 - 1 ms (24.8 days): a longer --timeout is no timeout, not one that fires at once. */
+const MAX_TIMEOUT_SECONDS = 2 ** 31 / 1000 - 1;
 
 /** How Z3 (compiled to WebAssembly) and V8 say that memory ran out. */
 const OUT_OF_MEMORY = /out of memory|Cannot enlarge memory|Array buffer allocation failed|could not allocate memory|Cannot allocate Wasm memory/i;
@@ -73,15 +81,19 @@ export async function checkWithSmt(program: Program, properties: PropertyId[], o
     // Z3's memory is not the JavaScript heap's: a watchdog looks at the whole process and stops Z3 the way the
     // deadline does (ctx.interrupt(): the check answers unknown), and the run ends as inconclusive, not as an
     // out-of-memory abort.
+    // Past the deadline it interrupts Z3 at every look, whatever query is running (each query's own timer covers
+    // only that query; the invariant mining and proof make queries of their own).
     let exceeded = false;
+    const deadline = options.timeoutSeconds === undefined ? null : started + Math.min(options.timeoutSeconds, MAX_TIMEOUT_SECONDS) * 1000;
+    const look = (): boolean => {
+      if (!exceeded && process.memoryUsage.rss() > limit * MEMORY_HEADROOM) exceeded = true;
+      return exceeded;
+    };
     const watchdog = setInterval(() => {
-      if (process.memoryUsage.rss() > limit) {
-        exceeded = true;
-        ctx.interrupt();
-      }
+      if (look() || (deadline !== null && Date.now() >= deadline)) ctx.interrupt();
     }, WATCHDOG_MS);
     try {
-      return await run(ctx, () => exceeded);
+      return await run(ctx, look, deadline);
     } catch (error) {
       // WebAssembly cannot grow its memory past 4 GB: Z3 then fails inside, and that is the memory limit too.
       if (exceeded || OUT_OF_MEMORY.test(String(error))) return overMemory(-1);
@@ -95,19 +107,30 @@ export async function checkWithSmt(program: Program, properties: PropertyId[], o
     throw error;
   }
 
-  async function run(ctx: Z3, exceeded: () => boolean): Promise<PropertyResult[]> {
-    const deadline = options.timeoutSeconds === undefined ? null : started + options.timeoutSeconds * 1000;
+  /**
+   * States the invariant mining may explore within the memory limit. The mining is one stretch of JavaScript the
+   * watchdog cannot interrupt, so it gets a third of the room left, at a generous estimate per state (the state,
+   * its key in the seen set, and a number per slot in the candidate columns).
+   */
+  function mineBudget(sys: SymbolicSystem): number {
+    const perState = model.layout.words * 24 + sys.slots.length * 8 + 256;
+    const room = Math.max(0, limit * MEMORY_HEADROOM - process.memoryUsage.rss()) / 3;
+    return Math.min(DEFAULT_MINE_STATES, Math.floor(room / perState));
+  }
+
+  async function run(ctx: Z3, exceeded: () => boolean, deadline: number | null): Promise<PropertyResult[]> {
     const sys = new SymbolicSystem(ctx, model);
     const plans = properties.map((p) => planFor(sys, p));
     const searchable = plans.filter((p) => p.notCheckable === null);
     const kInduction = options.kInduction ?? true;
-    const proved = kInduction ? await provedInvariant(ctx, sys, { deadline, mineStates: options.mineStates }) : null;
+    const proved = kInduction ? await provedInvariant(ctx, sys, { deadline, mineStates: options.mineStates ?? mineBudget(sys) }) : null;
     const result = await search(ctx, sys, model.initialStates(), searchable, {
       maxDepth: options.maxDepth ?? DEFAULT_SMT_DEPTH,
       deadline,
       kInduction,
       invariant: proved?.cond ?? null,
       invariantExact: proved?.source === 'reachable-set',
+      stop: exceeded,
     });
     const results = plans.map((plan) => resultFor(model, plan, result.decisions.get(plan.property), result.outcomes, result, stats));
     // What the watchdog stopped reads as stopped by the memory limit; what was decided before stands.
