@@ -1,6 +1,6 @@
 // Property: no input reaches an internal error. Generated and mutated models, ITF counterexamples, kernel event
-// traces and verification plans go through the CLI's own command functions (in process: thousands of inputs in
-// well under a minute), and every answer is an exit code of the contract (0 to 3), with no E000, no stack
+// traces and verification plans go through the CLI's own command functions (parse, check, simulate, explore,
+// export, conform, gate), in process: thousands of inputs in well under a minute. Every answer is an exit code of the contract (0 to 3), with no E000, no stack
 // trace, no "internal error", and every coded diagnostic positioned as `file:line:col: error CODE: ...`.
 // fast-check runs with a fixed seed, so a failure replays; an input that once failed is kept in
 // test/fixtures/fuzz/ (and malformed models in test/fixtures/bad/) and runs first.
@@ -12,9 +12,11 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { checkCommand } from '../../src/cli/commands/check.js';
 import { conformCommand } from '../../src/cli/commands/conform.js';
+import { exploreCommand } from '../../src/cli/commands/explore.js';
 import { exportCommand } from '../../src/cli/commands/export.js';
 import { gateCommand } from '../../src/cli/commands/gate.js';
 import { parseCommand } from '../../src/cli/commands/parse.js';
+import { simulateCommand } from '../../src/cli/commands/simulate.js';
 import { loadPlans } from '../../src/checker/gate.js';
 import { formatEvent, type TraceEvent } from '../../src/conform/trace.js';
 import { findDesign, runDesign } from '../../src/kernel/run.js';
@@ -191,7 +193,7 @@ describe('no input reaches an internal error', () => {
     }
   });
 
-  it('on generated and mutated models (parse, and check within small bounds)', async () => {
+  it('on generated and mutated models (parse; check, simulate and explore within small bounds)', async () => {
     const codes = new Map<string, number>();
     await property(async (text) => {
       const file = put('m.sched', text);
@@ -200,6 +202,8 @@ describe('no input reaches an internal error', () => {
       if (parsed === 0) {
         const checked = await answers(() => checkCommand({ models: [file], property: [], engine: 'explicit', set: [], maxStates: 300, timeout: 2, format: 'json' }), text);
         count(codes, `check ${checked}`);
+        await answers(() => simulateCommand({ model: file, set: [], seed: 7, steps: 30 }), text);
+        await answers(() => exploreCommand({ model: file, set: [], maxStates: 50 }), text);
       }
     }, modelText, 1500);
     // The inputs reach every stage: refused ones, and models checked to each verdict.
