@@ -1,9 +1,10 @@
 // Property: no input reaches an internal error. Generated and mutated models, ITF counterexamples, kernel event
 // traces and verification plans go through the CLI's own command functions (parse, check, simulate, explore,
-// export, conform, gate), in process: thousands of inputs in well under a minute. Every answer is an exit code of the contract (0 to 3), with no E000, no stack
-// trace, no "internal error", and every coded diagnostic positioned as `file:line:col: error CODE: ...`.
-// fast-check runs with a fixed seed, so a failure replays; an input that once failed is kept in
-// test/fixtures/fuzz/ (and malformed models in test/fixtures/bad/) and runs first.
+// export, conform, gate), in process: thousands of inputs in well under a minute. Every answer is an exit code
+// of the contract (0 to 3), with no E000, no stack trace, no "internal error", and every coded diagnostic
+// positioned as `file:line:col: error CODE: ...`. fast-check runs with a fixed seed, so a failure replays
+// (FUZZ_SEED and FUZZ_RUNS explore further); an input that once failed is kept in test/fixtures/fuzz/ (and
+// malformed models in test/fixtures/bad/) and runs first.
 
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
