@@ -29,6 +29,14 @@ describe('SMT limits', () => {
     expect(r).toMatchObject({ verdict: 'holds', complete: true });
   });
 
+  it('refuses a state past 256 words as not checkable, at once: building its symbolic system alone outlasted any bound', async () => {
+    const wide = 'machine x86_64 { cpus 1 }\nvar a : 0..2147483647[300]\nthread t on 0 { loop { work } }\n';
+    const started = performance.now();
+    const [r] = await checkWithSmt(load(wide), ['assertions'], { timeoutSeconds: 5 });
+    expect(r).toMatchObject({ verdict: 'inconclusive', reason: 'not-checkable', detail: 'the model is too large for the SMT engine: a state of 305 words, over 256' });
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
   it.skipIf(!existsSync(MAIN))('stays under --max-memory, ending inconclusive (max-memory)', () => {
     const r = check(MODEL, '--engine', 'smt', '--property', 'assertions', '--max-memory', '300', '--timeout', '60');
     expect(r.code).toBe(3);

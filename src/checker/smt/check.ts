@@ -38,6 +38,12 @@ const MEMORY_HEADROOM = 0.85;
 
 export const DEFAULT_SMT_DEPTH = 40;
 
+/** States times slots the invariant mining gets through in a millisecond (a conservative figure). */
+const MINE_SLOT_STATES_PER_MS = 2000;
+
+/** The largest state the SMT engine takes, in words (the seed models take under 40; docs/smt.md). */
+export const SMT_MAX_STATE_WORDS = 256;
+
 /** Timers hold at most 2^31 - 1 ms (24.8 days): a longer --timeout is no timeout, not one that fires at once. */
 const MAX_TIMEOUT_SECONDS = 2 ** 31 / 1000 - 1;
 
@@ -54,6 +60,11 @@ export async function checkWithSmt(program: Program, properties: PropertyId[], o
   const refuse = (detail: string): PropertyResult[] =>
     properties.map((property) => ({ property, engine: 'smt', verdict: 'inconclusive', reason: 'not-checkable', detail, stats: stats(0) }));
 
+  // The symbolic system is built in one stretch of JavaScript that neither the deadline nor the memory watchdog
+  // can interrupt, in time and memory that grow with the state: past this size it alone could outlast any bound.
+  if (program.layout.words > SMT_MAX_STATE_WORDS) {
+    return refuse(`the model is too large for the SMT engine: a state of ${program.layout.words} words, over ${SMT_MAX_STATE_WORDS}`);
+  }
   let model: Model;
   try {
     model = buildModel(program);
@@ -112,10 +123,14 @@ export async function checkWithSmt(program: Program, properties: PropertyId[], o
    * watchdog cannot interrupt, so it gets a third of the room left, at a generous estimate per state (the state,
    * its key in the seen set, and a number per slot in the candidate columns).
    */
-  function mineBudget(sys: SymbolicSystem): number {
+  function mineBudget(sys: SymbolicSystem, deadline: number | null): number {
     const perState = model.layout.words * 24 + sys.slots.length * 8 + 256;
     const room = Math.max(0, limit * MEMORY_HEADROOM - process.memoryUsage.rss()) / 3;
-    return Math.min(DEFAULT_MINE_STATES, Math.floor(room / perState));
+    // Likewise in time: the mining gets half of what is left, and mines about MINE_SLOT_STATES_PER_MS / slots
+    // states a millisecond (measured on the seed models and larger ones), in work no deadline check interrupts.
+    const perMs = MINE_SLOT_STATES_PER_MS / Math.max(1, sys.slots.length);
+    const byTime = deadline === null ? Infinity : Math.max(0, ((deadline - Date.now()) / 2) * perMs);
+    return Math.floor(Math.min(DEFAULT_MINE_STATES, room / perState, byTime));
   }
 
   async function run(ctx: Z3, exceeded: () => boolean, deadline: number | null): Promise<PropertyResult[]> {
@@ -123,7 +138,9 @@ export async function checkWithSmt(program: Program, properties: PropertyId[], o
     const plans = properties.map((p) => planFor(sys, p));
     const searchable = plans.filter((p) => p.notCheckable === null);
     const kInduction = options.kInduction ?? true;
-    const proved = kInduction ? await provedInvariant(ctx, sys, { deadline, mineStates: options.mineStates ?? mineBudget(sys) }) : null;
+    // Past the deadline already (building the system takes a while on a large model): no invariant to look for.
+    const late = deadline !== null && Date.now() >= deadline;
+    const proved = kInduction && !late ? await provedInvariant(ctx, sys, { deadline, mineStates: options.mineStates ?? mineBudget(sys, deadline) }) : null;
     const result = await search(ctx, sys, model.initialStates(), searchable, {
       maxDepth: options.maxDepth ?? DEFAULT_SMT_DEPTH,
       deadline,
