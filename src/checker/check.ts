@@ -236,6 +236,14 @@ export async function checkModelFile(
   try {
     return { diagnostics: loaded.diagnostics, program: loaded.program, report: await checkProgram(loaded.program, options) };
   } catch (error) {
+    // The system refused memory past the search (drawing a counterexample, a graph analysis): that is the
+    // memory limit as well, not a bug.
+    if (error instanceof Error && /out of memory|cannot allocate|could not allocate|allocation failed/i.test(error.message)) {
+      const properties = options.properties ?? [...PROPERTY_IDS];
+      const detail = `stopped at the memory limit: the process could not allocate memory (${error.message})`;
+      const results = properties.map((property): PropertyResult => ({ property, engine: 'explicit', verdict: 'inconclusive', reason: 'max-memory', detail, stats: NO_STATS }));
+      return { diagnostics: loaded.diagnostics, program: loaded.program, report: { model: file, results } };
+    }
     // A bug in the checker must still answer as a diagnostic, not a stack trace.
     const why = error instanceof Error ? error.message : String(error);
     const diagnostic: Diagnostic = { code: 'E000', severity: 'error', message: `Internal error in the checker: ${why}`, span: pointSpan(file, 1, 1) };

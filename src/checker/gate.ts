@@ -4,11 +4,12 @@
 // and classifies every result: as expected, not as expected, or not yet checkable (a property or engine that has
 // not landed). Parsing never throws: a bad plan is a list of diagnostics with codes and positions.
 
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve as resolvePath } from 'node:path';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve as resolvePath, sep } from 'node:path';
 import { PROPERTY_IDS, type Program, type PropertyId } from '../ir/ir.js';
 import type { Diagnostic } from '../lang/diagnostics.js';
-import { loadModel } from '../lang/load.js';
+import { loadModelFromText } from '../lang/load.js';
+import { readRegularFile } from '../lang/readfile.js';
 import { pointSpan, type SourceSpan } from '../lang/source.js';
 import { checkProgram } from './check.js';
 import type { CheckReport, PropertyResult } from './verdict.js';
@@ -32,6 +33,9 @@ export const GATE_CODES = {
   G204: 'model states no expectation for this property',
   G205: 'configuration listed twice',
   G206: 'no plans found',
+  G207: "model path outside the plan's repository",
+  G208: 'model is not a regular `.sched` file of at most 1 MiB',
+  G209: 'plan checks nothing',
 } as const;
 export type GateCode = keyof typeof GATE_CODES;
 
@@ -67,6 +71,8 @@ export interface PlanBlock {
   model: string;
   modelPath: string;
   span: SourceSpan;
+  /** The span of PATH in `model PATH`. */
+  pathSpan: SourceSpan;
   /** Empty: one check with the model's own constants. */
   configs: PlanConfig[];
   engine: PlanEngine;
@@ -84,7 +90,8 @@ export const DEFAULT_TIMEOUT_SECONDS = 300;
 
 const MAX_PLAN_DIAGNOSTICS = 100;
 const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=([0-9]+)$/;
-const WHOLE = /^[0-9]{1,9}$/;
+/** Up to 15 digits: every such number is exact in a double (a bound of 3000000000 states is a bound). */
+const WHOLE = /^[0-9]{1,15}$/;
 const BOUND_DIRECTIVES = { 'max-states': 'maxStates', 'max-depth': 'maxDepth', 'max-memory': 'maxMemoryMb', timeout: 'timeoutSeconds' } as const;
 /** Directives without an argument that switch on a reduction of the explicit engine. */
 const REDUCTION_DIRECTIVES = { 'hash-compaction': 'hashCompaction', symmetry: 'symmetry' } as const;
@@ -166,6 +173,7 @@ export function parsePlan(text: string, file: string): { diagnostics: Diagnostic
         model,
         modelPath: resolvePath(dirname(file), model),
         span: spanOfTokens(tokens),
+        pathSpan: args[0]!.span,
         configs: [],
         engine: defaults.engine,
         bounds: { ...defaults.bounds },
@@ -264,14 +272,60 @@ export interface LoadedPlans {
   checks: GateCheck[];
 }
 
+/** A plan, or a model it names, larger than this is refused: the seed models are a few kilobytes. */
+export const MAX_PLAN_FILE_BYTES = 1024 * 1024;
+
 function readText(file: string, texts: Map<string, string>): string | null {
-  try {
-    const text = readFileSync(file, 'utf8');
-    texts.set(file, text);
-    return text;
-  } catch {
-    return null;
+  const read = readRegularFile(file, MAX_PLAN_FILE_BYTES);
+  if (!read.ok) return null;
+  texts.set(file, read.text);
+  return read.text;
+}
+
+/**
+ * The repository a plan belongs to: the nearest folder above it with a `.git` (a checkout or a worktree);
+ * without one, the working directory when the plan is inside it, else the plan's own folder.
+ */
+export function planRepository(planFile: string, cwd: string = process.cwd()): string {
+  const real = (p: string): string => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return resolvePath(p);
+    }
+  };
+  const start = real(dirname(resolvePath(planFile)));
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, '.git'))) return dir;
+    if (dirname(dir) === dir) break;
   }
+  const here = real(cwd);
+  return inside(start, here) ? here : start;
+}
+
+function inside(path: string, root: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
+}
+
+/**
+ * A plan comes from a repository that CI runs, so what it names is untrusted: a model must be a regular `.sched`
+ * file of at most MAX_PLAN_FILE_BYTES inside the plan's repository (symbolic links resolved). Its text, or the
+ * reason it is refused (as a diagnostic at PATH: the file's own lines are never shown).
+ */
+function readPlanModel(block: PlanBlock, root: string): { text: string } | Diagnostic {
+  const refuse = (code: GateCode, message: string): Diagnostic => ({ code, severity: 'error', message, span: block.pathSpan });
+  let real: string;
+  try {
+    real = realpathSync(block.modelPath);
+  } catch (e) {
+    return refuse('G201', `Cannot read the model '${block.model}' (${(e as NodeJS.ErrnoException).code ?? 'unreadable'}).`);
+  }
+  if (!inside(real, root)) return refuse('G207', `Model '${block.model}' is outside the plan's repository (${root}); a plan names models inside it.`);
+  if (!real.endsWith('.sched')) return refuse('G208', `Model '${block.model}' is not a .sched file.`);
+  const read = readRegularFile(real, MAX_PLAN_FILE_BYTES);
+  if (!read.ok) return refuse('G208', `Model '${block.model}' cannot be read as a model: ${read.why === 'EISDIR' ? 'a directory' : read.why}.`);
+  return { text: read.text };
 }
 
 export function configLabel(program: Program): string {
@@ -314,7 +368,11 @@ export function loadPlans(files: string[]): LoadedPlans {
     }
     const parsed = parsePlan(text, file);
     const found = [...parsed.diagnostics];
-    for (const block of parsed.plan.blocks) checks.push(...loadBlock(block, found, texts));
+    if (parsed.plan.blocks.length === 0 && found.length === 0) {
+      found.push({ code: 'G209', severity: 'error', message: 'The plan checks nothing; add a block: `model PATH` and `expect PROPERTY holds|violated`.', span: pointSpan(file, 1, 1) });
+    }
+    const root = planRepository(file);
+    for (const block of parsed.plan.blocks) checks.push(...loadBlock(block, found, texts, root));
     // The plan's own diagnostics in line order, then those inside the models it names.
     const own = byPosition(found.filter((d) => d.span.file === file));
     diagnostics.push(...own, ...found.filter((d) => d.span.file !== file));
@@ -322,15 +380,20 @@ export function loadPlans(files: string[]): LoadedPlans {
   return { diagnostics, texts, checks };
 }
 
-function loadBlock(block: PlanBlock, diagnostics: Diagnostic[], texts: Map<string, string>): GateCheck[] {
+function loadBlock(block: PlanBlock, diagnostics: Diagnostic[], texts: Map<string, string>, root: string): GateCheck[] {
   const checks: GateCheck[] = [];
   const labels = new Set<string>();
   const configs: (PlanConfig | null)[] = block.configs.length === 0 ? [null] : block.configs;
+  const source = readPlanModel(block, root);
+  if ('code' in source) {
+    diagnostics.push(source);
+    return checks;
+  }
   for (const config of configs) {
     const at = config?.span ?? block.span;
-    const loaded = loadModel(block.modelPath, config?.sets ?? []);
+    const loaded = loadModelFromText(source.text, block.modelPath, config?.sets ?? []);
     if (loaded.program === null) {
-      readText(block.modelPath, texts);
+      texts.set(block.modelPath, source.text);
       const why = loaded.diagnostics.find((d) => d.severity === 'error');
       diagnostics.push({
         code: 'G202',
@@ -420,7 +483,8 @@ export function classify(expected: ExpectedVerdict, r: PropertyResult): { status
       return { status: 'fail', note: `${r.counterexample.message} (counterexample of ${r.counterexample.length} steps)` };
     case 'inconclusive':
       if (r.reason === 'not-checkable') return { status: 'not-checkable', note: r.detail };
-      return { status: 'fail', note: `inconclusive (${r.reason}): ${r.detail}` };
+      // The row's "got" already says `inconclusive (reason)`: the note says what stopped it.
+      return { status: 'fail', note: r.detail };
   }
 }
 

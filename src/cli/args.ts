@@ -66,6 +66,7 @@ export interface KernelRunArgs {
   design?: string;
   seed: number;
   cycles?: number;
+  timeout?: number;
   trace?: string;
 }
 

@@ -1,9 +1,9 @@
 // Printing diagnostics on the command line: each with "did you mean" when the word it is about is a slip of a
 // keyword, a declared name or a property id, and the source line under it.
 
-import { readFileSync } from 'node:fs';
 import { PROPERTY_IDS } from '../ir/ir.js';
 import { formatDiagnostic, type Diagnostic } from '../lang/diagnostics.js';
+import { sourceTextOf } from '../lang/readfile.js';
 import { KEYWORDS } from '../lang/lexer.js';
 import { LineIndex } from '../lang/source.js';
 import { paint } from './colour.js';
@@ -71,11 +71,8 @@ export function printDiagnostics(diagnostics: readonly Diagnostic[], sources?: (
     if (sources !== undefined) return sources(file);
     let text = cache.get(file);
     if (text === undefined) {
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch {
-        text = ''; // unreadable: the diagnostic says so, and there is no line to show
-      }
+      // Only a regular file of bounded size, read without blocking: never a FIFO, a device or a secret's lines.
+      text = sourceTextOf(file); // unreadable: '', the diagnostic says so, and there is no line to show
       cache.set(file, text);
     }
     return text;

@@ -31,6 +31,14 @@ function checkNumbers(argv: Record<string, unknown>): true {
   return true;
 }
 
+/** A random path is printed whole, with every state: a longer one would take minutes and gigabytes. */
+const MAX_SIMULATE_STEPS = 100_000;
+
+function atMost(argv: Record<string, unknown>, name: string, max: number): true {
+  const value = argv[name];
+  if (typeof value === 'number' && value > max) throw new Error(`--${name} is at most ${max}`);
+  return true;
+}
 
 function run(code: Promise<number>): void {
   code.then(
@@ -128,7 +136,7 @@ export function buildCli(argv: string[]): Argv {
         y
           .positional('model', { type: 'string', demandOption: true, describe: 'model file (.sched)' })
           .options(OPTIONS.simulate)
-          .check(checkNumbers),
+          .check((argv) => checkNumbers(argv) && atMost(argv, 'steps', MAX_SIMULATE_STEPS)),
       (a) => run(simulateCommand({ model: a.model, set: a.set, seed: a.seed, steps: a.steps, storms: a.storms })),
     )
     .command(
@@ -150,7 +158,7 @@ export function buildCli(argv: string[]): Argv {
               .positional('design', { type: 'string', describe: 'design name' })
               .options(OPTIONS['kernel run'])
               .check(checkNumbers),
-          (a) => run(kernelRunCommand({ design: a.design, seed: a.seed, cycles: a.cycles, trace: a.trace })),
+          (a) => run(kernelRunCommand({ design: a.design, seed: a.seed, cycles: a.cycles, timeout: a.timeout, trace: a.trace })),
         )
         .demandCommand(1, 'name a kernel subcommand: run'),
     )

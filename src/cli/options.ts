@@ -53,7 +53,7 @@ export const OPTIONS = {
   simulate: {
     set,
     seed: { type: 'number', default: 1, describe: 'seed of the random choices (the same seed, the same path)' },
-    steps: { type: 'number', default: 50, describe: 'length of the path, in steps' },
+    steps: { type: 'number', default: 50, describe: 'length of the path, in steps (at most 100000)' },
     storms: { type: 'boolean', default: false, describe: 'let interrupts arrive at any step (default: a fair path, arrivals now and then)' },
   },
   export: {
@@ -65,6 +65,7 @@ export const OPTIONS = {
   'kernel run': {
     seed: { type: 'number', default: 1, describe: 'seed of the timer jitter' },
     cycles: { type: 'number', describe: 'cycles to run before stopping (default 200000)' },
+    timeout: { type: 'number', describe: 'stop after S seconds (default 300), exit 3' },
     trace: { type: 'string', describe: 'write the event trace (JSON lines)' },
   },
   conform: { set },

@@ -2,7 +2,6 @@
 // the trace's length: one line at a time, and the tracker's caches are capped.
 
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import type { Model } from '../ir/model.js';
 import { machineOf } from '../hw/build.js';
 import { describeEvent, eventKey } from './expected.js';
@@ -110,14 +109,50 @@ export function decodeLine(text: string, line: number): { event: TraceEvent } | 
   return { error: { verdict: 'bad-input', line, col, message: parsed.message } };
 }
 
+/** An event is a line of about a hundred characters; a longer line than this is refused before it is held whole. */
+export const MAX_TRACE_LINE = 64 * 1024;
+
+/**
+ * The lines of a stream, without their line ends (`\r\n` too), or a line number when a line is longer than
+ * MAX_TRACE_LINE: readline would hold a file without line breaks (`/dev/zero`, a binary) whole.
+ */
+async function* linesOf(input: AsyncIterable<string>): AsyncGenerator<string | { tooLong: number }> {
+  let pending = '';
+  let line = 0;
+  for await (const chunk of input) {
+    let from = 0;
+    for (let nl = chunk.indexOf('\n'); nl >= 0; nl = chunk.indexOf('\n', from)) {
+      const text = pending + chunk.slice(from, nl);
+      pending = '';
+      from = nl + 1;
+      line++;
+      if (text.length > MAX_TRACE_LINE) {
+        yield { tooLong: line };
+        return;
+      }
+      yield text.endsWith('\r') ? text.slice(0, -1) : text;
+    }
+    pending += chunk.slice(from);
+    if (pending.length > MAX_TRACE_LINE) {
+      yield { tooLong: line + 1 };
+      return;
+    }
+  }
+  if (pending.length > 0) yield pending.endsWith('\r') ? pending.slice(0, -1) : pending;
+}
+
 /** Checks a trace file against a model, streaming it. */
 export async function conformFile(model: Model, file: string, limits: TrackerLimits = DEFAULT_LIMITS): Promise<ConformResult> {
   const run = new ConformanceRun(model, limits);
   const input = createReadStream(file, { encoding: 'utf8' });
-  const lines = createInterface({ input, crlfDelay: Infinity });
+  const lines = linesOf(input);
   let line = 0;
   try {
     for await (const text of lines) {
+      if (typeof text !== 'string') {
+        run.fail({ verdict: 'bad-input', line: text.tooLong, col: 1, message: `not a JSON object: a line longer than ${MAX_TRACE_LINE} characters` });
+        break;
+      }
       line++;
       const decoded = decodeLine(text, line);
       if (decoded === null) continue;
@@ -128,7 +163,7 @@ export async function conformFile(model: Model, file: string, limits: TrackerLim
       if (!run.feed(decoded.event, line)) break;
     }
   } finally {
-    lines.close();
+    await lines.return(undefined);
     input.destroy();
   }
   return run.result();

@@ -10,6 +10,10 @@ import type { TimerMode } from './timer.js';
 
 export const DEFAULT_CYCLES = 200_000;
 export const DEFAULT_WATCHDOG = 20_000;
+/** `kernel run` stops after this long unless `--timeout` says otherwise: no cycle count can make it run forever. */
+export const DEFAULT_KERNEL_TIMEOUT_SECONDS = 300;
+/** Cycles run between two looks at the clock (about a quarter of a second). */
+const SLICE = 1 << 20;
 
 export interface RunOptions {
   seed?: number;
@@ -20,6 +24,8 @@ export interface RunOptions {
   /** Override the design's stall probability (replay runs without stalls). */
   stall?: number;
   onEvent?: (event: TraceEvent) => void;
+  /** Stop after this long, with what ran so far (`RunSummary.stopped`). */
+  timeoutSeconds?: number;
 }
 
 export interface RunSummary {
@@ -34,6 +40,8 @@ export interface RunSummary {
   faults: number;
   hangs: number;
   outcome: Outcome;
+  /** Set when the run reached its time limit before its cycles were done (the outcome is then `ok` so far). */
+  stopped?: 'timeout';
 }
 
 export function findDesign(name: string): Design | undefined {
@@ -52,8 +60,16 @@ export function bootDesign(design: Design, options: RunOptions = {}): Machine {
 
 export function runDesign(design: Design, options: RunOptions = {}): RunSummary {
   const machine = bootDesign(design, options);
-  const outcome = machine.run(options.cycles ?? DEFAULT_CYCLES);
-  return summarise(design, options.seed ?? 1, machine, outcome);
+  const cycles = options.cycles ?? DEFAULT_CYCLES;
+  if (options.timeoutSeconds === undefined) return summarise(design, options.seed ?? 1, machine, machine.run(cycles));
+  const deadline = Date.now() + options.timeoutSeconds * 1000;
+  let left = cycles;
+  for (;;) {
+    const outcome = machine.run(Math.min(left, SLICE));
+    left -= Math.min(left, SLICE);
+    if (outcome.kind !== 'ok' || left <= 0) return summarise(design, options.seed ?? 1, machine, outcome);
+    if (Date.now() >= deadline) return { ...summarise(design, options.seed ?? 1, machine, outcome), stopped: 'timeout' };
+  }
 }
 
 export function summarise(design: Design, seed: number, machine: Machine, outcome: Outcome): RunSummary {

@@ -39,6 +39,7 @@ export const CODES = {
   E406: 'constant arithmetic overflows',
   E407: '`@` on a variable that is neither percpu nor perthread',
   E408: 'array used without an index, or scalar indexed',
+  E409: 'arithmetic whose range leaves the exactly computed integers',
 
   E501: 'not available on this architecture',
   E502: 'interrupt line without a handler',

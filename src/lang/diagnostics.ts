@@ -61,12 +61,26 @@ export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
 const SHOWN_WIDTH = 160;
 
 /**
+ * Characters a terminal would act on instead of showing: C0 controls but the tab, DEL, C1 controls, and the
+ * bidirectional overrides that reorder what follows them. A source excerpt shows them escaped (`\x1b`), as
+ * messages do, so that a model (or a file named as one) cannot drive the terminal or CI log that prints it.
+ */
+const TERMINAL_CONTROLS = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+export function escapeControls(text: string): string {
+  return text.replace(TERMINAL_CONTROLS, (c) => {
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/**
  * `file:line:col: error CODE: message`, then the source line and a caret underline of the span (to the end of the
- * line when the span runs on).
+ * line when the span runs on). Control characters in the line are shown escaped, the carets moved to match.
  */
 export function formatDiagnostic(d: Diagnostic, sourceText: string): string {
   const { span } = d;
-  const header = `${span.file}:${span.line}:${span.col}: ${d.severity} ${d.code}: ${d.message}`;
+  const header = `${escapeControls(span.file)}:${span.line}:${span.col}: ${d.severity} ${d.code}: ${escapeControls(d.message)}`;
   const full = LineIndex.of(sourceText).line(span.line);
   const startCol = Math.max(1, span.col);
   const endCol = span.endLine === span.line ? Math.max(span.endCol, startCol + 1) : Math.max(full.length + 1, startCol + 1);
@@ -75,11 +89,13 @@ export function formatDiagnostic(d: Diagnostic, sourceText: string): string {
   let from = 0;
   if (full.length > SHOWN_WIDTH) from = Math.max(0, Math.min(startCol - 1 - SHOWN_WIDTH / 2, full.length - SHOWN_WIDTH));
   const to = Math.min(full.length, from + SHOWN_WIDTH);
-  const shown = (from > 0 ? '...' : '') + full.slice(from, to) + (to < full.length ? '...' : '');
+  const shown = (from > 0 ? '...' : '') + escapeControls(full.slice(from, to)) + (to < full.length ? '...' : '');
   const lead = from > 0 ? 3 : 0;
 
   // Reuse the line's own tabs in the indent so the carets line up however tabs are displayed.
-  const before = full.slice(from, Math.min(startCol - 1, to)).replace(/[^\t]/g, ' ');
-  const width = Math.max(1, Math.min(endCol, to + 1) - startCol);
+  const before = escapeControls(full.slice(from, Math.min(startCol - 1, to))).replace(/[^\t]/g, ' ');
+  const rawWidth = Math.max(1, Math.min(endCol, to + 1) - startCol);
+  const under = full.slice(startCol - 1, startCol - 1 + rawWidth);
+  const width = rawWidth + escapeControls(under).length - under.length;
   return `${header}\n  ${shown}\n  ${' '.repeat(lead)}${before}${'^'.repeat(width)}`;
 }

@@ -59,29 +59,52 @@ export function sameType(a: ValueType, b: ValueType): boolean {
   return a.kind === b.kind;
 }
 
-const SAFE = 2 ** 53;
-const clamp = (v: number): number => Math.max(-SAFE, Math.min(SAFE, v));
+/**
+ * Every value an expression can take, and every intermediate result, must be an integer the engines compute
+ * exactly: JavaScript numbers are exact up to 2^53 - 1, so a range that could pass it is refused (E409).
+ */
+export const MAX_EXACT = Number.MAX_SAFE_INTEGER;
 
-/** Bounds of an arithmetic result, from the bounds of its operands. */
-function interval(op: '+' | '-' | '*' | '/' | '%', a: { min: number; max: number }, b: { min: number; max: number }): ValueType {
+/**
+ * Bounds of an arithmetic result, from the bounds of its operands, computed exactly (in BigInt): null when they
+ * pass ±MAX_EXACT, with the bound that does.
+ */
+function interval(
+  op: '+' | '-' | '*' | '/' | '%',
+  a: { min: number; max: number },
+  b: { min: number; max: number },
+): { type: ValueType } | { beyond: bigint } {
+  const [amin, amax, bmin, bmax] = [a.min, a.max, b.min, b.max].map(BigInt) as [bigint, bigint, bigint, bigint];
+  const abs = (v: bigint): bigint => (v < 0n ? -v : v);
+  const big = (...vs: bigint[]): [bigint, bigint] => [vs.reduce((x, y) => (y < x ? y : x)), vs.reduce((x, y) => (y > x ? y : x))];
+  let lo: bigint;
+  let hi: bigint;
   switch (op) {
     case '+':
-      return intType(clamp(a.min + b.min), clamp(a.max + b.max));
+      [lo, hi] = [amin + bmin, amax + bmax];
+      break;
     case '-':
-      return intType(clamp(a.min - b.max), clamp(a.max - b.min));
-    case '*': {
-      const p = [a.min * b.min, a.min * b.max, a.max * b.min, a.max * b.max].map(clamp);
-      return intType(Math.min(...p), Math.max(...p));
-    }
+      [lo, hi] = [amin - bmax, amax - bmin];
+      break;
+    case '*':
+      [lo, hi] = big(amin * bmin, amin * bmax, amax * bmin, amax * bmax);
+      break;
     case '/': {
-      const m = Math.max(Math.abs(a.min), Math.abs(a.max));
-      return intType(-m, m);
+      const m = big(abs(amin), abs(amax))[1];
+      [lo, hi] = [-m, m];
+      break;
     }
     case '%': {
-      const m = Math.max(Math.abs(b.min), Math.abs(b.max)) - 1;
-      return intType(a.min < 0 ? -Math.max(m, 0) : 0, a.max > 0 ? Math.max(m, 0) : 0);
+      let m = big(abs(bmin), abs(bmax))[1] - 1n;
+      if (m < 0n) m = 0n;
+      [lo, hi] = [amin < 0n ? -m : 0n, amax > 0n ? m : 0n];
+      break;
     }
   }
+  const limit = BigInt(MAX_EXACT);
+  if (hi > limit) return { beyond: hi };
+  if (lo < -limit) return { beyond: lo };
+  return { type: intType(Number(lo) === 0 ? 0 : Number(lo), Number(hi) === 0 ? 0 : Number(hi)) };
 }
 
 export class ExprChecker {
@@ -351,7 +374,16 @@ export class ExprChecker {
           this.sink.error('E404', 'Division by the constant 0.', e.right.span);
           return null;
         }
-        return { kind: 'binary', op, left, right, type: interval(op, left.type, right.type) };
+        const range = interval(op, left.type, right.type);
+        if ('beyond' in range) {
+          this.sink.error(
+            'E409',
+            `Arithmetic beyond the exact integers: '${op}' here can reach ${range.beyond}, past ±${MAX_EXACT} (2^53 - 1); narrow the operands' ranges.`,
+            e.span,
+          );
+          return null;
+        }
+        return { kind: 'binary', op, left, right, type: range.type };
       }
       case '<':
       case '<=':

@@ -1,7 +1,7 @@
 // The lexer: .sched text to tokens, one at a time, so a 10 MB file is never held as a token array. Lexical
 // errors go to the sink and the offending text is skipped; the parser never sees an error token.
 
-import { StopChecking, type DiagnosticSink } from './diagnostics.js';
+import { escapeControls, StopChecking, type DiagnosticSink } from './diagnostics.js';
 import type { SourceSpan } from './source.js';
 
 export type TokenKind = 'ident' | 'keyword' | 'int' | 'string' | 'property' | 'punct' | 'eof';
@@ -237,7 +237,8 @@ export class Lexer {
       this.sink.error('E104', 'Unterminated string.', { file: this.file, line, col, endLine: line, endCol: col + 1 });
       return null;
     }
-    const contents = text.slice(from, this.pos);
+    // A message is printed to terminals and CI logs: control characters in it are kept as text (`\x1b`).
+    const contents = escapeControls(text.slice(from, this.pos));
     this.bump();
     return { kind: 'string', text: contents, value: 0, span: this.span(line, col), lineStart };
   }

@@ -2,12 +2,12 @@
 // Phases run in order and stop after the first that reported an error, except that name resolution and type
 // checking report together. Nothing here throws: an internal failure becomes an E000 diagnostic.
 
-import { readFileSync } from 'node:fs';
 import type { Program } from '../ir/ir.js';
 import { lower } from './lower.js';
 import { DiagnosticSink, sortDiagnostics, StopChecking, TooManyDiagnostics, type Diagnostic } from './diagnostics.js';
 import { MAX_INT_LITERAL } from './lexer.js';
 import { parse } from './parser.js';
+import { readRegularFile } from './readfile.js';
 import { resolve, type SetOverride } from './resolve.js';
 import { LineIndex, pointSpan, type SourceSpan } from './source.js';
 import { typecheck } from './typecheck.js';
@@ -27,6 +27,10 @@ function parseSets(sets: string[], sink: DiagnosticSink, span: SourceSpan): SetO
     const value = m ? Number(m[2]) : NaN;
     if (!m || value > MAX_INT_LITERAL) {
       sink.error('E602', `--set '${set.slice(0, 60)}': expect NAME=VALUE with a whole number from 0 to ${MAX_INT_LITERAL}.`, span);
+      continue;
+    }
+    if (out.some((o) => o.name === m[1])) {
+      sink.error('E602', `--set '${m[1]}' is given more than once; give each constant one value.`, span);
       continue;
     }
     out.push({ name: m[1]!, value });
@@ -67,15 +71,12 @@ export function loadModelFromText(text: string, file: string, sets: string[]): L
 }
 
 export function loadModel(file: string, sets: string[]): LoadResult {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
+  const read = readRegularFile(file);
+  if (!read.ok) {
     return {
-      diagnostics: [{ code: 'E603', severity: 'error', message: `Cannot read the model file (${why}).`, span: pointSpan(file, 1, 1) }],
+      diagnostics: [{ code: 'E603', severity: 'error', message: `Cannot read the model file (${read.why}).`, span: pointSpan(file, 1, 1) }],
       program: null,
     };
   }
-  return loadModelFromText(text, file, sets);
+  return loadModelFromText(read.text, file, sets);
 }

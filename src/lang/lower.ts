@@ -151,6 +151,12 @@ class UnitLowering {
 }
 
 /** Null after reporting when the model cannot be lowered (a loop that takes no step, a layout too large). */
+/**
+ * The largest state, in 32-bit words. The stores keep states in chunks of thousands, within one 32-bit
+ * WebAssembly memory; a state of 64 KiB is far past any design's (the seed models take under 40 words).
+ */
+export const MAX_STATE_WORDS = 16384;
+
 export function lower(model: CheckedModel, sink: DiagnosticSink): Program | null {
   const units: Unit[] = [];
   for (const u of model.units) {
@@ -177,6 +183,10 @@ export function lower(model: CheckedModel, sink: DiagnosticSink): Program | null
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
     sink.error('E520', `Model too large for the state layout: ${e.message}.`, pointSpan(model.file, 1, 1));
+    return null;
+  }
+  if (layout.words > MAX_STATE_WORDS) {
+    sink.error('E520', `Model too large for the state layout: a state takes ${layout.words} words, over the limit of ${MAX_STATE_WORDS} (64 KiB).`, pointSpan(model.file, 1, 1));
     return null;
   }
   return {

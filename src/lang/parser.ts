@@ -508,8 +508,10 @@ class Parser {
     if (this.at('else')) {
       const e = this.advance();
       if (this.at('if')) {
+        // `else if` nests the second `if` inside the first's else branch, and every later pass recurses into
+        // it: a chain counts against the nesting limit like the blocks it stands for.
         const nested = this.advance();
-        const inner = this.ifStmt(nested);
+        const inner = this.nested(() => this.ifStmt(nested));
         otherwise = { stmts: [inner], open: e.span, close: this.prev.span };
       } else {
         otherwise = this.block("'else' body");

@@ -45,6 +45,8 @@ class Checker implements Env {
   private readonly exprs: ExprChecker;
   private arch: Arch = 'x86_64';
   cpus = 1;
+  /** The CPU count was refused (reported): checks of threads against it would only add noise. */
+  private cpusRefused = false;
   threads = 0;
   private latency: number | null = null;
   private machineSpan: SourceSpan;
@@ -172,6 +174,7 @@ class Checker implements Env {
       if (item.kind === 'cpus') {
         const n = this.int(item.count);
         if (n !== null && this.atLeast(n, 1, 'CPU count', item.count.span) && this.atMost(n, LIMITS.cpus, 'CPU count', item.count.span)) this.cpus = n;
+        else this.cpusRefused = true;
       } else if (item.kind === 'latency') {
         const n = this.int(item.bound);
         if (n !== null && this.atLeast(n, 1, 'Latency bound', item.bound.span)) this.latency = n;
@@ -233,6 +236,7 @@ class Checker implements Env {
 
   private cpuInRange(c: number, span: SourceSpan): boolean {
     if (c < this.cpus) return true;
+    if (this.cpusRefused) return false;
     this.sink.error('E507', `CPU ${c} is out of range 0..${this.cpus - 1}.`, span);
     return false;
   }
@@ -286,7 +290,9 @@ class Checker implements Env {
           case 'on':
             startAttr = attr;
             if (attr.cpu === 'each') {
-              if (t.size === null || count !== this.cpus) {
+              if (this.cpusRefused) {
+                // The count it should match was refused; the thread starts nowhere until that is fixed.
+              } else if (t.size === null || count !== this.cpus) {
                 this.sink.error('E508', `'on each' needs a thread array of ${this.cpus} instance${this.cpus === 1 ? '' : 's'}, one per CPU.`, attr.span);
               } else {
                 start = 'each';
@@ -335,7 +341,7 @@ class Checker implements Env {
       }
     }
     // Without a machine declaration (E517) the CPUs are unknown: saying CPU 0 is empty would only add noise.
-    if (!this.hasMachine) return;
+    if (!this.hasMachine || this.cpusRefused) return;
     onCpu.forEach((owner, c) => {
       if (owner === null) this.sink.error('E505', `CPU ${c} has no thread on it at boot; give one thread 'on ${c}'.`, this.machineSpan);
     });

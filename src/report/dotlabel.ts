@@ -23,7 +23,9 @@ export const MONO = 'Courier';
 
 export function styled(text: string, style: FontStyle = {}): string {
   // Graphviz rejects an empty <FONT></FONT>; a blank line of a table is a single space.
-  let html = text.length === 0 ? ' ' : escapeXml(text);
+  // Graphviz reads backslash escapes in the text of HTML-like labels too (a character reference does not
+  // help: it is decoded first), so a backslash is doubled there, as in a quoted DOT string.
+  let html = text.length === 0 ? ' ' : escapeXml(text).replace(/\\/g, '\\\\');
   if (style.bold) html = `<B>${html}</B>`;
   const attrs: string[] = [];
   if (style.face === 'mono') attrs.push(`FACE="${MONO}"`);

@@ -341,7 +341,11 @@ function readTrace(root: At): { counterexample: Counterexample; model: ModelInfo
   states.forEach((s) => {
     for (const v of vars) s.field(v);
   });
-  if (itf.has('loop')) itf.field('loop').int();
+  // ITF's loop is the index of the state the last one repeats: one of the trace's states.
+  const itfLoop = itf.has('loop') ? itf.field('loop').int() : null;
+  if (itfLoop !== null && (itfLoop < 0 || itfLoop >= states.length)) {
+    itf.field('loop').fail(`expected the index of one of the ${states.length} states (0 to ${states.length - 1})`);
+  }
 
   const meta = root.field('#meta').field('schedcheck');
   const version = meta.field('version').int();
@@ -369,7 +373,15 @@ function readTrace(root: At): { counterexample: Counterexample; model: ModelInfo
     violationSpan: readNullableInt(meta.field('violationSpan')),
   };
   if (counterexample.length !== steps.length - 1) meta.field('length').fail(`the trace has ${steps.length - 1} steps`);
-  if (meta.has('loop')) counterexample.loop = meta.field('loop').int();
+  if (meta.has('loop')) {
+    // Steps k..last repeat: k is a step of the trace (step 0 is the initial state), and ITF's loop is k - 1.
+    const k = meta.field('loop').int();
+    if (k < 1 || k > steps.length - 1) meta.field('loop').fail(`expected a step of the trace (1 to ${steps.length - 1})`);
+    if (itfLoop !== null && itfLoop !== k - 1) throw new Bad('ITF003', `expected ${k - 1}, the state before step ${k} where the loop begins`, ['loop']);
+    counterexample.loop = k;
+  } else if (itfLoop !== null) {
+    throw new Bad('ITF003', 'a loop needs #meta.schedcheck.loop, the step where it begins', ['loop']);
+  }
   if (meta.has('scenario')) counterexample.scenario = meta.field('scenario').list().map((l) => l.str());
   if (meta.has('details')) counterexample.details = meta.field('details').list().map((l) => l.str());
   if (meta.has('lockGraph')) counterexample.lockGraph = meta.field('lockGraph').list().map(readLockEdge);

@@ -36,4 +36,13 @@ describe('the depth bound', () => {
     expect(summary(deep, 'no-deadlock')).toBe('holds 2');
     expect(result(deep, 'no-deadlock').stats.transitions).toBe(2);
   });
+
+  it('treats bounds past 2^31 as bounds, not as 32-bit values that wrap to a small one', async () => {
+    for (const maxStates of [2 ** 31, 3e9, 2 ** 32 + 1, Number.MAX_SAFE_INTEGER]) {
+      expect(summary(await check(TWO, ['no-deadlock'], { maxStates }), 'no-deadlock')).toBe('holds 2');
+    }
+    for (const maxDepth of [2 ** 31, 2 ** 32, 2 ** 32 + 1, Number.MAX_SAFE_INTEGER]) {
+      expect(summary(await check(TWO, ['no-deadlock'], { maxDepth }), 'no-deadlock')).toBe('holds 2');
+    }
+  });
 });

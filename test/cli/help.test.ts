@@ -1,7 +1,7 @@
 // Help and usage errors: every option described, unknown flags and commands named (with the closest known
 // one), `kernel run` without a design listing them, and "did you mean" for misspelt properties and names.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -86,7 +86,9 @@ describe('did you mean', () => {
   it('for a misspelt directive or property in a plan', () => {
     const dir = mkdtempSync(join(tmpdir(), 'schedcheck-plan-'));
     const plan = join(dir, 'p.plan');
-    writeFileSync(plan, `model ${join(process.cwd(), FIXED)}\nengin explicit\nexpect no-dedlock holds\n`);
+    // A plan names models inside its own repository (G207): a copy beside it.
+    copyFileSync(join(process.cwd(), FIXED), join(dir, 'm.sched'));
+    writeFileSync(plan, `model m.sched\nengin explicit\nexpect no-dedlock holds\n`);
     const lines = cli(['gate', plan]).err.split('\n');
     expect([lines[0], lines[3]]).toEqual([
       `${plan}:2:1: error G101: Unknown directive 'engin'; expect model, config, engine, max-states, max-depth, max-memory, timeout, hash-compaction, symmetry or expect. Did you mean 'engine'?`,

@@ -2,7 +2,7 @@
 // The interval is 10 s; SCHEDCHECK_PROGRESS_SECONDS shortens it so that a one-second run shows it.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -31,7 +31,9 @@ describe('progress in a log', () => {
   it('the gate reports a long check the same way', () => {
     const dir = mkdtempSync(join(tmpdir(), 'schedcheck-progress-'));
     const plan = join(dir, 'p.plan');
-    writeFileSync(plan, `model ${join(process.cwd(), CONTENTION)}\nconfig THREADS=3\nexpect assertions holds\n`);
+    // A plan names models inside its own repository (G207): a copy beside it.
+    copyFileSync(join(process.cwd(), CONTENTION), join(dir, 'm.sched'));
+    writeFileSync(plan, `model m.sched\nconfig THREADS=3\nexpect assertions holds\n`);
     const r = cli(['gate', plan], { env: { SCHEDCHECK_PROGRESS_SECONDS: '0.02' } });
     expect(r.code).toBe(0);
     for (const line of r.err.trimEnd().split('\n')) expect(line).toMatch(LINE);

@@ -13,7 +13,8 @@ function file(name: string, text: string): string {
   writeFileSync(join(dir, name), text);
   return join(dir, name);
 }
-const LOOM = join(ROOT, 'models/aethelos-001/spin-mutex-loom.sched');
+// A plan names models inside its own repository (G207): the plans here sit beside copies of the models.
+const LOOM = file('spin-mutex-loom.sched', readFileSync(join(ROOT, 'models/aethelos-001/spin-mutex-loom.sched'), 'utf8'));
 // Claims a deadlock it does not have: the check that should find the bug finds none.
 const WRONG = file('wrong.sched', 'machine x86_64 { cpus 1 }\nthread t on 0 { work }\nexpect no-deadlock violated\nexpect assertions holds\n');
 const NONE = file('none.sched', 'machine x86_64 { cpus 1 }\nthread t on 0 { work }\n');

@@ -58,6 +58,14 @@ describe('schedcheck kernel run', () => {
 });
 
 describe('schedcheck conform', () => {
+  it.each([['/dev/zero'], ['a megabyte without a line break']])('refuses a line past 64 KiB at its line, without holding it whole (T001): %s', async (what) => {
+    const trace = what === '/dev/zero' ? '/dev/zero' : join(dir, 'long.jsonl');
+    if (trace !== '/dev/zero') writeFileSync(trace, '{"cpu":0,"event":"sti"}\n' + 'x'.repeat(1024 * 1024));
+    const line = trace === '/dev/zero' ? 1 : 2;
+    expect(await conformCommand({ model: 'models/aethelos-001/spin-mutex-loom.sched', trace, set: [] })).toBe(2);
+    expect(err).toBe(`${trace}:${line}:1: error T001: not a JSON object: a line longer than 65536 characters\n`);
+  });
+
   const model = findDesign('001-option2')!.model;
 
   async function traceFile(): Promise<string> {

@@ -45,6 +45,13 @@ describe('parsePlan', () => {
     expect(b!.bounds).toEqual({ timeoutSeconds: 5, maxStates: 5000 });
   });
 
+  it('takes bounds past 2^31 as written (max-states 3000000000 is a bound, not G103)', () => {
+    const { diagnostics, plan } = parsePlan('max-states 3000000000\nmax-depth 4294967296\nmodel m.sched\nexpect assertions holds\n', 'p.plan');
+    expect(diagnostics).toEqual([]);
+    expect(plan.blocks[0]!.bounds).toEqual({ maxStates: 3000000000, maxDepth: 4294967296 });
+    expect(codes('max-states 9999999999999999\nmodel m.sched\nexpect assertions holds\n')).toEqual(['G103 1:12']);
+  });
+
   it('accepts CRLF line ends and a comment glued to a word', () => {
     const { diagnostics, plan } = parsePlan('model m.sched\r\nexpect assertions holds#why\r\n', 'p.plan');
     expect(diagnostics).toEqual([]);

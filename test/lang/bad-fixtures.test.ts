@@ -37,6 +37,14 @@ describe('malformed models', () => {
     expect(program).toBeNull();
   });
 
+  it('3000 chained `else if` are a nesting error, not a stack overflow (E000)', () => {
+    const text = `machine x86_64 { cpus 1 }\nvar x : 0..3 = 0\nthread t on 0 { if x == 0 { work }\n${' else if x == 1 { work }\n'.repeat(3000)} loop { work } }\n`;
+    const { found, program } = actual(text, 'chain.sched');
+    expect(program).toBeNull();
+    expect(found.filter((d) => !d.startsWith('E206 '))).toEqual([]);
+    expect(found).toContain('E206 at 66:17');
+  });
+
   it('an empty file lacks a machine declaration', () => {
     expect(actual('', 'empty.sched').found).toEqual(['E517 at 1:1']);
   });

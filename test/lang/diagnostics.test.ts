@@ -16,6 +16,16 @@ describe('formatDiagnostic', () => {
     );
   });
 
+  it('shows control characters of the line escaped, as messages do, with the carets moved to match', () => {
+    const text = 'x := 1 // \x1b]0;title\x07 \x1b[31m\nquantm := 2 \u202e\x9b\n';
+    expect(formatDiagnostic(at(1, 1, 1, 2), text).split('\n').slice(1)).toEqual(['  x := 1 // \\x1b]0;title\\x07 \\x1b[31m', '  ^']);
+    // The span covers an escaped character: the carets cover its escape.
+    expect(formatDiagnostic(at(1, 10, 1, 12), text).split('\n')[2]).toBe('           ^^^^^');
+    expect(formatDiagnostic(at(1, 25, 1, 26), text).split('\n')[2]).toBe(`  ${' '.repeat(33)}^`);
+    expect(formatDiagnostic(at(2, 13, 2, 15), text).split('\n').slice(1)).toEqual(['  quantm := 2 \\u202e\\x9b', '              ^^^^^^^^^^']);
+    expect(formatDiagnostic(at(1, 1, 1, 2), text)).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202e]/);
+  });
+
   it('keeps tabs in the indent so the carets line up', () => {
     expect(formatDiagnostic(at(1, 3, 1, 4), '\t\tx')).toBe("m.sched:1:3: error E301: Unknown name 'quantm'.\n  \t\tx\n  \t\t^");
   });

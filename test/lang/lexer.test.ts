@@ -17,6 +17,12 @@ const brief = (t: Token): string => `${t.kind}:${t.text}@${t.span.line}:${t.span
 const codes = (sink: DiagnosticSink): string[] => sink.diagnostics.map((d) => `${d.code}@${d.span.line}:${d.span.col}`);
 
 describe('lexer', () => {
+  it('keeps control characters of a string as text, and its span as written', () => {
+    const { tokens, sink } = lex('"a\x1b[31m\x07\\\\b"');
+    expect(codes(sink)).toEqual([]);
+    expect(brief(tokens[0]!)).toBe('string:a\\x1b[31m\\x07\\\\b@1:1-1:13');
+  });
+
   it('reads keywords, contextual words, integers, ranges and two-character operators with exact spans', () => {
     const { tokens, sink } = lex('var q : 0..QUANTUM = 2\nx := a <= b && !c');
     expect(tokens.map(brief)).toEqual([

@@ -30,8 +30,9 @@ describe('--set', () => {
     expect(assign.op === 'assign' && assign.value).toEqual({ kind: 'const', value: 4, type: { kind: 'int', min: 4, max: 4 } });
   });
 
-  it('takes the last of two settings of one constant', () => {
-    expect(loadModelFromText(MODEL, 's.sched', ['THREADS=1', 'THREADS=3']).program!.threads).toHaveLength(4);
+  it('refuses two settings of one constant (E602), even of one value', () => {
+    expect(found(['THREADS=2', 'THREADS=3'])).toEqual(["E602 at 1:1: --set 'THREADS' is given more than once; give each constant one value."]);
+    expect(found(['THREADS=2', 'THREADS=2']).map((d) => d.slice(0, 4))).toEqual(['E602']);
   });
 
   it('reports unknown names and non-constants at 1:1 (E601)', () => {

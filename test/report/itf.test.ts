@@ -157,6 +157,16 @@ describe('ITF traces', () => {
       [(() => { const t = good(); t['#meta'].schedcheck.length = 9; return t; })(), 'ITF003', 'the trace has 3 steps', ['#meta', 'schedcheck', 'length']],
       [(() => { const t = good(); t.states[0].cpus[0].elr = { tag: 'Maybe', value: 1 }; return t; })(), 'ITF003', 'expected "Some" or "None"', ['states', 0, 'cpus', 0, 'elr', 'tag']],
     ];
+    const lasso = () => saved(toItf(starvation().cex, starvation().program)) as Record<string, any>;
+    const states = lasso().states.length;
+    cases.push(
+      [(() => { const t = lasso(); t.loop = { '#bigint': '1000' }; return t; })(), 'ITF002', `expected the index of one of the ${states} states (0 to ${states - 1})`, ['loop']],
+      [(() => { const t = lasso(); t.loop = -5; return t; })(), 'ITF002', `expected the index of one of the ${states} states (0 to ${states - 1})`, ['loop']],
+      [(() => { const t = lasso(); t['#meta'].schedcheck.loop = { '#bigint': '1000' }; return t; })(), 'ITF003', `expected a step of the trace (1 to ${states - 1})`, ['#meta', 'schedcheck', 'loop']],
+      [(() => { const t = lasso(); t['#meta'].schedcheck.loop = 0; return t; })(), 'ITF003', `expected a step of the trace (1 to ${states - 1})`, ['#meta', 'schedcheck', 'loop']],
+      [(() => { const t = lasso(); t.loop = 3; return t; })(), 'ITF003', 'expected 1, the state before step 2 where the loop begins', ['loop']],
+      [(() => { const t = lasso(); delete t['#meta'].schedcheck.loop; return t; })(), 'ITF003', 'a loop needs #meta.schedcheck.loop, the step where it begins', ['loop']],
+    );
     for (const [input, code, message, path] of cases) {
       expect(fromItf(input), message).toEqual({ ok: false, problem: { code, message, path } });
     }
@@ -180,6 +190,30 @@ describe('parseJson', () => {
     expect(parseJson('{"a": tru}')).toEqual({ ok: false, message: "unexpected character 't'", position: { line: 1, col: 7 } });
     expect(parseJson('"\\q"')).toEqual({ ok: false, message: 'bad escape in string', position: { line: 1, col: 2 } });
     expect(parseJson('1 2')).toEqual({ ok: false, message: 'unexpected text after the JSON value', position: { line: 1, col: 3 } });
+  });
+
+  it('refuses nesting deeper than 256 as a syntax error at its place, never a stack overflow', () => {
+    expect(parseJson('['.repeat(10000))).toEqual({ ok: false, message: 'nested more than 256 deep', position: { line: 1, col: 257 } });
+    const deep = '['.repeat(300) + ']'.repeat(300);
+    expect(parseJson(deep)).toEqual({ ok: false, message: 'nested more than 256 deep', position: { line: 1, col: 257 } });
+    expect(parseJson('['.repeat(256) + ']'.repeat(256)).ok).toBe(true);
+  });
+
+  it('reads a large trace fast and locates a value late in it', () => {
+    // About 36 MB: the issue's trace took 21 s and 785 MB to reject at byte 10,691.
+    const filler = JSON.stringify({ text: 'x'.repeat(1000) });
+    const text = `{"states": [${Array(36000).fill(filler).join(',\n')}], "loop": "late"}`;
+    expect(text.length).toBeGreaterThan(36_000_000);
+    const start = performance.now();
+    const parsed = parseJson(text);
+    if (!parsed.ok) throw new Error(parsed.message);
+    expect(parsed.positionOf(['states', 2, 'text'])).toEqual({ line: 3, col: 9 });
+    expect(parsed.positionOf(['loop'])).toEqual({ line: 36000, col: 1023 });
+    expect(performance.now() - start).toBeLessThan(3000);
+  });
+
+  it('escapes a control character it names', () => {
+    expect(parseJson('{"a": \u001b}')).toEqual({ ok: false, message: "unexpected character '\\x1b'", position: { line: 1, col: 7 } });
   });
 
   it('parses what JSON.parse parses', () => {

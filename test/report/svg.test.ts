@@ -35,6 +35,16 @@ describe('SVG rendering', () => {
     });
   }
 
+  it('draws backslashes of a message as written (a \\\\ stays two)', async () => {
+    const { cex, program } = abba();
+    const message = 'a\\\\b c\\d \\n';
+    const svg = await renderSvg(renderCounterexampleDot({ ...cex, message }, program));
+    if (!svg.ok) throw new Error(svg.errors.join('; '));
+    const texts = descendants(parseXml(svg.svg)).filter((n) => n.name === 'text').map((n) => allText(n).replace(/\u00a0/g, ' '));
+    expect(texts.filter((t) => t.includes('a\\')).every((t) => t.includes(message.slice(0, 8)))).toBe(true);
+    expect(texts.some((t) => t.includes(message))).toBe(true);
+  });
+
   it('renders the lock graph as well-formed XML with a node per lock', async () => {
     const { cex, program } = abba();
     const svg = await renderSvg(renderLockGraphDot(cex.lockGraph!, program));

@@ -15,7 +15,6 @@
 // reductions: hash compaction (hashcompact.ts: 8-byte fingerprints instead of whole states) and symmetry
 // (symmetry.ts: one canonical state per permutation of interchangeable threads).
 
-import { totalmem } from 'node:os';
 import type { PropertyId } from '../../ir/ir.js';
 import { machineOf } from '../../hw/build.js';
 import { NO_EVENTS, type Model, type ModelEvent } from '../../ir/model.js';
@@ -24,7 +23,7 @@ import type { Figures, InconclusiveReason, Stats } from '../verdict.js';
 import { ArenaStore } from './arena.js';
 import { actionsInto, compileModel, maxActions, SLOW, WARNED, warnedEvents, type CompiledModel, type SearchInstance } from './compile.js';
 import { FigureCollector } from './figures.js';
-import { memoryGauge } from './memory.js';
+import { defaultMemoryLimit, memoryGauge } from './memory.js';
 import { EDGE_FATAL, EDGE_PROGRESS, StateGraph } from './graph.js';
 import { HashCompactStore, replaying, type Compaction } from './hashcompact.js';
 import { ProgressLine } from './progress.js';
@@ -72,8 +71,8 @@ export interface ExploreResult {
 }
 
 const MB = 1024 * 1024;
-/** Without --max-memory: half the machine's memory, at most 8 GB. */
-const DEFAULT_MEMORY = Math.min(totalmem() / 2, 8192 * MB);
+/** Without --max-memory: half the machine's memory, at most 8 GB, within the process's limits (memory.ts). */
+const DEFAULT_MEMORY = defaultMemoryLimit();
 
 class Stop extends Error {
   constructor(
@@ -89,6 +88,33 @@ function fatal(events: readonly ModelEvent[]): boolean {
   return false;
 }
 
+/** Models whose WebAssembly could not be instantiated: they run on the reference model alone. */
+const uncompiled = new WeakSet<Model>();
+
+/**
+ * The compiled successor code, or null where the process cannot instantiate it. Each instance reserves the
+ * address space of a 32-bit memory up front, which an address-space limit (`ulimit -v`) may refuse; the search
+ * then runs on the reference model, slower, instead of failing.
+ */
+function compiledFor(model: Model): CompiledModel | null {
+  if (uncompiled.has(model)) return null;
+  try {
+    return compileModel(model);
+  } catch (error) {
+    if (!(error instanceof RangeError || isOutOfMemory(error))) throw error;
+    uncompiled.add(model);
+    return null;
+  }
+}
+
+/**
+ * An allocation the process could not make: a WebAssembly memory it cannot reserve, an ArrayBuffer it cannot
+ * allocate (V8 says so with a RangeError, or a WebAssembly.RuntimeError).
+ */
+function isOutOfMemory(error: unknown): boolean {
+  return error instanceof Error && /out of memory|cannot allocate|could not allocate|allocation failed/i.test(error.message);
+}
+
 /**
  * A fresh instance of the compiled module for the search core, or null: no WebAssembly, or the process cannot
  * reserve one more WebAssembly memory (each reserves its address space up front); the JavaScript loop runs then.
@@ -98,10 +124,12 @@ function coreInstance(compiled: CompiledModel | null): SearchInstance | null {
   try {
     return compiled.searchInstance();
   } catch (error) {
-    if (error instanceof RangeError) return null;
+    if (error instanceof RangeError || isOutOfMemory(error)) return null;
     throw error;
   }
 }
+
+const INT32_MAX = 2 ** 31 - 1;
 
 /** The exact stores or the fingerprint store, as the loop uses them. */
 type SearchStore = ArenaStore | WasmStore | HashCompactStore;
@@ -119,7 +147,7 @@ export function explore(
   const memoryLimit = bounds.maxMemoryMb !== undefined ? bounds.maxMemoryMb * MB : DEFAULT_MEMORY;
   const fits = memoryGauge(memoryLimit);
   const words = model.layout.words;
-  const compiled: CompiledModel | null = compileModel(model);
+  const compiled: CompiledModel | null = compiledFor(model);
   const symmetry: Symmetry | null = bounds.symmetry === true ? symmetryOf(model) : null;
   const hc = bounds.hashCompaction === true;
   // The WebAssembly core runs exact searches without symmetry, in an instance of its own.
@@ -423,8 +451,10 @@ export function explore(
     const core = ws.instance.core;
     const flags = (): number =>
       (onTransitions.length > 0 || graph !== null ? FLAG_EVENTS : 0) | (onStates.length > 0 ? FLAG_NEW : 0) | (graph !== null ? FLAG_LOG : 0);
-    if (bounds.maxDepth !== undefined) ws.set(CTL.MAX_DEPTH, bounds.maxDepth);
-    if (bounds.maxStates !== undefined) ws.set(CTL.MAX_STATES, bounds.maxStates);
+    // The core compares i32 fields: a larger bound is no bound (no store of 4 GiB holds 2^31 states, and no
+    // search of fewer states is 2^31 deep), where writing it as is would wrap to a small or negative one.
+    if (bounds.maxDepth !== undefined) ws.set(CTL.MAX_DEPTH, Math.min(bounds.maxDepth, INT32_MAX));
+    if (bounds.maxStates !== undefined) ws.set(CTL.MAX_STATES, Math.min(bounds.maxStates, INT32_MAX));
     if (graph !== null) ws.log(1024 * (room + 1));
     for (;;) {
       const id = ws.get(CTL.NEXT);
@@ -461,7 +491,9 @@ export function explore(
       return explore(model, monitorFor, { ...bounds, searchLoop: 'js' }, started);
     }
     if (error instanceof Stop) stop = { reason: error.reason, detail: error.detail };
-    else if (error instanceof MemoryBudgetExceeded) {
+    // An allocation refused below the bound (an address-space limit, a fragmented address space) is the
+    // memory limit as well: the run ends inconclusive with what it explored.
+    else if (error instanceof MemoryBudgetExceeded || isOutOfMemory(error)) {
       const limit = Math.round(memoryLimit / MB);
       stop = { reason: 'max-memory', detail: `stopped at the memory limit (${limit} MB) with ${store.count} states` };
     } else throw error;

@@ -1,14 +1,14 @@
 // The SMT engine's entry point: bounded model checking and k-induction of a program's safety properties, with
 // every counterexample replayed through the explicit model before it is reported.
 
-import { totalmem } from 'node:os';
 import type { Program, PropertyId } from '../../ir/ir.js';
 import { buildModel, ModelTooLarge } from '../../hw/build.js';
+import { defaultMemoryLimit } from '../explicit/memory.js';
 import type { Model } from '../../ir/model.js';
 import type { PropertyResult, Stats } from '../verdict.js';
 import { search, type Decision, type Outcome } from './engine.js';
 import { expressionBits, UnsupportedModel } from './expr.js';
-import { provedInvariant } from './invariants.js';
+import { DEFAULT_MINE_STATES, provedInvariant } from './invariants.js';
 import { confirm } from './replay.js';
 import { SymbolicSystem } from './system.js';
 import { planFor, type PropertyPlan } from './targets.js';
@@ -27,11 +27,28 @@ export interface SmtOptions {
 }
 
 const MB = 1024 * 1024;
-const DEFAULT_MEMORY = Math.min(totalmem() / 2, 8192 * MB);
-/** How often the memory watchdog looks at the process's resident size. */
-const WATCHDOG_MS = 250;
+const DEFAULT_MEMORY = defaultMemoryLimit();
+/** How often the watchdog looks at the clock and the process's resident size. */
+const WATCHDOG_MS = 50;
+/**
+ * The watchdog stops Z3 at this share of the memory limit: Z3 allocates between two looks, and goes on for a
+ * moment after the interrupt, so stopping at the limit itself let the process overshoot it.
+ */
+const MEMORY_HEADROOM = 0.85;
 
 export const DEFAULT_SMT_DEPTH = 40;
+
+/** States times slots the invariant mining gets through in a millisecond (a conservative figure). */
+const MINE_SLOT_STATES_PER_MS = 2000;
+
+/** The largest state the SMT engine takes, in words (the seed models take under 40; docs/smt.md). */
+export const SMT_MAX_STATE_WORDS = 256;
+
+/** Timers hold at most 2^31 - 1 ms (24.8 days): a longer --timeout is no timeout, not one that fires at once. */
+const MAX_TIMEOUT_SECONDS = 2 ** 31 / 1000 - 1;
+
+/** How Z3 (compiled to WebAssembly) and V8 say that memory ran out. */
+const OUT_OF_MEMORY = /out of memory|Cannot enlarge memory|Array buffer allocation failed|could not allocate memory|Cannot allocate Wasm memory/i;
 
 /**
  * Checks `properties` of `program` with Z3. Results carry engine 'smt'; `complete: true` only for a proof
@@ -43,6 +60,11 @@ export async function checkWithSmt(program: Program, properties: PropertyId[], o
   const refuse = (detail: string): PropertyResult[] =>
     properties.map((property) => ({ property, engine: 'smt', verdict: 'inconclusive', reason: 'not-checkable', detail, stats: stats(0) }));
 
+  // The symbolic system is built in one stretch of JavaScript that neither the deadline nor the memory watchdog
+  // can interrupt, in time and memory that grow with the state: past this size it alone could outlast any bound.
+  if (program.layout.words > SMT_MAX_STATE_WORDS) {
+    return refuse(`the model is too large for the SMT engine: a state of ${program.layout.words} words, over ${SMT_MAX_STATE_WORDS}`);
+  }
   let model: Model;
   try {
     model = buildModel(program);
@@ -63,41 +85,80 @@ export async function checkWithSmt(program: Program, properties: PropertyId[], o
       stats: stats(depth),
     }));
 
-  return exclusive(async (ctx) => {
+  // Z3 reserves its WebAssembly memory when it starts: under an address-space limit (`ulimit -v`) that can
+  // fail before anything is checked, which is the memory limit too, not a bad input.
+  try {
+    return await exclusive(async (ctx) => {
     // Z3's memory is not the JavaScript heap's: a watchdog looks at the whole process and stops Z3 the way the
     // deadline does (ctx.interrupt(): the check answers unknown), and the run ends as inconclusive, not as an
     // out-of-memory abort.
+    // Past the deadline it interrupts Z3 at every look, whatever query is running (each query's own timer covers
+    // only that query; the invariant mining and proof make queries of their own).
     let exceeded = false;
+    const deadline = options.timeoutSeconds === undefined ? null : started + Math.min(options.timeoutSeconds, MAX_TIMEOUT_SECONDS) * 1000;
+    const look = (): boolean => {
+      if (!exceeded && process.memoryUsage.rss() > limit * MEMORY_HEADROOM) exceeded = true;
+      return exceeded;
+    };
     const watchdog = setInterval(() => {
-      if (process.memoryUsage.rss() > limit) {
-        exceeded = true;
-        ctx.interrupt();
-      }
+      if (look() || (deadline !== null && Date.now() >= deadline)) ctx.interrupt();
     }, WATCHDOG_MS);
     try {
-      return await run(ctx, () => exceeded);
+      return await run(ctx, look, deadline);
     } catch (error) {
       // WebAssembly cannot grow its memory past 4 GB: Z3 then fails inside, and that is the memory limit too.
-      if (exceeded || /out of memory|Cannot enlarge memory|Array buffer allocation failed/i.test(String(error))) return overMemory(-1);
+      if (exceeded || OUT_OF_MEMORY.test(String(error))) return overMemory(-1);
+      // The watchdog's interrupt met Z3 outside a check the search waits on (a model evaluation): the deadline.
+      if (error instanceof Error && error.message === 'canceled' && deadline !== null && Date.now() >= deadline) {
+        return properties.map((property): PropertyResult => ({
+          property,
+          engine: 'smt',
+          verdict: 'inconclusive',
+          reason: 'timeout',
+          detail: 'stopped by --timeout',
+          stats: stats(0),
+        }));
+      }
       throw error;
     } finally {
       clearInterval(watchdog);
     }
   });
+  } catch (error) {
+    if (OUT_OF_MEMORY.test(String(error))) return overMemory(-1);
+    throw error;
+  }
 
-  async function run(ctx: Z3, exceeded: () => boolean): Promise<PropertyResult[]> {
-    const deadline = options.timeoutSeconds === undefined ? null : started + options.timeoutSeconds * 1000;
+  /**
+   * States the invariant mining may explore within the memory limit. The mining is one stretch of JavaScript the
+   * watchdog cannot interrupt, so it gets a third of the room left, at a generous estimate per state (the state,
+   * its key in the seen set, and a number per slot in the candidate columns).
+   */
+  function mineBudget(sys: SymbolicSystem, deadline: number | null): number {
+    const perState = model.layout.words * 24 + sys.slots.length * 8 + 256;
+    const room = Math.max(0, limit * MEMORY_HEADROOM - process.memoryUsage.rss()) / 3;
+    // Likewise in time: the mining gets half of what is left, and mines about MINE_SLOT_STATES_PER_MS / slots
+    // states a millisecond (measured on the seed models and larger ones), in work no deadline check interrupts.
+    const perMs = MINE_SLOT_STATES_PER_MS / Math.max(1, sys.slots.length);
+    const byTime = deadline === null ? Infinity : Math.max(0, ((deadline - Date.now()) / 2) * perMs);
+    return Math.floor(Math.min(DEFAULT_MINE_STATES, room / perState, byTime));
+  }
+
+  async function run(ctx: Z3, exceeded: () => boolean, deadline: number | null): Promise<PropertyResult[]> {
     const sys = new SymbolicSystem(ctx, model);
     const plans = properties.map((p) => planFor(sys, p));
     const searchable = plans.filter((p) => p.notCheckable === null);
     const kInduction = options.kInduction ?? true;
-    const proved = kInduction ? await provedInvariant(ctx, sys, { deadline, mineStates: options.mineStates }) : null;
+    // Past the deadline already (building the system takes a while on a large model): no invariant to look for.
+    const late = deadline !== null && Date.now() >= deadline;
+    const proved = kInduction && !late ? await provedInvariant(ctx, sys, { deadline, mineStates: options.mineStates ?? mineBudget(sys, deadline) }) : null;
     const result = await search(ctx, sys, model.initialStates(), searchable, {
       maxDepth: options.maxDepth ?? DEFAULT_SMT_DEPTH,
       deadline,
       kInduction,
       invariant: proved?.cond ?? null,
       invariantExact: proved?.source === 'reachable-set',
+      stop: exceeded,
     });
     const results = plans.map((plan) => resultFor(model, plan, result.decisions.get(plan.property), result.outcomes, result, stats));
     // What the watchdog stopped reads as stopped by the memory limit; what was decided before stands.

@@ -36,6 +36,11 @@ export interface SearchOptions {
    * it decides nothing.
    */
   invariantExact?: boolean;
+  /**
+   * Asked before every unrolling and query: true ends the search as at the deadline (check.ts: the memory
+   * watchdog). Building an unrolling is JavaScript that no Z3 interrupt reaches, so the clock is also read there.
+   */
+  stop?: () => boolean;
 }
 
 export interface SearchResult {
@@ -108,6 +113,9 @@ export async function search(ctx: Z3, sys: SymbolicSystem, initial: Uint32Array[
       if (d !== null) decisions.set(plan.property, d);
     }
   };
+  const halt = (): void => {
+    if ((options.deadline !== null && Date.now() >= options.deadline) || options.stop?.() === true) throw new Timeout();
+  };
   try {
     update();
     for (let L = 0; ; L++) {
@@ -116,10 +124,12 @@ export async function search(ctx: Z3, sys: SymbolicSystem, initial: Uint32Array[
         stop = 'max-depth';
         break;
       }
+      halt();
       bmc.extendTo(L);
       // One query for every target still needed; each model names the targets it hits, which are then shortest.
       let open = needed(plans, decisions, outcomes);
       while (open.length > 0) {
+        halt();
         const r = await bmc.check(bmc.reachAny(open, L), options.deadline);
         if (r === 'unknown') throw new Timeout();
         if (r === 'unsat') break;
@@ -134,6 +144,7 @@ export async function search(ctx: Z3, sys: SymbolicSystem, initial: Uint32Array[
       if (step === null) continue;
       const remaining = needed(plans, decisions, outcomes);
       if (remaining.length === 0) break;
+      halt();
       const exists = await bmc.check(bmc.simplePath(L), options.deadline);
       if (exists === 'unknown') throw new Timeout();
       if (exists === 'unsat') {
@@ -141,6 +152,7 @@ export async function search(ctx: Z3, sys: SymbolicSystem, initial: Uint32Array[
         update();
         break;
       }
+      halt();
       step.extendTo(L);
       // All remaining targets at once (k-induction of their disjunction), then one by one.
       const provable = remaining.filter((t) => !reachableBeyondDoubt.has(t.key));
@@ -153,6 +165,7 @@ export async function search(ctx: Z3, sys: SymbolicSystem, initial: Uint32Array[
           const avoid = targets.filter((t) => t.kind === 'state' || j >= 1);
           if (avoid.length > 0) hypothesis.push(step.avoid(avoid, j));
         }
+        halt();
         const r = await step.check([...hypothesis, ...step.reachAny(targets, L)], options.deadline);
         if (r === 'unknown') throw new Timeout();
         if (r === 'unsat') for (const t of targets) outcomes.set(t.key, { status: 'unreachable', k: L, how: 'induction' });

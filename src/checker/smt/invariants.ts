@@ -256,6 +256,17 @@ export interface ProvedInvariant {
  * lines go through Houdini.
  */
 export async function provedInvariant(ctx: Z3, sys: SymbolicSystem, options: InvariantOptions): Promise<ProvedInvariant | null> {
+  try {
+    return await proveInvariant(ctx, sys, options);
+  } catch (error) {
+    // The engine's watchdog interrupts Z3 at the deadline or the memory limit, wherever it is: inside a model
+    // evaluation as well as a check. No invariant then, as when the deadline comes between two checks.
+    if (error instanceof Error && error.message === 'canceled') return null;
+    throw error;
+  }
+}
+
+async function proveInvariant(ctx: Z3, sys: SymbolicSystem, options: InvariantOptions): Promise<ProvedInvariant | null> {
   const limit = options.mineStates ?? DEFAULT_MINE_STATES;
   const initial = sys.model.initialStates();
   // At most half the time left: the searches need the rest (with a strong invariant, little of it).

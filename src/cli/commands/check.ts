@@ -1,11 +1,12 @@
 // `schedcheck check MODEL...`: load, check, report. Exit 0 when every property holds, 1 when one is violated,
 // 3 when one is inconclusive (a violation wins over inconclusive, inconclusive over holds), 2 on bad input.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { checkModelFile, combinedVerdicts, type CheckOptions } from '../../checker/check.js';
 import { isPropertyId } from '../../checker/properties/index.js';
 import type { CheckReport, Counterexample } from '../../checker/verdict.js';
 import { PROPERTY_IDS, type Program, type PropertyId } from '../../ir/ir.js';
+import { sourceTextOf } from '../../lang/readfile.js';
 import { renderCounterexampleDot } from '../../report/dot.js';
 import { toItf } from '../../report/itf.js';
 import { writeHtmlReport } from '../../report/html.js';
@@ -162,11 +163,8 @@ const sourceTexts = new Map<string, string[] | null>();
 /** A line of a model file, for the text report (null when it cannot be read). */
 function sourceLine(file: string, line: number): string | null {
   if (!sourceTexts.has(file)) {
-    try {
-      sourceTexts.set(file, readFileSync(file, 'utf8').split(/\r?\n/));
-    } catch {
-      sourceTexts.set(file, null);
-    }
+    const text = sourceTextOf(file);
+    sourceTexts.set(file, text === '' ? null : text.split(/\r?\n/));
   }
   return sourceTexts.get(file)?.[line - 1] ?? null;
 }

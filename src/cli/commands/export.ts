@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import type { ExportArgs } from '../args.js';
-import { formatDiagnostic } from '../../lang/diagnostics.js';
+import { escapeControls, formatDiagnostic } from '../../lang/diagnostics.js';
+import { MAX_TRACE_BYTES, readRegularFile } from '../../lang/readfile.js';
 import { renderCounterexampleDot } from '../../report/dot.js';
 import { fromItf } from '../../report/itf.js';
 import { writeHtmlReport } from '../../report/html.js';
@@ -19,14 +19,12 @@ function diagnostic(file: string, text: string, code: string, message: string, a
  * still be read. Without --dot, --svg or --html the counterexample graph goes to stdout as DOT.
  */
 export async function exportCommand(args: ExportArgs): Promise<number> {
-  let text: string;
-  try {
-    text = await readFile(args.trace, 'utf8');
-  } catch (error) {
-    const reason = error instanceof Error && 'code' in error ? String((error as NodeJS.ErrnoException).code) : String(error);
-    process.stderr.write(`${args.trace}:1:1: error ITF000: cannot read the trace (${reason})\n`);
+  const file = readRegularFile(args.trace, MAX_TRACE_BYTES);
+  if (!file.ok) {
+    process.stderr.write(`${escapeControls(args.trace)}:1:1: error ITF000: cannot read the trace (${file.why})\n`);
     return 2;
   }
+  const text = file.text;
   const parsed = parseJson(text);
   if (!parsed.ok) {
     process.stderr.write(diagnostic(args.trace, text, 'ITF001', `not valid JSON: ${parsed.message}`, parsed.position));

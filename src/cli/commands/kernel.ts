@@ -1,7 +1,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { formatEvent } from '../../conform/trace.js';
 import { DESIGNS } from '../../kernel/designs/index.js';
-import { DEFAULT_CYCLES, findDesign, formatSummary, runDesign } from '../../kernel/run.js';
+import { DEFAULT_CYCLES, DEFAULT_KERNEL_TIMEOUT_SECONDS, findDesign, formatSummary, runDesign } from '../../kernel/run.js';
 import type { KernelRunArgs } from '../args.js';
 import { didYouMean } from '../suggest.js';
 
@@ -52,10 +52,16 @@ export async function kernelRunCommand(args: KernelRunArgs): Promise<number> {
     const summary = runDesign(design, {
       seed: args.seed,
       cycles: args.cycles ?? DEFAULT_CYCLES,
+      timeoutSeconds: args.timeout ?? DEFAULT_KERNEL_TIMEOUT_SECONDS,
       onEvent: writer === null ? undefined : (event) => writer.line(formatEvent(event)),
     });
     writer?.flush();
     process.stdout.write(`${formatSummary(summary)}\n`);
+    if (summary.stopped === 'timeout') {
+      const seconds = args.timeout ?? DEFAULT_KERNEL_TIMEOUT_SECONDS;
+      process.stdout.write(`inconclusive: stopped at the time limit (${seconds} s, --timeout) after ${summary.cycles} of ${args.cycles ?? DEFAULT_CYCLES} cycles\n`);
+      return 3;
+    }
     return summary.outcome.kind === 'ok' ? 0 : 1;
   } finally {
     if (fd !== null) closeSync(fd);

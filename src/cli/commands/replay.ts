@@ -7,6 +7,7 @@ import { buildModel, ModelTooLarge } from '../../hw/build.js';
 import { DESIGNS } from '../../kernel/designs/index.js';
 import { loadModel } from '../../lang/load.js';
 import { printDiagnostics } from '../diagnostics.js';
+import { MAX_TRACE_BYTES, readRegularFile } from '../../lang/readfile.js';
 import { fromItf } from '../../report/itf.js';
 import { parseJson } from '../../report/jsonpos.js';
 import type { ReplayArgs } from '../args.js';
@@ -67,13 +68,12 @@ export async function replayCommand(args: ReplayArgs): Promise<number> {
     process.stderr.write(`${args.model}:1:1: error R003: no reference kernel design runs this model; these do:\n${list}\n`);
     return 2;
   }
-  let text: string;
-  try {
-    text = readFileSync(args.cex, 'utf8');
-  } catch (error) {
-    process.stderr.write(`${args.cex}:1:1: error R001: the counterexample cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})\n`);
+  const file = readRegularFile(args.cex, MAX_TRACE_BYTES);
+  if (!file.ok) {
+    process.stderr.write(`${args.cex}:1:1: error R001: the counterexample cannot be read (${file.why})\n`);
     return 2;
   }
+  const text = file.text;
   const parsed = parseJson(text);
   if (!parsed.ok) {
     process.stderr.write(`${args.cex}:${parsed.position.line}:${parsed.position.col}: error R001: ${parsed.message}\n`);

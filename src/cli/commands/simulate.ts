@@ -26,7 +26,8 @@ export async function simulateCommand(args: SimulateArgs): Promise<number> {
   const steps = traceOf(model, walk.states, walk.actions);
   const kind = args.storms === true ? 'a random path, interrupts arriving at any step' : 'a random fair path';
   const out = [`${args.model}: ${kind} (seed ${args.seed}, ${walk.actions.length} steps)`, ''];
-  out.push(...traceLines({ property: 'assertions', message: '', length: walk.actions.length, steps, violationSpan: null }, program.arch, false, program));
+  // One line at a time: spreading a long path's lines into push() overflowed the call stack.
+  for (const line of traceLines({ property: 'assertions', message: '', length: walk.actions.length, steps, violationSpan: null }, program.arch, false, program)) out.push(line);
   const ending = {
     steps: `stopped after ${args.steps} steps`,
     stuck: 'no CPU can do anything any more (deadlock)',

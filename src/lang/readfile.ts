@@ -1,0 +1,51 @@
+// Reading a file named by someone else (a model on the command line, a model or plan named in a plan run by CI):
+// regular files only, so that /dev/zero, a FIFO or a terminal cannot hang the run, and at most `maxBytes`, so
+// that no file can exhaust the memory. The file is opened without blocking and measured through the descriptor
+// it is read from, so what is checked is what is read.
+
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+
+export type ReadResult = { ok: true; text: string } | { ok: false; why: string };
+
+/** Models and plans larger than this are refused: the largest model the front end reads (200000 tokens) fits. */
+export const MAX_INPUT_BYTES = 16 * 1024 * 1024;
+
+/** Saved traces (ITF counterexamples, event traces) may be larger: a long counterexample carries every state. */
+export const MAX_TRACE_BYTES = 256 * 1024 * 1024;
+
+export function readRegularFile(file: string, maxBytes = MAX_INPUT_BYTES): ReadResult {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    return { ok: false, why: (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e)) };
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (stat.isDirectory()) return { ok: false, why: 'EISDIR' };
+    if (!stat.isFile()) return { ok: false, why: 'not a regular file' };
+    if (stat.size > maxBytes) return { ok: false, why: `larger than ${maxBytes} bytes` };
+    // Read at most one byte past the limit: a file that grows while it is read is still refused.
+    const buffer = Buffer.alloc(stat.size + 1);
+    let length = 0;
+    for (;;) {
+      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+      if (length > maxBytes) return { ok: false, why: `larger than ${maxBytes} bytes` };
+      if (length === buffer.length) break;
+    }
+    if (length > maxBytes) return { ok: false, why: `larger than ${maxBytes} bytes` };
+    return { ok: true, text: buffer.toString('utf8', 0, length) };
+  } catch (e) {
+    return { ok: false, why: (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e)) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The text of a file for printing source lines under diagnostics; '' when it cannot be read as above. */
+export function sourceTextOf(file: string): string {
+  const read = readRegularFile(file);
+  return read.ok ? read.text : '';
+}
