@@ -62,6 +62,8 @@ export interface ConformArgs {
   model: string;
   trace: string;
   set: string[];
+  /** `--complete`: the trace must end with an end, fault or hang event. */
+  complete?: boolean;
 }
 
 export interface ReplayArgs {

@@ -162,8 +162,9 @@ export function buildCli(argv: string[]): Argv {
         y
           .positional('model', { type: 'string', demandOption: true })
           .positional('trace', { type: 'string', demandOption: true })
-          .option('set', setOption),
-      (a) => run(conformCommand({ model: a.model, trace: a.trace, set: a.set })),
+          .option('set', setOption)
+          .option('complete', { type: 'boolean', default: false, describe: 'the trace must end with an end, fault or hang event' }),
+      (a) => run(conformCommand({ model: a.model, trace: a.trace, set: a.set, complete: a.complete })),
     )
     .command(
       'replay <model> <cex>',

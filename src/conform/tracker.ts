@@ -10,8 +10,9 @@
 //
 // A configuration is a model state plus, per CPU, the events still owed by an action that produces several
 // (restore_context: switch, then iret). An action the model reports as fatal (a double fault, a kernel BUG)
-// leads to the crashed configuration: the model says nothing about what a corrupted machine does next, so it
-// accepts every later event, and the verdict says from where the trace conforms only by that corruption.
+// leads to the crashed configuration: the model says nothing about what a corrupted machine does next except
+// that it does not go on as if nothing happened, so it accepts only the fault or hang that the corruption
+// becomes, and the verdict says from where the trace conforms only by that corruption.
 
 import { ActionKind, actionCpu, actionKind, encodeAction, type Action, type Model, type Successor } from '../checker/model.js';
 import { contextOf, lockName, pcLocation } from '../hw/describe.js';
@@ -169,7 +170,10 @@ export class Tracker {
       case 'hang':
         return this.onHang(set, (event.cpus ?? [event.cpu]).filter((c) => c < this.machine.cpus));
       case 'hlt':
-        return this.keep(set, (c) => this.machine.code[this.machine.pc(c.state, event.cpu)]?.op === 'hlt');
+        return this.keepLive(set, (c) => this.machine.code[this.machine.pc(c.state, event.cpu)]?.op === 'hlt');
+      case 'end':
+        // The kernel stopped logging on purpose: any live configuration may stop here, a crashed one may not.
+        return this.keepLive(set, () => true);
       default:
         return this.onAction(set, event);
     }
@@ -178,10 +182,7 @@ export class Tracker {
   private onAction(set: StateSet, event: TraceEvent): StateSet | null {
     const next: Config[] = [];
     for (const c of set.configs) {
-      if (c.kind === 'crashed') {
-        next.push(c);
-        continue;
-      }
+      if (c.kind === 'crashed') continue; // a corrupted machine does not go on logging as if nothing happened
       if (this.owes(c, event.cpu)) {
         const owed = c.pending![event.cpu]!;
         if (matches(owed[0]!, event)) next.push(this.live(c.state, c.pending!.map((p, i) => (i === event.cpu ? p.slice(1) : p))));
@@ -210,8 +211,15 @@ export class Tracker {
     return out;
   }
 
+  /** The configurations that pass `test`; a crashed one is kept as it is (it allows faults and hangs). */
   private keep(set: StateSet, test: (c: Extract<Config, { kind: 'live' }>) => boolean): StateSet | null {
     const kept = set.configs.filter((c) => c.kind === 'crashed' || test(c));
+    return kept.length === 0 ? null : this.intern(kept);
+  }
+
+  /** The live configurations that pass `test`: the event is one a crashed machine does not log. */
+  private keepLive(set: StateSet, test: (c: Extract<Config, { kind: 'live' }>) => boolean): StateSet | null {
+    const kept = set.configs.filter((c) => c.kind === 'live' && test(c));
     return kept.length === 0 ? null : this.intern(kept);
   }
 
@@ -264,7 +272,7 @@ export class Tracker {
 
   /** Events one configuration allows next: what it still owes, and the first event of each visible action. */
   allowedBy(config: Config): string[] {
-    if (config.kind === 'crashed') return ['anything (the model has crashed)'];
+    if (config.kind === 'crashed') return ['a fault or a hang on any CPU (the model has crashed)'];
     const out: string[] = [];
     const owing = new Set<number>();
     config.pending?.forEach((p, cpu) => {

@@ -105,6 +105,43 @@ describe('schedcheck conform', () => {
     expect(err).toContain('error T001: not a JSON object');
   });
 
+  it('exits 1 when the trace goes on after the model crashed, naming the crash', async () => {
+    const crashModel = findDesign('002-ret-switch')!.model;
+    const trace = join(dir, 'crash.jsonl');
+    await kernelRunCommand({ design: '002-ret-switch', seed: 1, trace });
+    const lines = readFileSync(trace, 'utf8').trimEnd().split('\n');
+    // The fault replaced by an event a machine that had not crashed would log.
+    writeFileSync(trace, `${[...lines.slice(0, -1), '{"cpu":0,"event":"iret","thread":"other[0]"}'].join('\n')}\n`);
+    out = '';
+    expect(await conformCommand({ model: crashModel, trace, set: [] })).toBe(1);
+    const n = lines.length;
+    expect(out).toBe(
+      `${trace}:${n}: event ${n}, cpu0 iret thread=other[0], goes on after the machine crashed: at event ${n - 1} (${trace}:${n - 1}) ` +
+        `${crashModel} says stack-integrity: switch_to resumes other[0] through an interrupt frame, not a switch frame\n` +
+        '  a corrupted machine does not go on as if nothing happened: only a fault or a hang may follow\n',
+    );
+  });
+
+  it('--complete: exits 1 when the trace stops without an end, fault or hang event, 0 when it ends with one', async () => {
+    const trace = await traceFile();
+    const lines = readFileSync(trace, 'utf8').trimEnd().split('\n');
+    expect(await conformCommand({ model, trace, set: [], complete: true })).toBe(1);
+    expect(out).toMatch(
+      new RegExp(`^${trace}:${lines.length}: the trace stops after event ${lines.length} \\(cpu0 [^)]*\\) without an end, fault or hang event \\(--complete\\): the kernel stopped logging without saying why\n$`),
+    );
+    writeFileSync(trace, `${lines.join('\n')}\n{"cpu":0,"event":"end"}\n`);
+    out = '';
+    expect(await conformCommand({ model, trace, set: [], complete: true })).toBe(0);
+    expect(out).toContain(`(${lines.length + 1} events;`);
+  });
+
+  it('exits 2 with T004 at the name a trace gives that the model lacks', async () => {
+    const trace = join(dir, 'names.jsonl');
+    writeFileSync(trace, '{"cpu":0,"event":"sti"}\n{"cpu":0,"event":"irq_entry","line":"timer","thread":"Hog"}\n');
+    expect(await conformCommand({ model, trace, set: [] })).toBe(2);
+    expect(err).toBe(`${trace}:2:45: error T004: unknown thread 'Hog'; the model has the threads hog, worker[0]\n`);
+  });
+
   it('exits 2 when the trace or the model cannot be read', async () => {
     expect(await conformCommand({ model, trace: join(dir, 'missing.jsonl'), set: [] })).toBe(2);
     expect(err).toBe(`${join(dir, 'missing.jsonl')}:1:1: error T003: the trace file cannot be read (ENOENT)\n`);

@@ -133,3 +133,74 @@ describe('mutated traces are rejected at the mutated event', () => {
     expect(r.allowed).toEqual(['cpu0 irq_entry line=timer thread=hog', 'cpu0 sti']);
   });
 });
+
+describe('where a trace may stop, and what may follow a crash', () => {
+  const retSwitch = findDesign('002-ret-switch')!;
+  const end: TraceEvent = { cpu: 0, cycle: 0, event: 'end' };
+
+  /** 002-ret-switch up to the switch the model says corrupts the machine (the fault left off). */
+  function upToCrash(): TraceEvent[] {
+    const events = traceOf('002-ret-switch', 1, 1_000);
+    expect(events.at(-1)!.event).toBe('fault');
+    return events.slice(0, -1);
+  }
+
+  it('a trace that goes on after the model crashed is rejected at the first event that is neither a fault nor a hang', () => {
+    const events = upToCrash();
+    const r = rejected(conformEvents(modelOf(retSwitch.model), [...events, { cpu: 0, cycle: 0, event: 'iret', thread: 'other[0]' }]));
+    expect([r.event, r.found, r.states, r.allowed]).toEqual([events.length + 1, 'cpu0 iret thread=other[0]', [], []]);
+    expect(r.reason).toEqual({
+      kind: 'after-crash',
+      crashEvent: events.length,
+      crashLine: events.length,
+      message: 'stack-integrity: switch_to resumes other[0] through an interrupt frame, not a switch frame',
+    });
+  });
+
+  it('a crashed machine may fault or hang, but not end as if nothing happened', () => {
+    const events = upToCrash();
+    const model = modelOf(retSwitch.model);
+    expect(conformEvents(model, [...events, { cpu: 0, cycle: 0, event: 'hang', cpus: [0] }]).verdict).toBe('conforms');
+    const r = rejected(conformEvents(model, [...events, end]));
+    expect([r.event, r.found, r.reason?.kind]).toEqual([events.length + 1, 'cpu0 end', 'after-crash']);
+  });
+
+  it('end is allowed wherever the model is live, and nothing may follow it', () => {
+    const model = modelOf(findDesign('001-option2')!.model);
+    const events = traceOf('001-option2', 1, 5_000);
+    expect(conformEvents(model, [...events, end]).verdict).toBe('conforms');
+    const r = rejected(conformEvents(model, [...events, end, events[0]!]));
+    expect([r.event, r.found, r.reason]).toEqual([events.length + 2, 'cpu0 sti', { kind: 'after-end', endEvent: events.length + 1, endLine: events.length + 1 }]);
+  });
+
+  it('complete: a trace must end with end, fault or hang', () => {
+    const model = modelOf(findDesign('001-option2')!.model);
+    const events = traceOf('001-option2', 1, 5_000);
+    const r = rejected(conformEvents(model, events, undefined, undefined, true));
+    expect([r.event, r.line, r.found, r.reason]).toEqual([events.length, events.length, describeLast(events), { kind: 'incomplete' }]);
+    expect(conformEvents(model, [...events, end], undefined, undefined, true).verdict).toBe('conforms');
+    expect(conformEvents(modelOf(retSwitch.model), traceOf('002-ret-switch', 1, 1_000), undefined, undefined, true).verdict).toBe('conforms');
+  });
+
+  it('names the model lacks are bad input (T004), listing the names it has', () => {
+    const model = modelOf(findDesign('001-option2')!.model);
+    const hog: TraceEvent = { cpu: 0, cycle: 0, event: 'irq_entry', line: 'timer', thread: 'Hog' };
+    expect(conformEvents(model, [{ cpu: 0, cycle: 0, event: 'sti' }, hog])).toEqual({
+      verdict: 'bad-input',
+      line: 2,
+      col: 1,
+      message: "unknown thread 'Hog'; the model has the threads hog, worker[0]",
+      code: 'T004',
+    });
+    const lock = conformEvents(model, [{ cpu: 0, cycle: 0, event: 'lock_acquire', lock: 'loom' }]);
+    expect(lock).toMatchObject({ verdict: 'bad-input', message: "unknown lock 'loom'; the model has the locks LOOM, WRITER" });
+    const line = conformEvents(model, [{ cpu: 0, cycle: 0, event: 'eoi', line: 'irq0' }]);
+    expect(line).toMatchObject({ verdict: 'bad-input', message: "unknown line 'irq0'; the model has the line timer" });
+  });
+});
+
+function describeLast(events: TraceEvent[]): string {
+  const e = events.at(-1)!;
+  const args = (['line', 'lock', 'thread', 'from', 'to'] as const).filter((a) => e[a] !== undefined).map((a) => `${a}=${e[a]}`);
+  return `cpu${e.cpu} ${e.event}${args.length > 0 ? ` ${args.join(' ')}` : ''}`;
+}
