@@ -75,9 +75,9 @@ void context_switch(struct thread *prev, struct thread *next);
 
 /* Ends the run: `end` after the configured number of events, or a fault or a hang already logged. */
 void finish(u32 code) __attribute__((noreturn));
-#define EXIT_END 0
-#define EXIT_FAULT 1
-#define EXIT_HANG 2
+#define EXIT_END 1
+#define EXIT_FAULT 2
+#define EXIT_HANG 3
 
 #endif
 

@@ -58,6 +58,16 @@ export interface KernelRunArgs {
   trace?: string;
 }
 
+export interface KernelQemuArgs {
+  design: string;
+  seed: number;
+  /** Events the kernel logs before its `end`. */
+  events: number;
+  trace?: string;
+  /** Seconds before the harness watchdog ends the run as a hang. */
+  timeout: number;
+}
+
 export interface ConformArgs {
   model: string;
   trace: string;

@@ -7,13 +7,13 @@ import { conformCommand } from './commands/conform.js';
 import { exploreCommand } from './commands/explore.js';
 import { exportCommand } from './commands/export.js';
 import { gateCommand } from './commands/gate.js';
-import { kernelRunCommand } from './commands/kernel.js';
+import { kernelQemuCommand, kernelRunCommand } from './commands/kernel.js';
 import { parseCommand } from './commands/parse.js';
 import { propertiesCommand } from './commands/properties.js';
 import { replayCommand } from './commands/replay.js';
 import { simulateCommand } from './commands/simulate.js';
 
-const NUMERIC = ['max-depth', 'max-states', 'max-memory', 'timeout', 'seed', 'cycles', 'steps'] as const;
+const NUMERIC = ['max-depth', 'max-states', 'max-memory', 'timeout', 'seed', 'cycles', 'steps', 'events'] as const;
 
 function checkNumbers(argv: Record<string, unknown>): true {
   for (const name of NUMERIC) {
@@ -152,6 +152,19 @@ export function buildCli(argv: string[]): Argv {
               .option('trace', { type: 'string', describe: 'write the event trace (JSON lines)' })
               .check(checkNumbers),
           (a) => run(kernelRunCommand({ design: a.design, seed: a.seed, cycles: a.cycles, trace: a.trace })),
+        )
+        .command(
+          'qemu <design>',
+          'build a real kernel of kernels/ and boot it under QEMU, writing its trace',
+          (k) =>
+            k
+              .positional('design', { type: 'string', demandOption: true })
+              .option('seed', { type: 'number', default: 1, describe: 'varies the timer period and the work lengths' })
+              .option('events', { type: 'number', default: 2000, describe: 'events the kernel logs before its end' })
+              .option('trace', { type: 'string', describe: 'write the event trace (JSON lines)' })
+              .option('timeout', { type: 'number', default: 60, describe: 'seconds before the harness watchdog calls it a hang' })
+              .check(checkNumbers),
+          (a) => run(kernelQemuCommand({ design: a.design, seed: a.seed, events: a.events, trace: a.trace, timeout: a.timeout })),
         )
         .demandCommand(1, 'name a kernel subcommand'),
     )

@@ -1,0 +1,195 @@
+// The real kernels of kernels/ under QEMU: the correct ones run to their end and their traces conform to their
+// models over several seeds; the broken ones fault or hang as their models predict, and their traces show it.
+// QEMU is required: CI installs it (.ci/run), and a machine without it fails here rather than skipping.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Model } from '../../src/checker/model.js';
+import { kernelQemuCommand } from '../../src/cli/commands/kernel.js';
+import { type ConformResult, conformEvents } from '../../src/conform/check.js';
+import { parseEvent, type TraceEvent } from '../../src/conform/trace.js';
+import { Tracker } from '../../src/conform/tracker.js';
+import { buildModel, machineOf } from '../../src/hw/build.js';
+import { buildKernel, findQemuDesign, QEMU_DESIGNS, type QemuRun, runQemu } from '../../src/kernel/qemu.js';
+import { loadModel } from '../../src/lang/load.js';
+
+const SEEDS = [1, 2, 3];
+
+function design(name: string) {
+  const d = findQemuDesign(name);
+  if (d === undefined) throw new Error(`no QEMU design ${name}`);
+  return d;
+}
+
+function modelOf(file: string): Model {
+  const { program, diagnostics } = loadModel(file, []);
+  if (program === null) throw new Error(`${file}: ${JSON.stringify(diagnostics)}`);
+  return buildModel(program);
+}
+
+function eventsOf(run: QemuRun): TraceEvent[] {
+  return run.lines.filter((l) => !l.startsWith('#')).map((l) => {
+    const parsed = parseEvent(l);
+    if (!parsed.ok) throw new Error(`not an event: ${l}`);
+    return parsed.event;
+  });
+}
+
+function run(name: string, seed: number, events = 1000, timeout = 30): Promise<QemuRun> {
+  return runQemu(design(name), { seed, events, timeout });
+}
+
+beforeAll(() => {
+  // Arrange once: the emulator is there, and every image builds (make: only what changed).
+  const version = spawnSync('qemu-system-i386', ['--version'], { encoding: 'utf8' });
+  expect(version.status, 'qemu-system-i386 must be installed (apt-get install qemu-system-x86)').toBe(0);
+  for (const d of QEMU_DESIGNS) buildKernel(d);
+});
+
+describe('the QEMU kernels', () => {
+  it('are the x86 designs of seeds 001 and 002, each with the model of its reference-kernel namesake', () => {
+    expect(QEMU_DESIGNS.map((d) => [d.name, d.emulator, d.cpus, d.expect, d.model])).toEqual([
+      ['001-naive', 'qemu-system-i386', 1, 'hangs', 'models/aethelos-001/spin-mutex-loom.sched'],
+      ['001-option2', 'qemu-system-i386', 1, 'survives', 'models/aethelos-001/option2-yield-pending.sched'],
+      ['002-ret-switch', 'qemu-system-i386', 1, 'faults', 'models/ckernel-002/stub-ret-switch.sched'],
+      ['002-option-c', 'qemu-system-i386', 1, 'survives', 'models/ckernel-002/option-c-context-stub.sched'],
+    ]);
+  });
+
+  it('run the same way for the same seed (-icount), and differently for another', async () => {
+    const a = await run('001-option2', 7, 400);
+    const b = await run('001-option2', 7, 400);
+    const c = await run('001-option2', 8, 400);
+    expect(a.lines).toEqual(b.lines);
+    expect(c.lines).not.toEqual(a.lines);
+  });
+});
+
+describe('correct kernels run to their end and conform', () => {
+  it.each(['001-option2', '002-option-c'])('%s: every seed ends with end, switches, and conforms with --complete', async (name) => {
+    const d = design(name);
+    const model = modelOf(d.model);
+    const tracker = new Tracker(model, machineOf(model));
+    for (const seed of SEEDS) {
+      // Act
+      const r = await run(name, seed);
+      const events = eventsOf(r);
+      // Assert
+      expect(r.outcome, `seed ${seed}`).toEqual({ kind: 'end' });
+      expect(events.length).toBe(1001);
+      expect(events.filter((e) => e.event === 'switch').length, `seed ${seed}`).toBeGreaterThan(20);
+      const result = conformEvents(model, events, undefined, tracker, true);
+      expect(result.verdict, `seed ${seed}`).toBe('conforms');
+    }
+  });
+});
+
+describe('broken kernels fail as their models predict', () => {
+  it('001-naive: the tick spins on LOOM, which the worker it interrupted holds; the trace conforms up to the hang', async () => {
+    const model = modelOf(design('001-naive').model);
+    for (const seed of SEEDS) {
+      const r = await run('001-naive', seed);
+      const events = eventsOf(r);
+      expect(r.outcome.kind, `seed ${seed}`).toBe('hang');
+      expect(events.at(-1)).toEqual({
+        cpu: 0,
+        cycle: 0,
+        event: 'hang',
+        cpus: [0],
+        detail: ['cpu0 (worker): spinning on LOOM, held by worker'],
+      });
+      // What the model's deadlock is made of: the worker holds LOOM when the tick arrives.
+      expect(events.slice(-3, -1)).toEqual([
+        { cpu: 0, cycle: 0, event: 'lock_acquire', lock: 'LOOM', thread: 'worker' },
+        { cpu: 0, cycle: 0, event: 'irq_entry', line: 'timer', thread: 'worker' },
+      ]);
+      expect(conformEvents(model, events, undefined, undefined, true).verdict, `seed ${seed}`).toBe('conforms');
+    }
+  });
+
+  it('002-ret-switch: the first switch to a new thread returns to 0, a #PF; the model crashed at that switch', async () => {
+    const model = modelOf(design('002-ret-switch').model);
+    for (const seed of SEEDS) {
+      const r = await run('002-ret-switch', seed);
+      const events = eventsOf(r);
+      expect(r.outcome.kind, `seed ${seed}`).toBe('fault');
+      expect(events.map((e) => e.event)).toEqual(['sti', 'irq_entry', 'eoi', 'switch', 'fault']);
+      expect(events[3]).toMatchObject({ from: 'first', to: 'other[0]' });
+      expect(events[4]).toMatchObject({ event: 'fault', vector: '#PF', reason: 'page fault', address: '0x0', pc: '0x0', thread: 'other[0]' });
+      const result: ConformResult = conformEvents(model, events, undefined, undefined, true);
+      expect(result).toMatchObject({
+        verdict: 'conforms',
+        corruption: { event: 4, line: 4, message: 'stack-integrity: switch_to resumes other[0] through an interrupt frame, not a switch frame' },
+      });
+    }
+  });
+
+  it('a run that outlasts --timeout ends as a hang of the harness watchdog, which conform rejects on a kernel still making progress', async () => {
+    const r = await run('001-option2', 1, 100_000_000, 1);
+    expect(r.outcome.kind).toBe('timeout');
+    const events = eventsOf(r);
+    expect(events.at(-1)).toEqual({
+      cpu: 0,
+      cycle: 0,
+      event: 'hang',
+      cpus: [0],
+      detail: ['no end, fault or hang event within the timeout of 1 s (the harness watchdog)'],
+    });
+    const result = conformEvents(modelOf(design('001-option2').model), events);
+    expect(result).toMatchObject({ verdict: 'rejected', event: events.length, found: 'cpu0 hang' });
+  });
+});
+
+describe('schedcheck kernel qemu', () => {
+  let out = '';
+  let err = '';
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+  function capture(): void {
+    out = '';
+    err = '';
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      out += String(chunk);
+      return true;
+    });
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      err += String(chunk);
+      return true;
+    });
+  }
+
+  it('writes the trace and exits 0 when the kernel runs to its end', async () => {
+    capture();
+    const trace = join(mkdtempSync(join(tmpdir(), 'schedcheck-qemu-test-')), 'run.jsonl');
+    expect(await kernelQemuCommand({ design: '002-option-c', seed: 2, events: 300, trace, timeout: 30 })).toBe(0);
+    const lines = readFileSync(trace, 'utf8').trimEnd().split('\n');
+    expect(lines[0]).toBe('# booted, seed=2');
+    expect(lines.slice(1).every((l) => parseEvent(l).ok)).toBe(true);
+    expect(lines.at(-1)).toBe('{"cpu":0,"event":"end"}');
+    expect(out).toMatch(
+      new RegExp(
+        `^design 002-option-c under qemu-system-i386, seed 2: 301 events in \\d+\\.\\d s\\nno fault, no hang: the kernel logged its end\\n` +
+          `check it: schedcheck conform models/ckernel-002/option-c-context-stub.sched ${trace} --complete\\n$`,
+      ),
+    );
+  });
+
+  it('exits 1 with the fault when the kernel faults', async () => {
+    capture();
+    expect(await kernelQemuCommand({ design: '002-ret-switch', seed: 1, events: 300, timeout: 30 })).toBe(1);
+    expect(out.split('\n').slice(1)).toEqual(['FAULT on cpu0 (other[0]): #PF page fault at 0x0 (pc 0x0)', '']);
+  });
+
+  it('exits 2 naming the kernels when it does not know the one asked for, and for --events 0', async () => {
+    capture();
+    expect(await kernelQemuCommand({ design: '005-nope', seed: 1, events: 300, timeout: 30 })).toBe(2);
+    expect(err.split('\n')[0]).toBe("schedcheck: error Q003: unknown QEMU kernel '005-nope'. Kernels:");
+    expect(err).toContain('  001-naive ');
+    err = '';
+    expect(await kernelQemuCommand({ design: '001-naive', seed: 1, events: 0, timeout: 30 })).toBe(2);
+    expect(err).toBe('schedcheck: error Q004: --events must be at least 1\n');
+  });
+});
