@@ -80,6 +80,8 @@ export interface ReplayArgs {
   model: string;
   cex: string;
   set: string[];
+  /** `--hold N`: after the counterexample, hold the other CPUs for N cycles (0: none). */
+  hold?: number;
 }
 
 export interface GateArgs {

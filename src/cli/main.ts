@@ -13,7 +13,7 @@ import { propertiesCommand } from './commands/properties.js';
 import { replayCommand } from './commands/replay.js';
 import { simulateCommand } from './commands/simulate.js';
 
-const NUMERIC = ['max-depth', 'max-states', 'max-memory', 'timeout', 'seed', 'cycles', 'steps', 'events'] as const;
+const NUMERIC = ['max-depth', 'max-states', 'max-memory', 'timeout', 'seed', 'cycles', 'steps', 'events', 'hold'] as const;
 
 function checkNumbers(argv: Record<string, unknown>): true {
   for (const name of NUMERIC) {
@@ -186,8 +186,10 @@ export function buildCli(argv: string[]): Argv {
         y
           .positional('model', { type: 'string', demandOption: true })
           .positional('cex', { type: 'string', demandOption: true })
-          .option('set', setOption),
-      (a) => run(replayCommand({ model: a.model, cex: a.cex, set: a.set })),
+          .option('set', setOption)
+          .option('hold', { type: 'number', default: 0, describe: 'then hold the other CPUs for this many cycles' })
+          .check(checkNumbers),
+      (a) => run(replayCommand({ model: a.model, cex: a.cex, set: a.set, hold: a.hold })),
     )
     .command(
       'gate [plans..]',

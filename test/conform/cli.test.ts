@@ -185,6 +185,24 @@ describe('schedcheck replay', () => {
     expect(out).toMatch(/FAULT on cpu0 \(other\[0\]\) at cycle \d+: #PF instruction fetch outside kernel code at 0x0\n {2}executing 0x0, reached by context_switch_go\+11: ret\n/);
   });
 
+  it('004-old: the stack-integrity counterexample survives when run freely, and faults when the other CPU is held (--hold)', async () => {
+    const { model, cex } = await counterexample('004-old', 'stack-integrity');
+    expect(await replayCommand({ model, cex, set: [] })).toBe(0);
+    expect(out).toContain('  the kernel logged all 19 events of the counterexample, then ran on freely (timer ticking)\nthe kernel survived ');
+    out = '';
+    // cpu0 is still in the handler on boot[0]'s stack when cpu1 resumes boot[0]: held there, its frames are
+    // overwritten by cpu1's next tick on that stack, and its return goes astray.
+    expect(await replayCommand({ model, cex, set: [], hold: 40 })).toBe(1);
+    expect(out).toContain(
+      '  the kernel logged all 19 events of the counterexample; then cpu0 was held for 40 cycles (as an NMI, an SMI or a preempted vCPU ' +
+        'holds a CPU) while cpu1 ran on, its timer raised after its instruction 94; then all ran freely (timer ticking)\n' +
+        'FAULT on cpu0 (tcb@0x0) at cycle 299: #PF write of an unmapped address at 0x8\n  executing timer_stub+29: store [rsi+TCB_STATE], RUNNING\n',
+    );
+    out = '';
+    expect(await replayCommand({ model, cex, set: [], hold: 30 })).toBe(1);
+    expect(out).toMatch(/\nFAULT on cpu1 \([^)]*\) at cycle \d+: #GP iret: bad code segment selector 0x0 in the frame at 0x0\n {2}executing timer_stub_iret\+9: iretq\n/);
+  });
+
   it('003-wfi-masked: the no-progress counterexample leaves the idle task looping on a masked wfi', async () => {
     const { model, cex } = await counterexample('003-wfi-masked', 'no-deadlock');
     expect(await replayCommand({ model, cex, set: [] })).toBe(1);
