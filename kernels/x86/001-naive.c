@@ -45,5 +45,6 @@ void timer_handler(void) {
 }
 
 void design_init(void) {
+    pit_start();
     start_thread(&worker, worker_main);
 }

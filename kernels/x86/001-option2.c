@@ -63,6 +63,7 @@ void timer_handler(void) {
 }
 
 void design_init(void) {
+    pit_start();
     thread_switch_frame(&worker, worker_main);
     rq_push(&worker);
     start_thread(&hog, hog_main);

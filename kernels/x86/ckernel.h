@@ -23,6 +23,7 @@ void interrupt_handler_c(void) {     /* timer_interrupt_handler() */
 void log_iret(void) { trace_thread("iret", current); }
 
 void design_init(void) {
+    pit_start();
     thread_iret_frame(&other, test_thread, 1 + 8);   /* error code, then the pushal block: all zero */
     rq_push(&other);
     start_thread(&first, test_thread);

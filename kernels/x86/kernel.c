@@ -9,6 +9,8 @@
 #define LOCKUP_SPINS 200000u
 
 struct thread *current;
+struct thread *current_of[MAX_CPUS];
+volatile u32 *lapic;
 u32 seed = 1;
 static u32 rng;
 static u32 events_left = 2000;
@@ -39,14 +41,24 @@ static void puthex(u32 v) {
 static void str(const char *key, const char *value) {
     puts(",\""); puts(key); puts("\":\""); puts(value); putc('"');
 }
-static void begin(const char *event) { puts("{\"cpu\":0,\"event\":\""); puts(event); putc('"'); }
+/* On SMP one lock keeps the lines of the CPUs apart; it is the log's own, not a lock of any model. */
+static volatile u32 log_lock;
+
+u32 this_cpu(void) { return lapic == 0 ? 0 : lapic[0x20 / 4] >> 24; }
+struct thread *running(void) { return lapic == 0 ? current : current_of[this_cpu()]; }
+
+static void begin(const char *event) {
+    if (lapic != 0) while (xchg(&log_lock, 1) != 0) __asm__ volatile("pause");
+    puts("{\"cpu\":"); putu(this_cpu()); puts(",\"event\":\""); puts(event); putc('"');
+}
 
 static void end_line(void) {
     puts("}\n");
     if (--events_left == 0) {
-        puts("{\"cpu\":0,\"event\":\"end\"}\n");
+        puts("{\"cpu\":"); putu(this_cpu()); puts(",\"event\":\"end\"}\n");
         finish(EXIT_END);
     }
+    log_lock = 0;
 }
 
 void trace0(const char *event) {
@@ -66,7 +78,7 @@ void trace_line(const char *event, const char *line) {
 }
 void trace_irq_entry(void) {
     u32 f = irq_save();
-    begin("irq_entry"); str("line", "timer"); str("thread", current->name); end_line();
+    begin("irq_entry"); str("line", "timer"); str("thread", running()->name); end_line();
     irq_restore(f);
 }
 void trace_switch(const struct thread *from, const struct thread *to) {
@@ -75,7 +87,7 @@ void trace_switch(const struct thread *from, const struct thread *to) {
     irq_restore(f);
 }
 static void trace_lock(const char *event, const struct lock *l) {
-    begin(event); str("lock", l->name); str("thread", current->name); end_line();
+    begin(event); str("lock", l->name); str("thread", running()->name); end_line();
 }
 
 void sti_logged(void) {
@@ -117,14 +129,16 @@ void work(u32 max) {
 static void lockup(struct lock *l) __attribute__((noreturn));
 static void lockup(struct lock *l) {
     irq_save();
-    begin("hang"); puts(",\"cpus\":[0],\"detail\":[\"cpu0 ("); puts(current->name); puts("): spinning on ");
+    u32 cpu = this_cpu();
+    begin("hang"); puts(",\"cpus\":["); putu(cpu); puts("],\"detail\":[\"cpu"); putu(cpu); puts(" (");
+    puts(running()->name); puts("): spinning on ");
     puts(l->name); puts(", held by "); puts(l->owner != 0 ? l->owner->name : "nobody"); puts("\"]}\n");
     finish(EXIT_HANG);
 }
 
 static int try_take(struct lock *l) {
     if (xchg(&l->word, 1) != 0) return 0;
-    l->owner = current;
+    l->owner = running();
     trace_lock("lock_acquire", l);
     return 1;
 }
@@ -225,7 +239,7 @@ void fault_handler(struct fault_frame *f) {
     str("vector", named ? VECTORS[f->vector] : "#?");
     if (f->vector == 14) { puts(",\"address\":\""); puthex(cr2); putc('"'); }
     puts(",\"pc\":\""); puthex(f->eip); putc('"');
-    if (current != 0) str("thread", current->name);
+    if (running() != 0) str("thread", running()->name);
     puts(",\"registers\":{\"error\":\""); puthex(f->error); puts("\",\"esp\":\""); puthex(f->esp + 12);
     puts("\",\"eflags\":\""); puthex(f->eflags); puts("\"}}\n");
     finish(EXIT_FAULT);
@@ -235,15 +249,15 @@ void fault_handler(struct fault_frame *f) {
 /* Descriptor tables, paging, the 8259 and the PIT */
 
 static unsigned long long gdt[3] = { 0, 0x00cf9a000000ffffull, 0x00cf92000000ffffull };
-static struct { u16 limit; u32 base; } __attribute__((packed)) gdtr, idtr;
+struct { u16 limit; u32 base; } __attribute__((packed)) gdtr, idtr;
 static struct { u16 lo, sel; u8 zero, type; u16 hi; } __attribute__((packed)) idt[256];
-static u32 page_dir[1024] __attribute__((aligned(4096)));
+u32 page_dir[1024] __attribute__((aligned(4096)));
 static u32 page_tables[2][1024] __attribute__((aligned(4096)));
 
 extern void load_gdt(void *);
 extern u32 exc_table[32];
 
-static void gate(int vector, u32 handler) {
+void gate(int vector, u32 handler) {
     idt[vector].lo = (u16)handler;
     idt[vector].hi = (u16)(handler >> 16);
     idt[vector].sel = KERNEL_CS;
@@ -268,6 +282,8 @@ static void setup_paging(void) {
         page_dir[t] = (u32)page_tables[t] | 3;
     }
     page_tables[0][0] = 0;                   /* page 0 unmapped: null pointers and returns to 0 fault */
+    page_dir[0xfee00000u >> 22] = 0xfec00000u | 0x80 | 0x10 | 3;   /* the LAPIC: a 4 MiB page, uncached */
+    __asm__ volatile("mov %%cr4, %%eax; or $0x10, %%eax; mov %%eax, %%cr4" : : : "eax");   /* PSE */
     __asm__ volatile("mov %0, %%cr3; mov %%cr0, %%eax; or $0x80000000, %%eax; mov %%eax, %%cr0"
                      : : "r"(page_dir) : "eax", "memory");
 }
@@ -277,13 +293,15 @@ static void setup_pic(void) {
     outb(0x21, 0x20); outb(0xa1, 0x28);      /* ICW2: vectors 32-39, 40-47 */
     outb(0x21, 0x04); outb(0xa1, 0x02);      /* ICW3: slave on line 2 */
     outb(0x21, 0x01); outb(0xa1, 0x01);      /* ICW4: 8086 mode */
-    outb(0x21, 0xfe); outb(0xa1, 0xff);      /* only IRQ0, the PIT */
+    outb(0x21, 0xff); outb(0xa1, 0xff);      /* everything masked until a design starts its timer */
 }
 
-static void setup_pit(u32 divisor) {
+void pit_start(void) {
+    u32 divisor = timer_min + rand32() % timer_spread;
     outb(0x43, 0x34);                        /* channel 0, lobyte/hibyte, rate generator */
     outb(0x40, (u8)divisor);
     outb(0x40, (u8)(divisor >> 8));
+    outb(0x21, 0xfe);                        /* unmask IRQ0 */
 }
 
 static void setup_serial(void) {
@@ -318,7 +336,6 @@ void kmain(u32 *mbi) {
     setup_tables();
     setup_paging();
     setup_pic();
-    setup_pit(timer_min + rand32() % timer_spread);
-    design_init();                           /* sets current and starts it: never returns */
+    design_init();                           /* starts its timer and its first thread: never returns */
     finish(EXIT_FAULT);
 }

@@ -23,7 +23,14 @@ struct lock {
     u32 saved_flags;                 /* irqsave locks: EFLAGS before the acquire */
 };
 
+#define MAX_CPUS 2
+
+/* The running thread: `current` on one CPU; on SMP designs `current_of[cpu]` (lapic set). */
 extern struct thread *current;
+extern struct thread *current_of[MAX_CPUS];
+extern volatile u32 *lapic;
+u32 this_cpu(void);
+struct thread *running(void);
 
 /* Set by kmain from the kernel command line ("seed=N events=N"). */
 extern u32 seed;
@@ -31,8 +38,12 @@ extern u32 seed;
 /* The design's part: its threads and its timer stub, set up before interrupts are enabled. */
 void design_init(void);
 extern void timer_stub(void);
-/* The range the PIT divisor is drawn from (1.193 MHz ticks). */
+/* The range the timer period is drawn from: PIT ticks (1.193 MHz), or LAPIC ns on SMP designs. */
 extern const u32 timer_min, timer_spread;
+/* Programs the PIT at a seeded period and unmasks IRQ0 (one-CPU designs). */
+void pit_start(void);
+/* An interrupt gate at `vector`. */
+void gate(int vector, u32 handler);
 
 /* Hardware. */
 static inline void outb(u16 port, u8 v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }

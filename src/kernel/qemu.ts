@@ -201,7 +201,10 @@ export async function runQemu(design: QemuDesign, options: QemuOptions): Promise
     const text = existsSync(serial) ? readFileSync(serial, 'latin1') : '';
     const lines: string[] = [];
     const events: TraceEvent[] = [];
-    for (const raw of text.split('\n')) {
+    const raws = text.split('\n');
+    // A line QEMU was writing when the watchdog killed it is cut short: it is kept as a note, not an event.
+    const cut = timedOut && !text.endsWith('\n') ? raws.pop()! : '';
+    for (const raw of raws) {
       const line = raw.replace(/\r$/, '');
       if (line.trim() === '') continue;
       if (!line.startsWith('{')) {
@@ -212,6 +215,7 @@ export async function runQemu(design: QemuDesign, options: QemuOptions): Promise
       const event = eventOf(line);
       if (event !== null) events.push(event);
     }
+    if (cut !== '') lines.push(`# schedcheck: the line being written when QEMU was killed: ${cut}`);
     const outcome = outcomeOf(design, { status, signal, timedOut }, events, options, lines);
     return { design: design.name, seed: options.seed, lines, events: events.length, seconds, outcome, command };
   } finally {
