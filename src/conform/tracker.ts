@@ -35,7 +35,8 @@ type Pending = readonly (readonly Expected[])[];
 
 export type Config =
   | { kind: 'live'; state: Uint32Array; pending: Pending | null; key: string }
-  | { kind: 'crashed'; message: string; key: string };
+  /** `owed`: the rest of the events of the fatal action itself (restore_context's iret after its switch). */
+  | { kind: 'crashed'; message: string; key: string; owed: readonly Expected[] };
 
 export interface StateSet {
   id: number;
@@ -77,8 +78,8 @@ export class Tracker {
     return { kind: 'live', state, pending: hasPending ? pending : null, key: state.join(',') + tail };
   }
 
-  private crashed(message: string): Config {
-    return { kind: 'crashed', message, key: 'crashed' };
+  private crashed(message: string, owed: readonly Expected[] = []): Config {
+    return { kind: 'crashed', message, key: owed.length === 0 ? 'crashed' : `crashed|${owed.map(formatExpected).join(';')}`, owed };
   }
 
   private intern(configs: Config[]): StateSet {
@@ -182,7 +183,12 @@ export class Tracker {
   private onAction(set: StateSet, event: TraceEvent): StateSet | null {
     const next: Config[] = [];
     for (const c of set.configs) {
-      if (c.kind === 'crashed') continue; // a corrupted machine does not go on logging as if nothing happened
+      if (c.kind === 'crashed') {
+        // A corrupted machine does not go on logging as if nothing happened, but it does finish logging the
+        // action that corrupted it.
+        if (c.owed.length > 0 && matches(c.owed[0]!, event)) next.push(this.crashed(c.message, c.owed.slice(1)));
+        continue;
+      }
       if (this.owes(c, event.cpu)) {
         const owed = c.pending![event.cpu]!;
         if (matches(owed[0]!, event)) next.push(this.live(c.state, c.pending!.map((p, i) => (i === event.cpu ? p.slice(1) : p))));
@@ -195,7 +201,7 @@ export class Tracker {
         const succ = this.model.successor(c.state, a);
         const fatal = fatalMessage(succ);
         if (fatal !== null) {
-          next.push(this.crashed(fatal));
+          next.push(this.crashed(fatal, produced.slice(1)));
           continue;
         }
         const pending = produced.length === 1 ? c.pending : this.withOwed(c.pending, event.cpu, produced.slice(1));
@@ -272,7 +278,10 @@ export class Tracker {
 
   /** Events one configuration allows next: what it still owes, and the first event of each visible action. */
   allowedBy(config: Config): string[] {
-    if (config.kind === 'crashed') return ['a fault or a hang on any CPU (the model has crashed)'];
+    if (config.kind === 'crashed') {
+      const rest = config.owed.length > 0 ? [formatExpected(config.owed[0]!)] : [];
+      return [...rest, 'a fault or a hang on any CPU (the model has crashed)'];
+    }
     const out: string[] = [];
     const owing = new Set<number>();
     config.pending?.forEach((p, cpu) => {

@@ -5,6 +5,8 @@ import type { Model } from '../../src/checker/model.js';
 import { type ConformResult, conformEvents } from '../../src/conform/check.js';
 import type { TraceEvent } from '../../src/conform/trace.js';
 import { Tracker } from '../../src/conform/tracker.js';
+import { replay } from '../../src/conform/replay.js';
+import { checkModelFile } from '../../src/checker/check.js';
 import { buildModel, machineOf } from '../../src/hw/build.js';
 import { DESIGNS } from '../../src/kernel/designs/index.js';
 import { findDesign, runDesign } from '../../src/kernel/run.js';
@@ -163,6 +165,29 @@ describe('where a trace may stop, and what may follow a crash', () => {
     expect(conformEvents(model, [...events, { cpu: 0, cycle: 0, event: 'hang', cpus: [0] }]).verdict).toBe('conforms');
     const r = rejected(conformEvents(model, [...events, end]));
     expect([r.event, r.found, r.reason?.kind]).toEqual([events.length + 1, 'cpu0 end', 'after-crash']);
+  });
+
+  it('the rest of the fatal action is still logged: restore_context\'s iret after its fatal switch', async () => {
+    // 004-old's stack-integrity counterexample ends with cpu1's restore_context of the thread cpu0 still runs.
+    const design = findDesign('004-old')!;
+    const model = modelOf(design.model);
+    const { report } = await checkModelFile(design.model, [], { properties: ['stack-integrity'], progress: false });
+    const verdict = report!.results[0]!;
+    if (verdict.verdict !== 'violated') throw new Error(verdict.verdict);
+    const run = replay(model, verdict.counterexample, design);
+    if (run.kind !== 'replayed') throw new Error(run.kind);
+    const events = run.trace.slice(0, run.events);
+    expect(events.slice(-2).map((e) => [e.cpu, e.event])).toEqual([
+      [1, 'switch'],
+      [1, 'iret'],
+    ]);
+    const result = conformEvents(model, events);
+    expect(result).toMatchObject({
+      verdict: 'conforms',
+      corruption: { event: events.length - 1, message: 'stack-integrity: restore_context boot[0], which is running on CPU 0: one stack, two CPUs' },
+    });
+    const after = rejected(conformEvents(model, [...events, { cpu: 0, cycle: 0, event: 'eoi', line: 'timer' }]));
+    expect([after.event, after.reason?.kind]).toEqual([events.length + 1, 'after-crash']);
   });
 
   it('end is allowed wherever the model is live, and nothing may follow it', () => {
