@@ -115,7 +115,7 @@ export class ConformanceRun {
     if (this.failure !== null) return false;
     const unknown = this.unknownName(event);
     if (unknown !== null) {
-      this.failure = { verdict: 'bad-input', line, col: col?.(unknown.key) ?? 1, message: unknown.message, code: 'T004' };
+      this.malformed({ verdict: 'bad-input', line, col: col?.(unknown.key) ?? 1, message: unknown.message, code: 'T004' }, line);
       return false;
     }
     this.count++;
@@ -159,6 +159,30 @@ export class ConformanceRun {
 
   fail(result: ConformResult): void {
     this.failure = result;
+  }
+
+  /**
+   * A line that is not an event: bad input, unless the model has already crashed. A corrupted machine that
+   * writes garbage is going on after the crash, and that is what the answer says.
+   */
+  malformed(error: ConformResult, line: number): void {
+    if (this.failure !== null) return;
+    if (!this.set.onlyCrashed || this.corruption === null) {
+      this.failure = error;
+      return;
+    }
+    const { event: crashEvent, line: crashLine, message } = this.corruption;
+    this.count++;
+    this.failure = {
+      verdict: 'rejected',
+      event: this.count,
+      line,
+      found: error.verdict === 'bad-input' && error.code === 'T004' ? `a line naming what the model lacks (${error.message})` : 'a line that is not an event',
+      states: [],
+      totalStates: this.set.configs.length,
+      allowed: [],
+      reason: { kind: 'after-crash', crashEvent, crashLine, message },
+    };
   }
 
   /** `complete`: the trace must end with `end`, `fault` or `hang`, or it stopped without saying why. */
@@ -213,7 +237,7 @@ export async function conformFile(
       const decoded = decodeLine(text, line);
       if (decoded === null) continue;
       if ('error' in decoded) {
-        run.fail(decoded.error);
+        run.malformed(decoded.error, line);
         break;
       }
       if (!run.feed(decoded.event, line, (key) => Math.max(text.indexOf(`"${key}"`), 0) + 1)) break;

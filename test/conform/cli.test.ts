@@ -122,6 +122,20 @@ describe('schedcheck conform', () => {
     );
   });
 
+  it('exits 1, not 2, for a garbled line after the model crashed: the corrupted machine went on', async () => {
+    const crashModel = findDesign('002-ret-switch')!.model;
+    const trace = join(dir, 'garbled.jsonl');
+    await kernelRunCommand({ design: '002-ret-switch', seed: 1, trace });
+    const lines = readFileSync(trace, 'utf8').trimEnd().split('\n');
+    writeFileSync(trace, `${[...lines.slice(0, -1), '{"cpu":0,"event":"iret","thr'].join('\n')}\n`);
+    out = '';
+    expect(await conformCommand({ model: crashModel, trace, set: [] })).toBe(1);
+    expect(out.split('\n')[0]).toBe(
+      `${trace}:${lines.length}: event ${lines.length}, a line that is not an event, goes on after the machine crashed: at event ${lines.length - 1} ` +
+        `(${trace}:${lines.length - 1}) ${crashModel} says stack-integrity: switch_to resumes other[0] through an interrupt frame, not a switch frame`,
+    );
+  });
+
   it('--complete: exits 1 when the trace stops without an end, fault or hang event, 0 when it ends with one', async () => {
     const trace = await traceFile();
     const lines = readFileSync(trace, 'utf8').trimEnd().split('\n');

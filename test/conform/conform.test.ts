@@ -190,6 +190,16 @@ describe('where a trace may stop, and what may follow a crash', () => {
     expect([after.event, after.reason?.kind]).toEqual([events.length + 1, 'after-crash']);
   });
 
+  it('after the crash, a line naming what the model lacks is the corrupted machine going on, not bad input', () => {
+    const events = upToCrash();
+    const r = rejected(conformEvents(modelOf(retSwitch.model), [...events, { cpu: 0, cycle: 0, event: 'eoi', line: 'other[0]' }]));
+    expect([r.event, r.found, r.reason?.kind]).toEqual([
+      events.length + 1,
+      "a line naming what the model lacks (unknown line 'other[0]'; the model has the line timer)",
+      'after-crash',
+    ]);
+  });
+
   it('end is allowed wherever the model is live, and nothing may follow it', () => {
     const model = modelOf(findDesign('001-option2')!.model);
     const events = traceOf('001-option2', 1, 5_000);
