@@ -43,12 +43,17 @@ static void str(const char *key, const char *value) {
 }
 /* On SMP one lock keeps the lines of the CPUs apart; it is the log's own, not a lock of any model. */
 static volatile u32 log_lock;
+/* The CPU holding log_lock, plus one: a fault in the middle of a line must not wait for its own lock. */
+static volatile u32 log_owner;
 
 u32 this_cpu(void) { return lapic == 0 ? 0 : lapic[0x20 / 4] >> 24; }
 struct thread *running(void) { return lapic == 0 ? current : current_of[this_cpu()]; }
 
 static void begin(const char *event) {
-    if (lapic != 0) while (xchg(&log_lock, 1) != 0) __asm__ volatile("pause");
+    if (lapic != 0) {
+        while (xchg(&log_lock, 1) != 0) __asm__ volatile("pause");
+        log_owner = this_cpu() + 1;
+    }
     puts("{\"cpu\":"); putu(this_cpu()); puts(",\"event\":\""); puts(event); putc('"');
 }
 
@@ -58,6 +63,7 @@ static void end_line(void) {
         puts("{\"cpu\":"); putu(this_cpu()); puts(",\"event\":\"end\"}\n");
         finish(EXIT_END);
     }
+    log_owner = 0;
     log_lock = 0;
 }
 
@@ -234,6 +240,11 @@ void fault_handler(struct fault_frame *f) {
     u32 cr2;
     __asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
     const int named = f->vector < sizeof VECTORS / sizeof VECTORS[0];
+    if (lapic != 0 && log_owner == this_cpu() + 1) {
+        puts("\n");                          /* the line it faulted in stays cut short (conform rejects it) */
+        log_owner = 0;
+        log_lock = 0;
+    }
     begin("fault");
     str("reason", named ? REASONS[f->vector] : "exception");
     str("vector", named ? VECTORS[f->vector] : "#?");

@@ -28,6 +28,7 @@ export interface QemuDesign {
 }
 
 const X86 = { emulator: 'qemu-system-i386', folder: 'x86', cpus: 1 } as const;
+const X86_SMP = { ...X86, cpus: 2 } as const;
 
 export const QEMU_DESIGNS: readonly QemuDesign[] = [
   {
@@ -60,6 +61,22 @@ export const QEMU_DESIGNS: readonly QemuDesign[] = [
     seed: '002_40260a4a6be5a521.txt, "Possible Solutions", Option C (the stub restores from thread->context)',
     summary: 'the stub saves the frame as thread->context and returns through the context of the thread chosen to run',
     model: 'models/ckernel-002/option-c-context-stub.sched',
+    expect: 'survives',
+  },
+  {
+    ...X86_SMP,
+    name: '004-old',
+    seed: '004_bc203f168223d5e6.txt, "Current Problems" (the design before the redesign)',
+    summary: "the timer takes SCHED then PROC and leaves through the next thread's frame; fork takes PROC then SCHED",
+    model: 'models/forkexec-004/old-handler-abba.sched',
+    expect: 'hangs',
+  },
+  {
+    ...X86_SMP,
+    name: '004-redesign',
+    seed: '004_bc203f168223d5e6.txt, "Correct Architecture" (minimal handler, need_resched, switch on the return path)',
+    summary: 'the handler sets need_resched; the return path switches holding SCHED, released by the thread switched to',
+    model: 'models/forkexec-004/redesign-need-resched.sched',
     expect: 'survives',
   },
 ];
@@ -153,8 +170,12 @@ export function qemuCommand(design: QemuDesign, image: string, serial: string, o
     '-no-reboot',
     '-m',
     '32',
-    '-icount',
-    'shift=0,sleep=off',
+    '-smp',
+    String(design.cpus),
+    // One CPU: -icount, one instruction per virtual ns, so a seed's run is repeatable. Two CPUs: under -icount
+    // Debian's QEMU 7.2 stops scheduling the second vCPU after a while, so they run on two host threads
+    // (MTTCG) and interleave as the host schedules them: not repeatable, and finely interleaved.
+    ...(design.cpus === 1 ? ['-icount', 'shift=0,sleep=off'] : ['-accel', 'tcg,thread=multi']),
     '-device',
     'isa-debug-exit,iobase=0xf4,iosize=0x04',
     '-serial',

@@ -2,13 +2,13 @@
 // models over several seeds; the broken ones fault or hang as their models predict, and their traces show it.
 // QEMU is required: CI installs it (.ci/run), and a machine without it fails here rather than skipping.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Model } from '../../src/checker/model.js';
 import { kernelQemuCommand } from '../../src/cli/commands/kernel.js';
-import { type ConformResult, conformEvents } from '../../src/conform/check.js';
+import { type ConformResult, conformEvents, conformFile } from '../../src/conform/check.js';
 import { parseEvent, type TraceEvent } from '../../src/conform/trace.js';
 import { Tracker } from '../../src/conform/tracker.js';
 import { buildModel, machineOf } from '../../src/hw/build.js';
@@ -49,12 +49,14 @@ beforeAll(() => {
 });
 
 describe('the QEMU kernels', () => {
-  it('are the x86 designs of seeds 001 and 002, each with the model of its reference-kernel namesake', () => {
+  it('are the x86 designs of seeds 001, 002 and 004, each with the model of its reference-kernel namesake', () => {
     expect(QEMU_DESIGNS.map((d) => [d.name, d.emulator, d.cpus, d.expect, d.model])).toEqual([
       ['001-naive', 'qemu-system-i386', 1, 'hangs', 'models/aethelos-001/spin-mutex-loom.sched'],
       ['001-option2', 'qemu-system-i386', 1, 'survives', 'models/aethelos-001/option2-yield-pending.sched'],
       ['002-ret-switch', 'qemu-system-i386', 1, 'faults', 'models/ckernel-002/stub-ret-switch.sched'],
       ['002-option-c', 'qemu-system-i386', 1, 'survives', 'models/ckernel-002/option-c-context-stub.sched'],
+      ['004-old', 'qemu-system-i386', 2, 'hangs', 'models/forkexec-004/old-handler-abba.sched'],
+      ['004-redesign', 'qemu-system-i386', 2, 'survives', 'models/forkexec-004/redesign-need-resched.sched'],
     ]);
   });
 
@@ -83,6 +85,51 @@ describe('correct kernels run to their end and conform', () => {
       const result = conformEvents(model, events, undefined, tracker, true);
       expect(result.verdict, `seed ${seed}`).toBe('conforms');
     }
+  });
+});
+
+describe('two CPUs (LAPIC timers, an application processor started by INIT-SIPI-SIPI)', () => {
+  // These run on two host threads, not under -icount (docs/qemu.md): a run is not repeatable, so each is
+  // checked for what its model allows whatever the interleaving.
+  it('004-redesign: both CPUs schedule, every run ends, and its trace conforms with --complete', async () => {
+    const model = modelOf(design('004-redesign').model);
+    for (const seed of [1, 2]) {
+      const r = await run('004-redesign', seed);
+      const events = eventsOf(r);
+      expect(r.outcome, `seed ${seed}`).toEqual({ kind: 'end' });
+      expect(new Set(events.filter((e) => e.event === 'switch').map((e) => e.cpu)), `seed ${seed}`).toEqual(new Set([0, 1]));
+      expect(events.some((e) => e.event === 'spawn' && e.thread === 'child[0]')).toBe(true);
+      expect(conformEvents(model, events, undefined, undefined, true).verdict, `seed ${seed}`).toBe('conforms');
+    }
+  });
+
+  it('004-old: a run deadlocks on PROC and SCHED (and conforms), or resumes a thread still running on the other CPU, which conform names', async () => {
+    const model = modelOf(design('004-old').model);
+    const seen: string[] = [];
+    for (const seed of [1, 2, 3]) {
+      const r = await run('004-old', seed, 1000, 5);
+      // A corrupted kernel may write lines that are not events: conform reads the file as the CLI does.
+      const file = join(mkdtempSync(join(tmpdir(), 'schedcheck-qemu-test-')), 'run.jsonl');
+      writeFileSync(file, `${r.lines.join('\n')}\n`);
+      const result = await conformFile(model, file, { complete: true });
+      if (result.verdict === 'conforms' && r.outcome.kind === 'end') {
+        seen.push('survived'); // neither race was hit this time
+      } else if (result.verdict === 'conforms') {
+        // The ABBA deadlock: one CPU's lockup detector, spinning on the lock the other CPU holds.
+        expect(r.outcome.kind, `seed ${seed}`).toBe('hang');
+        expect(eventsOf(r).at(-1)!.detail![0]).toMatch(/^cpu(\d) \(boot\[\1\]\): spinning on (PROC, held by boot\[0\]|SCHED, held by boot\[1\])$/);
+        seen.push('deadlock');
+      } else {
+        // The other race: the model crashes where a CPU resumes a thread the other CPU still runs on, and the
+        // kernel carries on corrupted (until it faults, or hangs and the harness watchdog ends it).
+        expect(['fault', 'reset', 'timeout', 'hang', 'end'], `seed ${seed}`).toContain(r.outcome.kind);
+        expect(result, `seed ${seed}`).toMatchObject({ verdict: 'rejected', reason: { kind: 'after-crash' } });
+        if (result.verdict !== 'rejected' || result.reason?.kind !== 'after-crash') continue;
+        expect(result.reason.message).toMatch(/^stack-integrity: restore_context \S+, which is running on CPU \d: one stack, two CPUs$/);
+        seen.push('stack race');
+      }
+    }
+    expect(seen.filter((s) => s !== 'survived').length, seen.join(', ')).toBeGreaterThan(0);
   });
 });
 
