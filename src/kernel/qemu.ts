@@ -6,7 +6,7 @@
 // under -no-reboot) and a run that outlasts the timeout (the harness watchdog).
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,13 +22,14 @@ export interface QemuDesign {
   /** What the seed's evidence implies the kernel does. */
   expect: 'survives' | 'faults' | 'hangs';
   /** The emulator and the folder of kernels/ that builds it (build/NAME.elf). */
-  emulator: 'qemu-system-i386';
+  emulator: 'qemu-system-i386' | 'qemu-system-aarch64';
   folder: string;
   cpus: number;
 }
 
 const X86 = { emulator: 'qemu-system-i386', folder: 'x86', cpus: 1 } as const;
 const X86_SMP = { ...X86, cpus: 2 } as const;
+const AARCH64 = { emulator: 'qemu-system-aarch64', folder: 'aarch64', cpus: 1 } as const;
 
 export const QEMU_DESIGNS: readonly QemuDesign[] = [
   {
@@ -79,6 +80,22 @@ export const QEMU_DESIGNS: readonly QemuDesign[] = [
     model: 'models/forkexec-004/redesign-need-resched.sched',
     expect: 'survives',
   },
+  {
+    ...AARCH64,
+    name: '003-aarch64',
+    seed: '003_2b0e7a205e879def.txt, Phase 2 design: timer preemption with ELR_EL1/SPSR_EL1 saved before anything unmasks',
+    summary: 'GICv2 and the generic timer on virt; the IRQ stub saves ELR/SPSR first, acks, EOIs, schedules, restores',
+    model: 'models/aarch64-003/elr-saved-before-unmask.sched',
+    expect: 'survives',
+  },
+  {
+    ...AARCH64,
+    name: '003-wfi-masked',
+    seed: '003_2b0e7a205e879def.txt, "Q3" with "Q4": the idle task entered with IRQs masked, looping on wfi',
+    summary: 'the idle task loops on wfi with IRQs still masked: the tick that would wake the worker is never taken',
+    model: 'models/aarch64-003/idle-wfi-masked.sched',
+    expect: 'hangs',
+  },
 ];
 
 export const DEFAULT_EVENTS = 2000;
@@ -97,6 +114,7 @@ export function findQemuDesign(name: string): QemuDesign | undefined {
 /** The folder holding kernels/ (the repository or the installed package), found from this module's place. */
 export function kernelsRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
+  // Found by its x86 Makefile; the AArch64 kernels sit beside it.
   for (;;) {
     if (existsSync(join(dir, 'kernels', 'x86', 'Makefile'))) return join(dir, 'kernels');
     const up = dirname(dir);
@@ -121,8 +139,9 @@ function onPath(tool: string): boolean {
 
 /** Builds the design's image if it is missing or older than its sources (make decides); returns its path. */
 export function buildKernel(design: QemuDesign): string {
-  for (const tool of ['make', 'gcc']) {
-    if (!onPath(tool)) throw new QemuSetupError('Q002', `${tool} is not installed (the kernels are built with make and gcc)`);
+  const compiler = design.emulator === 'qemu-system-aarch64' ? 'aarch64-linux-gnu-gcc' : 'gcc';
+  for (const tool of ['make', compiler]) {
+    if (!onPath(tool)) throw new QemuSetupError('Q002', `${tool} is not installed (the kernels are built with make and ${compiler})`);
   }
   const folder = join(kernelsRoot(), design.folder);
   const target = `build/${design.name}.elf`;
@@ -162,8 +181,13 @@ export interface QemuRun {
 }
 
 export function qemuCommand(design: QemuDesign, image: string, serial: string, options: QemuOptions): string[] {
+  const machine =
+    design.emulator === 'qemu-system-aarch64'
+      ? ['-M', 'virt', '-cpu', 'cortex-a57', '-semihosting-config', 'enable=on,target=native']
+      : ['-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-append', commandLine(options)];
   return [
     design.emulator,
+    ...machine,
     '-nodefaults',
     '-display',
     'none',
@@ -176,24 +200,44 @@ export function qemuCommand(design: QemuDesign, image: string, serial: string, o
     // Debian's QEMU 7.2 stops scheduling the second vCPU after a while, so they run on two host threads
     // (MTTCG) and interleave as the host schedules them: not repeatable, and finely interleaved.
     ...(design.cpus === 1 ? ['-icount', 'shift=0,sleep=off'] : ['-accel', 'tcg,thread=multi']),
-    '-device',
-    'isa-debug-exit,iobase=0xf4,iosize=0x04',
     '-serial',
     `file:${serial}`,
     '-kernel',
     image,
-    '-append',
-    `seed=${options.seed} events=${options.events}`,
   ];
+}
+
+function commandLine(options: QemuOptions): string {
+  return `seed=${options.seed} events=${options.events}`;
+}
+
+/** Where the AArch64 kernels keep their command line: QEMU hands a bare ELF none, so a copy is patched. */
+const CMDLINE_MARKER = 'SCHEDCHECK_CMDLINE ';
+const CMDLINE_BYTES = 63;
+
+/** A copy of the image in `dir` with the run's command line written into it (AArch64), or the image itself. */
+function imageFor(design: QemuDesign, image: string, dir: string, options: QemuOptions): string {
+  if (design.emulator !== 'qemu-system-aarch64') return image;
+  const bytes = readFileSync(image);
+  const at = bytes.indexOf(CMDLINE_MARKER, 0, 'latin1');
+  if (at < 0) throw new QemuSetupError('Q001', `the kernel ${design.name} has no ${CMDLINE_MARKER.trim()} string to patch`);
+  const text = `${CMDLINE_MARKER}${commandLine(options)}`.padEnd(CMDLINE_BYTES, ' ');
+  bytes.write(text, at, CMDLINE_BYTES, 'latin1');
+  const copy = join(dir, `${design.name}.elf`);
+  writeFileSync(copy, bytes);
+  return copy;
 }
 
 /** Builds (if needed) and boots the design once; resolves when QEMU exits or the timeout kills it. */
 export async function runQemu(design: QemuDesign, options: QemuOptions): Promise<QemuRun> {
-  if (!onPath(design.emulator)) throw new QemuSetupError('Q002', `${design.emulator} is not installed (Debian: apt-get install qemu-system-x86)`);
+  if (!onPath(design.emulator)) {
+    const pkg = design.emulator === 'qemu-system-aarch64' ? 'qemu-system-arm' : 'qemu-system-x86';
+    throw new QemuSetupError('Q002', `${design.emulator} is not installed (Debian: apt-get install ${pkg})`);
+  }
   const image = buildKernel(design);
   const dir = mkdtempSync(join(tmpdir(), 'schedcheck-qemu-'));
   const serial = join(dir, 'com1.txt');
-  const command = qemuCommand(design, image, serial, options);
+  const command = qemuCommand(design, imageFor(design, image, dir, options), serial, options);
   const started = Date.now();
   try {
     const { status, signal, timedOut } = await new Promise<{ status: number | null; signal: string | null; timedOut: boolean }>((resolve, reject) => {
@@ -306,7 +350,7 @@ export function formatQemuRun(run: QemuRun, design: QemuDesign, trace: string | 
       break;
     case 'hang':
     case 'timeout':
-      lines.push(`HANG: ${o.kind === 'timeout' ? 'the harness watchdog' : "the kernel's lockup detector"} saw no progress on ${(o.event.cpus ?? []).map((c) => `cpu${c}`).join(', ')}`);
+      lines.push(`HANG: ${o.kind === 'timeout' ? 'the harness watchdog' : "the kernel's watchdog"} saw no progress on ${(o.event.cpus ?? []).map((c) => `cpu${c}`).join(', ')}`);
       for (const d of o.event.detail ?? []) lines.push(`  ${d}`);
       break;
     case 'silent':

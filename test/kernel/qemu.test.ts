@@ -43,13 +43,18 @@ function run(name: string, seed: number, events = 1000, timeout = 30): Promise<Q
 
 beforeAll(() => {
   // Arrange once: the emulator is there, and every image builds (make: only what changed).
-  const version = spawnSync('qemu-system-i386', ['--version'], { encoding: 'utf8' });
-  expect(version.status, 'qemu-system-i386 must be installed (apt-get install qemu-system-x86)').toBe(0);
+  for (const [emulator, pkg] of [
+    ['qemu-system-i386', 'qemu-system-x86'],
+    ['qemu-system-aarch64', 'qemu-system-arm'],
+  ]) {
+    const version = spawnSync(emulator!, ['--version'], { encoding: 'utf8' });
+    expect(version.status, `${emulator} must be installed (apt-get install ${pkg})`).toBe(0);
+  }
   for (const d of QEMU_DESIGNS) buildKernel(d);
 });
 
 describe('the QEMU kernels', () => {
-  it('are the x86 designs of seeds 001, 002 and 004, each with the model of its reference-kernel namesake', () => {
+  it('are the x86 designs of seeds 001, 002 and 004 and two AArch64 designs of 003, each with the model of its reference-kernel namesake', () => {
     expect(QEMU_DESIGNS.map((d) => [d.name, d.emulator, d.cpus, d.expect, d.model])).toEqual([
       ['001-naive', 'qemu-system-i386', 1, 'hangs', 'models/aethelos-001/spin-mutex-loom.sched'],
       ['001-option2', 'qemu-system-i386', 1, 'survives', 'models/aethelos-001/option2-yield-pending.sched'],
@@ -57,6 +62,8 @@ describe('the QEMU kernels', () => {
       ['002-option-c', 'qemu-system-i386', 1, 'survives', 'models/ckernel-002/option-c-context-stub.sched'],
       ['004-old', 'qemu-system-i386', 2, 'hangs', 'models/forkexec-004/old-handler-abba.sched'],
       ['004-redesign', 'qemu-system-i386', 2, 'survives', 'models/forkexec-004/redesign-need-resched.sched'],
+      ['003-aarch64', 'qemu-system-aarch64', 1, 'survives', 'models/aarch64-003/elr-saved-before-unmask.sched'],
+      ['003-wfi-masked', 'qemu-system-aarch64', 1, 'hangs', 'models/aarch64-003/idle-wfi-masked.sched'],
     ]);
   });
 
@@ -70,7 +77,7 @@ describe('the QEMU kernels', () => {
 });
 
 describe('correct kernels run to their end and conform', () => {
-  it.each(['001-option2', '002-option-c'])('%s: every seed ends with end, switches, and conforms with --complete', async (name) => {
+  it.each(['001-option2', '002-option-c', '003-aarch64'])('%s: every seed ends with end, switches, and conforms with --complete', async (name) => {
     const d = design(name);
     const model = modelOf(d.model);
     const tracker = new Tracker(model, machineOf(model));
@@ -84,6 +91,36 @@ describe('correct kernels run to their end and conform', () => {
       expect(events.filter((e) => e.event === 'switch').length, `seed ${seed}`).toBeGreaterThan(20);
       const result = conformEvents(model, events, undefined, tracker, true);
       expect(result.verdict, `seed ${seed}`).toBe('conforms');
+    }
+  });
+});
+
+describe('AArch64 on virt (GICv2, the generic timer)', () => {
+  it('run the same way for the same seed, written into the image, and differently for another', async () => {
+    const a = await run('003-aarch64', 4, 300);
+    const b = await run('003-aarch64', 4, 300);
+    const c = await run('003-aarch64', 5, 300);
+    expect(a.lines[0]).toBe('# booted, seed=4');
+    expect(a.lines).toEqual(b.lines);
+    expect(c.lines).not.toEqual(a.lines);
+  });
+
+  it('003-wfi-masked: the idle task loops on wfi with the tick pending and masked; the hang conforms', async () => {
+    const model = modelOf(design('003-wfi-masked').model);
+    for (const seed of SEEDS) {
+      const r = await run('003-wfi-masked', seed, 2000);
+      const events = eventsOf(r);
+      expect(r.outcome.kind, `seed ${seed}`).toBe('hang');
+      expect(events.slice(0, 3).map((e) => e.event)).toEqual(['sti', 'cli', 'switch']);
+      expect(events.filter((e) => e.event === 'wfi').length).toBe(1001);
+      expect(events.at(-1)).toEqual({
+        cpu: 0,
+        cycle: 0,
+        event: 'hang',
+        cpus: [0],
+        detail: ['cpu0 (idle): looping on wfi with interrupts masked: the pending tick wakes it but is never taken'],
+      });
+      expect(conformEvents(model, events, undefined, undefined, true).verdict, `seed ${seed}`).toBe('conforms');
     }
   });
 });
