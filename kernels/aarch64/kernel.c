@@ -67,6 +67,9 @@ void trace_irq_entry(void) {
 void trace_switch(const struct thread *from, const struct thread *to) {
     u64 f = irq_save(); begin("switch"); str("from", from->name); str("to", to->name); end_line(); irq_restore(f);
 }
+void trace_lock(const char *event, const char *lock) {
+    u64 f = irq_save(); begin(event); str("lock", lock); str("thread", current->name); end_line(); irq_restore(f);
+}
 void trace_hang(const char *detail) {
     irq_save();
     begin("hang"); puts(",\"cpus\":[0],\"detail\":[\"cpu0 ("); puts(current->name); puts("): "); puts(detail); puts("\"]}\n");

@@ -30,6 +30,7 @@ void trace_line(const char *event, const char *line);
 void trace_irq_entry(void);
 void trace_switch(const struct thread *from, const struct thread *to);
 void trace_hang(const char *detail);
+void trace_lock(const char *event, const char *lock);
 void sti_logged(void);               /* logs sti, then msr daifclr, #2 */
 void cli_logged(void);               /* msr daifset, #2, then logs cli */
 

@@ -96,6 +96,22 @@ export const QEMU_DESIGNS: readonly QemuDesign[] = [
     model: 'models/aarch64-003/idle-wfi-masked.sched',
     expect: 'hangs',
   },
+  {
+    ...AARCH64,
+    name: '003-idle',
+    seed: '003_2b0e7a205e879def.txt, "Q3: Idle Task Behavior" done right (mask, wfi, unmask)',
+    summary: 'the idle task masks, waits with wfi and unmasks; the tick wakes a sleeping worker',
+    model: 'models/aarch64-003/idle-wfi-unmask.sched',
+    expect: 'survives',
+  },
+  {
+    ...AARCH64,
+    name: '003-reaper',
+    seed: '003_2b0e7a205e879def.txt, "Q2: Task Termination & Cleanup" (the next task reaps the exited one)',
+    summary: "a task exits under CONTEXT_SWITCH_LOCK; the task switched to frees its stack (no timer)",
+    model: 'models/aarch64-003/next-task-reaps.sched',
+    expect: 'survives',
+  },
 ];
 
 export const DEFAULT_EVENTS = 2000;

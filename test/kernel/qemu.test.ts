@@ -64,6 +64,8 @@ describe('the QEMU kernels', () => {
       ['004-redesign', 'qemu-system-i386', 2, 'survives', 'models/forkexec-004/redesign-need-resched.sched'],
       ['003-aarch64', 'qemu-system-aarch64', 1, 'survives', 'models/aarch64-003/elr-saved-before-unmask.sched'],
       ['003-wfi-masked', 'qemu-system-aarch64', 1, 'hangs', 'models/aarch64-003/idle-wfi-masked.sched'],
+      ['003-idle', 'qemu-system-aarch64', 1, 'survives', 'models/aarch64-003/idle-wfi-unmask.sched'],
+      ['003-reaper', 'qemu-system-aarch64', 1, 'survives', 'models/aarch64-003/next-task-reaps.sched'],
     ]);
   });
 
@@ -77,7 +79,7 @@ describe('the QEMU kernels', () => {
 });
 
 describe('correct kernels run to their end and conform', () => {
-  it.each(['001-option2', '002-option-c', '003-aarch64'])('%s: every seed ends with end, switches, and conforms with --complete', async (name) => {
+  it.each(['001-option2', '002-option-c', '003-aarch64', '003-idle'])('%s: every seed ends with end, switches, and conforms with --complete', async (name) => {
     const d = design(name);
     const model = modelOf(d.model);
     const tracker = new Tracker(model, machineOf(model));
@@ -103,6 +105,22 @@ describe('AArch64 on virt (GICv2, the generic timer)', () => {
     expect(a.lines[0]).toBe('# booted, seed=4');
     expect(a.lines).toEqual(b.lines);
     expect(c.lines).not.toEqual(a.lines);
+  });
+
+  it('003-reaper: the exited task is reaped by the task switched to, after the switch; the trace conforms', async () => {
+    const model = modelOf(design('003-reaper').model);
+    const r = await run('003-reaper', 1, 200);
+    const events = eventsOf(r);
+    expect(r.outcome).toEqual({ kind: 'end' });
+    const exit = events.findIndex((e) => e.event === 'exit');
+    expect(events.slice(exit, exit + 5)).toEqual([
+      { cpu: 0, cycle: 0, event: 'exit', thread: 'task[0]' },
+      { cpu: 0, cycle: 0, event: 'lock_acquire', lock: 'CONTEXT_SWITCH_LOCK', thread: 'task[0]' },
+      { cpu: 0, cycle: 0, event: 'switch', from: 'task[0]', to: 'boot[0]' },
+      { cpu: 0, cycle: 0, event: 'free_stack', thread: 'task[0]' },
+      { cpu: 0, cycle: 0, event: 'lock_release', lock: 'CONTEXT_SWITCH_LOCK', thread: 'boot[0]' },
+    ]);
+    expect(conformEvents(model, events, undefined, undefined, true).verdict).toBe('conforms');
   });
 
   it('003-wfi-masked: the idle task loops on wfi with the tick pending and masked; the hang conforms', async () => {
