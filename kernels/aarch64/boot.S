@@ -47,17 +47,21 @@ vectors:
     stp x26, x27, [sp, #208]
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
+#ifndef ELR_UNSAVED
     mrs x0, elr_el1                  /* save_elr: into this task's frame, before anything can unmask */
     mrs x1, spsr_el1
     stp x0, x1, [sp, #256]
+#endif
 .endm
 
 irq_stub:
     SAVE_ALL
     bl irq_handler                   /* the design's handler: logs its events, the eret's last */
+#ifndef ELR_UNSAVED
     ldp x0, x1, [sp, #256]           /* restore_elr */
     msr elr_el1, x0
     msr spsr_el1, x1
+#endif                               /* else: ELR/SPSR are whatever the last exception entry wrote */
     ldp x0, x1, [sp, #0]
     ldp x2, x3, [sp, #16]
     ldp x4, x5, [sp, #32]
@@ -79,6 +83,9 @@ irq_stub:
 
 fatal_stub:
     SAVE_ALL
+    mrs x0, elr_el1                  /* the fault's own return state, for the report */
+    mrs x1, spsr_el1
+    stp x0, x1, [sp, #256]
     mov x0, sp
     bl fault_handler                 /* logs the fault and ends the run */
 1:  wfe

@@ -67,6 +67,16 @@ void trace_irq_entry(void) {
 void trace_switch(const struct thread *from, const struct thread *to) {
     u64 f = irq_save(); begin("switch"); str("from", from->name); str("to", to->name); end_line(); irq_restore(f);
 }
+void panic(const char *reason) {
+    irq_save();
+    u64 pc;
+    __asm__ volatile("mov %0, x30" : "=r"(pc));
+    begin("fault"); str("reason", reason); str("vector", "panic");
+    puts(",\"pc\":\""); puthex(pc); putc('"');
+    str("thread", current->name); puts("}\n");
+    finish(EXIT_FAULT);
+}
+
 void trace_lock(const char *event, const char *lock) {
     u64 f = irq_save(); begin(event); str("lock", lock); str("thread", current->name); end_line(); irq_restore(f);
 }

@@ -30,6 +30,8 @@ void trace_line(const char *event, const char *line);
 void trace_irq_entry(void);
 void trace_switch(const struct thread *from, const struct thread *to);
 void trace_hang(const char *detail);
+/* A kernel BUG: logs a fault (vector "panic") and ends the run. */
+void panic(const char *reason) __attribute__((noreturn));
 void trace_lock(const char *event, const char *lock);
 void sti_logged(void);               /* logs sti, then msr daifclr, #2 */
 void cli_logged(void);               /* msr daifset, #2, then logs cli */

@@ -98,6 +98,14 @@ export const QEMU_DESIGNS: readonly QemuDesign[] = [
   },
   {
     ...AARCH64,
+    name: '003-elr-unsaved',
+    seed: '003_2b0e7a205e879def.txt, the Phase 2 design with the ELR_EL1/SPSR_EL1 save left out',
+    summary: "the IRQ stub keeps the preempted task's return state only in ELR/SPSR; the next task unmasks and the next tick overwrites them",
+    model: 'models/aarch64-003/elr-unsaved.sched',
+    expect: 'faults',
+  },
+  {
+    ...AARCH64,
     name: '003-idle',
     seed: '003_2b0e7a205e879def.txt, "Q3: Idle Task Behavior" done right (mask, wfi, unmask)',
     summary: 'the idle task masks, waits with wfi and unmasks; the tick wakes a sleeping worker',

@@ -64,6 +64,7 @@ describe('the QEMU kernels', () => {
       ['004-redesign', 'qemu-system-i386', 2, 'survives', 'models/forkexec-004/redesign-need-resched.sched'],
       ['003-aarch64', 'qemu-system-aarch64', 1, 'survives', 'models/aarch64-003/elr-saved-before-unmask.sched'],
       ['003-wfi-masked', 'qemu-system-aarch64', 1, 'hangs', 'models/aarch64-003/idle-wfi-masked.sched'],
+      ['003-elr-unsaved', 'qemu-system-aarch64', 1, 'faults', 'models/aarch64-003/elr-unsaved.sched'],
       ['003-idle', 'qemu-system-aarch64', 1, 'survives', 'models/aarch64-003/idle-wfi-unmask.sched'],
       ['003-reaper', 'qemu-system-aarch64', 1, 'survives', 'models/aarch64-003/next-task-reaps.sched'],
     ]);
@@ -105,6 +106,35 @@ describe('AArch64 on virt (GICv2, the generic timer)', () => {
     expect(a.lines[0]).toBe('# booted, seed=4');
     expect(a.lines).toEqual(b.lines);
     expect(c.lines).not.toEqual(a.lines);
+  });
+
+  it('003-elr-unsaved: the tick taken on the new task overwrites the preempted one\'s ELR, as the model says; the preempted task erets into the other\'s code and panics', async () => {
+    const model = modelOf(design('003-elr-unsaved').model);
+    for (const seed of SEEDS) {
+      const r = await run('003-elr-unsaved', seed);
+      const events = eventsOf(r);
+      expect(r.outcome.kind, `seed ${seed}`).toBe('fault');
+      expect(events.at(-1)).toMatchObject({
+        event: 'fault',
+        vector: 'panic',
+        reason: "a task resumed in another task's code: its ELR/SPSR were another's",
+        thread: 'first',
+      });
+      // The second tick, taken on task[0] before anything saved first's ELR/SPSR, is the model's crash; the
+      // kernel logs on until the eret that uses them, which conform rejects, naming the crash.
+      const second = events.findIndex((e, i) => i > 1 && e.event === 'irq_entry');
+      expect(events[second]).toMatchObject({ event: 'irq_entry', thread: 'task[0]' });
+      expect(conformEvents(model, events)).toMatchObject({
+        verdict: 'rejected',
+        event: second + 2,
+        found: 'cpu0 ack line=timer',
+        reason: {
+          kind: 'after-crash',
+          crashEvent: second + 1,
+          message: 'stack-integrity: ELR/SPSR overwritten before they were saved: timer taken on CPU 0 while ELR/SPSR hold an unsaved context',
+        },
+      });
+    }
   });
 
   it('003-reaper: the exited task is reaped by the task switched to, after the switch; the trace conforms', async () => {
