@@ -11,6 +11,21 @@ _start:
 1:  wfe
     b 1b
 
+/* The second CPU, started by PSCI CPU_ON: its own stack, the same vectors, then secondary_main. */
+    .globl secondary_entry
+secondary_entry:
+    ldr x0, =secondary_stack_top
+    mov sp, x0
+    ldr x0, =vectors
+    msr vbar_el1, x0
+    isb
+    bl gic_cpu_init
+    ldr x0, =secondary_main
+    ldr x0, [x0]
+    blr x0
+1:  wfe
+    b 1b
+
     .text
 /* Every exception but an IRQ from EL1 with SP_EL1 is fatal. */
 .macro FATAL
@@ -125,3 +140,5 @@ start_on:
     .align 16
     .space 16384
 boot_stack_top:
+    .space 16384
+secondary_stack_top:

@@ -7,7 +7,7 @@
 #define GICC 0x08010000ul
 #define TIMER_INTID 30
 
-struct thread *current;
+struct thread *current_of[MAX_CPUS];
 u32 seed = 1;
 static u32 rng;
 static u32 events_left = 2000;
@@ -45,13 +45,23 @@ static u64 irq_save(void) {
 }
 static void irq_restore(u64 daif) { __asm__ volatile("msr daif, %0" : : "r"(daif) : "memory"); }
 
-static void begin(const char *event) { puts("{\"cpu\":0,\"event\":\""); puts(event); putc('"'); }
+/* One lock keeps the CPUs' lines apart; it is the log's own, not a lock of any model. */
+static u32 log_lock;
+static volatile u32 log_owner;       /* the CPU holding it, plus one */
+
+static void begin(const char *event) {
+    while (__atomic_exchange_n(&log_lock, 1, __ATOMIC_ACQUIRE) != 0) {}
+    log_owner = this_cpu() + 1;
+    puts("{\"cpu\":"); putu(this_cpu()); puts(",\"event\":\""); puts(event); putc('"');
+}
 static void end_line(void) {
     puts("}\n");
     if (--events_left == 0) {
-        puts("{\"cpu\":0,\"event\":\"end\"}\n");
+        puts("{\"cpu\":"); putu(this_cpu()); puts(",\"event\":\"end\"}\n");
         finish(EXIT_END);
     }
+    log_owner = 0;
+    __atomic_store_n(&log_lock, 0, __ATOMIC_RELEASE);
 }
 
 void trace0(const char *event) { u64 f = irq_save(); begin(event); end_line(); irq_restore(f); }
@@ -82,7 +92,8 @@ void trace_lock(const char *event, const char *lock) {
 }
 void trace_hang(const char *detail) {
     irq_save();
-    begin("hang"); puts(",\"cpus\":[0],\"detail\":[\"cpu0 ("); puts(current->name); puts("): "); puts(detail); puts("\"]}\n");
+    begin("hang"); puts(",\"cpus\":["); putu(this_cpu()); puts("],\"detail\":[\"cpu"); putu(this_cpu()); puts(" (");
+    puts(current->name); puts("): "); puts(detail); puts("\"]}\n");
     finish(EXIT_HANG);
 }
 
@@ -146,6 +157,11 @@ void thread_switch_frame(struct thread *t, void (*entry)(void)) {
 void fault_handler(u64 *frame) {
     u64 esr, far;
     __asm__ volatile("mrs %0, esr_el1; mrs %1, far_el1" : "=r"(esr), "=r"(far));
+    if (log_owner == this_cpu() + 1) {   /* faulted in the middle of a line: end it, not wait for ourselves */
+        puts("\n");
+        log_owner = 0;
+        __atomic_store_n(&log_lock, 0, __ATOMIC_RELEASE);
+    }
     begin("fault");
     str("reason", "synchronous exception");
     puts(",\"vector\":\"ESR "); puthex(esr); putc('"');
@@ -156,12 +172,28 @@ void fault_handler(u64 *frame) {
     finish(EXIT_FAULT);
 }
 
-static void setup_gic(void) {
-    mmio_write(GICD + 0x000, 1);                           /* distributor on */
-    mmio_write(GICD + 0x100, 1u << TIMER_INTID);           /* enable the timer PPI */
+void gic_cpu_init(void) {
+    mmio_write(GICD + 0x100, 1u << TIMER_INTID);           /* enable the timer PPI (banked per CPU) */
     *(volatile unsigned char *)(GICD + 0x400 + TIMER_INTID) = 0x80;
     mmio_write(GICC + 0x004, 0xf0);                        /* priority mask */
     mmio_write(GICC + 0x000, 1);                           /* CPU interface on */
+}
+
+static void setup_gic(void) {
+    mmio_write(GICD + 0x000, 1);                           /* distributor on */
+    gic_cpu_init();
+}
+
+/* PSCI CPU_ON (SMC calling convention over hvc, as QEMU's virt machine offers it to EL1). */
+extern void secondary_entry(void);
+void (*secondary_main)(void);
+void start_secondary(void (*main)(void)) {
+    secondary_main = main;
+    register u64 x0 __asm__("x0") = 0xc4000003;
+    register u64 x1 __asm__("x1") = 1;
+    register u64 x2 __asm__("x2") = (u64)secondary_entry;
+    register u64 x3 __asm__("x3") = 0;
+    __asm__ volatile("hvc #0" : "+r"(x0) : "r"(x1), "r"(x2), "r"(x3) : "memory");
 }
 
 static u32 option(const char *cmdline, const char *key, u32 fallback) {

@@ -15,7 +15,15 @@ struct thread {
     u64 stack[STACK_BYTES / 8] __attribute__((aligned(16)));
 };
 
-extern struct thread *current;
+#define MAX_CPUS 2
+/* The running thread of this CPU. */
+extern struct thread *current_of[MAX_CPUS];
+static inline u32 this_cpu(void) {
+    u64 mpidr;
+    __asm__ volatile("mrs %0, mpidr_el1" : "=r"(mpidr));
+    return (u32)(mpidr & 0xff);
+}
+#define current (current_of[this_cpu()])
 extern u32 seed;
 extern const u32 timer_min, timer_spread;
 
@@ -35,6 +43,11 @@ void panic(const char *reason) __attribute__((noreturn));
 void trace_lock(const char *event, const char *lock);
 void sti_logged(void);               /* logs sti, then msr daifclr, #2 */
 void cli_logged(void);               /* msr daifset, #2, then logs cli */
+
+/* Starts the second CPU (PSCI CPU_ON) in `main`, on a stack of its own, its GIC interface and vectors ready. */
+void start_secondary(void (*main)(void));
+/* This CPU's GIC CPU interface and its banked timer PPI. */
+void gic_cpu_init(void);
 
 /* The GIC: ack (IAR, logged), the timer re-armed, EOI (EOIR, logged). Returns the INTID. */
 u32 gic_ack(void);

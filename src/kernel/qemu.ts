@@ -106,6 +106,15 @@ export const QEMU_DESIGNS: readonly QemuDesign[] = [
   },
   {
     ...AARCH64,
+    cpus: 2,
+    name: '003-csl',
+    seed: '003_2b0e7a205e879def.txt, "Global Lock": CONTEXT_SWITCH_LOCK held across the switch on two CPUs',
+    summary: 'schedule() takes CONTEXT_SWITCH_LOCK with IRQs masked; the task switched to releases it',
+    model: 'models/aarch64-003/context-switch-lock.sched',
+    expect: 'survives',
+  },
+  {
+    ...AARCH64,
     name: '003-idle',
     seed: '003_2b0e7a205e879def.txt, "Q3: Idle Task Behavior" done right (mask, wfi, unmask)',
     summary: 'the idle task masks, waits with wfi and unmasks; the tick wakes a sleeping worker',

@@ -65,6 +65,7 @@ describe('the QEMU kernels', () => {
       ['003-aarch64', 'qemu-system-aarch64', 1, 'survives', 'models/aarch64-003/elr-saved-before-unmask.sched'],
       ['003-wfi-masked', 'qemu-system-aarch64', 1, 'hangs', 'models/aarch64-003/idle-wfi-masked.sched'],
       ['003-elr-unsaved', 'qemu-system-aarch64', 1, 'faults', 'models/aarch64-003/elr-unsaved.sched'],
+      ['003-csl', 'qemu-system-aarch64', 2, 'survives', 'models/aarch64-003/context-switch-lock.sched'],
       ['003-idle', 'qemu-system-aarch64', 1, 'survives', 'models/aarch64-003/idle-wfi-unmask.sched'],
       ['003-reaper', 'qemu-system-aarch64', 1, 'survives', 'models/aarch64-003/next-task-reaps.sched'],
     ]);
@@ -173,17 +174,17 @@ describe('AArch64 on virt (GICv2, the generic timer)', () => {
   });
 });
 
-describe('two CPUs (LAPIC timers, an application processor started by INIT-SIPI-SIPI)', () => {
+describe('two CPUs (x86: LAPIC timers, the second CPU started by INIT-SIPI-SIPI; AArch64: PSCI CPU_ON)', () => {
   // These run on two host threads, not under -icount (docs/qemu.md): a run is not repeatable, so each is
   // checked for what its model allows whatever the interleaving.
-  it('004-redesign: both CPUs schedule, every run ends, and its trace conforms with --complete', async () => {
-    const model = modelOf(design('004-redesign').model);
+  it.each(['004-redesign', '003-csl'])('%s: both CPUs schedule, every run ends, and its trace conforms with --complete', async (name) => {
+    const model = modelOf(design(name).model);
     for (const seed of [1, 2]) {
-      const r = await run('004-redesign', seed);
+      const r = await run(name, seed);
       const events = eventsOf(r);
       expect(r.outcome, `seed ${seed}`).toEqual({ kind: 'end' });
       expect(new Set(events.filter((e) => e.event === 'switch').map((e) => e.cpu)), `seed ${seed}`).toEqual(new Set([0, 1]));
-      expect(events.some((e) => e.event === 'spawn' && e.thread === 'child[0]')).toBe(true);
+      if (name === '004-redesign') expect(events.some((e) => e.event === 'spawn' && e.thread === 'child[0]')).toBe(true);
       expect(conformEvents(model, events, undefined, undefined, true).verdict, `seed ${seed}`).toBe('conforms');
     }
   });
