@@ -177,7 +177,7 @@ describe('AArch64 on virt (GICv2, the generic timer)', () => {
 describe('two CPUs (x86: LAPIC timers, the second CPU started by INIT-SIPI-SIPI; AArch64: PSCI CPU_ON)', () => {
   // These run on two host threads, not under -icount (docs/qemu.md): a run is not repeatable, so each is
   // checked for what its model allows whatever the interleaving.
-  it.each(['004-redesign', '003-csl'])('%s: both CPUs schedule, every run ends, and its trace conforms with --complete', async (name) => {
+  it.each(['004-redesign', '003-csl'])('%s: both CPUs run, threads switch, every run ends, and its trace conforms with --complete', async (name) => {
     const model = modelOf(design(name).model);
     for (const seed of [1, 2]) {
       const r = await run(name, seed);
@@ -185,7 +185,10 @@ describe('two CPUs (x86: LAPIC timers, the second CPU started by INIT-SIPI-SIPI;
       // Two host threads interleave differently every run: a failure shows how this one ended.
       const how = `seed ${seed}, ${r.events} events, ending ${r.lines.slice(-3).join(' | ')}`;
       expect(r.outcome, how).toEqual({ kind: 'end' });
-      expect(new Set(events.filter((e) => e.event === 'switch').map((e) => e.cpu)), how).toEqual(new Set([0, 1]));
+      // Both CPUs run and threads are switched; which CPU switches how often is up to the host's scheduler (a
+      // loaded host can leave one vCPU's thread off a core for the whole run).
+      expect(new Set(events.map((e) => e.cpu)), how).toEqual(new Set([0, 1]));
+      expect(events.filter((e) => e.event === 'switch').length, how).toBeGreaterThan(10);
       if (name === '004-redesign') expect(events.some((e) => e.event === 'spawn' && e.thread === 'child[0]')).toBe(true);
       expect(conformEvents(model, events, undefined, undefined, true), how).toMatchObject({ verdict: 'conforms' });
     }
