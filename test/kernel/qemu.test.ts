@@ -321,7 +321,7 @@ describe('schedcheck kernel qemu', () => {
     expect(out.split('\n').slice(1)).toEqual(['FAULT on cpu0 (other[0]): #PF page fault at 0x0 (pc 0x0)', '']);
   });
 
-  it('exits 2 naming the kernels when it does not know the one asked for, and for --events 0', async () => {
+  it('exits 2 naming the kernels when it does not know the one asked for, for --events 0, and for a trace it cannot write', async () => {
     capture();
     expect(await kernelQemuCommand({ design: '005-nope', seed: 1, events: 300, timeout: 30 })).toBe(2);
     expect(err.split('\n')[0]).toBe("schedcheck: error Q003: unknown QEMU kernel '005-nope'. Kernels:");
@@ -329,5 +329,8 @@ describe('schedcheck kernel qemu', () => {
     err = '';
     expect(await kernelQemuCommand({ design: '001-naive', seed: 1, events: 0, timeout: 30 })).toBe(2);
     expect(err).toBe('schedcheck: error Q004: --events must be at least 1\n');
+    err = '';
+    expect(await kernelQemuCommand({ design: '001-naive', seed: 1, events: 10, timeout: 30, trace: '/nonexistent/run.jsonl' })).toBe(2);
+    expect(err).toBe('schedcheck: error Q005: the trace file /nonexistent/run.jsonl cannot be written (ENOENT)\n');
   });
 });

@@ -77,7 +77,7 @@ export async function kernelQemuCommand(args: KernelQemuArgs): Promise<number> {
     try {
       writeFileSync(args.trace, '');
     } catch (error) {
-      process.stderr.write(`schedcheck: cannot write ${args.trace}: ${(error as Error).message}\n`);
+      process.stderr.write(`schedcheck: error Q005: the trace file ${args.trace} cannot be written (${(error as NodeJS.ErrnoException).code ?? 'unwritable'})\n`);
       return 2;
     }
   }
