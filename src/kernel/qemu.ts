@@ -1,9 +1,11 @@
-// Real kernels under QEMU: the freestanding kernels of kernels/ (C and assembly, built by gcc), booted with
-// `-kernel` (multiboot) under `-icount shift=0`, so that a seed's run is the same run every time. The seed goes
-// on the kernel command line and varies the timer period and the work lengths. The kernel logs its trace over
-// COM1 and ends its run through the isa-debug-exit port: with `end` after its number of events, or after a
-// fault or a lockup it logged. What it cannot log, the harness adds: QEMU resetting the machine (a triple fault,
-// under -no-reboot) and a run that outlasts the timeout (the harness watchdog).
+// Real kernels under QEMU: the freestanding kernels of kernels/ (C and assembly, built by gcc and the AArch64
+// cross compiler), booted with `-kernel`: i386 multiboot images under qemu-system-i386, ELF images on
+// qemu-system-aarch64's virt machine. One-CPU kernels run under `-icount shift=0`, so that a seed's run is the
+// same run every time; two-CPU kernels on two host threads. The seed goes on the kernel command line (AArch64:
+// written into a copy of the image) and varies the timer period and the work lengths. The kernel logs its trace
+// over the serial port and ends its run through isa-debug-exit (AArch64: semihosting): with `end` after its
+// number of events, or after a fault or a hang it logged. What it cannot log, the harness adds: QEMU resetting
+// the machine (a triple fault, under -no-reboot) and a run that outlasts the timeout (the harness watchdog).
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
