@@ -337,7 +337,11 @@ function eventOf(line: string): TraceEvent | null {
   }
 }
 
-function outcomeOf(
+/**
+ * How a run ended, from QEMU's exit and the events the kernel logged; what the kernel could not log (a reset,
+ * the harness watchdog) is appended to `events` and `lines`.
+ */
+export function outcomeOf(
   design: QemuDesign,
   exit: { status: number | null; signal: string | null; timedOut: boolean },
   events: TraceEvent[],

@@ -12,7 +12,7 @@ import { type ConformResult, conformEvents, conformFile } from '../../src/confor
 import { parseEvent, type TraceEvent } from '../../src/conform/trace.js';
 import { Tracker } from '../../src/conform/tracker.js';
 import { buildModel, machineOf } from '../../src/hw/build.js';
-import { buildKernel, findQemuDesign, QEMU_DESIGNS, type QemuRun, runQemu } from '../../src/kernel/qemu.js';
+import { buildKernel, findQemuDesign, outcomeOf, QEMU_DESIGNS, type QemuRun, runQemu } from '../../src/kernel/qemu.js';
 import { loadModel } from '../../src/lang/load.js';
 
 const SEEDS = [1, 2, 3];
@@ -277,6 +277,28 @@ describe('broken kernels fail as their models predict', () => {
     });
     const result = conformEvents(modelOf(design('001-option2').model), events);
     expect(result).toMatchObject({ verdict: 'rejected', event: events.length, found: 'cpu0 hang' });
+  });
+});
+
+describe('how a run ends, from QEMU\'s exit status', () => {
+  const options = { seed: 1, events: 10, timeout: 7 };
+  const sti: TraceEvent = { cpu: 0, cycle: 0, event: 'sti' };
+
+  it('a reset under -no-reboot (QEMU exits 0 by itself) is a triple fault the harness adds', () => {
+    const events = [sti];
+    const lines = ['{"cpu":0,"event":"sti"}'];
+    const outcome = outcomeOf(design('001-option2'), { status: 0, signal: null, timedOut: false }, events, options, lines);
+    const fault = { cpu: 0, cycle: 0, event: 'fault', reason: 'triple fault: the machine reset', vector: 'triple fault' };
+    expect(outcome).toEqual({ kind: 'reset', event: fault });
+    expect(lines.slice(1)).toEqual(['# schedcheck: QEMU reset the machine (a triple fault; -no-reboot ended the run)', JSON.stringify(fault)]);
+    expect(events.at(-1)).toEqual(fault);
+  });
+
+  it('a kill by the watchdog is a hang of every CPU; an exit status without its event is a silent stop', () => {
+    const outcome = outcomeOf(design('004-redesign'), { status: null, signal: 'SIGKILL', timedOut: true }, [sti], options, []);
+    expect(outcome).toMatchObject({ kind: 'timeout', event: { event: 'hang', cpus: [0, 1], detail: ['no end, fault or hang event within the timeout of 7 s (the harness watchdog)'] } });
+    // The kernel wrote "end" to the exit port but the serial line lost the event: not an end.
+    expect(outcomeOf(design('001-option2'), { status: 3, signal: null, timedOut: false }, [sti], options, [])).toEqual({ kind: 'silent', status: 3, signal: null });
   });
 });
 
