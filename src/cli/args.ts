@@ -70,16 +70,30 @@ export interface KernelRunArgs {
   trace?: string;
 }
 
+export interface KernelQemuArgs {
+  design: string;
+  seed: number;
+  /** Events the kernel logs before its `end`. */
+  events: number;
+  trace?: string;
+  /** Seconds before the harness watchdog ends the run as a hang. */
+  timeout: number;
+}
+
 export interface ConformArgs {
   model: string;
   trace: string;
   set: string[];
+  /** `--complete`: the trace must end with an end, fault or hang event. */
+  complete?: boolean;
 }
 
 export interface ReplayArgs {
   model: string;
   cex: string;
   set: string[];
+  /** `--hold N`: after the counterexample, hold the other CPUs for N cycles (0: none). */
+  hold?: number;
 }
 
 export interface InitArgs {

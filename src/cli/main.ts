@@ -8,7 +8,7 @@ import { exploreCommand } from './commands/explore.js';
 import { exportCommand } from './commands/export.js';
 import { gateCommand } from './commands/gate.js';
 import { initCommand } from './commands/init.js';
-import { kernelRunCommand } from './commands/kernel.js';
+import { kernelQemuCommand, kernelRunCommand } from './commands/kernel.js';
 import { lspCommand } from './commands/lsp.js';
 import { parseCommand } from './commands/parse.js';
 import { propertiesCommand } from './commands/properties.js';
@@ -18,7 +18,7 @@ import { setColourMode } from './colour.js';
 import { GLOBAL_OPTIONS, OPTIONS } from './options.js';
 import { unknownArgument } from './unknown.js';
 
-const NUMERIC = ['max-depth', 'max-states', 'max-memory', 'timeout', 'seed', 'cycles', 'steps', 'cpus'] as const;
+const NUMERIC = ['max-depth', 'max-states', 'max-memory', 'timeout', 'seed', 'cycles', 'steps', 'cpus', 'events', 'hold'] as const;
 
 function checkNumbers(argv: Record<string, unknown>): true {
   for (const name of NUMERIC) {
@@ -160,7 +160,17 @@ export function buildCli(argv: string[]): Argv {
               .check(checkNumbers),
           (a) => run(kernelRunCommand({ design: a.design, seed: a.seed, cycles: a.cycles, timeout: a.timeout, trace: a.trace })),
         )
-        .demandCommand(1, 'name a kernel subcommand: run'),
+        .command(
+          'qemu <design>',
+          'build a real kernel of kernels/ and boot it under QEMU, writing its trace',
+          (k) =>
+            k
+              .positional('design', { type: 'string', demandOption: true, describe: 'kernel name (kernels/)' })
+              .options(OPTIONS['kernel qemu'])
+              .check(checkNumbers),
+          (a) => run(kernelQemuCommand({ design: a.design, seed: a.seed, events: a.events, trace: a.trace, timeout: a.timeout })),
+        )
+        .demandCommand(1, 'name a kernel subcommand: run or qemu'),
     )
     .command(
       'conform <model> <trace>',
@@ -170,7 +180,7 @@ export function buildCli(argv: string[]): Argv {
           .positional('model', { type: 'string', demandOption: true, describe: 'model file (.sched)' })
           .positional('trace', { type: 'string', demandOption: true, describe: 'event trace (JSON lines, docs/trace-format.md)' })
           .options(OPTIONS.conform),
-      (a) => run(conformCommand({ model: a.model, trace: a.trace, set: a.set })),
+      (a) => run(conformCommand({ model: a.model, trace: a.trace, set: a.set, complete: a.complete })),
     )
     .command(
       'replay <model> <cex>',
@@ -179,8 +189,9 @@ export function buildCli(argv: string[]): Argv {
         y
           .positional('model', { type: 'string', demandOption: true, describe: 'model file (.sched) of a reference kernel design' })
           .positional('cex', { type: 'string', demandOption: true, describe: 'counterexample written by check --trace (.itf.json)' })
-          .options(OPTIONS.replay),
-      (a) => run(replayCommand({ model: a.model, cex: a.cex, set: a.set })),
+          .options(OPTIONS.replay)
+          .check(checkNumbers),
+      (a) => run(replayCommand({ model: a.model, cex: a.cex, set: a.set, hold: a.hold })),
     )
     .command(
       'gate [plans..]',

@@ -68,8 +68,20 @@ export const OPTIONS = {
     timeout: { type: 'number', describe: 'stop after S seconds (default 300), exit 3' },
     trace: { type: 'string', describe: 'write the event trace (JSON lines)' },
   },
-  conform: { set },
-  replay: { set },
+  'kernel qemu': {
+    seed: { type: 'number', default: 1, describe: 'varies the timer period and the work lengths' },
+    events: { type: 'number', default: 2000, describe: 'events the kernel logs before its end' },
+    trace: { type: 'string', describe: 'write the event trace (JSON lines)' },
+    timeout: { type: 'number', default: 60, describe: 'seconds before the harness watchdog calls it a hang' },
+  },
+  conform: {
+    set,
+    complete: { type: 'boolean', default: false, describe: 'the trace must end with an end, fault or hang event' },
+  },
+  replay: {
+    set,
+    hold: { type: 'number', default: 0, describe: 'then hold the other CPUs for this many cycles' },
+  },
   gate: {
     format: { choices: ['text', 'junit', 'sarif'] as const, default: 'text' as const, describe: 'report format on stdout (or --output)' },
     output: { type: 'string', describe: 'write the report to this file' },

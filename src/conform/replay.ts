@@ -34,6 +34,24 @@ export interface ForcedInterrupt {
   retired: number;
 }
 
+/**
+ * How the machine goes on after the counterexample. With `hold` > 0, the CPUs other than the one of the
+ * counterexample's last event stay where they are for `hold` cycles (an NMI, an SMI or a preempted vCPU does
+ * this to a real CPU) while that one runs on, its timer raised at once; then all run. A race the model found
+ * can need it: left to run, the other CPU leaves the window before anything reaches it.
+ */
+export interface Continuation {
+  hold: number;
+}
+
+/** What the continuation did: the CPUs it held, for how long, and the CPU that ran (at which instruction). */
+export interface Held {
+  cpus: number[];
+  cycles: number;
+  cpu: number;
+  retired: number;
+}
+
 export type ReplayResult =
   | { kind: 'not-replayable'; step: number; message: string }
   | { kind: 'diverged'; event: number; expected: string; got: string; forced: ForcedInterrupt[] }
@@ -44,6 +62,8 @@ export type ReplayResult =
       outcome: Outcome;
       trace: TraceEvent[];
       cycles: number;
+      /** The continuation's hold, when it was asked for. */
+      held: Held | null;
     };
 
 /** The model actions a counterexample took, recovered by matching each step's CPU, kind, span and label. */
@@ -138,7 +158,7 @@ function attempt(design: Design, expected: readonly Expected[], delays: number[]
   return { matched: stopAt, failure: null, machine, forced, trace };
 }
 
-export function replay(model: Model, cex: Counterexample, design: Design): ReplayResult {
+export function replay(model: Model, cex: Counterexample, design: Design, continuation: Continuation = { hold: 0 }): ReplayResult {
   const path = actionsOf(model, cex);
   if ('message' in path) return { kind: 'not-replayable', step: path.step, message: path.message };
   const m = machineOf(model);
@@ -169,8 +189,27 @@ export function replay(model: Model, cex: Counterexample, design: Design): Repla
     return { kind: 'diverged', event: run.matched + 1, expected: run.failure.expected, got: run.failure.got, forced: run.forced };
   }
   // The counterexample is reproduced; the hardware carries on from there.
+  if (continuation.hold > 0 && design.cpus > 1 && run.machine.image.lines.some((l) => l.name === 'timer')) {
+    return holdOthers(design, expected, run, continuation.hold);
+  }
   const outcome = runFreely(run.machine, design);
-  return { kind: 'replayed', events: expected.length, forced: run.forced, outcome, trace: run.trace, cycles: run.machine.cycle };
+  return { kind: 'replayed', events: expected.length, forced: run.forced, outcome, trace: run.trace, cycles: run.machine.cycle, held: null };
+}
+
+/**
+ * The continuation that holds every CPU but the one of the counterexample's last event for `hold` cycles,
+ * that one's timer raised at once (a tick that came between its EOI and its return is one the model allows).
+ */
+function holdOthers(design: Design, expected: readonly Expected[], run: Attempt, hold: number): ReplayResult {
+  const machine = run.machine;
+  const cpu = expected.at(-1)!.cpu;
+  const held: Held = { cpus: machine.cpus.map((c) => c.id).filter((c) => c !== cpu), cycles: hold, cpu, retired: machine.cpus[cpu]!.retired };
+  machine.raise(cpu, 'timer');
+  for (const c of held.cpus) machine.held.add(c);
+  let outcome = machine.run(hold);
+  machine.release();
+  if (outcome.kind === 'ok') outcome = runFreely(machine, design);
+  return { kind: 'replayed', events: expected.length, forced: run.forced, outcome, trace: run.trace, cycles: machine.cycle, held };
 }
 
 /** Runs the machine on, its timer ticking again, until it faults, hangs or has run FREE_CYCLES. */

@@ -14,7 +14,16 @@ export function formatReplay(result: Exclude<ReplayResult, { kind: 'not-replayab
     lines.push('  the kernel does not follow this counterexample: its code and the model disagree here');
     return lines.join('\n');
   }
-  lines.push(`  the kernel logged all ${result.events} events of the counterexample, then ran on freely (timer ticking)`);
+  if (result.held === null) lines.push(`  the kernel logged all ${result.events} events of the counterexample, then ran on freely (timer ticking)`);
+  else {
+    const h = result.held;
+    const cpus = h.cpus.map((c) => `cpu${c}`).join(', ');
+    lines.push(
+      `  the kernel logged all ${result.events} events of the counterexample; then ${cpus} ${h.cpus.length === 1 ? 'was' : 'were'} held for ${h.cycles} cycles ` +
+        `(as an NMI, an SMI or a preempted vCPU holds a CPU) while cpu${h.cpu} ran on, its timer raised after its instruction ${h.retired}; ` +
+        'then all ran freely (timer ticking)',
+    );
+  }
   const o = result.outcome;
   switch (o.kind) {
     case 'fault': {

@@ -2,13 +2,14 @@
 // model does not allow, the model states the trace had reached, and the events those states allow (as Linux
 // RV prints "event X not expected in state Y").
 
-import type { ConformResult } from './check.js';
+import type { ConformResult, RejectionReason } from './check.js';
 
 /** Diagnostic codes of trace files and counterexample replays (docs/trace-format.md lists them). */
 export const TRACE_CODES = {
   T001: 'trace line is not a JSON object',
   T002: 'trace event is malformed (unknown event, missing or mistyped argument)',
   T003: 'trace file cannot be read',
+  T004: 'trace event names a thread, lock or interrupt line the model does not declare',
   R001: 'counterexample file cannot be read or is not JSON',
   R002: 'counterexample does not replay on this model',
   R003: 'no reference kernel design runs this model',
@@ -27,6 +28,7 @@ export function formatConform(result: ConformResult, model: string, trace: strin
       );
     }
     case 'rejected': {
+      if (result.reason !== null) return formatReason(result, result.reason, model, trace);
       const lines = [
         `${trace}:${result.line}: event ${result.event}, ${result.found}, is not expected by ${model}`,
         `  in any of the ${result.totalStates} model state${result.totalStates === 1 ? '' : 's'} the trace had reached; ` +
@@ -46,7 +48,25 @@ export function formatConform(result: ConformResult, model: string, trace: strin
     case 'inconclusive':
       return `${trace}:${result.line}: inconclusive at event ${result.event}: ${result.reason}`;
     case 'bad-input':
-      return `${trace}:${result.line}:${result.col}: error ${result.message.startsWith('not a JSON') ? 'T001' : 'T002'}: ${result.message}`;
+      return `${trace}:${result.line}:${result.col}: error ${result.code}: ${result.message}`;
+  }
+}
+
+function formatReason(result: Extract<ConformResult, { verdict: 'rejected' }>, reason: RejectionReason, model: string, trace: string): string {
+  const at = `${trace}:${result.line}: event ${result.event}, ${result.found}`;
+  switch (reason.kind) {
+    case 'after-crash':
+      return (
+        `${at}, goes on after the machine crashed: at event ${reason.crashEvent} (${trace}:${reason.crashLine}) ${model} says ` +
+        `${reason.message}\n  a corrupted machine does not go on as if nothing happened: only a fault or a hang may follow`
+      );
+    case 'after-end':
+      return `${at}, comes after the trace's end event (event ${reason.endEvent}, ${trace}:${reason.endLine}): nothing may follow it`;
+    case 'incomplete':
+      return (
+        `${trace}:${result.line}: the trace stops after event ${result.event} (${result.found}) without an end, fault or hang event ` +
+        `(--complete): the kernel stopped logging without saying why`
+      );
   }
 }
 

@@ -24,6 +24,7 @@ export const EVENT_NAMES = [
   'free_stack',
   'fault',
   'hang',
+  'end',
 ] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 
@@ -50,6 +51,7 @@ export const EVENT_ARGS: Record<EventName, { required: string[]; optional: strin
   free_stack: { required: ['thread'], optional: [] },
   fault: { required: ['reason'], optional: ['vector', 'address', 'pc', 'at', 'thread', 'registers'] },
   hang: { required: ['cpus'], optional: ['detail'] },
+  end: { required: [], optional: [] },
 };
 
 export interface TraceEvent {

@@ -10,8 +10,9 @@
 //
 // A configuration is a model state plus, per CPU, the events still owed by an action that produces several
 // (restore_context: switch, then iret). An action the model reports as fatal (a double fault, a kernel BUG)
-// leads to the crashed configuration: the model says nothing about what a corrupted machine does next, so it
-// accepts every later event, and the verdict says from where the trace conforms only by that corruption.
+// leads to the crashed configuration: the model says nothing about what a corrupted machine does next except
+// that it does not go on as if nothing happened, so it accepts only the fault or hang that the corruption
+// becomes, and the verdict says from where the trace conforms only by that corruption.
 
 import { ActionKind, actionCpu, actionKind, encodeAction, type Action, type Model, type Successor } from '../ir/model.js';
 import { contextOf, lockName, pcLocation } from '../hw/describe.js';
@@ -34,7 +35,8 @@ type Pending = readonly (readonly Expected[])[];
 
 export type Config =
   | { kind: 'live'; state: Uint32Array; pending: Pending | null; key: string }
-  | { kind: 'crashed'; message: string; key: string };
+  /** `owed`: the rest of the events of the fatal action itself (restore_context's iret after its switch). */
+  | { kind: 'crashed'; message: string; key: string; owed: readonly Expected[] };
 
 export interface StateSet {
   id: number;
@@ -76,8 +78,8 @@ export class Tracker {
     return { kind: 'live', state, pending: hasPending ? pending : null, key: state.join(',') + tail };
   }
 
-  private crashed(message: string): Config {
-    return { kind: 'crashed', message, key: 'crashed' };
+  private crashed(message: string, owed: readonly Expected[] = []): Config {
+    return { kind: 'crashed', message, key: owed.length === 0 ? 'crashed' : `crashed|${owed.map(formatExpected).join(';')}`, owed };
   }
 
   private intern(configs: Config[]): StateSet {
@@ -169,7 +171,10 @@ export class Tracker {
       case 'hang':
         return this.onHang(set, (event.cpus ?? [event.cpu]).filter((c) => c < this.machine.cpus));
       case 'hlt':
-        return this.keep(set, (c) => this.machine.code[this.machine.pc(c.state, event.cpu)]?.op === 'hlt');
+        return this.keepLive(set, (c) => this.machine.code[this.machine.pc(c.state, event.cpu)]?.op === 'hlt');
+      case 'end':
+        // The kernel stopped logging on purpose: any live configuration may stop here, a crashed one may not.
+        return this.keepLive(set, () => true);
       default:
         return this.onAction(set, event);
     }
@@ -179,7 +184,9 @@ export class Tracker {
     const next: Config[] = [];
     for (const c of set.configs) {
       if (c.kind === 'crashed') {
-        next.push(c);
+        // A corrupted machine does not go on logging as if nothing happened, but it does finish logging the
+        // action that corrupted it.
+        if (c.owed.length > 0 && matches(c.owed[0]!, event)) next.push(this.crashed(c.message, c.owed.slice(1)));
         continue;
       }
       if (this.owes(c, event.cpu)) {
@@ -194,7 +201,7 @@ export class Tracker {
         const succ = this.model.successor(c.state, a);
         const fatal = fatalMessage(succ);
         if (fatal !== null) {
-          next.push(this.crashed(fatal));
+          next.push(this.crashed(fatal, produced.slice(1)));
           continue;
         }
         const pending = produced.length === 1 ? c.pending : this.withOwed(c.pending, event.cpu, produced.slice(1));
@@ -210,8 +217,15 @@ export class Tracker {
     return out;
   }
 
+  /** The configurations that pass `test`; a crashed one is kept as it is (it allows faults and hangs). */
   private keep(set: StateSet, test: (c: Extract<Config, { kind: 'live' }>) => boolean): StateSet | null {
     const kept = set.configs.filter((c) => c.kind === 'crashed' || test(c));
+    return kept.length === 0 ? null : this.intern(kept);
+  }
+
+  /** The live configurations that pass `test`: the event is one a crashed machine does not log. */
+  private keepLive(set: StateSet, test: (c: Extract<Config, { kind: 'live' }>) => boolean): StateSet | null {
+    const kept = set.configs.filter((c) => c.kind === 'live' && test(c));
     return kept.length === 0 ? null : this.intern(kept);
   }
 
@@ -264,7 +278,10 @@ export class Tracker {
 
   /** Events one configuration allows next: what it still owes, and the first event of each visible action. */
   allowedBy(config: Config): string[] {
-    if (config.kind === 'crashed') return ['anything (the model has crashed)'];
+    if (config.kind === 'crashed') {
+      const rest = config.owed.length > 0 ? [formatExpected(config.owed[0]!)] : [];
+      return [...rest, 'a fault or a hang on any CPU (the model has crashed)'];
+    }
     const out: string[] = [];
     const owing = new Set<number>();
     config.pending?.forEach((p, cpu) => {

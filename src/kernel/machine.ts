@@ -81,11 +81,18 @@ export class Machine {
     return this.outcome.kind === 'running' ? { kind: 'ok' } : this.outcome;
   }
 
-  /** One cycle: timers, then every CPU (unless it stalls), then the watchdog. */
+  /**
+   * CPUs that do not run (replay holds them, as an NMI, an SMI or a preempted vCPU would): their timer still
+   * raises its line, and the watchdog does not count their stillness. Used with the timer ticking or not.
+   */
+  readonly held = new Set<number>();
+
+  /** One cycle: timers, then every CPU (unless it stalls or is held), then the watchdog. */
   tick(): void {
     for (const cpu of this.cpus) {
       if (this.outcome.kind !== 'running') return;
       if (this.timerLine >= 0 && this.timer.fires(cpu.id, this.cycle, cpu.retired)) this.intc.raise(cpu.id, this.timerLine);
+      if (this.held.has(cpu.id)) continue;
       if (this.options.stall > 0 && this.prng.below(256) < this.options.stall) continue;
       this.stepCpu(cpu.id);
     }
@@ -455,10 +462,17 @@ export class Machine {
     return Number.isInteger(index) && index >= 0 && index < this.image.code.length;
   }
 
+  /** Lets held CPUs run again; the watchdog starts afresh for them. */
+  release(): void {
+    for (const id of this.held) this.cpus[id]!.lastProgress = this.cycle;
+    this.held.clear();
+  }
+
   private checkWatchdog(): void {
     const limit = this.options.watchdog;
-    if (!this.cpus.some((c) => this.cycle - c.lastProgress >= limit)) return;
-    const stuck = this.cpus.filter((c) => this.cycle - c.lastProgress >= limit / 2);
+    const running = this.held.size === 0 ? this.cpus : this.cpus.filter((c) => !this.held.has(c.id));
+    if (!running.some((c) => this.cycle - c.lastProgress >= limit)) return;
+    const stuck = running.filter((c) => this.cycle - c.lastProgress >= limit / 2);
     const detail = stuck.map((c) => explainStuck(this, c));
     this.outcome = { kind: 'hang', cpus: stuck.map((c) => c.id), detail };
     this.options.onEvent?.({ cpu: stuck[0]!.id, cycle: this.cycle, event: 'hang', cpus: stuck.map((c) => c.id), detail });

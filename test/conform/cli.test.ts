@@ -113,6 +113,57 @@ describe('schedcheck conform', () => {
     expect(err).toContain('error T001: not a JSON object');
   });
 
+  it('exits 1 when the trace goes on after the model crashed, naming the crash', async () => {
+    const crashModel = findDesign('002-ret-switch')!.model;
+    const trace = join(dir, 'crash.jsonl');
+    await kernelRunCommand({ design: '002-ret-switch', seed: 1, trace });
+    const lines = readFileSync(trace, 'utf8').trimEnd().split('\n');
+    // The fault replaced by an event a machine that had not crashed would log.
+    writeFileSync(trace, `${[...lines.slice(0, -1), '{"cpu":0,"event":"iret","thread":"other[0]"}'].join('\n')}\n`);
+    out = '';
+    expect(await conformCommand({ model: crashModel, trace, set: [] })).toBe(1);
+    const n = lines.length;
+    expect(out).toBe(
+      `${trace}:${n}: event ${n}, cpu0 iret thread=other[0], goes on after the machine crashed: at event ${n - 1} (${trace}:${n - 1}) ` +
+        `${crashModel} says stack-integrity: switch_to resumes other[0] through an interrupt frame, not a switch frame\n` +
+        '  a corrupted machine does not go on as if nothing happened: only a fault or a hang may follow\n',
+    );
+  });
+
+  it('exits 1, not 2, for a garbled line after the model crashed: the corrupted machine went on', async () => {
+    const crashModel = findDesign('002-ret-switch')!.model;
+    const trace = join(dir, 'garbled.jsonl');
+    await kernelRunCommand({ design: '002-ret-switch', seed: 1, trace });
+    const lines = readFileSync(trace, 'utf8').trimEnd().split('\n');
+    writeFileSync(trace, `${[...lines.slice(0, -1), '{"cpu":0,"event":"iret","thr'].join('\n')}\n`);
+    out = '';
+    expect(await conformCommand({ model: crashModel, trace, set: [] })).toBe(1);
+    expect(out.split('\n')[0]).toBe(
+      `${trace}:${lines.length}: event ${lines.length}, a line that is not an event, goes on after the machine crashed: at event ${lines.length - 1} ` +
+        `(${trace}:${lines.length - 1}) ${crashModel} says stack-integrity: switch_to resumes other[0] through an interrupt frame, not a switch frame`,
+    );
+  });
+
+  it('--complete: exits 1 when the trace stops without an end, fault or hang event, 0 when it ends with one', async () => {
+    const trace = await traceFile();
+    const lines = readFileSync(trace, 'utf8').trimEnd().split('\n');
+    expect(await conformCommand({ model, trace, set: [], complete: true })).toBe(1);
+    expect(out).toMatch(
+      new RegExp(`^${trace}:${lines.length}: the trace stops after event ${lines.length} \\(cpu0 [^)]*\\) without an end, fault or hang event \\(--complete\\): the kernel stopped logging without saying why\n$`),
+    );
+    writeFileSync(trace, `${lines.join('\n')}\n{"cpu":0,"event":"end"}\n`);
+    out = '';
+    expect(await conformCommand({ model, trace, set: [], complete: true })).toBe(0);
+    expect(out).toContain(`(${lines.length + 1} events;`);
+  });
+
+  it('exits 2 with T004 at the name a trace gives that the model lacks', async () => {
+    const trace = join(dir, 'names.jsonl');
+    writeFileSync(trace, '{"cpu":0,"event":"sti"}\n{"cpu":0,"event":"irq_entry","line":"timer","thread":"Hog"}\n');
+    expect(await conformCommand({ model, trace, set: [] })).toBe(2);
+    expect(err).toBe(`${trace}:2:45: error T004: unknown thread 'Hog'; the model has the threads hog, worker[0]\n`);
+  });
+
   it('exits 2 when the trace or the model cannot be read', async () => {
     expect(await conformCommand({ model, trace: join(dir, 'missing.jsonl'), set: [] })).toBe(2);
     expect(err).toBe(`${join(dir, 'missing.jsonl')}:1:1: error T003: the trace file cannot be read (ENOENT)\n`);
@@ -154,6 +205,24 @@ describe('schedcheck replay', () => {
     const { model, cex } = await counterexample('002-ret-switch', 'stack-integrity');
     expect(await replayCommand({ model, cex, set: [] })).toBe(1);
     expect(out).toMatch(/FAULT on cpu0 \(other\[0\]\) at cycle \d+: #PF instruction fetch outside kernel code at 0x0\n {2}executing 0x0, reached by context_switch_go\+11: ret\n/);
+  });
+
+  it('004-old: the stack-integrity counterexample survives when run freely, and faults when the other CPU is held (--hold)', async () => {
+    const { model, cex } = await counterexample('004-old', 'stack-integrity');
+    expect(await replayCommand({ model, cex, set: [] })).toBe(0);
+    expect(out).toContain('  the kernel logged all 19 events of the counterexample, then ran on freely (timer ticking)\nthe kernel survived ');
+    out = '';
+    // cpu0 is still in the handler on boot[0]'s stack when cpu1 resumes boot[0]: held there, its frames are
+    // overwritten by cpu1's next tick on that stack, and its return goes astray.
+    expect(await replayCommand({ model, cex, set: [], hold: 40 })).toBe(1);
+    expect(out).toContain(
+      '  the kernel logged all 19 events of the counterexample; then cpu0 was held for 40 cycles (as an NMI, an SMI or a preempted vCPU ' +
+        'holds a CPU) while cpu1 ran on, its timer raised after its instruction 94; then all ran freely (timer ticking)\n' +
+        'FAULT on cpu0 (tcb@0x0) at cycle 299: #PF write of an unmapped address at 0x8\n  executing timer_stub+29: store [rsi+TCB_STATE], RUNNING\n',
+    );
+    out = '';
+    expect(await replayCommand({ model, cex, set: [], hold: 30 })).toBe(1);
+    expect(out).toMatch(/\nFAULT on cpu1 \([^)]*\) at cycle \d+: #GP iret: bad code segment selector 0x0 in the frame at 0x0\n {2}executing timer_stub_iret\+9: iretq\n/);
   });
 
   it('003-wfi-masked: the no-progress counterexample leaves the idle task looping on a masked wfi', async () => {

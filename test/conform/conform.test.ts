@@ -5,6 +5,8 @@ import type { Model } from '../../src/ir/model.js';
 import { type ConformResult, conformEvents } from '../../src/conform/check.js';
 import type { TraceEvent } from '../../src/conform/trace.js';
 import { Tracker } from '../../src/conform/tracker.js';
+import { replay } from '../../src/conform/replay.js';
+import { checkModelFile } from '../../src/checker/check.js';
 import { buildModel, machineOf } from '../../src/hw/build.js';
 import { DESIGNS } from '../../src/kernel/designs/index.js';
 import { findDesign, runDesign } from '../../src/kernel/run.js';
@@ -133,3 +135,107 @@ describe('mutated traces are rejected at the mutated event', () => {
     expect(r.allowed).toEqual(['cpu0 irq_entry line=timer thread=hog', 'cpu0 sti']);
   });
 });
+
+describe('where a trace may stop, and what may follow a crash', () => {
+  const retSwitch = findDesign('002-ret-switch')!;
+  const end: TraceEvent = { cpu: 0, cycle: 0, event: 'end' };
+
+  /** 002-ret-switch up to the switch the model says corrupts the machine (the fault left off). */
+  function upToCrash(): TraceEvent[] {
+    const events = traceOf('002-ret-switch', 1, 1_000);
+    expect(events.at(-1)!.event).toBe('fault');
+    return events.slice(0, -1);
+  }
+
+  it('a trace that goes on after the model crashed is rejected at the first event that is neither a fault nor a hang', () => {
+    const events = upToCrash();
+    const r = rejected(conformEvents(modelOf(retSwitch.model), [...events, { cpu: 0, cycle: 0, event: 'iret', thread: 'other[0]' }]));
+    expect([r.event, r.found, r.states, r.allowed]).toEqual([events.length + 1, 'cpu0 iret thread=other[0]', [], []]);
+    expect(r.reason).toEqual({
+      kind: 'after-crash',
+      crashEvent: events.length,
+      crashLine: events.length,
+      message: 'stack-integrity: switch_to resumes other[0] through an interrupt frame, not a switch frame',
+    });
+  });
+
+  it('a crashed machine may fault or hang, but not end as if nothing happened', () => {
+    const events = upToCrash();
+    const model = modelOf(retSwitch.model);
+    expect(conformEvents(model, [...events, { cpu: 0, cycle: 0, event: 'hang', cpus: [0] }]).verdict).toBe('conforms');
+    const r = rejected(conformEvents(model, [...events, end]));
+    expect([r.event, r.found, r.reason?.kind]).toEqual([events.length + 1, 'cpu0 end', 'after-crash']);
+  });
+
+  it('the rest of the fatal action is still logged: restore_context\'s iret after its fatal switch', async () => {
+    // 004-old's stack-integrity counterexample ends with cpu1's restore_context of the thread cpu0 still runs.
+    const design = findDesign('004-old')!;
+    const model = modelOf(design.model);
+    const { report } = await checkModelFile(design.model, [], { properties: ['stack-integrity'], progress: false });
+    const verdict = report!.results[0]!;
+    if (verdict.verdict !== 'violated') throw new Error(verdict.verdict);
+    const run = replay(model, verdict.counterexample, design);
+    if (run.kind !== 'replayed') throw new Error(run.kind);
+    const events = run.trace.slice(0, run.events);
+    expect(events.slice(-2).map((e) => [e.cpu, e.event])).toEqual([
+      [1, 'switch'],
+      [1, 'iret'],
+    ]);
+    const result = conformEvents(model, events);
+    expect(result).toMatchObject({
+      verdict: 'conforms',
+      corruption: { event: events.length - 1, message: 'stack-integrity: restore_context boot[0], which is running on CPU 0: one stack, two CPUs' },
+    });
+    const after = rejected(conformEvents(model, [...events, { cpu: 0, cycle: 0, event: 'eoi', line: 'timer' }]));
+    expect([after.event, after.reason?.kind]).toEqual([events.length + 1, 'after-crash']);
+  });
+
+  it('after the crash, a line naming what the model lacks is the corrupted machine going on, not bad input', () => {
+    const events = upToCrash();
+    const r = rejected(conformEvents(modelOf(retSwitch.model), [...events, { cpu: 0, cycle: 0, event: 'eoi', line: 'other[0]' }]));
+    expect([r.event, r.found, r.reason?.kind]).toEqual([
+      events.length + 1,
+      "a line naming what the model lacks (unknown line 'other[0]'; the model has the line timer)",
+      'after-crash',
+    ]);
+  });
+
+  it('end is allowed wherever the model is live, and nothing may follow it', () => {
+    const model = modelOf(findDesign('001-option2')!.model);
+    const events = traceOf('001-option2', 1, 5_000);
+    expect(conformEvents(model, [...events, end]).verdict).toBe('conforms');
+    const r = rejected(conformEvents(model, [...events, end, events[0]!]));
+    expect([r.event, r.found, r.reason]).toEqual([events.length + 2, 'cpu0 sti', { kind: 'after-end', endEvent: events.length + 1, endLine: events.length + 1 }]);
+  });
+
+  it('complete: a trace must end with end, fault or hang', () => {
+    const model = modelOf(findDesign('001-option2')!.model);
+    const events = traceOf('001-option2', 1, 5_000);
+    const r = rejected(conformEvents(model, events, undefined, undefined, true));
+    expect([r.event, r.line, r.found, r.reason]).toEqual([events.length, events.length, describeLast(events), { kind: 'incomplete' }]);
+    expect(conformEvents(model, [...events, end], undefined, undefined, true).verdict).toBe('conforms');
+    expect(conformEvents(modelOf(retSwitch.model), traceOf('002-ret-switch', 1, 1_000), undefined, undefined, true).verdict).toBe('conforms');
+  });
+
+  it('names the model lacks are bad input (T004), listing the names it has', () => {
+    const model = modelOf(findDesign('001-option2')!.model);
+    const hog: TraceEvent = { cpu: 0, cycle: 0, event: 'irq_entry', line: 'timer', thread: 'Hog' };
+    expect(conformEvents(model, [{ cpu: 0, cycle: 0, event: 'sti' }, hog])).toEqual({
+      verdict: 'bad-input',
+      line: 2,
+      col: 1,
+      message: "unknown thread 'Hog'; the model has the threads hog, worker[0]",
+      code: 'T004',
+    });
+    const lock = conformEvents(model, [{ cpu: 0, cycle: 0, event: 'lock_acquire', lock: 'loom' }]);
+    expect(lock).toMatchObject({ verdict: 'bad-input', message: "unknown lock 'loom'; the model has the locks LOOM, WRITER" });
+    const line = conformEvents(model, [{ cpu: 0, cycle: 0, event: 'eoi', line: 'irq0' }]);
+    expect(line).toMatchObject({ verdict: 'bad-input', message: "unknown line 'irq0'; the model has the line timer" });
+  });
+});
+
+function describeLast(events: TraceEvent[]): string {
+  const e = events.at(-1)!;
+  const args = (['line', 'lock', 'thread', 'from', 'to'] as const).filter((a) => e[a] !== undefined).map((a) => `${a}=${e[a]}`);
+  return `cpu${e.cpu} ${e.event}${args.length > 0 ? ` ${args.join(' ')}` : ''}`;
+}

@@ -28,7 +28,7 @@ export async function conformCommand(args: ConformArgs): Promise<number> {
     process.stderr.write(`${args.model}:1:1: error E520: ${error.message}\n`);
     return 2;
   }
-  const result = await conformFile(model, args.trace);
+  const result = await conformFile(model, args.trace, { complete: args.complete === true });
   const text = formatConform(result, args.model, args.trace);
   (result.verdict === 'bad-input' ? process.stderr : process.stdout).write(`${text}\n`);
   return conformExitCode(result);

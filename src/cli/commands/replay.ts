@@ -93,7 +93,7 @@ export async function replayCommand(args: ReplayArgs): Promise<number> {
     process.stderr.write(`${args.model}:1:1: error E520: ${error.message}\n`);
     return 2;
   }
-  const result = replay(model, read.counterexample, design);
+  const result = replay(model, read.counterexample, design, { hold: args.hold ?? 0 });
   if (result.kind === 'not-replayable') {
     process.stderr.write(`${args.cex}:1:1: error R002: the counterexample does not replay on ${args.model}: ${result.message}\n`);
     return 2;
