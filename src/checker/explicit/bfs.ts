@@ -47,7 +47,7 @@ function expandState(parts: SearchParts, id: number, depth: number, actions: Int
   const current = expander.current;
   const currentA = store.hashOf(id);
   const currentB = store.hashBOf(id);
-  const observed = observer.observed;
+  const observed = observer.monitors.readsEvents;
   for (let j = 0; j < count; j++) {
     const action = actions[j]!;
     const successor = expander.step(current, action, observed);

@@ -18,6 +18,7 @@ export class CompiledExpander implements Expander {
   next: Uint32Array;
   events: readonly ModelEvent[] = NO_EVENTS;
   written = -1;
+  dirty: Int32Array;
   /**
    * Events of the step under way not yet handed out: the compiled step's acquire/EOI events, or those the
    * search core's instance reports (coresearch.ts).
@@ -35,15 +36,13 @@ export class CompiledExpander implements Expander {
   ) {
     this.current = stepper.scratch.current;
     this.next = stepper.scratch.next;
-  }
-
-  get dirty(): Int32Array {
-    return this.stepper.dirty;
+    this.dirty = stepper.dirty;
   }
 
   rebind(): void {
     this.current = this.stepper.scratch.current;
     this.next = this.stepper.scratch.next;
+    this.dirty = this.stepper.dirty;
   }
 
   actions(state: Uint32Array, out: Int32Array): number {

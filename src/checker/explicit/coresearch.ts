@@ -25,7 +25,7 @@ export function coreBreadthFirst(parts: CoreParts): void {
   const core = ws.instance.core;
   const { monitors, graph } = observer;
   const flags = (): number =>
-    (observer.observed ? FLAG_EVENTS : 0) | (monitors.onStates.length > 0 ? FLAG_NEW : 0) | (graph !== null ? FLAG_LOG : 0);
+    (observer.monitors.readsEvents ? FLAG_EVENTS : 0) | (monitors.onStates.length > 0 ? FLAG_NEW : 0) | (graph !== null ? FLAG_LOG : 0);
   if (bounds.maxDepth !== undefined) ws.set(CTL.MAX_DEPTH, bounds.maxDepth);
   if (bounds.maxStates !== undefined) ws.set(CTL.MAX_STATES, bounds.maxStates);
   if (graph !== null) ws.log(1024 * (parts.room + 1));
@@ -77,7 +77,7 @@ function resume(parts: CoreParts, reason: number, actions: Int32Array): void {
     const action = ws.memory32[out + j]!;
     const made = ws.get(CTL.MADE);
     const hash = ws.get(CTL.HASH);
-    const observed = observer.observed;
+    const observed = observer.monitors.readsEvents;
     if (made !== SLOW && observed) instance.events(expander.pending);
     const current = expander.current;
     const successor = expander.handBack(current, action, made, observed);

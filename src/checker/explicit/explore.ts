@@ -131,7 +131,7 @@ export function explore(
     depth: store instanceof WasmStore ? (store.count > 0 ? store.depth(store.count - 1) : 0) : observer.maxDepth,
     seconds: (Date.now() - started) / 1000,
   });
-  const monitors = new OpenMonitors(allMonitors, stats);
+  const monitors = new OpenMonitors(allMonitors, graph !== null, stats);
   const observer = new SearchObserver(model, monitors, graph, figures, expander);
   const admission = new Admission(store, expander, symmetry, bounds.maxStates, observer);
   const searchBounds = new SearchBounds(bounds, started, fits, model, store, expander, admission, progress, room);

@@ -26,11 +26,6 @@ export class SearchObserver {
     this.lineCount = model.program.lines.length;
   }
 
-  /** Whether anyone reads transitions' events (monitors' onTransition, the state graph): else none are built. */
-  get observed(): boolean {
-    return this.monitors.onTransitions.length > 0 || this.graph !== null;
-  }
-
   /** A new state `id`, `state` being the search's scratch copy of what was just stored. */
   discovered(id: number, state: Uint32Array, depth: number): void {
     this.figures.observe(state);

@@ -13,10 +13,16 @@ export class OpenMonitors {
   // The open monitors as arrays, rebuilt when one closes: iterating a Map on every transition allocates.
   onStates: [PropertyId, Monitor][] = [];
   onTransitions: [PropertyId, Monitor][] = [];
+  /**
+   * Whether anyone reads transitions' events (a monitor's onTransition, or the state graph, `graphKept`): else
+   * the search builds none. A field, not a getter: the search core asks at every return.
+   */
+  readsEvents = false;
 
   /** @param stats the search's statistics when a finding is made, kept beside it */
   constructor(
     monitors: Map<PropertyId, Monitor>,
+    private readonly graphKept: boolean,
     private readonly stats: () => Stats,
   ) {
     this.open = new Map(monitors);
@@ -26,6 +32,7 @@ export class OpenMonitors {
   private refresh(): void {
     this.onStates = [...this.open].filter(([, m]) => m.onState !== undefined);
     this.onTransitions = [...this.open].filter(([, m]) => m.onTransition !== undefined);
+    this.readsEvents = this.onTransitions.length > 0 || this.graphKept;
   }
 
   record(id: PropertyId, finding: Finding | null): void {

@@ -1,5 +1,6 @@
-// What the rest of the checker may ask of a finished search's visited states: the exact store, the
-// hash-compaction store and the original StateStore all answer it.
+// What the rest of the checker may ask of a finished search's visited states: the exact stores and the original
+// StateStore answer it themselves; where the stored states are not the states (hash compaction, symmetry) a
+// replaying view answers for them.
 
 import type { Model } from '../../ir/model.js';
 import type { Symmetry } from './symmetry.js';
