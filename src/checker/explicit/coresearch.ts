@@ -25,7 +25,7 @@ export function coreBreadthFirst(parts: CoreParts): void {
   const core = ws.instance.core;
   const { monitors, graph } = observer;
   const flags = (): number =>
-    (observer.monitors.readsEvents ? FLAG_EVENTS : 0) | (monitors.onStates.length > 0 ? FLAG_NEW : 0) | (graph !== null ? FLAG_LOG : 0);
+    (monitors.readsEvents ? FLAG_EVENTS : 0) | (monitors.onStates.length > 0 ? FLAG_NEW : 0) | (graph !== null ? FLAG_LOG : 0);
   if (bounds.maxDepth !== undefined) ws.set(CTL.MAX_DEPTH, bounds.maxDepth);
   if (bounds.maxStates !== undefined) ws.set(CTL.MAX_STATES, bounds.maxStates);
   if (graph !== null) ws.log(1024 * (parts.room + 1));

@@ -4,10 +4,7 @@
 // (compiledexpander.ts), and the reference model alone, for a program that is not compiled (referenceexpander.ts).
 // Either way the states, transitions, events and their order are exactly the reference Model's.
 
-import type { Model, ModelEvent } from '../../ir/model.js';
-import type { CompiledModel } from './compile.js';
-import { CompiledExpander } from './compiledexpander.js';
-import { ReferenceExpander } from './referenceexpander.js';
+import type { ModelEvent } from '../../ir/model.js';
 
 export interface Expander {
   /**
@@ -31,14 +28,6 @@ export interface Expander {
   stateEvents(state: Uint32Array): readonly ModelEvent[];
   /** Views of a memory that grew are made fresh. */
   rebind(): void;
-}
-
-/**
- * The expander for `model`: compiled when there is code (`stepper` steps; `compiled`, the model's shared
- * instance, lists actions and checks states), else the reference model.
- */
-export function expanderFor(model: Model, compiled: CompiledModel | null, stepper: CompiledModel | null): Expander {
-  return compiled !== null && stepper !== null ? new CompiledExpander(model, compiled, stepper) : new ReferenceExpander(model);
 }
 
 /** Whether a step's events end its path. */

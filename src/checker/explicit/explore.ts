@@ -18,9 +18,9 @@ import { ArenaStore } from './arena.js';
 import { breadthFirst } from './bfs.js';
 import { SearchBounds, Stop, type ExploreBounds } from './bounds.js';
 import { actionsInto, compileModel, maxActions, type CompiledModel, type SearchInstance } from './compile.js';
-import type { CompiledExpander } from './compiledexpander.js';
+import { CompiledExpander } from './compiledexpander.js';
 import { coreBreadthFirst } from './coresearch.js';
-import { expanderFor } from './expander.js';
+import type { Expander } from './expander.js';
 import { FigureCollector } from './figures.js';
 import { StateGraph } from './graph.js';
 import { HashCompactStore, type Compaction } from './hashcompact.js';
@@ -28,6 +28,7 @@ import { memoryGauge } from './memory.js';
 import { SearchObserver } from './observer.js';
 import { OpenMonitors } from './openmonitors.js';
 import { ProgressLine } from './progress.js';
+import { ReferenceExpander } from './referenceexpander.js';
 import type { Store } from './searchstore.js';
 import { MemoryBudgetExceeded } from './store.js';
 import { symmetryOf, type Symmetry } from './symmetry.js';
@@ -105,7 +106,9 @@ export function explore(
     : instance !== null
       ? new WasmStore(instance, words, fits, bounds.wasmMemoryBytes)
       : new ArenaStore(words, fits);
-  const expander = expanderFor(model, compiled, instance?.compiled ?? compiled);
+  // The core steps with its own instance, whose memory holds the store; the JavaScript loop with the shared one.
+  const coreExpander = instance !== null ? new CompiledExpander(model, compiled!, instance.compiled) : null;
+  const expander: Expander = coreExpander ?? (compiled !== null ? new CompiledExpander(model, compiled, compiled) : new ReferenceExpander(model));
   const room = maxActions(model.program);
   const exploration: Exploration = {
     model,
@@ -124,6 +127,7 @@ export function explore(
   const figures = new FigureCollector(model.program, model.layout, model.program.latencyBound, symmetry);
   const progress = ProgressLine.forStderr(bounds.progress);
 
+  // Called only once the search runs, when the observer below exists.
   const stats = (): Stats => ({
     states: store.count,
     transitions: observer.transitions,
@@ -145,8 +149,9 @@ export function explore(
       expander.rebind();
     }
     for (const init of initial) admission.admit(init, -1, -1, 0, null, 0, 0, -1);
-    if (store instanceof WasmStore) coreBreadthFirst({ ...parts, store, expander: expander as CompiledExpander, instance: instance!, model });
-    else breadthFirst(parts);
+    if (store instanceof WasmStore && instance !== null && coreExpander !== null) {
+      coreBreadthFirst({ ...parts, store, expander: coreExpander, instance, model });
+    } else breadthFirst(parts);
     if (searchBounds.depthCut) stop = { reason: 'max-depth', detail: `search cut at depth ${bounds.maxDepth} (--max-depth) with ${store.count} states` };
   } catch (error) {
     if (error instanceof WasmStoreFull) {
