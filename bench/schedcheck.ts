@@ -8,6 +8,7 @@
 // `git archive HEAD`.
 
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import type { BenchCase } from './cases.js';
@@ -45,7 +46,9 @@ async function measure(c: BenchCase, options: SchedcheckOptions): Promise<Engine
   const from = (path: string) => import(pathToFileURL(resolve(root, path)).href);
   const { loadModel } = await from('src/lang/load.ts');
   const { buildModel } = await from('src/hw/build.ts');
-  const { explore } = await from('src/checker/explicit/bfs.ts');
+  // The driver was bfs.ts before the search was split into its parts: older checkouts still measure.
+  const driver = existsSync(resolve(root, 'src/checker/explicit/explore.ts')) ? 'explore.ts' : 'bfs.ts';
+  const { explore } = await from(`src/checker/explicit/${driver}`);
   const sets = Object.entries(c.sets).map(([k, v]) => `${k}=${v}`);
   const loaded = loadModel(resolve(c.model), sets);
   if (loaded.program === null) return { error: loaded.diagnostics.map((d: { message: string }) => d.message).join('; ') };

@@ -6,7 +6,7 @@ import { buildModel, ModelTooLarge } from '../hw/build.js';
 import { loadModel } from '../lang/load.js';
 import type { Diagnostic } from '../lang/diagnostics.js';
 import { pointSpan } from '../lang/source.js';
-import { explore } from './explicit/bfs.js';
+import { explore } from './explicit/explore.js';
 import { checkWithSmt } from './smt/check.js';
 import type { Model } from '../ir/model.js';
 import { PROPERTIES } from './properties/index.js';
@@ -32,7 +32,7 @@ export interface CheckOptions {
   hashCompaction?: boolean;
   /** Symmetry reduction over interchangeable threads (off by default); see src/checker/explicit/symmetry.ts. */
   symmetry?: boolean;
-  /** Which loop runs the exact search (bfs.ts's ExploreBounds.searchLoop; not on the command line: for tests). */
+  /** Which loop runs the exact search (explore.ts's ExploreBounds.searchLoop; not on the command line: for tests). */
   searchLoop?: 'wasm' | 'js';
 }
 

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compileModel, SLOW } from '../../src/checker/explicit/compile.js';
-import { explore } from '../../src/checker/explicit/bfs.js';
+import { explore } from '../../src/checker/explicit/explore.js';
 import type { Model } from '../../src/ir/model.js';
 import { buildModel } from '../../src/hw/build.js';
 import { PINS, pinnedConfig } from '../gate/pins.js';

@@ -5,7 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { explore, type ExploreBounds } from '../../src/checker/explicit/bfs.js';
+import { explore, type ExploreBounds } from '../../src/checker/explicit/explore.js';
 import type { Monitor } from '../../src/checker/properties/property.js';
 import { PROPERTIES } from '../../src/checker/properties/index.js';
 import { symmetryOf } from '../../src/checker/explicit/symmetry.js';

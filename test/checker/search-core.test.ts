@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { checkProgram } from '../../src/checker/check.js';
 import { ArenaStore } from '../../src/checker/explicit/arena.js';
-import { explore, type ExploreBounds } from '../../src/checker/explicit/bfs.js';
+import { explore, type ExploreBounds } from '../../src/checker/explicit/explore.js';
 import { StateHasher } from '../../src/checker/explicit/hashing.js';
 import { WasmStore } from '../../src/checker/explicit/wasmstore.js';
 import type { Monitor } from '../../src/checker/properties/property.js';

@@ -3,16 +3,19 @@
 // one Int32Array (hashes from hashing.ts: callers that know a state's predecessor pass its hash along). Ids are discovery order; in a breadth-first search they are also the queue, and depth is
 // monotone in the id, so the store keeps the first id of every level instead of a depth per state.
 
+import type { Model } from '../../ir/model.js';
 import { StateHasher } from './hashing.js';
-import { storedPath } from './visited.js';
+import { replaying, storedPath, type VisitedStates } from './visited.js';
 import { LevelStarts } from './levels.js';
+import type { Store } from './searchstore.js';
 import { MemoryBudgetExceeded } from './store.js';
+import type { Symmetry } from './symmetry.js';
 
 const CHUNK_BITS = 12; // 4096 states per chunk
 const CHUNK = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK - 1;
 
-export class ArenaStore {
+export class ArenaStore implements Store {
   private readonly chunks: Uint32Array[] = [];
   private readonly parents: Int32Array[] = [];
   private readonly actions: Int32Array[] = [];
@@ -22,6 +25,7 @@ export class ArenaStore {
   private mask: number;
   private readonly levels = new LevelStarts();
   readonly hasher: StateHasher;
+  readonly exact = true;
   count = 0;
 
   /**
@@ -48,8 +52,16 @@ export class ArenaStore {
     return true;
   }
 
+  hashWhole(s: Uint32Array): void {
+    this.hasher.whole(s, false);
+  }
+
+  hashSuccessor(fromA: number, fromB: number, from: Uint32Array, to: Uint32Array, dirty: Int32Array | null, written: number): void {
+    this.hasher.successor(fromA, fromB, from, to, dirty, written, false);
+  }
+
   /** The id of `s` if stored, else -1. */
-  find(s: Uint32Array, hash = this.hasher.hash(s)): number {
+  find(s: Uint32Array, hash = this.hasher.hash(s), _b = 0): number {
     const t = this.table;
     for (let i = hash & this.mask; ; i = (i + 1) & this.mask) {
       const e = t[2 * i + 1]!;
@@ -59,7 +71,7 @@ export class ArenaStore {
   }
 
   /** Stores `s` if it is new: its id, or -(id + 1) of the stored copy. `depth` must not decrease between calls. */
-  add(s: Uint32Array, parent: number, action: number, depth: number, hash = this.hasher.hash(s)): number {
+  add(s: Uint32Array, parent: number, action: number, depth: number, hash = this.hasher.hash(s), _b = 0): number {
     const t = this.table;
     let i = hash & this.mask;
     for (; ; i = (i + 1) & this.mask) {
@@ -144,6 +156,10 @@ export class ArenaStore {
     return this.hashes[id >>> CHUNK_BITS]![id & CHUNK_MASK]!;
   }
 
+  hashBOf(_id: number): number {
+    return 0;
+  }
+
   parent(id: number): number {
     return this.parents[id >>> CHUNK_BITS]![id & CHUNK_MASK]!;
   }
@@ -165,5 +181,10 @@ export class ArenaStore {
   /** States and actions from an initial state to `id`: states.length = actions.length + 1. */
   path(id: number): { states: Uint32Array[]; actions: number[] } {
     return storedPath(this, id);
+  }
+
+  /** Under symmetry a stored state stands for its orbit: paths are replayed to give the states themselves. */
+  finish(model: Model, symmetry: Symmetry | null): VisitedStates {
+    return symmetry === null ? this : replaying(this, model, symmetry);
   }
 }

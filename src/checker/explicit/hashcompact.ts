@@ -17,7 +17,8 @@ import { StateHasher } from './hashing.js';
 import { LevelStarts } from './levels.js';
 import { MemoryBudgetExceeded } from './store.js';
 import type { Symmetry } from './symmetry.js';
-import type { VisitedStates } from './visited.js';
+import { replaying, type VisitedStates } from './visited.js';
+import type { Store } from './searchstore.js';
 
 export interface Compaction {
   fingerprintBits: number;
@@ -46,7 +47,7 @@ const traceFiles = new FinalizationRegistry<number>((fd) => {
   }
 });
 
-export class HashCompactStore {
+export class HashCompactStore implements Store {
   private readonly set: FingerprintSet;
   /** Frontier chunks by chunk number; undefined once dropped. */
   private readonly chunks: (Uint32Array | undefined)[] = [];
@@ -62,6 +63,7 @@ export class HashCompactStore {
   private readonly pending = new Int32Array(2 * TRACE_BATCH);
   private flushed = 0;
   readonly hasher: StateHasher;
+  readonly exact = false;
   count = 0;
 
   constructor(
@@ -81,6 +83,14 @@ export class HashCompactStore {
 
   get bytes(): number {
     return this.set.bytes + this.held * (this.words * 4 + 16);
+  }
+
+  hashWhole(s: Uint32Array): void {
+    this.hasher.whole(s, true);
+  }
+
+  hashSuccessor(fromA: number, fromB: number, from: Uint32Array, to: Uint32Array, dirty: Int32Array | null, written: number): void {
+    this.hasher.successor(fromA, fromB, from, to, dirty, written, true);
   }
 
   /** 0 when `s` was seen (its id is not kept), else -1. The fingerprint is (hash A, hash B) of hashing.ts. */
@@ -211,55 +221,7 @@ export class HashCompactStore {
   }
 
   /** The finished store: paths are read back from the trace file and replayed through the model. */
-  finish(symmetry: Symmetry | null): VisitedStates {
+  finish(_model: Model, symmetry: Symmetry | null): VisitedStates {
     return replaying(this, this.model, symmetry);
   }
-}
-
-/**
- * A view of finished search whose paths are replayed: the actions along the parent pointers, applied to the
- * initial state the path starts from. Needed when the stored states are not the states themselves (hash
- * compaction keeps none, symmetry keeps a representative of each orbit).
- */
-export function replaying(
-  store: Pick<VisitedStates, 'count' | 'bytes' | 'parent' | 'action' | 'depth'> & { state(id: number): Uint32Array },
-  model: Model,
-  symmetry: Symmetry | null,
-): VisitedStates {
-  return {
-    get count() {
-      return store.count;
-    },
-    get bytes() {
-      return store.bytes;
-    },
-    state: (id) => store.state(id),
-    parent: (id) => store.parent(id),
-    action: (id) => store.action(id),
-    depth: (id) => store.depth(id),
-    path(id) {
-      const actions: number[] = [];
-      let root = id;
-      for (let at = id; at >= 0; at = store.parent(at)) {
-        root = at;
-        if (store.parent(at) >= 0) actions.push(store.action(at));
-      }
-      actions.reverse();
-      const inits = model.initialStates();
-      // The root is the root-th distinct initial state (initial states are admitted first, in order).
-      const distinct: Uint32Array[] = [];
-      const canon = (s: Uint32Array) => (symmetry === null ? s.join(',') : symmetry.canonical(s, new Uint32Array(s.length)).join(','));
-      const seen = new Set<string>();
-      for (const s of inits) {
-        const key = canon(s);
-        if (!seen.has(key)) {
-          seen.add(key);
-          distinct.push(s);
-        }
-      }
-      const states = [distinct[root] ?? inits[0]!];
-      for (const a of actions) states.push(model.successor(states[states.length - 1]!, a).next);
-      return { states, actions };
-    },
-  };
 }

@@ -56,25 +56,39 @@ export class StateHasher {
     return h;
   }
 
-  /** The A and B hashes of `to`, given `from`, its hashes, and the only words in which they may differ. */
-  rehashWords(fromA: number, fromB: number, from: Uint32Array, to: Uint32Array, words: Int32Array, count: number, both: boolean): void {
-    let a = fromA;
-    let b = fromB;
-    for (let k = 0; k < count; k++) {
-      const i = words[k]!;
-      const x = from[i]!;
-      const y = to[i]!;
-      if (x === y) continue;
-      a = (a - fmixA(x ^ this.seedA[i]!) + fmixA(y ^ this.seedA[i]!)) | 0;
-      if (both) b = (b - fmixB(x ^ this.seedB[i]!) + fmixB(y ^ this.seedB[i]!)) | 0;
-    }
-    this.a = a;
-    this.b = b;
-  }
-
-  /** The results of the last `rehashWords`. */
+  /** The results of the last `whole` or `successor`. */
   a = 0;
   b = 0;
+
+  /** Sets `a`, and `b` when `both` (else 0), to the hashes of a whole state. */
+  whole(s: Uint32Array, both: boolean): void {
+    this.a = this.hash(s);
+    this.b = both ? this.hashB(s) : 0;
+  }
+
+  /**
+   * Sets `a`, `b` to the hashes of `to` given `from` and its hashes: from the `written` words listed in `dirty`
+   * when they are known (written >= 0), else from every word in which the two differ.
+   */
+  successor(fromA: number, fromB: number, from: Uint32Array, to: Uint32Array, dirty: Int32Array | null, written: number, both: boolean): void {
+    if (written >= 0) {
+      let a = fromA;
+      let b = fromB;
+      for (let k = 0; k < written; k++) {
+        const i = dirty![k]!;
+        const x = from[i]!;
+        const y = to[i]!;
+        if (x === y) continue;
+        a = (a - fmixA(x ^ this.seedA[i]!) + fmixA(y ^ this.seedA[i]!)) | 0;
+        if (both) b = (b - fmixB(x ^ this.seedB[i]!) + fmixB(y ^ this.seedB[i]!)) | 0;
+      }
+      this.a = a;
+      this.b = b;
+      return;
+    }
+    this.a = this.rehash(fromA, from, to);
+    this.b = both ? this.rehashB(fromB, from, to) : 0;
+  }
 
   /** The B hash of a whole state. */
   hashB(s: Uint32Array): number {

@@ -1,7 +1,7 @@
 // The search core of the WebAssembly back end: the exact visited set and the breadth-first expansion loop,
 // written into the same module as the successor function (wasmgen.ts), so that a state's whole expansion (its
 // enabled actions, each step, the successor's hash, the probe of the table and the insert) runs without
-// returning to JavaScript. JavaScript (wasmstore.ts, bfs.ts) keeps the rest: it sizes the store's memory
+// returning to JavaScript. JavaScript (wasmstore.ts, coresearch.ts) keeps the rest: it sizes the store's memory
 // before each batch of 1024 states, and takes over for what the core leaves out (a step the compiled code hands
 // back, a transition with events someone reads, a new state a monitor must see, the depth bound).
 //
@@ -389,7 +389,7 @@ class CoreWriter {
       // Transition j of `cur`.
       c.i32(0).get(j).i32(2).op(op.shl).op(op.add).load(OUT).set(action);
       c.i32(S).get(action).call(this.spec.fApply).tee(r);
-      // A fatal step nobody reads the events of only ends its path (bfs.ts's `unusual`, compile.ts's slowFatal).
+      // A fatal step nobody reads the events of only ends its path (compiledexpander.ts's handBack, slowFatal).
       c.i32(SLOW).op(op.eq).get(flags).i32(FLAG_EVENTS).op(op.and).op(op.eqz).op(op.and);
       c.gget(this.spec.gFatal).i32(1).op(op.eq).op(op.and).if();
       this.setCtl(c, CTL.TRANSITIONS, () => this.ctl(c, CTL.TRANSITIONS).i32(1).op(op.add));

@@ -4,14 +4,17 @@
 // batch of states so that the core never runs out of room, and answers what the rest of the checker asks of a
 // store (states, parents, actions, depths, paths) from it.
 //
-// A 32-bit WebAssembly memory holds at most 4 GiB. A search that needs more ends with WasmStoreFull, and bfs.ts
+// A 32-bit WebAssembly memory holds at most 4 GiB. A search that needs more ends with WasmStoreFull, and explore.ts
 // runs it again with the JavaScript store (the same states in the same order, so the same outcome).
 
+import type { Model } from '../../ir/model.js';
 import type { SearchInstance } from './compile.js';
 import { StateHasher } from './hashing.js';
-import { storedPath } from './visited.js';
+import { replaying, storedPath, type VisitedStates } from './visited.js';
 import { levelOf } from './levels.js';
+import type { Store } from './searchstore.js';
 import { MemoryBudgetExceeded } from './store.js';
+import type { Symmetry } from './symmetry.js';
 import { CHUNK, CHUNK_BITS, chunkLayout, CTL, CTL_WORDS, INSERT_FULL } from './wasmsearch.js';
 
 /** The store needs more than a WebAssembly memory can hold (or the cap a test set). */
@@ -24,8 +27,9 @@ const INITIAL_TABLE = 4096;
 const LEVEL_ROOM = 2048;
 const INT_MAX = 2 ** 31 - 1;
 
-export class WasmStore {
+export class WasmStore implements Store {
   readonly hasher: StateHasher;
+  readonly exact = true;
   private m32!: Int32Array;
   private u32!: Uint32Array;
   /** Word index of the control block. */
@@ -196,13 +200,21 @@ export class WasmStore {
     return layout.A;
   }
 
+  hashWhole(s: Uint32Array): void {
+    this.hasher.whole(s, false);
+  }
+
+  hashSuccessor(fromA: number, fromB: number, from: Uint32Array, to: Uint32Array, dirty: Int32Array | null, written: number): void {
+    this.hasher.successor(fromA, fromB, from, to, dirty, written, false);
+  }
+
   /** The id of `s` if stored, else -1. */
-  find(s: Uint32Array, hash = this.hasher.hash(s)): number {
+  find(s: Uint32Array, hash = this.hasher.hash(s), _b = 0): number {
     return this.instance.core.find(this.baseOf(s), hash);
   }
 
   /** Stores `s` if it is new: its id, or -(id + 1) of the stored copy. `depth` must not decrease between calls. */
-  add(s: Uint32Array, parent: number, action: number, depth: number, hash = this.hasher.hash(s)): number {
+  add(s: Uint32Array, parent: number, action: number, depth: number, hash = this.hasher.hash(s), _b = 0): number {
     if (this.count >= this.get(CTL.CAPACITY)) throw new Error('internal: the WebAssembly store was given no room');
     const id = this.instance.core.insert(this.baseOf(s), hash, parent, action, depth);
     if (id === INSERT_FULL) throw new Error('internal: the WebAssembly store is at --max-states');
@@ -244,6 +256,10 @@ export class WasmStore {
     return this.entry(id, this.part.hashes);
   }
 
+  hashBOf(_id: number): number {
+    return 0;
+  }
+
   parent(id: number): number {
     return this.entry(id, this.part.parents);
   }
@@ -268,5 +284,10 @@ export class WasmStore {
 
   path(id: number): { states: Uint32Array[]; actions: number[] } {
     return storedPath(this, id);
+  }
+
+  /** Under symmetry a stored state stands for its orbit (the core runs without it today). */
+  finish(model: Model, symmetry: Symmetry | null): VisitedStates {
+    return symmetry === null ? this : replaying(this, model, symmetry);
   }
 }

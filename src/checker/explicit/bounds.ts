@@ -1,0 +1,113 @@
+// The bounds of a search (--max-states, --max-depth, --timeout, --max-memory) and the progress line. A bound
+// reached ends the run as incomplete (a Stop the driver turns into the result), never a crash.
+
+import type { Model } from '../../ir/model.js';
+import type { Admission } from './admission.js';
+import type { InconclusiveReason } from '../verdict.js';
+import { fatal, type Expander } from './expander.js';
+import type { ProgressLine } from './progress.js';
+import type { Store } from './searchstore.js';
+import { MemoryBudgetExceeded } from './store.js';
+
+export interface ExploreBounds {
+  maxStates?: number;
+  maxDepth?: number;
+  timeoutSeconds?: number;
+  maxMemoryMb?: number;
+  progress?: boolean;
+  /** Keep 64-bit fingerprints instead of whole states (hashcompact.ts). */
+  hashCompaction?: boolean;
+  /** Store one canonical state per permutation of interchangeable threads (symmetry.ts). */
+  symmetry?: boolean;
+  /**
+   * Which loop runs an exact search: the WebAssembly core (coresearch.ts; the default when the model compiles
+   * to WebAssembly) or the JavaScript one (bfs.ts; always used with a reduction). Tests hold the two to each other.
+   */
+  searchLoop?: 'wasm' | 'js';
+  /** The WebAssembly store's memory cap in bytes, a multiple of 64 KiB (default 4 GiB; tests set less). */
+  wasmMemoryBytes?: number;
+}
+
+/** A bound was reached: the search ends, incomplete. */
+export class Stop extends Error {
+  constructor(
+    readonly reason: InconclusiveReason,
+    readonly detail: string,
+  ) {
+    super(detail);
+  }
+}
+
+/** The Stop for --max-states. */
+export function statesReached(store: Store, maxStates: number | undefined): Stop {
+  return new Stop('max-states', `stopped after ${store.count} states (--max-states ${maxStates})`);
+}
+
+export class SearchBounds {
+  /** A state at --max-depth had a step leading somewhere new (or crashing): the run is incomplete. */
+  depthCut = false;
+  readonly maxStates: number | undefined;
+  readonly maxDepth: number | undefined;
+
+  /**
+   * @param started when the search began (Date.now()), for --timeout
+   * @param fits the memory gauge (memory.ts)
+   * @param admission for the key a state is stored under (its canonical form under symmetry)
+   */
+  constructor(
+    private readonly bounds: ExploreBounds,
+    private readonly started: number,
+    private readonly fits: (extraBytes: number) => boolean,
+    private readonly model: Model,
+    private readonly store: Store,
+    private readonly expander: Expander,
+    private readonly admission: Admission,
+    private readonly progress: ProgressLine,
+    private readonly room: number,
+  ) {
+    this.maxStates = bounds.maxStates;
+    this.maxDepth = bounds.maxDepth;
+  }
+
+  statesReached(): Stop {
+    return statesReached(this.store, this.maxStates);
+  }
+
+  /**
+   * Every 1024 states: room in the store for the successors of the next 1024 (so that storing a state never
+   * allocates inside the hot loop), the time and memory bounds, and the progress line.
+   */
+  periodic(id: number): void {
+    const store = this.store;
+    store.maintain(1024 * this.room);
+    this.expander.rebind();
+    const timeout = this.bounds.timeoutSeconds;
+    if (timeout !== undefined && Date.now() - this.started >= timeout * 1000) {
+      throw new Stop('timeout', `stopped after ${timeout} s (--timeout) with ${store.count} states`);
+    }
+    // Allocations ask `fits` themselves; this catches what the monitors and the rest of the process hold.
+    if ((id & 16383) === 0 && !this.fits(0)) throw new MemoryBudgetExceeded();
+    this.progress.tick(store.count, store.count - id, store.depth(id));
+  }
+
+  /**
+   * A state at --max-depth (in `expander.current`, its `count` actions in `actions`): whether the search is cut.
+   * A state whose every step leads to a state already found is expanded like any other, so that the monitors
+   * and the stored graph see all of its transitions. Once a step leads somewhere new (or crashes), the search is
+   * cut at the bound for good, and the run is incomplete.
+   */
+  cutsAt(count: number, actions: Int32Array): boolean {
+    if (this.depthCut) return true;
+    const store = this.store;
+    const current = this.expander.current;
+    let cut = false;
+    for (let j = 0; j < count && !cut; j++) {
+      const { next: after, events } = this.model.successor(current, actions[j]!);
+      const key = this.admission.keyOf(after);
+      store.hashWhole(key);
+      cut = fatal(events) || store.find(key, store.hasher.a, store.hasher.b) < 0;
+    }
+    this.depthCut = cut;
+    return cut;
+  }
+}

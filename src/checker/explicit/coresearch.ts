@@ -1,0 +1,99 @@
+// The same breadth-first search run by the WebAssembly search core (wasmsearch.ts) over the WebAssembly store:
+// the core expands whole batches of states inside the module, and returns to JavaScript only for what JavaScript
+// must see (`resume`): a hand-back to the reference model, a transition with events someone reads, a new state a
+// monitor reads, a state at the depth bound. It logs the rest of the graph's transitions for `drainLog`.
+
+import type { Model } from '../../ir/model.js';
+import { SLOW, type SearchInstance } from './compile.js';
+import type { CompiledExpander } from './compiledexpander.js';
+import type { SearchParts } from './bfs.js';
+import { EDGE_PROGRESS } from './graph.js';
+import { NO_EOIS } from './observer.js';
+import { CTL, FLAG_EVENTS, FLAG_LOG, FLAG_NEW, RUN_BOUND, RUN_DONE, RUN_FULL, RUN_NEW, RUN_UNUSUAL } from './wasmsearch.js';
+
+const INT32_MAX = 2 ** 31 - 1;
+import type { WasmStore } from './wasmstore.js';
+
+export interface CoreParts extends SearchParts {
+  readonly model: Model;
+  readonly store: WasmStore;
+  readonly expander: CompiledExpander;
+  readonly instance: SearchInstance;
+}
+
+/** The breadth-first loop run by the core, 1024 states at a time. */
+export function coreBreadthFirst(parts: CoreParts): void {
+  const { store: ws, observer, bounds } = parts;
+  const core = ws.instance.core;
+  const { monitors, graph } = observer;
+  const flags = (): number =>
+    (monitors.readsEvents ? FLAG_EVENTS : 0) | (monitors.onStates.length > 0 ? FLAG_NEW : 0) | (graph !== null ? FLAG_LOG : 0);
+  // The core compares i32 fields: a larger bound is no bound (no store of 4 GiB holds 2^31 states, and no
+  // search of fewer states is 2^31 deep), where writing it as is would wrap to a small or negative one.
+  if (bounds.maxDepth !== undefined) ws.set(CTL.MAX_DEPTH, Math.min(bounds.maxDepth, INT32_MAX));
+  if (bounds.maxStates !== undefined) ws.set(CTL.MAX_STATES, Math.min(bounds.maxStates, INT32_MAX));
+  if (graph !== null) ws.log(1024 * (parts.room + 1));
+  const actions = new Int32Array(parts.room);
+  for (;;) {
+    const id = ws.get(CTL.NEXT);
+    if (id >= ws.count || monitors.open.size === 0) return;
+    if ((id & 1023) === 0) bounds.periodic(id);
+    const limit = (id | 1023) + 1;
+    for (;;) {
+      ws.set(CTL.FLAGS, flags());
+      const reason = core.run(limit);
+      observer.transitions += ws.get(CTL.TRANSITIONS);
+      ws.set(CTL.TRANSITIONS, 0);
+      drainLog(parts);
+      if (reason === RUN_DONE) break;
+      resume(parts, reason, actions);
+      if (monitors.open.size === 0) ws.set(CTL.HALT, 1);
+    }
+  }
+}
+
+/** Hands the graph the states begun and transitions made that the core logged, in order. */
+function drainLog({ store: ws, observer, model }: CoreParts): void {
+  const count = ws.get(CTL.LOG_COUNT);
+  const graph = observer.graph;
+  if (count === 0 || graph === null) return;
+  const m = ws.memory32;
+  const at = ws.get(CTL.LOG) >>> 2;
+  for (let i = 0; i < count; i++) {
+    const a = m[at + 2 * i]!;
+    const b = m[at + 2 * i + 1]!;
+    if (a === -1) graph.begin(b);
+    else graph.add(a, model.progress(b) ? EDGE_PROGRESS : 0, NO_EOIS);
+  }
+  ws.set(CTL.LOG_COUNT, 0);
+}
+
+/** Why the core returned, other than the end of a batch: JavaScript's part of the expansion. */
+function resume(parts: CoreParts, reason: number, actions: Int32Array): void {
+  const { store: ws, expander, observer, bounds, admission, instance } = parts;
+  const cur = ws.get(CTL.CUR);
+  const depth = ws.get(CTL.DEPTH);
+  const out = instance.layout.OUT >>> 2;
+  if (reason === RUN_NEW) {
+    observer.discovered(ws.get(CTL.LAST), expander.next, depth + 1);
+  } else if (reason === RUN_UNUSUAL) {
+    const j = ws.get(CTL.J);
+    const action = ws.memory32[out + j]!;
+    const made = ws.get(CTL.MADE);
+    const hash = ws.get(CTL.HASH);
+    const observed = observer.monitors.readsEvents;
+    if (made !== SLOW && observed) instance.events(expander.pending);
+    const current = expander.current;
+    const successor = expander.handBack(current, action, made, observed);
+    observer.transitions++;
+    const to = successor === null ? -1 : admission.admit(successor, cur, action, depth + 1, current, hash, 0, expander.written);
+    if (observed) observer.transition(cur, action, expander.events, to, successor === null);
+    ws.set(CTL.J, j + 1);
+  } else if (reason === RUN_BOUND) {
+    const count = ws.get(CTL.K);
+    for (let j = 0; j < count; j++) actions[j] = ws.memory32[out + j]!;
+    if (bounds.cutsAt(count, actions)) ws.set(CTL.J, count);
+  } else if (reason === RUN_FULL) {
+    throw bounds.statesReached();
+  } else throw new Error(`internal: the search core returned ${reason}`);
+}

@@ -1,0 +1,215 @@
+// The driver of an explicit search: it chooses the store, the expander and the loop, sets up the monitors, the
+// state graph, the figures and the bounds, runs the search, and turns how it ended into the result.
+//
+// An exact search without symmetry runs in the WebAssembly search core (coresearch.ts over wasmstore.ts) when
+// the model compiles to WebAssembly; otherwise the JavaScript loop runs (bfs.ts) over the arena (arena.ts) or,
+// with hash compaction, the fingerprint store (hashcompact.ts: 8-byte fingerprints instead of whole states).
+// Symmetry reduction (symmetry.ts) stores one canonical state per permutation of interchangeable threads. A search
+// that outgrows the WebAssembly memory (4 GiB) runs again in the JavaScript store: same states, same order.
+
+import type { PropertyId } from '../../ir/ir.js';
+import { machineOf } from '../../hw/build.js';
+import type { Model } from '../../ir/model.js';
+import type { Exploration, Finding, Monitor } from '../properties/property.js';
+import type { Figures, InconclusiveReason, Stats } from '../verdict.js';
+import { Admission } from './admission.js';
+import { ArenaStore } from './arena.js';
+import { breadthFirst } from './bfs.js';
+import { SearchBounds, Stop, type ExploreBounds } from './bounds.js';
+import { actionsInto, compileModel, maxActions, type CompiledModel, type SearchInstance } from './compile.js';
+import { CompiledExpander } from './compiledexpander.js';
+import { coreBreadthFirst } from './coresearch.js';
+import type { Expander } from './expander.js';
+import { FigureCollector } from './figures.js';
+import { StateGraph } from './graph.js';
+import { HashCompactStore, type Compaction } from './hashcompact.js';
+import { defaultMemoryLimit, memoryGauge } from './memory.js';
+import { SearchObserver } from './observer.js';
+import { OpenMonitors } from './openmonitors.js';
+import { ProgressLine } from './progress.js';
+import { ReferenceExpander } from './referenceexpander.js';
+import type { Store } from './searchstore.js';
+import { MemoryBudgetExceeded } from './store.js';
+import { symmetryOf, type Symmetry } from './symmetry.js';
+import type { VisitedStates } from './visited.js';
+import { WasmStore, WasmStoreFull } from './wasmstore.js';
+
+export type { ExploreBounds } from './bounds.js';
+
+export interface ExploreResult {
+  findings: Map<PropertyId, { finding: Finding; stats: Stats }>;
+  /** Why the search did not cover every reachable state, or null when it did (or every property was decided). */
+  stop: { reason: InconclusiveReason; detail: string } | null;
+  /** Every property was decided before the search was complete. */
+  decidedEarly: boolean;
+  stats: Stats;
+  store: VisitedStates;
+  figures: Figures | null;
+  /**
+   * Properties a reduction in force cannot decide without a violation (their monitor needs the state graph, or
+   * per-thread identities symmetry does not keep), with the reason; they are inconclusive unless found violated.
+   */
+  unsupported: Map<PropertyId, string>;
+  /** What the reductions did, for reports and the bench. */
+  reductions: { hashCompaction: Compaction | null; symmetry: { groups: string[] } | null };
+}
+
+const MB = 1024 * 1024;
+/** Without --max-memory: half the machine's memory, at most 8 GB, within the process's limits (memory.ts). */
+const DEFAULT_MEMORY = defaultMemoryLimit();
+
+/** Models whose WebAssembly could not be instantiated: they run on the reference model alone. */
+const uncompiled = new WeakSet<Model>();
+
+/**
+ * The compiled successor code, or null where the process cannot instantiate it. Each instance reserves the
+ * address space of a 32-bit memory up front, which an address-space limit (`ulimit -v`) may refuse; the search
+ * then runs on the reference model, slower, instead of failing.
+ */
+function compiledFor(model: Model): CompiledModel | null {
+  if (uncompiled.has(model)) return null;
+  try {
+    return compileModel(model);
+  } catch (error) {
+    if (!(error instanceof RangeError || isOutOfMemory(error))) throw error;
+    uncompiled.add(model);
+    return null;
+  }
+}
+
+/**
+ * An allocation the process could not make: a WebAssembly memory it cannot reserve, an ArrayBuffer it cannot
+ * allocate (V8 says so with a RangeError, or a WebAssembly.RuntimeError).
+ */
+function isOutOfMemory(error: unknown): boolean {
+  return error instanceof Error && /out of memory|cannot allocate|could not allocate|allocation failed/i.test(error.message);
+}
+
+/**
+ * A fresh instance of the compiled module for the search core, or null: no WebAssembly, or the process cannot
+ * reserve one more WebAssembly memory (each reserves its address space up front); the JavaScript loop runs then.
+ */
+function coreInstance(compiled: CompiledModel | null): SearchInstance | null {
+  if (compiled?.searchInstance == null) return null;
+  try {
+    return compiled.searchInstance();
+  } catch (error) {
+    if (error instanceof RangeError || isOutOfMemory(error)) return null;
+    throw error;
+  }
+}
+
+/** Properties a reduction cannot decide without a violation, with the reason. */
+function unsupportedBy(monitors: Map<PropertyId, Monitor>, hashCompaction: boolean, symmetry: Symmetry | null): Map<PropertyId, string> {
+  const unsupported = new Map<PropertyId, string>();
+  for (const [pid, monitor] of monitors) {
+    if (monitor.needsGraph && hashCompaction) unsupported.set(pid, 'it needs the explored state graph, which hash compaction does not keep');
+    else if (symmetry !== null && symmetry.breaks(pid)) unsupported.set(pid, 'symmetry reduction does not keep which thread is which along a path');
+  }
+  return unsupported;
+}
+
+/**
+ * @param started when the search began (a search that outgrew the WebAssembly memory and runs again with the
+ *   JavaScript store keeps its first start, for its time bound and statistics)
+ */
+export function explore(
+  model: Model,
+  monitorFor: (x: Exploration) => Map<PropertyId, Monitor>,
+  bounds: ExploreBounds,
+  started = Date.now(),
+): ExploreResult {
+  const memoryLimit = bounds.maxMemoryMb !== undefined ? bounds.maxMemoryMb * MB : DEFAULT_MEMORY;
+  const fits = memoryGauge(memoryLimit);
+  const words = model.layout.words;
+  const compiled = compiledFor(model);
+  const symmetry = bounds.symmetry === true ? symmetryOf(model) : null;
+  const hc = bounds.hashCompaction === true;
+  // The WebAssembly core runs exact searches without symmetry, in an instance of its own.
+  const instance = !hc && symmetry === null && bounds.searchLoop !== 'js' ? coreInstance(compiled) : null;
+  const store: Store = hc
+    ? new HashCompactStore(model, words, fits, memoryLimit)
+    : instance !== null
+      ? new WasmStore(instance, words, fits, bounds.wasmMemoryBytes)
+      : new ArenaStore(words, fits);
+  // The core steps with its own instance, whose memory holds the store; the JavaScript loop with the shared one.
+  const coreExpander = instance !== null ? new CompiledExpander(model, compiled!, instance.compiled) : null;
+  const expander: Expander = coreExpander ?? (compiled !== null ? new CompiledExpander(model, compiled, compiled) : new ReferenceExpander(model));
+  const room = maxActions(model.program);
+  const exploration: Exploration = {
+    model,
+    machine: machineOf(model),
+    state: (id) => store.state(id),
+    view: (id) => store.view(id),
+    enabled: (state, out) => actionsInto(model, compiled, state, out),
+    actionRoom: room,
+    depth: (id) => store.depth(id),
+    parentAction: (id) => store.action(id),
+    parent: (id) => store.parent(id),
+  };
+  const allMonitors = monitorFor(exploration);
+  const unsupported = unsupportedBy(allMonitors, hc, symmetry);
+  const graph = !hc && [...allMonitors.values()].some((m) => m.needsGraph) ? new StateGraph(fits) : null;
+  const figures = new FigureCollector(model.program, model.layout, model.program.latencyBound, symmetry);
+  const progress = ProgressLine.forStderr(bounds.progress);
+
+  // Called only once the search runs, when the observer below exists.
+  const stats = (): Stats => ({
+    states: store.count,
+    transitions: observer.transitions,
+    // The core tells JavaScript of new states only when a monitor reads them; ids are breadth-first.
+    depth: store instanceof WasmStore ? (store.count > 0 ? store.depth(store.count - 1) : 0) : observer.maxDepth,
+    seconds: (Date.now() - started) / 1000,
+  });
+  const monitors = new OpenMonitors(allMonitors, graph !== null, stats);
+  const observer = new SearchObserver(model, monitors, graph, figures, expander);
+  const admission = new Admission(store, expander, symmetry, bounds.maxStates, observer);
+  const searchBounds = new SearchBounds(bounds, started, fits, model, store, expander, admission, progress, room);
+  const parts = { store, expander, admission, observer, bounds: searchBounds, room };
+
+  let stop: ExploreResult['stop'] = null;
+  try {
+    const initial = [...model.initialStates()];
+    if (store instanceof WasmStore) {
+      store.maintain(Math.max(initial.length, 1024 * room));
+      expander.rebind();
+    }
+    for (const init of initial) admission.admit(init, -1, -1, 0, null, 0, 0, -1);
+    if (store instanceof WasmStore && instance !== null && coreExpander !== null) {
+      coreBreadthFirst({ ...parts, store, expander: coreExpander, instance, model });
+    } else breadthFirst(parts);
+    if (searchBounds.depthCut) stop = { reason: 'max-depth', detail: `search cut at depth ${bounds.maxDepth} (--max-depth) with ${store.count} states` };
+  } catch (error) {
+    if (error instanceof WasmStoreFull) {
+      progress.done();
+      return explore(model, monitorFor, { ...bounds, searchLoop: 'js' }, started);
+    }
+    if (error instanceof Stop) stop = { reason: error.reason, detail: error.detail };
+    // An allocation refused below the bound (an address-space limit, a fragmented address space) is the
+    // memory limit as well: the run ends inconclusive with what it explored.
+    else if (error instanceof MemoryBudgetExceeded || isOutOfMemory(error)) {
+      const limit = Math.round(memoryLimit / MB);
+      stop = { reason: 'max-memory', detail: `stopped at the memory limit (${limit} MB) with ${store.count} states` };
+    } else throw error;
+  } finally {
+    progress.done();
+  }
+
+  if (store instanceof WasmStore) figures.absorb(store.figureWorsts());
+  const decidedEarly = monitors.open.size === 0;
+  const complete = stop === null && !decidedEarly;
+  if (complete) monitors.complete(graph, unsupported);
+  return {
+    findings: monitors.findings,
+    stop,
+    decidedEarly,
+    stats: stats(),
+    store: store.finish(model, symmetry),
+    figures: complete ? figures.figures() : null,
+    unsupported,
+    reductions: {
+      hashCompaction: store instanceof HashCompactStore ? store.compaction(observer.transitions) : null,
+      symmetry: symmetry === null ? null : { groups: symmetry.describe() },
+    },
+  };
+}
