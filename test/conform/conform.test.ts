@@ -5,7 +5,7 @@ import type { Model } from '../../src/ir/model.js';
 import { type ConformResult, conformEvents } from '../../src/conform/check.js';
 import type { TraceEvent } from '../../src/conform/trace.js';
 import { Tracker } from '../../src/conform/tracker.js';
-import { replay } from '../../src/conform/replay.js';
+import { replay } from '../../src/kernel/replay.js';
 import { checkModelFile } from '../../src/checker/check.js';
 import { buildModel, machineOf } from '../../src/hw/build.js';
 import { DESIGNS } from '../../src/kernel/designs/index.js';

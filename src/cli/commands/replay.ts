@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatReplay, replayExitCode } from '../../conform/replayreport.js';
-import { replay } from '../../conform/replay.js';
+import { formatReplay, replayExitCode } from '../../kernel/replayreport.js';
+import { replay } from '../../kernel/replay.js';
 import { buildModel, ModelTooLarge } from '../../hw/build.js';
 import { DESIGNS } from '../../kernel/designs/index.js';
 import { loadModel } from '../../lang/load.js';

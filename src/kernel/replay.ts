@@ -14,11 +14,11 @@ import type { Action, Model } from '../ir/model.js';
 import type { Counterexample } from '../checker/verdict.js';
 import { stateViewOf } from '../checker/view.js';
 import { machineOf } from '../hw/build.js';
-import type { Design } from '../kernel/designs/design.js';
-import type { Machine, Outcome } from '../kernel/machine.js';
-import { bootDesign, DEFAULT_WATCHDOG } from '../kernel/run.js';
-import { type Expected, expectedEvents, formatExpected, matches } from './expected.js';
-import type { TraceEvent } from './trace.js';
+import type { Design } from './designs/design.js';
+import type { Machine, Outcome } from './machine.js';
+import { bootDesign, DEFAULT_WATCHDOG } from './run.js';
+import { type Expected, expectedEvents, formatExpected, matches } from '../conform/expected.js';
+import type { TraceEvent } from '../conform/trace.js';
 
 /** Instructions a CPU may run without logging the event the counterexample expects next. */
 const EVENT_BUDGET = 20_000;

@@ -1,8 +1,8 @@
 // How `schedcheck replay` prints what the kernel did with a counterexample's timing.
 
 import type { Counterexample } from '../checker/verdict.js';
-import type { Design } from '../kernel/designs/design.js';
-import { hex } from '../kernel/memory.js';
+import type { Design } from './designs/design.js';
+import { hex } from './memory.js';
 import type { ReplayResult } from './replay.js';
 
 export function formatReplay(result: Exclude<ReplayResult, { kind: 'not-replayable' }>, cex: Counterexample, design: Design, file: string): string {
