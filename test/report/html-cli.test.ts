@@ -1,7 +1,7 @@
 // `check --html FILE`, `export CEX.itf.json --html FILE` and `gate --html DIR`, called as the CLI calls them:
 // which files they write and what the page carries (the browser side is html.test.ts).
 
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -103,7 +103,10 @@ describe('export --html', () => {
 
 describe('gate --html', () => {
   it('writes a page per counterexample and an index of them', async () => {
-    const plan = join(dir, 'loom.plan');
+    // A plan names models inside its own repository (G207): this one sits in the checkout's ignored tmp/.
+    mkdirSync(join(ROOT, 'tmp'), { recursive: true });
+    const planDir = mkdtempSync(join(ROOT, 'tmp', 'html-gate-'));
+    const plan = join(planDir, 'loom.plan');
     writeFileSync(plan, `model ${join(ROOT, LOOM)}\nexpect no-deadlock violated\nexpect stack-integrity holds\nexpect lock-order violated\n`);
     const html = join(dir, 'reports');
     const code = await gateCommand({ plans: [plan], format: 'text', html });
@@ -115,6 +118,7 @@ describe('gate --html', () => {
     const index = readFileSync(join(html, 'index.html'), 'utf8');
     expect(index).toContain(`<a href="${name}.no-deadlock.html">${LOOM}</a>`);
     expect(index).toContain('<h1>schedcheck gate: 2 counterexamples</h1>');
+    rmSync(planDir, { recursive: true, force: true });
   });
 
   it('names a page for the model, its configuration, the property and a non-default engine', () => {

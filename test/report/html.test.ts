@@ -82,7 +82,12 @@ async function shown(page: Page) {
 /** Do something that selects step `step`, and wait until the page shows it (Preact renders asynchronously). */
 async function to(page: Page, step: number, action: () => Promise<unknown>): Promise<void> {
   await action();
-  await page.waitForFunction((n) => document.querySelector('#position b')?.textContent === String(n), { timeout: 5000 }, step);
+  // The address bar follows the selection after the render (an effect): wait for both.
+  await page.waitForFunction(
+    (n) => document.querySelector('#position b')?.textContent === String(n) && location.hash === `#step-${n}`,
+    { timeout: 5000 },
+    step,
+  );
 }
 
 async function screenshot(page: Page, name: string): Promise<void> {
