@@ -21,6 +21,38 @@ interface Local {
   readonly local: number;
 }
 
+const GONE = Symbol('gone');
+
+/**
+ * A map in nested scopes, for what a path being written knows: a branch opens a scope, what it learns goes into
+ * that scope and is dropped with it, and what it forgets is forgotten there only (the caller forgets it outside
+ * too, StagedState.branch). Copying the whole map at every branch made writing the code quadratic.
+ */
+export class ScopedMap<K, V> {
+  private readonly scopes: Map<K, V | typeof GONE>[] = [new Map()];
+
+  get(key: K): V | undefined {
+    for (let i = this.scopes.length - 1; i >= 0; i--) {
+      const v = this.scopes[i]!.get(key);
+      if (v !== undefined) return v === GONE ? undefined : v;
+    }
+    return undefined;
+  }
+  set(key: K, value: V): void {
+    this.scopes[this.scopes.length - 1]!.set(key, value);
+  }
+  delete(key: K): void {
+    if (this.scopes.length === 1) this.scopes[0]!.delete(key);
+    else this.scopes[this.scopes.length - 1]!.set(key, GONE);
+  }
+  open(): void {
+    this.scopes.push(new Map());
+  }
+  close(): void {
+    this.scopes.pop();
+  }
+}
+
 function localOf(v: Term | CondTerm): number {
   return (v as unknown as Local).local;
 }
@@ -37,7 +69,7 @@ export class StagedOps implements Ops {
    * (common subexpressions: the rules ask for the current thread, its stack and its tests many times). A branch
    * gets a copy and drops what it added at its end (StagedState.branch), since its locals are 0 outside it.
    */
-  memo = new Map<string, Val | Cond>();
+  memo = new ScopedMap<string, Val | Cond>();
 
   /** @param tableAt the byte offset, in the module's memory, of a table of i32s the generator lays out */
   constructor(private readonly tableAt: (values: readonly number[]) => number) {}
@@ -304,7 +336,7 @@ export class StagedState implements State {
   readonly guard = true;
   private nextLocal = -1;
   /** Slots read on the path being written and not written since: their locals. */
-  private cache = new Map<Slot, Val>();
+  private readonly cache = new ScopedMap<Slot, Val>();
   /** Slots written in the branch being written (StagedState.branch). */
   private written = new Set<Slot>();
 
@@ -360,16 +392,14 @@ export class StagedState implements State {
    * and the slots it writes are no longer known after it.
    */
   private branch(body: () => void): Set<Slot> {
-    const { memo } = this.ops;
-    const cache = this.cache;
     const written = this.written;
-    this.ops.memo = new Map(memo);
-    this.cache = new Map(cache);
+    this.ops.memo.open();
+    this.cache.open();
     this.written = new Set();
     body();
     const wrote = this.written;
-    this.ops.memo = memo;
-    this.cache = cache;
+    this.ops.memo.close();
+    this.cache.close();
     this.written = written;
     return wrote;
   }
@@ -422,8 +452,11 @@ export class StagedState implements State {
     return { local } as unknown as Term;
   }
 
-  /** `switch (index) { case i: body(i) }` over 0..n-1 through a br_table; an index outside runs no case. */
-  cases(index: Val, n: number, body: (i: number) => void): void {
+  /**
+   * `switch (index) { case i: body(i) }` over 0..n-1 through a br_table; an index outside runs no case. When the
+   * index is the value of a slot (`from`), each case knows that slot's value: the rules fold what follows from it.
+   */
+  cases(index: Val, n: number, body: (i: number) => void, from?: Slot): void {
     const c = this.code;
     c.block();
     for (let i = 0; i < n; i++) c.block();
@@ -435,7 +468,12 @@ export class StagedState implements State {
     const wrote: Slot[] = [];
     for (let i = 0; i < n; i++) {
       c.end();
-      wrote.push(...this.branch(() => body(i)));
+      wrote.push(
+        ...this.branch(() => {
+          if (from !== undefined && !this.written.has(from)) this.cache.set(from, i);
+          body(i);
+        }),
+      );
       c.br(n - 1 - i);
     }
     c.end();

@@ -28,7 +28,7 @@ import { unreachable } from '../../ir/unreachable.js';
 import { figureSlots } from './figures.js';
 import type { Geometry } from './geometry.js';
 import { seedsA } from './hashing.js';
-import { StagedOps, StagedState, type Exits } from './staged.js';
+import { ScopedMap, StagedOps, StagedState, type Exits } from './staged.js';
 import { Code, ModuleWriter, op } from './wasm.js';
 import { CTL_WORDS, emitCore } from './wasmsearch.js';
 
@@ -424,10 +424,15 @@ class WasmGenerator {
       state.when(o.not(a.stopped(state, cpu)), () => {
         for (const line of this.m.linesByUrgency) state.when(u.lines[line]!, () => emit(encodeAction(ActionKind.deliver, cpu, line)));
         state.when(u.none, () =>
-          state.cases(a.pc(state, cpu), this.m.code.length, (pc) => {
-            offer(u, encodeAction(ActionKind.step, cpu, pc));
-            offer(u, encodeAction(ActionKind.maskWait, cpu, pc));
-          }),
+          state.cases(
+            a.pc(state, cpu),
+            this.m.code.length,
+            (pc) => {
+              offer(u, encodeAction(ActionKind.step, cpu, pc));
+              offer(u, encodeAction(ActionKind.maskWait, cpu, pc));
+            },
+            this.layout.cpus[cpu]!.pc,
+          ),
         );
       });
     });
@@ -533,7 +538,7 @@ class WasmGenerator {
   /** A staged state writing into `c`, over the state at parameter 0. */
   private staged(c: Code, exits: Exits): StagedState {
     this.ops.code = c;
-    this.ops.memo = new Map();
+    this.ops.memo = new ScopedMap();
     const event = (kind: number, values: (Val | Cond)[]): void => {
       c.i32(kind);
       for (const v of values) this.ops.emit(v);
