@@ -1,6 +1,6 @@
 // The bench's own contract (bench/): every seed model has a hand-written Promela twin and a bench case, and
-// pan's report is read the way SPIN 6.5.2 prints it. Running SPIN itself is left to `npx tsx bench/run.ts`
-// (SPIN is not installed on CI machines).
+// pan's report is read the way SPIN 6.5.2 prints it. equal-states.test.ts runs SPIN on every twin; the timing
+// tables are `npx tsx bench/run.ts`'s.
 
 import { existsSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
