@@ -29,6 +29,8 @@ const PINNED: Record<string, Partial<Record<PropertyId, string>>> = {
   'irqsafety-inversion': { 'irq-lock-safety': 'violated 22 7', 'lock-order': 'holds 52' },
   'irqsafety-irqsave': { 'irq-lock-safety': 'holds 16', 'no-deadlock': 'holds 16', 'lock-order': 'holds 16' },
   'irqsafety-spin-in-handler': { 'irq-lock-safety': 'violated 6 2', 'no-deadlock': 'violated 5 2' },
+  // Holds if {HARDIRQ-ON-W} is read in thread context only (tried: the verdict flips to holds with 16 states).
+  'irqsafety-handler-sti': { 'irq-lock-safety': 'violated 5 3', 'no-deadlock': 'holds 16' },
   'latency-exceeded': { 'irq-latency': 'violated 8 3' },
   'latency-ok': { 'irq-latency': 'holds 14' },
   'livelock-wfi-masked': { 'no-deadlock': 'violated 31 1' },

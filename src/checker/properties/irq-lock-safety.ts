@@ -1,5 +1,6 @@
-// irq-lock-safety: lockdep's usage bits. A lock held in interrupt context is {IN-HARDIRQ-W}; a lock held in
-// thread context with interrupts enabled is {HARDIRQ-ON-W}. One lock with both can deadlock its CPU against
+// irq-lock-safety: lockdep's usage bits. A lock held in interrupt context is {IN-HARDIRQ-W}; a lock held with
+// interrupts enabled is {HARDIRQ-ON-W}, in thread context or in a handler that runs with them enabled (a trap
+// gate, or a handler after `sti`), as lockdep marks every held lock when hardirqs are turned on. One lock with both can deadlock its CPU against
 // itself (an interrupt arrives while the thread holds it). An irq-safe lock ordered before an irq-unsafe one
 // can deadlock two CPUs. Usage is read off every reachable state; dependencies come from acquire events.
 
@@ -20,7 +21,6 @@ class UsageReader {
   private readonly owner: Slot[];
   private readonly level: Slot[];
   private readonly pc: Slot[];
-  private readonly hardirq: Slot[];
   private readonly ie: Slot[];
   private readonly current: Slot[];
   private readonly stoppedPc: number;
@@ -30,7 +30,6 @@ class UsageReader {
     this.owner = locks.map((l) => l.owner);
     this.level = locks.map((l) => l.level);
     this.pc = cpus.map((c) => c.pc);
-    this.hardirq = cpus.map((c) => c.hardirq);
     this.ie = cpus.map((c) => c.ie);
     this.current = cpus.map((c) => c.current);
     this.stoppedPc = stoppedPc;
@@ -50,8 +49,8 @@ class UsageReader {
       any |= seen[l]!;
     }
     for (let c = 0; c < this.pc.length; c++) {
-      // Thread context with interrupts enabled on a running CPU: every lock its current thread holds.
-      if (readSlot(s, this.pc[c]!) === this.stoppedPc || readSlot(s, this.hardirq[c]!) !== 0 || readSlot(s, this.ie[c]!) !== 1) continue;
+      // Interrupts enabled on a running CPU, at any interrupt level: every lock its current thread holds.
+      if (readSlot(s, this.pc[c]!) === this.stoppedPc || readSlot(s, this.ie[c]!) !== 1) continue;
       const owner = readSlot(s, this.current[c]!) + 1;
       for (let l = 0; l < locks; l++) {
         if ((known[l]! & HARDIRQ_ON) === 0 && readSlot(s, this.owner[l]!) === owner) {

@@ -64,7 +64,7 @@ class TargetFactory {
     });
   }
 
-  /** A lock held in thread context with interrupts enabled ({HARDIRQ-ON-W}). */
+  /** A lock held with interrupts enabled, at any interrupt level ({HARDIRQ-ON-W}). */
   hardirqOn(l: number): Target {
     return this.get(`hardirq-on:${l}`, 'state', () => {
       const { sym, encoder } = this.sys;
@@ -75,7 +75,6 @@ class TargetFactory {
         cpus.push(
           sym.and(
             sym.not(m.stopped(s, c)),
-            sym.eq(m.hardirq(s, c), 0),
             sym.eq(m.ie(s, c), 1),
             sym.eq(m.lockOwner(s, l), sym.add(m.current(s, c), 1)),
           ),
