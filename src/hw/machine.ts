@@ -216,9 +216,13 @@ export class Machine {
   }
   private concreteAccess: Access | undefined;
 
+  /** A view of `s` for the rules' questions: one, pointed at each state asked about (they run one at a time). */
   private view(s: Uint32Array): ConcreteState {
-    return new ConcreteState(this, s, null, []);
+    const v = (this.scratchView ??= new ConcreteState(this, s, null, []));
+    v.s = s;
+    return v;
   }
+  private scratchView: ConcreteState | undefined;
 
   /**
    * The instruction action CPU `c` can take at its pc when it takes no interrupt: `step`, `maskWait` (a contended

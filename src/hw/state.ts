@@ -77,9 +77,10 @@ export class ConcreteState implements State {
   readonly ops = concrete;
   readonly guard = true;
 
+  /** @param s the packed state; a reader of many states may point one view at each in turn */
   constructor(
     readonly m: Machine,
-    readonly s: Uint32Array,
+    public s: Uint32Array,
     readonly cpu: number | null,
     readonly events: ModelEvent[],
   ) {}

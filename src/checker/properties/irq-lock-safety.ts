@@ -6,33 +6,41 @@
 
 import { lockName } from '../../hw/describe.js';
 import type { Machine } from '../../hw/machine.js';
-import { readSlot, type Slot } from '../../ir/layout.js';
+import type { Access } from '../../hw/access.js';
+import type { Cond } from '../../hw/domain.js';
+import { ConcreteState, type State } from '../../hw/state.js';
 import { DependencyGraph, dependenciesOf, interruptScenario, safeUnsafeScenario, whereText } from './lockdep.js';
 import type { Exploration, Finding, PropertyDefinition } from './property.js';
 
 const IN_HARDIRQ = 1;
 const HARDIRQ_ON = 2;
 
-/**
- * Reads the usage bits a state shows for each lock. It runs on every reachable state, so it reads the slots
- * straight from the layout into a reused buffer instead of building arrays (as `Machine.locksHeldBy` does).
- */
-class UsageReader {
-  private readonly owner: Slot[];
-  private readonly level: Slot[];
-  private readonly pc: Slot[];
-  private readonly ie: Slot[];
-  private readonly current: Slot[];
-  private readonly stoppedPc: number;
+/** {IN-HARDIRQ-W}: lock `l` is held, taken in interrupt context (the acquiring context's hardirq depth was above 0). */
+export function inHardirqUsage(a: Access, s: State, l: number): Cond {
+  const o = a.ops;
+  return o.and(o.ne(a.lockOwner(s, l), 0), o.ult(0, a.lockLevel(s, l)));
+}
 
-  constructor(m: Machine) {
-    const { locks, cpus, stoppedPc } = m.layout;
-    this.owner = locks.map((l) => l.owner);
-    this.level = locks.map((l) => l.level);
-    this.pc = cpus.map((c) => c.pc);
-    this.ie = cpus.map((c) => c.ie);
-    this.current = cpus.map((c) => c.current);
-    this.stoppedPc = stoppedPc;
+/**
+ * {HARDIRQ-ON-W}: lock `l` is held by the current thread of a running CPU with interrupts enabled, at any
+ * interrupt level (a handler after `sti`, or behind a trap gate, too), as lockdep marks every held lock when
+ * hardirqs are turned on.
+ */
+export function hardirqOnUsage(a: Access, s: State, l: number): Cond {
+  const o = a.ops;
+  let held: Cond = false;
+  for (let c = 0; c < a.cpus; c++) {
+    held = o.or(held, o.and(o.not(a.stopped(s, c)), o.eq(a.ie(s, c), 1), o.eq(a.lockOwner(s, l), o.add(a.current(s, c), 1))));
+  }
+  return held;
+}
+
+/** Reads the usage bits a state shows for each lock, through one reused view of the states it is given. */
+class UsageReader {
+  private readonly view: ConcreteState;
+
+  constructor(private readonly m: Machine) {
+    this.view = new ConcreteState(m, new Uint32Array(m.layout.words), null, []);
   }
 
   /**
@@ -40,24 +48,15 @@ class UsageReader {
    * (they cannot add anything); returns the bits seen over all locks, so that 0 means nothing new.
    */
   read(s: Uint32Array, known: Uint8Array, seen: Uint8Array): number {
-    const locks = this.owner.length;
+    const a = this.m.access;
+    this.view.s = s;
     let any = 0;
-    for (let l = 0; l < locks; l++) {
-      // Held in interrupt context: the acquiring context's hardirq depth was above 0.
-      const irq = (known[l]! & IN_HARDIRQ) === 0 && readSlot(s, this.owner[l]!) !== 0 && readSlot(s, this.level[l]!) > 0;
-      seen[l] = irq ? IN_HARDIRQ : 0;
-      any |= seen[l]!;
-    }
-    for (let c = 0; c < this.pc.length; c++) {
-      // Interrupts enabled on a running CPU, at any interrupt level: every lock its current thread holds.
-      if (readSlot(s, this.pc[c]!) === this.stoppedPc || readSlot(s, this.ie[c]!) !== 1) continue;
-      const owner = readSlot(s, this.current[c]!) + 1;
-      for (let l = 0; l < locks; l++) {
-        if ((known[l]! & HARDIRQ_ON) === 0 && readSlot(s, this.owner[l]!) === owner) {
-          seen[l]! |= HARDIRQ_ON;
-          any |= HARDIRQ_ON;
-        }
-      }
+    for (let l = 0; l < seen.length; l++) {
+      let bits = 0;
+      if ((known[l]! & IN_HARDIRQ) === 0 && inHardirqUsage(a, this.view, l) === true) bits |= IN_HARDIRQ;
+      if ((known[l]! & HARDIRQ_ON) === 0 && hardirqOnUsage(a, this.view, l) === true) bits |= HARDIRQ_ON;
+      seen[l] = bits;
+      any |= bits;
     }
     return any;
   }

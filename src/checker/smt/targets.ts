@@ -8,6 +8,7 @@
 
 import type { PropertyId } from '../../ir/ir.js';
 import type { SymbolicSystem } from './system.js';
+import { hardirqOnUsage, inHardirqUsage } from '../properties/irq-lock-safety.js';
 import type { AnyCond, B, Cond } from './sym.js';
 
 export type TargetKind = 'state' | 'transition';
@@ -57,30 +58,16 @@ class TargetFactory {
   /** A lock held in interrupt context ({IN-HARDIRQ-W}), as the irq-lock-safety monitor reads it off a state. */
   inHardirq(l: number): Target {
     return this.get(`in-hardirq:${l}`, 'state', () => {
-      const { sym, encoder } = this.sys;
-      const m = encoder.machine;
-      const s = encoder.state(this.sys.preVals);
-      return sym.and(sym.ne(m.lockOwner(s, l), 0), sym.ult(0, m.lockLevel(s, l)));
+      const { encoder } = this.sys;
+      return inHardirqUsage(encoder.machine, encoder.state(this.sys.preVals), l);
     });
   }
 
   /** A lock held with interrupts enabled, at any interrupt level ({HARDIRQ-ON-W}). */
   hardirqOn(l: number): Target {
     return this.get(`hardirq-on:${l}`, 'state', () => {
-      const { sym, encoder } = this.sys;
-      const m = encoder.machine;
-      const s = encoder.state(this.sys.preVals);
-      const cpus: Cond[] = [];
-      for (let c = 0; c < m.cpus; c++) {
-        cpus.push(
-          sym.and(
-            sym.not(m.stopped(s, c)),
-            sym.eq(m.ie(s, c), 1),
-            sym.eq(m.lockOwner(s, l), sym.add(m.current(s, c), 1)),
-          ),
-        );
-      }
-      return sym.or(...cpus);
+      const { encoder } = this.sys;
+      return hardirqOnUsage(encoder.machine, encoder.state(this.sys.preVals), l);
     });
   }
 
