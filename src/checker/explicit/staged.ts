@@ -19,6 +19,32 @@ import { op, type Code } from './wasm.js';
 
 interface Local {
   readonly local: number;
+  /** An upper bound of the value, as an unsigned number, where one is known (a slot's width, a condition's 1). */
+  readonly max?: number;
+}
+
+/** A term in a local, with what is known of its bound. */
+function term(local: number, max?: number): Term {
+  return (max === undefined ? { local } : { local, max }) as unknown as Term;
+}
+
+/** The unsigned upper bound of a value, where one is known (undefined: it may be anything, negative included). */
+function maxOf(v: Val | Cond): number | undefined {
+  if (typeof v === 'number') return v >= 0 ? v : undefined;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  return (v as unknown as Local).max;
+}
+
+/** The largest value of as many bits as `max` needs: every bit a value up to `max` can have. */
+function ones(max: number): number {
+  let all = 0;
+  while (all < max) all = all * 2 + 1;
+  return all;
+}
+
+/** Two bounds combined, or undefined when either is unknown. */
+function both(a: number | undefined, b: number | undefined, f: (a: number, b: number) => number): number | undefined {
+  return a === undefined || b === undefined ? undefined : f(a, b);
 }
 
 const GONE = Symbol('gone');
@@ -88,26 +114,39 @@ export class StagedOps implements Ops {
     else this.code.get(localOf(v));
   }
 
-  /** The value on the stack, into a fresh local. */
-  private val(): Val {
+  /** The value on the stack, into a fresh local; `max` bounds it where that is known. */
+  private val(max?: number): Val {
     const local = this.code.local();
     this.code.set(local);
-    return { local } as unknown as Term;
+    return term(local, max !== undefined && max < 2 ** 31 ? max : undefined);
   }
 
   private cond(): Cond {
     const local = this.code.local();
     this.code.set(local);
-    return { local } as unknown as CondTerm;
+    return { local, max: 1 } as unknown as CondTerm;
   }
 
-  private binary(a: Val, b: Val, code: number): Val {
+  private binary(a: Val, b: Val, code: number, max?: number): Val {
     return this.once(`${code} ${key(a)} ${key(b)}`, () => {
       this.push(a);
       this.push(b);
       this.code.op(code);
-      return this.val();
+      return this.val(max);
     });
+  }
+
+  /**
+   * `v == k` for a known k, where the bound of `v` decides it or makes it `v` itself (a 0/1 value is its own
+   * test); undefined when neither.
+   */
+  private equalsKnown(v: Val, k: number): Cond | undefined {
+    const max = maxOf(v);
+    if (max === undefined) return undefined;
+    if (k < 0 || k > max) return false;
+    if (max === 0) return true;
+    if (max === 1) return k === 1 ? (v as unknown as CondTerm) : this.not(v as unknown as CondTerm);
+    return undefined;
   }
 
   private compare(a: Val, b: Val, code: number): Cond {
@@ -167,7 +206,7 @@ export class StagedOps implements Ops {
       this.push(b);
       this.push(c);
       this.code.op(SELECT);
-      return this.val();
+      return this.val(both(maxOf(a), maxOf(b), Math.max));
     });
   }
 
@@ -184,10 +223,14 @@ export class StagedOps implements Ops {
 
   eq(a: Val, b: Val): Cond {
     if (typeof a === 'number' && typeof b === 'number') return a === b;
+    const known = typeof b === 'number' ? this.equalsKnown(a, b) : typeof a === 'number' ? this.equalsKnown(b, a) : undefined;
+    if (known !== undefined) return known;
     return this.compare(a, b, op.eq);
   }
   ne(a: Val, b: Val): Cond {
     if (typeof a === 'number' && typeof b === 'number') return a !== b;
+    const known = typeof b === 'number' ? this.equalsKnown(a, b) : typeof a === 'number' ? this.equalsKnown(b, a) : undefined;
+    if (known !== undefined) return this.not(known);
     return this.compare(a, b, op.ne);
   }
   slt(a: Val, b: Val): Cond {
@@ -200,10 +243,19 @@ export class StagedOps implements Ops {
   }
   ult(a: Val, b: Val): Cond {
     if (typeof a === 'number' && typeof b === 'number') return a < b;
+    if (typeof b === 'number' && b >= 0) {
+      const max = maxOf(a);
+      if (b === 0) return false;
+      if (max !== undefined && max < b) return true;
+    }
     return this.compare(a, b, op.lt_u);
   }
   ule(a: Val, b: Val): Cond {
     if (typeof a === 'number' && typeof b === 'number') return a <= b;
+    if (typeof b === 'number' && b >= 0) {
+      const max = maxOf(a);
+      if (max !== undefined && max <= b) return true;
+    }
     return this.compare(a, b, op.le_u);
   }
 
@@ -211,7 +263,7 @@ export class StagedOps implements Ops {
     if (typeof a === 'number' && typeof b === 'number') return a + b;
     if (b === 0) return a;
     if (a === 0) return b;
-    return this.binary(a, b, op.add);
+    return this.binary(a, b, op.add, both(maxOf(a), maxOf(b), (x, y) => x + y));
   }
   sub(a: Val, b: Val): Val {
     if (typeof a === 'number' && typeof b === 'number') return a - b;
@@ -238,6 +290,9 @@ export class StagedOps implements Ops {
 
   bit(mask: Val, i: number): Cond {
     if (typeof mask === 'number') return (mask & (1 << i)) !== 0;
+    const max = maxOf(mask);
+    if (max !== undefined && max < 2 ** i) return false;
+    if (i === 0 && max === 1) return mask as unknown as CondTerm;
     return this.once(`bit ${key(mask)} ${i}`, () => {
       this.push(mask);
       if (i !== 0) this.code.i32(i).op(op.shr_u);
@@ -249,23 +304,31 @@ export class StagedOps implements Ops {
     if (typeof a === 'number' && typeof b === 'number') return (a | b) >>> 0;
     if (b === 0) return a;
     if (a === 0) return b;
-    return this.binary(a, b, op.or);
+    return this.binary(a, b, op.or, both(maxOf(a), maxOf(b), (x, y) => ones(Math.max(x, y))));
   }
   and32(a: Val, b: Val): Val {
     if (typeof a === 'number' && typeof b === 'number') return (a & b) >>> 0;
     if (a === 0 || b === 0) return 0;
-    return this.binary(a, b, op.and);
+    // A mask that keeps every bit the other value can have leaves it as it is.
+    for (const [v, m] of [[a, b], [b, a]] as const) {
+      const max = maxOf(v);
+      if (typeof m === 'number' && max !== undefined && (ones(max) & ~m) === 0) return v;
+    }
+    return this.binary(a, b, op.and, both(maxOf(a), maxOf(b), Math.min));
   }
   clearBit(mask: Val, i: number): Val {
     return this.and32(mask, ~(1 << i) >>> 0);
   }
   field(word: Val, f: BitField): Val {
     if (typeof word === 'number') return (word >>> f.shift) & (2 ** f.bits - 1);
+    const max = maxOf(word);
+    if (max !== undefined && max < 2 ** f.shift) return 0;
+    if (f.shift === 0 && max !== undefined && max < 2 ** f.bits) return word;
     return this.once(`field ${key(word)} ${f.shift} ${f.bits}`, () => {
       this.push(word);
       if (f.shift !== 0) this.code.i32(f.shift).op(op.shr_u);
       this.code.i32(2 ** f.bits - 1).op(op.and);
-      return this.val();
+      return this.val(2 ** f.bits - 1);
     });
   }
   place(value: Val, f: BitField): Val {
@@ -278,14 +341,26 @@ export class StagedOps implements Ops {
   truncate(v: Val, bits: number): Val {
     if (bits >= 32) return v;
     if (typeof v === 'number') return v & (2 ** bits - 1);
+    const max = maxOf(v);
+    if (max !== undefined && max < 2 ** bits) return v;
     this.push(v);
     this.code.i32(2 ** bits - 1).op(op.and);
-    return this.val();
+    return this.val(2 ** bits - 1);
   }
 
   lookup(index: Val, table: readonly number[]): Val {
     if (typeof index === 'number') return table[index] ?? index;
     const at = this.tableAt(table);
+    const top = table.every((x) => x >= 0) ? Math.max(0, ...table) : undefined;
+    const max = maxOf(index);
+    if (max !== undefined && max < table.length) {
+      // Every value the index can have is inside the table.
+      return this.once(`lookup ${key(index)} ${at}`, () => {
+        this.push(index);
+        this.code.i32(2).op(op.shl).load(at);
+        return this.val(top);
+      });
+    }
     // inside = index < length; inside ? table[index] : index, the load clamped to the table (its last word unused)
     this.push(index);
     this.code.i32(table.length).op(op.lt_u);
@@ -297,7 +372,7 @@ export class StagedOps implements Ops {
     this.push(index);
     this.push(inside);
     this.code.op(SELECT);
-    return this.val();
+    return this.val(both(top, max, Math.max));
   }
 
   /** Leaves a value on the stack (for the emitter's own code). */
@@ -334,7 +409,12 @@ export interface Families {
 
 export class StagedState implements State {
   readonly guard = true;
+  /** The register holding the next pc where paths that set it differently join (-1 until one is needed). */
   private nextLocal = -1;
+  /** The next pc while it is known on the path being written and not yet in the register. */
+  private pendingNext: Val | undefined = undefined;
+  /** Whether the branch being written set the next pc. */
+  private wroteNext = false;
   /** Slots read on the path being written and not written since: their locals. */
   private readonly cache = new ScopedMap<Slot, Val>();
   /** Slots written in the branch being written (StagedState.branch). */
@@ -352,6 +432,13 @@ export class StagedState implements State {
   /** For an index into a family with a table: pushes (base, slot id) with the index clamped, and returns the in-range condition. */
   private slotId(slots: readonly Slot[], index: Val, at: number): Cond {
     const c = this.code;
+    const max = maxOf(index);
+    if (max !== undefined && max < slots.length) {
+      c.get(0);
+      this.ops.emit(index);
+      c.i32(2).op(op.shl).load(at);
+      return true;
+    }
     this.ops.emit(index);
     c.i32(slots.length).op(op.lt_u);
     const inside = this.code.local();
@@ -372,7 +459,7 @@ export class StagedState implements State {
     this.reader(slot);
     const local = this.code.local();
     this.code.set(local);
-    const v = { local } as unknown as Term;
+    const v = term(local, 2 ** slot.bits - 1);
     this.cache.set(slot, v);
     return v;
   }
@@ -393,15 +480,55 @@ export class StagedState implements State {
    */
   private branch(body: () => void): Set<Slot> {
     const written = this.written;
+    const outerNext = this.pendingNext;
+    const wroteNext = this.wroteNext;
     this.ops.memo.open();
     this.cache.open();
     this.written = new Set();
+    this.wroteNext = false;
     body();
+    // A next pc this branch set leaves it in the register, for the code after the join.
+    if (this.wroteNext) this.materializeNext();
     const wrote = this.written;
     this.ops.memo.close();
     this.cache.close();
     this.written = written;
+    this.armsWroteNext ||= this.wroteNext;
+    this.wroteNext = wroteNext;
+    this.pendingNext = outerNext;
     return wrote;
+  }
+
+  /** Whether an arm of the branching being written set the next pc (StagedState.join). */
+  private armsWroteNext = false;
+
+  /**
+   * Writes a branching (its arms through `branch`) that starts at byte `from` of the code: where an arm set the
+   * next pc, the register must hold it after the join whichever arm ran, so a next pc known before the branching
+   * is put in the register ahead of it.
+   */
+  private join(from: number, arms: () => void): void {
+    const outer = this.armsWroteNext;
+    this.armsWroteNext = false;
+    arms();
+    if (this.armsWroteNext) {
+      if (this.pendingNext !== undefined) {
+        const before = this.code.bytes.splice(from);
+        this.materializeNext();
+        for (const b of before) this.code.bytes.push(b);
+      }
+      this.pendingNext = undefined;
+      this.wroteNext = true;
+    }
+    this.armsWroteNext = outer;
+  }
+
+  private materializeNext(): void {
+    if (this.pendingNext === undefined) return;
+    if (this.nextLocal < 0) this.nextLocal = this.code.local();
+    this.ops.emit(this.pendingNext);
+    this.code.set(this.nextLocal);
+    this.pendingNext = undefined;
   }
 
   private forgetAll(wrote: Iterable<Slot>): void {
@@ -411,14 +538,17 @@ export class StagedState implements State {
   when(c: Cond, then: () => void, otherwise?: () => void): void {
     if (c === true) return then();
     if (c === false) return otherwise?.();
-    this.ops.emit(c);
-    this.code.if();
-    const wrote = [...this.branch(then)];
-    if (otherwise !== undefined) {
-      this.code.else();
-      wrote.push(...this.branch(otherwise));
-    }
-    this.code.end();
+    const wrote: Slot[] = [];
+    this.join(this.code.bytes.length, () => {
+      this.ops.emit(c);
+      this.code.if();
+      wrote.push(...this.branch(then));
+      if (otherwise !== undefined) {
+        this.code.else();
+        wrote.push(...this.branch(otherwise));
+      }
+      this.code.end();
+    });
     this.forgetAll(wrote);
   }
 
@@ -439,12 +569,12 @@ export class StagedState implements State {
   }
 
   setNext(pc: Val): void {
-    if (this.nextLocal < 0) this.nextLocal = this.code.local();
-    this.ops.emit(pc);
-    this.code.set(this.nextLocal);
+    this.pendingNext = pc;
+    this.wroteNext = true;
   }
 
   next(): Val {
+    if (this.pendingNext !== undefined) return this.pendingNext;
     if (this.nextLocal < 0) throw new Error('internal: no next pc was set');
     // A copy: the register is assigned on several paths, and a memo key must name a value that never changes.
     const local = this.code.local();
@@ -458,25 +588,27 @@ export class StagedState implements State {
    */
   cases(index: Val, n: number, body: (i: number) => void, from?: Slot): void {
     const c = this.code;
-    c.block();
-    for (let i = 0; i < n; i++) c.block();
-    this.ops.emit(index);
-    c.brTable(
-      Array.from({ length: n }, (_, i) => i),
-      n,
-    );
     const wrote: Slot[] = [];
-    for (let i = 0; i < n; i++) {
-      c.end();
-      wrote.push(
-        ...this.branch(() => {
-          if (from !== undefined && !this.written.has(from)) this.cache.set(from, i);
-          body(i);
-        }),
+    this.join(c.bytes.length, () => {
+      c.block();
+      for (let i = 0; i < n; i++) c.block();
+      this.ops.emit(index);
+      c.brTable(
+        Array.from({ length: n }, (_, i) => i),
+        n,
       );
-      c.br(n - 1 - i);
-    }
-    c.end();
+      for (let i = 0; i < n; i++) {
+        c.end();
+        wrote.push(
+          ...this.branch(() => {
+            if (from !== undefined && !this.written.has(from)) this.cache.set(from, i);
+            body(i);
+          }),
+        );
+        c.br(n - 1 - i);
+      }
+      c.end();
+    });
     this.forgetAll(wrote);
   }
 
@@ -486,12 +618,14 @@ export class StagedState implements State {
     if (at !== undefined) {
       const inside = this.slotId(slots, index, at);
       this.families!.read();
-      this.code.i32(0);
-      this.ops.emit(inside);
-      this.code.op(SELECT);
+      if (inside !== true) {
+        this.code.i32(0);
+        this.ops.emit(inside);
+        this.code.op(SELECT);
+      }
       const local = this.code.local();
       this.code.set(local);
-      return { local } as unknown as Term;
+      return term(local, widest(slots));
     }
     // A local that each case sets; it stays 0 where no case runs.
     const local = this.code.local();
@@ -499,7 +633,7 @@ export class StagedState implements State {
       this.reader(slots[i]!);
       this.code.set(local);
     });
-    return { local } as unknown as Term;
+    return term(local, widest(slots));
   }
 
   writeAt(slots: readonly Slot[], index: Val, value: Val): void {
@@ -510,12 +644,15 @@ export class StagedState implements State {
     const at = this.families?.table(slots);
     if (at !== undefined) {
       // The runtime's write notes the word it writes.
-      this.ops.emit(this.ops.ult(index, slots.length));
-      this.code.if();
+      const inside = this.ops.ult(index, slots.length);
+      if (inside !== true) {
+        this.ops.emit(inside);
+        this.code.if();
+      }
       this.slotId(slots, index, at);
       this.ops.emit(value);
       this.families!.write();
-      this.code.end();
+      if (inside !== true) this.code.end();
       this.forgetAll(slots);
       return;
     }
@@ -547,6 +684,13 @@ export class StagedState implements State {
     chain(0);
     return { local } as unknown as Term;
   }
+}
+
+/** The largest value any of the slots can hold. */
+function widest(slots: readonly Slot[]): number {
+  let bits = 0;
+  for (const slot of slots) bits = Math.max(bits, slot.bits);
+  return 2 ** bits - 1;
 }
 
 /** What identifies a value in a memo key. */

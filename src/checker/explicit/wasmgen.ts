@@ -223,8 +223,6 @@ class WasmGenerator {
     this.fWr = mod.declare(3, 0);
     this.fBegin = mod.declare(0, 0);
     this.fEvent = mod.declare(8, 0);
-    for (let c = 0; c < this.program.cpus; c++) {
-    }
     this.fActions = mod.declare(1, 1);
     this.fApply = mod.declare(2, 1);
     this.fStateCheck = mod.declare(1, 1);
@@ -299,15 +297,12 @@ class WasmGenerator {
   // --------------------------------------------------------------------------------------------------------
   // Code helpers. Every function that reads or writes a state takes its address as parameter 0.
 
-
   /** A slot whose position is known, read from the state at local `b`. */
   private rdS(c: Code, slot: Slot, b = 0): Code {
     c.get(b).load(slot.word * 4);
     if (slot.shift !== 0) c.i32(slot.shift).op(op.shr_u);
     return c.i32(2 ** slot.bits - 1).op(op.and);
   }
-
-
 
   /** Words the function being generated writes, when its touches are gathered at its start. */
   private gathered: Set<number> | null = null;
@@ -332,9 +327,6 @@ class WasmGenerator {
     }
     c.store(w);
   }
-
-
-
 
   // --------------------------------------------------------------------------------------------------------
   // The runtime (geometry.ts's `runtime`)
@@ -452,8 +444,6 @@ class WasmGenerator {
       warn: () => c.op(0x00),
     };
   }
-
-
 
   // --------------------------------------------------------------------------------------------------------
   // Expressions
