@@ -6,6 +6,7 @@
 import type { Expr, Instance, LValue, ValueType } from '../ir/ir.js';
 import type { Slot } from '../ir/layout.js';
 import { unreachable } from '../ir/unreachable.js';
+import { valueRange } from '../ir/range.js';
 import type { Access } from './access.js';
 import { num, type Cond, type Val } from './domain.js';
 import type { Machine } from './machine.js';
@@ -16,22 +17,6 @@ export type Cpu = number;
 
 export function codeToValue(type: ValueType, code: number): number {
   return type.kind === 'int' ? code + type.min : code;
-}
-
-/** The values a variable of `type` may hold, given the machine's thread and CPU counts (every engine's rule). */
-export function valueRange(m: { threads: number; cpus: number }, type: ValueType): [number, number] {
-  switch (type.kind) {
-    case 'bool':
-      return [0, 1];
-    case 'int':
-      return [type.min, type.max];
-    case 'enum':
-      return [0, type.members.length - 1];
-    case 'thread':
-      return [0, m.threads];
-    case 'cpu':
-      return [0, m.cpus - 1];
-  }
 }
 
 /** How a value of a type is written in the model language (`true`, `idle`, `worker[1]`, `none`, `3`). */

@@ -16,15 +16,15 @@
 
 import { Access } from '../../hw/access.js';
 import type { Cond, Val } from '../../hw/domain.js';
-import { evaluate, truth, valueRange } from '../../hw/expr.js';
+import { evaluate, truth } from '../../hw/expr.js';
+import { expressionBounds } from '../../ir/range.js';
 import type { Machine } from '../../hw/machine.js';
 import type { ArchProfile } from '../../hw/profile.js';
 import { profileOf } from '../../hw/profiles.js';
 import { apply, enabledWith, recursiveAcquire, urgency } from '../../hw/transition.js';
-import type { Expr, LValue, Program } from '../../ir/ir.js';
+import type { Program } from '../../ir/ir.js';
 import type { CpuSlots, Layout, Slot } from '../../ir/layout.js';
 import { ActionKind, encodeAction, type Action, type ModelEvent } from '../../ir/model.js';
-import { unreachable } from '../../ir/unreachable.js';
 import { figureSlots } from './figures.js';
 import type { Geometry } from './geometry.js';
 import { seedsA } from './hashing.js';
@@ -139,12 +139,6 @@ export function decodeEvents(ev: Int32Array, count: number, out: ModelEvent[], h
   }
 }
 
-/** The interval of values an expression can take; WasmUnsupported when it leaves the i32 range. */
-function fits(range: [number, number]): [number, number] {
-  if (range[0] < INT_MIN || range[1] > INT_MAX) throw new WasmUnsupported('a value outside the i32 range');
-  return range;
-}
-
 class WasmGenerator {
   private readonly mod: ModuleWriter;
   /** The rules of src/hw, staged: they write the action functions. */
@@ -185,7 +179,7 @@ class WasmGenerator {
 
   constructor(
     private readonly m: Machine,
-    private readonly g: Geometry,
+    g: Geometry,
     private readonly layout: Layout,
     private readonly room: number,
   ) {
@@ -446,83 +440,12 @@ class WasmGenerator {
   }
 
   // --------------------------------------------------------------------------------------------------------
-  // Expressions
-
-  /** The interval of values of an expression (WasmUnsupported when any part of it leaves the i32 range). */
-  private range(e: Expr): [number, number] {
-    const g = this.g;
-    switch (e.kind) {
-      case 'const':
-        return fits([e.value, e.value]);
-      case 'var':
-        return fits(valueRange(g, this.program.vars[e.var]!.type));
-      case 'unary': {
-        const [lo, hi] = this.range(e.operand);
-        return e.op === '!' ? [0, 1] : fits([-hi, -lo]);
-      }
-      case 'binary': {
-        const [a, b] = this.range(e.left);
-        const [c, d] = this.range(e.right);
-        switch (e.op) {
-          case '+':
-            return fits([a + c, b + d]);
-          case '-':
-            return fits([a - d, b - c]);
-          case '*': {
-            const p = [a * c, a * d, b * c, b * d];
-            return fits([Math.min(...p), Math.max(...p)]);
-          }
-          case '/':
-          case '%': {
-            const most = Math.max(Math.abs(a), Math.abs(b));
-            return fits([-most, most]);
-          }
-          default:
-            return [0, 1];
-        }
-      }
-      case 'current':
-      case 'self':
-      case 'holder':
-      case 'rq_len':
-        return [0, g.threads];
-      case 'cpu':
-        return [0, g.cpus - 1];
-      case 'thread_state':
-        this.range(e.thread);
-        return [0, 4];
-      case 'thread_of':
-        this.range(e.index);
-        return fits([e.first, e.first + e.count - 1]);
-      default:
-        return unreachable(e);
-    }
-  }
-
-  // --------------------------------------------------------------------------------------------------------
   // Actions: the rules of src/hw, staged
 
   /** Every expression of the program fits i32 arithmetic (WasmUnsupported otherwise). */
   private checkRanges(): void {
-    const visit = (e: Expr): void => {
-      this.range(e);
-      if (e.kind === 'var') {
-        if (e.index !== null) visit(e.index);
-        if (e.instance.kind === 'of') visit(e.instance.which);
-      }
-    };
-    const lvalue = (t: LValue): void => {
-      if (t.index !== null) visit(t.index);
-      if (t.instance.kind === 'of') visit(t.instance.which);
-    };
-    for (const inv of this.program.invariants) visit(inv.cond);
-    for (const instr of this.m.code) {
-      if ('cond' in instr) visit(instr.cond);
-      if ('value' in instr) visit(instr.value);
-      if ('thread' in instr) visit(instr.thread);
-      if ('cpu' in instr && instr.cpu !== null) visit(instr.cpu);
-      if ('target' in instr && typeof instr.target === 'object') lvalue(instr.target);
-    }
+    const [lo, hi] = expressionBounds(this.program);
+    if (lo < INT_MIN || hi > INT_MAX) throw new WasmUnsupported('a value outside the i32 range');
   }
 
   /** A staged state writing into `c`, over the state at parameter 0. */
