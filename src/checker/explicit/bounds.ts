@@ -24,6 +24,11 @@ export interface ExploreBounds {
    * to WebAssembly) or the JavaScript one (bfs.ts; always used with a reduction). Tests hold the two to each other.
    */
   searchLoop?: 'wasm' | 'js';
+  /**
+   * What computes successors: the compiled code (the default when the model compiles) or the reference
+   * interpreter alone. Tests hold the two to each other on whole state spaces.
+   */
+  successors?: 'compiled' | 'reference';
   /** The WebAssembly store's memory cap in bytes, a multiple of 64 KiB (default 4 GiB; tests set less). */
   wasmMemoryBytes?: number;
 }

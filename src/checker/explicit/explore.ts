@@ -122,7 +122,7 @@ export function explore(
   const memoryLimit = bounds.maxMemoryMb !== undefined ? bounds.maxMemoryMb * MB : DEFAULT_MEMORY;
   const fits = memoryGauge(memoryLimit);
   const words = model.layout.words;
-  const compiled = compiledFor(model);
+  const compiled = bounds.successors === 'reference' ? null : compiledFor(model);
   const symmetry = bounds.symmetry === true ? symmetryOf(model) : null;
   const hc = bounds.hashCompaction === true;
   // The WebAssembly core runs exact searches without symmetry, in an instance of its own.
