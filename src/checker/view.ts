@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { machineOf } from '../hw/build.js';
 import { contextOf, lineName, lockName, pcLocation, threadName } from '../hw/describe.js';
-import { evaluateIn, showValue } from '../hw/expr.js';
+import { evaluateIn } from '../hw/expr.js';
+import { valueText } from '../ir/print.js';
 import type { Frame } from '../hw/frames.js';
 import type { Machine } from '../hw/machine.js';
 import { actionArg, actionCpu, actionKind, ActionKind, type Action, type Model } from '../ir/model.js';
@@ -64,7 +65,7 @@ function varsView(m: Machine, s: Uint32Array): Record<string, string> {
       elements.forEach((slot, e) => {
         const code = m.read(s, slot);
         const value = v.type.kind === 'int' ? code + v.type.min : code;
-        out[`${v.name}${v.length === null ? '' : `[${e}]`}${owner}`] = showValue(m, v.type, value);
+        out[`${v.name}${v.length === null ? '' : `[${e}]`}${owner}`] = valueText(m.program, v.type, value);
       });
     });
   });

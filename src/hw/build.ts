@@ -27,7 +27,8 @@ import { Machine } from './machine.js';
 import type { ArchProfile } from './profile.js';
 import { ConcreteState } from './state.js';
 import { apply, enabledWith, recursiveAcquire, urgency } from './transition.js';
-import { exprText, instrText } from './text.js';
+import { exprText } from '../ir/print.js';
+import { instrText } from './text.js';
 import { profileOf } from './profiles.js';
 
 export class ModelTooLarge extends Error {}

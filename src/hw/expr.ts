@@ -19,22 +19,6 @@ export function codeToValue(type: ValueType, code: number): number {
   return type.kind === 'int' ? code + type.min : code;
 }
 
-/** How a value of a type is written in the model language (`true`, `idle`, `worker[1]`, `none`, `3`). */
-export function showValue(m: Machine, type: ValueType, value: number): string {
-  switch (type.kind) {
-    case 'bool':
-      return value === 0 ? 'false' : 'true';
-    case 'int':
-      return String(value);
-    case 'enum':
-      return type.members[value] ?? String(value);
-    case 'thread':
-      return value === m.none ? 'none' : (m.program.threads[value]?.name ?? String(value));
-    case 'cpu':
-      return String(value);
-  }
-}
-
 /** A condition as a value (0/1). */
 function asValue(a: Access, c: Cond): Val {
   return typeof c === 'boolean' ? (c ? 1 : 0) : a.ops.ite(c, 1, 0);

@@ -1,84 +1,8 @@
-// Instructions and expressions written back in the model language, for action labels and reports.
+// Instructions written back in the model language, for action labels and reports (expressions: src/ir/print.ts).
 
-import type { BinaryOp, Expr, Instance, Instr, LValue, Program } from '../ir/ir.js';
+import type { Instr, Program } from '../ir/ir.js';
+import { exprText, lvalueText } from '../ir/print.js';
 import { unreachable } from '../ir/unreachable.js';
-
-const PRECEDENCE: Record<BinaryOp, number> = {
-  '||': 1,
-  '&&': 2,
-  '==': 3,
-  '!=': 3,
-  '<': 4,
-  '<=': 4,
-  '>': 4,
-  '>=': 4,
-  '+': 5,
-  '-': 5,
-  '*': 6,
-  '/': 6,
-  '%': 6,
-};
-
-function constText(program: Program, e: Extract<Expr, { kind: 'const' }>): string {
-  const type = e.type;
-  switch (type.kind) {
-    case 'bool':
-      return e.value === 0 ? 'false' : 'true';
-    case 'int':
-      return String(e.value);
-    case 'enum':
-      return type.members[e.value] ?? String(e.value);
-    case 'thread':
-      return e.value === program.threads.length ? 'none' : (program.threads[e.value]?.name ?? String(e.value));
-    case 'cpu':
-      return String(e.value);
-  }
-}
-
-function instanceText(program: Program, instance: Instance): string {
-  return instance.kind === 'of' ? ` @ ${exprText(program, instance.which, 7)}` : '';
-}
-
-export function exprText(program: Program, e: Expr, context = 0): string {
-  switch (e.kind) {
-    case 'const':
-      return constText(program, e);
-    case 'var': {
-      const name = program.vars[e.var]?.name ?? `v${e.var}`;
-      const index = e.index === null ? '' : `[${exprText(program, e.index)}]`;
-      return `${name}${index}${instanceText(program, e.instance)}`;
-    }
-    case 'unary':
-      return `${e.op}${exprText(program, e.operand, 7)}`;
-    case 'binary': {
-      const p = PRECEDENCE[e.op];
-      const text = `${exprText(program, e.left, p)} ${e.op} ${exprText(program, e.right, p + 1)}`;
-      return p < context ? `(${text})` : text;
-    }
-    case 'current':
-      return 'current';
-    case 'cpu':
-      return 'cpu';
-    case 'self':
-      return 'self';
-    case 'thread_state':
-      return `state(${exprText(program, e.thread)})`;
-    case 'holder':
-      return `holder(${program.locks[e.lock]?.name ?? e.lock})`;
-    case 'rq_len':
-      return 'rq_len';
-    case 'thread_of':
-      return `${e.group}[${exprText(program, e.index)}]`;
-    default:
-      return unreachable(e);
-  }
-}
-
-export function lvalueText(program: Program, target: LValue): string {
-  const name = program.vars[target.var]?.name ?? `v${target.var}`;
-  const index = target.index === null ? '' : `[${exprText(program, target.index)}]`;
-  return `${name}${index}${instanceText(program, target.instance)}`;
-}
 
 /** The instruction as the model writes it; a condition test reads `test COND`. */
 export function instrText(program: Program, instr: Instr): string {

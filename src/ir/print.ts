@@ -1,29 +1,14 @@
 // A readable rendering of a Program (`schedcheck parse MODEL --ir`): declarations, the state layout slot by
 // slot, and every unit's instructions with operands by name, jump targets and source lines. Golden tests pin
-// this text, so it changes only when the IR does.
+// this text, so it changes only when the IR does. Values, expressions and lvalues are written as the model
+// language writes them (valueText, exprText, lvalueText), for this listing and for every message and label.
 
 import { unreachable } from './unreachable.js';
-import type { Expr, Instr, LValue, Program, ValueType } from './ir.js';
-
-/** A stored value code of `type`, as the model would write it. */
-export function printValue(code: number, type: ValueType, program: Program): string {
-  switch (type.kind) {
-    case 'bool':
-      return code === 1 ? 'true' : 'false';
-    case 'int':
-      return String(code);
-    case 'enum':
-      return type.members[code] ?? `?${code}`;
-    case 'thread':
-      return program.threads[code]?.name ?? 'none';
-    case 'cpu':
-      return String(code);
-  }
-}
+import type { BinaryOp, Expr, Instance, Instr, LValue, Program, ValueType } from './ir.js';
 
 /** The stored code of an initial value, decoded (ints are stored as value - min). */
 function printInit(code: number, type: ValueType, program: Program): string {
-  return type.kind === 'int' ? String(code + type.min) : printValue(code, type, program);
+  return valueText(program, type, type.kind === 'int' ? code + type.min : code);
 }
 
 export function printType(type: ValueType): string {
@@ -39,49 +24,88 @@ export function printType(type: ValueType): string {
   }
 }
 
-function operand(e: Expr, program: Program): string {
-  const text = printExpr(e, program);
-  return e.kind === 'binary' ? `(${text})` : text;
+const PRECEDENCE: Record<BinaryOp, number> = {
+  '||': 1,
+  '&&': 2,
+  '==': 3,
+  '!=': 3,
+  '<': 4,
+  '<=': 4,
+  '>': 4,
+  '>=': 4,
+  '+': 5,
+  '-': 5,
+  '*': 6,
+  '/': 6,
+  '%': 6,
+};
+
+/** A value of `type` as the model writes it (`true`, `idle`, `worker[1]`, `none`, `3`). */
+export function valueText(program: Program, type: ValueType, value: number): string {
+  switch (type.kind) {
+    case 'bool':
+      return value === 0 ? 'false' : 'true';
+    case 'int':
+      return String(value);
+    case 'enum':
+      return type.members[value] ?? String(value);
+    case 'thread':
+      return value === program.threads.length ? 'none' : (program.threads[value]?.name ?? String(value));
+    case 'cpu':
+      return String(value);
+  }
 }
 
-export function printExpr(e: Expr, program: Program): string {
+function instanceText(program: Program, instance: Instance): string {
+  return instance.kind === 'of' ? ` @ ${exprText(program, instance.which, 7)}` : '';
+}
+
+export function exprText(program: Program, e: Expr, context = 0): string {
   switch (e.kind) {
     case 'const':
-      return printValue(e.value, e.type, program);
-    case 'var':
-      return printLValue(e, program);
+      return valueText(program, e.type, e.value);
+    case 'var': {
+      const name = program.vars[e.var]?.name ?? `v${e.var}`;
+      const index = e.index === null ? '' : `[${exprText(program, e.index)}]`;
+      return `${name}${index}${instanceText(program, e.instance)}`;
+    }
     case 'unary':
-      return `${e.op}${operand(e.operand, program)}`;
-    case 'binary':
-      return `${operand(e.left, program)} ${e.op} ${operand(e.right, program)}`;
+      return `${e.op}${exprText(program, e.operand, 7)}`;
+    case 'binary': {
+      const p = PRECEDENCE[e.op];
+      const text = `${exprText(program, e.left, p)} ${e.op} ${exprText(program, e.right, p + 1)}`;
+      return p < context ? `(${text})` : text;
+    }
     case 'current':
+      return 'current';
     case 'cpu':
+      return 'cpu';
     case 'self':
-    case 'rq_len':
-      return e.kind;
+      return 'self';
     case 'thread_state':
-      return `state(${printExpr(e.thread, program)})`;
+      return `state(${exprText(program, e.thread)})`;
     case 'holder':
-      return `holder(${program.locks[e.lock]?.name ?? `?${e.lock}`})`;
+      return `holder(${program.locks[e.lock]?.name ?? e.lock})`;
+    case 'rq_len':
+      return 'rq_len';
     case 'thread_of':
-      return `${e.group}[${printExpr(e.index, program)}]`;
+      return `${e.group}[${exprText(program, e.index)}]`;
     default:
       return unreachable(e);
   }
 }
 
-export function printLValue(l: LValue, program: Program): string {
-  const name = program.vars[l.var]?.name ?? `?${l.var}`;
-  const index = l.index ? `[${printExpr(l.index, program)}]` : '';
-  const instance = l.instance.kind === 'of' ? ` @ ${operand(l.instance.which, program)}` : '';
-  return `${name}${index}${instance}`;
+export function lvalueText(program: Program, target: LValue): string {
+  const name = program.vars[target.var]?.name ?? `v${target.var}`;
+  const index = target.index === null ? '' : `[${exprText(program, target.index)}]`;
+  return `${name}${index}${instanceText(program, target.instance)}`;
 }
 
 export function printInstr(i: Instr, program: Program): string {
   const unit = (id: number): string => program.units[id]?.name ?? `?${id}`;
   const line = (id: number): string => program.lines[id]?.name ?? `?${id}`;
   const lock = (id: number): string => program.locks[id]?.name ?? `?${id}`;
-  const expr = (e: Expr): string => printExpr(e, program);
+  const expr = (e: Expr): string => exprText(program, e);
   switch (i.op) {
     case 'work':
     case 'ret':
@@ -100,7 +124,7 @@ export function printInstr(i: Instr, program: Program): string {
     case 'end':
       return i.op;
     case 'assign':
-      return `${printLValue(i.target, program)} := ${expr(i.value)}`;
+      return `${lvalueText(program, i.target)} := ${expr(i.value)}`;
     case 'branch':
       return `branch ${expr(i.cond)} else -> ${i.ifFalse}`;
     case 'jump':
@@ -118,9 +142,9 @@ export function printInstr(i: Instr, program: Program): string {
     case 'release':
       return `${i.op} ${lock(i.lock)}`;
     case 'try_acquire':
-      return `${printLValue(i.target, program)} := try_acquire ${lock(i.lock)}`;
+      return `${lvalueText(program, i.target)} := try_acquire ${lock(i.lock)}`;
     case 'pick':
-      return `pick ${printLValue(i.target, program)}`;
+      return `pick ${lvalueText(program, i.target)}`;
     case 'enqueue':
     case 'wake':
     case 'spawn':
@@ -171,7 +195,7 @@ export function printProgram(program: Program): string {
   }
 
   out.push('invariants');
-  for (const inv of program.invariants) out.push(`  ${inv.name}: ${printExpr(inv.cond, program)}  ${where(inv.span)}`);
+  for (const inv of program.invariants) out.push(`  ${inv.name}: ${exprText(program, inv.cond)}  ${where(inv.span)}`);
 
   out.push('expect');
   for (const e of program.expectations) out.push(`  ${e.property} ${e.verdict}`);
