@@ -11,7 +11,7 @@ import { Access } from './access.js';
 import { concrete } from './domain.js';
 import { decodeFrame, type Frame } from './frames.js';
 import { ConcreteState } from './state.js';
-import { deliverable, instructionActions, urgency } from './transition.js';
+import { deliverable, instructionActions, spuriousWakeUp, urgency, waiting } from './transition.js';
 
 export type ElrState = (typeof ELR_STATES)[number];
 
@@ -231,6 +231,17 @@ export class Machine {
   stepKind(s: Uint32Array, c: number): ActionKind | null {
     const can = instructionActions(this.access, this.view(s), c, this.pc(s, c));
     return can.step === true ? ActionKind.step : can.maskWait === true ? ActionKind.maskWait : null;
+  }
+
+  /** What waits in `s`, for no-deadlock (waiting). */
+  waiting(s: Uint32Array): { threads: boolean; busy: boolean[]; pending: boolean[] } {
+    const w = waiting(this.access, this.view(s));
+    return { threads: w.threads === true, busy: w.busy.map((b) => b === true), pending: w.pending.map((p) => p === true) };
+  }
+
+  /** CPU `c` is halted in `wfi` with nothing pending: its step would be a spurious wake-up (spuriousWakeUp). */
+  spuriousWakeUp(s: Uint32Array, c: number): boolean {
+    return spuriousWakeUp(this.access, this.view(s), c) === true;
   }
 
   /** Whether pending line `line` can be taken on CPU `c` now. */

@@ -133,6 +133,8 @@ export function instrText(program: Program, instr: Instr): string {
       return `pick ${lvalueText(program, instr.target)}`;
     case 'end':
       return 'end of thread';
+    case 'halted':
+      return `halted in ${instr.by}`;
     default:
       return unreachable(instr);
   }

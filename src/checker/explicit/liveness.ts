@@ -42,8 +42,10 @@ const LEVELS = MAX_HARDIRQ + 1;
  * - strong, per (CPU, interrupt level): the CPU's instruction steps (and mask-waits) taken at that hardirq depth.
  *   Code at one level that can execute again and again eventually does. This implies weak fairness of each CPU's
  *   instruction stream, and it rules out interrupt storms: a line arriving at every instruction boundary, so that
- *   the code it interrupts never executes another instruction. A CPU spinning on a held lock, halted, or in wfi
- *   with nothing pending has nothing to execute at its level, so none of this forces it on.
+ *   the code it interrupts never executes another instruction. A CPU spinning on a held lock, halted after
+ *   hlt, or halted in wfi with nothing pending has nothing it must execute at its level, so none of this forces
+ *   it on. (A wfi wait may complete with nothing pending, the Arm ARM allows it: such a step is in the graph,
+ *   in a class of its own that is never enabled, so a fair path may take it and need not.)
  *
  * A state's enabled classes and its edges' classes are computed when first asked (asking the model again for
  * the state's actions, which are its edges in order) and kept in flat arrays.
@@ -51,6 +53,8 @@ const LEVELS = MAX_HARDIRQ + 1;
 export class HardwareFairness implements Fairness {
   readonly count: number;
   private readonly lineClasses: number;
+  /** The class of a `wfi` wait completing with nothing pending: never enabled, so never owed. */
+  private readonly spurious: number;
   private readonly words: number;
   private readonly classes: Int32Array;
   private readonly enabledBits: Uint32Array;
@@ -63,7 +67,8 @@ export class HardwareFairness implements Fairness {
     private readonly graph: Csr,
   ) {
     this.lineClasses = m.cpus * m.program.lines.length;
-    this.count = this.lineClasses + m.cpus * LEVELS;
+    this.spurious = this.lineClasses + m.cpus * LEVELS;
+    this.count = this.spurious + 1;
     this.words = Math.ceil(this.count / 32);
     this.classes = new Int32Array(graph.targets.length);
     this.enabledBits = new Uint32Array(graph.nodes * this.words);
@@ -97,8 +102,17 @@ export class HardwareFairness implements Fairness {
   private classOf(state: Uint32Array, action: Action): number {
     const c = actionCpu(action);
     const kind = actionKind(action);
+    if (kind === ActionKind.step && this.spuriousWakeUp(state, c)) return this.spurious;
     if (kind === ActionKind.step || kind === ActionKind.maskWait) return this.levelClass(c, this.m.hardirq(state, c));
     return this.lineClass(c, actionArg(action));
+  }
+
+  /**
+   * CPU `c` is halted in `wfi` with nothing pending: its wait may complete (the Arm ARM allows it at any time) but
+   * never has to, so fairness does not force it. A wait a pending line ends is owed like any instruction.
+   */
+  private spuriousWakeUp(state: Uint32Array, c: number): boolean {
+    return this.m.spuriousWakeUp(state, c);
   }
 
   private learn(s: number): void {
@@ -113,13 +127,14 @@ export class HardwareFairness implements Fairness {
     actions.forEach((action, i) => {
       const cls = this.classOf(state, action);
       this.classes[start + i] = cls;
+      if (cls === this.spurious) return; // taken where a path takes it, owed nowhere
       this.enable(s, cls);
       if (cls >= this.lineClasses) steps[actionCpu(action)] = 1;
     });
     for (let c = 0; c < m.cpus; c++) {
       // Whether the code at this level has an instruction it can execute, were no interrupt urgent (asked also
       // where an urgent delivery hides the step): the same function that decides the model's step actions.
-      const canRun = m.stepKind(state, c) !== null;
+      const canRun = m.stepKind(state, c) !== null && !this.spuriousWakeUp(state, c);
       // Where no delivery is urgent, the level can run exactly when the model lists a step: a cheap guard
       // against this file and the hardware semantics drifting apart.
       if (m.urgentLine(state, c) < 0 && canRun !== (steps[c] === 1)) {
