@@ -40,8 +40,11 @@ export function describeCpu(m: Machine, s: Uint32Array, c: number): string {
       }
       return `CPU${c}: ${context} spins on ${name} at ${at}${masked}, held by ${threadName(m, owner - 1)} (${whereIs(m, s, owner - 1)})${waiting}`;
     }
-    case 'halted':
-      if (instr.by === 'hlt') {
+    case 'hlt':
+    case 'wfi':
+    case 'halted': {
+      const by = instr.op === 'halted' ? instr.by : instr.op;
+      if (by === 'hlt') {
         return m.ie(s, c) === 0
           ? `CPU${c}: ${context} halts (hlt at ${at}) with interrupts masked: only an NMI could wake it${waiting}`
           : `CPU${c}: ${context} halts (hlt at ${at}) and no interrupt can wake it${waiting}`;
@@ -50,6 +53,7 @@ export function describeCpu(m: Machine, s: Uint32Array, c: number): string {
         return `CPU${c}: ${context} waits in wfi at ${at} with interrupts masked: a pending line wakes it but is never taken${pending === 0 ? '' : ` (${lines(m, pending)} pending)`}`;
       }
       return `CPU${c}: ${context} waits in wfi at ${at} and no interrupt can arrive${waiting}`;
+    }
     default:
       break;
   }
