@@ -106,7 +106,7 @@ function stuckFinding(m: Machine, s: Uint32Array, id: number, kind: 'deadlock' |
 export const noDeadlock: PropertyDefinition = {
   id: 'no-deadlock',
   kind: 'safety',
-  meaning: 'some CPU can always make progress until every thread has exited (no lock spin, halt or wait forever)',
+  meaning: 'no CPU or thread waits for what can never come (a lock, a flag, a CPU, an interrupt); an idle CPU is not a deadlock',
   monitor: (x) => {
     // The enabled actions of every state, through the engine's compiled code into one buffer: this runs on
     // every state discovered, and almost every state has a step that is not a mere arrival.
