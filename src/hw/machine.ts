@@ -202,6 +202,23 @@ export class Machine {
 
 
 
+  /**
+   * The interrupt entries the code CPU `c` runs is nested in, as the hardware counts them: the interrupt frames
+   * (x86 `irq`, aarch64 `exc`) on the stack it runs on, and on aarch64 a live ELR/SPSR pair. An entry counts
+   * until its `iret`/`eret`, whatever the handler does to the software depth (`irq_exit`) before it; a thread
+   * switched to resumes at the entries on its own stack. Fairness is stated over it (docs/liveness.md).
+   */
+  interruptLevel(s: Uint32Array, c: number): number {
+    const stack = this.currentStack(s, c);
+    let level = this.elrState(s, c) === 'live' ? 1 : 0;
+    const sp = readSlot(s, stack.sp);
+    for (let i = 0; i < sp; i++) {
+      const kind = decodeFrame(this.layout.frame, readSlot(s, stack.cells[i]!)).kind;
+      if (kind === 'irq' || kind === 'exc') level++;
+    }
+    return level;
+  }
+
   frames(s: Uint32Array, stack: StackSlots): Frame[] {
     const sp = readSlot(s, stack.sp);
     return stack.cells.slice(0, sp).map((cell) => decodeFrame(this.layout.frame, readSlot(s, cell)));

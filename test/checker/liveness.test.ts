@@ -102,13 +102,16 @@ describe('no-starvation on small models', () => {
     'liveness-hog-timer': 'holds 43',
     'liveness-round-robin-yield': 'holds 102',
     'liveness-never-spawned': 'holds 6',
-    'liveness-dropped-from-queue': 'violated 41 13+9',
+    'liveness-dropped-from-queue': 'violated 41 13+18',
     'liveness-missing-eoi': 'violated 15 8+1',
     'liveness-spin-preempted-holder': 'holds 185',
     'liveness-spin-masked': 'holds 137',
     'liveness-handler-never-returns': 'violated 3 2+1',
     'liveness-idle-hlt': 'holds 88',
     'liveness-smp-halted': 'violated 51 3+1',
+    // Holds because the storm is unfair however the handler lowers hardirq (tried: with fairness levels read from
+    // hardirq, as before, it is violated with a 0+5 lasso of handler steps only).
+    'fairness-irq-storm': 'holds 170',
   };
   for (const [name, pinned] of Object.entries(PINNED)) {
     it(name, async () => {

@@ -32,17 +32,19 @@ export interface Fairness {
 // ---------------------------------------------------------------------------------------------------------
 // The hardware's fairness
 
-/** Interrupt-context levels a CPU can be at (hardirq 0..MAX_HARDIRQ). */
+/** Interrupt levels a CPU can be at (0..MAX_HARDIRQ nested entries; deeper counts as the deepest). */
 const LEVELS = MAX_HARDIRQ + 1;
 
 /**
  * The fairness of the machine, with classes defined by what an action does:
  * - weak, per (CPU, line): the line's interrupt actions on that CPU (arrival, arrival-and-take, delivery). A line
  *   that can keep arriving on a CPU, or stays deliverable there, is eventually taken.
- * - strong, per (CPU, interrupt level): the CPU's instruction steps (and mask-waits) taken at that hardirq depth.
+ * - strong, per (CPU, interrupt level): the CPU's instruction steps (and mask-waits) taken at that level, the
+ *   interrupt entries the code is nested in as the hardware counts them (Machine.interruptLevel: frames until
+ *   their iret/eret), not the software's hardirq count, which a handler lowers with irq_exit before it returns.
  *   Code at one level that can execute again and again eventually does. This implies weak fairness of each CPU's
  *   instruction stream, and it rules out interrupt storms: a line arriving at every instruction boundary, so that
- *   the code it interrupts never executes another instruction. A CPU spinning on a held lock, halted after
+ *   the code it interrupts never executes another instruction, whatever the handler does after irq_exit. A CPU spinning on a held lock, halted after
  *   hlt, or halted in wfi with nothing pending has nothing it must execute at its level, so none of this forces
  *   it on. (A wfi wait may complete with nothing pending, the Arm ARM allows it: such a step is in the graph,
  *   in a class of its own that is never enabled, so a fair path may take it and need not.)
@@ -103,7 +105,7 @@ export class HardwareFairness implements Fairness {
     const c = actionCpu(action);
     const kind = actionKind(action);
     if (kind === ActionKind.step && this.spuriousWakeUp(state, c)) return this.spurious;
-    if (kind === ActionKind.step || kind === ActionKind.maskWait) return this.levelClass(c, this.m.hardirq(state, c));
+    if (kind === ActionKind.step || kind === ActionKind.maskWait) return this.levelClass(c, this.level(state, c));
     return this.lineClass(c, actionArg(action));
   }
 
@@ -111,6 +113,11 @@ export class HardwareFairness implements Fairness {
    * CPU `c` is halted in `wfi` with nothing pending: its wait may complete (the Arm ARM allows it at any time) but
    * never has to, so fairness does not force it. A wait a pending line ends is owed like any instruction.
    */
+  /** The interrupt level fairness counts a CPU's steps at: the hardware's nesting (Machine.interruptLevel). */
+  private level(state: Uint32Array, c: number): number {
+    return Math.min(this.m.interruptLevel(state, c), LEVELS - 1);
+  }
+
   private spuriousWakeUp(state: Uint32Array, c: number): boolean {
     return this.m.spuriousWakeUp(state, c);
   }
@@ -140,7 +147,7 @@ export class HardwareFairness implements Fairness {
       if (m.urgentLine(state, c) < 0 && canRun !== (steps[c] === 1)) {
         throw new Error(`internal: CPU ${c} in state ${s}: step enabledness disagrees with the model`);
       }
-      if (canRun) this.enable(s, this.levelClass(c, m.hardirq(state, c)));
+      if (canRun) this.enable(s, this.levelClass(c, this.level(state, c)));
     }
     this.known[s] = 1;
   }
