@@ -17,12 +17,14 @@
 #define NT THREADS
 #define DEPTH 8
 #define NLOCK 0
-#define STOPPED 34
-#define P_HANDLER 21
+#define STOPPED 35
+#define P_HANDLER 22
 
-/* An interrupt taken at the wfi (pc 1) returns to the sti after it. */
-#define RETPT(c) ((pc[c] == 1) -> 2 : pc[c])
-#define STEP_OK(c) ((pc[c] == 1) -> pending[c] : 1)
+/* The wfi (pc 1) executes and the CPU is halted at pc 2 (machine.pml, hlt and wfi). An interrupt taken at the
+ * wfi returns to it; one taken at the halted point returns past it, to the sti. */
+#define RETPT(c) ((pc[c] == 2) -> 3 : pc[c])
+/* Every instruction can step: the wfi, and its wait completing (a pending line, or spuriously). */
+#define STEP_OK(c) 1
 
 #include "machine.pml"
 
@@ -37,7 +39,7 @@ inline boot() {
   next[0] = NONE;
   boot_running(0, 0, 0);
   jj = 1;
-  do :: jj < NT -> boot_ready(jj, K_SWITCH, 5); jj++ :: else -> break od
+  do :: jj < NT -> boot_ready(jj, K_SWITCH, 6); jj++ :: else -> break od
 }
 
 inline exec(c) {
@@ -45,37 +47,38 @@ inline exec(c) {
   /* thread idle */
   :: pc[c] == 0 -> ie[c] = 0; npc = 1
   :: pc[c] == 1 -> npc = 2                              /* wfi */
-  :: pc[c] == 2 -> i_sti(c); npc = 0
+  :: pc[c] == 2 -> npc = 3                              /* the wait completes */
+  :: pc[c] == 3 -> i_sti(c); npc = 0
   /* thread worker: call worker_main */
-  :: pc[c] == 5 -> i_call(c, 7, 6)
+  :: pc[c] == 6 -> i_call(c, 8, 7)
   /* proc worker_main */
-  :: pc[c] == 7 -> i_sti(c); npc = 8
-  :: pc[c] == 8 -> npc = 9
-  :: pc[c] == 9 -> i_call(c, 12, 8)
+  :: pc[c] == 8 -> i_sti(c); npc = 9
+  :: pc[c] == 9 -> npc = 10
+  :: pc[c] == 10 -> i_call(c, 13, 9)
   /* proc sleep_until_tick */
-  :: pc[c] == 12 -> ie[c] = 0; npc = 13
-  :: pc[c] == 13 -> rq_shift(); next[c] = tt; npc = 14
-  :: pc[c] == 14 -> i_switch_to(c, next[c], 15)
-  :: pc[c] == 15 -> i_sti(c); npc = 16
-  :: pc[c] == 16 -> i_ret(c)
+  :: pc[c] == 13 -> ie[c] = 0; npc = 14
+  :: pc[c] == 14 -> rq_shift(); next[c] = tt; npc = 15
+  :: pc[c] == 15 -> i_switch_to(c, next[c], 16)
+  :: pc[c] == 16 -> i_sti(c); npc = 17
+  :: pc[c] == 17 -> i_ret(c)
   /* proc schedule */
-  :: pc[c] == 17 -> i_enqueue(cur[c]); npc = 18
-  :: pc[c] == 18 -> rq_shift(); next[c] = tt; npc = 19
-  :: pc[c] == 19 -> i_switch_to(c, next[c], 20)
-  :: pc[c] == 20 -> i_ret(c)
+  :: pc[c] == 18 -> i_enqueue(cur[c]); npc = 19
+  :: pc[c] == 19 -> rq_shift(); next[c] = tt; npc = 20
+  :: pc[c] == 20 -> i_switch_to(c, next[c], 21)
+  :: pc[c] == 21 -> i_ret(c)
   /* handler timer */
-  :: pc[c] == 21 -> i_save_elr(c); npc = 22
-  :: pc[c] == 22 -> i_ack(c); npc = 23
-  :: pc[c] == 23 -> i_eoi(c); npc = 24
-  :: pc[c] == 24 -> i = 0; npc = 25
-  :: pc[c] == 25 -> if :: i < THREADS - 1 -> npc = 26 :: else -> npc = 29 fi
-  :: pc[c] == 26 -> if :: i > THREADS - 2 -> fault = 1 :: else -> i_wake(1 + i) fi; npc = 27
-  :: pc[c] == 27 -> check_range(i + 1, 0, THREADS); if :: !fault -> i++ :: else -> skip fi; npc = 25
-  :: pc[c] == 29 -> i = 0; npc = 30
-  :: pc[c] == 30 -> i_irq_exit(c); npc = 31
-  :: pc[c] == 31 -> i_call(c, 17, 32)
-  :: pc[c] == 32 -> i_restore_elr(c); npc = 33
-  :: pc[c] == 33 -> i_eret(c)
+  :: pc[c] == 22 -> i_save_elr(c); npc = 23
+  :: pc[c] == 23 -> i_ack(c); npc = 24
+  :: pc[c] == 24 -> i_eoi(c); npc = 25
+  :: pc[c] == 25 -> i = 0; npc = 26
+  :: pc[c] == 26 -> if :: i < THREADS - 1 -> npc = 27 :: else -> npc = 30 fi
+  :: pc[c] == 27 -> if :: i > THREADS - 2 -> fault = 1 :: else -> i_wake(1 + i) fi; npc = 28
+  :: pc[c] == 28 -> check_range(i + 1, 0, THREADS); if :: !fault -> i++ :: else -> skip fi; npc = 26
+  :: pc[c] == 30 -> i = 0; npc = 31
+  :: pc[c] == 31 -> i_irq_exit(c); npc = 32
+  :: pc[c] == 32 -> i_call(c, 18, 33)
+  :: pc[c] == 33 -> i_restore_elr(c); npc = 34
+  :: pc[c] == 34 -> i_eret(c)
   fi
 }
 

@@ -5,10 +5,17 @@
  * A model file defines X86 or AARCH64, NCPU, NT (threads), DEPTH (stack depth), NLOCK, STOPPED (the pc of a
  * stopped CPU), P_HANDLER (the timer handler's first pc; NO_LINE instead when the model has no interrupt line),
  * RETPT(c) (the pc an interrupt taken at pc[c] returns to) and STEP_OK(c) (whether the instruction at pc[c] can
- * step: wfi needs a pending line, an acquire a free lock or, irqsave, interrupts on); includes this file; declares
+ * step: an acquire needs a free lock or, irqsave, interrupts on); includes this file; declares
  * its variables and the inlines crash_vars() (zero them), boot() (initial values, boot_running/boot_ready/
  * boot_dormant for each thread) and exec(c) (one branch per pc, setting npc or fault); and includes
  * machine-run.pml.
+ *
+ * hlt and wfi (docs/semantics.md 4.3). schedcheck lowers each to two pcs: the instruction, a step to the next pc,
+ * and the halted point after it. A model file writes both: the instruction's branch in exec(c) sets npc to the
+ * halted point; the halted point after a wfi steps to the instruction after it (the wait completes: a pending
+ * line, even masked, or spuriously, so STEP_OK is 1 there); the halted point after a hlt has no step (STEP_OK 0).
+ * RETPT maps the halted point to the instruction after it and every other pc to itself: an interrupt taken
+ * before the instruction executes returns to it.
  *
  * Shape. One process, `machine`, whose only control state is the head of its `do` loop; everything else is
  * global data. Every schedcheck action is one `d_step`: a CPU's step (its urgent interrupt delivery, or its next

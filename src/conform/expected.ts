@@ -98,13 +98,15 @@ function stepEvents(m: Machine, s: Uint32Array, cpu: number, instr: Instr): read
     case 'restore_elr':
     case 'enqueue':
     case 'pick':
-    case 'hlt':
+    case 'hlt': // the kernel logs `hlt` when the CPU is halted (tracker.ts), not when the instruction executes
+    case 'wfi':
       return NONE;
+    case 'halted': // a kernel logs `wfi` when the wait completes
+      return instr.by === 'wfi' ? [{ cpu, event: 'wfi' }] : NONE;
     case 'cli':
     case 'sti':
     case 'irqsave':
     case 'irqrestore':
-    case 'wfi':
       return [{ cpu, event: instr.op }];
     case 'eoi':
     case 'ack':

@@ -171,7 +171,10 @@ export class Tracker {
       case 'hang':
         return this.onHang(set, (event.cpus ?? [event.cpu]).filter((c) => c < this.machine.cpus));
       case 'hlt':
-        return this.keepLive(set, (c) => this.machine.code[this.machine.pc(c.state, event.cpu)]?.op === 'hlt');
+        return this.keepLive(set, (c) => {
+          const instr = this.machine.code[this.machine.pc(c.state, event.cpu)];
+          return instr?.op === 'halted' && instr.by === 'hlt';
+        });
       case 'end':
         // The kernel stopped logging on purpose: any live configuration may stop here, a crashed one may not.
         return this.keepLive(set, () => true);

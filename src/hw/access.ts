@@ -35,8 +35,12 @@ export class Access {
   readonly none: number;
   /** Each pc after following jumps (Machine.resolve), as a table. */
   readonly resolved: readonly number[];
-  /** Each pc's return point: where an interrupt taken there returns (the next instruction after hlt and wfi). */
+  /** Each pc's return point: where an interrupt taken there returns (past a halted point, else the pc itself). */
   readonly returnPoints: readonly number[];
+  /** The pcs of `hlt` and `wfi` and of the halted points after them (a CPU there is idle when nothing waits). */
+  readonly haltingPcs: readonly number[];
+  /** The halted points after `wfi` (their step is the wait completing). */
+  readonly wfiHaltedPcs: readonly number[];
   /** Each thread's state slot and freed slot, by thread id. */
   readonly stateSlots: readonly Slot[];
   readonly freedSlots: readonly Slot[];
@@ -50,9 +54,17 @@ export class Access {
     this.threads = m.threads;
     this.none = m.none;
     this.resolved = m.code.map((_, pc) => m.resolve(pc));
-    this.returnPoints = m.code.map((instr, pc) => (instr.op === 'hlt' || instr.op === 'wfi' ? m.resolve(pc + 1) : pc));
+    this.returnPoints = m.code.map((instr, pc) => (instr.op === 'halted' ? m.resolve(pc + 1) : pc));
+    this.haltingPcs = m.code.flatMap((instr, pc) => (instr.op === 'hlt' || instr.op === 'wfi' || instr.op === 'halted' ? [pc] : []));
+    this.wfiHaltedPcs = m.code.flatMap((instr, pc) => (instr.op === 'halted' && instr.by === 'wfi' ? [pc] : []));
     this.stateSlots = m.layout.threads.map((t) => t.state);
     this.freedSlots = m.layout.threads.map((t) => t.freed);
+  }
+
+  /** `pc` is one of `pcs`. */
+  pcIn(pc: Val, pcs: readonly number[]): Cond {
+    if (typeof pc === 'number') return pcs.includes(pc);
+    return this.ops.or(...pcs.map((p) => this.ops.eq(pc, p)));
   }
 
   /** The pc execution continues at, jumps followed. */

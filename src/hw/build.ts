@@ -218,7 +218,7 @@ class HwModel implements Model {
     if (kind === ActionKind.arrive) return false;
     if (kind !== ActionKind.step) return true;
     const op = this.machine.code[actionArg(action)]!.op;
-    return op !== 'branch' && op !== 'wfi' && op !== 'jump';
+    return op !== 'branch' && op !== 'hlt' && op !== 'wfi' && op !== 'halted' && op !== 'jump';
   }
 
   allExited(s: Uint32Array): boolean {

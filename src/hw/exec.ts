@@ -30,7 +30,9 @@ export function execute(x: Step, profile: ArchProfile, instr: Instr): void {
   const o = a.ops;
   switch (instr.op) {
     case 'work':
+    case 'hlt': // the CPU halts: its pc moves to the halted point after the instruction
     case 'wfi':
+    case 'halted': // a wfi wait completes (nothing is taken: a pending line stays pending)
       return;
     case 'jump': // only a jump cycle (an empty loop) is ever executed: it stays where it is
       x.goto(x.pc);
@@ -68,8 +70,6 @@ export function execute(x: Step, profile: ArchProfile, instr: Instr): void {
     case 'irqrestore':
       a.setIe(s, cpu, popKind(x, 'irqrestore', 'flags').ie);
       return;
-    case 'hlt':
-      throw new Error('internal: hlt never executes as a step');
     case 'raise': {
       const bit = 2 ** instr.line;
       if (instr.cpu === null) {

@@ -11,7 +11,7 @@ import { Access } from './access.js';
 import { concrete } from './domain.js';
 import { decodeFrame, type Frame } from './frames.js';
 import { ConcreteState } from './state.js';
-import { deliverable, instructionActions, urgency } from './transition.js';
+import { deliverable, instructionActions, spuriousWakeUp, urgency, waiting } from './transition.js';
 
 export type ElrState = (typeof ELR_STATES)[number];
 
@@ -202,6 +202,23 @@ export class Machine {
 
 
 
+  /**
+   * The interrupt entries the code CPU `c` runs is nested in, as the hardware counts them: the interrupt frames
+   * (x86 `irq`, aarch64 `exc`) on the stack it runs on, and on aarch64 a live ELR/SPSR pair. An entry counts
+   * until its `iret`/`eret`, whatever the handler does to the software depth (`irq_exit`) before it; a thread
+   * switched to resumes at the entries on its own stack. Fairness is stated over it (docs/liveness.md).
+   */
+  interruptLevel(s: Uint32Array, c: number): number {
+    const stack = this.currentStack(s, c);
+    let level = this.elrState(s, c) === 'live' ? 1 : 0;
+    const sp = readSlot(s, stack.sp);
+    for (let i = 0; i < sp; i++) {
+      const kind = decodeFrame(this.layout.frame, readSlot(s, stack.cells[i]!)).kind;
+      if (kind === 'irq' || kind === 'exc') level++;
+    }
+    return level;
+  }
+
   frames(s: Uint32Array, stack: StackSlots): Frame[] {
     const sp = readSlot(s, stack.sp);
     return stack.cells.slice(0, sp).map((cell) => decodeFrame(this.layout.frame, readSlot(s, cell)));
@@ -231,6 +248,17 @@ export class Machine {
   stepKind(s: Uint32Array, c: number): ActionKind | null {
     const can = instructionActions(this.access, this.view(s), c, this.pc(s, c));
     return can.step === true ? ActionKind.step : can.maskWait === true ? ActionKind.maskWait : null;
+  }
+
+  /** What waits in `s`, for no-deadlock (waiting). */
+  waiting(s: Uint32Array): { threads: boolean; busy: boolean[]; pending: boolean[] } {
+    const w = waiting(this.access, this.view(s));
+    return { threads: w.threads === true, busy: w.busy.map((b) => b === true), pending: w.pending.map((p) => p === true) };
+  }
+
+  /** CPU `c` is halted in `wfi` with nothing pending: its step would be a spurious wake-up (spuriousWakeUp). */
+  spuriousWakeUp(s: Uint32Array, c: number): boolean {
+    return spuriousWakeUp(this.access, this.view(s), c) === true;
   }
 
   /** Whether pending line `line` can be taken on CPU `c` now. */

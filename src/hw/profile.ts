@@ -21,7 +21,10 @@ export interface ArchProfile {
   afterRestore(a: Access, s: State, c: number, frame: FrameVal): void;
 }
 
-/** The instruction an interrupt returns to: the one it was taken at, or the one after a `hlt`/`wfi`. */
+/**
+ * The instruction an interrupt returns to: the one it was taken at (a `hlt` not yet executed included), or the
+ * one after the halted point of a `hlt`/`wfi` whose CPU it wakes.
+ */
 export function returnPoint(a: Access, s: State, c: number): Val {
   return a.ops.lookup(a.pc(s, c), a.returnPoints);
 }

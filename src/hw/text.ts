@@ -57,6 +57,8 @@ export function instrText(program: Program, instr: Instr): string {
       return `pick ${lvalueText(program, instr.target)}`;
     case 'end':
       return 'end of thread';
+    case 'halted': // its step (after wfi only) is the wait completing
+      return instr.by === 'wfi' ? 'wfi wakes up' : 'halted in hlt';
     default:
       return unreachable(instr);
   }

@@ -15,18 +15,18 @@ import { Step } from './step.js';
 
 /**
  * The instruction actions the instruction at `pc` offers CPU `c` when it takes no interrupt: a `step`, or (a
- * contended irqsave `acquire` with interrupts on) a `maskWait`. Neither where it has stopped, halts, waits in
- * `wfi` with nothing pending, or spins on a held lock (busy-waiting is no step). It reads no deliverability, so
- * `deliverable` can ask it.
+ * contended irqsave `acquire` with interrupts on) a `maskWait`. Neither where it has stopped, is halted after
+ * `hlt`, or spins on a held lock (busy-waiting is no step). It reads no deliverability, so `deliverable` can ask it.
  */
 export function instructionActions(a: Access, s: State, c: number, pc: number): { step: Cond; maskWait: Cond } {
   const instr = a.m.code[pc];
   if (instr === undefined) return { step: false, maskWait: false }; // stopped
   switch (instr.op) {
-    case 'hlt':
-      return { step: false, maskWait: false };
-    case 'wfi':
-      return { step: a.ops.ne(a.pending(s, c), 0), maskWait: false };
+    case 'halted':
+      // Halted after hlt: only an interrupt moves it on. After wfi the wait may complete at any time (a pending
+      // line wakes it even when masked, and the Arm ARM lets it complete spuriously), so the step is always there;
+      // only a wake-up by a pending line is owed by fairness (liveness.ts).
+      return { step: instr.by === 'wfi', maskWait: false };
     case 'acquire':
       return acquireAction(a, s, c, instr.lock);
     default:
@@ -44,7 +44,7 @@ export function canStep(a: Access, s: State, c: number): Cond {
   }
   const cannot: Cond[] = [a.stopped(s, c)];
   a.m.code.forEach((instr, p) => {
-    if (instr.op !== 'hlt' && instr.op !== 'wfi' && instr.op !== 'acquire') return;
+    if (instr.op !== 'halted' && instr.op !== 'acquire') return;
     const can = instructionActions(a, s, c, p);
     cannot.push(o.and(o.eq(pc, p), o.not(o.or(can.step, can.maskWait))));
   });
@@ -55,9 +55,9 @@ export function canStep(a: Access, s: State, c: number): Cond {
  * Pending line `line` can be taken on CPU `c` now: interrupts enabled, not held off by an in-service line of
  * equal or higher priority, and not held off by the sti shadow. The shadow holds interrupts off until the CPU
  * has executed one more instruction, so it holds them off only while the CPU has an instruction action to take.
- * At hlt (`sti; hlt` must wake) or spinning on a held lock the model takes no step, but the hardware would end
- * the shadow at once (hlt) or after one turn of the spin loop; holding delivery off there would leave the CPU
- * unable ever to take an interrupt.
+ * `sti; hlt` executes the hlt in the shadow, and the interrupt wakes the halted CPU after it. Spinning on a held
+ * lock the model takes no step, but the hardware would end the shadow after one turn of the spin loop; holding
+ * delivery off there would leave the CPU unable ever to take an interrupt.
  */
 export function deliverable(a: Access, s: State, c: number, line: number): Cond {
   const o = a.ops;
@@ -179,4 +179,34 @@ export function recursiveAcquire(a: Access, s: State, c: number, u: { none: Cond
     if (instr.op === 'acquire') cases.push(owns(p, instr.lock));
   });
   return o.and(u.none, o.or(...cases));
+}
+
+/**
+ * What waits in a state, for no-deadlock (docs/semantics.md 5): whether some thread is `ready` (it waits for a
+ * CPU) or `blocked` (for a wake-up or a mutex); and per CPU that has not stopped, whether it is `busy` (its pc is
+ * not a `hlt`, a `wfi` or a halted point: it spins on a lock or tests a flag) and whether a line is `pending` on
+ * it (a raised interrupt waits to be taken). A CPU halted with nothing pending waits for nothing: it is idle.
+ */
+export function waiting(a: Access, s: State): { threads: Cond; busy: Cond[]; pending: Cond[] } {
+  const o = a.ops;
+  const threads: Cond[] = [];
+  for (let t = 0; t < a.threads; t++) threads.push(a.isState(s, t, 'ready'), a.isState(s, t, 'blocked'));
+  const busy: Cond[] = [];
+  const pending: Cond[] = [];
+  for (let c = 0; c < a.cpus; c++) {
+    const running = o.not(a.stopped(s, c));
+    busy.push(o.and(running, o.not(a.pcIn(a.pc(s, c), a.haltingPcs))));
+    pending.push(o.and(running, o.ne(a.pending(s, c), 0)));
+  }
+  return { threads: o.or(...threads), busy, pending };
+}
+
+/**
+ * CPU `c` is halted in `wfi` with nothing pending: its step would be the wait completing spuriously, which the
+ * Arm ARM allows at any time and never requires. Such a step is explored (what follows it is reachable), but no
+ * verdict relies on it being taken: no-deadlock does not count it as a way out, fairness does not owe it.
+ */
+export function spuriousWakeUp(a: Access, s: State, c: number): Cond {
+  if (a.wfiHaltedPcs.length === 0) return false;
+  return a.ops.and(a.pcIn(a.pc(s, c), a.wfiHaltedPcs), a.ops.eq(a.pending(s, c), 0));
 }

@@ -145,6 +145,10 @@ export type Instr = (
   | { op: 'eret' }
   | { op: 'hlt' }
   | { op: 'wfi' }
+  // The wait point after a `hlt` / `wfi` (lowered as the instruction, then this): a CPU here is halted. It has no
+  // step after `hlt`; after `wfi` its step is the wait completing (a wake-up event, or spuriously). An interrupt
+  // taken here returns past it.
+  | { op: 'halted'; by: 'hlt' | 'wfi' }
   | { op: 'raise'; line: number; cpu: Expr | null } // null = every other CPU
   | { op: 'irq_exit' }
   | { op: 'save_elr' }

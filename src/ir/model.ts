@@ -101,7 +101,7 @@ export interface Model {
   /** Violations visible in a state alone: failed invariants, a CPU about to acquire a lock it holds. */
   stateEvents(state: Uint32Array): ModelEvent[];
   /**
-   * Whether an action counts as progress for `no-deadlock`: every executed instruction except `branch`, `wfi`
+   * Whether an action counts as progress for `no-deadlock`: every executed instruction except `branch`, `hlt`, `wfi`, `halted`
    * and an empty jump loop, and every interrupt delivery. A line merely becoming pending is not progress.
    */
   progress(action: Action): boolean;

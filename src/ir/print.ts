@@ -152,6 +152,8 @@ export function printInstr(i: Instr, program: Program): string {
     case 'restore_context':
     case 'free_stack':
       return `${i.op} ${expr(i.thread)}`;
+    case 'halted':
+      return `halted (${i.by})`;
     default:
       return unreachable(i);
   }

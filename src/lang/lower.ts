@@ -74,6 +74,10 @@ class UnitLowering {
     switch (s.kind) {
       case 'instr':
         this.emit(s.instr, s.span);
+        // hlt and wfi are two points: the instruction, which executes, and the halted CPU after it
+        // (docs/semantics.md 4.3): an interrupt taken before the instruction returns to it, one that wakes the
+        // halted CPU returns past it.
+        if (s.instr.op === 'hlt' || s.instr.op === 'wfi') this.emit({ op: 'halted', by: s.instr.op }, s.span);
         return;
       case 'if': {
         const branch = this.emit({ op: 'branch', cond: s.cond, ifFalse: -1 }, s.span);

@@ -102,13 +102,16 @@ describe('no-starvation on small models', () => {
     'liveness-hog-timer': 'holds 43',
     'liveness-round-robin-yield': 'holds 102',
     'liveness-never-spawned': 'holds 6',
-    'liveness-dropped-from-queue': 'violated 41 13+9',
+    'liveness-dropped-from-queue': 'violated 41 13+18',
     'liveness-missing-eoi': 'violated 15 8+1',
     'liveness-spin-preempted-holder': 'holds 185',
     'liveness-spin-masked': 'holds 137',
     'liveness-handler-never-returns': 'violated 3 2+1',
-    'liveness-idle-hlt': 'holds 45',
-    'liveness-smp-halted': 'violated 47 2+1',
+    'liveness-idle-hlt': 'holds 88',
+    'liveness-smp-halted': 'violated 51 3+1',
+    // Holds because the storm is unfair however the handler lowers hardirq (tried: with fairness levels read from
+    // hardirq, as before, it is violated with a 0+5 lasso of handler steps only).
+    'fairness-irq-storm': 'holds 170',
   };
   for (const [name, pinned] of Object.entries(PINNED)) {
     it(name, async () => {
@@ -132,12 +135,12 @@ describe('what a counterexample says about the loop', () => {
   it('names what keeps each CPU and line from helping: a halted CPU, a masked line', async () => {
     const r = result(await starvation(program('test/checker/models/liveness-smp-halted.sched')), 'no-starvation');
     expect(r.verdict === 'violated' && [r.counterexample.message, ...r.counterexample.details!]).toEqual([
-      'worker starves: it is ready after step 2 and never runs again, as step 3 repeats forever, and that loop is fair ' +
+      'worker starves: it is ready after step 3 and never runs again, as step 4 repeats forever, and that loop is fair ' +
         '(every CPU keeps executing what it can, and every interrupt line that can keep arriving or being taken is)',
       'In the loop:',
-      '  CPU0 executes thread code at step 3',
+      '  CPU0 executes thread code at step 4',
       '  CPU1 executes nothing: CPU1 halts at test/checker/models/liveness-smp-halted.sched:7',
-      '  timer on CPU1 cannot be taken after step 2: timer is pending on CPU1 but not deliverable (IF=0)',
+      '  timer on CPU1 cannot be taken after step 3: timer is pending on CPU1 but not deliverable (IF=0)',
     ]);
   });
 });

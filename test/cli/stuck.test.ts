@@ -15,7 +15,6 @@ function model(name: string, text: string): string {
 
 const CASES = [
   { name: 'spinning acquire', file: join(ROOT, 'models/aethelos-001/spin-mutex-loom.sched'), line: 54, last: '  8  CPU0  handler timer (on worker)  line 53  work', stuck: 'acquire LOOM' },
-  { name: 'hlt with interrupts masked', file: model('hlt.sched', 'machine x86_64 { cpus 1 }\nthread t on 0 {\n  work\n  cli\n  hlt\n}\n'), line: 5, last: '  2  CPU0  thread t  line 4  cli', stuck: 'hlt' },
   { name: 'wait loop', file: model('wait.sched', 'machine x86_64 { cpus 1 }\nvar flag : bool = false\nthread t on 0 {\n  work\n  while !flag { }\n}\n'), line: 5, last: '  1  CPU0  thread t  line 4  work', stuck: 'while !flag' },
 ];
 
@@ -40,4 +39,18 @@ describe('a deadlock points at the stuck instruction', () => {
       expect(sarif.runs[0]!.results[0]!.locations[0]!.physicalLocation.region.startLine).toBe(c.line);
     });
   }
+
+  it('hlt with interrupts masked: the hlt executes and the CPU stays halted there, the step marked in text and SARIF', () => {
+    // A ready thread waits for the CPU, so the halted CPU is a deadlock, not idle.
+    const file = model('hlt.sched', 'machine x86_64 { cpus 1 }\nthread t on 0 {\n  work\n  cli\n  hlt\n}\nthread u ready { work }\n');
+    const text = cli(['check', file, '--property', 'no-deadlock']);
+    expect(text.code).toBe(1);
+    const steps = text.out.split('\n').filter((l) => /^ {2}\d/.test(l));
+    expect(steps.at(-1)).toBe(`  3  CPU0  thread t  line 5  hlt   <-- here`);
+    expect(text.out).not.toContain('then stuck at');
+    const sarif = JSON.parse(cli(['check', file, '--property', 'no-deadlock', '--format', 'sarif']).out) as {
+      runs: { results: { locations: { physicalLocation: { region: { startLine: number } } }[] }[] }[];
+    };
+    expect(sarif.runs[0]!.results[0]!.locations[0]!.physicalLocation.region.startLine).toBe(5);
+  });
 });

@@ -20,23 +20,36 @@ describe('x86_64 interrupt flag', () => {
     expect(enabled(model, next)).toEqual(['0: interrupt timer taken']);
   });
 
-  it('lets `sti; hlt` take the interrupt that wakes it, returning after the hlt', () => {
+  it('lets `sti; hlt` execute the hlt in the shadow, then take the interrupt that wakes it, returning after the hlt', () => {
     const model = modelOf(`${TIMER}\nthread idle on 0 {\n  cli; sti; hlt\n  work\n}\nhandler timer { eoi timer; iret }`);
-    const halted = walk(model, 'cli', 'sti');
+    // The shadow holds the interrupt off: the hlt executes first.
+    expect(enabled(model, walk(model, 'cli', 'sti'))).toEqual(['0: hlt', '0: timer becomes pending']);
+    const halted = walk(model, 'cli', 'sti', 'hlt');
     expect(enabled(model, halted)).toEqual(['0: interrupt timer arrives and is taken']);
-    const inHandler = walk(model, 'cli', 'sti', 'interrupt timer arrives and is taken');
+    const inHandler = walk(model, 'cli', 'sti', 'hlt', 'interrupt timer arrives and is taken');
     const cpu = stateView(model, inHandler).cpus[0]!;
     expect(cpu.context).toBe('handler timer (on idle)');
-    // The return point is the instruction after the hlt (line 4), not the hlt (line 3).
+    // The interrupt woke a halted CPU: its return point is the instruction after the hlt (line 4).
     expect(cpu.stack.map((f) => f.text)).toEqual(['irq frame (timer, IF=1, idle @ test.sched:4)']);
     expect(cpu.ie).toBe(false);
     expect(cpu.inService).toEqual(['timer']);
   });
 
+  it('returns to a hlt that had not executed when the interrupt was taken, which then halts (SDM vol. 3, HLT)', () => {
+    const model = modelOf(`${TIMER}\nthread idle on 0 {\n  work\n  hlt\n  work\n}\nhandler timer { eoi timer; iret }`);
+    const inHandler = walk(model, 'work', 'interrupt timer arrives and is taken');
+    expect(stateView(model, inHandler).cpus[0]!.stack.map((f) => f.text)).toEqual(['irq frame (timer, IF=1, idle @ test.sched:4)']);
+    expect(enabled(model, walk(model, 'work', 'interrupt timer arrives and is taken', 'eoi timer', 'iret'))).toEqual([
+      '0: hlt',
+      '0: interrupt timer arrives and is taken',
+    ]);
+  });
+
   it('never wakes hlt with interrupts masked: only arrivals remain', () => {
     const model = modelOf(`${TIMER}\nthread idle on 0 { cli; hlt }\nhandler timer { eoi timer; iret }`);
-    expect(enabled(model, walk(model, 'cli'))).toEqual(['0: timer becomes pending']);
-    expect(enabled(model, walk(model, 'cli', 'timer becomes pending'))).toEqual([]);
+    expect(enabled(model, walk(model, 'cli'))).toEqual(['0: hlt', '0: timer becomes pending']);
+    expect(enabled(model, walk(model, 'cli', 'hlt'))).toEqual(['0: timer becomes pending']);
+    expect(enabled(model, walk(model, 'cli', 'hlt', 'timer becomes pending'))).toEqual([]);
   });
 
   it('restores IF and the interrupt-context depth from the frame at iret', () => {
@@ -114,10 +127,14 @@ describe('aarch64 exceptions and the GIC', () => {
     expect(enabled(model, unmasked)).toEqual(['0: interrupt timer taken']);
   });
 
-  it('lets wfi step only when a line is pending, even masked', () => {
+  it('executes wfi, then lets the wait complete at any time: a pending line, even masked, or spuriously (Arm ARM, WFI)', () => {
     const model = modelOf(`${GIC}\nthread t on 0 { cli; wfi; work }\nhandler timer { ack timer; eoi timer; eret }`);
-    expect(enabled(model, walk(model, 'cli'))).toEqual(['0: timer becomes pending']);
-    expect(enabled(model, walk(model, 'cli', 'timer becomes pending'))).toEqual(['0: wfi']);
+    expect(enabled(model, walk(model, 'cli'))).toEqual(['0: wfi', '0: timer becomes pending']);
+    expect(enabled(model, walk(model, 'cli', 'wfi'))).toEqual(['0: wfi wakes up', '0: timer becomes pending']);
+    // Woken by the masked pending line, it continues without taking it.
+    const woken = walk(model, 'cli', 'wfi', 'timer becomes pending', 'wfi wakes up');
+    expect(enabled(model, woken)).toEqual(['0: work']);
+    expect(stateView(model, woken).cpus[0]!.pending).toEqual(['timer']);
   });
 
   it('reports an exception taken while ELR/SPSR hold an unsaved context', () => {

@@ -25,7 +25,7 @@ function code(program: Program, name: string): string[] {
 describe('lowering control flow', () => {
   it('if/else: branch to ELSE, jump over it to END', () => {
     const p = load(`${X86}var b : bool\nthread main on 0 { if b { work } else { cli; sti }; hlt }`);
-    expect(code(p, 'main')).toEqual(['0 branch b else -> 3', '1 work', '2 jump -> 5', '3 cli', '4 sti', '5 hlt', '6 end']);
+    expect(code(p, 'main')).toEqual(['0 branch b else -> 3', '1 work', '2 jump -> 5', '3 cli', '4 sti', '5 hlt', '6 halted (hlt)', '7 end']);
   });
 
   it('if without else branches straight to END', () => {
@@ -45,7 +45,8 @@ describe('lowering control flow', () => {
       '6 work',
       '7 jump -> 0',
       '8 hlt',
-      '9 end',
+      '9 halted (hlt)',
+      '10 end',
     ]);
   });
 

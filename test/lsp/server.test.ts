@@ -170,7 +170,7 @@ describe('schedcheck lsp', () => {
     expect((await client.request('textDocument/hover', at(12, 3))).result).toBeNull(); // `loop`: a keyword
     const property = await client.request('textDocument/hover', at(31, 10));
     expect(property.result).toEqual({
-      contents: { kind: 'markdown', value: '(property) **no-deadlock**: some CPU can always make progress until every thread has exited (no lock spin, halt or wait forever)' },
+      contents: { kind: 'markdown', value: '(property) **no-deadlock**: no CPU or thread waits for what can never come (a lock, a flag, a CPU, an interrupt); an idle CPU is not a deadlock' },
       range: range(31, 8, 19),
     });
   });

@@ -79,32 +79,17 @@ export class StateGraph {
   }
 
   private reversed(): { offsets: Int32Array; sources: Int32Array } {
-    if (this.reverse !== null) return this.reverse;
-    const n = this.states;
-    const offsets = new Int32Array(n + 1);
-    for (let e = 0; e < this.edges; e++) {
-      const t = this.targets[e]!;
-      if (t >= 0 && t < n) offsets[t + 1]!++;
-    }
-    for (let i = 0; i < n; i++) offsets[i + 1]! += offsets[i]!;
-    const fill = offsets.slice(0, n);
-    const sources = new Int32Array(offsets[n]!);
-    for (let s = 0; s < n; s++) {
-      for (let e = this.offsets[s]!; e < this.offsets[s + 1]!; e++) {
-        const t = this.targets[e]!;
-        if (t >= 0 && t < n) sources[fill[t]!++] = s;
-      }
-    }
-    this.reverse = { offsets, sources };
+    this.reverse ??= this.reversedWithout(null);
     return this.reverse;
   }
 
   /**
    * States from which some path reaches a marked edge: an edge with one of the `flags` bits, or one `marks`
    * has a 1 for (one byte per edge, as `eoiEdges` gives). Seeded with the sources of marked edges, then closed
-   * backwards over all edges. It reads every edge of a graph of millions, so it takes data, not a predicate.
+   * backwards over all edges but those `skip` has a 1 for. It reads every edge of a graph of millions, so it
+   * takes data, not a predicate.
    */
-  canReach(flags: number, marks: Uint8Array | null = null): Uint8Array {
+  canReach(flags: number, marks: Uint8Array | null = null, skip: Uint8Array | null = null): Uint8Array {
     const n = this.states;
     const good = new Uint8Array(n);
     const queue = new Int32Array(n);
@@ -118,7 +103,7 @@ export class StateGraph {
         }
       }
     }
-    const { offsets, sources } = this.reversed();
+    const { offsets, sources } = skip === null ? this.reversed() : this.reversedWithout(skip);
     for (let head = 0; head < tail; head++) {
       const t = queue[head]!;
       for (let i = offsets[t]!; i < offsets[t + 1]!; i++) {
@@ -130,6 +115,26 @@ export class StateGraph {
       }
     }
     return good;
+  }
+
+  /** The reversed graph, without the edges `skip` has a 1 for. */
+  private reversedWithout(skip: Uint8Array | null): { offsets: Int32Array; sources: Int32Array } {
+    const n = this.states;
+    const offsets = new Int32Array(n + 1);
+    for (let e = 0; e < this.edges; e++) {
+      const t = this.targets[e]!;
+      if ((skip === null || skip[e] !== 1) && t >= 0 && t < n) offsets[t + 1]!++;
+    }
+    for (let i = 0; i < n; i++) offsets[i + 1]! += offsets[i]!;
+    const fill = offsets.slice(0, n);
+    const sources = new Int32Array(offsets[n]!);
+    for (let s = 0; s < n; s++) {
+      for (let e = this.offsets[s]!; e < this.offsets[s + 1]!; e++) {
+        const t = this.targets[e]!;
+        if ((skip === null || skip[e] !== 1) && t >= 0 && t < n) sources[fill[t]!++] = s;
+      }
+    }
+    return { offsets, sources };
   }
 
   /** One byte per edge: 1 where the edge EOIs `key` (cpu * lines + line). */

@@ -32,18 +32,22 @@ export interface Fairness {
 // ---------------------------------------------------------------------------------------------------------
 // The hardware's fairness
 
-/** Interrupt-context levels a CPU can be at (hardirq 0..MAX_HARDIRQ). */
+/** Interrupt levels a CPU can be at (0..MAX_HARDIRQ nested entries; deeper counts as the deepest). */
 const LEVELS = MAX_HARDIRQ + 1;
 
 /**
  * The fairness of the machine, with classes defined by what an action does:
  * - weak, per (CPU, line): the line's interrupt actions on that CPU (arrival, arrival-and-take, delivery). A line
  *   that can keep arriving on a CPU, or stays deliverable there, is eventually taken.
- * - strong, per (CPU, interrupt level): the CPU's instruction steps (and mask-waits) taken at that hardirq depth.
+ * - strong, per (CPU, interrupt level): the CPU's instruction steps (and mask-waits) taken at that level, the
+ *   interrupt entries the code is nested in as the hardware counts them (Machine.interruptLevel: frames until
+ *   their iret/eret), not the software's hardirq count, which a handler lowers with irq_exit before it returns.
  *   Code at one level that can execute again and again eventually does. This implies weak fairness of each CPU's
  *   instruction stream, and it rules out interrupt storms: a line arriving at every instruction boundary, so that
- *   the code it interrupts never executes another instruction. A CPU spinning on a held lock, halted, or in wfi
- *   with nothing pending has nothing to execute at its level, so none of this forces it on.
+ *   the code it interrupts never executes another instruction, whatever the handler does after irq_exit. A CPU spinning on a held lock, halted after
+ *   hlt, or halted in wfi with nothing pending has nothing it must execute at its level, so none of this forces
+ *   it on. (A wfi wait may complete with nothing pending, the Arm ARM allows it: such a step is in the graph,
+ *   in a class of its own that is never enabled, so a fair path may take it and need not.)
  *
  * A state's enabled classes and its edges' classes are computed when first asked (asking the model again for
  * the state's actions, which are its edges in order) and kept in flat arrays.
@@ -51,6 +55,8 @@ const LEVELS = MAX_HARDIRQ + 1;
 export class HardwareFairness implements Fairness {
   readonly count: number;
   private readonly lineClasses: number;
+  /** The class of a `wfi` wait completing with nothing pending: never enabled, so never owed. */
+  private readonly spurious: number;
   private readonly words: number;
   private readonly classes: Int32Array;
   private readonly enabledBits: Uint32Array;
@@ -63,7 +69,8 @@ export class HardwareFairness implements Fairness {
     private readonly graph: Csr,
   ) {
     this.lineClasses = m.cpus * m.program.lines.length;
-    this.count = this.lineClasses + m.cpus * LEVELS;
+    this.spurious = this.lineClasses + m.cpus * LEVELS;
+    this.count = this.spurious + 1;
     this.words = Math.ceil(this.count / 32);
     this.classes = new Int32Array(graph.targets.length);
     this.enabledBits = new Uint32Array(graph.nodes * this.words);
@@ -97,8 +104,22 @@ export class HardwareFairness implements Fairness {
   private classOf(state: Uint32Array, action: Action): number {
     const c = actionCpu(action);
     const kind = actionKind(action);
-    if (kind === ActionKind.step || kind === ActionKind.maskWait) return this.levelClass(c, this.m.hardirq(state, c));
+    if (kind === ActionKind.step && this.spuriousWakeUp(state, c)) return this.spurious;
+    if (kind === ActionKind.step || kind === ActionKind.maskWait) return this.levelClass(c, this.level(state, c));
     return this.lineClass(c, actionArg(action));
+  }
+
+  /**
+   * CPU `c` is halted in `wfi` with nothing pending: its wait may complete (the Arm ARM allows it at any time) but
+   * never has to, so fairness does not force it. A wait a pending line ends is owed like any instruction.
+   */
+  /** The interrupt level fairness counts a CPU's steps at: the hardware's nesting (Machine.interruptLevel). */
+  private level(state: Uint32Array, c: number): number {
+    return Math.min(this.m.interruptLevel(state, c), LEVELS - 1);
+  }
+
+  private spuriousWakeUp(state: Uint32Array, c: number): boolean {
+    return this.m.spuriousWakeUp(state, c);
   }
 
   private learn(s: number): void {
@@ -113,19 +134,20 @@ export class HardwareFairness implements Fairness {
     actions.forEach((action, i) => {
       const cls = this.classOf(state, action);
       this.classes[start + i] = cls;
+      if (cls === this.spurious) return; // taken where a path takes it, owed nowhere
       this.enable(s, cls);
       if (cls >= this.lineClasses) steps[actionCpu(action)] = 1;
     });
     for (let c = 0; c < m.cpus; c++) {
       // Whether the code at this level has an instruction it can execute, were no interrupt urgent (asked also
       // where an urgent delivery hides the step): the same function that decides the model's step actions.
-      const canRun = m.stepKind(state, c) !== null;
+      const canRun = m.stepKind(state, c) !== null && !this.spuriousWakeUp(state, c);
       // Where no delivery is urgent, the level can run exactly when the model lists a step: a cheap guard
       // against this file and the hardware semantics drifting apart.
       if (m.urgentLine(state, c) < 0 && canRun !== (steps[c] === 1)) {
         throw new Error(`internal: CPU ${c} in state ${s}: step enabledness disagrees with the model`);
       }
-      if (canRun) this.enable(s, this.levelClass(c, m.hardirq(state, c)));
+      if (canRun) this.enable(s, this.levelClass(c, this.level(state, c)));
     }
     this.known[s] = 1;
   }

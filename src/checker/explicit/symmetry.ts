@@ -97,6 +97,7 @@ function* exprsOf(instr: Instr): Generator<Expr> {
     case 'eret':
     case 'hlt':
     case 'wfi':
+    case 'halted':
     case 'irq_exit':
     case 'save_elr':
     case 'restore_elr':

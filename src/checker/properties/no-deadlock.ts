@@ -1,13 +1,18 @@
-// no-deadlock: (1) a reachable state in which no CPU can do anything but let interrupts become pending that it
-// cannot take, while some thread has not exited: found when the state is discovered, so the path is shortest.
-// (2) after a complete search: a reachable state from which no progress step is reachable at all (a `wfi` loop
+// no-deadlock: a CPU or thread that waits for what can never come. Something waits when a thread is ready (for a
+// CPU) or blocked (for a wake-up or a mutex), a CPU spins on a lock or tests a flag that never changes, or a line
+// raised on a CPU can never be taken there (masked, or held off, forever). A CPU halted with nothing runnable,
+// that an interrupt could still wake or that nothing waits on, is idle, and idle is not deadlock.
+// (1) a reachable state in which no CPU can do anything but let interrupts become pending that it cannot take,
+// while something waits: found when the state is discovered, so the path is shortest. (2) after a complete
+// search: a reachable state from which no progress step is reachable at all, while something waits (a `wfi` loop
 // with its line pending but masked, a spin on a flag nobody will set). Progress is every executed instruction
-// except condition tests and `wfi`, plus every interrupt delivery; a fatal step also ends the question.
+// except condition tests, `hlt`, `wfi` and a wait completing, plus every interrupt delivery; a fatal step also
+// ends the question.
 
 import { contextOf, lockName, pcLocation, threadName, whereIs } from '../../hw/describe.js';
 import type { Machine } from '../../hw/machine.js';
 import { instrText } from '../../hw/text.js';
-import { actionKind, ActionKind } from '../../ir/model.js';
+import { actionArg, actionCpu, actionKind, ActionKind, type Action } from '../../ir/model.js';
 import { EDGE_FATAL, EDGE_PROGRESS } from '../explicit/graph.js';
 import type { Finding, PropertyDefinition } from './property.js';
 
@@ -36,14 +41,19 @@ export function describeCpu(m: Machine, s: Uint32Array, c: number): string {
       return `CPU${c}: ${context} spins on ${name} at ${at}${masked}, held by ${threadName(m, owner - 1)} (${whereIs(m, s, owner - 1)})${waiting}`;
     }
     case 'hlt':
-      return m.ie(s, c) === 0
-        ? `CPU${c}: ${context} halts (hlt at ${at}) with interrupts masked: only an NMI could wake it${waiting}`
-        : `CPU${c}: ${context} halts (hlt at ${at}) and no interrupt can wake it${waiting}`;
     case 'wfi':
+    case 'halted': {
+      const by = instr.op === 'halted' ? instr.by : instr.op;
+      if (by === 'hlt') {
+        return m.ie(s, c) === 0
+          ? `CPU${c}: ${context} halts (hlt at ${at}) with interrupts masked: only an NMI could wake it${waiting}`
+          : `CPU${c}: ${context} halts (hlt at ${at}) and no interrupt can wake it${waiting}`;
+      }
       if (m.ie(s, c) === 0) {
         return `CPU${c}: ${context} waits in wfi at ${at} with interrupts masked: a pending line wakes it but is never taken${pending === 0 ? '' : ` (${lines(m, pending)} pending)`}`;
       }
       return `CPU${c}: ${context} waits in wfi at ${at} and no interrupt can arrive${waiting}`;
+    }
     default:
       break;
   }
@@ -96,32 +106,75 @@ function stuckFinding(m: Machine, s: Uint32Array, id: number, kind: 'deadlock' |
 export const noDeadlock: PropertyDefinition = {
   id: 'no-deadlock',
   kind: 'safety',
-  meaning: 'some CPU can always make progress until every thread has exited (no lock spin, halt or wait forever)',
+  meaning: 'no CPU or thread waits for what can never come (a lock, a flag, a CPU, an interrupt); an idle CPU is not a deadlock',
   monitor: (x) => {
     // The enabled actions of every state, through the engine's compiled code into one buffer: this runs on
     // every state discovered, and almost every state has a step that is not a mere arrival.
     const enabled = new Int32Array(x.actionRoom);
+    // A wfi completing with nothing pending is no way out: it may happen, but never has to.
+    const spurious = (state: Uint32Array, action: Action): boolean =>
+      actionKind(action) === ActionKind.step &&
+      x.machine.code[actionArg(action)]!.op === 'halted' &&
+      x.machine.spuriousWakeUp(state, actionCpu(action));
     const canProgress = (state: Uint32Array): boolean => {
       const count = x.enabled(state, enabled);
-      for (let i = 0; i < count; i++) if (actionKind(enabled[i]!) !== ActionKind.arrive) return true;
+      for (let i = 0; i < count; i++) if (actionKind(enabled[i]!) !== ActionKind.arrive && !spurious(state, enabled[i]!)) return true;
       return false;
+    };
+    // Where no progress is reachable, a CPU that is not halted tests a flag or spins on a lock. It waits for it
+    // unless its own steps (condition tests, wfi, a wait completing: none is progress) take it to a hlt or wfi:
+    // then it is an idle loop (Linux's `while (!need_resched()) wfi()`), idle like the halted CPU it becomes.
+    const neverHalts = (start: Uint32Array, c: number): boolean => {
+      const seen = new Set<number>();
+      let state = start;
+      for (;;) {
+        if (!x.machine.waiting(state).busy[c]) return false;
+        const pc = x.machine.pc(state, c);
+        if (seen.has(pc)) return true;
+        seen.add(pc);
+        const own = x.model.actions(state).find((a) => actionCpu(a) === c && actionKind(a) !== ActionKind.arrive);
+        if (own === undefined) return true; // it spins on a lock
+        state = x.model.successor(state, own).next;
+      }
     };
     return {
       needsGraph: true,
       onState(id, state): Finding | null {
-        if (canProgress(state) || x.model.allExited(state)) return null;
+        if (canProgress(state)) return null;
+        // Nothing can act: a CPU left is halted or spins. Something must wait for it to be a deadlock.
+        const w = x.machine.waiting(state);
+        if (!w.threads && !w.busy.includes(true) && !w.pending.includes(true)) return null;
         const actions = x.model.actions(state);
         // A line becoming pending can still wake a CPU waiting in `wfi` (even masked): not stuck yet.
-        const wakes = actions.some((a) => x.model.actions(x.model.successor(state, a).next).some((b) => actionKind(b) !== ActionKind.arrive));
+        const wakes = actions.some((a) => {
+          if (actionKind(a) !== ActionKind.arrive) return false; // a spurious wfi completion
+          const next = x.model.successor(state, a).next;
+          return x.model.actions(next).some((b) => actionKind(b) !== ActionKind.arrive && !spurious(next, b));
+        });
         return wakes ? null : stuckFinding(x.machine, state, id, 'deadlock');
       },
       onComplete(graph): Finding | null {
         if (graph === null) return null;
-        const good = graph.canReach(EDGE_PROGRESS | EDGE_FATAL);
+        // Progress reachable without relying on a wfi completing spuriously.
+        const edges = graph.edgeView();
+        const skip = x.machine.access.wfiHaltedPcs.length === 0 ? null : new Uint8Array(edges.targets.length);
+        for (let id = 0; skip !== null && id < graph.stateCount; id++) {
+          const state = x.state(id);
+          for (let c = 0; c < x.machine.cpus; c++) {
+            if (!x.machine.spuriousWakeUp(state, c)) continue;
+            const start = edges.offsets[id]!;
+            x.model.actions(state).forEach((a, i) => {
+              if (actionKind(a) === ActionKind.step && actionCpu(a) === c) skip[start + i] = 1;
+            });
+          }
+        }
+        const good = graph.canReach(EDGE_PROGRESS | EDGE_FATAL, null, skip);
         for (let id = 0; id < graph.stateCount; id++) {
           if (good[id] === 1) continue;
           const state = x.state(id);
-          if (!x.model.allExited(state)) return stuckFinding(x.machine, state, id, 'livelock');
+          const w = x.machine.waiting(state);
+          const waits = w.threads || w.pending.includes(true) || w.busy.some((busy, c) => busy && neverHalts(state, c));
+          if (waits) return stuckFinding(x.machine, state, id, 'livelock');
         }
         return null;
       },

@@ -37,10 +37,8 @@ function cpuCannotStep(m: Machine, s: Uint32Array, c: number): string {
   const instr = m.code[pc]!;
   const at = pcLocation(m, pc) ?? `pc ${pc}`;
   switch (instr.op) {
-    case 'hlt':
-      return `CPU${c} halts at ${at}`;
-    case 'wfi':
-      return `CPU${c} waits in wfi at ${at}`;
+    case 'halted':
+      return instr.by === 'hlt' ? `CPU${c} halts at ${at}` : `CPU${c} waits in wfi at ${at}`;
     case 'acquire': {
       const owner = m.lockOwner(s, instr.lock);
       const holder = owner === 0 ? 'nobody' : threadName(m, owner - 1);

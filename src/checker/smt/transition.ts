@@ -11,8 +11,8 @@ import { evaluate, truth } from '../../hw/expr.js';
 import { Machine } from '../../hw/machine.js';
 import type { ArchProfile } from '../../hw/profile.js';
 import { profileOf } from '../../hw/profiles.js';
-import { apply, enabled, recursiveAcquire, urgency } from '../../hw/transition.js';
-import { ActionKind, actionKind, encodeAction, type Action, type Model } from '../../ir/model.js';
+import { apply, enabled, recursiveAcquire, spuriousWakeUp, urgency, waiting } from '../../hw/transition.js';
+import { ActionKind, actionCpu, actionKind, encodeAction, type Action, type Model } from '../../ir/model.js';
 import { SymState, type SymAcquire, type SymEoi } from './state.js';
 import type { Cond, Sym, Val } from './sym.js';
 
@@ -56,7 +56,7 @@ export class TransitionEncoder {
     this.actions = [];
     for (let c = 0; c < m.cpus; c++) {
       m.code.forEach((instr, pc) => {
-        if (instr.op === 'hlt') return;
+        if (instr.op === 'halted' && instr.by === 'hlt') return; // never a step
         this.actions.push(encodeAction(ActionKind.step, c, pc));
         if (instr.op === 'acquire' && model.program.locks[instr.lock]!.kind === 'irqsave') {
           this.actions.push(encodeAction(ActionKind.maskWait, c, pc));
@@ -113,22 +113,33 @@ export class TransitionEncoder {
   }
 
   /**
-   * The no-deadlock monitor's state check: every enabled action only lets a line become pending, not every
-   * thread has exited, and no such arrival lets any CPU do anything. `encodings` are this encoder's actions
+   * The no-deadlock monitor's state check: every enabled action only lets a line become pending, something
+   * waits (a ready or blocked thread, a CPU spinning, a pending line: `waiting`), and no such arrival lets any
+   * CPU do anything. `encodings` are this encoder's actions
    * encoded from `pre` (computed when not given).
    */
   stuck(pre: readonly Val[], encodings?: ActionEncoding[]): Cond {
     const sym = this.sym;
     const all = encodings ?? this.actions.map((a) => this.encode(pre, a));
     const nonArrivals = this.actions.filter((a) => actionKind(a) !== ActionKind.arrive);
-    const canAct = (vals: readonly Val[]): Cond => sym.or(...nonArrivals.map((a) => this.enabledIn(vals, a)));
+    // A wfi completing spuriously is no way out: it may happen, but never has to.
+    const canAct = (vals: readonly Val[]): Cond => {
+      const s = this.state(vals);
+      const spurious = Array.from({ length: this.machine.cpus }, (_, c) => spuriousWakeUp(this.machine, s, c));
+      return sym.or(
+        ...nonArrivals.map((a) =>
+          actionKind(a) === ActionKind.step ? sym.and(this.enabledIn(vals, a), sym.not(spurious[actionCpu(a)]!)) : this.enabledIn(vals, a),
+        ),
+      );
+    };
     const wakes: Cond[] = [];
     this.actions.forEach((a, i) => {
       if (actionKind(a) !== ActionKind.arrive) return;
       const e = all[i]!;
       wakes.push(sym.and(e.enabled, canAct(e.next)));
     });
-    return sym.and(sym.not(canAct(pre)), sym.not(this.allExited(pre)), sym.not(sym.or(...wakes)));
+    const w = waiting(this.machine, this.state(pre));
+    return sym.and(sym.not(canAct(pre)), sym.or(w.threads, ...w.busy, ...w.pending), sym.not(sym.or(...wakes)));
   }
 
   /** Model.allExited, symbolically. */

@@ -3,7 +3,8 @@
 // exactly the explicit successors, with the same events. Shared by the tests and usable from a script.
 
 import type { PropertyId } from '../../../src/ir/ir.js';
-import type { Action, Model, ModelEvent } from '../../../src/ir/model.js';
+import { ActionKind, actionArg, actionCpu, actionKind, type Action, type Model, type ModelEvent } from '../../../src/ir/model.js';
+import { machineOf } from '../../../src/hw/build.js';
 import { SymbolicSystem, EVENT_PROPERTIES, slotValue } from '../../../src/checker/smt/system.js';
 import type { TransitionEncoder } from '../../../src/checker/smt/transition.js';
 import type { Cond } from '../../../src/checker/smt/sym.js';
@@ -165,10 +166,20 @@ function known(c: Cond): boolean {
 export function explicitStateFacts(model: Model, state: Uint32Array): string[] {
   const facts = new Set<string>();
   for (const e of model.stateEvents(state)) if (e.kind === 'violation') facts.add(e.property);
+  // no-deadlock (1), from the explicit side (docs/semantics.md 5, 5.1): nothing but arrivals and spurious wfi
+  // completions, something waits, and no arrival lets a CPU do more.
+  const m = machineOf(model);
+  const acts = (s: Uint32Array, a: Action): boolean =>
+    actionKind(a) !== ActionKind.arrive &&
+    !(actionKind(a) === ActionKind.step && m.code[actionArg(a)]!.op === 'halted' && m.spuriousWakeUp(s, actionCpu(a)));
   const actions = model.actions(state);
-  const arrive = 3;
-  if (!actions.some((a) => a >>> 28 !== arrive) && !model.allExited(state)) {
-    const wakes = actions.some((a) => model.actions(model.successor(state, a).next).some((b) => b >>> 28 !== arrive));
+  const w = m.waiting(state);
+  if (!actions.some((a) => acts(state, a)) && (w.threads || w.busy.includes(true) || w.pending.includes(true))) {
+    const wakes = actions.some((a) => {
+      if (actionKind(a) !== ActionKind.arrive) return false;
+      const next = model.successor(state, a).next;
+      return model.actions(next).some((b) => acts(next, b));
+    });
     if (!wakes) facts.add('stuck');
   }
   if (model.allExited(state)) facts.add('all-exited');
