@@ -37,9 +37,9 @@ TIME 1.09 0.13
 `;
 
 describe('bench', () => {
-  it('has a Promela twin and a bench case for every seed model', () => {
+  it('has a Promela twin and a bench case for every seed model (the corpus of models/corpus is the gate\'s)', () => {
     const seeds = readdirSync('models', { recursive: true, encoding: 'utf8' })
-      .filter((f) => f.endsWith('.sched'))
+      .filter((f) => f.endsWith('.sched') && !f.startsWith('corpus/'))
       .map((f) => `models/${f}`)
       .sort();
     expect(SEED_CASES.map((c) => c.model).sort()).toEqual(seeds);

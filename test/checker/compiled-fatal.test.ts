@@ -35,7 +35,7 @@ function claims(model: Model): { claimed: number; wrong: string[] } {
   return { claimed, wrong };
 }
 
-/** Seed configurations with fatal steps the compiled code recognises, and how many it claims (first LIMIT states). */
+/** Pinned configurations (seeds and corpus) with fatal steps the compiled code recognises, and how many it claims (first LIMIT states). */
 const EXPECTED_CLAIMS: Record<string, number> = {
   'models/aarch64-003/context-switch-lock-early-release.sched CPUS=2 THREADS=3': 151,
   'models/aarch64-003/elr-unsaved.sched THREADS=2': 6,
@@ -43,6 +43,9 @@ const EXPECTED_CLAIMS: Record<string, number> = {
   'models/aarch64-003/schedule-frees-exiting.sched -': 1,
   'models/aethelos-001/lock-contention-racy.sched THREADS=2': 20,
   'models/ckernel-002/option-c-old-context-layout.sched THREADS=2': 6,
+  'models/corpus/x86-nmi-ist-nested.sched -': 16,
+  'models/corpus/xv6-riscv-kerneltrap-no-save.sched -': 4,
+  'models/corpus/xv6-yield-release-early.sched CPUS=2 PROCS=2': 16,
   'models/ckernel-002/stub-ret-switch.sched THREADS=2': 6,
   'models/executor-000/restore-from-main-loop.sched -': 2,
   'models/forkexec-004/old-handler-abba.sched CPUS=2 THREADS=2': 144,

@@ -1,5 +1,6 @@
-// Pinned figures of every seed model in every configuration the plans check: the number of distinct states the
-// explicit checker explores (the most any property of that check needed) and the length of every counterexample.
+// Pinned figures of every model (the seeds and models/corpus) in every configuration the plans check: the number
+// of distinct states the explicit checker explores (the most any property of that check needed) and the length of
+// every counterexample.
 // A change to the semantics, the models or the engine that moves one of these must say why in its commit.
 // Keys: the model path and the configuration label exactly as `schedcheck gate` prints them.
 
@@ -53,6 +54,38 @@ export const PINS: Record<string, Pin> = {
   'models/ckernel-002/stub-ret-switch-matching.sched THREADS=2': { states: 321, cex: {} },
   'models/ckernel-002/stub-ret-switch-matching.sched THREADS=3': { states: 537, cex: {} },
   'models/ckernel-002/stub-ret-switch.sched THREADS=2': { states: 87, cex: { 'stack-integrity': 15 } },
+  'models/corpus/arm64-el1-irq-eoi-late.sched -': { states: 46, cex: { 'eoi-discipline': 3, 'no-starvation': 14 } },
+  'models/corpus/arm64-el1-irq-preempt-in-hardirq.sched -': { states: 158, cex: { 'atomic-sleep': 11 } },
+  'models/corpus/arm64-el1-irq.sched -': { states: 162, cex: {} },
+  'models/corpus/arm64-idle-daifclr-wfi.sched -': { states: 117, cex: {} },
+  'models/corpus/arm64-idle-unmask-early.sched -': { states: 149, cex: { 'no-deadlock': 15 } },
+  'models/corpus/arm64-idle-wfi.sched -': { states: 114, cex: {} },
+  'models/corpus/linux-cond-resched.sched -': { states: 247, cex: {} },
+  'models/corpus/linux-double-rq-lock-abba.sched -': { states: 167, cex: { 'lock-order': 3, 'no-deadlock': 4 } },
+  'models/corpus/linux-double-rq-lock.sched -': { states: 160, cex: {} },
+  'models/corpus/linux-idle-polling-test-first.sched -': { states: 147, cex: { 'no-deadlock': 10 } },
+  'models/corpus/linux-idle-polling.sched -': { states: 152, cex: {} },
+  'models/corpus/linux-idle-safe-halt.sched -': { states: 99, cex: {} },
+  'models/corpus/linux-idle-sti-early.sched -': { states: 117, cex: { 'no-deadlock': 14 } },
+  'models/corpus/linux-irqsave-nested.sched -': { states: 3590, cex: {} },
+  'models/corpus/linux-irqsave-shared.sched -': { states: 2355, cex: {} },
+  'models/corpus/linux-kthread-no-cond-resched.sched -': { states: 39, cex: { 'no-starvation': 10 } },
+  'models/corpus/linux-preempt-irq-ignores-count.sched -': { states: 3057, cex: { 'atomic-sleep': 14 } },
+  'models/corpus/linux-preempt-irq.sched -': { states: 3682, cex: {} },
+  'models/corpus/linux-rq-lock-irqs-on.sched -': { states: 4062, cex: { 'irq-lock-safety': 6, 'no-deadlock': 8, 'lock-order': 8 } },
+  'models/corpus/linux-rq-lock-tick.sched -': { states: 2580, cex: {} },
+  'models/corpus/linux-spin-lock-irq-nested.sched -': { states: 4264, cex: { 'irq-lock-safety': 8, 'no-deadlock': 11, 'lock-order': 10, 'eoi-discipline': 4 } },
+  'models/corpus/linux-spinlock-shared.sched -': { states: 2236, cex: { 'irq-lock-safety': 2, 'no-deadlock': 3, 'lock-order': 2, 'eoi-discipline': 2 } },
+  'models/corpus/x86-nmi-ist-nested.sched -': { states: 112, cex: { 'stack-integrity': 4 } },
+  'models/corpus/x86-nmi-ist.sched -': { states: 72, cex: {} },
+  'models/corpus/xv6-forkret-no-release.sched CPUS=2 PROCS=2': { states: 1924, cex: { 'no-deadlock': 18 } },
+  'models/corpus/xv6-riscv-kerneltrap-no-save.sched -': { states: 80, cex: { 'stack-integrity': 22 } },
+  'models/corpus/xv6-riscv-kerneltrap.sched -': { states: 248, cex: {} },
+  'models/corpus/xv6-scheduler.sched CPUS=1 PROCS=2': { states: 150, cex: {} },
+  'models/corpus/xv6-scheduler.sched CPUS=2 PROCS=2': { states: 11604, cex: {} },
+  'models/corpus/xv6-sleep-release-first.sched -': { states: 267, cex: { 'assertions': 16 } },
+  'models/corpus/xv6-sleep-wakeup.sched -': { states: 211, cex: {} },
+  'models/corpus/xv6-yield-release-early.sched CPUS=2 PROCS=2': { states: 13692, cex: { 'stack-integrity': 46 } },
   'models/executor-000/async-spawned-tasks.sched THREADS=2': { states: 110, cex: {} },
   'models/executor-000/async-spawned-tasks.sched THREADS=3': { states: 170, cex: {} },
   'models/executor-000/preemption-disabled.sched PROCESSES=1': { states: 20, cex: { 'no-starvation': 7 } },
