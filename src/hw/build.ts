@@ -38,7 +38,8 @@ function layoutFor(program: Program): Layout {
   const cpu0 = program.layout.cpus[0];
   const hasCounters = cpu0 !== undefined && cpu0.maskedSteps !== null;
   const hasSpinBit = cpu0 === undefined || cpu0.spinSavedIe !== undefined;
-  if (wantsCounters === hasCounters && hasSpinBit) return program.layout;
+  const hasArrivalCounts = cpu0 === undefined || cpu0.arrived !== undefined;
+  if (wantsCounters === hasCounters && hasSpinBit && hasArrivalCounts) return program.layout;
   return computeLayout({ ...program, latencyBound: program.latencyBound });
 }
 

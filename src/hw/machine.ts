@@ -11,7 +11,7 @@ import { Access } from './access.js';
 import { concrete } from './domain.js';
 import { decodeFrame, type Frame } from './frames.js';
 import { ConcreteState } from './state.js';
-import { deliverable, instructionActions, urgency } from './transition.js';
+import { canStillArrive, deliverable, instructionActions, urgency } from './transition.js';
 
 export type ElrState = (typeof ELR_STATES)[number];
 
@@ -236,6 +236,14 @@ export class Machine {
   /** Whether pending line `line` can be taken on CPU `c` now. */
   deliverable(s: Uint32Array, c: number, line: number): boolean {
     return deliverable(this.access, this.view(s), c, line) === true;
+  }
+
+  /**
+   * Whether line `line`'s own source may still make it pending on CPU `c` in `s`, now or later (an external line
+   * that arrives there and has arrivals left); `raise` aside, nothing else can.
+   */
+  canStillArrive(s: Uint32Array, c: number, line: number): boolean {
+    return canStillArrive(this.access, this.view(s), c, line) === true;
   }
 
   /** The most urgent pending line that can be taken on CPU `c`, or -1. */

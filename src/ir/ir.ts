@@ -29,6 +29,16 @@ export interface IrqLine {
   source: 'external' | 'ipi';
   /** CPUs it may arrive on (external lines); all CPUs when not restricted. */
   cpus: number[];
+  /**
+   * External lines: the most times it arrives by itself on each of its CPUs (`once`: 1, `at most N`: N), or null
+   * for a periodic source, which arrives any number of times. `raise` makes a line pending without counting.
+   */
+  limit: number | null;
+  /**
+   * Whether fairness assumes the source fires while it still can (periodic and `once`: it will come); an
+   * `at most N` source may stop at any time, never firing at all.
+   */
+  fair: boolean;
   /** Unit id of the handler bound to this line. Every line has exactly one handler. */
   handler: number;
   span: number;

@@ -58,6 +58,11 @@ export interface CpuSlots {
    * bit moves into the lock's savedIe. Null when the model has no irqsave lock.
    */
   spinSavedIe: Slot | null;
+  /**
+   * Per line, how many times it has arrived by itself on this CPU, for a line whose source fires a bounded
+   * number of times (`once`, `at most N`: the count saturates at that bound); null for every other line.
+   */
+  arrived: (Slot | null)[];
 }
 
 export interface StackSlots {
@@ -249,6 +254,11 @@ export function computeLayout(input: LayoutInput): Layout {
           ? null
           : packer.add(`${name}.masked_steps`, input.latencyBound + 1),
       spinSavedIe: input.locks.some((l) => l.kind === 'irqsave') ? packer.add(`${name}.spin_saved_ie`, 1) : null,
+      arrived: input.lines.map((l) =>
+        l.source === 'external' && l.limit !== null && (l.cpus.length === 0 || l.cpus.includes(c))
+          ? packer.add(`${name}.arrived.${l.name}`, l.limit)
+          : null,
+      ),
     };
   });
 

@@ -152,7 +152,7 @@ export function printProgram(program: Program): string {
   out.push('lines');
   for (const l of program.lines) {
     const handler = program.units[l.handler]?.name ?? '?';
-    out.push(`  ${l.id} ${l.name}: line ${l.number}, priority ${l.priority}, ${l.gate} gate, ${l.source} on cpus ${l.cpus.join(',')}, handler ${handler}`);
+    out.push(`  ${l.id} ${l.name}: line ${l.number}, priority ${l.priority}, ${l.gate} gate, ${l.source}${l.limit === null ? '' : ` ${l.fair ? 'exactly' : 'at most'} ${l.limit} per cpu`} on cpus ${l.cpus.join(',')}, handler ${handler}`);
   }
 
   out.push('locks');

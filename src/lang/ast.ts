@@ -73,6 +73,8 @@ export type LineAttr =
   | { kind: 'priority'; value: IntLit; span: SourceSpan }
   | { kind: 'gate'; gate: 'interrupt' | 'trap'; span: SourceSpan }
   | { kind: 'ipi'; span: SourceSpan }
+  /** How the line's own source fires: `periodic`, `once`, `at most N` (`count`), `none`. */
+  | { kind: 'source'; source: 'periodic' | 'once' | 'at most' | 'none'; count: IntLit | null; span: SourceSpan }
   | { kind: 'on'; cpus: IntLit[]; span: SourceSpan };
 
 export type MachineItem =

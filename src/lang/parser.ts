@@ -287,6 +287,14 @@ class Parser {
           } else if (this.atWord('ipi')) {
             this.advance();
             attrs.push({ kind: 'ipi', span: a.span });
+          } else if (this.atWord('periodic') || this.atWord('once') || this.at('none')) {
+            const source = this.advance().text as 'periodic' | 'once' | 'none';
+            attrs.push({ kind: 'source', source, count: null, span: a.span });
+          } else if (this.atWord('at')) {
+            this.advance();
+            this.consumeWord('most', "Expect 'most' after 'at'.");
+            const count = this.intLit("Expect a count after 'at most'.");
+            attrs.push({ kind: 'source', source: 'at most', count, span: this.from(a.span) });
           } else if (this.atWord('on')) {
             this.advance();
             const cpus = [this.intLit("Expect CPU number after 'on'.")];

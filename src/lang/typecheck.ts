@@ -32,7 +32,7 @@ import {
 type D<K extends A.Decl['kind']> = Extract<A.Decl, { kind: K }>;
 
 /** Limits that keep a model inside the state layout and memory; beyond them a model is reported too large (E520). */
-export const LIMITS = { cpus: 32, threads: 64, stackDepth: 64, arrayLength: 1024, lines: 32 } as const;
+export const LIMITS = { cpus: 32, threads: 64, stackDepth: 64, arrayLength: 1024, lines: 32, arrivals: 1024 } as const;
 const DEFAULT_STACK = 8;
 
 /** `source(span)` returns the text of a one-line span (for default assert messages), or null. */
@@ -201,14 +201,23 @@ class Checker implements Env {
         gate: 'interrupt',
         source: 'external',
         cpus: Array.from({ length: this.cpus }, (_, c) => c),
+        limit: null,
+        fair: true,
         handler: -1,
         span: this.spans.add(item.name.span),
       };
       const given = new Set<string>();
       let onSpan: SourceSpan | null = null;
+      // The first of `ipi`, `periodic`, `once`, `at most N` and `none`: a line has one source.
+      let source: string | null = null;
       for (const attr of item.attrs) {
-        if (given.has(attr.kind)) this.sink.error('E518', `'${attr.kind}' is given more than once.`, attr.span);
-        given.add(attr.kind);
+        const word = attr.kind === 'source' ? attr.source : attr.kind;
+        if (given.has(word)) this.sink.error('E518', `'${word}' is given more than once.`, attr.span);
+        else if ((attr.kind === 'source' || attr.kind === 'ipi') && source !== null) {
+          this.sink.error('E519', `'${word}' conflicts with '${source}': a line has one source.`, attr.span);
+        }
+        given.add(word);
+        if (attr.kind === 'source' || attr.kind === 'ipi') source ??= word;
         switch (attr.kind) {
           case 'priority':
             if (this.atLeast(attr.value.value, 1, 'Priority', attr.value.span)) line.priority = attr.value.value;
@@ -218,7 +227,10 @@ class Checker implements Env {
             line.gate = attr.gate;
             break;
           case 'ipi':
-            line.source = 'ipi';
+            if (source === 'ipi') line.source = 'ipi';
+            break;
+          case 'source':
+            if (source === attr.source) this.lineSource(line, attr);
             break;
           case 'on':
             onSpan = attr.span;
@@ -228,9 +240,33 @@ class Checker implements Env {
             unreachable(attr);
         }
       }
-      if (line.source === 'ipi' && onSpan) this.sink.error('E519', "An 'ipi' line arrives only through 'raise'; it cannot take 'on'.", onSpan);
+      if (line.source === 'ipi' && onSpan) this.sink.error('E519', `${source === 'ipi' ? 'An' : 'A'} '${source}' line arrives only through 'raise'; it cannot take 'on'.`, onSpan);
       this.lineIds.set(line.name, id);
       this.lines.push(line);
+    }
+  }
+
+  /** A line's own source: how many times it may arrive on each of its CPUs, and whether fairness expects it. */
+  private lineSource(line: IrqLine, attr: Extract<A.LineAttr, { kind: 'source' }>): void {
+    switch (attr.source) {
+      case 'periodic':
+        return;
+      case 'once':
+        line.limit = 1;
+        return;
+      case 'at most': {
+        const n = attr.count!;
+        if (this.atLeast(n.value, 1, 'Arrival count', n.span) && this.atMost(n.value, LIMITS.arrivals, 'Arrival count', n.span)) {
+          line.limit = n.value;
+          line.fair = false;
+        }
+        return;
+      }
+      case 'none':
+        line.source = 'ipi';
+        return;
+      default:
+        unreachable(attr.source);
     }
   }
 

@@ -138,6 +138,25 @@ proc start { spawn worker[1]; enqueue self }
     expect(p.scheduler).toBe(3);
   });
 
+  it('lowers each interrupt source to its arrival limit per CPU and whether fairness expects it', () => {
+    const p = load(`machine x86_64 { cpus 2; irq a line 0; irq b line 1 periodic; irq c line 2 once; irq d line 3 at most 3 on 1; irq e line 4 none; irq f line 5 ipi }
+      handler a { eoi a }\nhandler b { eoi b }\nhandler c { eoi c }\nhandler d { eoi d }\nhandler e { eoi e }\nhandler f { eoi f }
+      thread t[2] on each { work }`);
+    expect(p.lines.map((l) => `${l.name} ${l.source} ${l.limit} ${l.fair} ${l.cpus.join(',')}`)).toEqual([
+      'a external null true 0,1',
+      'b external null true 0,1',
+      'c external 1 true 0,1',
+      'd external 3 false 1',
+      'e ipi null true 0,1',
+      'f ipi null true 0,1',
+    ]);
+    // Only a bounded source that arrives on a CPU has a count there.
+    expect(p.layout.cpus.map((c) => c.arrived.map((slot) => slot?.max ?? null))).toEqual([
+      [null, null, 1, null, null, null],
+      [null, null, 1, 3, null, null],
+    ]);
+  });
+
   it('rejects self in a procedure', () => {
     const { diagnostics } = loadModelFromText(model, 'm.sched', []);
     expect(diagnostics.map((d) => `${d.code} at ${d.span.line}:${d.span.col}`)).toEqual(['E514 at 9:39']);

@@ -117,6 +117,8 @@ export function fakeProgram(
     gate: 'interrupt' as const,
     source: 'external' as const,
     cpus: [],
+    limit: null,
+    fair: true,
     handler: id,
     span: units[id]!.span,
   }));

@@ -38,7 +38,8 @@ const LEVELS = MAX_HARDIRQ + 1;
 /**
  * The fairness of the machine, with classes defined by what an action does:
  * - weak, per (CPU, line): the line's interrupt actions on that CPU (arrival, arrival-and-take, delivery). A line
- *   that can keep arriving on a CPU, or stays deliverable there, is eventually taken.
+ *   that can keep arriving on a CPU, or stays deliverable there, is eventually taken; except that an `at most N`
+ *   source may stop firing at any time, so only its delivery, once pending, is expected.
  * - strong, per (CPU, interrupt level): the CPU's instruction steps (and mask-waits) taken at that hardirq depth.
  *   Code at one level that can execute again and again eventually does. This implies weak fairness of each CPU's
  *   instruction stream, and it rules out interrupt storms: a line arriving at every instruction boundary, so that
@@ -101,6 +102,11 @@ export class HardwareFairness implements Fairness {
     return this.lineClass(c, actionArg(action));
   }
 
+  private mayStop(action: Action): boolean {
+    const kind = actionKind(action);
+    return (kind === ActionKind.arrive || kind === ActionKind.arriveTake) && !this.m.program.lines[actionArg(action)]!.fair;
+  }
+
   private learn(s: number): void {
     const m = this.m;
     const state = this.stateOf(s);
@@ -113,7 +119,8 @@ export class HardwareFairness implements Fairness {
     actions.forEach((action, i) => {
       const cls = this.classOf(state, action);
       this.classes[start + i] = cls;
-      this.enable(s, cls);
+      // An `at most N` source may stop at any time: that it could arrive obliges nothing (its delivery does).
+      if (!this.mayStop(action)) this.enable(s, cls);
       if (cls >= this.lineClasses) steps[actionCpu(action)] = 1;
     });
     for (let c = 0; c < m.cpus; c++) {
