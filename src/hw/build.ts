@@ -39,7 +39,8 @@ function layoutFor(program: Program): Layout {
   const hasCounters = cpu0 !== undefined && cpu0.maskedSteps !== null;
   const hasSpinBit = cpu0 === undefined || cpu0.spinSavedIe !== undefined;
   const hasArrivalCounts = cpu0 === undefined || cpu0.arrived !== undefined;
-  if (wantsCounters === hasCounters && hasSpinBit && hasArrivalCounts) return program.layout;
+  const hasTpr = cpu0 === undefined || cpu0.tpr !== undefined;
+  if (wantsCounters === hasCounters && hasSpinBit && hasArrivalCounts && hasTpr) return program.layout;
   return computeLayout({ ...program, latencyBound: program.latencyBound });
 }
 

@@ -150,6 +150,8 @@ export type Instr = (
   | { op: 'irqsave' } // push a flags frame holding the interrupt-enable bit, then mask
   | { op: 'irqrestore' } // pop a flags frame, restore the interrupt-enable bit (no shadow)
   | { op: 'eoi'; line: number }
+  | { op: 'eoi_highest' } // x86 LAPIC EOI register, 8259 non-specific EOI: the highest-priority in-service line
+  | { op: 'tpr'; value: Expr } // x86 LAPIC: write the task-priority register
   | { op: 'ack'; line: number }
   | { op: 'iret' }
   | { op: 'eret' }
@@ -228,6 +230,11 @@ export interface Program {
   scheduler: number | null;
   /** Declared bound for irq-latency in steps, or null when none was declared. */
   latencyBound: number | null;
+  /**
+   * `lapic` (x86_64 `controller lapic`): each line's number is its vector, its priority the vector's class
+   * (vector >> 4), the higher vector wins within a class, and each CPU has a task-priority register. Else null.
+   */
+  controller: 'lapic' | null;
   invariants: Invariant[];
   expectations: Expectation[];
   spans: SourceSpan[];

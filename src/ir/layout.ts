@@ -63,6 +63,8 @@ export interface CpuSlots {
    * number of times (`once`, `at most N`: the count saturates at that bound); null for every other line.
    */
   arrived: (Slot | null)[];
+  /** x86 local APIC (`controller lapic`): the task-priority class, TPR bits 7:4 (0..15); null without one. */
+  tpr: Slot | null;
 }
 
 export interface StackSlots {
@@ -112,6 +114,8 @@ export interface LayoutInput {
   units: Unit[];
   /** Add per-CPU counters of consecutive masked steps, saturating at bound + 1. */
   latencyBound?: number | null;
+  /** `lapic`: every CPU has a task-priority register. */
+  controller?: 'lapic' | null;
 }
 
 export function bitsFor(max: number): number {
@@ -259,6 +263,7 @@ export function computeLayout(input: LayoutInput): Layout {
           ? packer.add(`${name}.arrived.${l.name}`, l.limit)
           : null,
       ),
+      tpr: input.controller === 'lapic' ? packer.add(`${name}.tpr`, 15) : null,
     };
   });
 

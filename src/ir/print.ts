@@ -112,6 +112,10 @@ export function printInstr(i: Instr, program: Program): string {
     case 'eoi':
     case 'ack':
       return `${i.op} ${line(i.line)}`;
+    case 'eoi_highest':
+      return 'eoi highest';
+    case 'tpr':
+      return `tpr := ${expr(i.value)}`;
     case 'raise':
       return `raise ${line(i.line)} to ${i.cpu ? expr(i.cpu) : 'others'}`;
     case 'acquire':

@@ -176,6 +176,7 @@ export function lower(model: CheckedModel, sink: DiagnosticSink): Program | null
     vars: model.vars,
     threads: model.threads,
     units,
+    controller: model.controller,
   };
   let layout;
   try {

@@ -31,6 +31,12 @@ const PINNED: Record<string, Partial<Record<PropertyId, string>>> = {
   'irqsafety-spin-in-handler': { 'irq-lock-safety': 'violated 6 2', 'no-deadlock': 'violated 5 2' },
   // Holds if {HARDIRQ-ON-W} is read in thread context only (tried: the verdict flips to holds with 16 states).
   'irqsafety-handler-sti': { 'irq-lock-safety': 'violated 5 3', 'no-deadlock': 'holds 16' },
+  // Local APIC. Each flips with one change (tried): `tpr := 16` (tpr), `b` at vector 50 or explicit priorities
+  // 2, 3, 4 without `controller lapic` (priority-class).
+  'lapic-eoi-nested': { 'eoi-discipline': 'holds 48' },
+  'lapic-eoi-twice': { 'eoi-discipline': 'violated 10 3' },
+  'lapic-priority-class': { assertions: 'holds 184' },
+  'lapic-tpr': { assertions: 'holds 16' },
   'latency-exceeded': { 'irq-latency': 'violated 8 3' },
   'latency-ok': { 'irq-latency': 'holds 14' },
   'livelock-wfi-masked': { 'no-deadlock': 'violated 31 1' },

@@ -209,6 +209,46 @@ describe('interrupt sources', () => {
   });
 });
 
+describe('x86_64 local APIC', () => {
+  const LAPIC = 'machine x86_64 { cpus 1; controller lapic; irq low line 33; irq high line 40; irq top line 64 }';
+  const HANDLERS = 'handler low { eoi; iret }\nhandler high { eoi; iret }\nhandler top { eoi; iret }';
+
+  it('takes the higher vector first within a class, and holds a class off while the same class is in service', () => {
+    const model = modelOf(`${LAPIC}\nthread t on 0 { cli; work; sti; work; work }\nhandler low { eoi; iret }\nhandler high { sti; work; eoi; iret }\nhandler top { eoi; iret }`);
+    const both = walk(model, 'cli', 'low becomes pending', 'high becomes pending', 'work', 'sti', 'work');
+    expect(enabled(model, both)).toEqual(['0: interrupt high taken', '0: interrupt top arrives and is taken']);
+    // In `high` (vector 40) with interrupts enabled again, `low` (vector 33, the same class 2) stays pending,
+    // while `top` (class 4) would nest.
+    const inHigh = walk(model, 'cli', 'low becomes pending', 'high becomes pending', 'work', 'sti', 'work', 'interrupt high taken', 'sti', 'work');
+    expect(stateView(model, inHigh).cpus[0]!).toMatchObject({ ie: true, pending: ['low'], inService: ['high'] });
+    expect(enabled(model, inHigh)).toEqual(['0: eoi', '0: interrupt top arrives and is taken', '0: high becomes pending']);
+  });
+
+  it('holds off every line whose class is not above the task priority', () => {
+    const model = modelOf(`${LAPIC}\nthread t on 0 { tpr := 47; work; tpr := 48; work }\n${HANDLERS}`);
+    const at2 = walk(model, 'tpr := 47');
+    expect(machineOf(model).tpr(at2, 0)).toBe(2);
+    expect(enabled(model, at2)).toEqual(['0: work', '0: interrupt top arrives and is taken', '0: high becomes pending', '0: low becomes pending']);
+    const pending = walk(model, 'tpr := 47', 'low becomes pending', 'work');
+    // `low` waits while the task priority is class 2 or above.
+    expect(enabled(model, pending)).toEqual(['0: tpr := 48', '0: interrupt top arrives and is taken', '0: high becomes pending']);
+  });
+
+  it('clears the highest in-service vector at a bare eoi, and warns when nothing is in service', () => {
+    const model = modelOf(`${LAPIC}\nthread t on 0 { eoi; loop { work } }\nhandler low { sti; work; eoi; iret }\nhandler high { eoi; iret }\nhandler top { eoi; iret }`);
+    const m = machineOf(model);
+    const nested = walk(model, 'interrupt low arrives and is taken', 'sti', 'work', 'interrupt top arrives and is taken');
+    expect(stateView(model, nested).cpus[0]!.inService).toEqual(['low', 'top']);
+    expect(m.highestInService(nested, 0)).toBe(2);
+    const afterEoi = model.successor(nested, find(model, nested, 'eoi')).next;
+    expect(stateView(model, afterEoi).cpus[0]!.inService).toEqual(['low']);
+    const stray = model.successor(model.initialStates()[0]!, find(model, model.initialStates()[0]!, 'eoi'));
+    expect(stray.events.map((e) => (e.kind === 'violation' ? `${e.property}: ${e.message}` : e.kind))).toEqual([
+      'eoi-discipline: EOI on CPU 0, where no line is in service',
+    ]);
+  });
+});
+
 describe('threads and switches', () => {
   it('switch_to saves a switch frame, keeps IF, and resumes the target from its switch frame', () => {
     const model = modelOf(`machine x86_64 { cpus 1 }

@@ -136,6 +136,7 @@ export function fakeProgram(
     units,
     scheduler: null,
     latencyBound: null,
+    controller: null,
     invariants: [],
     expectations: [{ property, verdict: 'violated', span: expectation }],
     spans: source.spans,

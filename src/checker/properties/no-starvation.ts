@@ -69,8 +69,15 @@ function lineCannotBeTaken(m: Machine, s: Uint32Array, c: number, l: number): st
   const word = m.program.arch === 'aarch64' ? 'active' : 'in service';
   const masked = m.program.arch === 'aarch64' ? 'IRQs masked' : 'IF=0';
   const inService = m.program.lines.filter((x) => (m.inService(s, c) & m.blockers[l]! & (1 << x.id)) !== 0).map((x) => x.name);
+  const tpr = m.tpr(s, c);
   const why =
-    m.ie(s, c) === 0 ? masked : inService.length > 0 ? `held off by ${inService.join(', ')} ${word}` : 'in the sti shadow';
+    m.ie(s, c) === 0
+      ? masked
+      : inService.length > 0
+        ? `held off by ${inService.join(', ')} ${word}`
+        : tpr >= m.program.lines[l]!.priority
+          ? `held off by the task priority, class ${tpr}`
+          : 'in the sti shadow';
   return `${name} is pending on CPU${c} but not deliverable (${why})`;
 }
 
