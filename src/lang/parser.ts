@@ -490,7 +490,7 @@ class Parser {
         return { kind: 'assert', cond, message, span: this.from(t.span) };
       }
       case 'eoi':
-        // A bare `eoi` (LAPIC) is followed by no name, or by the target of an assignment (`eoi; x := 1`).
+        // A bare `eoi` (LAPIC) is followed by no name, or by the target of an assignment (`eoi x := 1`).
         if (this.peek().kind !== 'ident' || this.at(':=', 1) || this.at('[', 1) || this.at('@', 1)) return { kind: 'line', op, line: null, span: t.span };
         return { kind: 'line', op, line: this.name("Expect line name after 'eoi'."), span: this.from(t.span) };
       case 'ack':
