@@ -111,6 +111,12 @@ function stepEvents(m: Machine, s: Uint32Array, cpu: number, instr: Instr): read
     case 'eoi':
     case 'ack':
       return [{ cpu, event: instr.op, line: m.program.lines[instr.line]!.name }];
+    case 'eoi_highest': {
+      const line = m.highestInService(s, cpu);
+      return line < 0 ? NONE : [{ cpu, event: 'eoi', line: m.program.lines[line]!.name }];
+    }
+    case 'tpr':
+      return NONE;
     case 'iret':
     case 'eret':
       return [{ cpu, event: instr.op, thread: threadOf(m, m.current(s, cpu)) }];

@@ -123,6 +123,16 @@ export class Access {
   setInService(s: State, c: number, mask: Val): void {
     s.write(this.layout.cpus[c]!.inService, mask);
   }
+  /** The task-priority class of CPU `c`'s local APIC (0 without one: it holds nothing off). */
+  tpr(s: State, c: number): Val {
+    const slot = this.layout.cpus[c]!.tpr;
+    return slot === null ? 0 : s.read(slot);
+  }
+  setTpr(s: State, c: number, cls: Val): void {
+    const slot = this.layout.cpus[c]!.tpr;
+    if (slot === null) throw new Error('internal: tpr written on a machine without a local APIC');
+    s.write(slot, cls);
+  }
   stackSel(s: State, c: number): Val {
     return s.read(this.layout.cpus[c]!.stackSel);
   }

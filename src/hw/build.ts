@@ -39,7 +39,9 @@ function layoutFor(program: Program): Layout {
   const cpu0 = program.layout.cpus[0];
   const hasCounters = cpu0 !== undefined && cpu0.maskedSteps !== null;
   const hasSpinBit = cpu0 === undefined || cpu0.spinSavedIe !== undefined;
-  if (wantsCounters === hasCounters && hasSpinBit) return program.layout;
+  const hasArrivalCounts = cpu0 === undefined || cpu0.arrived !== undefined;
+  const hasTpr = cpu0 === undefined || cpu0.tpr !== undefined;
+  if (wantsCounters === hasCounters && hasSpinBit && hasArrivalCounts && hasTpr) return program.layout;
   return computeLayout({ ...program, latencyBound: program.latencyBound });
 }
 

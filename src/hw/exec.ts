@@ -5,7 +5,7 @@ import type { Instr } from '../ir/ir.js';
 import { FRAME_KINDS } from '../ir/layout.js';
 import { unreachable } from '../ir/unreachable.js';
 import { KIND_CODE, type FrameVal } from './access.js';
-import { num } from './domain.js';
+import { num, type Val } from './domain.js';
 import { assign, evaluate, truth } from './expr.js';
 import { frameNoun } from './frames.js';
 import { acquire, release, tryAcquire } from './locks.js';
@@ -22,6 +22,17 @@ function popKind(x: Step, what: string, kind: 'call' | 'flags'): FrameVal {
   s.fault('stack-integrity', o.ne(frame.kind, KIND_CODE[kind]), () => `${what} pops ${frameNoun(FRAME_KINDS[num(frame.kind)] ?? 'none')}, not ${frameNoun(kind)}`);
   s.fault('stack-integrity', o.ne(frame.owner, x.current), () => `${what} returns into ${x.name(frame.owner)}'s frame while running ${x.name(x.current)}`);
   return frame;
+}
+
+/**
+ * `tpr := v`: the local APIC's task-priority register (Intel SDM vol. 3A 11.8.3.1). Only its class, bits 7:4, takes
+ * part in interrupt acceptance, so only the class is kept: a line is held off while its class is not above it.
+ */
+function taskPriority(x: Step, value: Val): void {
+  const { a, s, cpu } = x;
+  const o = a.ops;
+  s.fault('assertions', o.or(o.slt(value, 0), o.slt(255, value)), () => `value out of range: tpr := ${num(value)} (0..255)`);
+  a.setTpr(s, cpu, o.sdiv(value, 16));
 }
 
 export function execute(x: Step, profile: ArchProfile, instr: Instr): void {
@@ -126,7 +137,11 @@ export function execute(x: Step, profile: ArchProfile, instr: Instr): void {
     case 'free_stack':
       freeStack(x, instr.thread);
       return;
+    case 'tpr':
+      taskPriority(x, evaluate(a, s, cpu, instr.value));
+      return;
     case 'eoi':
+    case 'eoi_highest':
     case 'ack':
     case 'iret':
     case 'eret':

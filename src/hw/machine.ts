@@ -11,7 +11,8 @@ import { Access } from './access.js';
 import { concrete } from './domain.js';
 import { decodeFrame, type Frame } from './frames.js';
 import { ConcreteState } from './state.js';
-import { deliverable, instructionActions, spuriousWakeUp, urgency, waiting } from './transition.js';
+import { canStillArrive, deliverable, instructionActions, spuriousWakeUp, urgency, waiting } from './transition.js';
+import { highestInService } from './x86_64.js';
 
 export type ElrState = (typeof ELR_STATES)[number];
 
@@ -53,9 +54,14 @@ export class Machine {
     this.resolved = new Int32Array(total);
     for (let pc = 0; pc < total; pc++) this.resolved[pc] = this.followJumps(pc);
 
+    // Within a priority, the lower line id first; with a local APIC, the higher vector (SDM vol. 3A 11.8.3).
+    const lapic = program.controller === 'lapic';
     this.linesByUrgency = program.lines
       .map((l) => l.id)
-      .sort((a, b) => program.lines[b]!.priority - program.lines[a]!.priority || a - b);
+      .sort((a, b) => {
+        const [la, lb] = [program.lines[a]!, program.lines[b]!];
+        return lb.priority - la.priority || (lapic ? lb.number - la.number : a - b);
+      });
     this.blockers = program.lines.map((line) =>
       program.lines.reduce((mask, other) => (other.priority >= line.priority ? mask | (1 << other.id) : mask), 0),
     );
@@ -125,6 +131,11 @@ export class Machine {
   }
   inService(s: Uint32Array, c: number): number {
     return readSlot(s, this.layout.cpus[c]!.inService);
+  }
+  /** The task-priority class of CPU `c`'s local APIC (0 without one). */
+  tpr(s: Uint32Array, c: number): number {
+    const slot = this.layout.cpus[c]!.tpr;
+    return slot === null ? 0 : readSlot(s, slot);
   }
   stackSel(s: Uint32Array, c: number): number {
     return readSlot(s, this.layout.cpus[c]!.stackSel);
@@ -264,6 +275,19 @@ export class Machine {
   /** Whether pending line `line` can be taken on CPU `c` now. */
   deliverable(s: Uint32Array, c: number, line: number): boolean {
     return deliverable(this.access, this.view(s), c, line) === true;
+  }
+
+  /**
+   * Whether line `line`'s own source may still make it pending on CPU `c` in `s`, now or later (an external line
+   * that arrives there and has arrivals left); `raise` aside, nothing else can.
+   */
+  canStillArrive(s: Uint32Array, c: number, line: number): boolean {
+    return canStillArrive(this.access, this.view(s), c, line) === true;
+  }
+
+  /** The highest-priority line in service on CPU `c` (the one a bare `eoi` clears), or -1. */
+  highestInService(s: Uint32Array, c: number): number {
+    return highestInService(this.access, this.view(s), c).indexOf(true);
   }
 
   /** The most urgent pending line that can be taken on CPU `c`, or -1. */

@@ -36,6 +36,10 @@ export function instrText(program: Program, instr: Instr): string {
       return `assert ${exprText(program, instr.cond)}`;
     case 'eoi':
       return `eoi ${line(instr.line)}`;
+    case 'eoi_highest':
+      return 'eoi';
+    case 'tpr':
+      return `tpr := ${exprText(program, instr.value)}`;
     case 'ack':
       return `ack ${line(instr.line)}`;
     case 'raise':

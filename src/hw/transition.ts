@@ -68,7 +68,9 @@ export function deliverable(a: Access, s: State, c: number, line: number): Cond 
   let canRun: Cond = false;
   s.when(shadow, () => (canRun = canStep(a, s, c)));
   const heldOff = o.and(shadow, canRun);
-  return o.and(enabled, o.not(heldOff), o.eq(o.and32(a.inService(s, c), a.m.blockers[line]!), 0));
+  // A local APIC also holds off a line whose priority class is not above the task-priority class (SDM 11.8.3.1).
+  const aboveTpr = a.layout.cpus[c]!.tpr === null ? true : o.ult(a.tpr(s, c), a.m.program.lines[line]!.priority);
+  return o.and(enabled, o.not(heldOff), aboveTpr, o.eq(o.and32(a.inService(s, c), a.m.blockers[line]!), 0));
 }
 
 /** Per line, the condition that it is the line CPU `c` takes next (the most urgent pending deliverable one), and that it takes none. */
@@ -84,6 +86,19 @@ export function urgency(a: Access, s: State, c: number): { lines: Cond[]; none: 
     taken = o.or(taken, here);
   }
   return { lines, none: o.not(taken) };
+}
+
+/**
+ * Line `line`'s own source may still make it pending on CPU `c`, now or later: an external line that arrives on
+ * `c` and, when its source fires a bounded number of times (`once`, `at most N`), has not used them all up there
+ * (the 8259A and I/O APIC deliver what the device asserts; a device that is done asserts nothing). Whether the line
+ * is pending now is not asked: an arrival also needs it not pending. An `ipi`/`none` line has no source: only
+ * `raise` makes it pending.
+ */
+export function canStillArrive(a: Access, s: State, c: number, line: number): Cond {
+  if (!a.m.arrivals[c]!.includes(line)) return false;
+  const counter = a.layout.cpus[c]!.arrived[line] ?? null;
+  return counter === null ? true : a.ops.ult(s.read(counter), counter.max);
 }
 
 /** Whether `action` is enabled, given its CPU's urgency (`urgency(a, s, actionCpu(action))`). */
@@ -107,7 +122,8 @@ export function enabledWith(a: Access, s: State, action: Action, u: { lines: Con
       const moreUrgentWaiting = a.m.linesByUrgency.slice(0, rank).map((l) => u.lines[l]!);
       const takes = o.and(deliverable(a, s, c, arg), o.not(o.or(...moreUrgentWaiting)));
       const free = o.not(o.bit(a.pending(s, c), arg));
-      return o.and(o.not(a.stopped(s, c)), free, kind === ActionKind.arriveTake ? takes : o.not(takes));
+      const source = canStillArrive(a, s, c, arg);
+      return o.and(o.not(a.stopped(s, c)), source, free, kind === ActionKind.arriveTake ? takes : o.not(takes));
     }
     default:
       throw new Error(`internal: unknown action kind ${kind}`);
@@ -120,7 +136,6 @@ export function enabled(a: Access, s: State, action: Action): Cond {
 
 /** Applies an enabled action to `s`. Faults and events go to the state (see State). */
 export function apply(a: Access, profile: ArchProfile, s: State, action: Action): void {
-  const o = a.ops;
   const kind = actionKind(action);
   const c = actionCpu(action);
   const arg = actionArg(action);
@@ -140,16 +155,24 @@ export function apply(a: Access, profile: ArchProfile, s: State, action: Action)
       profile.enter(a, s, c, arg);
       break;
     case ActionKind.arrive:
-      a.setPending(s, c, o.or32(a.pending(s, c), 2 ** arg));
+      arrive(a, s, c, arg);
       break;
     case ActionKind.arriveTake:
-      a.setPending(s, c, o.or32(a.pending(s, c), 2 ** arg));
+      arrive(a, s, c, arg);
       profile.enter(a, s, c, arg);
       break;
     default:
       throw new Error(`internal: unknown action kind ${kind}`);
   }
   if (kind !== ActionKind.arrive) countMasked(a, s, c);
+}
+
+/** Line `line` becomes pending on CPU `c` by itself; a source that fires a bounded number of times counts it. */
+function arrive(a: Access, s: State, c: number, line: number): void {
+  const o = a.ops;
+  a.setPending(s, c, o.or32(a.pending(s, c), 2 ** line));
+  const counter = a.layout.cpus[c]!.arrived[line] ?? null;
+  if (counter !== null) s.write(counter, o.add(s.read(counter), 1));
 }
 
 /** irq-latency: consecutive steps of a CPU that leave interrupts masked, saturating just above the bound. */

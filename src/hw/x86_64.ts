@@ -4,7 +4,9 @@
 
 import { KIND_CODE } from './access.js';
 import { lineName } from './describe.js';
-import { num } from './domain.js';
+import { num, type Cond } from './domain.js';
+import type { Access } from './access.js';
+import type { State } from './state.js';
 import { frameNoun } from './frames.js';
 import { FRAME_KINDS } from '../ir/layout.js';
 import { checkNesting, entryFrame, entryStack, lineBit, type ArchProfile } from './profile.js';
@@ -40,6 +42,38 @@ export function eoi(x: Step, line: number, notOn: string): void {
   });
 }
 
+/**
+ * Per line, whether it is the highest-priority line in service on CPU `c`: the first in urgency order. With a
+ * local APIC that is ISRV, the highest in-service vector (Intel SDM vol. 3A 11.8.4, 11.8.5); with an 8259 in
+ * fully nested mode, the highest-priority in-service level (8259A data sheet, non-specific EOI).
+ */
+export function highestInService(a: Access, s: State, c: number): Cond[] {
+  const o = a.ops;
+  const inService = a.inService(s, c);
+  const top: Cond[] = a.m.program.lines.map(() => false);
+  let found: Cond = false;
+  for (const line of a.m.linesByUrgency) {
+    const on = o.bit(inService, line);
+    top[line] = o.and(on, o.not(found));
+    found = o.or(found, on);
+  }
+  return top;
+}
+
+/** A bare `eoi` (the LAPIC EOI register, the 8259's non-specific EOI): clears the highest-priority in-service line. */
+function eoiHighest(x: Step): void {
+  const { a, s, cpu } = x;
+  const o = a.ops;
+  const inService = a.inService(s, cpu);
+  s.warn('eoi-discipline', o.eq(inService, 0), () => `EOI on CPU ${cpu}, where no line is in service`);
+  highestInService(a, s, cpu).forEach((top, line) =>
+    s.when(top, () => {
+      a.setInService(s, cpu, o.clearBit(inService, line));
+      s.eoi(cpu, line);
+    }),
+  );
+}
+
 export const x86_64: ArchProfile = {
   arch: 'x86_64',
   resumeKind: 'irq',
@@ -64,6 +98,9 @@ export const x86_64: ArchProfile = {
         return true;
       case 'eoi':
         eoi(x, instr.line, 'not in service');
+        return true;
+      case 'eoi_highest':
+        eoiHighest(x);
         return true;
       default:
         return false;

@@ -29,6 +29,16 @@ export interface IrqLine {
   source: 'external' | 'ipi';
   /** CPUs it may arrive on (external lines); all CPUs when not restricted. */
   cpus: number[];
+  /**
+   * External lines: the most times it arrives by itself on each of its CPUs (`once`: 1, `at most N`: N), or null
+   * for a periodic source, which arrives any number of times. `raise` makes a line pending without counting.
+   */
+  limit: number | null;
+  /**
+   * Whether fairness assumes the source fires while it still can (periodic and `once`: it will come); an
+   * `at most N` source may stop at any time, never firing at all.
+   */
+  fair: boolean;
   /** Unit id of the handler bound to this line. Every line has exactly one handler. */
   handler: number;
   span: number;
@@ -140,6 +150,8 @@ export type Instr = (
   | { op: 'irqsave' } // push a flags frame holding the interrupt-enable bit, then mask
   | { op: 'irqrestore' } // pop a flags frame, restore the interrupt-enable bit (no shadow)
   | { op: 'eoi'; line: number }
+  | { op: 'eoi_highest' } // x86 LAPIC EOI register, 8259 non-specific EOI: the highest-priority in-service line
+  | { op: 'tpr'; value: Expr } // x86 LAPIC: write the task-priority register
   | { op: 'ack'; line: number }
   | { op: 'iret' }
   | { op: 'eret' }
@@ -222,6 +234,11 @@ export interface Program {
   scheduler: number | null;
   /** Declared bound for irq-latency in steps, or null when none was declared. */
   latencyBound: number | null;
+  /**
+   * `lapic` (x86_64 `controller lapic`): each line's number is its vector, its priority the vector's class
+   * (vector >> 4), the higher vector wins within a class, and each CPU has a task-priority register. Else null.
+   */
+  controller: 'lapic' | null;
   invariants: Invariant[];
   expectations: Expectation[];
   spans: SourceSpan[];

@@ -58,6 +58,13 @@ export interface CpuSlots {
    * bit moves into the lock's savedIe. Null when the model has no irqsave lock.
    */
   spinSavedIe: Slot | null;
+  /**
+   * Per line, how many times it has arrived by itself on this CPU, for a line whose source fires a bounded
+   * number of times (`once`, `at most N`: the count saturates at that bound); null for every other line.
+   */
+  arrived: (Slot | null)[];
+  /** x86 local APIC (`controller lapic`): the task-priority class, TPR bits 7:4 (0..15); null without one. */
+  tpr: Slot | null;
 }
 
 export interface StackSlots {
@@ -107,6 +114,8 @@ export interface LayoutInput {
   units: Unit[];
   /** Add per-CPU counters of consecutive masked steps, saturating at bound + 1. */
   latencyBound?: number | null;
+  /** `lapic`: every CPU has a task-priority register. */
+  controller?: 'lapic' | null;
 }
 
 export function bitsFor(max: number): number {
@@ -249,6 +258,12 @@ export function computeLayout(input: LayoutInput): Layout {
           ? null
           : packer.add(`${name}.masked_steps`, input.latencyBound + 1),
       spinSavedIe: input.locks.some((l) => l.kind === 'irqsave') ? packer.add(`${name}.spin_saved_ie`, 1) : null,
+      arrived: input.lines.map((l) =>
+        l.source === 'external' && l.limit !== null && (l.cpus.length === 0 || l.cpus.includes(c))
+          ? packer.add(`${name}.arrived.${l.name}`, l.limit)
+          : null,
+      ),
+      tpr: input.controller === 'lapic' ? packer.add(`${name}.tpr`, 15) : null,
     };
   });
 

@@ -136,6 +136,10 @@ export function printInstr(i: Instr, program: Program): string {
     case 'eoi':
     case 'ack':
       return `${i.op} ${line(i.line)}`;
+    case 'eoi_highest':
+      return 'eoi highest';
+    case 'tpr':
+      return `tpr := ${expr(i.value)}`;
     case 'raise':
       return `raise ${line(i.line)} to ${i.cpu ? expr(i.cpu) : 'others'}`;
     case 'acquire':
@@ -170,7 +174,7 @@ export function printProgram(program: Program): string {
   const { layout } = program;
   out.push(`program ${program.file}`);
   out.push(`  arch ${program.arch}, cpus ${program.cpus}, ${program.threads.length} threads, ${program.units.length} units, ${layout.words} state words`);
-  out.push(`  scheduler ${program.scheduler === null ? '-' : program.units[program.scheduler]!.name}, latency ${program.latencyBound ?? '-'}`);
+  out.push(`  scheduler ${program.scheduler === null ? '-' : program.units[program.scheduler]!.name}, latency ${program.latencyBound ?? '-'}${program.controller === null ? '' : `, controller ${program.controller}`}`);
 
   out.push('constants');
   for (const [name, value] of Object.entries(program.constants)) out.push(`  ${name} = ${value}`);
@@ -178,7 +182,7 @@ export function printProgram(program: Program): string {
   out.push('lines');
   for (const l of program.lines) {
     const handler = program.units[l.handler]?.name ?? '?';
-    out.push(`  ${l.id} ${l.name}: line ${l.number}, priority ${l.priority}, ${l.gate} gate, ${l.source} on cpus ${l.cpus.join(',')}, handler ${handler}`);
+    out.push(`  ${l.id} ${l.name}: line ${l.number}, priority ${l.priority}, ${l.gate} gate, ${l.source}${l.limit === null ? '' : ` ${l.fair ? 'exactly' : 'at most'} ${l.limit} per cpu`} on cpus ${l.cpus.join(',')}, handler ${handler}`);
   }
 
   out.push('locks');

@@ -60,7 +60,9 @@ export type Stmt =
   | { kind: 'loop'; body: Block; span: SourceSpan }
   | { kind: 'call'; proc: Name; span: SourceSpan }
   | { kind: 'assert'; cond: Expr; message: string | null; span: SourceSpan }
-  | { kind: 'line'; op: 'eoi' | 'ack'; line: Name; span: SourceSpan }
+  /** `line` is null for a bare `eoi` (the LAPIC EOI register: the highest in-service line). */
+  | { kind: 'line'; op: 'eoi' | 'ack'; line: Name | null; span: SourceSpan }
+  | { kind: 'tpr'; value: Expr; span: SourceSpan }
   | { kind: 'raise'; line: Name; to: Expr | null; span: SourceSpan }
   | { kind: 'lock'; op: 'acquire' | 'release'; lock: Name; span: SourceSpan }
   | { kind: 'thread'; op: ThreadOp; thread: Expr; span: SourceSpan }
@@ -73,13 +75,16 @@ export type LineAttr =
   | { kind: 'priority'; value: IntLit; span: SourceSpan }
   | { kind: 'gate'; gate: 'interrupt' | 'trap'; span: SourceSpan }
   | { kind: 'ipi'; span: SourceSpan }
+  /** How the line's own source fires: `periodic`, `once`, `at most N` (`count`), `none`. */
+  | { kind: 'source'; source: 'periodic' | 'once' | 'at most' | 'none'; count: IntLit | null; span: SourceSpan }
   | { kind: 'on'; cpus: IntLit[]; span: SourceSpan };
 
 export type MachineItem =
   | { kind: 'cpus'; count: Expr; span: SourceSpan }
   | { kind: 'irq'; name: Name; number: IntLit; attrs: LineAttr[]; span: SourceSpan }
   | { kind: 'scheduler'; proc: Name; span: SourceSpan }
-  | { kind: 'latency'; bound: Expr; span: SourceSpan };
+  | { kind: 'latency'; bound: Expr; span: SourceSpan }
+  | { kind: 'controller'; controller: 'lapic'; span: SourceSpan };
 
 export type TypeBase =
   | { kind: 'bool'; span: SourceSpan }

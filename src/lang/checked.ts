@@ -51,6 +51,7 @@ export interface CheckedModel {
   units: CheckedUnit[];
   scheduler: number | null;
   latencyBound: number | null;
+  controller: 'lapic' | null;
   invariants: Invariant[];
   expectations: Expectation[];
   spans: SpanTable;

@@ -61,6 +61,7 @@ export const CODES = {
   E518: 'declared or set more than once',
   E519: 'conflicting attributes',
   E520: 'model too large (state layout, counts, or text)',
+  E521: 'interrupt vector out of range (16..255 with a local APIC)',
 
   E601: '`--set` of an unknown constant',
   E602: 'malformed `--set`',

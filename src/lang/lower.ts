@@ -180,6 +180,7 @@ export function lower(model: CheckedModel, sink: DiagnosticSink): Program | null
     vars: model.vars,
     threads: model.threads,
     units,
+    controller: model.controller,
   };
   let layout;
   try {

@@ -16,14 +16,14 @@ const DECL_KEYWORDS = new Set([
 ]);
 const STMT_KEYWORDS = new Set<string>([
   ...A.SIMPLE_STATEMENTS, ...A.THREAD_STATEMENTS, 'if', 'while', 'loop', 'call', 'assert', 'eoi', 'ack', 'raise',
-  'acquire', 'release', 'pick',
+  'acquire', 'release', 'pick', 'tpr',
 ]);
 /** Deepest nesting of blocks, and of parentheses and prefix operators; keeps every pass's recursion shallow. */
 export const MAX_NESTING = 64;
 /** Most binary operators in one statement or declaration. */
 export const MAX_OPERATORS = 1000;
 
-const MACHINE_ITEMS = new Set(['cpus', 'irq', 'scheduler', 'latency']);
+const MACHINE_ITEMS = new Set(['cpus', 'irq', 'scheduler', 'latency', 'controller']);
 
 export function parse(text: string, file: string, sink: DiagnosticSink): A.Model {
   return new Parser(new Lexer(text, file, sink), sink, file).model();
@@ -258,7 +258,7 @@ class Parser {
   private machineItem(): A.MachineItem {
     const t = this.peek();
     if (t.kind !== 'ident' || !MACHINE_ITEMS.has(t.text)) {
-      this.fail('E202', `Expect 'cpus', 'irq', 'scheduler' or 'latency', found ${describe(t)}.`);
+      this.fail('E202', `Expect 'cpus', 'irq', 'scheduler', 'latency' or 'controller', found ${describe(t)}.`);
     }
     this.advance();
     switch (t.text) {
@@ -268,6 +268,9 @@ class Parser {
         return { kind: 'latency', bound: this.expr(), span: this.from(t.span) };
       case 'scheduler':
         return { kind: 'scheduler', proc: this.name("Expect procedure name after 'scheduler'."), span: this.from(t.span) };
+      case 'controller':
+        this.consumeWord('lapic', "Expect 'lapic' after 'controller'.");
+        return { kind: 'controller', controller: 'lapic', span: this.from(t.span) };
       default: {
         const name = this.name("Expect line name after 'irq'.");
         this.consumeWord('line', "Expect 'line' after interrupt name.");
@@ -287,6 +290,14 @@ class Parser {
           } else if (this.atWord('ipi')) {
             this.advance();
             attrs.push({ kind: 'ipi', span: a.span });
+          } else if (this.atWord('periodic') || this.atWord('once') || this.at('none')) {
+            const source = this.advance().text as 'periodic' | 'once' | 'none';
+            attrs.push({ kind: 'source', source, count: null, span: a.span });
+          } else if (this.atWord('at')) {
+            this.advance();
+            this.consumeWord('most', "Expect 'most' after 'at'.");
+            const count = this.intLit("Expect a count after 'at most'.");
+            attrs.push({ kind: 'source', source: 'at most', count, span: this.from(a.span) });
           } else if (this.atWord('on')) {
             this.advance();
             const cpus = [this.intLit("Expect CPU number after 'on'.")];
@@ -479,8 +490,16 @@ class Parser {
         return { kind: 'assert', cond, message, span: this.from(t.span) };
       }
       case 'eoi':
+        // A bare `eoi` (LAPIC) is followed by no name, or by the target of an assignment (`eoi x := 1`).
+        if (this.peek().kind !== 'ident' || this.at(':=', 1) || this.at('[', 1) || this.at('@', 1)) return { kind: 'line', op, line: null, span: t.span };
+        return { kind: 'line', op, line: this.name("Expect line name after 'eoi'."), span: this.from(t.span) };
       case 'ack':
         return { kind: 'line', op, line: this.name(`Expect line name after '${op}'.`), span: this.from(t.span) };
+      case 'tpr': {
+        this.consume(':=', "Expect ':=' after 'tpr'.");
+        const value = this.expr();
+        return { kind: 'tpr', value, span: this.from(t.span) };
+      }
       case 'raise': {
         const line = this.name("Expect line name after 'raise'.");
         let to: A.Expr | null = null;

@@ -32,6 +32,8 @@ export interface StatementEnv {
   sink: DiagnosticSink;
   exprs: ExprChecker;
   lineIds: ReadonlyMap<string, number>;
+  /** The machine has a local APIC (`controller lapic`): `tpr` exists. */
+  lapic: boolean;
   /** The unit id of a procedure, or null after reporting that `name` is none. */
   proc(name: A.Name): number | null;
   /** The text of a one-line span (the default message of an `assert`), or null. */
@@ -132,6 +134,11 @@ export class StatementChecker {
       }
       case 'line': {
         if (!this.archAllows(s.op, s.span)) return null;
+        if (s.line === null) {
+          if (this.env.arch === 'x86_64') return instr({ op: 'eoi_highest' });
+          this.env.sink.error('E501', "A bare 'eoi' (the local APIC's EOI register) is not available on aarch64; name the line: 'eoi L'.", s.span);
+          return null;
+        }
         const line = this.line(s.line);
         return line === null ? null : instr({ op: s.op, line });
       }
@@ -140,6 +147,14 @@ export class StatementChecker {
         const cpu = s.to ? this.env.exprs.cpuOperand(s.to, where) : null;
         if (line === null || (s.to && !cpu)) return null;
         return instr({ op: 'raise', line, cpu });
+      }
+      case 'tpr': {
+        const value = this.env.exprs.expect(s.value, { kind: 'int', min: 0, max: 255 }, where, "operand of 'tpr'");
+        if (!this.env.lapic) {
+          this.env.sink.error('E501', "'tpr' needs a local APIC: add 'controller lapic' to the machine (x86_64).", s.span);
+          return null;
+        }
+        return value && instr({ op: 'tpr', value });
       }
       case 'lock': {
         const lock = this.env.exprs.lock(s.lock);

@@ -32,7 +32,7 @@ import {
 type D<K extends A.Decl['kind']> = Extract<A.Decl, { kind: K }>;
 
 /** Limits that keep a model inside the state layout and memory; beyond them a model is reported too large (E520). */
-export const LIMITS = { cpus: 32, threads: 64, stackDepth: 64, arrayLength: 1024, lines: 32 } as const;
+export const LIMITS = { cpus: 32, threads: 64, stackDepth: 64, arrayLength: 1024, lines: 32, arrivals: 1024 } as const;
 const DEFAULT_STACK = 8;
 
 /** `source(span)` returns the text of a one-line span (for default assert messages), or null. */
@@ -49,6 +49,7 @@ class Checker implements Env {
   private cpusRefused = false;
   threads = 0;
   private latency: number | null = null;
+  private controller: 'lapic' | null = null;
   private machineSpan: SourceSpan;
   private hasMachine = false;
   private readonly threadRanges = new Map<A.Decl, { first: number; count: number }>();
@@ -146,6 +147,7 @@ class Checker implements Env {
       units: this.units,
       scheduler,
       latencyBound: this.latency,
+      controller: this.controller,
       invariants,
       expectations,
       spans: this.spans,
@@ -175,6 +177,9 @@ class Checker implements Env {
         const n = this.int(item.count);
         if (n !== null && this.atLeast(n, 1, 'CPU count', item.count.span) && this.atMost(n, LIMITS.cpus, 'CPU count', item.count.span)) this.cpus = n;
         else this.cpusRefused = true;
+      } else if (item.kind === 'controller') {
+        if (this.arch === 'aarch64') this.sink.error('E501', "'controller lapic' is not available on aarch64 (its controller is the GIC).", item.span);
+        else this.controller = item.controller;
       } else if (item.kind === 'latency') {
         const n = this.int(item.bound);
         if (n !== null && this.atLeast(n, 1, 'Latency bound', item.bound.span)) this.latency = n;
@@ -190,6 +195,9 @@ class Checker implements Env {
       if (item.kind !== 'irq' || this.scope.lines.get(item.name.text) !== item) continue;
       const id = this.lines.length;
       if (!this.atMost(id + 1, LIMITS.lines, 'Line count', item.name.span)) break;
+      if (this.controller === 'lapic' && (item.number.value < 16 || item.number.value > 255)) {
+        this.sink.error('E521', `Vector ${item.number.value} is out of range: a local APIC takes vectors 16 to 255.`, item.number.span);
+      }
       const other = numbers.get(item.number.value);
       if (other !== undefined) this.sink.error('E518', `Line number ${item.number.value} is already used by '${other}'.`, item.number.span);
       numbers.set(item.number.value, item.name.text);
@@ -201,24 +209,38 @@ class Checker implements Env {
         gate: 'interrupt',
         source: 'external',
         cpus: Array.from({ length: this.cpus }, (_, c) => c),
+        limit: null,
+        fair: true,
         handler: -1,
         span: this.spans.add(item.name.span),
       };
       const given = new Set<string>();
       let onSpan: SourceSpan | null = null;
+      // The first of `ipi`, `periodic`, `once`, `at most N` and `none`: a line has one source.
+      let source: string | null = null;
       for (const attr of item.attrs) {
-        if (given.has(attr.kind)) this.sink.error('E518', `'${attr.kind}' is given more than once.`, attr.span);
-        given.add(attr.kind);
+        const word = attr.kind === 'source' ? attr.source : attr.kind;
+        if (given.has(word)) this.sink.error('E518', `'${word}' is given more than once.`, attr.span);
+        else if ((attr.kind === 'source' || attr.kind === 'ipi') && source !== null) {
+          this.sink.error('E519', `'${word}' conflicts with '${source}': a line has one source.`, attr.span);
+        }
+        given.add(word);
+        if (attr.kind === 'source' || attr.kind === 'ipi') source ??= word;
         switch (attr.kind) {
           case 'priority':
-            if (this.atLeast(attr.value.value, 1, 'Priority', attr.value.span)) line.priority = attr.value.value;
+            if (this.controller === 'lapic') {
+              this.sink.error('E519', "'priority' conflicts with 'controller lapic': a line's priority is its vector's class (vector >> 4).", attr.span);
+            } else if (this.atLeast(attr.value.value, 1, 'Priority', attr.value.span)) line.priority = attr.value.value;
             break;
           case 'gate':
             if (this.arch === 'aarch64') this.sink.error('E501', "'gate' is not available on aarch64 (exception entry always masks).", attr.span);
             line.gate = attr.gate;
             break;
           case 'ipi':
-            line.source = 'ipi';
+            if (source === 'ipi') line.source = 'ipi';
+            break;
+          case 'source':
+            if (source === attr.source) this.lineSource(line, attr);
             break;
           case 'on':
             onSpan = attr.span;
@@ -228,9 +250,35 @@ class Checker implements Env {
             unreachable(attr);
         }
       }
-      if (line.source === 'ipi' && onSpan) this.sink.error('E519', "An 'ipi' line arrives only through 'raise'; it cannot take 'on'.", onSpan);
+      // SDM vol. 3A 11.8.3: the priority class of an interrupt is bits 7:4 of its vector.
+      if (this.controller === 'lapic') line.priority = Math.max(1, line.number >> 4);
+      if (line.source === 'ipi' && onSpan) this.sink.error('E519', `${source === 'ipi' ? 'An' : 'A'} '${source}' line arrives only through 'raise'; it cannot take 'on'.`, onSpan);
       this.lineIds.set(line.name, id);
       this.lines.push(line);
+    }
+  }
+
+  /** A line's own source: how many times it may arrive on each of its CPUs, and whether fairness expects it. */
+  private lineSource(line: IrqLine, attr: Extract<A.LineAttr, { kind: 'source' }>): void {
+    switch (attr.source) {
+      case 'periodic':
+        return;
+      case 'once':
+        line.limit = 1;
+        return;
+      case 'at most': {
+        const n = attr.count!;
+        if (this.atLeast(n.value, 1, 'Arrival count', n.span) && this.atMost(n.value, LIMITS.arrivals, 'Arrival count', n.span)) {
+          line.limit = n.value;
+          line.fair = false;
+        }
+        return;
+      }
+      case 'none':
+        line.source = 'ipi';
+        return;
+      default:
+        unreachable(attr.source);
     }
   }
 
@@ -468,6 +516,7 @@ class Checker implements Env {
       sink: this.sink,
       exprs: this.exprs,
       lineIds: this.lineIds,
+      lapic: this.controller === 'lapic',
       proc: (name) => this.proc(name),
       source: this.source,
     });

@@ -148,7 +148,7 @@ class Collector {
         this.expr(s.cond);
         return;
       case 'line':
-        this.use(s.line, 'line');
+        if (s.line !== null) this.use(s.line, 'line');
         return;
       case 'raise':
         this.use(s.line, 'line');
@@ -186,7 +186,7 @@ class Collector {
           if (item.kind === 'irq') this.declare(item.name, 'irq line', item.span);
           else if (item.kind === 'scheduler') this.use(item.proc, 'proc');
           else if (item.kind === 'cpus') this.expr(item.count);
-          else this.expr(item.bound);
+          else if (item.kind === 'latency') this.expr(item.bound);
         }
         return;
       case 'lock':

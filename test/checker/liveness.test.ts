@@ -183,6 +183,30 @@ describe('no-starvation on the seed designs', () => {
   });
 });
 
+describe('interrupt sources under fairness', () => {
+  it('does not expect an `at most N` source to fire, and says so in the loop', async () => {
+    const r = result(await starvation(program('test/checker/models/source-at-most-unfair.sched')), 'no-starvation');
+    expect(r.verdict === 'violated' && r.counterexample.details).toEqual([
+      'In the loop:',
+      '  CPU0 executes thread code at step 1',
+      '  tick on CPU0 cannot be taken after step 0: tick need not arrive on CPU0 (its source fires at most once, perhaps never)',
+    ]);
+  });
+
+  it('expects a `once` source to fire, and nothing of it once it has', async () => {
+    const text = readFileSync('test/checker/models/source-once-fair.sched', 'utf8').replace('thread worker ready { work }', 'thread worker ready { loop { work } }');
+    const report = await starvation(load(text, [], 'once-then-loop.sched'));
+    expect(shape(report)).toBe('violated 7 6+1');
+    const r = result(report, 'no-starvation');
+    expect(r.verdict === 'violated' && [r.counterexample.message.split(':')[0], ...r.counterexample.details!]).toEqual([
+      'hog starves',
+      'In the loop:',
+      '  CPU0 executes thread code at step 7',
+      '  tick on CPU0 cannot be taken after step 6: tick has arrived once on CPU0, all its source fires',
+    ]);
+  });
+});
+
 describe('honest bounds', () => {
   const hogTimer = hogTimerProgram;
 

@@ -41,6 +41,12 @@ const PINNED: Record<string, Partial<Record<PropertyId, string>>> = {
   'idle-not-deadlock': { 'no-deadlock': 'holds 9' },
   'idle-wfi-not-deadlock': { 'no-deadlock': 'holds 2' },
   'idle-ready-thread': { 'no-deadlock': 'violated 9 4' },
+  // Local APIC. Each flips with one change (tried): `tpr := 16` (tpr), `b` at vector 50 or explicit priorities
+  // 2, 3, 4 without `controller lapic` (priority-class).
+  'lapic-eoi-nested': { 'eoi-discipline': 'holds 48' },
+  'lapic-eoi-twice': { 'eoi-discipline': 'violated 10 3' },
+  'lapic-priority-class': { assertions: 'holds 184' },
+  'lapic-tpr': { assertions: 'holds 16' },
   'latency-exceeded': { 'irq-latency': 'violated 8 3' },
   'latency-ok': { 'irq-latency': 'holds 14' },
   'livelock-wfi-masked': { 'no-deadlock': 'violated 33 2' },
@@ -57,6 +63,14 @@ const PINNED: Record<string, Partial<Record<PropertyId, string>>> = {
   'sleep-spinlock-switch': { 'atomic-sleep': 'violated 5 4' },
   'sleep-switch-after-irq-exit': { 'atomic-sleep': 'holds 13', 'stack-integrity': 'holds 13', 'eoi-discipline': 'holds 13' },
   'sleep-switch-in-handler': { 'atomic-sleep': 'violated 7 4' },
+  // Interrupt sources. Each verdict flips with one change (tried): a periodic source (once-per-cpu,
+  // none-self-ipi), `at most 1` (at-most-exceeded, once-fair), `once` (at-most-unfair), `raise kick to 0` (ipi-to-cpu).
+  'source-at-most-exceeded': { assertions: 'violated 10 6' },
+  'source-at-most-unfair': { 'no-starvation': 'violated 9 1' },
+  'source-ipi-to-cpu': { assertions: 'holds 19' },
+  'source-none-self-ipi': { assertions: 'holds 7' },
+  'source-once-fair': { 'no-starvation': 'holds 9' },
+  'source-once-per-cpu': { assertions: 'holds 25' },
   'stack-elr-saved': { 'stack-integrity': 'holds 76', 'eoi-discipline': 'holds 76' },
   'stack-elr-unsaved': { 'stack-integrity': 'violated 17 4' },
   'stack-free-running': { 'stack-integrity': 'violated 2 2' },

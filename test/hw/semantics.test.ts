@@ -2,6 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { stateView } from '../../src/checker/view.js';
+import { machineOf } from '../../src/hw/build.js';
 import { enabled, find, modelOf, walk } from '../checker/helpers.js';
 
 const TIMER = 'machine x86_64 { cpus 1; irq timer line 0 }';
@@ -178,6 +179,90 @@ describe('SMP: locks and IPIs', () => {
       handler resched { eoi resched; iret }`);
     const raised = stateView(model, walk(model, 'cli', ['cli', 1], ['cli', 2], 'raise resched'));
     expect(raised.cpus.map((c) => c.pending)).toEqual([[], ['resched'], ['resched']]);
+  });
+});
+
+describe('interrupt sources', () => {
+  it('lets a `once` line arrive once on each CPU, and `raise` make it pending again without counting', () => {
+    const model = modelOf(`machine x86_64 { cpus 2; irq tick line 0 once }
+      thread a on 0 { cli; work; sti; work; cli; raise tick to cpu; work }
+      thread b on 1 { cli; loop { work } }
+      handler tick { eoi tick; iret }`);
+    const m = machineOf(model);
+    const masked = walk(model, 'cli', ['cli', 1]);
+    expect(enabled(model, masked)).toEqual(['0: work', '1: work', '0: tick becomes pending', '1: tick becomes pending']);
+    const once = walk(model, 'cli', ['cli', 1], 'tick becomes pending');
+    expect([m.canStillArrive(once, 0, 0), m.canStillArrive(once, 1, 0)]).toEqual([false, true]);
+    // Taken and EOIed on CPU 0: no longer pending there, and still it cannot arrive again; on CPU 1 it can.
+    const served = walk(model, 'cli', ['cli', 1], 'tick becomes pending', 'work', 'sti', 'work', 'interrupt tick taken', 'eoi tick', 'iret');
+    expect(enabled(model, served)).toEqual(['0: cli', '1: work', '1: tick becomes pending']);
+    // A self-IPI makes it pending on CPU 0 all the same, and counts against nothing.
+    const raised = walk(model, 'cli', ['cli', 1], 'tick becomes pending', 'work', 'sti', 'work', 'interrupt tick taken', 'eoi tick', 'iret', 'cli', 'raise tick to cpu');
+    expect(stateView(model, raised).cpus.map((c) => c.pending)).toEqual([['tick'], []]);
+    expect([m.canStillArrive(raised, 0, 0), m.canStillArrive(raised, 1, 0)]).toEqual([false, true]);
+  });
+
+  it('lets an `at most 2` line arrive twice, then no more', () => {
+    const model = modelOf(`machine x86_64 { cpus 1; irq tick line 0 at most 2 }
+      thread t on 0 { loop { work } }
+      handler tick { eoi tick; iret }`);
+    const m = machineOf(model);
+    const twice = walk(model, 'interrupt tick arrives and is taken', 'eoi tick', 'iret', 'interrupt tick arrives and is taken', 'eoi tick', 'iret');
+    expect(enabled(model, twice)).toEqual(['0: work']);
+    expect(m.canStillArrive(twice, 0, 0)).toBe(false);
+    expect(m.canStillArrive(walk(model, 'interrupt tick arrives and is taken'), 0, 0)).toBe(true);
+  });
+
+  it('never lets a `none` line arrive by itself; `raise L to cpu` makes it pending on the executing CPU', () => {
+    const model = modelOf(`machine x86_64 { cpus 2; irq kick line 0 none }
+      thread a on 0 { cli; raise kick to cpu; work }
+      thread b on 1 { loop { work } }
+      handler kick { eoi kick; iret }`);
+    const m = machineOf(model);
+    expect(enabled(model, model.initialStates()[0]!)).toEqual(['0: cli', '1: work']);
+    expect([m.canStillArrive(model.initialStates()[0]!, 0, 0), m.canStillArrive(model.initialStates()[0]!, 1, 0)]).toEqual([false, false]);
+    const raised = walk(model, 'cli', 'raise kick to cpu');
+    expect(stateView(model, raised).cpus.map((c) => c.pending)).toEqual([['kick'], []]);
+  });
+});
+
+describe('x86_64 local APIC', () => {
+  const LAPIC = 'machine x86_64 { cpus 1; controller lapic; irq low line 33; irq high line 40; irq top line 64 }';
+  const HANDLERS = 'handler low { eoi; iret }\nhandler high { eoi; iret }\nhandler top { eoi; iret }';
+
+  it('takes the higher vector first within a class, and holds a class off while the same class is in service', () => {
+    const model = modelOf(`${LAPIC}\nthread t on 0 { cli; work; sti; work; work }\nhandler low { eoi; iret }\nhandler high { sti; work; eoi; iret }\nhandler top { eoi; iret }`);
+    const both = walk(model, 'cli', 'low becomes pending', 'high becomes pending', 'work', 'sti', 'work');
+    expect(enabled(model, both)).toEqual(['0: interrupt high taken', '0: interrupt top arrives and is taken']);
+    // In `high` (vector 40) with interrupts enabled again, `low` (vector 33, the same class 2) stays pending,
+    // while `top` (class 4) would nest.
+    const inHigh = walk(model, 'cli', 'low becomes pending', 'high becomes pending', 'work', 'sti', 'work', 'interrupt high taken', 'sti', 'work');
+    expect(stateView(model, inHigh).cpus[0]!).toMatchObject({ ie: true, pending: ['low'], inService: ['high'] });
+    expect(enabled(model, inHigh)).toEqual(['0: eoi', '0: interrupt top arrives and is taken', '0: high becomes pending']);
+  });
+
+  it('holds off every line whose class is not above the task priority', () => {
+    const model = modelOf(`${LAPIC}\nthread t on 0 { tpr := 47; work; tpr := 48; work }\n${HANDLERS}`);
+    const at2 = walk(model, 'tpr := 47');
+    expect(machineOf(model).tpr(at2, 0)).toBe(2);
+    expect(enabled(model, at2)).toEqual(['0: work', '0: interrupt top arrives and is taken', '0: high becomes pending', '0: low becomes pending']);
+    const pending = walk(model, 'tpr := 47', 'low becomes pending', 'work');
+    // `low` waits while the task priority is class 2 or above.
+    expect(enabled(model, pending)).toEqual(['0: tpr := 48', '0: interrupt top arrives and is taken', '0: high becomes pending']);
+  });
+
+  it('clears the highest in-service vector at a bare eoi, and warns when nothing is in service', () => {
+    const model = modelOf(`${LAPIC}\nthread t on 0 { eoi; loop { work } }\nhandler low { sti; work; eoi; iret }\nhandler high { eoi; iret }\nhandler top { eoi; iret }`);
+    const m = machineOf(model);
+    const nested = walk(model, 'interrupt low arrives and is taken', 'sti', 'work', 'interrupt top arrives and is taken');
+    expect(stateView(model, nested).cpus[0]!.inService).toEqual(['low', 'top']);
+    expect(m.highestInService(nested, 0)).toBe(2);
+    const afterEoi = model.successor(nested, find(model, nested, 'eoi')).next;
+    expect(stateView(model, afterEoi).cpus[0]!.inService).toEqual(['low']);
+    const stray = model.successor(model.initialStates()[0]!, find(model, model.initialStates()[0]!, 'eoi'));
+    expect(stray.events.map((e) => (e.kind === 'violation' ? `${e.property}: ${e.message}` : e.kind))).toEqual([
+      'eoi-discipline: EOI on CPU 0, where no line is in service',
+    ]);
   });
 });
 

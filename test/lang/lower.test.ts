@@ -139,6 +139,36 @@ proc start { spawn worker[1]; enqueue self }
     expect(p.scheduler).toBe(3);
   });
 
+  it('with a local APIC, takes each line\'s priority from its vector class and gives each CPU a task priority', () => {
+    const p = load(`machine x86_64 { cpus 2; controller lapic; irq timer line 32; irq ipi_call line 251; irq low line 47 }
+      var x : 0..3
+      handler timer { tpr := 32; eoi x := 1; eoi timer; eoi }\nhandler ipi_call { eoi }\nhandler low { eoi }
+      thread t[2] on each { work }`);
+    expect([p.controller, ...p.lines.map((l) => `${l.name} ${l.number} ${l.priority}`)]).toEqual(['lapic', 'timer 32 2', 'ipi_call 251 15', 'low 47 2']);
+    expect(code(p, 'timer')).toEqual(['0 tpr := 32', '1 eoi highest', '2 x := 1', '3 eoi timer', '4 eoi highest', '5 iret']);
+    expect(p.layout.cpus.map((c) => c.tpr?.max)).toEqual([15, 15]);
+    expect(load(X86 + 'thread t on 0 { work }').layout.cpus[0]!.tpr).toBeNull();
+  });
+
+  it('lowers each interrupt source to its arrival limit per CPU and whether fairness expects it', () => {
+    const p = load(`machine x86_64 { cpus 2; irq a line 0; irq b line 1 periodic; irq c line 2 once; irq d line 3 at most 3 on 1; irq e line 4 none; irq f line 5 ipi }
+      handler a { eoi a }\nhandler b { eoi b }\nhandler c { eoi c }\nhandler d { eoi d }\nhandler e { eoi e }\nhandler f { eoi f }
+      thread t[2] on each { work }`);
+    expect(p.lines.map((l) => `${l.name} ${l.source} ${l.limit} ${l.fair} ${l.cpus.join(',')}`)).toEqual([
+      'a external null true 0,1',
+      'b external null true 0,1',
+      'c external 1 true 0,1',
+      'd external 3 false 1',
+      'e ipi null true 0,1',
+      'f ipi null true 0,1',
+    ]);
+    // Only a bounded source that arrives on a CPU has a count there.
+    expect(p.layout.cpus.map((c) => c.arrived.map((slot) => slot?.max ?? null))).toEqual([
+      [null, null, 1, null, null, null],
+      [null, null, 1, 3, null, null],
+    ]);
+  });
+
   it('rejects self in a procedure', () => {
     const { diagnostics } = loadModelFromText(model, 'm.sched', []);
     expect(diagnostics.map((d) => `${d.code} at ${d.span.line}:${d.span.col}`)).toEqual(['E514 at 9:39']);

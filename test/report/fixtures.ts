@@ -117,6 +117,8 @@ export function fakeProgram(
     gate: 'interrupt' as const,
     source: 'external' as const,
     cpus: [],
+    limit: null,
+    fair: true,
     handler: id,
     span: units[id]!.span,
   }));
@@ -134,6 +136,7 @@ export function fakeProgram(
     units,
     scheduler: null,
     latencyBound: null,
+    controller: null,
     invariants: [],
     expectations: [{ property, verdict: 'violated', span: expectation }],
     spans: source.spans,

@@ -38,7 +38,8 @@ const LEVELS = MAX_HARDIRQ + 1;
 /**
  * The fairness of the machine, with classes defined by what an action does:
  * - weak, per (CPU, line): the line's interrupt actions on that CPU (arrival, arrival-and-take, delivery). A line
- *   that can keep arriving on a CPU, or stays deliverable there, is eventually taken.
+ *   that can keep arriving on a CPU, or stays deliverable there, is eventually taken; except that an `at most N`
+ *   source may stop firing at any time, so only its delivery, once pending, is expected.
  * - strong, per (CPU, interrupt level): the CPU's instruction steps (and mask-waits) taken at that level, the
  *   interrupt entries the code is nested in as the hardware counts them (Machine.interruptLevel: frames until
  *   their iret/eret), not the software's hardirq count, which a handler lowers with irq_exit before it returns.
@@ -109,17 +110,22 @@ export class HardwareFairness implements Fairness {
     return this.lineClass(c, actionArg(action));
   }
 
-  /**
-   * CPU `c` is halted in `wfi` with nothing pending: its wait may complete (the Arm ARM allows it at any time) but
-   * never has to, so fairness does not force it. A wait a pending line ends is owed like any instruction.
-   */
   /** The interrupt level fairness counts a CPU's steps at: the hardware's nesting (Machine.interruptLevel). */
   private level(state: Uint32Array, c: number): number {
     return Math.min(this.m.interruptLevel(state, c), LEVELS - 1);
   }
 
+  /**
+   * CPU `c` is halted in `wfi` with nothing pending: its wait may complete (the Arm ARM allows it at any time) but
+   * never has to, so fairness does not force it. A wait a pending line ends is owed like any instruction.
+   */
   private spuriousWakeUp(state: Uint32Array, c: number): boolean {
     return this.m.spuriousWakeUp(state, c);
+  }
+
+  private mayStop(action: Action): boolean {
+    const kind = actionKind(action);
+    return (kind === ActionKind.arrive || kind === ActionKind.arriveTake) && !this.m.program.lines[actionArg(action)]!.fair;
   }
 
   private learn(s: number): void {
@@ -135,7 +141,8 @@ export class HardwareFairness implements Fairness {
       const cls = this.classOf(state, action);
       this.classes[start + i] = cls;
       if (cls === this.spurious) return; // taken where a path takes it, owed nowhere
-      this.enable(s, cls);
+      // An `at most N` source may stop at any time: that it could arrive obliges nothing (its delivery does).
+      if (!this.mayStop(action)) this.enable(s, cls);
       if (cls >= this.lineClasses) steps[actionCpu(action)] = 1;
     });
     for (let c = 0; c < m.cpus; c++) {

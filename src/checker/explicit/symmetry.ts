@@ -68,6 +68,9 @@ function* exprsOf(instr: Instr): Generator<Expr> {
     case 'assert':
       yield instr.cond;
       return;
+    case 'tpr':
+      yield instr.value;
+      return;
     case 'raise':
       if (instr.cpu !== null) yield instr.cpu;
       return;
@@ -92,6 +95,7 @@ function* exprsOf(instr: Instr): Generator<Expr> {
     case 'irqsave':
     case 'irqrestore':
     case 'eoi':
+    case 'eoi_highest':
     case 'ack':
     case 'iret':
     case 'eret':

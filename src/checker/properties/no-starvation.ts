@@ -20,7 +20,8 @@ import type { Exploration, Finding, PropertyDefinition } from './property.js';
 /** The assumption every no-starvation verdict is relative to, as reports print it (docs/liveness.md). */
 export const FAIRNESS =
   'an interrupt line that can keep arriving on a CPU, or stays deliverable there, is eventually taken (weak ' +
-  'fairness per CPU and line); code at one interrupt level of a CPU that can execute again and again eventually ' +
+  "fairness per CPU and line; an 'at most N' source may stop arriving at any time); " +
+  'code at one interrupt level of a CPU that can execute again and again eventually ' +
   'does (strong fairness per CPU and level: each CPU keeps executing, and interrupts never arrive so fast that ' +
   'the code they interrupt cannot execute another instruction). Spinning on a held lock, hlt, and wfi with ' +
   'nothing pending execute nothing, so no CPU is assumed to get out of them';
@@ -53,12 +54,28 @@ function cpuCannotStep(m: Machine, s: Uint32Array, c: number): string {
 function lineCannotBeTaken(m: Machine, s: Uint32Array, c: number, l: number): string {
   const name = lineName(m, l);
   if (m.stopped(s, c)) return `CPU${c} has stopped`;
-  if ((m.pending(s, c) & (1 << l)) === 0) return `${name} is not raised on CPU${c}`; // an IPI: only `raise` makes it pending
+  if ((m.pending(s, c) & (1 << l)) === 0) {
+    const line = m.program.lines[l]!;
+    if (line.source === 'external' && !m.canStillArrive(s, c, l)) {
+      return `${name} has arrived ${line.limit === 1 ? 'once' : `${line.limit} times`} on CPU${c}, all its source fires`;
+    }
+    if (line.source === 'external' && !line.fair) {
+      return `${name} need not arrive on CPU${c} (its source fires at most ${line.limit === 1 ? 'once' : `${line.limit} times`}, perhaps never)`;
+    }
+    return `${name} is not raised on CPU${c}`; // an IPI: only `raise` makes it pending
+  }
   const word = m.program.arch === 'aarch64' ? 'active' : 'in service';
   const masked = m.program.arch === 'aarch64' ? 'IRQs masked' : 'IF=0';
   const inService = m.program.lines.filter((x) => (m.inService(s, c) & m.blockers[l]! & (1 << x.id)) !== 0).map((x) => x.name);
+  const tpr = m.tpr(s, c);
   const why =
-    m.ie(s, c) === 0 ? masked : inService.length > 0 ? `held off by ${inService.join(', ')} ${word}` : 'in the sti shadow';
+    m.ie(s, c) === 0
+      ? masked
+      : inService.length > 0
+        ? `held off by ${inService.join(', ')} ${word}`
+        : tpr >= m.program.lines[l]!.priority
+          ? `held off by the task priority, class ${tpr}`
+          : 'in the sti shadow';
   return `${name} is pending on CPU${c} but not deliverable (${why})`;
 }
 
