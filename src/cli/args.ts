@@ -111,4 +111,13 @@ export interface GateArgs {
   sarif?: string;
   /** `--html DIR`: an HTML report per counterexample found. */
   html?: string;
+  /** `--shard I/N`: run only the checks dealt to shard I of N (validated by the CLI). */
+  shard?: string;
+}
+
+export interface MergeArgs {
+  files: string[];
+  /** The merged JUnit report / SARIF log of `gate --shard` jobs goes to this file. */
+  junit?: string;
+  sarif?: string;
 }

@@ -88,6 +88,11 @@ export const OPTIONS = {
     junit: { type: 'string', describe: 'also write a JUnit report to this file (with any --format)' },
     sarif: { type: 'string', describe: 'also write a SARIF report to this file (with any --format)' },
     html: { type: 'string', describe: 'write an HTML report of every counterexample into this directory' },
+    shard: { type: 'string', describe: "run shard I of N (I/N): every Nth check, for a CI matrix; 'schedcheck merge' joins the shards' reports" },
+  },
+  merge: {
+    junit: { type: 'string', describe: "write the merged JUnit report of the gate shards' JUnit reports to this file" },
+    sarif: { type: 'string', describe: "write the merged SARIF log of the gate shards' SARIF logs to this file" },
   },
   lsp: {
     stdio: { type: 'boolean', describe: 'talk over stdin and stdout (the only transport; editors pass it)' },
