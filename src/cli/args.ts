@@ -28,6 +28,8 @@ export interface CheckArgs {
   svg?: string;
   /** `--html FILE`: the interactive counterexample report. */
   html?: string;
+  /** `--swarm I/N`: job I of N of a swarm search; the report is the job's result (JSON). */
+  swarm?: string;
 }
 
 export interface ParseArgs {
@@ -120,4 +122,9 @@ export interface MergeArgs {
   /** The merged JUnit report / SARIF log of `gate --shard` jobs goes to this file. */
   junit?: string;
   sarif?: string;
+  /** Swarm jobs' results: the merged verdicts as text or JSON, on stdout or to `output`. */
+  format: 'text' | 'json';
+  output?: string;
+  /** The merged shortest counterexample as ITF. */
+  trace?: string;
 }

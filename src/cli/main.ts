@@ -73,7 +73,8 @@ export function buildCli(argv: string[]): Argv {
           .positional('models', { type: 'string', array: true, describe: 'model files (.sched), one or more' })
           .default('models', undefined)
           .options(OPTIONS.check)
-          .check(checkNumbers),
+          .check(checkNumbers)
+          .check(checkPartition('swarm')),
       (a) =>
         run(
           checkCommand({
@@ -96,6 +97,7 @@ export function buildCli(argv: string[]): Argv {
             dot: a.dot,
             svg: a.svg,
             html: a.html,
+            swarm: a.swarm,
           }),
         ),
     )
@@ -207,13 +209,13 @@ export function buildCli(argv: string[]): Argv {
     )
     .command(
       'merge <files..>',
-      'merge what the jobs of one split run wrote: gate shard reports',
+      'merge what the jobs of one split run wrote: gate shard reports, swarm job results',
       (y) =>
         y
-          .positional('files', { type: 'string', array: true, describe: 'JUnit reports and SARIF logs of gate --shard jobs' })
+          .positional('files', { type: 'string', array: true, describe: 'JUnit reports and SARIF logs of gate --shard jobs, or results of check --swarm jobs' })
           .default('files', undefined)
           .options(OPTIONS.merge),
-      (a) => run(mergeCommand({ files: a.files ?? [], junit: a.junit, sarif: a.sarif })),
+      (a) => run(mergeCommand({ files: a.files ?? [], junit: a.junit, sarif: a.sarif, format: a.format, output: a.output, trace: a.trace })),
     )
     .command('lsp', 'a language server for .sched files, on stdin and stdout', (y) => y.options(OPTIONS.lsp), () => run(lspCommand()))
     .demandCommand(1, 'name a command')

@@ -127,7 +127,7 @@ describe('schedcheck merge', () => {
     vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
     const first = async (files: string[], outputs: { junit?: string; sarif?: string }): Promise<string> => {
       err = '';
-      expect(await mergeCommand({ files, ...outputs }), files.join(' ')).toBe(2);
+      expect(await mergeCommand({ files, format: 'text', ...outputs }), files.join(' ')).toBe(2);
       return err.split('\n')[0]!;
     };
     try {
@@ -147,7 +147,7 @@ describe('schedcheck merge', () => {
       expect(await first(['s1.xml', 's2.xml', 's3.xml'], { ...junit, sarif: 'x.sarif' })).toBe(
         'x.sarif:1:1: error M104: --sarif names the merged report, but no input is one of the SARIF logs of gate shards',
       );
-      expect(await first(['a.plan'], junit)).toBe('a.plan:1:1: error M102: not a file merge reads: a JUnit report or SARIF log of `gate --shard I/N`');
+      expect(await first(['a.plan'], junit)).toBe('a.plan:1:1: error M102: not a file merge reads: a JUnit report or SARIF log of `gate --shard I/N`, or the result of `check --swarm I/N`');
       expect(await first(['nothing.xml'], junit)).toBe('nothing.xml:1:1: error M101: cannot read the file (ENOENT)');
     } finally {
       vi.restoreAllMocks();
