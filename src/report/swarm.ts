@@ -39,7 +39,10 @@ export interface SwarmJobResult {
   transitions: number;
   depth: number;
   seconds: number;
-  /** Every reachable state was searched (no bound stopped it), up to `collisionProbability`. */
+  /**
+   * Every reachable state was searched (no bound stopped it, and it did not end early with every property
+   * decided), up to `collisionProbability`.
+   */
   complete: boolean;
   collisionProbability: number | null;
   results: SwarmPropertyResult[];
@@ -69,8 +72,6 @@ export function swarmJobResult(spec: SwarmJobSpec, report: CheckReport, program:
     }
   });
   const widest = report.results.reduce((a, b) => (b.stats.states > a.stats.states ? b : a), report.results[0]!);
-  const stopped = report.results.some((r) => r.verdict === 'inconclusive' && r.reason !== 'not-checkable');
-  const early = report.results.some((r) => r.verdict === 'violated') && !report.results.some((r) => r.verdict === 'holds');
   return {
     format: SWARM_FORMAT,
     version: SWARM_VERSION,
@@ -92,7 +93,9 @@ export function swarmJobResult(spec: SwarmJobSpec, report: CheckReport, program:
     transitions: widest.stats.transitions,
     depth: widest.stats.depth,
     seconds: widest.stats.seconds,
-    complete: !stopped && !early,
+    // The explicit engine reports its figures only after a search of every reachable state (not one a bound
+    // stopped, nor one that ended once every property was decided).
+    complete: report.figures !== undefined,
     collisionProbability: report.reductions?.hashCompaction?.collisionProbability ?? null,
     results,
   };
@@ -215,7 +218,7 @@ export function mergeSwarm(inputs: SwarmInput[], replay: Replayer): { ok: true; 
     const stopped = all.find((x) => x.r.verdict === 'inconclusive');
     const reason: InconclusiveReason = stopped !== undefined && stopped.r.verdict === 'inconclusive' ? stopped.r.reason : 'max-states';
     const missing = first.job.of - jobs.length;
-    const detail = `no job searched every reachable state (${jobs.length} of ${first.job.of} jobs merged${missing > 0 ? `, ${missing} missing` : ''}, each stopped by a bound) and none found a violation`;
+    const detail = `no job searched every reachable state (${jobs.length} of ${first.job.of} jobs merged${missing > 0 ? `, ${missing} missing` : ''}) and none found a violation`;
     return { property, verdict: 'inconclusive', reason, detail };
   });
   if (diagnostics.length > 0) return { ok: false, diagnostics };
@@ -239,7 +242,7 @@ function fmt(n: number): string {
 /** The merged verdicts as text: one line per job, one per property. */
 export function formatSwarmText(m: MergedSwarm): string {
   const lines = [`swarm: ${m.model} [${m.config}]: ${m.jobs.length} of ${m.of} jobs merged`];
-  for (const j of m.jobs) lines.push(`  job ${j.job}/${m.of}: ${fmt(j.states)} states, ${fmt(j.transitions)} transitions, depth ${j.depth}, ${j.complete ? 'every reachable state' : 'stopped by a bound'} (${j.file})`);
+  for (const j of m.jobs) lines.push(`  job ${j.job}/${m.of}: ${fmt(j.states)} states, ${fmt(j.transitions)} transitions, depth ${j.depth}, ${j.complete ? 'every reachable state' : 'not every state (a bound, or every property decided)'} (${j.file})`);
   const width = Math.max(...m.results.map((r) => r.property.length));
   for (const r of m.results) {
     const name = r.property.padEnd(width);
