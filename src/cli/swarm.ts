@@ -46,7 +46,12 @@ export function replayOnModel(job: SwarmJobResult, cex: Counterexample): string 
   if (digestOf(read.text) !== job.modelDigest) return 'the model file is not the text the job checked';
   const loaded = loadModelFromText(read.text, job.model, job.sets);
   if (loaded.program === null) return 'the model does not load with the job\'s constants';
-  const model = buildModel(loaded.program);
+  let model;
+  try {
+    model = buildModel(loaded.program);
+  } catch (error) {
+    return `the model cannot be built (${error instanceof Error ? error.message : String(error)})`;
+  }
   const path = actionsOf(model, cex);
   if ('message' in path) return path.message;
   const machine = machineOf(model);

@@ -149,10 +149,14 @@ export async function checkCommand(args: CheckArgs): Promise<number> {
   }
 
   const reports = checked.map((c) => c.report);
-  let text: string;
+  // A swarm job's report is its result for `schedcheck merge` (the format is refused with --swarm).
   const job = checked[0];
-  if (swarm !== null && job !== undefined) text = swarmResultText(args, swarm, args.models[0]!, job.program, job.report);
-  else switch (args.format) {
+  const format = swarm !== null && job !== undefined ? 'swarm' : args.format;
+  let text: string;
+  switch (format) {
+    case 'swarm':
+      text = swarmResultText(args, swarm!, args.models[0]!, job!.program, job!.report);
+      break;
     case 'text':
       text = checked.map(({ report, program }) => formatText(report, program, { paint: args.output === undefined ? painter('stdout') : undefined, sourceLine })).join('\n');
       break;
