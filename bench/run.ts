@@ -7,7 +7,10 @@
 // full state storage and SPIN with hash compaction (-DHC4), with the ratios schedcheck/SPIN. Table 2 shows how
 // states and time grow on the correct designs as threads go from 2 to 6 and CPUs from 1 to 2, with schedcheck's
 // symmetry reduction beside them; a series stops growing once a run takes more than a quarter of the timeout.
-// Times are CPU seconds of the search (user + system; a shared machine's load inflates wall time, not these).
+// Times are CPU seconds of the search (user + system; a shared machine's load inflates wall time, not these),
+// and beside them `process s`: the wall-clock time of the whole command a user waits for, start-up included
+// (`schedcheck check MODEL` spawned as a child process, every property and the report; for SPIN, `spin -a`, gcc
+// and pan). `--only TEXT --no-growth` measures a single seed model.
 // SPIN stores one state more than schedcheck on every model (its pre-boot state, bench/promela/machine.pml): the
 // tables print schedcheck's count and flag any other difference.
 
@@ -17,7 +20,7 @@ import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configLabel, GROWTH, growthCases, modelLabel, SEED_CASES, type BenchCase } from './cases.js';
-import { runSchedcheck } from './schedcheck.js';
+import { cliCommand, runSchedcheck, timeCheckProcess } from './schedcheck.js';
 import { runSpin, spinVersion, type EngineRun } from './spin.js';
 import { fmtInt, fmtRatio, fmtSeconds, renderMarkdown, renderText, type Cell, type Table } from './table.js';
 
@@ -68,9 +71,19 @@ interface Measured {
   spinHc: Result;
 }
 
-function measure(c: BenchCase, timeout: number, withSymmetry: boolean): Measured {
-  const exact = runSchedcheck(c, { timeoutSeconds: timeout });
-  const compacted = runSchedcheck(c, { timeoutSeconds: timeout, hashCompaction: true });
+/** The search's figures, with the wall-clock time of the whole `schedcheck check` process beside them. */
+function withProcess(run: Result, c: BenchCase, options: { timeoutSeconds: number; hashCompaction?: boolean }): Result {
+  if (!ok(run)) return run;
+  const timed = timeCheckProcess(c, options);
+  if ('error' in timed) return { ...run, note: [run.note, `process: ${timed.error}`].filter((n) => n !== '').join('; ') };
+  return { ...run, process: timed.seconds, note: [run.note, timed.complete ? '' : 'process inconclusive'].filter((n) => n !== '').join('; ') };
+}
+
+function measure(c: BenchCase, timeout: number, withSymmetry: boolean, withProcessTime = false): Measured {
+  const search = runSchedcheck(c, { timeoutSeconds: timeout });
+  const hc = runSchedcheck(c, { timeoutSeconds: timeout, hashCompaction: true });
+  const exact = withProcessTime ? withProcess(search, c, { timeoutSeconds: timeout }) : search;
+  const compacted = withProcessTime ? withProcess(hc, c, { timeoutSeconds: timeout, hashCompaction: true }) : hc;
   const symmetric = withSymmetry ? runSchedcheck(c, { timeoutSeconds: timeout, symmetry: true }) : null;
   const expected = ok(exact) ? exact.states + 1 : 1 << 24;
   const spinFull = runSpin(c, 'full', expected, timeout);
@@ -82,19 +95,21 @@ function measure(c: BenchCase, timeout: number, withSymmetry: boolean): Measured
 const SPIN_OFFSET = 1;
 
 function engineCells(r: Result, offset: number): Cell[] {
-  if (!ok(r)) return [r.error.slice(0, 40), '', '', '', ''];
+  if (!ok(r)) return [r.error.slice(0, 40), '', '', '', '', ''];
   const states = fmtInt(r.states - offset) + (r.complete ? '' : '+');
   const perSecond = rate(r, offset);
-  return [states, fmtInt(r.transitions - 2 * offset), fmtSeconds(r.seconds), perSecond === null ? '-' : fmtInt(perSecond), r.bytesPerState.toFixed(1)];
+  const whole = r.process === undefined ? '' : fmtSeconds(r.process);
+  return [states, fmtInt(r.transitions - 2 * offset), fmtSeconds(r.seconds), whole, perSecond === null ? '-' : fmtInt(perSecond), r.bytesPerState.toFixed(1)];
 }
 
-/** The schedcheck/SPIN ratios: time, states per second, bytes per state. */
+/** The schedcheck/SPIN ratios: time, whole-process time, states per second, bytes per state. */
 function ratios(a: Result, b: Result): Cell[] {
-  if (!ok(a) || !ok(b)) return ['', '', ''];
+  if (!ok(a) || !ok(b)) return ['', '', '', ''];
   const ra = rate(a);
   const rb = rate(b, SPIN_OFFSET);
   const time = a.seconds >= 0.01 && b.seconds >= 0.01 ? fmtRatio(a.seconds / b.seconds) : '-';
-  return [time, ra === null || rb === null ? '-' : fmtRatio(ra / rb), fmtRatio(a.bytesPerState / b.bytesPerState)];
+  const whole = a.process !== undefined && b.process !== undefined ? fmtRatio(a.process / b.process) : '-';
+  return [time, whole, ra === null || rb === null ? '-' : fmtRatio(ra / rb), fmtRatio(a.bytesPerState / b.bytesPerState)];
 }
 
 function note(m: Measured, r: Result, spin: boolean): string {
@@ -106,16 +121,16 @@ function note(m: Measured, r: Result, spin: boolean): string {
   return notes.join('; ');
 }
 
-const HEADER = ['model', 'config', 'engine', 'states', 'transitions', 'CPU s', 'states/s', 'B/state', 'time ratio', 'rate ratio', 'mem ratio', 'note'];
-const NUMERIC = [false, false, false, true, true, true, true, true, true, true, true, false];
+const HEADER = ['model', 'config', 'engine', 'states', 'transitions', 'CPU s', 'process s', 'states/s', 'B/state', 'time ratio', 'process ratio', 'rate ratio', 'mem ratio', 'note'];
+const NUMERIC = [false, false, false, true, true, true, true, true, true, true, true, true, true, false];
 
 function seedRows(all: Measured[]): Cell[][] {
   const rows: Cell[][] = [];
   for (const m of all) {
     rows.push([modelLabel(m.c.model), configLabel(m.c.sets), 'schedcheck', ...engineCells(m.exact, 0), ...ratios(m.exact, m.spinFull), note(m, m.exact, false)]);
     rows.push(['', '', 'schedcheck HC', ...engineCells(m.compacted, 0), ...ratios(m.compacted, m.spinHc), note(m, m.compacted, false)]);
-    rows.push(['', '', 'SPIN full', ...engineCells(m.spinFull, SPIN_OFFSET), '', '', '', note(m, m.spinFull, true)]);
-    rows.push(['', '', 'SPIN HC4', ...engineCells(m.spinHc, SPIN_OFFSET), '', '', '', note(m, m.spinHc, true)]);
+    rows.push(['', '', 'SPIN full', ...engineCells(m.spinFull, SPIN_OFFSET), '', '', '', '', note(m, m.spinFull, true)]);
+    rows.push(['', '', 'SPIN HC4', ...engineCells(m.spinHc, SPIN_OFFSET), '', '', '', '', note(m, m.spinHc, true)]);
   }
   return rows;
 }
@@ -128,6 +143,7 @@ function summary(all: Measured[]): Cell[][] {
     let seconds = 0;
     let wall = 0;
     let build = 0;
+    let whole = 0;
     let bytes = 0;
     for (const m of timed) {
       const r = pick(m) as EngineRun;
@@ -135,9 +151,10 @@ function summary(all: Measured[]): Cell[][] {
       seconds += r.seconds;
       wall += r.wall;
       build += r.build ?? 0;
+      whole += r.process ?? 0;
       bytes += r.bytesPerState * (r.states - offset);
     }
-    return { states, seconds, wall, build, rate: states / Math.max(seconds, 1e-9), wallRate: states / Math.max(wall, 1e-9), bytes: bytes / Math.max(states, 1) };
+    return { states, seconds, wall, build, process: whole, rate: states / Math.max(seconds, 1e-9), wallRate: states / Math.max(wall, 1e-9), bytes: bytes / Math.max(states, 1) };
   };
   const sc = total((m) => m.exact, 0);
   const hc = total((m) => m.compacted, 0);
@@ -151,6 +168,7 @@ function summary(all: Measured[]): Cell[][] {
     fmtSeconds(t.wall),
     fmtInt(t.wallRate),
     t.build === 0 ? '' : fmtSeconds(t.build),
+    fmtSeconds(t.process),
     t.bytes.toFixed(1),
   ];
   const ratio = (name: string, a: typeof sc, b: typeof sc): Cell[] => [
@@ -161,6 +179,7 @@ function summary(all: Measured[]): Cell[][] {
     fmtRatio(a.wall / b.wall),
     fmtRatio(a.wallRate / b.wallRate),
     '',
+    fmtRatio(a.process / b.process),
     fmtRatio(a.bytes / b.bytes),
   ];
   return [
@@ -170,7 +189,7 @@ function summary(all: Measured[]): Cell[][] {
     row('SPIN HC4', spinHc),
     ratio('schedcheck / SPIN full', sc, full),
     ratio('schedcheck HC / SPIN HC4', hc, spinHc),
-    ['models', String(timed.length), '', '', '', '', '', ''],
+    ['models', String(timed.length), '', '', '', '', '', '', ''],
   ];
 }
 
@@ -231,6 +250,7 @@ export function machineDescription(): string[] {
     `CPU: ${cpus()[0]?.model ?? '?'}, ${cpus().length} cores (nproc)`,
     `Node ${process.version}; ${spinVersion() ?? 'spin: not found'}; ${gcc}`,
     process.env.SCHEDCHECK_SRC === undefined ? 'schedcheck: this checkout' : `schedcheck: ${process.env.SCHEDCHECK_SRC}`,
+    `process s: ${cliCommand().what}`,
   ];
 }
 
@@ -247,14 +267,14 @@ export async function main(argv: string[]): Promise<number> {
     for (const c of SEED_CASES) {
       if (options.only !== null && !c.model.includes(options.only)) continue;
       log(`seed: ${c.model} ${configLabel(c.sets)}`);
-      all.push(measure(c, options.timeout, false));
+      all.push(measure(c, options.timeout, false, true));
     }
     tables.push({ title: 'Seed models: every reachable state (CPU seconds; HC = hash compaction)', header: HEADER, rows: seedRows(all), numeric: NUMERIC });
     tables.push({
-      title: 'Totals over the runs SPIN takes at least 0.1 CPU s on (build = spin -a + gcc, before SPIN can search)',
-      header: ['engine', 'states', 'CPU s', 'states/CPU s', 'wall s', 'states/wall s', 'build s', 'B/state'],
+      title: 'Totals over the runs SPIN takes at least 0.1 CPU s on (build = spin -a + gcc, before SPIN can search; process = the whole command, wall clock)',
+      header: ['engine', 'states', 'CPU s', 'states/CPU s', 'wall s', 'states/wall s', 'build s', 'process s', 'B/state'],
       rows: summary(all),
-      numeric: [false, true, true, true, true, true, true, true],
+      numeric: [false, true, true, true, true, true, true, true, true],
     });
   }
   if (options.growth) tables.push(growthTable(options, log));

@@ -41,6 +41,30 @@ export function runSchedcheck(c: BenchCase, options: SchedcheckOptions): EngineR
   }
 }
 
+/** The CLI a user runs: the build (`npm run build`) when there is one, else the sources through tsx. */
+export function cliCommand(): { argv: string[]; what: string } {
+  const root = process.env.SCHEDCHECK_SRC ?? resolve(fileURLToPath(new URL('..', import.meta.url)));
+  const built = resolve(root, 'dist/src/cli/main.js');
+  if (existsSync(built)) return { argv: [built], what: 'dist/src/cli/main.js (built)' };
+  return { argv: ['--import', 'tsx', resolve(root, 'src/cli/main.ts')], what: 'src/cli/main.ts through tsx (no build: start-up includes compiling)' };
+}
+
+/**
+ * What a user waits for: `schedcheck check MODEL [--set ...] [--hash-compaction]` spawned as a child process and
+ * timed from spawn to exit (Node's start-up, loading, every property's search and the report). Exit 0, 1 and 3
+ * are verdicts; `complete` is false on 3 (a bound or the timeout stopped a search).
+ */
+export function timeCheckProcess(c: BenchCase, options: SchedcheckOptions): { seconds: number; complete: boolean } | { error: string } {
+  const sets = Object.entries(c.sets).flatMap(([k, v]) => ['--set', `${k}=${v}`]);
+  const args = ['check', resolve(c.model), ...sets, '--timeout', String(options.timeoutSeconds), ...(options.hashCompaction === true ? ['--hash-compaction'] : [])];
+  const started = performance.now();
+  const child = spawnSync(process.execPath, [...cliCommand().argv, ...args], { encoding: 'utf8', timeout: (options.timeoutSeconds + 60) * 1000, maxBuffer: 64 * 1024 * 1024 });
+  const seconds = (performance.now() - started) / 1000;
+  if (child.signal !== null) return { error: `killed (${child.signal})` };
+  if (child.status !== 0 && child.status !== 1 && child.status !== 3) return { error: `exit ${child.status}: ${child.stderr.slice(0, 200)}` };
+  return { seconds, complete: child.status !== 3 };
+}
+
 async function measure(c: BenchCase, options: SchedcheckOptions): Promise<EngineRun | { error: string }> {
   const root = process.env.SCHEDCHECK_SRC ?? resolve(fileURLToPath(new URL('..', import.meta.url)));
   const from = (path: string) => import(pathToFileURL(resolve(root, path)).href);

@@ -22,6 +22,11 @@ export interface EngineRun {
   wall: number;
   /** SPIN only: wall-clock time of `spin -a` and gcc, which a run needs before its search starts. */
   build?: number;
+  /**
+   * Wall-clock time of the whole command a user waits for, start-up included: `schedcheck check MODEL` spawned
+   * as a child process (every property, the report printed), or for SPIN `spin -a`, gcc and pan together.
+   */
+  process?: number;
   /** Memory that grows with the states (stored states and the hash table) divided by the states. */
   bytesPerState: number;
   /** Searched the whole state space (no timeout, no depth or memory cut). */
@@ -106,7 +111,7 @@ export function runSpin(c: BenchCase, mode: SpinMode, expectedStates: number, ti
     if (pan.status === 124) return { error: `timeout after ${timeoutSeconds} s` };
     if (pan.error !== undefined || pan.signal !== null) return { error: `pan failed: ${pan.error?.message ?? pan.signal}` };
     const parsed = parsePan(`${pan.stdout}\n${pan.stderr}`);
-    return 'error' in parsed ? parsed : { ...parsed, build };
+    return 'error' in parsed ? parsed : { ...parsed, build, process: (performance.now() - building) / 1000 };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

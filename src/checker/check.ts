@@ -32,6 +32,11 @@ export interface CheckOptions {
   hashCompaction?: boolean;
   /** Symmetry reduction over interchangeable threads (off by default); see src/checker/explicit/symmetry.ts. */
   symmetry?: boolean;
+  /**
+   * Swarm job `job` of `of` (`check --swarm I/N`): a hash-compacted search diversified by the job (ExploreBounds.
+   * swarmJob); swarm.ts writes its result for `schedcheck merge`.
+   */
+  swarm?: { job: number; of: number };
   /** Which loop runs the exact search (explore.ts's ExploreBounds.searchLoop; not on the command line: for tests). */
   searchLoop?: 'wasm' | 'js';
 }
@@ -172,6 +177,7 @@ export async function checkProgram(program: Program, options: CheckOptions): Pro
       hashCompaction: options.hashCompaction,
       symmetry: options.symmetry,
       searchLoop: options.searchLoop,
+      swarmJob: options.swarm?.job,
     },
   );
 

@@ -28,6 +28,8 @@ export interface CheckArgs {
   svg?: string;
   /** `--html FILE`: the interactive counterexample report. */
   html?: string;
+  /** `--swarm I/N`: job I of N of a swarm search; the report is the job's result (JSON). */
+  swarm?: string;
 }
 
 export interface ParseArgs {
@@ -111,4 +113,18 @@ export interface GateArgs {
   sarif?: string;
   /** `--html DIR`: an HTML report per counterexample found. */
   html?: string;
+  /** `--shard I/N`: run only the checks dealt to shard I of N (validated by the CLI). */
+  shard?: string;
+}
+
+export interface MergeArgs {
+  files: string[];
+  /** The merged JUnit report / SARIF log of `gate --shard` jobs goes to this file. */
+  junit?: string;
+  sarif?: string;
+  /** Swarm jobs' results: the merged verdicts as text or JSON, on stdout or to `output`. */
+  format: 'text' | 'json';
+  output?: string;
+  /** The merged shortest counterexample as ITF. */
+  trace?: string;
 }

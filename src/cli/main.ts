@@ -10,12 +10,14 @@ import { gateCommand } from './commands/gate.js';
 import { initCommand } from './commands/init.js';
 import { kernelQemuCommand, kernelRunCommand } from './commands/kernel.js';
 import { lspCommand } from './commands/lsp.js';
+import { mergeCommand } from './commands/merge.js';
 import { parseCommand } from './commands/parse.js';
 import { propertiesCommand } from './commands/properties.js';
 import { replayCommand } from './commands/replay.js';
 import { simulateCommand } from './commands/simulate.js';
 import { setColourMode } from './colour.js';
 import { GLOBAL_OPTIONS, OPTIONS } from './options.js';
+import { checkPartition } from './partition.js';
 import { unknownArgument } from './unknown.js';
 
 const NUMERIC = ['max-depth', 'max-states', 'max-memory', 'timeout', 'seed', 'cycles', 'steps', 'cpus', 'events', 'hold'] as const;
@@ -71,7 +73,8 @@ export function buildCli(argv: string[]): Argv {
           .positional('models', { type: 'string', array: true, describe: 'model files (.sched), one or more' })
           .default('models', undefined)
           .options(OPTIONS.check)
-          .check(checkNumbers),
+          .check(checkNumbers)
+          .check(checkPartition('swarm')),
       (a) =>
         run(
           checkCommand({
@@ -94,6 +97,7 @@ export function buildCli(argv: string[]): Argv {
             dot: a.dot,
             svg: a.svg,
             html: a.html,
+            swarm: a.swarm,
           }),
         ),
     )
@@ -199,8 +203,19 @@ export function buildCli(argv: string[]): Argv {
       (y) =>
         y
           .positional('plans', { type: 'string', array: true, default: [] as string[], describe: 'plan files (.plan)' })
-          .options(OPTIONS.gate),
-      (a) => run(gateCommand({ plans: a.plans as string[], format: a.format, output: a.output, junit: a.junit, sarif: a.sarif, html: a.html })),
+          .options(OPTIONS.gate)
+          .check(checkPartition('shard')),
+      (a) => run(gateCommand({ plans: a.plans as string[], format: a.format, output: a.output, junit: a.junit, sarif: a.sarif, html: a.html, shard: a.shard })),
+    )
+    .command(
+      'merge <files..>',
+      'merge what the jobs of one split run wrote: gate shard reports, swarm job results',
+      (y) =>
+        y
+          .positional('files', { type: 'string', array: true, describe: 'JUnit reports and SARIF logs of gate --shard jobs, or results of check --swarm jobs' })
+          .default('files', undefined)
+          .options(OPTIONS.merge),
+      (a) => run(mergeCommand({ files: a.files ?? [], junit: a.junit, sarif: a.sarif, format: a.format, output: a.output, trace: a.trace })),
     )
     .command('lsp', 'a language server for .sched files, on stdin and stdout', (y) => y.options(OPTIONS.lsp), () => run(lspCommand()))
     .demandCommand(1, 'name a command')

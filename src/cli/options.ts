@@ -33,6 +33,7 @@ export const OPTIONS = {
     dot: { type: 'string', describe: 'write the counterexample graph as DOT' },
     svg: { type: 'string', describe: 'write the counterexample graph as SVG' },
     html: { type: 'string', describe: 'write the counterexample as an interactive HTML report' },
+    swarm: { type: 'string', describe: "run job I of N (I/N) of a swarm search: hash compaction, the job's own hash functions and action order; the report is its result (JSON) for 'schedcheck merge'" },
   },
   properties: {},
   init: {
@@ -88,6 +89,14 @@ export const OPTIONS = {
     junit: { type: 'string', describe: 'also write a JUnit report to this file (with any --format)' },
     sarif: { type: 'string', describe: 'also write a SARIF report to this file (with any --format)' },
     html: { type: 'string', describe: 'write an HTML report of every counterexample into this directory' },
+    shard: { type: 'string', describe: "run shard I of N (I/N): every Nth check, for a CI matrix; 'schedcheck merge' joins the shards' reports" },
+  },
+  merge: {
+    junit: { type: 'string', describe: "write the merged JUnit report of the gate shards' JUnit reports to this file" },
+    sarif: { type: 'string', describe: "write the merged SARIF log of the gate shards' SARIF logs to this file" },
+    format: { choices: ['text', 'json'] as const, default: 'text' as const, describe: "the swarm jobs' merged verdicts as text or JSON (on stdout or --output)" },
+    output: { type: 'string', describe: "write the swarm jobs' merged verdicts to this file" },
+    trace: { type: 'string', describe: "write the swarm jobs' shortest counterexample as ITF JSON" },
   },
   lsp: {
     stdio: { type: 'boolean', describe: 'talk over stdin and stdout (the only transport; editors pass it)' },

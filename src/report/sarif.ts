@@ -189,9 +189,23 @@ function missedViolation(report: CheckReport, property: PropertyId, model: Sarif
 
 /** SARIF 2.1.0 for a run over several models; `models[i]` is the Program of `reports[i]` (spans, lines). */
 export function formatSarif(reports: CheckReport[], models: readonly (SarifModel | undefined)[], options: SarifOptions = {}): string {
+  return `${JSON.stringify(sarifLog(reports, models, options).log, null, 2)}\n`;
+}
+
+/**
+ * The SARIF log as an object, with how many results and notifications each report contributed, in order (a
+ * gate shard records them so that `schedcheck merge` can put the shards' entries back in the unsharded order).
+ */
+export function sarifLog(
+  reports: CheckReport[],
+  models: readonly (SarifModel | undefined)[],
+  options: SarifOptions = {},
+): { log: { runs: Json[] } & Json; perReport: { results: number; notifications: number }[] } {
   const results: Json[] = [];
   const notifications: Json[] = [];
+  const perReport: { results: number; notifications: number }[] = [];
   reports.forEach((report, i) => {
+    const before = { results: results.length, notifications: notifications.length };
     // Aligned by index, but a program whose file is the report's model wins (gate may drop unparsable ones).
     const model = models.find((m) => m?.file === report.model) ?? models[i];
     for (const r of report.results) {
@@ -209,6 +223,7 @@ export function formatSarif(reports: CheckReport[], models: readonly (SarifModel
         });
       }
     }
+    perReport.push({ results: results.length - before.results, notifications: notifications.length - before.notifications });
   });
   const driver: Json = {
     name: 'schedcheck',
@@ -235,5 +250,5 @@ export function formatSarif(reports: CheckReport[], models: readonly (SarifModel
       },
     ],
   };
-  return `${JSON.stringify(log, null, 2)}\n`;
+  return { log, perReport };
 }

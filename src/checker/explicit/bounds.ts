@@ -31,6 +31,11 @@ export interface ExploreBounds {
   successors?: 'compiled' | 'reference';
   /** The WebAssembly store's memory cap in bytes, a multiple of 64 KiB (default 4 GiB; tests set less). */
   wasmMemoryBytes?: number;
+  /**
+   * Swarm job `job` (1-based): a hash-compacted search with the job's own fingerprint functions and, past job 1,
+   * its own order of each state's actions (swarmorder.ts). Implies hash compaction.
+   */
+  swarmJob?: number;
 }
 
 /** A bound was reached: the search ends, incomplete. */

@@ -30,6 +30,7 @@ import { ProgressLine } from './progress.js';
 import { ReferenceExpander } from './referenceexpander.js';
 import type { Store } from './searchstore.js';
 import { MemoryBudgetExceeded } from './store.js';
+import { SwarmOrderExpander, swarmSalt } from './swarmorder.js';
 import { symmetryOf, type Symmetry } from './symmetry.js';
 import type { VisitedStates } from './visited.js';
 import { WasmStore, WasmStoreFull } from './wasmstore.js';
@@ -124,17 +125,19 @@ export function explore(
   const words = model.layout.words;
   const compiled = bounds.successors === 'reference' ? null : compiledFor(model);
   const symmetry = bounds.symmetry === true ? symmetryOf(model) : null;
-  const hc = bounds.hashCompaction === true;
+  const swarmJob = bounds.swarmJob;
+  const hc = bounds.hashCompaction === true || swarmJob !== undefined;
   // The WebAssembly core runs exact searches without symmetry, in an instance of its own.
   const instance = !hc && symmetry === null && bounds.searchLoop !== 'js' ? coreInstance(compiled) : null;
   const store: Store = hc
-    ? new HashCompactStore(model, words, fits, memoryLimit)
+    ? new HashCompactStore(model, words, fits, memoryLimit, swarmSalt(swarmJob ?? 1))
     : instance !== null
       ? new WasmStore(instance, words, fits, bounds.wasmMemoryBytes)
       : new ArenaStore(words, fits);
   // The core steps with its own instance, whose memory holds the store; the JavaScript loop with the shared one.
   const coreExpander = instance !== null ? new CompiledExpander(model, compiled!, instance.compiled) : null;
-  const expander: Expander = coreExpander ?? (compiled !== null ? new CompiledExpander(model, compiled, compiled) : new ReferenceExpander(model));
+  const plain: Expander = coreExpander ?? (compiled !== null ? new CompiledExpander(model, compiled, compiled) : new ReferenceExpander(model));
+  const expander: Expander = swarmJob !== undefined && swarmJob > 1 ? new SwarmOrderExpander(plain, swarmJob) : plain;
   const room = maxActions(model.program);
   const exploration: Exploration = {
     model,

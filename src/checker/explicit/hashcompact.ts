@@ -71,10 +71,12 @@ export class HashCompactStore implements Store {
     readonly words: number,
     private readonly canGrow: (extraBytes: number) => boolean,
     maxMemoryBytes = 8 * 1024 ** 3,
+    salt = 0,
   ) {
     // A typed array's buffer holds at most 4 GB: 2^30 four-byte `lo` halves.
     this.set = new FingerprintSet(canGrow, Math.min(Math.floor(maxMemoryBytes / 6), 2 ** 30));
-    this.hasher = new StateHasher(words);
+    // A salt (a swarm job's) fingerprints with other hash functions: other states collide, if any do.
+    this.hasher = new StateHasher(words, salt);
     const file = join(tmpdir(), `schedcheck-trace-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
     this.fd = openSync(file, 'w+', 0o600);
     unlinkSync(file); // the open descriptor keeps it; nothing is left behind

@@ -23,18 +23,25 @@ function fmixB(h: number): number {
   return h ^ (h >>> 16);
 }
 
-/** The A family's per-word seeds (the WebAssembly search core hashes with the same ones, wasmsearch.ts). */
-export function seedsA(words: number): Int32Array {
-  return Int32Array.from({ length: words }, (_, i) => fmixA(Math.imul(i + 1, 0x9e3779b9)));
+/**
+ * The A family's per-word seeds (the WebAssembly search core hashes with the same ones, wasmsearch.ts). A `salt`
+ * other than 0 gives another member of the family: another hash function (a swarm job's, explore.ts).
+ */
+export function seedsA(words: number, salt = 0): Int32Array {
+  return Int32Array.from({ length: words }, (_, i) => fmixA(Math.imul(i + 1, 0x9e3779b9) ^ salt));
 }
 
 export class StateHasher {
   private readonly seedA: Int32Array;
   private readonly seedB: Int32Array;
 
-  constructor(readonly words: number) {
-    this.seedA = seedsA(words);
-    this.seedB = Int32Array.from({ length: words }, (_, i) => fmixB(Math.imul(i + 1, 0x7f4a7c15) ^ 0x5bd1e995));
+  /** @param salt 0 for the hash functions every search uses; another value for other ones (seedsA). */
+  constructor(
+    readonly words: number,
+    salt = 0,
+  ) {
+    this.seedA = seedsA(words, salt);
+    this.seedB = Int32Array.from({ length: words }, (_, i) => fmixB(Math.imul(i + 1, 0x7f4a7c15) ^ 0x5bd1e995 ^ salt));
   }
 
   /** The A hash of a whole state. */

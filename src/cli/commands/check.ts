@@ -19,7 +19,9 @@ import { formatText } from '../../report/text.js';
 import type { CheckArgs } from '../args.js';
 import { printDiagnostics } from '../diagnostics.js';
 import { painter } from '../colour.js';
+import { parsePartition } from '../partition.js';
 import { quotedWithGuess } from '../suggest.js';
+import { swarmResultText } from '../swarm.js';
 
 export const EXIT = { holds: 0, violated: 1, badInput: 2, inconclusive: 3 } as const;
 
@@ -99,7 +101,22 @@ async function writeCounterexample(args: CheckArgs, found: { cex: Counterexample
   return ok;
 }
 
+/** `--swarm I/N` with what it cannot go with: a message (M002), or null. */
+function swarmMisuse(args: CheckArgs): string | null {
+  if (args.swarm === undefined) return null;
+  if (args.models.length !== 1) return `--swarm runs one job of one model's search; ${args.models.length} models are given`;
+  if (args.engine !== 'explicit') return '--swarm runs the explicit engine; --engine is not taken with it';
+  if (args.format !== 'text') return "--swarm writes the job's result (JSON) to stdout or --output; --format is not taken with it";
+  return null;
+}
+
 export async function checkCommand(args: CheckArgs): Promise<number> {
+  const misuse = swarmMisuse(args);
+  if (misuse !== null) {
+    process.stderr.write(`schedcheck: error M002: ${misuse}\n`);
+    return EXIT.badInput;
+  }
+  const swarm = args.swarm === undefined ? null : parsePartition(args.swarm);
   const unknown = args.property.filter((p) => !isPropertyId(p));
   if (unknown.length > 0) {
     const named = unknown.map((p) => quotedWithGuess(p, PROPERTY_IDS));
@@ -116,6 +133,7 @@ export async function checkCommand(args: CheckArgs): Promise<number> {
     timeoutSeconds: args.timeout,
     hashCompaction: args.hashCompaction === true,
     symmetry: args.symmetry === true,
+    ...(swarm === null ? {} : { swarm: { job: swarm.index, of: swarm.of }, hashCompaction: true }),
   };
 
   let badInput = false;
@@ -131,8 +149,14 @@ export async function checkCommand(args: CheckArgs): Promise<number> {
   }
 
   const reports = checked.map((c) => c.report);
+  // A swarm job's report is its result for `schedcheck merge` (the format is refused with --swarm).
+  const job = checked[0];
+  const format = swarm !== null && job !== undefined ? 'swarm' : args.format;
   let text: string;
-  switch (args.format) {
+  switch (format) {
+    case 'swarm':
+      text = swarmResultText(args, swarm!, args.models[0]!, job!.program, job!.report);
+      break;
     case 'text':
       text = checked.map(({ report, program }) => formatText(report, program, { paint: args.output === undefined ? painter('stdout') : undefined, sourceLine })).join('\n');
       break;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import type { GateArgs } from '../args.js';
 import {
@@ -16,7 +17,9 @@ import type { Tone } from '../../report/text.js';
 import { printDiagnostics } from '../diagnostics.js';
 import { writeHtmlReports } from '../../report/htmldir.js';
 import { formatJunit } from '../../report/junit.js';
-import { formatSarif } from '../../report/sarif.js';
+import { formatSarif, sarifLog } from '../../report/sarif.js';
+import { inShard, shardJunit, shardSarif, type ShardMeta } from '../../report/shard.js';
+import { parsePartition } from '../partition.js';
 
 const STATUS_TEXT: Record<GateStatus, string> = {
   ok: 'ok',
@@ -77,13 +80,14 @@ function line(values: readonly string[], w: number[]): string {
     .trimEnd();
 }
 
-function summary(run: GateRun): string {
+function summary(run: GateRun, meta: ShardMeta | null): string {
   const count = (s: GateStatus): number => run.rows.filter((r) => r.status === s).length;
   const ok = count('ok') + count('bounded');
   const failed = count('fail');
   const skipped = count('not-checkable');
   const parts = [`${ok} as expected`, `${failed} FAILED`, `${skipped} not yet checkable`];
-  return `gate: ${run.rows.length} checks over ${run.reports.length} model configurations: ${parts.join(', ')} (${run.seconds.toFixed(1)} s)`;
+  const who = meta === null ? 'gate' : `gate shard ${meta.shard}/${meta.of}`;
+  return `${who}: ${run.rows.length} checks over ${run.reports.length} model configurations: ${parts.join(', ')} (${run.seconds.toFixed(1)} s)`;
 }
 
 function failures(run: GateRun): string[] {
@@ -98,17 +102,38 @@ function expectedOf(run: GateRun, key: (check: GateCheck) => string): (model: st
   return (model, property) => table.get(`${model}\u0000${property}`);
 }
 
-function junit(run: GateRun): string {
+/** The suite of a check: its model and configuration. */
+const suiteName = (c: GateCheck): string => `${displayPath(c.block.modelPath)} [${configCell(c)}]`;
+
+function junit(run: GateRun, meta: ShardMeta | null): string {
   // One test case per model, configuration and property: the configuration goes into the suite's name.
-  const key = (c: GateCheck): string => `${displayPath(c.block.modelPath)} [${configCell(c)}]`;
-  const reports = run.reports.map(({ check, report }) => ({ ...report, model: key(check) }));
-  return formatJunit(reports, { name: 'schedcheck gate', expected: expectedOf(run, key) });
+  const reports = run.reports.map(({ check, report }) => ({ ...report, model: suiteName(check) }));
+  const text = formatJunit(reports, { name: 'schedcheck gate', expected: expectedOf(run, suiteName) });
+  return meta === null ? text : shardJunit(text, meta);
 }
 
-function sarif(run: GateRun): string {
+function sarif(run: GateRun, meta: ShardMeta | null): string {
   const key = (c: GateCheck): string => c.program.file;
   const reports = run.reports.map(({ check, report }) => ({ ...report, model: key(check) }));
-  return formatSarif(reports, run.reports.map(({ check }) => check.program), { expected: expectedOf(run, key) });
+  const models = run.reports.map(({ check }) => check.program);
+  const options = { expected: expectedOf(run, key) };
+  if (meta === null) return formatSarif(reports, models, options);
+  const { log, perReport } = sarifLog(reports, models, options);
+  return shardSarif(log, perReport, meta);
+}
+
+/**
+ * `--shard I/N`: the model configurations dealt to shard I (configuration k of the plans to shard k mod N + 1),
+ * and the record its reports carry for `schedcheck merge`: the number of configurations and a digest of them all
+ * with their properties, so that shards of other plans do not merge.
+ */
+function shardOf(checks: GateCheck[], shard: string | undefined): { checks: GateCheck[]; meta: ShardMeta | null } {
+  const partition = shard === undefined ? null : parsePartition(shard);
+  if (partition === null) return { checks, meta: null };
+  const digest = createHash('sha256');
+  for (const c of checks) digest.update(`${suiteName(c)}\t${c.block.expectations.map((e) => `${e.property}=${e.verdict}`).join(' ')}\n`);
+  const meta: ShardMeta = { shard: partition.index, of: partition.of, configurations: checks.length, plans: digest.digest('hex').slice(0, 16) };
+  return { checks: checks.filter((_, k) => inShard(k, partition.index, partition.of)), meta };
 }
 
 function writeReport(path: string, report: string): boolean {
@@ -122,7 +147,7 @@ function writeReport(path: string, report: string): boolean {
 }
 
 /**
- * `schedcheck gate [PLAN...] [--format text|junit|sarif] [--output FILE] [--html DIR]`: 0 when every checkable
+ * `schedcheck gate [PLAN...] [--shard I/N] [--format text|junit|sarif] [--output FILE] [--html DIR]`: 0 when every checkable
  * result is the expected one, 1 when one is not (or a run stopped at a bound), 2 when a plan is bad (or an HTML
  * report cannot be written).
  */
@@ -135,26 +160,27 @@ export async function gateCommand(args: GateArgs): Promise<number> {
     return 2;
   }
 
+  const { checks, meta } = shardOf(loaded.checks, args.shard);
   const text = args.format === 'text';
-  const w = widths(loaded.checks);
+  const w = widths(checks);
   // The table goes to stdout unless it is the report itself being written elsewhere; with --format junit or
   // sarif, stdout carries the report (or nothing, with --output) and the table goes to stderr as progress.
   const table = text && args.output === undefined ? process.stdout : process.stderr;
   table.write(`${line(HEADERS, w)}\n`);
   const stream = table === process.stdout ? 'stdout' : 'stderr';
-  const run = await runChecks(loaded.checks, (row) => table.write(`${line(cells(row, stream), w)}\n`), { progress: true });
-  const tail = [...failures(run), summary(run)].join('\n') + '\n';
+  const run = await runChecks(checks, (row) => table.write(`${line(cells(row, stream), w)}\n`), { progress: true });
+  const tail = [...failures(run), summary(run, meta)].join('\n') + '\n';
   table.write(tail);
 
   let written = true;
   if (!text || args.output !== undefined) {
-    const report = args.format === 'junit' ? junit(run) : args.format === 'sarif' ? sarif(run) : [line(HEADERS, w), ...run.rows.map((r) => line(cells(r), w))].join('\n') + '\n' + tail;
+    const report = args.format === 'junit' ? junit(run, meta) : args.format === 'sarif' ? sarif(run, meta) : [line(HEADERS, w), ...run.rows.map((r) => line(cells(r), w))].join('\n') + '\n' + tail;
     if (args.output === undefined) process.stdout.write(report);
     else written = writeReport(args.output, report);
   }
   // One run, every report CI wants: `--junit FILE` and `--sarif FILE` besides the table.
-  if (args.junit !== undefined) written = writeReport(args.junit, junit(run)) && written;
-  if (args.sarif !== undefined) written = writeReport(args.sarif, sarif(run)) && written;
+  if (args.junit !== undefined) written = writeReport(args.junit, junit(run, meta)) && written;
+  if (args.sarif !== undefined) written = writeReport(args.sarif, sarif(run, meta)) && written;
   if (args.html !== undefined) {
     const entries = run.rows.flatMap((r) =>
       r.result.verdict === 'violated'
