@@ -13,7 +13,7 @@ import { DEFAULT_MINE_STATES, provedInvariant } from './invariants.js';
 import { confirm } from './replay.js';
 import { SymbolicSystem } from './system.js';
 import { planFor, type PropertyPlan } from './targets.js';
-import { exclusive, type Z3 } from './z3.js';
+import { exclusive, z3StartProblem, type Z3 } from './z3.js';
 
 export interface SmtOptions {
   /** Longest path searched, in steps (default 40). */
@@ -31,6 +31,8 @@ const MB = 1024 * 1024;
 const DEFAULT_MEMORY = defaultMemoryLimit();
 /** How often the watchdog looks at the clock and the process's resident size. */
 const WATCHDOG_MS = 50;
+/** How often, at most, the budget's loops read the resident size (they read the clock each time). */
+const LOOK_MS = 10;
 /**
  * The watchdog stops Z3 at this share of the memory limit: Z3 allocates between two looks, and goes on for a
  * moment after the interrupt, so stopping at the limit itself let the process overshoot it.
@@ -78,8 +80,12 @@ export async function checkWithSmt(program: Program, properties: PropertyId[], o
       stats: stats(depth),
     }));
 
-  // Z3 reserves its WebAssembly memory when it starts: under an address-space limit (`ulimit -v`) that can
-  // fail before anything is checked, which is the memory limit too, not a bad input.
+  // Z3 reserves its WebAssembly memory when it starts: under an address-space limit (`ulimit -v`) that leaves
+  // too little, it is not started (V8 would abort the process), which is the memory limit too, not a bad input.
+  const cannotStart = z3StartProblem();
+  if (cannotStart !== null) {
+    return properties.map((property) => ({ property, engine: 'smt', verdict: 'inconclusive', reason: 'max-memory', detail: cannotStart, stats: stats(0) }));
+  }
   try {
     return await exclusive(async (ctx) => {
     // Z3's memory is not the JavaScript heap's: a watchdog looks at the whole process and stops Z3 the way the
@@ -90,10 +96,11 @@ export async function checkWithSmt(program: Program, properties: PropertyId[], o
     let exceeded = false;
     const deadline = options.timeoutSeconds === undefined ? null : started + Math.min(options.timeoutSeconds, MAX_TIMEOUT_SECONDS) * 1000;
     let lastLook = 0;
-    // The budget's loops ask often: the resident size is read at most once a millisecond.
+    // The budget's loops ask often, and reading the resident size costs about 0.3 ms: it is read at most every
+    // LOOK_MS.
     const look = (): boolean => {
       const now = Date.now();
-      if (!exceeded && now !== lastLook) {
+      if (!exceeded && now - lastLook >= LOOK_MS) {
         lastLook = now;
         if (process.memoryUsage.rss() > limit * MEMORY_HEADROOM) exceeded = true;
       }
