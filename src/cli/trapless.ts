@@ -12,6 +12,7 @@
 // there, saying why (smt/z3.ts, z3StartProblem).
 
 import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import { addressSpaceLimit } from '../checker/explicit/memory.js';
 import { NO_TRAP_HANDLER, trapHandlerOff } from '../checker/smt/z3.js';
 
@@ -54,9 +55,10 @@ export function rerunWithoutTrapHandler(args: readonly string[]): Promise<number
     });
     child.on('exit', (code, signal) => {
       for (const s of signals) process.off(s, forward);
-      // Killed by a signal: end the same way, so that whoever waits on this process sees it.
+      // Killed by a signal: end the same way, so that whoever waits on this process sees it (or, for a signal
+      // Node ignores, with the code a shell gives it).
       if (signal !== null) process.kill(process.pid, signal);
-      resolve(code ?? 4);
+      resolve(code ?? 128 + (signal === null ? 0 : constants.signals[signal]));
     });
   });
 }
