@@ -19,7 +19,7 @@ import { NO_TRAP_HANDLER, trapHandlerOff } from '../checker/smt/z3.js';
 /** Address-space limits at or above this leave room for the trap handler's reservations. */
 const ROOM_FOR_TRAP_HANDLER = 64 * 1024 ** 3;
 
-/** Whether the command line is `check` with `--engine smt` (the last `--engine` given wins, as yargs has it). */
+/** Whether the command line is `check` with `--engine smt` (the last `--engine`, when several are given). */
 export function checksWithSmtOnly(args: readonly string[]): boolean {
   const words = args.filter((a, i) => !a.startsWith('-') && args[i - 1] !== '--color' && args[i - 1] !== '--engine');
   if (words[0] !== 'check') return false;
