@@ -18,6 +18,7 @@ import { simulateCommand } from './commands/simulate.js';
 import { setColourMode } from './colour.js';
 import { GLOBAL_OPTIONS, OPTIONS } from './options.js';
 import { checkPartition } from './partition.js';
+import { rerunWithoutTrapHandler } from './trapless.js';
 import { unknownArgument } from './unknown.js';
 
 const NUMERIC = ['max-depth', 'max-states', 'max-memory', 'timeout', 'seed', 'cycles', 'steps', 'cpus', 'events', 'hold'] as const;
@@ -239,6 +240,14 @@ quietOnClosedPipe(process.stdout);
 quietOnClosedPipe(process.stderr);
 
 const args = hideBin(process.argv);
-const unknown = unknownArgument(args, OPTIONS);
-if (unknown !== null) usageError(unknown);
-buildCli(args).parse();
+// `check --engine smt` under an address-space limit runs again without the WebAssembly trap handler (trapless.ts).
+const rerun = rerunWithoutTrapHandler(args);
+if (rerun !== null) {
+  void rerun.then((code) => {
+    process.exitCode = code;
+  });
+} else {
+  const unknown = unknownArgument(args, OPTIONS);
+  if (unknown !== null) usageError(unknown);
+  buildCli(args).parse();
+}

@@ -58,7 +58,7 @@ export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
 }
 
 /** Longest stretch of a source line shown under a diagnostic; a minified or generated line is cut around the error. */
-const SHOWN_WIDTH = 160;
+export const SHOWN_WIDTH = 160;
 
 /**
  * Characters a terminal would act on instead of showing: C0 controls but the tab, DEL, C1 controls, and the
@@ -79,23 +79,41 @@ export function escapeControls(text: string): string {
  * line when the span runs on). Control characters in the line are shown escaped, the carets moved to match.
  */
 export function formatDiagnostic(d: Diagnostic, sourceText: string): string {
+  const full = LineIndex.of(sourceText).line(d.span.line);
+  return formatDiagnosticExcerpt(d, { text: full, from: 0, length: full.length });
+}
+
+/**
+ * Part of a source line: `text` is the line from column `from + 1` on; `length` is the whole line's length, or
+ * null when the line runs on past the part. `formatDiagnosticExcerpt` shows the same as `formatDiagnostic` given
+ * the whole line when the part covers the SHOWN_WIDTH characters either side of the span's first column.
+ */
+export interface LineExcerpt {
+  text: string;
+  from: number;
+  length: number | null;
+}
+
+/** `formatDiagnostic` with only part of the span's line at hand (a line of a file too long to read whole). */
+export function formatDiagnosticExcerpt(d: Diagnostic, line: LineExcerpt): string {
   const { span } = d;
   const header = `${escapeControls(span.file)}:${span.line}:${span.col}: ${d.severity} ${d.code}: ${escapeControls(d.message)}`;
-  const full = LineIndex.of(sourceText).line(span.line);
+  const length = line.length ?? Infinity;
+  const slice = (a: number, b: number): string => line.text.slice(Math.max(0, a - line.from), Math.max(0, b - line.from));
   const startCol = Math.max(1, span.col);
-  const endCol = span.endLine === span.line ? Math.max(span.endCol, startCol + 1) : Math.max(full.length + 1, startCol + 1);
+  const endCol = span.endLine === span.line ? Math.max(span.endCol, startCol + 1) : Math.max(length + 1, startCol + 1);
 
   // Window the line so the caret stays visible on very long lines.
   let from = 0;
-  if (full.length > SHOWN_WIDTH) from = Math.max(0, Math.min(startCol - 1 - SHOWN_WIDTH / 2, full.length - SHOWN_WIDTH));
-  const to = Math.min(full.length, from + SHOWN_WIDTH);
-  const shown = (from > 0 ? '...' : '') + escapeControls(full.slice(from, to)) + (to < full.length ? '...' : '');
+  if (length > SHOWN_WIDTH) from = Math.max(0, Math.min(startCol - 1 - SHOWN_WIDTH / 2, length - SHOWN_WIDTH));
+  const to = Math.min(length, from + SHOWN_WIDTH);
+  const shown = (from > 0 ? '...' : '') + escapeControls(slice(from, to)) + (to < length ? '...' : '');
   const lead = from > 0 ? 3 : 0;
 
   // Reuse the line's own tabs in the indent so the carets line up however tabs are displayed.
-  const before = escapeControls(full.slice(from, Math.min(startCol - 1, to))).replace(/[^\t]/g, ' ');
+  const before = escapeControls(slice(from, Math.min(startCol - 1, to))).replace(/[^\t]/g, ' ');
   const rawWidth = Math.max(1, Math.min(endCol, to + 1) - startCol);
-  const under = full.slice(startCol - 1, startCol - 1 + rawWidth);
+  const under = slice(startCol - 1, startCol - 1 + rawWidth);
   const width = rawWidth + escapeControls(under).length - under.length;
   return `${header}\n  ${shown}\n  ${' '.repeat(lead)}${before}${'^'.repeat(width)}`;
 }

@@ -4,6 +4,7 @@
 // it is read from, so what is checked is what is read.
 
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 
 export type ReadResult = { ok: true; text: string } | { ok: false; why: string };
 
@@ -13,12 +14,84 @@ export const MAX_INPUT_BYTES = 16 * 1024 * 1024;
 /** Saved traces (ITF counterexamples, event traces) may be larger: a long counterexample carries every state. */
 export const MAX_TRACE_BYTES = 256 * 1024 * 1024;
 
+/** The size of the pieces a file is read in by `readChunks`. */
+export const CHUNK_BYTES = 64 * 1024;
+
+/** A file read in pieces: `next()` gives the next piece of its text (UTF-8), null at its end. */
+export interface TextChunks {
+  next(): string | null;
+  /** Bytes read so far. */
+  readonly bytesRead: number;
+  close(): void;
+}
+
+/** Thrown by `TextChunks.next` when the file cannot be read on, or grows past its limit while it is read. */
+export class ReadFailure extends Error {}
+
+function why(e: unknown): string {
+  return (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
+}
+
+/**
+ * Opens a regular file of at most `maxBytes` to be read `chunkBytes` at a time, so that a reader that stops early
+ * (a syntax error near the start) reads no more than it needs and never holds the file whole.
+ */
+export function readChunks(file: string, maxBytes = MAX_TRACE_BYTES, chunkBytes = CHUNK_BYTES): { ok: true; chunks: TextChunks } | { ok: false; why: string } {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    return { ok: false, why: why(e) };
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (stat.isDirectory() || !stat.isFile() || stat.size > maxBytes) {
+      closeSync(fd);
+      return { ok: false, why: stat.isDirectory() ? 'EISDIR' : !stat.isFile() ? 'not a regular file' : `larger than ${maxBytes} bytes` };
+    }
+  } catch (e) {
+    closeSync(fd);
+    return { ok: false, why: why(e) };
+  }
+  const buffer = Buffer.alloc(chunkBytes);
+  const decoder = new StringDecoder('utf8');
+  let bytesRead = 0;
+  let open = true;
+  const chunks: TextChunks = {
+    next(): string | null {
+      if (!open) return null;
+      let n: number;
+      try {
+        n = readSync(fd, buffer, 0, buffer.length, null);
+      } catch (e) {
+        throw new ReadFailure(why(e));
+      }
+      if (n === 0) {
+        const rest = decoder.end();
+        chunks.close();
+        return rest.length > 0 ? rest : null;
+      }
+      bytesRead += n;
+      if (bytesRead > maxBytes) throw new ReadFailure(`larger than ${maxBytes} bytes`);
+      return decoder.write(buffer.subarray(0, n));
+    },
+    get bytesRead(): number {
+      return bytesRead;
+    },
+    close(): void {
+      if (open) closeSync(fd);
+      open = false;
+    },
+  };
+  return { ok: true, chunks };
+}
+
 export function readRegularFile(file: string, maxBytes = MAX_INPUT_BYTES): ReadResult {
   let fd: number;
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
-    return { ok: false, why: (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e)) };
+    return { ok: false, why: why(e) };
   }
   try {
     const stat = fstatSync(fd);
@@ -38,7 +111,7 @@ export function readRegularFile(file: string, maxBytes = MAX_INPUT_BYTES): ReadR
     if (length > maxBytes) return { ok: false, why: `larger than ${maxBytes} bytes` };
     return { ok: true, text: buffer.toString('utf8', 0, length) };
   } catch (e) {
-    return { ok: false, why: (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e)) };
+    return { ok: false, why: why(e) };
   } finally {
     closeSync(fd);
   }

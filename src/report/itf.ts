@@ -15,7 +15,7 @@
 import type { Counterexample, CpuView, FrameView, LockEdge, StateView, TraceStep } from '../checker/verdict.js';
 import { PROPERTY_IDS, type Arch, type LockKind, type PropertyId, type SourceSpan } from '../ir/ir.js';
 import type { ModelInfo } from './dot.js';
-import type { JsonPath } from './jsonpos.js';
+import { JsonSyntaxError, type JsonPath, type JsonReader } from './jsonpos.js';
 
 export const ITF_FORMAT_DESCRIPTION = 'https://apalache-mc.org/docs/adr/015adr-trace.html';
 export const ACTION_TAKEN = 'mbt::actionTaken';
@@ -332,84 +332,206 @@ function readLockEdge(at: At): LockEdge {
   };
 }
 
-function readTrace(root: At): { counterexample: Counterexample; model: ModelInfo | undefined } {
-  // ITF itself first: a file that is not a trace at all gets ITF002.
-  const itf = new At(root.value, [], 'ITF002');
-  const vars = itf.field('vars').list().map((v) => v.str());
-  const states = itf.field('states').list();
-  if (states.length === 0) itf.field('states').fail('a trace needs at least one state');
-  states.forEach((s) => {
-    for (const v of vars) s.field(v);
-  });
-  // ITF's loop is the index of the state the last one repeats: one of the trace's states.
-  const itfLoop = itf.has('loop') ? itf.field('loop').int() : null;
-  if (itfLoop !== null && (itfLoop < 0 || itfLoop >= states.length)) {
-    itf.field('loop').fail(`expected the index of one of the ${states.length} states (0 to ${states.length - 1})`);
+/**
+ * A trace decoded piece by piece as its top-level fields come, in the order of its file. Once the variables and
+ * `#meta` are known (schedcheck writes them before the states), each state is checked and decoded as soon as it
+ * is read, and only the decoded step is kept; states that come earlier are kept as read and decoded at the end.
+ * So the first problem in reading order is the one reported, and a bad state near the start of a long trace is
+ * answered without reading on.
+ */
+class TraceDecoder {
+  private varsValue: unknown;
+  private hasVars = false;
+  private vars: string[] | null = null;
+  private meta: unknown;
+  private hasMeta = false;
+  private metaChecked = false;
+  private statesSeen = false;
+  /** `states` when it is not a list. */
+  private notAList: { value: unknown } | null = null;
+  private count = 0;
+  private readonly pending: unknown[] = [];
+  private readonly steps: TraceStep[] = [];
+  private loop: { value: unknown } | null = null;
+
+  /** A top-level field other than the states of a `states` list. */
+  field(key: string, value: unknown): void {
+    if (key === 'vars') [this.varsValue, this.hasVars] = [value, true];
+    else if (key === '#meta') [this.meta, this.hasMeta] = [value, true];
+    else if (key === 'loop') this.loop = { value };
+    else if (key === 'states') [this.statesSeen, this.notAList] = [true, { value }];
   }
 
-  const meta = root.field('#meta').field('schedcheck');
-  const version = meta.field('version').int();
-  if (version !== SCHEDCHECK_ITF_VERSION) {
-    throw new Bad('ITF004', `trace format version ${version}; this schedcheck reads version ${SCHEDCHECK_ITF_VERSION}`, meta.field('version').path);
+  /** The `states` list begins: its states follow. */
+  states(): void {
+    this.statesSeen = true;
   }
-  for (const v of ITF_VARS) if (!vars.includes(v)) itf.field('vars').fail(`a schedcheck trace has the variable "${v}"`);
-  const steps = root.field('states').list().map((s, i) => {
+
+  /** The next state of the `states` list. */
+  state(value: unknown): void {
+    const index = this.count++;
+    if (!this.hasVars || !this.hasMeta) {
+      this.pending.push(value);
+      return;
+    }
+    this.hasEveryVariable(value, index);
+    this.checkMeta();
+    this.decode(value, index);
+  }
+
+  private variables(): string[] {
+    this.vars ??= new At(this.varsValue, ['vars'], 'ITF002').list().map((v) => v.str());
+    return this.vars;
+  }
+
+  /** ADR-015: every state defines every variable. */
+  private hasEveryVariable(value: unknown, index: number): void {
+    const state = new At(value, ['states', index], 'ITF002');
+    for (const v of this.variables()) state.field(v);
+  }
+
+  private schedcheck(): At {
+    if (!this.hasMeta) throw new Bad('ITF003', 'missing field "#meta"', []);
+    return new At(this.meta, ['#meta']).field('schedcheck');
+  }
+
+  private checkMeta(): void {
+    if (this.metaChecked) return;
+    const meta = this.schedcheck();
+    const version = meta.field('version').int();
+    if (version !== SCHEDCHECK_ITF_VERSION) {
+      throw new Bad('ITF004', `trace format version ${version}; this schedcheck reads version ${SCHEDCHECK_ITF_VERSION}`, meta.field('version').path);
+    }
+    const vars = this.variables();
+    for (const v of ITF_VARS) if (!vars.includes(v)) new At(this.varsValue, ['vars'], 'ITF002').fail(`a schedcheck trace has the variable "${v}"`);
+    this.metaChecked = true;
+  }
+
+  private decode(value: unknown, i: number): void {
+    const s = new At(value, ['states', i]);
     const index = s.field('#meta').field('index').int();
     if (index !== i) s.field('#meta').field('index').fail(`expected state index ${i}`);
-    return readStep(s, i);
-  });
-  const spans: Record<number, SourceSpan> = {};
-  const spanTable = meta.field('spans');
-  const table = isObj(spanTable.value) ? spanTable.value : spanTable.fail('expected a record of spans');
-  for (const id of Object.keys(table)) {
-    if (!/^[0-9]+$/.test(id)) spanTable.fail(`span id "${id}" is not a number`);
-    spans[Number(id)] = readSpan(spanTable.field(id));
+    this.steps.push(readStep(s, i));
   }
-  const counterexample: Counterexample = {
-    property: meta.field('property').oneOf(PROPERTY_IDS) as PropertyId,
-    message: meta.field('message').str(),
-    length: meta.field('length').int(),
-    steps,
-    violationSpan: readNullableInt(meta.field('violationSpan')),
-  };
-  if (counterexample.length !== steps.length - 1) meta.field('length').fail(`the trace has ${steps.length - 1} steps`);
-  if (meta.has('loop')) {
-    // Steps k..last repeat: k is a step of the trace (step 0 is the initial state), and ITF's loop is k - 1.
-    const k = meta.field('loop').int();
-    if (k < 1 || k > steps.length - 1) meta.field('loop').fail(`expected a step of the trace (1 to ${steps.length - 1})`);
-    if (itfLoop !== null && itfLoop !== k - 1) throw new Bad('ITF003', `expected ${k - 1}, the state before step ${k} where the loop begins`, ['loop']);
-    counterexample.loop = k;
-  } else if (itfLoop !== null) {
-    throw new Bad('ITF003', 'a loop needs #meta.schedcheck.loop, the step where it begins', ['loop']);
-  }
-  if (meta.has('scenario')) counterexample.scenario = meta.field('scenario').list().map((l) => l.str());
-  if (meta.has('details')) counterexample.details = meta.field('details').list().map((l) => l.str());
-  if (meta.has('lockGraph')) counterexample.lockGraph = meta.field('lockGraph').list().map(readLockEdge);
-  if (meta.has('cycleTraces')) {
-    counterexample.cycleTraces = meta
-      .field('cycleTraces')
-      .list()
-      .map((h) => ({ title: h.field('title').str(), length: h.field('length').int(), steps: h.field('states').list().map((s, i) => readStep(s, i)) }));
-  }
-  let model: ModelInfo | undefined;
-  if (meta.has('model')) {
-    const m = meta.field('model');
-    model = {
-      file: m.field('file').str(),
-      arch: m.field('arch').oneOf(ARCHS),
-      locks: m.field('locks').list().map((l) => ({ name: l.field('name').str(), kind: l.field('kind').oneOf(LOCK_KINDS) })),
-      spans,
+
+  finish(): { counterexample: Counterexample; model: ModelInfo | undefined } {
+    // ITF itself first: a file that is not a trace at all gets ITF002.
+    if (!this.hasVars) throw new Bad('ITF002', 'missing field "vars"', []);
+    this.variables();
+    if (!this.statesSeen) throw new Bad('ITF002', 'missing field "states"', []);
+    if (this.notAList !== null) new At(this.notAList.value, ['states'], 'ITF002').list();
+    if (this.count === 0) throw new Bad('ITF002', 'a trace needs at least one state', ['states']);
+    this.pending.forEach((s, i) => this.hasEveryVariable(s, i));
+    // ITF's loop is the index of the state the last one repeats: one of the trace's states.
+    const itfLoop = this.loop === null ? null : new At(this.loop.value, ['loop'], 'ITF002').int();
+    if (itfLoop !== null && (itfLoop < 0 || itfLoop >= this.count)) {
+      throw new Bad('ITF002', `expected the index of one of the ${this.count} states (0 to ${this.count - 1})`, ['loop']);
+    }
+    this.checkMeta();
+    this.pending.splice(0).forEach((s, i) => this.decode(s, i));
+
+    const meta = this.schedcheck();
+    const steps = this.steps;
+    const spans: Record<number, SourceSpan> = {};
+    const spanTable = meta.field('spans');
+    const table = isObj(spanTable.value) ? spanTable.value : spanTable.fail('expected a record of spans');
+    for (const id of Object.keys(table)) {
+      if (!/^[0-9]+$/.test(id)) spanTable.fail(`span id "${id}" is not a number`);
+      spans[Number(id)] = readSpan(spanTable.field(id));
+    }
+    const counterexample: Counterexample = {
+      property: meta.field('property').oneOf(PROPERTY_IDS) as PropertyId,
+      message: meta.field('message').str(),
+      length: meta.field('length').int(),
+      steps,
+      violationSpan: readNullableInt(meta.field('violationSpan')),
     };
+    if (counterexample.length !== steps.length - 1) meta.field('length').fail(`the trace has ${steps.length - 1} steps`);
+    if (meta.has('loop')) {
+      // Steps k..last repeat: k is a step of the trace (step 0 is the initial state), and ITF's loop is k - 1.
+      const k = meta.field('loop').int();
+      if (k < 1 || k > steps.length - 1) meta.field('loop').fail(`expected a step of the trace (1 to ${steps.length - 1})`);
+      if (itfLoop !== null && itfLoop !== k - 1) throw new Bad('ITF003', `expected ${k - 1}, the state before step ${k} where the loop begins`, ['loop']);
+      counterexample.loop = k;
+    } else if (itfLoop !== null) {
+      throw new Bad('ITF003', 'a loop needs #meta.schedcheck.loop, the step where it begins', ['loop']);
+    }
+    if (meta.has('scenario')) counterexample.scenario = meta.field('scenario').list().map((l) => l.str());
+    if (meta.has('details')) counterexample.details = meta.field('details').list().map((l) => l.str());
+    if (meta.has('lockGraph')) counterexample.lockGraph = meta.field('lockGraph').list().map(readLockEdge);
+    if (meta.has('cycleTraces')) {
+      counterexample.cycleTraces = meta
+        .field('cycleTraces')
+        .list()
+        .map((h) => ({ title: h.field('title').str(), length: h.field('length').int(), steps: h.field('states').list().map((s, i) => readStep(s, i)) }));
+    }
+    let model: ModelInfo | undefined;
+    if (meta.has('model')) {
+      const m = meta.field('model');
+      model = {
+        file: m.field('file').str(),
+        arch: m.field('arch').oneOf(ARCHS),
+        locks: m.field('locks').list().map((l) => ({ name: l.field('name').str(), kind: l.field('kind').oneOf(LOCK_KINDS) })),
+        spans,
+      };
+    }
+    return { counterexample, model };
   }
-  return { counterexample, model };
+}
+
+function problemOf(error: unknown): ItfRead {
+  if (error instanceof Bad) return { ok: false, problem: { code: error.code, message: error.message, path: error.path } };
+  throw error;
 }
 
 /** Read a parsed ITF trace back into a counterexample; a problem comes back as data, with its JSON path. */
 export function fromItf(json: unknown): ItfRead {
   try {
-    return { ok: true, ...readTrace(new At(json, [])) };
+    if (!isObj(json)) throw new Bad('ITF002', 'expected a record', []);
+    const trace = new TraceDecoder();
+    for (const [key, value] of Object.entries(json)) {
+      if (key === 'states' && Array.isArray(value)) {
+        trace.states();
+        for (const s of value) trace.state(s);
+      } else {
+        trace.field(key, value);
+      }
+    }
+    return { ok: true, ...trace.finish() };
   } catch (error) {
-    if (error instanceof Bad) return { ok: false, problem: { code: error.code, message: error.message, path: error.path } };
-    throw error;
+    return problemOf(error);
+  }
+}
+
+/**
+ * Read an ITF trace from `reader` as it reads, each state decoded as it comes (`TraceDecoder`): the first
+ * problem in the file ends the reading there. A problem with the trace comes back as data, with its JSON path;
+ * a syntax error is thrown (JsonSyntaxError), as is a failure of the reader's source.
+ */
+export function readItf(reader: JsonReader): ItfRead {
+  try {
+    if (!reader.open('{')) {
+      reader.skip();
+      reader.end();
+      throw new Bad('ITF002', 'expected a record', []);
+    }
+    const trace = new TraceDecoder();
+    const keys = new Set<string>();
+    for (let key = reader.key(); key !== null; key = reader.key()) {
+      if (keys.has(key)) throw new JsonSyntaxError(`the key "${key}" is given twice`, reader.keyAt);
+      keys.add(key);
+      if (key === 'states' && reader.open('[')) {
+        trace.states();
+        while (reader.element()) trace.state(reader.value());
+      } else if (key === 'vars' || key === '#meta' || key === 'loop' || key === 'states') {
+        trace.field(key, reader.value());
+      } else {
+        reader.skip();
+      }
+    }
+    reader.end();
+    return { ok: true, ...trace.finish() };
+  } catch (error) {
+    return problemOf(error);
   }
 }

@@ -9,6 +9,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { addressSpaceLimit, defaultMemoryLimit, memoryGauge } from '../../src/checker/explicit/memory.js';
+import { NO_TRAP_HANDLER, z3StartProblem } from '../../src/checker/smt/z3.js';
+import { needsRerun } from '../../src/cli/trapless.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const MAIN = join(ROOT, 'dist/src/cli/main.js');
@@ -67,10 +69,50 @@ describe.skipIf(!existsSync(MAIN))('check under ulimit -v', () => {
     expect(r.out).toMatch(/^Explored: \d+ states, \d+ transitions, depth \d+, /m);
   });
 
-  it('ends the SMT engine inconclusive at the memory limit when Z3 cannot reserve its memory', () => {
+  it('runs the SMT engine under ulimit -v 8000000: the CLI runs again without the WebAssembly trap handler', () => {
+    const r = capped(8_000_000, 'test/report/fixtures/tiny.sched', '--property', 'stack-integrity', '--engine', 'smt');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('  stack-integrity  holds  [smt]\n');
+    expect(r.out).toMatch(/^SMT engine: proved with k = 1, /m);
+  });
+
+  it('ends the SMT engine inconclusive at the memory limit, saying why, when the limit leaves Z3 too little', () => {
     const r = capped(2_000_000, 'models/aethelos-001/spin-mutex-loom.sched', '--property', 'no-deadlock', '--engine', 'smt');
     expect(r.err).toBe('');
     expect(r.code).toBe(3);
-    expect(r.out).toMatch(/no-deadlock {2}inconclusive: stopped at the memory limit \(\d+ MB\) {2}\[smt\]/);
+    expect(r.out).toMatch(
+      /no-deadlock {2}inconclusive: Z3 cannot start under the address-space limit \(ulimit -v\): it needs about 4608 MB of address space, and the limit leaves \d+ MB {2}\[smt\]/,
+    );
+  });
+});
+
+describe('Z3 and the address-space limit', () => {
+  it('runs `check --engine smt` again without the trap handler under a limit too small for it, once', () => {
+    const GiB = 1024 ** 3;
+    const smt = ['check', 'm.sched', '--engine', 'smt'];
+    expect(needsRerun(smt, 8 * GiB, [], undefined, true)).toBe(true);
+    expect(needsRerun(['--color', 'never', 'check', '--engine=smt', 'm.sched'], 8 * GiB, [], undefined, true)).toBe(true);
+    expect(needsRerun(smt, null, [], undefined, true)).toBe(false);
+    expect(needsRerun(smt, 64 * GiB, [], undefined, true)).toBe(false);
+    expect(needsRerun(smt, 8 * GiB, ['--import', 'tsx', NO_TRAP_HANDLER], undefined, true)).toBe(false);
+    expect(needsRerun(smt, 8 * GiB, [], `--max-old-space-size=900 ${NO_TRAP_HANDLER}`, true)).toBe(false);
+    // A Node without the flag runs as it is; so do the explicit engine, both engines, and other commands.
+    expect(needsRerun(smt, 8 * GiB, [], undefined, false)).toBe(false);
+    expect(needsRerun(['check', 'm.sched'], 8 * GiB, [], undefined, true)).toBe(false);
+    expect(needsRerun(['check', 'm.sched', '--engine', 'smt', '--engine', 'both'], 8 * GiB, [], undefined, true)).toBe(false);
+    expect(needsRerun(['gate', 'p.plan'], 8 * GiB, [], undefined, true)).toBe(false);
+    expect(needsRerun(['explore', 'check', '--engine', 'smt'], 8 * GiB, [], undefined, true)).toBe(false);
+  });
+
+  it('does not start Z3 without the address space it needs, and says how much is left', () => {
+    expect(z3StartProblem(null, 700 * MB, false)).toBeNull();
+    expect(z3StartProblem(8_000_000 * 1024, 800 * MB, true)).toBeNull();
+    expect(z3StartProblem(5_000_000 * 1024, 1000 * MB, true)).toBe(
+      'Z3 cannot start under the address-space limit (ulimit -v): it needs about 4608 MB of address space, and the limit leaves 3882 MB',
+    );
+    expect(z3StartProblem(8_000_000 * 1024, 800 * MB, false)).toBe(
+      'Z3 cannot start under the address-space limit (ulimit -v): it needs about 13312 MB of address space, with the 10 GiB V8 reserves for the WebAssembly trap handler, and the limit leaves 7012 MB',
+    );
   });
 });

@@ -24,7 +24,7 @@ export function addressSpaceLimit(limits: () => string = () => readFileSync('/pr
 }
 
 /** The process's virtual size (what RLIMIT_AS limits), in bytes, or null when it cannot be read. */
-function virtualBytes(): number | null {
+export function virtualBytes(): number | null {
   try {
     const m = /^VmSize:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
     return m === null ? null : Number(m[1]) * 1024;

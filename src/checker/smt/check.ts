@@ -6,13 +6,14 @@ import { buildModel, ModelTooLarge } from '../../hw/build.js';
 import { defaultMemoryLimit } from '../explicit/memory.js';
 import type { Model } from '../../ir/model.js';
 import type { PropertyResult, Stats } from '../verdict.js';
+import { Budget, OutOfBudget } from './budget.js';
 import { search, type Decision, type Outcome } from './engine.js';
 import { expressionBits, UnsupportedModel } from './expr.js';
 import { DEFAULT_MINE_STATES, provedInvariant } from './invariants.js';
 import { confirm } from './replay.js';
 import { SymbolicSystem } from './system.js';
 import { planFor, type PropertyPlan } from './targets.js';
-import { exclusive, type Z3 } from './z3.js';
+import { exclusive, z3StartProblem, type Z3 } from './z3.js';
 
 export interface SmtOptions {
   /** Longest path searched, in steps (default 40). */
@@ -30,6 +31,8 @@ const MB = 1024 * 1024;
 const DEFAULT_MEMORY = defaultMemoryLimit();
 /** How often the watchdog looks at the clock and the process's resident size. */
 const WATCHDOG_MS = 50;
+/** How often, at most, the budget's loops read the resident size (they read the clock each time). */
+const LOOK_MS = 10;
 /**
  * The watchdog stops Z3 at this share of the memory limit: Z3 allocates between two looks, and goes on for a
  * moment after the interrupt, so stopping at the limit itself let the process overshoot it.
@@ -40,9 +43,6 @@ export const DEFAULT_SMT_DEPTH = 40;
 
 /** States times slots the invariant mining gets through in a millisecond (a conservative figure). */
 const MINE_SLOT_STATES_PER_MS = 2000;
-
-/** The largest state the SMT engine takes, in words (the seed models take under 40; docs/smt.md). */
-export const SMT_MAX_STATE_WORDS = 256;
 
 /** Timers hold at most 2^31 - 1 ms (24.8 days): a longer --timeout is no timeout, not one that fires at once. */
 const MAX_TIMEOUT_SECONDS = 2 ** 31 / 1000 - 1;
@@ -60,11 +60,6 @@ export async function checkWithSmt(program: Program, properties: PropertyId[], o
   const refuse = (detail: string): PropertyResult[] =>
     properties.map((property) => ({ property, engine: 'smt', verdict: 'inconclusive', reason: 'not-checkable', detail, stats: stats(0) }));
 
-  // The symbolic system is built in one stretch of JavaScript that neither the deadline nor the memory watchdog
-  // can interrupt, in time and memory that grow with the state: past this size it alone could outlast any bound.
-  if (program.layout.words > SMT_MAX_STATE_WORDS) {
-    return refuse(`the model is too large for the SMT engine: a state of ${program.layout.words} words, over ${SMT_MAX_STATE_WORDS}`);
-  }
   let model: Model;
   try {
     model = buildModel(program);
@@ -85,8 +80,12 @@ export async function checkWithSmt(program: Program, properties: PropertyId[], o
       stats: stats(depth),
     }));
 
-  // Z3 reserves its WebAssembly memory when it starts: under an address-space limit (`ulimit -v`) that can
-  // fail before anything is checked, which is the memory limit too, not a bad input.
+  // Z3 reserves its WebAssembly memory when it starts: under an address-space limit (`ulimit -v`) that leaves
+  // too little, it is not started (V8 would abort the process), which is the memory limit too, not a bad input.
+  const cannotStart = z3StartProblem();
+  if (cannotStart !== null) {
+    return properties.map((property) => ({ property, engine: 'smt', verdict: 'inconclusive', reason: 'max-memory', detail: cannotStart, stats: stats(0) }));
+  }
   try {
     return await exclusive(async (ctx) => {
     // Z3's memory is not the JavaScript heap's: a watchdog looks at the whole process and stops Z3 the way the
@@ -96,26 +95,35 @@ export async function checkWithSmt(program: Program, properties: PropertyId[], o
     // only that query; the invariant mining and proof make queries of their own).
     let exceeded = false;
     const deadline = options.timeoutSeconds === undefined ? null : started + Math.min(options.timeoutSeconds, MAX_TIMEOUT_SECONDS) * 1000;
+    let lastLook = 0;
+    // The budget's loops ask often, and reading the resident size costs about 0.3 ms: it is read at most every
+    // LOOK_MS.
     const look = (): boolean => {
-      if (!exceeded && process.memoryUsage.rss() > limit * MEMORY_HEADROOM) exceeded = true;
+      const now = Date.now();
+      if (!exceeded && now - lastLook >= LOOK_MS) {
+        lastLook = now;
+        if (process.memoryUsage.rss() > limit * MEMORY_HEADROOM) exceeded = true;
+      }
       return exceeded;
     };
     const watchdog = setInterval(() => {
       if (look() || (deadline !== null && Date.now() >= deadline)) ctx.interrupt();
     }, WATCHDOG_MS);
     try {
-      return await run(ctx, look, deadline);
+      return await run(ctx, new Budget(deadline, look), look);
     } catch (error) {
       // WebAssembly cannot grow its memory past 4 GB: Z3 then fails inside, and that is the memory limit too.
       if (exceeded || OUT_OF_MEMORY.test(String(error))) return overMemory(-1);
-      // The watchdog's interrupt met Z3 outside a check the search waits on (a model evaluation): the deadline.
-      if (error instanceof Error && error.message === 'canceled' && deadline !== null && Date.now() >= deadline) {
+      // The watchdog's interrupt met Z3 outside a check the search waits on (a model evaluation), or the budget
+      // ran out while the symbolic system was built: the deadline.
+      const stopped = error instanceof OutOfBudget || (error instanceof Error && error.message === 'canceled');
+      if (stopped && deadline !== null && Date.now() >= deadline) {
         return properties.map((property): PropertyResult => ({
           property,
           engine: 'smt',
           verdict: 'inconclusive',
           reason: 'timeout',
-          detail: 'stopped by --timeout',
+          detail: error instanceof OutOfBudget ? 'stopped by --timeout while the symbolic system was built' : 'stopped by --timeout',
           stats: stats(0),
         }));
       }
@@ -144,8 +152,9 @@ export async function checkWithSmt(program: Program, properties: PropertyId[], o
     return Math.floor(Math.min(DEFAULT_MINE_STATES, room / perState, byTime));
   }
 
-  async function run(ctx: Z3, exceeded: () => boolean, deadline: number | null): Promise<PropertyResult[]> {
-    const sys = new SymbolicSystem(ctx, model);
+  async function run(ctx: Z3, budget: Budget, exceeded: () => boolean): Promise<PropertyResult[]> {
+    const { deadline } = budget;
+    const sys = new SymbolicSystem(ctx, model, budget);
     const plans = properties.map((p) => planFor(sys, p));
     const searchable = plans.filter((p) => p.notCheckable === null);
     const kInduction = options.kInduction ?? true;

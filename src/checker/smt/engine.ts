@@ -7,6 +7,7 @@
 //   L - 1 steps and then reaches it, which with the searches at lengths 0..L proves it unreachable.
 
 import type { PropertyId } from '../../ir/ir.js';
+import { OutOfBudget } from './budget.js';
 import type { B } from './sym.js';
 import type { SymbolicSystem } from './system.js';
 import type { PropertyPlan, Target } from './targets.js';
@@ -175,7 +176,8 @@ export async function search(ctx: Z3, sys: SymbolicSystem, initial: Uint32Array[
       update();
     }
   } catch (error) {
-    if (!(error instanceof Timeout)) throw error;
+    // OutOfBudget: the deadline or the memory limit came while an unrolling was being built.
+    if (!(error instanceof Timeout) && !(error instanceof OutOfBudget)) throw error;
     stop = 'timeout';
   } finally {
     bmc.release();

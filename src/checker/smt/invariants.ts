@@ -10,6 +10,7 @@
 
 import type { Model } from '../../ir/model.js';
 import { evaluate, truth } from '../../hw/expr.js';
+import { OutOfBudget, type Budget } from './budget.js';
 import type { B, BV } from './sym.js';
 import { slotValue, type SymbolicSystem } from './system.js';
 import { EngineDisagreement } from './replay.js';
@@ -24,7 +25,7 @@ export interface Candidate {
 }
 
 /** States reachable from the initial states, breadth-first, not past a fatal step; at most `limit`. */
-export function exploreStates(model: Model, limit: number, deadline: number | null): { states: Uint32Array[]; complete: boolean } {
+export function exploreStates(model: Model, limit: number, budget: Budget): { states: Uint32Array[]; complete: boolean } {
   const seen = new Set<string>();
   const states: Uint32Array[] = [];
   const admit = (s: Uint32Array): void => {
@@ -35,7 +36,7 @@ export function exploreStates(model: Model, limit: number, deadline: number | nu
   };
   for (const s of model.initialStates()) admit(s);
   for (let i = 0; i < states.length; i++) {
-    if (states.length >= limit || (deadline !== null && (i & 255) === 0 && Date.now() > deadline)) return { states, complete: false };
+    if (states.length >= limit || ((i & 255) === 0 && budget.spent())) return { states, complete: false };
     for (const a of model.actions(states[i]!)) {
       const { next, events } = model.successor(states[i]!, a);
       if (!events.some((e) => e.kind === 'violation' && e.fatal)) admit(next);
@@ -48,17 +49,24 @@ export function exploreStates(model: Model, limit: number, deadline: number | nu
 const MAX_SET = 64;
 /** Most values an implied set may have. */
 const MAX_IMPLIED = 4;
-/** Candidates generalized from explored states (a partial exploration: what was seen, not all there is). */
-export function mineCandidates(sys: SymbolicSystem, states: Uint32Array[]): Candidate[] {
+/**
+ * Candidates generalized from explored states (a partial exploration: what was seen, not all there is).
+ * OutOfBudget when the budget is spent meanwhile: the work grows with the slots times the states.
+ */
+export function mineCandidates(sys: SymbolicSystem, states: Uint32Array[], budget: Budget): Candidate[] {
   const { ctx, slots, pre } = sys;
   const out: Candidate[] = [];
   const val = (i: number, v: number): BV => ctx.BitVec.val(v, slots[i]!.bits);
   const inSet = (i: number, values: number[]): B => (values.length === 1 ? pre[i]!.eq(val(i, values[0]!)) : ctx.Or(...values.map((v) => pre[i]!.eq(val(i, v)))));
-  const columns = slots.map((slot) => states.map((s) => slotValue(s, slot)));
+  const columns = slots.map((slot) => {
+    budget.check();
+    return states.map((s) => slotValue(s, slot));
+  });
   const sets = columns.map((col) => [...new Set(col)].sort((a, b) => a - b));
 
   const pcSlots = sys.model.layout.cpus.map((cpu) => slots.indexOf(cpu.pc));
   sets.forEach((values, i) => {
+    budget.check();
     const name = slots[i]!.name;
     if (values.length <= MAX_SET || pcSlots.includes(i)) out.push({ name: `${name} in {${values.join(',')}}`, cond: inSet(i, values), slots: [i] });
     else {
@@ -77,6 +85,7 @@ export function mineCandidates(sys: SymbolicSystem, states: Uint32Array[]): Cand
       else list.push(n);
     });
     for (const [k, rows] of groups) {
+      budget.check();
       const values = k.split(',').map(Number);
       const at = ctx.And(...keys.map((i, j) => pre[i]!.eq(val(i, values[j]!))));
       const label = keys.map((i, j) => `${slots[i]!.name} = ${values[j]}`).join(' & ');
@@ -92,6 +101,7 @@ export function mineCandidates(sys: SymbolicSystem, states: Uint32Array[]): Cand
 
   // Slots of equal width that are always equal (and not constant).
   for (let i = 0; i < slots.length; i++) {
+    budget.check();
     if (sets[i]!.length < 2) continue;
     for (let j = i + 1; j < slots.length; j++) {
       if (slots[j]!.bits !== slots[i]!.bits || sets[j]!.length < 2) continue;
@@ -105,11 +115,15 @@ export function mineCandidates(sys: SymbolicSystem, states: Uint32Array[]): Cand
 
 /**
  * `states` as a multi-valued decision diagram over the slots, equal sub-diagrams built once: nodes are
- * hash-consed by (depth, value -> child) before any Z3 term is made.
+ * hash-consed by (depth, value -> child) before any Z3 term is made. OutOfBudget when the budget is spent
+ * meanwhile.
  */
-export function reachableSet(sys: SymbolicSystem, states: Uint32Array[]): B {
+export function reachableSet(sys: SymbolicSystem, states: Uint32Array[], budget: Budget): B {
   const { ctx, pre, slots } = sys;
-  const columns = slots.map((slot) => states.map((s) => slotValue(s, slot)));
+  const columns = slots.map((slot) => {
+    budget.check();
+    return states.map((s) => slotValue(s, slot));
+  });
   const sets = columns.map((col) => [...new Set(col)]);
   // Layout order keeps each CPU's, thread's and lock's slots together, which shares sub-diagrams best (on the
   // 004 redesign, less than half the nodes of ordering by number of values).
@@ -120,6 +134,7 @@ export function reachableSet(sys: SymbolicSystem, states: Uint32Array[]): B {
   const ids = new Map<string, number>();
   const build = (depth: number, rows: number[]): number => {
     if (depth === order.length) return 0;
+    budget.check();
     const column = columns[order[depth]!]!;
     const byValue = new Map<number, number[]>();
     for (const r of rows) {
@@ -151,6 +166,7 @@ export function reachableSet(sys: SymbolicSystem, states: Uint32Array[]): B {
   };
   const terms: B[] = [ctx.Bool.val(true)];
   for (let id = 1; id < nodes.length; id++) {
+    budget.check();
     const [depth, ...pairs] = nodes[id]!;
     const slot = order[depth!]!;
     const branches: B[] = [];
@@ -180,7 +196,8 @@ export function declaredCandidates(sys: SymbolicSystem): Candidate[] {
  * each action only against the candidates that read a slot it may write: small queries, and an action that
  * fails is re-checked only after candidates were dropped.
  */
-export async function houdini(ctx: Z3, sys: SymbolicSystem, initial: Uint32Array[], candidates: Candidate[], deadline: number | null): Promise<Candidate[] | null> {
+export async function houdini(ctx: Z3, sys: SymbolicSystem, initial: Uint32Array[], candidates: Candidate[], budget: Budget): Promise<Candidate[] | null> {
+  const deadline = budget.deadline;
   // Candidates must hold in every initial state.
   let alive = candidates;
   for (const state of initial) {
@@ -198,6 +215,7 @@ export async function houdini(ctx: Z3, sys: SymbolicSystem, initial: Uint32Array
     const guard = new Map(alive.map((c, i) => [c, ctx.Bool.const(`houdini_${i}`)]));
     for (const c of alive) solver.add(ctx.Implies(guard.get(c)!, c.cond));
     const actions = sys.encodings.map((e, i) => {
+      budget.check();
       const written = sys.slots.map((_, j) => j).filter((j) => e.next[j] !== sys.preVals[j]);
       const pairs = written.map((j): [BV, BV] => [sys.pre[j]!, sys.nextAt(i, j)]);
       const step = ctx.Bool.const(`houdini_step_${i}`);
@@ -212,7 +230,10 @@ export async function houdini(ctx: Z3, sys: SymbolicSystem, initial: Uint32Array
       const a = actions[i]!;
       const relevant = alive.filter((c) => touches(c, a.written));
       if (relevant.length === 0) continue;
-      for (const c of relevant) if (!a.post.has(c)) a.post.set(c, ctx.substitute(c.cond, ...a.pairs) as B);
+      for (const c of relevant) {
+        budget.check();
+        if (!a.post.has(c)) a.post.set(c, ctx.substitute(c.cond, ...a.pairs) as B);
+      }
       const broken = ctx.Bool.const(`houdini_q${queries++}`);
       solver.add(ctx.Implies(broken, ctx.Or(...relevant.map((c) => ctx.Not(a.post.get(c)!)))));
       const r = await checkBy(ctx, solver, deadline, [...alive.map((c) => guard.get(c)!), a.step, broken]);
@@ -260,8 +281,9 @@ export async function provedInvariant(ctx: Z3, sys: SymbolicSystem, options: Inv
     return await proveInvariant(ctx, sys, options);
   } catch (error) {
     // The engine's watchdog interrupts Z3 at the deadline or the memory limit, wherever it is: inside a model
-    // evaluation as well as a check. No invariant then, as when the deadline comes between two checks.
-    if (error instanceof Error && error.message === 'canceled') return null;
+    // evaluation as well as a check. No invariant then, as when the deadline comes between two checks, or
+    // while terms are built (OutOfBudget).
+    if (error instanceof OutOfBudget || (error instanceof Error && error.message === 'canceled')) return null;
     throw error;
   }
 }
@@ -272,16 +294,17 @@ async function proveInvariant(ctx: Z3, sys: SymbolicSystem, options: InvariantOp
   // At most half the time left: the searches need the rest (with a strong invariant, little of it).
   const now = Date.now();
   const deadline = options.deadline === null ? now + DEFAULT_BUDGET_MS : now + Math.max(0, options.deadline - now) / 2;
-  const explored = limit > 0 ? exploreStates(sys.model, limit, deadline) : { states: initial, complete: false };
+  const budget = sys.budget.until(deadline);
+  const explored = limit > 0 ? exploreStates(sys.model, limit, budget) : { states: initial, complete: false };
   if (explored.complete) {
-    const cond = reachableSet(sys, explored.states);
+    const cond = reachableSet(sys, explored.states, budget);
     const closed = await isClosed(ctx, sys, cond, deadline);
     if (closed === null) return null;
     if (!closed) throw new EngineDisagreement('a step of the symbolic relation leaves the explicit reachable set');
     return { cond, source: 'reachable-set', size: 1 };
   }
-  const candidates = [...declaredCandidates(sys), ...(limit > 0 ? mineCandidates(sys, explored.states) : [])];
-  const proved = await houdini(ctx, sys, initial, candidates, deadline);
+  const candidates = [...declaredCandidates(sys), ...(limit > 0 ? mineCandidates(sys, explored.states, budget) : [])];
+  const proved = await houdini(ctx, sys, initial, candidates, budget);
   if (proved === null || proved.length === 0) return null;
   return { cond: ctx.And(...proved.map((c) => c.cond)), source: 'houdini', size: proved.length };
 }

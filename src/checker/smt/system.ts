@@ -2,11 +2,15 @@
 // per layout slot, of the slot's width), a choice of action and a post-state, built once per model, and
 // instantiated at each time step by substitution. The choice variable ranges over indexes of
 // `TransitionEncoder.actions`, whose entries are the explicit model's own action numbers.
+// Building it is JavaScript that grows with the state and the actions, which no Z3 interrupt reaches: it asks
+// the run's budget after each action and each slot, and stops with OutOfBudget past the deadline or the memory
+// limit. The unrollings, the invariant search and the targets ask the same budget (`sys.budget`).
 
 import type { PropertyId } from '../../ir/ir.js';
 import { bitsFor, type Slot } from '../../ir/layout.js';
 import type { Action, Model } from '../../ir/model.js';
 import type { Z3 } from './z3.js';
+import { Budget } from './budget.js';
 import { Sym, term, type B, type BV, type Cond, type Val } from './sym.js';
 import { expressionBits } from './expr.js';
 import { TransitionEncoder, type ActionEncoding } from './transition.js';
@@ -54,6 +58,7 @@ export class SymbolicSystem {
   constructor(
     readonly ctx: Z3,
     readonly model: Model,
+    readonly budget: Budget = Budget.NONE,
   ) {
     const width = encodingWidth(model);
     const sym = (this.sym = new Sym(ctx, width));
@@ -65,13 +70,20 @@ export class SymbolicSystem {
     this.post = this.slots.map((slot, i) => ctx.BitVec.const(`post_${i}_${slot.name}`, slot.bits));
     this.choice = ctx.BitVec.const('choice', this.choiceBits);
     this.preVals = this.pre.map((v, i) => term(widen(v, this.slots[i]!.bits, width)));
-    this.encodings = this.actions.map((a) => this.encoder.encode(this.preVals, a));
+    this.encodings = this.actions.map((a) => {
+      budget.check();
+      return this.encoder.encode(this.preVals, a);
+    });
 
     const chosen = this.actions.map((_, i) => this.choice.eq(ctx.BitVec.val(i, this.choiceBits)));
-    const pick = (f: (e: ActionEncoding) => Cond): B => sym.bool(sym.or(...this.encodings.map((e, i) => sym.and(chosen[i]!, f(e)))));
+    const pick = (f: (e: ActionEncoding) => Cond): B => {
+      budget.check();
+      return sym.bool(sym.or(...this.encodings.map((e, i) => sym.and(chosen[i]!, f(e)))));
+    };
     this.enabled = pick((e) => e.enabled);
     this.fatal = pick((e) => e.fatal);
     this.nextVals = this.slots.map((slot, j) => {
+      budget.check();
       let v: Val = this.preVals[j]!;
       this.encodings.forEach((e, i) => {
         if (e.next[j] !== this.preVals[j]) v = sym.ite(chosen[i]!, e.next[j]!, v);
@@ -82,10 +94,12 @@ export class SymbolicSystem {
     for (const p of EVENT_PROPERTIES) {
       this.violations.set(p, pick((e) => sym.or(e.faults.get(p) ?? false, e.warnings.get(p) ?? false)));
     }
+    budget.check();
     const events = this.encoder.stateEvents(this.preVals);
     this.stateViolations.set('assertions', sym.bool(events.invariants));
     this.stateViolations.set('lock-order', sym.bool(sym.or(...events.recursive)));
     this.allExited = sym.bool(this.encoder.allExited(this.preVals));
+    budget.check();
     this.stuck = sym.bool(this.encoder.stuck(this.preVals, this.encodings));
   }
 

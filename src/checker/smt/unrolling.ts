@@ -71,10 +71,11 @@ export class Unrolling {
     return this.sys.at(this.invariant!, this.steps[j]!);
   }
 
-  /** Builds the path up to length L (states S_0..S_L). */
+  /** Builds the path up to length L (states S_0..S_L); OutOfBudget when the run's budget is spent meanwhile. */
   extendTo(L: number): void {
     const sys = this.sys;
     while (this.built < L) {
+      sys.budget.check();
       const j = this.built;
       const from = this.steps[j]!;
       const to = sys.stepVars(this.prefix, j + 1);
@@ -82,7 +83,13 @@ export class Unrolling {
       this.solver.add(sys.at(sys.moves, from, to.state));
       const nf = this.ctx.Not(sys.at(sys.fatal, from));
       const me = sys.packed(to.state);
-      const distinct = this.ctx.And(...this.steps.slice(0, j + 1).map((s) => me.neq(sys.packed(s.state))));
+      // An unrolling stopped part way (OutOfBudget) ends the search that owns it and is not used again.
+      const distinct = this.ctx.And(
+        ...this.steps.slice(0, j + 1).map((s) => {
+          sys.budget.check();
+          return me.neq(sys.packed(s.state));
+        }),
+      );
       const inv = this.invariant === null ? this.ctx.Bool.val(true) : this.invAt(j + 1);
       this.nf.push(this.literal(nf));
       this.distinct.push(this.literal(distinct));

@@ -8,11 +8,49 @@
 // from a timer: the check then returns 'unknown'.
 
 import type { Bool, Context, Model, Solver } from 'z3-solver';
+import { addressSpaceLimit, virtualBytes } from '../explicit/memory.js';
 
 export type Z3 = Context<'main'>;
 export type Z3Solver = Solver<'main'>;
 
 let context: Promise<Z3> | null = null;
+
+/** Node's flag that turns V8's WebAssembly trap handler off (src/cli/trapless.ts runs the CLI again with it). */
+export const NO_TRAP_HANDLER = '--disable-wasm-trap-handler';
+
+/** Whether V8's WebAssembly trap handler is off in this process. */
+export function trapHandlerOff(execArgv: readonly string[] = process.execArgv, nodeOptions: string | undefined = process.env.NODE_OPTIONS): boolean {
+  return execArgv.includes(NO_TRAP_HANDLER) || (nodeOptions ?? '').split(/\s+/).includes(NO_TRAP_HANDLER);
+}
+
+const GiB = 1024 ** 3;
+const MiB = 1024 ** 2;
+
+/**
+ * Address space Z3 takes beyond what the process has mapped when it starts, through its first checks, with some
+ * room to spare (measured with z3-solver 5.2 on Node 20, docs/smt.md): its fixed shared memory of 2 GiB, its
+ * compiled code, and a V8 isolate per worker thread. With the trap handler on, V8 also reserves about 10 GiB of
+ * guard region for the memory. Past the limit V8 aborts the process (a worker's code range cannot be reserved),
+ * so Z3 is not started without this much room.
+ */
+export const Z3_ADDRESS_SPACE = { trapHandlerOff: 4.5 * GiB, trapHandlerOn: 13 * GiB };
+
+/**
+ * Why Z3 cannot start in this process, or null when it can (or already has): an address-space limit
+ * (`ulimit -v`) that leaves less than it needs.
+ */
+export function z3StartProblem(
+  limit: number | null = addressSpaceLimit(),
+  mapped: number | null = virtualBytes(),
+  off: boolean = trapHandlerOff(),
+): string | null {
+  if (context !== null || limit === null || mapped === null) return null;
+  const need = off ? Z3_ADDRESS_SPACE.trapHandlerOff : Z3_ADDRESS_SPACE.trapHandlerOn;
+  if (limit - mapped >= need) return null;
+  const left = Math.max(0, Math.floor((limit - mapped) / MiB));
+  const guard = off ? '' : ', with the 10 GiB V8 reserves for the WebAssembly trap handler';
+  return `Z3 cannot start under the address-space limit (ulimit -v): it needs about ${need / MiB} MB of address space${guard}, and the limit leaves ${left} MB`;
+}
 
 /** The process-wide context, created on first use. */
 export function z3(): Promise<Z3> {

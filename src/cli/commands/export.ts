@@ -1,15 +1,14 @@
 import type { ExportArgs } from '../args.js';
-import { escapeControls, formatDiagnostic } from '../../lang/diagnostics.js';
-import { MAX_TRACE_BYTES, readRegularFile } from '../../lang/readfile.js';
+import { escapeControls, formatDiagnosticExcerpt } from '../../lang/diagnostics.js';
 import { renderCounterexampleDot } from '../../report/dot.js';
-import { fromItf } from '../../report/itf.js';
 import { writeHtmlReport } from '../../report/html.js';
-import { parseJson, type Position } from '../../report/jsonpos.js';
+import type { Position } from '../../report/jsonpos.js';
 import { writeCounterexampleGraphs } from '../../report/svg.js';
+import { excerptAt, readItfFile } from '../itffile.js';
 
-function diagnostic(file: string, text: string, code: string, message: string, at: Position): string {
+function diagnostic(file: string, code: string, message: string, at: Position): string {
   const span = { file, line: at.line, col: at.col, endLine: at.line, endCol: at.col + 1 };
-  return `${formatDiagnostic({ code, severity: 'error', message, span }, text)}\n`;
+  return `${formatDiagnosticExcerpt({ code, severity: 'error', message, span }, excerptAt(file, at))}\n`;
 }
 
 /**
@@ -19,23 +18,18 @@ function diagnostic(file: string, text: string, code: string, message: string, a
  * still be read. Without --dot, --svg or --html the counterexample graph goes to stdout as DOT.
  */
 export async function exportCommand(args: ExportArgs): Promise<number> {
-  const file = readRegularFile(args.trace, MAX_TRACE_BYTES);
-  if (!file.ok) {
-    process.stderr.write(`${escapeControls(args.trace)}:1:1: error ITF000: cannot read the trace (${file.why})\n`);
-    return 2;
-  }
-  const text = file.text;
-  const parsed = parseJson(text);
-  if (!parsed.ok) {
-    process.stderr.write(diagnostic(args.trace, text, 'ITF001', `not valid JSON: ${parsed.message}`, parsed.position));
-    return 2;
-  }
-  const read = fromItf(parsed.value);
+  const read = readItfFile(args.trace);
   if (!read.ok) {
-    const { code, message, path } = read.problem;
-    const where = path.length === 0 ? '' : ` (at ${path.join('.')})`;
-    const what = code === 'ITF002' ? 'not an ITF trace' : code === 'ITF003' ? 'not a schedcheck counterexample' : 'unsupported trace';
-    process.stderr.write(diagnostic(args.trace, text, code, `${what}: ${message}${where}`, parsed.positionOf(path)));
+    if (read.kind === 'unreadable') {
+      process.stderr.write(`${escapeControls(args.trace)}:1:1: error ITF000: cannot read the trace (${read.why})\n`);
+    } else if (read.kind === 'json') {
+      process.stderr.write(diagnostic(args.trace, 'ITF001', `not valid JSON: ${read.message}`, read.position));
+    } else {
+      const { code, message, path } = read.problem;
+      const where = path.length === 0 ? '' : ` (at ${path.join('.')})`;
+      const what = code === 'ITF002' ? 'not an ITF trace' : code === 'ITF003' ? 'not a schedcheck counterexample' : 'unsupported trace';
+      process.stderr.write(diagnostic(args.trace, code, `${what}: ${message}${where}`, read.position));
+    }
     return 2;
   }
 

@@ -7,9 +7,7 @@ import { buildModel, ModelTooLarge } from '../../hw/build.js';
 import { DESIGNS } from '../../kernel/designs/index.js';
 import { loadModel } from '../../lang/load.js';
 import { printDiagnostics } from '../diagnostics.js';
-import { MAX_TRACE_BYTES, readRegularFile } from '../../lang/readfile.js';
-import { fromItf } from '../../report/itf.js';
-import { parseJson } from '../../report/jsonpos.js';
+import { readItfFile } from '../itffile.js';
 import type { ReplayArgs } from '../args.js';
 
 /** The package's own folder (where `models/` is), from this file: src/cli/commands or dist/src/cli/commands. */
@@ -68,21 +66,16 @@ export async function replayCommand(args: ReplayArgs): Promise<number> {
     process.stderr.write(`${args.model}:1:1: error R003: no reference kernel design runs this model; these do:\n${list}\n`);
     return 2;
   }
-  const file = readRegularFile(args.cex, MAX_TRACE_BYTES);
-  if (!file.ok) {
-    process.stderr.write(`${args.cex}:1:1: error R001: the counterexample cannot be read (${file.why})\n`);
-    return 2;
-  }
-  const text = file.text;
-  const parsed = parseJson(text);
-  if (!parsed.ok) {
-    process.stderr.write(`${args.cex}:${parsed.position.line}:${parsed.position.col}: error R001: ${parsed.message}\n`);
-    return 2;
-  }
-  const read = fromItf(parsed.value);
+  const read = readItfFile(args.cex);
   if (!read.ok) {
-    const at = parsed.positionOf(read.problem.path);
-    process.stderr.write(`${args.cex}:${at.line}:${at.col}: error ${read.problem.code}: ${read.problem.message}\n`);
+    const at = read.kind === 'unreadable' ? { line: 1, col: 1 } : read.position;
+    const error =
+      read.kind === 'unreadable'
+        ? `R001: the counterexample cannot be read (${read.why})`
+        : read.kind === 'json'
+          ? `R001: ${read.message}`
+          : `${read.problem.code}: ${read.problem.message}`;
+    process.stderr.write(`${args.cex}:${at.line}:${at.col}: error ${error}\n`);
     return 2;
   }
   let model;
