@@ -99,6 +99,8 @@ function stepEvents(m: Machine, s: Uint32Array, cpu: number, instr: Instr): read
     case 'enqueue':
     case 'pick':
     case 'hlt':
+    case 'choose':
+    case 'alternative':
       return NONE;
     case 'cli':
     case 'sti':

@@ -126,6 +126,12 @@ export function execute(x: Step, profile: ArchProfile, instr: Instr): void {
     case 'free_stack':
       freeStack(x, instr.thread);
       return;
+    case 'choose':
+      throw new Error('internal: a choice executes as one of its alternatives');
+    case 'alternative':
+      if (instr.assign !== null) assign(a, s, cpu, instr.assign.target, evaluate(a, s, cpu, instr.assign.value));
+      x.goto(a.layout.pcBase[a.m.unitOf[x.pc]!]! + instr.target);
+      return;
     case 'eoi':
     case 'ack':
     case 'iret':

@@ -133,6 +133,12 @@ export function instrText(program: Program, instr: Instr): string {
       return `pick ${lvalueText(program, instr.target)}`;
     case 'end':
       return 'end of thread';
+    case 'choose':
+      return `choose one of ${instr.count}`;
+    case 'alternative':
+      return instr.assign === null
+        ? `either: block ${instr.index + 1}`
+        : `${lvalueText(program, instr.assign.target)} := any: ${exprText(program, instr.assign.value)}`;
     default:
       return unreachable(instr);
   }

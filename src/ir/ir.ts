@@ -161,6 +161,11 @@ export type Instr = (
   | { op: 'exit' }
   | { op: 'free_stack'; thread: Expr }
   | { op: 'end' } // end of a thread body: the thread exits and its CPU stops
+  // A nondeterministic choice (`either`, `x := any LO..HI`): the CPU at `choose` takes one of the `count`
+  // instructions after it, each an `alternative`, as its step; `choose` itself never executes.
+  | { op: 'choose'; count: number }
+  /** Alternative `index` (from 0) of the `choose` just before the alternatives: assign, then continue at `target`. */
+  | { op: 'alternative'; index: number; target: number; assign: { target: LValue; value: Expr } | null }
 ) & { span: number };
 
 export type InstrOp = Instr['op'];

@@ -128,6 +128,10 @@ export function printInstr(i: Instr, program: Program): string {
     case 'restore_context':
     case 'free_stack':
       return `${i.op} ${expr(i.thread)}`;
+    case 'choose':
+      return `choose ${i.count}`;
+    case 'alternative':
+      return `alternative ${i.index}${i.assign === null ? '' : ` ${printLValue(i.assign.target, program)} := ${expr(i.assign.value)}`} -> ${i.target}`;
     default:
       return unreachable(i);
   }

@@ -64,7 +64,11 @@ export type Stmt =
   | { kind: 'raise'; line: Name; to: Expr | null; span: SourceSpan }
   | { kind: 'lock'; op: 'acquire' | 'release'; lock: Name; span: SourceSpan }
   | { kind: 'thread'; op: ThreadOp; thread: Expr; span: SourceSpan }
-  | { kind: 'pick'; target: LValue; span: SourceSpan };
+  | { kind: 'pick'; target: LValue; span: SourceSpan }
+  /** `either { ... } or { ... }`: two or more blocks, one taken nondeterministically. `span` covers `either`. */
+  | { kind: 'either'; blocks: Block[]; span: SourceSpan }
+  /** `x := any LO..HI`: a value of the constant range, chosen nondeterministically. */
+  | { kind: 'any'; target: LValue; lo: Expr; hi: Expr; span: SourceSpan };
 
 // ---------------------------------------------------------------------------------------------------------
 // Declarations

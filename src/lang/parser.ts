@@ -16,7 +16,7 @@ const DECL_KEYWORDS = new Set([
 ]);
 const STMT_KEYWORDS = new Set<string>([
   ...A.SIMPLE_STATEMENTS, ...A.THREAD_STATEMENTS, 'if', 'while', 'loop', 'call', 'assert', 'eoi', 'ack', 'raise',
-  'acquire', 'release', 'pick',
+  'acquire', 'release', 'pick', 'either',
 ]);
 /** Deepest nesting of blocks, and of parentheses and prefix operators; keeps every pass's recursion shallow. */
 export const MAX_NESTING = 64;
@@ -495,6 +495,12 @@ class Parser {
         return { kind: 'lock', op, lock: this.name(`Expect lock name after '${op}'.`), span: this.from(t.span) };
       case 'pick':
         return { kind: 'pick', target: this.lvalue(), span: this.from(t.span) };
+      case 'either': {
+        const blocks = [this.block("'either' block")];
+        if (!this.at('or')) this.fail('E202', `Expect 'or' after the 'either' block, found ${describe(this.peek())}.`);
+        while (this.match('or')) blocks.push(this.block("'or' block"));
+        return { kind: 'either', blocks, span: t.span };
+      }
       default:
         return this.fail('E204', `Expect statement, found ${describe(t)}.`, t.span);
     }
@@ -538,6 +544,12 @@ class Parser {
     if (this.match('try_acquire')) {
       const lock = this.name("Expect lock name after 'try_acquire'.");
       return { kind: 'try_acquire', target, lock, span: this.from(target.span) };
+    }
+    if (this.match('any')) {
+      const lo = this.sum();
+      this.consume('..', "Expect '..' in the range after 'any'.");
+      const hi = this.sum();
+      return { kind: 'any', target, lo, hi, span: this.from(target.span) };
     }
     const value = this.expr();
     return { kind: 'assign', target, value, span: this.from(target.span) };

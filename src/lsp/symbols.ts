@@ -163,6 +163,14 @@ class Collector {
       case 'pick':
         this.lvalue(s.target);
         return;
+      case 'either':
+        for (const b of s.blocks) this.block(b);
+        return;
+      case 'any':
+        this.lvalue(s.target);
+        this.expr(s.lo);
+        this.expr(s.hi);
+        return;
     }
   }
 

@@ -75,6 +75,12 @@ function* exprsOf(instr: Instr): Generator<Expr> {
     case 'pick':
       yield* lvalueExprs(instr.target);
       return;
+    case 'alternative':
+      if (instr.assign !== null) {
+        yield instr.assign.value;
+        yield* lvalueExprs(instr.assign.target);
+      }
+      return;
     case 'enqueue':
     case 'wake':
     case 'spawn':
@@ -104,6 +110,7 @@ function* exprsOf(instr: Instr): Generator<Expr> {
     case 'release':
     case 'exit':
     case 'end':
+    case 'choose':
       return;
     default:
       unreachable(instr);
