@@ -101,6 +101,11 @@ function stepEvents(m: Machine, s: Uint32Array, cpu: number, instr: Instr): read
     case 'hlt':
     case 'choose':
     case 'alternative':
+    case 'sleep':
+    case 'prepare_to_wait':
+    case 'finish_wait':
+    case 'wake_one':
+    case 'wake_all':
       return NONE;
     case 'cli':
     case 'sti':

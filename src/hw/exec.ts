@@ -12,6 +12,7 @@ import { acquire, release, tryAcquire } from './locks.js';
 import type { ArchProfile } from './profile.js';
 import type { Step } from './step.js';
 import { enqueue, freeStack, pickNext, restoreContext, spawn, switchTo, wake } from './threads.js';
+import { finishWait, prepareToWait, sleep, wakeAll, wakeOne } from './waitqueues.js';
 
 /** Pops a frame of `kind` that belongs to the current thread (`what`: the instruction, for messages). */
 function popKind(x: Step, what: string, kind: 'call' | 'flags'): FrameVal {
@@ -125,6 +126,21 @@ export function execute(x: Step, profile: ArchProfile, instr: Instr): void {
       return;
     case 'free_stack':
       freeStack(x, instr.thread);
+      return;
+    case 'sleep':
+      sleep(x, instr.queue);
+      return;
+    case 'prepare_to_wait':
+      prepareToWait(x, instr.queue);
+      return;
+    case 'finish_wait':
+      finishWait(x, instr.queue);
+      return;
+    case 'wake_one':
+      wakeOne(x, instr.queue);
+      return;
+    case 'wake_all':
+      wakeAll(x, instr.queue);
       return;
     case 'choose':
       throw new Error('internal: a choice executes as one of its alternatives');

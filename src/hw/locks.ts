@@ -104,7 +104,7 @@ export function acquire(x: Step, lock: number): void {
 }
 
 /** `mask | (1 << t)` for a thread id that may be unknown. */
-function setBitAt(a: Access, mask: Val, t: Val): Val {
+export function setBitAt(a: Access, mask: Val, t: Val): Val {
   let out = mask;
   for (const { when, t: i } of a.threadCases(t)) out = a.ops.ite(when, a.ops.or32(mask, 2 ** i), out);
   return out;

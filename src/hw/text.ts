@@ -133,6 +133,12 @@ export function instrText(program: Program, instr: Instr): string {
       return `pick ${lvalueText(program, instr.target)}`;
     case 'end':
       return 'end of thread';
+    case 'sleep':
+    case 'prepare_to_wait':
+    case 'finish_wait':
+    case 'wake_one':
+    case 'wake_all':
+      return `${instr.op} ${program.waitQueues[instr.queue]?.name ?? `wq${instr.queue}`}`;
     case 'choose':
       return `choose one of ${instr.count}`;
     case 'alternative':

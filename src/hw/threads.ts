@@ -88,7 +88,7 @@ export function scheduleWarning(m: Machine, s: Uint32Array, cpu: number, how: st
   return { kind: 'violation', property: 'atomic-sleep', message, fatal: false, cpu, ...(locks ? { locks } : {}) };
 }
 
-function checkMaySchedule(x: Step, how: () => string): void {
+export function checkMaySchedule(x: Step, how: () => string): void {
   const { a, s, cpu } = x;
   const o = a.ops;
   const program = a.m.program;

@@ -34,6 +34,13 @@ export interface IrqLine {
   span: number;
 }
 
+/** A wait queue (Linux wait_queue_head_t, an xv6 sleep channel): the threads sleeping on it. */
+export interface WaitQueueDecl {
+  id: number;
+  name: string;
+  span: number;
+}
+
 export type LockKind = 'spin' | 'irqsave' | 'mutex';
 
 export interface LockDecl {
@@ -160,6 +167,11 @@ export type Instr = (
   | { op: 'restore_context'; thread: Expr }
   | { op: 'exit' }
   | { op: 'free_stack'; thread: Expr }
+  | { op: 'sleep'; queue: number } // prepare_to_wait, then call the machine's scheduler procedure
+  | { op: 'prepare_to_wait'; queue: number } // on the queue, state blocked; it keeps running until it schedules
+  | { op: 'finish_wait'; queue: number } // off the queue, state running
+  | { op: 'wake_one'; queue: number }
+  | { op: 'wake_all'; queue: number }
   | { op: 'end' } // end of a thread body: the thread exits and its CPU stops
   // A nondeterministic choice (`either`, `x := any LO..HI`): the CPU at `choose` takes one of the `count`
   // instructions after it, each an `alternative`, as its step; `choose` itself never executes.
@@ -216,6 +228,7 @@ export interface Program {
   constants: Record<string, number>;
   lines: IrqLine[];
   locks: LockDecl[];
+  waitQueues: WaitQueueDecl[];
   vars: VarDecl[];
   threads: ThreadDecl[];
   units: Unit[];

@@ -2,7 +2,7 @@
 // bit width packed into 32-bit words. A state is a Uint32Array of `Layout.words` words. No slot crosses a word
 // boundary, so reading a slot is one shift and one mask.
 
-import type { Arch, IrqLine, LockDecl, ThreadDecl, Unit, ValueType, VarDecl } from './ir.js';
+import type { Arch, IrqLine, LockDecl, ThreadDecl, Unit, ValueType, VarDecl, WaitQueueDecl } from './ir.js';
 
 export interface Slot {
   name: string;
@@ -85,6 +85,8 @@ export interface Layout {
   /** Variable slots: vars[varId][instance][element] (instance: 1 for globals, cpus or threads otherwise). */
   vars: Slot[][][];
   locks: LockSlots[];
+  /** Per wait queue: the bitmask of threads waiting on it. */
+  waitQueues: { waiters: Slot }[];
   runQueue: { len: Slot; entries: Slot[] };
   threads: ThreadSlots[];
   cpus: CpuSlots[];
@@ -102,6 +104,8 @@ export interface LayoutInput {
   cpus: number;
   lines: IrqLine[];
   locks: LockDecl[];
+  /** Absent: none (layouts made without wait queues). */
+  waitQueues?: WaitQueueDecl[];
   vars: VarDecl[];
   threads: ThreadDecl[];
   units: Unit[];
@@ -215,6 +219,8 @@ export function computeLayout(input: LayoutInput): Layout {
     waiters: l.kind === 'mutex' ? packer.add(`lock.${l.name}.waiters`, 2 ** threads - 1) : null,
   }));
 
+  const waitQueues = (input.waitQueues ?? []).map((q) => ({ waiters: packer.add(`wq.${q.name}.waiters`, 2 ** threads - 1) }));
+
   const runQueue = {
     len: packer.add('rq.len', threads),
     entries: Array.from({ length: threads }, (_, i) => packer.add(`rq[${i}]`, threads)),
@@ -257,6 +263,7 @@ export function computeLayout(input: LayoutInput): Layout {
     slots: packer.slots,
     vars,
     locks,
+    waitQueues,
     runQueue,
     threads: threadSlots,
     cpus: cpuSlots,

@@ -128,6 +128,12 @@ export function printInstr(i: Instr, program: Program): string {
     case 'restore_context':
     case 'free_stack':
       return `${i.op} ${expr(i.thread)}`;
+    case 'sleep':
+    case 'prepare_to_wait':
+    case 'finish_wait':
+    case 'wake_one':
+    case 'wake_all':
+      return `${i.op} ${program.waitQueues[i.queue]?.name ?? `?${i.queue}`}`;
     case 'choose':
       return `choose ${i.count}`;
     case 'alternative':

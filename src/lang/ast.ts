@@ -43,6 +43,9 @@ export type SimpleOp = (typeof SIMPLE_STATEMENTS)[number];
 export const THREAD_STATEMENTS = ['enqueue', 'wake', 'spawn', 'switch_to', 'restore_context', 'free_stack'] as const;
 export type ThreadOp = (typeof THREAD_STATEMENTS)[number];
 
+export const WAIT_STATEMENTS = ['sleep', 'prepare_to_wait', 'finish_wait', 'wake_one', 'wake_all'] as const;
+export type WaitOp = (typeof WAIT_STATEMENTS)[number];
+
 export interface Block {
   stmts: Stmt[];
   open: SourceSpan;
@@ -65,6 +68,7 @@ export type Stmt =
   | { kind: 'lock'; op: 'acquire' | 'release'; lock: Name; span: SourceSpan }
   | { kind: 'thread'; op: ThreadOp; thread: Expr; span: SourceSpan }
   | { kind: 'pick'; target: LValue; span: SourceSpan }
+  | { kind: 'wait'; op: WaitOp; queue: Name; span: SourceSpan }
   /** `either { ... } or { ... }`: two or more blocks, one taken nondeterministically. `span` covers `either`. */
   | { kind: 'either'; blocks: Block[]; span: SourceSpan }
   /** `x := any LO..HI`: a value of the constant range, chosen nondeterministically. */
@@ -110,6 +114,7 @@ export type Decl =
   | { kind: 'const'; name: Name; value: IntLit; span: SourceSpan }
   | { kind: 'machine'; arch: Name; items: MachineItem[]; span: SourceSpan }
   | { kind: 'lock'; name: Name; lockKind: 'spin' | 'irqsave' | 'mutex'; handoff: boolean; span: SourceSpan }
+  | { kind: 'wq'; name: Name; span: SourceSpan }
   | { kind: 'enum'; name: Name; members: Name[]; span: SourceSpan }
   | { kind: 'var'; scope: 'global' | 'percpu' | 'perthread'; name: Name; type: TypeExpr; init: Expr | null; span: SourceSpan }
   | {

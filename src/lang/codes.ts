@@ -30,6 +30,7 @@ export const CODES = {
   E307: 'not a type',
   E308: 'not a value',
   E309: 'not a variable',
+  E310: 'not a wait queue',
 
   E401: 'type mismatch',
   E402: 'constant out of range',
@@ -49,7 +50,7 @@ export const CODES = {
   E506: 'CPU with more than one thread on it at boot',
   E507: 'CPU number out of range',
   E508: '`on each` on a thread that is not an array of one instance per CPU',
-  E509: 'mutex without a scheduler procedure',
+  E509: 'mutex or wait queue without a scheduler procedure',
   E510: 'property expected twice',
   E511: 'size, depth, priority or count below 1',
   E512: 'loop body takes no step',

@@ -35,6 +35,7 @@ export interface Env {
   /** Null when the variable's own declaration had an error (already reported). */
   varInfo(decl: Extract<A.Decl, { kind: 'var' }>): VarInfo | null;
   lockId(decl: Extract<A.Decl, { kind: 'lock' }>): number;
+  waitQueueId(decl: Extract<A.Decl, { kind: 'wq' }>): number;
   enumType(decl: Extract<A.Decl, { kind: 'enum' }>): ValueType;
 }
 
@@ -228,6 +229,19 @@ export class ExprChecker {
       return null;
     }
     return this.env.lockId(b.decl);
+  }
+
+  waitQueue(name: A.Name): number | null {
+    const b = this.env.scope.values.get(name.text);
+    if (!b) {
+      this.sink.error('E301', `Unknown name '${name.text}'.`, name.span);
+      return null;
+    }
+    if (b.kind !== 'wq') {
+      this.sink.error('E310', `'${name.text}' is ${describeBinding(b)}, not a wait queue.`, name.span);
+      return null;
+    }
+    return this.env.waitQueueId(b.decl);
   }
 
   private name(e: Extract<A.Expr, { kind: 'name' }>, where: Where): Expr | null {

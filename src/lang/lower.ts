@@ -195,6 +195,7 @@ export function lower(model: CheckedModel, sink: DiagnosticSink): Program | null
     cpus: model.cpus,
     lines: model.lines,
     locks: model.locks,
+    waitQueues: model.waitQueues,
     vars: model.vars,
     threads: model.threads,
     units,

@@ -12,10 +12,10 @@ import { spanJoin, type SourceSpan } from './source.js';
 class ParseError extends Error {}
 
 const DECL_KEYWORDS = new Set([
-  'const', 'machine', 'lock', 'enum', 'var', 'percpu', 'perthread', 'thread', 'proc', 'handler', 'invariant', 'expect',
+  'const', 'machine', 'lock', 'wq', 'enum', 'var', 'percpu', 'perthread', 'thread', 'proc', 'handler', 'invariant', 'expect',
 ]);
 const STMT_KEYWORDS = new Set<string>([
-  ...A.SIMPLE_STATEMENTS, ...A.THREAD_STATEMENTS, 'if', 'while', 'loop', 'call', 'assert', 'eoi', 'ack', 'raise',
+  ...A.SIMPLE_STATEMENTS, ...A.THREAD_STATEMENTS, ...A.WAIT_STATEMENTS, 'if', 'while', 'loop', 'call', 'assert', 'eoi', 'ack', 'raise',
   'acquire', 'release', 'pick', 'either',
 ]);
 /** Deepest nesting of blocks, and of parentheses and prefix operators; keeps every pass's recursion shallow. */
@@ -184,6 +184,8 @@ class Parser {
         if (handoff) this.advance();
         return { kind: 'lock', name, lockKind, handoff, span: this.from(t.span) };
       }
+      case 'wq':
+        return { kind: 'wq', name: this.name("Expect wait queue name after 'wq'."), span: this.from(t.span) };
       case 'enum': {
         const name = this.name("Expect enum name after 'enum'.");
         this.consume('{', "Expect '{' after enum name.");
@@ -457,6 +459,9 @@ class Parser {
     this.advance();
     const op = t.text;
     if ((A.SIMPLE_STATEMENTS as readonly string[]).includes(op)) return { kind: 'simple', op: op as A.SimpleOp, span: t.span };
+    if ((A.WAIT_STATEMENTS as readonly string[]).includes(op)) {
+      return { kind: 'wait', op: op as A.WaitOp, queue: this.name(`Expect wait queue name after '${op}'.`), span: this.from(t.span) };
+    }
     if ((A.THREAD_STATEMENTS as readonly string[]).includes(op)) {
       return { kind: 'thread', op: op as A.ThreadOp, thread: this.expr(), span: this.from(t.span) };
     }

@@ -161,6 +161,10 @@ export class StatementChecker {
         }
         return instr({ op: 'pick', target: target.lvalue });
       }
+      case 'wait': {
+        const queue = this.env.exprs.waitQueue(s.queue);
+        return queue === null ? null : instr({ op: s.op, queue });
+      }
       case 'either':
         return { kind: 'either', blocks: s.blocks.map((b) => this.block(b, ctx)), span: s.span };
       case 'any':
