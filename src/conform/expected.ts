@@ -101,6 +101,8 @@ function stepEvents(m: Machine, s: Uint32Array, cpu: number, instr: Instr): read
     case 'hlt':
     case 'choose':
     case 'alternative':
+    case 'preempt_disable':
+    case 'preempt_enable':
     case 'sleep':
     case 'prepare_to_wait':
     case 'finish_wait':

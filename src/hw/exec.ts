@@ -1,7 +1,7 @@
 // One instruction of one CPU, shared by both profiles. Architecture-specific instructions (returns, EOI,
 // acknowledge, ELR handling) go to the profile first.
 
-import type { Instr } from '../ir/ir.js';
+import { PREEMPT_MAX, type Instr } from '../ir/ir.js';
 import { FRAME_KINDS } from '../ir/layout.js';
 import { unreachable } from '../ir/unreachable.js';
 import { KIND_CODE, type FrameVal } from './access.js';
@@ -127,6 +127,18 @@ export function execute(x: Step, profile: ArchProfile, instr: Instr): void {
     case 'free_stack':
       freeStack(x, instr.thread);
       return;
+    case 'preempt_disable': {
+      const count = a.preemptCount(s, x.current);
+      s.fault('assertions', o.eq(count, PREEMPT_MAX), (d) => `preempt_disable beyond preempt_count ${PREEMPT_MAX} in ${x.context(d)}`);
+      a.setPreemptCount(s, x.current, o.add(count, 1));
+      return;
+    }
+    case 'preempt_enable': {
+      const count = a.preemptCount(s, x.current);
+      s.fault('assertions', o.eq(count, 0), (d) => `preempt_enable with preemption enabled (preempt_count 0) in ${x.context(d)}`);
+      a.setPreemptCount(s, x.current, o.sub(count, 1));
+      return;
+    }
     case 'sleep':
       sleep(x, instr.queue);
       return;

@@ -159,6 +159,10 @@ export class Machine {
   threadState(s: Uint32Array, t: number): ThreadState {
     return THREAD_STATES[readSlot(s, this.layout.threads[t]!.state)]!;
   }
+  preemptCount(s: Uint32Array, t: number): number {
+    const slot = this.layout.threads[t]!.preempt;
+    return slot === null ? 0 : readSlot(s, slot);
+  }
   freed(s: Uint32Array, t: number): boolean {
     return readSlot(s, this.layout.threads[t]!.freed) === 1;
   }

@@ -67,6 +67,8 @@ export function exprText(program: Program, e: Expr, context = 0): string {
       return `holder(${program.locks[e.lock]?.name ?? e.lock})`;
     case 'rq_len':
       return 'rq_len';
+    case 'cpu_state':
+      return e.what;
     case 'thread_of':
       return `${e.group}[${exprText(program, e.index)}]`;
     default:
@@ -99,6 +101,8 @@ export function instrText(program: Program, instr: Instr): string {
     case 'save_elr':
     case 'restore_elr':
     case 'exit':
+    case 'preempt_disable':
+    case 'preempt_enable':
       return instr.op;
     case 'assign':
       return `${lvalueText(program, instr.target)} := ${exprText(program, instr.value)}`;

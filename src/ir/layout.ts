@@ -2,7 +2,7 @@
 // bit width packed into 32-bit words. A state is a Uint32Array of `Layout.words` words. No slot crosses a word
 // boundary, so reading a slot is one shift and one mask.
 
-import type { Arch, IrqLine, LockDecl, ThreadDecl, Unit, ValueType, VarDecl, WaitQueueDecl } from './ir.js';
+import { PREEMPT_MAX, type Arch, type IrqLine, type LockDecl, type ThreadDecl, type Unit, type ValueType, type VarDecl, type WaitQueueDecl } from './ir.js';
 
 export interface Slot {
   name: string;
@@ -69,6 +69,7 @@ export interface StackSlots {
 export interface ThreadSlots {
   state: Slot; // index into THREAD_STATES
   freed: Slot; // its stack has been freed
+  preempt: Slot | null; // its preempt_count, when some code disables preemption
   stack: StackSlots;
 }
 
@@ -226,9 +227,11 @@ export function computeLayout(input: LayoutInput): Layout {
     entries: Array.from({ length: threads }, (_, i) => packer.add(`rq[${i}]`, threads)),
   };
 
+  const preemptible = input.units.some((u) => u.code.some((i) => i.op === 'preempt_disable' || i.op === 'preempt_enable'));
   const threadSlots = input.threads.map((t) => ({
     state: packer.add(`thread.${t.name}.state`, 4),
     freed: packer.add(`thread.${t.name}.freed`, 1),
+    preempt: preemptible ? packer.add(`thread.${t.name}.preempt_count`, PREEMPT_MAX) : null,
     stack: stack(`thread.${t.name}.stack`, t.stackDepth),
   }));
 

@@ -59,6 +59,8 @@ export function printExpr(e: Expr, program: Program): string {
     case 'self':
     case 'rq_len':
       return e.kind;
+    case 'cpu_state':
+      return e.what;
     case 'thread_state':
       return `state(${printExpr(e.thread, program)})`;
     case 'holder':
@@ -98,6 +100,8 @@ export function printInstr(i: Instr, program: Program): string {
     case 'restore_elr':
     case 'exit':
     case 'end':
+    case 'preempt_disable':
+    case 'preempt_enable':
       return i.op;
     case 'assign':
       return `${printLValue(i.target, program)} := ${expr(i.value)}`;

@@ -56,7 +56,7 @@ export const CODES = {
   E512: 'loop body takes no step',
   E513: '`break` or `continue` outside a loop',
   E514: '`self` outside a thread body',
-  E515: '`current`, `cpu` or `self` in an invariant',
+  E515: '`current`, `cpu`, `self` or the state of the CPU in an invariant',
   E516: 'percpu or perthread variable without `@` in an invariant',
   E517: 'missing `machine` declaration',
   E518: 'declared or set more than once',

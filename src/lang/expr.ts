@@ -7,7 +7,8 @@ import * as A from './ast.js';
 import type { DiagnosticSink } from './diagnostics.js';
 import { arith, describeBinding, type Scope } from './resolve.js';
 import type { SourceSpan } from './source.js';
-import { THREAD_STATES, type Expr, type Instance, type LValue, type ValueType } from '../ir/ir.js';
+import { PREEMPT_MAX, THREAD_STATES, type Expr, type Instance, type LValue, type ValueType } from '../ir/ir.js';
+import { MAX_HARDIRQ } from '../ir/layout.js';
 
 export const BOOL: ValueType = { kind: 'bool' };
 export const THREAD: ValueType = { kind: 'thread' };
@@ -151,6 +152,17 @@ export class ExprChecker {
       case 'rq_len':
         if (this.needsMachine(where, "'rq_len'", e.span)) return null;
         return { kind: 'rq_len', type: intType(0, this.env.threads) };
+      case 'irqs_enabled':
+      case 'preempt_count':
+      case 'hardirq_count': {
+        if (this.needsMachine(where, `'${e.kind}'`, e.span)) return null;
+        if (where === 'invariant') {
+          this.sink.error('E515', `'${e.kind}' has no meaning in an invariant.`, e.span);
+          return null;
+        }
+        const type = e.kind === 'irqs_enabled' ? BOOL : intType(0, e.kind === 'preempt_count' ? PREEMPT_MAX : MAX_HARDIRQ);
+        return { kind: 'cpu_state', what: e.kind, type };
+      }
       case 'state': {
         if (this.needsMachine(where, "'state'", e.span)) return null;
         const thread = this.expect(e.thread, THREAD, where);

@@ -26,9 +26,10 @@ export const KEYWORDS: ReadonlySet<string> = new Set([
   'irqsave', 'irqrestore', 'eoi', 'ack', 'iret', 'eret', 'hlt', 'wfi', 'irq_exit', 'raise', 'save_elr',
   'restore_elr', 'acquire', 'release', 'try_acquire', 'enqueue', 'pick', 'wake', 'spawn', 'switch_to',
   'restore_context', 'exit', 'free_stack', 'either', 'or', 'any',
-  'sleep', 'prepare_to_wait', 'finish_wait', 'wake_one', 'wake_all',
+  'sleep', 'prepare_to_wait', 'finish_wait', 'wake_one', 'wake_all', 'preempt_disable', 'preempt_enable',
   // expressions and types
   'true', 'false', 'none', 'current', 'cpu', 'self', 'state', 'holder', 'rq_len', 'bool',
+  'irqs_enabled', 'preempt_count', 'hardirq_count',
 ]);
 
 const TWO_CHAR = new Set([':=', '..', '==', '!=', '<=', '>=', '&&', '||']);

@@ -635,6 +635,9 @@ class Parser {
         case 'cpu':
         case 'self':
         case 'rq_len':
+        case 'irqs_enabled':
+        case 'preempt_count':
+        case 'hardirq_count':
           this.advance();
           return { kind: t.text, span: t.span };
         case 'state': {

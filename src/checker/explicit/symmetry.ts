@@ -91,6 +91,8 @@ function* exprsOf(instr: Instr): Generator<Expr> {
       yield instr.thread;
       return;
     case 'work':
+    case 'preempt_disable':
+    case 'preempt_enable':
     case 'jump':
     case 'call':
     case 'ret':
@@ -154,6 +156,7 @@ function* subExprs(e: Expr): Generator<Expr> {
     case 'self':
     case 'holder':
     case 'rq_len':
+    case 'cpu_state':
       return;
     default:
       unreachable(e);

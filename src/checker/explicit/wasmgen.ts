@@ -496,6 +496,8 @@ class WasmGenerator {
       case 'holder':
       case 'rq_len':
         return [0, g.threads];
+      case 'cpu_state':
+        return e.type.kind === 'int' ? [e.type.min, e.type.max] : [0, 1];
       case 'cpu':
         return [0, g.cpus - 1];
       case 'thread_state':

@@ -53,6 +53,8 @@ function exprBound(p: Program, e: Expr): Interval {
       return [0, Math.max(threads, STATE_CODE.exited)];
     case 'cpu':
       return [0, p.cpus];
+    case 'cpu_state':
+      return e.type.kind === 'int' ? [e.type.min, e.type.max] : [0, 1];
     case 'thread_of': {
       const [lo, hi] = exprBound(p, e.index);
       return [Math.min(lo + e.first, 0), Math.max(hi + e.first, threads)];
