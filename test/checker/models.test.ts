@@ -55,6 +55,8 @@ const PINNED: Record<string, Partial<Record<PropertyId, string>>> = {
   'wq-lost-wakeup': { 'no-deadlock': 'violated 17 4', 'atomic-sleep': 'holds 17', 'stack-integrity': 'holds 17' },
   'wq-prepare-to-wait': { 'no-deadlock': 'holds 23', 'atomic-sleep': 'holds 23', 'stack-integrity': 'holds 23' },
   'wq-sleep-holding-spinlock': { 'atomic-sleep': 'violated 4 3', 'no-deadlock': 'violated 8 7' },
+  'wq-xv6-sleep-lock': { 'no-deadlock': 'holds 30', 'lock-order': 'holds 30', 'atomic-sleep': 'holds 30' },
+  'wq-xv6-sleep-lock-early': { 'no-deadlock': 'violated 38 9', 'lock-order': 'holds 38', 'atomic-sleep': 'holds 38' },
   'stack-elr-saved': { 'stack-integrity': 'holds 76', 'eoi-discipline': 'holds 76' },
   'stack-elr-unsaved': { 'stack-integrity': 'violated 17 4' },
   'stack-free-running': { 'stack-integrity': 'violated 2 2' },
