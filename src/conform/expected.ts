@@ -100,6 +100,15 @@ function stepEvents(m: Machine, s: Uint32Array, cpu: number, instr: Instr): read
     case 'pick':
     case 'hlt': // the kernel logs `hlt` when the CPU is halted (tracker.ts), not when the instruction executes
     case 'wfi':
+    case 'choose':
+    case 'alternative':
+    case 'preempt_disable':
+    case 'preempt_enable':
+    case 'sleep':
+    case 'prepare_to_wait':
+    case 'finish_wait':
+    case 'wake_one':
+    case 'wake_all':
       return NONE;
     case 'halted': // a kernel logs `wfi` when the wait completes
       return instr.by === 'wfi' ? [{ cpu, event: 'wfi' }] : NONE;

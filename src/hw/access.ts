@@ -44,6 +44,8 @@ export class Access {
   /** Each thread's state slot and freed slot, by thread id. */
   readonly stateSlots: readonly Slot[];
   readonly freedSlots: readonly Slot[];
+  /** Per thread, its preempt_count; null where no code disables preemption (it is then always 0). */
+  readonly preemptSlots: readonly Slot[] | null;
 
   constructor(
     readonly m: Machine,
@@ -59,6 +61,8 @@ export class Access {
     this.wfiHaltedPcs = m.code.flatMap((instr, pc) => (instr.op === 'halted' && instr.by === 'wfi' ? [pc] : []));
     this.stateSlots = m.layout.threads.map((t) => t.state);
     this.freedSlots = m.layout.threads.map((t) => t.freed);
+    const preempt = m.layout.threads.map((t) => t.preempt);
+    this.preemptSlots = preempt.every((slot): slot is Slot => slot !== null) && preempt.length > 0 ? preempt : null;
   }
 
   /** `pc` is one of `pcs`. */
@@ -207,6 +211,13 @@ export class Access {
   }
   setThreadState(s: State, t: Val, state: ThreadState | Val): void {
     s.writeAt(this.stateSlots, t, typeof state === 'string' ? STATE_CODE[state] : state);
+  }
+  preemptCount(s: State, t: Val): Val {
+    return this.preemptSlots === null ? 0 : s.readAt(this.preemptSlots, t);
+  }
+  setPreemptCount(s: State, t: Val, count: Val): void {
+    if (this.preemptSlots === null) throw new Error('internal: preempt_count without its slots in the layout');
+    s.writeAt(this.preemptSlots, t, count);
   }
   freed(s: State, t: Val): Cond {
     return this.ops.eq(s.readAt(this.freedSlots, t), 1);

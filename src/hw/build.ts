@@ -118,7 +118,7 @@ class HwModel implements Model {
         continue;
       }
       const pc = m.pc(s, c);
-      offer(u, encodeAction(ActionKind.step, c, pc));
+      for (const step of m.stepsAt[pc] ?? []) offer(u, encodeAction(ActionKind.step, c, step));
       offer(u, encodeAction(ActionKind.maskWait, c, pc));
     }
     for (let c = 0; c < m.cpus; c++) {
@@ -137,7 +137,7 @@ class HwModel implements Model {
     const s = state.slice();
     const events: ModelEvent[] = [];
     const c = actionCpu(action);
-    if (actionKind(action) === ActionKind.step && m.pc(s, c) !== actionArg(action)) {
+    if (actionKind(action) === ActionKind.step && m.pc(s, c) !== m.stepFrom[actionArg(action)]) {
       throw new Error(`internal: step action for pc ${actionArg(action)} but CPU ${c} is at ${m.pc(s, c)}`);
     }
     try {
@@ -219,8 +219,10 @@ class HwModel implements Model {
     const kind = actionKind(action);
     if (kind === ActionKind.arrive) return false;
     if (kind !== ActionKind.step) return true;
-    const op = this.machine.code[actionArg(action)]!.op;
-    return op !== 'branch' && op !== 'hlt' && op !== 'wfi' && op !== 'halted' && op !== 'jump';
+    const instr = this.machine.code[actionArg(action)]!;
+    // An `either` decides like a branch; `x := any LO..HI` assigns.
+    if (instr.op === 'alternative') return instr.assign !== null;
+    return instr.op !== 'branch' && instr.op !== 'hlt' && instr.op !== 'wfi' && instr.op !== 'halted' && instr.op !== 'jump';
   }
 
   allExited(s: Uint32Array): boolean {

@@ -1,7 +1,7 @@
 // One instruction of one CPU, shared by both profiles. Architecture-specific instructions (returns, EOI,
 // acknowledge, ELR handling) go to the profile first.
 
-import type { Instr } from '../ir/ir.js';
+import { PREEMPT_MAX, type Instr } from '../ir/ir.js';
 import { FRAME_KINDS } from '../ir/layout.js';
 import { unreachable } from '../ir/unreachable.js';
 import { KIND_CODE, type FrameVal } from './access.js';
@@ -12,6 +12,7 @@ import { acquire, release, tryAcquire } from './locks.js';
 import type { ArchProfile } from './profile.js';
 import type { Step } from './step.js';
 import { enqueue, freeStack, pickNext, restoreContext, spawn, switchTo, wake } from './threads.js';
+import { finishWait, prepareToWait, sleep, wakeAll, wakeOne } from './waitqueues.js';
 
 /** Pops a frame of `kind` that belongs to the current thread (`what`: the instruction, for messages). */
 function popKind(x: Step, what: string, kind: 'call' | 'flags'): FrameVal {
@@ -139,6 +140,39 @@ export function execute(x: Step, profile: ArchProfile, instr: Instr): void {
       return;
     case 'tpr':
       taskPriority(x, evaluate(a, s, cpu, instr.value));
+      return;
+    case 'preempt_disable': {
+      const count = a.preemptCount(s, x.current);
+      s.fault('assertions', o.eq(count, PREEMPT_MAX), (d) => `preempt_disable beyond preempt_count ${PREEMPT_MAX} in ${x.context(d)}`);
+      a.setPreemptCount(s, x.current, o.add(count, 1));
+      return;
+    }
+    case 'preempt_enable': {
+      const count = a.preemptCount(s, x.current);
+      s.fault('assertions', o.eq(count, 0), (d) => `preempt_enable with preemption enabled (preempt_count 0) in ${x.context(d)}`);
+      a.setPreemptCount(s, x.current, o.sub(count, 1));
+      return;
+    }
+    case 'sleep':
+      sleep(x, instr.queue);
+      return;
+    case 'prepare_to_wait':
+      prepareToWait(x, instr.queue);
+      return;
+    case 'finish_wait':
+      finishWait(x, instr.queue);
+      return;
+    case 'wake_one':
+      wakeOne(x, instr.queue);
+      return;
+    case 'wake_all':
+      wakeAll(x, instr.queue);
+      return;
+    case 'choose':
+      throw new Error('internal: a choice executes as one of its alternatives');
+    case 'alternative':
+      if (instr.assign !== null) assign(a, s, cpu, instr.assign.target, evaluate(a, s, cpu, instr.assign.value));
+      x.goto(a.layout.pcBase[a.m.unitOf[x.pc]!]! + instr.target);
       return;
     case 'eoi':
     case 'eoi_highest':

@@ -125,6 +125,11 @@ export function evaluate(a: Access, s: State, cpu: Cpu, e: Expr): Val {
     }
     case 'rq_len':
       return a.rqLen(s);
+    case 'cpu_state':
+      if (noCpu(s, cpu, e.what)) return 0;
+      if (e.what === 'irqs_enabled') return a.ie(s, cpu);
+      if (e.what === 'hardirq_count') return a.hardirq(s, cpu);
+      return a.preemptCount(s, a.current(s, cpu));
     case 'thread_of': {
       const i = evaluate(a, s, cpu, e.index);
       s.fault('assertions', o.not(inRange(a, i, e.count)), () => `index out of bounds: ${e.group}[${num(i)}] (length ${e.count})`);

@@ -74,6 +74,12 @@ function checkMayBlock(x: Step, lock: number): void {
     message: `mutex ${name} acquired with interrupts masked (${x.context(d)} on CPU ${cpu})`,
     locks: [lock],
   }));
+  if (a.preemptSlots === null) return;
+  const preempt = a.preemptCount(s, x.current);
+  s.warn('atomic-sleep', o.and(o.not(inIrq), o.not(spinning), o.eq(a.ie(s, cpu), 1), o.ult(0, preempt)), (d) => ({
+    message: `mutex ${name} acquired with preemption disabled (preempt_count ${d.m.preemptCount(d.s, num(x.current))}; ${x.context(d)} on CPU ${cpu})`,
+    locks: [lock],
+  }));
 }
 
 export function acquire(x: Step, lock: number): void {
@@ -104,7 +110,7 @@ export function acquire(x: Step, lock: number): void {
 }
 
 /** `mask | (1 << t)` for a thread id that may be unknown. */
-function setBitAt(a: Access, mask: Val, t: Val): Val {
+export function setBitAt(a: Access, mask: Val, t: Val): Val {
   let out = mask;
   for (const { when, t: i } of a.threadCases(t)) out = a.ops.ite(when, a.ops.or32(mask, 2 ** i), out);
   return out;

@@ -35,6 +35,14 @@ export class Machine {
   readonly arrivals: number[][];
   /** Handler-stack index (into CpuSlots.handlerStacks) of each unit, or -1. */
   readonly handlerStackOf: Int32Array;
+  /**
+   * Per pc, the pcs named by the step actions of a CPU whose pc it is: the pc itself, or the alternatives of a
+   * `choose` (one step action each: the choice is the CPU's nondeterminism). None at an alternative's own pc,
+   * which no CPU is ever at.
+   */
+  readonly stepsAt: number[][];
+  /** Per pc named by a step action, the pc the CPU is at when it takes it: an alternative's `choose`, else itself. */
+  readonly stepFrom: Int32Array;
 
   constructor(
     readonly program: Program,
@@ -53,6 +61,13 @@ export class Machine {
     }
     this.resolved = new Int32Array(total);
     for (let pc = 0; pc < total; pc++) this.resolved[pc] = this.followJumps(pc);
+    this.stepFrom = new Int32Array(total);
+    this.stepsAt = [];
+    for (let pc = 0; pc < total; pc++) {
+      const instr = this.code[pc]!;
+      this.stepFrom[pc] = instr.op === 'alternative' ? pc - instr.index - 1 : pc;
+      this.stepsAt.push(instr.op === 'choose' ? Array.from({ length: instr.count }, (_, i) => pc + 1 + i) : instr.op === 'alternative' ? [] : [pc]);
+    }
 
     // Within a priority, the lower line id first; with a local APIC, the higher vector (SDM vol. 3A 11.8.3).
     const lapic = program.controller === 'lapic';
@@ -154,6 +169,10 @@ export class Machine {
 
   threadState(s: Uint32Array, t: number): ThreadState {
     return THREAD_STATES[readSlot(s, this.layout.threads[t]!.state)]!;
+  }
+  preemptCount(s: Uint32Array, t: number): number {
+    const slot = this.layout.threads[t]!.preempt;
+    return slot === null ? 0 : readSlot(s, slot);
   }
   freed(s: Uint32Array, t: number): boolean {
     return readSlot(s, this.layout.threads[t]!.freed) === 1;

@@ -23,6 +23,8 @@ export function instrText(program: Program, instr: Instr): string {
     case 'save_elr':
     case 'restore_elr':
     case 'exit':
+    case 'preempt_disable':
+    case 'preempt_enable':
       return instr.op;
     case 'assign':
       return `${lvalueText(program, instr.target)} := ${exprText(program, instr.value)}`;
@@ -63,6 +65,18 @@ export function instrText(program: Program, instr: Instr): string {
       return 'end of thread';
     case 'halted': // its step (after wfi only) is the wait completing
       return instr.by === 'wfi' ? 'wfi wakes up' : 'halted in hlt';
+    case 'sleep':
+    case 'prepare_to_wait':
+    case 'finish_wait':
+    case 'wake_one':
+    case 'wake_all':
+      return `${instr.op} ${program.waitQueues[instr.queue]?.name ?? `wq${instr.queue}`}`;
+    case 'choose':
+      return `choose one of ${instr.count}`;
+    case 'alternative':
+      return instr.assign === null
+        ? `either: block ${instr.index + 1}`
+        : `${lvalueText(program, instr.assign.target)} := any: ${exprText(program, instr.assign.value)}`;
     default:
       return unreachable(instr);
   }

@@ -75,6 +75,10 @@ export function scheduleReport(m: Machine, s: Uint32Array, cpu: number, how: str
   if (m.hardirq(s, cpu) > 0) return `scheduling while in interrupt context: ${how} in ${contextOf(m, s, cpu)} on CPU ${cpu}`;
   const current = m.current(s, cpu);
   const atomic = m.locksHeldBy(s, current).filter((l) => m.program.locks[l]!.kind !== 'mutex' && !m.program.locks[l]!.handoff);
+  const preempt = m.preemptCount(s, current);
+  if (atomic.length === 0 && preempt > 0) {
+    return `scheduling while atomic: ${how} while ${threadName(m, current)} has preemption disabled (preempt_count ${preempt}, CPU ${cpu})`;
+  }
   if (atomic.length === 0) return null;
   const names = atomic.map((l) => lockName(m, l)).join(', ');
   return { message: `scheduling while atomic: ${how} while ${threadName(m, current)} holds ${names} (CPU ${cpu})`, locks: atomic };
@@ -88,13 +92,14 @@ export function scheduleWarning(m: Machine, s: Uint32Array, cpu: number, how: st
   return { kind: 'violation', property: 'atomic-sleep', message, fatal: false, cpu, ...(locks ? { locks } : {}) };
 }
 
-function checkMaySchedule(x: Step, how: () => string): void {
+export function checkMaySchedule(x: Step, how: () => string): void {
   const { a, s, cpu } = x;
   const o = a.ops;
   const program = a.m.program;
   const inIrq = o.ult(0, a.hardirq(s, cpu));
   const atomic = a.locksHeldBy(s, x.current).filter((_, l) => program.locks[l]!.kind !== 'mutex' && !program.locks[l]!.handoff);
-  s.warn('atomic-sleep', o.or(inIrq, ...atomic), ({ m, s: w }) => scheduleReport(m, w, cpu, how())!);
+  const preempted = o.ult(0, a.preemptCount(s, x.current));
+  s.warn('atomic-sleep', o.or(inIrq, preempted, ...atomic), ({ m, s: w }) => scheduleReport(m, w, cpu, how())!);
 }
 
 /** The thread being switched away from stops running: ready if it is queued, blocked otherwise. */

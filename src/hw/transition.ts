@@ -16,7 +16,8 @@ import { Step } from './step.js';
 /**
  * The instruction actions the instruction at `pc` offers CPU `c` when it takes no interrupt: a `step`, or (a
  * contended irqsave `acquire` with interrupts on) a `maskWait`. Neither where it has stopped, is halted after
- * `hlt`, or spins on a held lock (busy-waiting is no step). It reads no deliverability, so `deliverable` can ask it.
+ * `hlt`, or spins on a held lock (busy-waiting is no step). At a `choose` the step is one of its alternatives
+ * (Machine.stepsAt), each always enabled. It reads no deliverability, so `deliverable` can ask it.
  */
 export function instructionActions(a: Access, s: State, c: number, pc: number): { step: Cond; maskWait: Cond } {
   const instr = a.m.code[pc];
@@ -110,8 +111,9 @@ export function enabledWith(a: Access, s: State, action: Action, u: { lines: Con
   switch (kind) {
     case ActionKind.step:
     case ActionKind.maskWait: {
+      if (a.m.code[arg]?.op === 'choose') return false; // a choice steps through its alternatives
       const can = instructionActions(a, s, c, arg);
-      return o.and(o.eq(a.pc(s, c), arg), u.none, kind === ActionKind.step ? can.step : can.maskWait);
+      return o.and(o.eq(a.pc(s, c), a.m.stepFrom[arg]!), u.none, kind === ActionKind.step ? can.step : can.maskWait);
     }
     case ActionKind.deliver:
       return o.and(o.not(a.stopped(s, c)), u.lines[arg]!);

@@ -44,6 +44,13 @@ export interface IrqLine {
   span: number;
 }
 
+/** A wait queue (Linux wait_queue_head_t, an xv6 sleep channel): the threads sleeping on it. */
+export interface WaitQueueDecl {
+  id: number;
+  name: string;
+  span: number;
+}
+
 export type LockKind = 'spin' | 'irqsave' | 'mutex';
 
 export interface LockDecl {
@@ -117,12 +124,19 @@ export type Expr =
   | { kind: 'thread_state'; thread: Expr; type: ValueType } // enum ThreadState
   | { kind: 'holder'; lock: number; type: ValueType } // thread holding the lock, or none
   | { kind: 'rq_len'; type: ValueType }
+  /** The executing CPU's state: IF / !PSTATE.I (bool), its current thread's preempt_count, its hardirq depth. */
+  | { kind: 'cpu_state'; what: CpuStateRead; type: ValueType }
   | { kind: 'thread_of'; group: string; first: number; count: number; index: Expr; type: ValueType }; // worker[i]
 
 /**
  * Which instance of a per-CPU or per-thread variable: the executing CPU / current thread, or an explicit
  * one. Global variables always use `{ kind: 'global' }`.
  */
+export type CpuStateRead = 'irqs_enabled' | 'preempt_count' | 'hardirq_count';
+
+/** The largest preempt_count (preempt_disable beyond it is an assertions violation). */
+export const PREEMPT_MAX = 15;
+
 export type Instance = { kind: 'global' } | { kind: 'this' } | { kind: 'of'; which: Expr };
 
 export const THREAD_STATES = ['dormant', 'ready', 'running', 'blocked', 'exited'] as const;
@@ -176,7 +190,19 @@ export type Instr = (
   | { op: 'restore_context'; thread: Expr }
   | { op: 'exit' }
   | { op: 'free_stack'; thread: Expr }
+  | { op: 'sleep'; queue: number } // prepare_to_wait, then call the machine's scheduler procedure
+  | { op: 'prepare_to_wait'; queue: number } // on the queue, state blocked; it keeps running until it schedules
+  | { op: 'finish_wait'; queue: number } // off the queue, state running
+  | { op: 'wake_one'; queue: number }
+  | { op: 'wake_all'; queue: number }
+  | { op: 'preempt_disable' } // the current thread's preempt_count + 1
+  | { op: 'preempt_enable' } // the current thread's preempt_count - 1
   | { op: 'end' } // end of a thread body: the thread exits and its CPU stops
+  // A nondeterministic choice (`either`, `x := any LO..HI`): the CPU at `choose` takes one of the `count`
+  // instructions after it, each an `alternative`, as its step; `choose` itself never executes.
+  | { op: 'choose'; count: number }
+  /** Alternative `index` (from 0) of the `choose` just before the alternatives: assign, then continue at `target`. */
+  | { op: 'alternative'; index: number; target: number; assign: { target: LValue; value: Expr } | null }
 ) & { span: number };
 
 export type InstrOp = Instr['op'];
@@ -227,6 +253,7 @@ export interface Program {
   constants: Record<string, number>;
   lines: IrqLine[];
   locks: LockDecl[];
+  waitQueues: WaitQueueDecl[];
   vars: VarDecl[];
   threads: ThreadDecl[];
   units: Unit[];

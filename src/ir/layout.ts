@@ -2,7 +2,7 @@
 // bit width packed into 32-bit words. A state is a Uint32Array of `Layout.words` words. No slot crosses a word
 // boundary, so reading a slot is one shift and one mask.
 
-import type { Arch, IrqLine, LockDecl, ThreadDecl, Unit, ValueType, VarDecl } from './ir.js';
+import { PREEMPT_MAX, type Arch, type IrqLine, type LockDecl, type ThreadDecl, type Unit, type ValueType, type VarDecl, type WaitQueueDecl } from './ir.js';
 
 export interface Slot {
   name: string;
@@ -76,6 +76,7 @@ export interface StackSlots {
 export interface ThreadSlots {
   state: Slot; // index into THREAD_STATES
   freed: Slot; // its stack has been freed
+  preempt: Slot | null; // its preempt_count, when some code disables preemption
   stack: StackSlots;
 }
 
@@ -92,6 +93,8 @@ export interface Layout {
   /** Variable slots: vars[varId][instance][element] (instance: 1 for globals, cpus or threads otherwise). */
   vars: Slot[][][];
   locks: LockSlots[];
+  /** Per wait queue: the bitmask of threads waiting on it. */
+  waitQueues: { waiters: Slot }[];
   runQueue: { len: Slot; entries: Slot[] };
   threads: ThreadSlots[];
   cpus: CpuSlots[];
@@ -109,6 +112,8 @@ export interface LayoutInput {
   cpus: number;
   lines: IrqLine[];
   locks: LockDecl[];
+  /** Absent: none (layouts made without wait queues). */
+  waitQueues?: WaitQueueDecl[];
   vars: VarDecl[];
   threads: ThreadDecl[];
   units: Unit[];
@@ -224,14 +229,18 @@ export function computeLayout(input: LayoutInput): Layout {
     waiters: l.kind === 'mutex' ? packer.add(`lock.${l.name}.waiters`, 2 ** threads - 1) : null,
   }));
 
+  const waitQueues = (input.waitQueues ?? []).map((q) => ({ waiters: packer.add(`wq.${q.name}.waiters`, 2 ** threads - 1) }));
+
   const runQueue = {
     len: packer.add('rq.len', threads),
     entries: Array.from({ length: threads }, (_, i) => packer.add(`rq[${i}]`, threads)),
   };
 
+  const preemptible = input.units.some((u) => u.code.some((i) => i.op === 'preempt_disable' || i.op === 'preempt_enable'));
   const threadSlots = input.threads.map((t) => ({
     state: packer.add(`thread.${t.name}.state`, 4),
     freed: packer.add(`thread.${t.name}.freed`, 1),
+    preempt: preemptible ? packer.add(`thread.${t.name}.preempt_count`, PREEMPT_MAX) : null,
     stack: stack(`thread.${t.name}.stack`, t.stackDepth),
   }));
 
@@ -272,6 +281,7 @@ export function computeLayout(input: LayoutInput): Layout {
     slots: packer.slots,
     vars,
     locks,
+    waitQueues,
     runQueue,
     threads: threadSlots,
     cpus: cpuSlots,

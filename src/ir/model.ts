@@ -13,7 +13,8 @@ export type StepKind = 'init' | 'instruction' | 'interrupt' | 'pending';
 /**
  * An action is a small integer so that the engines can store one per state (parent pointers) in an Int32Array:
  * `kind << 28 | cpu << 20 | arg`, where `arg` is the global pc for instruction steps and the line for
- * interrupt actions. A step action names its pc, so a label needs no state and a stale action is detectable.
+ * interrupt actions. A step action names its pc, so a label needs no state and a stale action is detectable;
+ * a choice's step names the pc of the alternative taken (each alternative is an instruction of its own).
  */
 export type Action = number;
 
@@ -101,8 +102,9 @@ export interface Model {
   /** Violations visible in a state alone: failed invariants, a CPU about to acquire a lock it holds. */
   stateEvents(state: Uint32Array): ModelEvent[];
   /**
-   * Whether an action counts as progress for `no-deadlock`: every executed instruction except `branch`, `hlt`, `wfi`, `halted`
-   * and an empty jump loop, and every interrupt delivery. A line merely becoming pending is not progress.
+   * Whether an action counts as progress for `no-deadlock`: every executed instruction except `branch`, `hlt`,
+   * `wfi`, `halted`, an `either` alternative and an empty jump loop, and every interrupt delivery. A line merely
+   * becoming pending is not progress.
    */
   progress(action: Action): boolean;
   /** Every thread has exited. */

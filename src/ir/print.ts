@@ -82,6 +82,8 @@ export function exprText(program: Program, e: Expr, context = 0): string {
       return 'cpu';
     case 'self':
       return 'self';
+    case 'cpu_state':
+      return e.what;
     case 'thread_state':
       return `state(${exprText(program, e.thread)})`;
     case 'holder':
@@ -122,6 +124,8 @@ export function printInstr(i: Instr, program: Program): string {
     case 'restore_elr':
     case 'exit':
     case 'end':
+    case 'preempt_disable':
+    case 'preempt_enable':
       return i.op;
     case 'assign':
       return `${lvalueText(program, i.target)} := ${expr(i.value)}`;
@@ -158,6 +162,16 @@ export function printInstr(i: Instr, program: Program): string {
       return `${i.op} ${expr(i.thread)}`;
     case 'halted':
       return `halted (${i.by})`;
+    case 'sleep':
+    case 'prepare_to_wait':
+    case 'finish_wait':
+    case 'wake_one':
+    case 'wake_all':
+      return `${i.op} ${program.waitQueues[i.queue]?.name ?? `?${i.queue}`}`;
+    case 'choose':
+      return `choose ${i.count}`;
+    case 'alternative':
+      return `alternative ${i.index}${i.assign === null ? '' : ` ${lvalueText(program, i.assign.target)} := ${expr(i.assign.value)}`} -> ${i.target}`;
     default:
       return unreachable(i);
   }

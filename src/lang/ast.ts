@@ -19,6 +19,8 @@ export type Expr =
   | { kind: 'int'; value: number; span: SourceSpan }
   | { kind: 'bool'; value: boolean; span: SourceSpan }
   | { kind: 'none' | 'current' | 'cpu' | 'self' | 'rq_len'; span: SourceSpan }
+  /** The executing CPU's interrupt-enable bit, its current thread's preempt_count, its interrupt nesting depth. */
+  | { kind: 'irqs_enabled' | 'preempt_count' | 'hardirq_count'; span: SourceSpan }
   /** A variable, constant, enum member, thread state or thread, possibly indexed and/or with an instance. */
   | { kind: 'name'; name: Name; index: Expr | null; at: Expr | null; span: SourceSpan }
   | { kind: 'state'; thread: Expr; span: SourceSpan }
@@ -36,12 +38,15 @@ export interface LValue {
 /** Statements that are one keyword and nothing else. */
 export const SIMPLE_STATEMENTS = [
   'work', 'skip', 'ret', 'cli', 'sti', 'irqsave', 'irqrestore', 'iret', 'eret', 'hlt', 'wfi', 'irq_exit',
-  'save_elr', 'restore_elr', 'exit', 'break', 'continue',
+  'save_elr', 'restore_elr', 'exit', 'break', 'continue', 'preempt_disable', 'preempt_enable',
 ] as const;
 export type SimpleOp = (typeof SIMPLE_STATEMENTS)[number];
 
 export const THREAD_STATEMENTS = ['enqueue', 'wake', 'spawn', 'switch_to', 'restore_context', 'free_stack'] as const;
 export type ThreadOp = (typeof THREAD_STATEMENTS)[number];
+
+export const WAIT_STATEMENTS = ['sleep', 'prepare_to_wait', 'finish_wait', 'wake_one', 'wake_all'] as const;
+export type WaitOp = (typeof WAIT_STATEMENTS)[number];
 
 export interface Block {
   stmts: Stmt[];
@@ -66,7 +71,12 @@ export type Stmt =
   | { kind: 'raise'; line: Name; to: Expr | null; span: SourceSpan }
   | { kind: 'lock'; op: 'acquire' | 'release'; lock: Name; span: SourceSpan }
   | { kind: 'thread'; op: ThreadOp; thread: Expr; span: SourceSpan }
-  | { kind: 'pick'; target: LValue; span: SourceSpan };
+  | { kind: 'pick'; target: LValue; span: SourceSpan }
+  | { kind: 'wait'; op: WaitOp; queue: Name; span: SourceSpan }
+  /** `either { ... } or { ... }`: two or more blocks, one taken nondeterministically. `span` covers `either`. */
+  | { kind: 'either'; blocks: Block[]; span: SourceSpan }
+  /** `x := any LO..HI`: a value of the constant range, chosen nondeterministically. */
+  | { kind: 'any'; target: LValue; lo: Expr; hi: Expr; span: SourceSpan };
 
 // ---------------------------------------------------------------------------------------------------------
 // Declarations
@@ -111,6 +121,7 @@ export type Decl =
   | { kind: 'const'; name: Name; value: IntLit; span: SourceSpan }
   | { kind: 'machine'; arch: Name; items: MachineItem[]; span: SourceSpan }
   | { kind: 'lock'; name: Name; lockKind: 'spin' | 'irqsave' | 'mutex'; handoff: boolean; span: SourceSpan }
+  | { kind: 'wq'; name: Name; span: SourceSpan }
   | { kind: 'enum'; name: Name; members: Name[]; span: SourceSpan }
   | { kind: 'var'; scope: 'global' | 'percpu' | 'perthread'; name: Name; type: TypeExpr; init: Expr | null; span: SourceSpan }
   | {

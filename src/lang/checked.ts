@@ -1,7 +1,7 @@
 // The checked model: what the type checker hands to the lowering. Declarations are already IR; bodies are typed
 // statements that still have structured control flow, which lowering turns into jumps.
 
-import type { Arch, Expectation, Expr, HandlerStack, Instr, Invariant, IrqLine, LockDecl, ThreadDecl, UnitKind, VarDecl } from '../ir/ir.js';
+import type { Arch, Expectation, Expr, HandlerStack, Instr, Invariant, IrqLine, LockDecl, LValue, ThreadDecl, UnitKind, VarDecl, WaitQueueDecl } from '../ir/ir.js';
 import type { SourceSpan } from './source.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -14,7 +14,10 @@ export type TStmt =
   | { kind: 'if'; cond: Expr; then: TStmt[]; else: TStmt[] | null; span: SourceSpan }
   | { kind: 'while'; cond: Expr; body: TStmt[]; span: SourceSpan }
   | { kind: 'loop'; body: TStmt[]; span: SourceSpan }
-  | { kind: 'break' | 'continue'; span: SourceSpan };
+  | { kind: 'break' | 'continue'; span: SourceSpan }
+  | { kind: 'either'; blocks: TStmt[][]; span: SourceSpan }
+  /** `x := any LO..HI`: one alternative per value (constants of the target's type). */
+  | { kind: 'any'; target: LValue; values: Expr[]; span: SourceSpan };
 
 export interface CheckedUnit {
   id: number;
@@ -46,6 +49,7 @@ export interface CheckedModel {
   constants: Record<string, number>;
   lines: IrqLine[];
   locks: LockDecl[];
+  waitQueues: WaitQueueDecl[];
   vars: VarDecl[];
   threads: ThreadDecl[];
   units: CheckedUnit[];

@@ -7,7 +7,8 @@ import * as A from './ast.js';
 import type { DiagnosticSink } from './diagnostics.js';
 import { arith, describeBinding, type Scope } from './resolve.js';
 import type { SourceSpan } from './source.js';
-import { THREAD_STATES, type Expr, type Instance, type LValue, type ValueType } from '../ir/ir.js';
+import { PREEMPT_MAX, THREAD_STATES, type Expr, type Instance, type LValue, type ValueType } from '../ir/ir.js';
+import { MAX_HARDIRQ } from '../ir/layout.js';
 
 export const BOOL: ValueType = { kind: 'bool' };
 export const THREAD: ValueType = { kind: 'thread' };
@@ -35,6 +36,7 @@ export interface Env {
   /** Null when the variable's own declaration had an error (already reported). */
   varInfo(decl: Extract<A.Decl, { kind: 'var' }>): VarInfo | null;
   lockId(decl: Extract<A.Decl, { kind: 'lock' }>): number;
+  waitQueueId(decl: Extract<A.Decl, { kind: 'wq' }>): number;
   enumType(decl: Extract<A.Decl, { kind: 'enum' }>): ValueType;
 }
 
@@ -150,6 +152,17 @@ export class ExprChecker {
       case 'rq_len':
         if (this.needsMachine(where, "'rq_len'", e.span)) return null;
         return { kind: 'rq_len', type: intType(0, this.env.threads) };
+      case 'irqs_enabled':
+      case 'preempt_count':
+      case 'hardirq_count': {
+        if (this.needsMachine(where, `'${e.kind}'`, e.span)) return null;
+        if (where === 'invariant') {
+          this.sink.error('E515', `'${e.kind}' has no meaning in an invariant.`, e.span);
+          return null;
+        }
+        const type = e.kind === 'irqs_enabled' ? BOOL : intType(0, e.kind === 'preempt_count' ? PREEMPT_MAX : MAX_HARDIRQ);
+        return { kind: 'cpu_state', what: e.kind, type };
+      }
       case 'state': {
         if (this.needsMachine(where, "'state'", e.span)) return null;
         const thread = this.expect(e.thread, THREAD, where);
@@ -228,6 +241,19 @@ export class ExprChecker {
       return null;
     }
     return this.env.lockId(b.decl);
+  }
+
+  waitQueue(name: A.Name): number | null {
+    const b = this.env.scope.values.get(name.text);
+    if (!b) {
+      this.sink.error('E301', `Unknown name '${name.text}'.`, name.span);
+      return null;
+    }
+    if (b.kind !== 'wq') {
+      this.sink.error('E310', `'${name.text}' is ${describeBinding(b)}, not a wait queue.`, name.span);
+      return null;
+    }
+    return this.env.waitQueueId(b.decl);
   }
 
   private name(e: Extract<A.Expr, { kind: 'name' }>, where: Where): Expr | null {

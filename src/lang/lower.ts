@@ -5,6 +5,8 @@
 //   while c B       TOP: branch(c, ifFalse -> END); B; jump TOP; END:
 //   loop B          TOP: B; jump TOP; END:
 //   break/continue  jump END / jump TOP (TOP of a while is its branch: the condition is tested again)
+//   either A or B   choose 2; alternative 0 -> A; alternative 1 -> B; A: A; jump END; B: B; END:
+//   x := any 0..2   choose 3; alternative 0 (x := 0) -> END; ... alternative 2 (x := 2) -> END; END:
 //
 // Unit ids follow the checker's order: thread bodies in declaration order, then procedures, then handlers.
 // A unit that can fall off its end gets an implicit terminator at its closing brace: `ret` for a procedure,
@@ -53,7 +55,7 @@ class UnitLowering {
 
   private patch(pc: number, target: number): void {
     const instr = this.code[pc]!;
-    if (instr.op === 'jump') instr.target = target;
+    if (instr.op === 'jump' || instr.op === 'alternative') instr.target = target;
     else if (instr.op === 'branch') instr.ifFalse = target;
     else throw new Error(`patching ${instr.op} at ${pc}`);
   }
@@ -62,7 +64,9 @@ class UnitLowering {
     this.block(unit.body);
     const end = this.code.length;
     const last = this.code[end - 1];
-    const targeted = this.code.some((i) => (i.op === 'jump' && i.target === end) || (i.op === 'branch' && i.ifFalse === end));
+    const targeted = this.code.some(
+      (i) => ((i.op === 'jump' || i.op === 'alternative') && i.target === end) || (i.op === 'branch' && i.ifFalse === end),
+    );
     if (!last || !TERMINATORS.has(last.op) || targeted) this.emit({ op: terminator }, unit.end);
   }
 
@@ -111,6 +115,24 @@ class UnitLowering {
       case 'continue':
         this.emit({ op: 'jump', target: this.loops.at(-1)!.next }, s.span);
         return;
+      case 'either': {
+        this.emit({ op: 'choose', count: s.blocks.length }, s.span);
+        const alternatives = s.blocks.map((_, index) => this.emit({ op: 'alternative', index, target: -1, assign: null }, s.span));
+        const ends: number[] = [];
+        s.blocks.forEach((block, i) => {
+          this.patch(alternatives[i]!, this.code.length);
+          this.block(block);
+          if (i < s.blocks.length - 1) ends.push(this.emit({ op: 'jump', target: -1 }, s.span));
+        });
+        for (const end of ends) this.patch(end, this.code.length);
+        return;
+      }
+      case 'any': {
+        this.emit({ op: 'choose', count: s.values.length }, s.span);
+        const after = this.code.length + s.values.length;
+        s.values.forEach((value, index) => this.emit({ op: 'alternative', index, target: after, assign: { target: s.target, value } }, s.span));
+        return;
+      }
       default:
         unreachable(s);
     }
@@ -177,6 +199,7 @@ export function lower(model: CheckedModel, sink: DiagnosticSink): Program | null
     cpus: model.cpus,
     lines: model.lines,
     locks: model.locks,
+    waitQueues: model.waitQueues,
     vars: model.vars,
     threads: model.threads,
     units,

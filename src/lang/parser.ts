@@ -12,11 +12,11 @@ import { spanJoin, type SourceSpan } from './source.js';
 class ParseError extends Error {}
 
 const DECL_KEYWORDS = new Set([
-  'const', 'machine', 'lock', 'enum', 'var', 'percpu', 'perthread', 'thread', 'proc', 'handler', 'invariant', 'expect',
+  'const', 'machine', 'lock', 'wq', 'enum', 'var', 'percpu', 'perthread', 'thread', 'proc', 'handler', 'invariant', 'expect',
 ]);
 const STMT_KEYWORDS = new Set<string>([
-  ...A.SIMPLE_STATEMENTS, ...A.THREAD_STATEMENTS, 'if', 'while', 'loop', 'call', 'assert', 'eoi', 'ack', 'raise',
-  'acquire', 'release', 'pick', 'tpr',
+  ...A.SIMPLE_STATEMENTS, ...A.THREAD_STATEMENTS, ...A.WAIT_STATEMENTS, 'if', 'while', 'loop', 'call', 'assert', 'eoi', 'ack', 'raise',
+  'acquire', 'release', 'pick', 'tpr', 'either',
 ]);
 /** Deepest nesting of blocks, and of parentheses and prefix operators; keeps every pass's recursion shallow. */
 export const MAX_NESTING = 64;
@@ -184,6 +184,8 @@ class Parser {
         if (handoff) this.advance();
         return { kind: 'lock', name, lockKind, handoff, span: this.from(t.span) };
       }
+      case 'wq':
+        return { kind: 'wq', name: this.name("Expect wait queue name after 'wq'."), span: this.from(t.span) };
       case 'enum': {
         const name = this.name("Expect enum name after 'enum'.");
         this.consume('{', "Expect '{' after enum name.");
@@ -468,6 +470,9 @@ class Parser {
     this.advance();
     const op = t.text;
     if ((A.SIMPLE_STATEMENTS as readonly string[]).includes(op)) return { kind: 'simple', op: op as A.SimpleOp, span: t.span };
+    if ((A.WAIT_STATEMENTS as readonly string[]).includes(op)) {
+      return { kind: 'wait', op: op as A.WaitOp, queue: this.name(`Expect wait queue name after '${op}'.`), span: this.from(t.span) };
+    }
     if ((A.THREAD_STATEMENTS as readonly string[]).includes(op)) {
       return { kind: 'thread', op: op as A.ThreadOp, thread: this.expr(), span: this.from(t.span) };
     }
@@ -514,6 +519,12 @@ class Parser {
         return { kind: 'lock', op, lock: this.name(`Expect lock name after '${op}'.`), span: this.from(t.span) };
       case 'pick':
         return { kind: 'pick', target: this.lvalue(), span: this.from(t.span) };
+      case 'either': {
+        const blocks = [this.block("'either' block")];
+        if (!this.at('or')) this.fail('E202', `Expect 'or' after the 'either' block, found ${describe(this.peek())}.`);
+        while (this.match('or')) blocks.push(this.block("'or' block"));
+        return { kind: 'either', blocks, span: t.span };
+      }
       default:
         return this.fail('E204', `Expect statement, found ${describe(t)}.`, t.span);
     }
@@ -557,6 +568,12 @@ class Parser {
     if (this.match('try_acquire')) {
       const lock = this.name("Expect lock name after 'try_acquire'.");
       return { kind: 'try_acquire', target, lock, span: this.from(target.span) };
+    }
+    if (this.match('any')) {
+      const lo = this.sum();
+      this.consume('..', "Expect '..' in the range after 'any'.");
+      const hi = this.sum();
+      return { kind: 'any', target, lo, hi, span: this.from(target.span) };
     }
     const value = this.expr();
     return { kind: 'assign', target, value, span: this.from(target.span) };
@@ -637,6 +654,9 @@ class Parser {
         case 'cpu':
         case 'self':
         case 'rq_len':
+        case 'irqs_enabled':
+        case 'preempt_count':
+        case 'hardirq_count':
           this.advance();
           return { kind: t.text, span: t.span };
         case 'state': {

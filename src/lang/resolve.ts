@@ -21,6 +21,7 @@ export type Binding =
   | { kind: 'member'; decl: D<'enum'>; index: number }
   | { kind: 'state'; index: number }
   | { kind: 'lock'; decl: D<'lock'> }
+  | { kind: 'wq'; decl: D<'wq'> }
   | { kind: 'var'; decl: D<'var'> }
   | { kind: 'thread'; decl: D<'thread'> }
   | { kind: 'proc'; decl: D<'proc'> }
@@ -39,6 +40,8 @@ export function describeBinding(b: Binding): string {
       return 'a thread state';
     case 'lock':
       return 'a lock';
+    case 'wq':
+      return 'a wait queue';
     case 'var':
       return 'a variable';
     case 'thread':
@@ -92,6 +95,7 @@ export function resolve(model: A.Model, sets: SetOverride[], sink: DiagnosticSin
         decl.members.forEach((m, index) => declare(m, { kind: 'member', decl, index }));
         break;
       case 'lock':
+      case 'wq':
       case 'var':
       case 'thread':
       case 'proc':

@@ -5,10 +5,13 @@
 import * as A from './ast.js';
 import type { InstrBody, TStmt } from './checked.js';
 import type { DiagnosticSink } from './diagnostics.js';
-import { BOOL, THREAD, type ExprChecker, type Where } from './expr.js';
-import type { SourceSpan } from './source.js';
+import { BOOL, THREAD, typeName, type ExprChecker, type Where } from './expr.js';
+import { spanJoin, type SourceSpan } from './source.js';
 import { unreachable } from '../ir/unreachable.js';
-import type { Arch } from '../ir/ir.js';
+import type { Arch, Expr } from '../ir/ir.js';
+
+/** Most values `x := any LO..HI` may choose among (each is an action of its own). */
+export const MAX_CHOICES = 256;
 
 /** Instructions that exist on one architecture only, with the other's counterpart. */
 const ARCH_ONLY: Record<string, { arch: Arch; instead?: string }> = {
@@ -173,8 +176,41 @@ export class StatementChecker {
         }
         return instr({ op: 'pick', target: target.lvalue });
       }
+      case 'wait': {
+        const queue = this.env.exprs.waitQueue(s.queue);
+        return queue === null ? null : instr({ op: s.op, queue });
+      }
+      case 'either':
+        return { kind: 'either', blocks: s.blocks.map((b) => this.block(b, ctx)), span: s.span };
+      case 'any':
+        return this.any(s, where);
       default:
         return unreachable(s);
     }
+  }
+
+  /** `x := any LO..HI`: bounds are constants within the target's integer range, at most MAX_CHOICES values. */
+  private any(s: Extract<A.Stmt, { kind: 'any' }>, where: BodyContext['where']): TStmt | null {
+    const target = this.env.exprs.lvalue(s.target, where);
+    if (!target) return null;
+    if (target.type.kind !== 'int') {
+      this.env.sink.error('E401', `Expect integer target for 'any', found ${typeName(target.type)}.`, s.target.span);
+      return null;
+    }
+    const lo = this.env.exprs.expect(s.lo, target.type, 'const', 'bound');
+    const hi = this.env.exprs.expect(s.hi, target.type, 'const', 'bound');
+    if (lo?.kind !== 'const' || hi?.kind !== 'const') return null;
+    const span = spanJoin(s.lo.span, s.hi.span);
+    if (lo.value > hi.value) {
+      this.env.sink.error('E405', `Empty range ${lo.value}..${hi.value}.`, span);
+      return null;
+    }
+    const count = hi.value - lo.value + 1;
+    if (count > MAX_CHOICES) {
+      this.env.sink.error('E520', `A choice among ${count} values; the limit is ${MAX_CHOICES}.`, span);
+      return null;
+    }
+    const values = Array.from({ length: count }, (_, i): Expr => ({ kind: 'const', value: lo.value + i, type: target.type }));
+    return { kind: 'any', target: target.lvalue, values, span: s.span };
   }
 }

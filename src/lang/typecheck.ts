@@ -22,6 +22,7 @@ import {
   type Invariant,
   type IrqLine,
   type LockDecl,
+  type WaitQueueDecl,
   type PropertyId,
   type ThreadDecl,
   type ThreadStart,
@@ -61,6 +62,7 @@ class Checker implements Env {
   private readonly lineIds = new Map<string, number>();
   private readonly threadDecls: ThreadDecl[] = [];
   private readonly locks: LockDecl[] = [];
+  private readonly waitQueues: WaitQueueDecl[] = [];
   private readonly vars: VarDecl[] = [];
   private readonly units: CheckedUnit[] = [];
 
@@ -83,6 +85,9 @@ class Checker implements Env {
   }
   lockId(decl: D<'lock'>): number {
     return this.lockIds.get(decl)!;
+  }
+  waitQueueId(decl: D<'wq'>): number {
+    return this.waitQueues.findIndex((q) => q.name === decl.name.text);
   }
   enumType(decl: D<'enum'>): ValueType {
     return this.enumTypes.get(decl)!;
@@ -142,6 +147,7 @@ class Checker implements Env {
       constants: Object.fromEntries(this.scope.constants),
       lines: this.lines,
       locks: this.locks,
+      waitQueues: this.waitQueues,
       vars: this.vars,
       threads: this.threadDecls,
       units: this.units,
@@ -406,6 +412,10 @@ class Checker implements Env {
     const scheduler = item ? this.proc(item.proc) : null;
     const mutex = this.decls('lock').find((l) => l.lockKind === 'mutex');
     if (mutex && !item) this.sink.error('E509', "A mutex needs 'scheduler PROC' in the machine declaration.", mutex.name.span);
+    for (const q of this.decls('wq')) {
+      this.waitQueues.push({ id: this.waitQueues.length, name: q.name.text, span: this.spans.add(q.name.span) });
+      if (!item) this.sink.error('E509', "A wait queue needs 'scheduler PROC' in the machine declaration: 'sleep' calls it.", q.name.span);
+    }
     return scheduler;
   }
 

@@ -63,6 +63,7 @@ function fileOf(uri: string): string {
 const KIND: Record<DeclKind, CompletionItemKind> = {
   const: CompletionItemKind.Constant,
   lock: CompletionItemKind.Variable,
+  'wait queue': CompletionItemKind.Variable,
   enum: CompletionItemKind.Enum,
   'enum member': CompletionItemKind.EnumMember,
   var: CompletionItemKind.Variable,
@@ -82,6 +83,12 @@ function wanted(lineBefore: string): Namespace | 'property' | null {
     case 'try_acquire':
     case 'holder':
       return 'lock';
+    case 'sleep':
+    case 'prepare_to_wait':
+    case 'finish_wait':
+    case 'wake_one':
+    case 'wake_all':
+      return 'wq';
     case 'call':
     case 'scheduler':
     case 'entry':

@@ -10,9 +10,9 @@ import { parse } from '../lang/parser.js';
 import { LineIndex, type SourceSpan } from '../lang/source.js';
 
 /** The namespaces of the language: a lock and a procedure may share a name, a handler and its line do. */
-export type Namespace = 'lock' | 'proc' | 'line' | 'handler' | 'type' | 'value' | 'property';
+export type Namespace = 'lock' | 'wq' | 'proc' | 'line' | 'handler' | 'type' | 'value' | 'property';
 
-export type DeclKind = 'const' | 'lock' | 'enum' | 'enum member' | 'var' | 'thread' | 'proc' | 'handler' | 'irq line' | 'invariant';
+export type DeclKind = 'const' | 'lock' | 'wait queue' | 'enum' | 'enum member' | 'var' | 'thread' | 'proc' | 'handler' | 'irq line' | 'invariant';
 
 export interface Declaration {
   name: string;
@@ -42,6 +42,7 @@ export interface Symbols {
 const NAMESPACE: Record<DeclKind, Namespace> = {
   const: 'value',
   lock: 'lock',
+  'wait queue': 'wq',
   enum: 'type',
   'enum member': 'value',
   var: 'value',
@@ -163,6 +164,17 @@ class Collector {
       case 'pick':
         this.lvalue(s.target);
         return;
+      case 'wait':
+        this.use(s.queue, 'wq');
+        return;
+      case 'either':
+        for (const b of s.blocks) this.block(b);
+        return;
+      case 'any':
+        this.lvalue(s.target);
+        this.expr(s.lo);
+        this.expr(s.hi);
+        return;
     }
   }
 
@@ -191,6 +203,9 @@ class Collector {
         return;
       case 'lock':
         this.declare(d.name, 'lock', d.span);
+        return;
+      case 'wq':
+        this.declare(d.name, 'wait queue', d.span);
         return;
       case 'enum':
         this.declare(d.name, 'enum', d.span);

@@ -23,6 +23,31 @@ function code(program: Program, name: string): string[] {
 }
 
 describe('lowering control flow', () => {
+  it('either: a choice, one alternative per block right after it, each block jumping to END but the last', () => {
+    const p = load(`${X86}var n : 0..3\nthread main on 0 { either { work } or { cli; sti } or { }; n := any 1..2; hlt }`);
+    expect(code(p, 'main')).toEqual([
+      '0 choose 3',
+      '1 alternative 0 -> 4',
+      '2 alternative 1 -> 6',
+      '3 alternative 2 -> 9',
+      '4 work',
+      '5 jump -> 9',
+      '6 cli',
+      '7 sti',
+      '8 jump -> 9',
+      '9 choose 2',
+      '10 alternative 0 n := 1 -> 12',
+      '11 alternative 1 n := 2 -> 12',
+      '12 hlt',
+      '13 end',
+    ]);
+  });
+
+  it('a unit whose last statement is a choice still gets its terminator', () => {
+    const p = load(`${X86}proc p { either { ret } or { ret } }\nthread main on 0 { call p; loop { work } }`);
+    expect(code(p, 'p')).toEqual(['0 choose 2', '1 alternative 0 -> 3', '2 alternative 1 -> 5', '3 ret', '4 jump -> 6', '5 ret', '6 ret']);
+  });
+
   it('if/else: branch to ELSE, jump over it to END', () => {
     const p = load(`${X86}var b : bool\nthread main on 0 { if b { work } else { cli; sti }; hlt }`);
     expect(code(p, 'main')).toEqual(['0 branch b else -> 3', '1 work', '2 jump -> 5', '3 cli', '4 sti', '5 hlt', '6 halted (hlt)', '7 end']);

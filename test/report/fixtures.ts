@@ -131,6 +131,7 @@ export function fakeProgram(
     constants: {},
     lines: irqLines,
     locks: locks.map(([name, kind], id) => ({ id, name, kind, handoff: false, span: 0 })),
+    waitQueues: [],
     vars: [],
     threads: [],
     units,

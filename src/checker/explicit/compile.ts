@@ -91,7 +91,10 @@ export function warnedEvents(model: Model, state: Uint32Array, action: number): 
 
 /** The largest action list a state of this program can have. */
 export function maxActions(program: Program): number {
-  return program.cpus * (1 + program.lines.length);
+  // Per CPU: its instruction actions (one, or one per alternative of a choice) or a delivery, and its arrivals.
+  let widest = 1;
+  for (const unit of program.units) for (const instr of unit.code) if (instr.op === 'choose') widest = Math.max(widest, instr.count);
+  return program.cpus * (widest + program.lines.length);
 }
 
 /**

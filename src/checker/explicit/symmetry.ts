@@ -13,7 +13,8 @@
 // and among threads with equal keys every renumbering is tried and the smallest state vector kept.
 //
 // Properties about one particular thread along a path (no-starvation) are not preserved: a representative path
-// may swap threads at every step. Mutex wake-ups go in thread order, so models with mutexes get no reduction.
+// may swap threads at every step. Mutex and wait-queue wake-ups go in thread order, so models with mutexes or wait
+// queues get no reduction.
 
 import type { Expr, Instr, Program, PropertyId } from '../../ir/ir.js';
 import type { Layout } from '../../ir/layout.js';
@@ -78,6 +79,12 @@ function* exprsOf(instr: Instr): Generator<Expr> {
     case 'pick':
       yield* lvalueExprs(instr.target);
       return;
+    case 'alternative':
+      if (instr.assign !== null) {
+        yield instr.assign.value;
+        yield* lvalueExprs(instr.assign.target);
+      }
+      return;
     case 'enqueue':
     case 'wake':
     case 'spawn':
@@ -87,6 +94,8 @@ function* exprsOf(instr: Instr): Generator<Expr> {
       yield instr.thread;
       return;
     case 'work':
+    case 'preempt_disable':
+    case 'preempt_enable':
     case 'jump':
     case 'call':
     case 'ret':
@@ -109,6 +118,12 @@ function* exprsOf(instr: Instr): Generator<Expr> {
     case 'release':
     case 'exit':
     case 'end':
+    case 'choose':
+    case 'sleep':
+    case 'prepare_to_wait':
+    case 'finish_wait':
+    case 'wake_one':
+    case 'wake_all':
       return;
     default:
       unreachable(instr);
@@ -146,6 +161,7 @@ function* subExprs(e: Expr): Generator<Expr> {
     case 'self':
     case 'holder':
     case 'rq_len':
+    case 'cpu_state':
       return;
     default:
       unreachable(e);
@@ -161,7 +177,7 @@ interface Analysis {
 /** The interchangeable groups of a program, after ruling out every group its code tells apart. */
 export function analyse(program: Program): Analysis {
   const none: Analysis = { groups: [], threadIndexed: new Set() };
-  if (program.locks.some((l) => l.kind === 'mutex')) return none;
+  if (program.locks.some((l) => l.kind === 'mutex') || program.waitQueues.length > 0) return none;
   let groups = candidateGroups(program);
   const named = new Set<string>();
   const namedIds = new Set<number>();

@@ -414,7 +414,7 @@ class WasmGenerator {
             a.pc(state, cpu),
             this.m.code.length,
             (pc) => {
-              offer(u, encodeAction(ActionKind.step, cpu, pc));
+              for (const step of this.m.stepsAt[pc]!) offer(u, encodeAction(ActionKind.step, cpu, step));
               offer(u, encodeAction(ActionKind.maskWait, cpu, pc));
             },
             this.layout.cpus[cpu]!.pc,
@@ -534,7 +534,9 @@ class WasmGenerator {
     // The action functions first: each is a function of its own, declared before the dispatcher's body is written.
     const lines = this.program.lines.map((l) => l.id);
     const perCpu = Array.from({ length: this.program.cpus }, (_, k) => ({
-      step: this.m.code.map((instr, pc) => (instr.op === 'halted' && instr.by === 'hlt' ? null : this.actionFunction(encodeAction(ActionKind.step, k, pc)))),
+      step: this.m.code.map((instr, pc) =>
+        (instr.op === 'halted' && instr.by === 'hlt') || instr.op === 'choose' ? null : this.actionFunction(encodeAction(ActionKind.step, k, pc)),
+      ),
       maskWait: this.cpu(k).spinSavedIe === null ? null : this.actionFunction(encodeAction(ActionKind.maskWait, k, 0)),
       deliver: lines.map((l) => this.actionFunction(encodeAction(ActionKind.deliver, k, l))),
       arrive: lines.map((l) => (this.m.arrivals[k]!.includes(l) ? this.actionFunction(encodeAction(ActionKind.arrive, k, l)) : null)),

@@ -56,7 +56,7 @@ export class TransitionEncoder {
     this.actions = [];
     for (let c = 0; c < m.cpus; c++) {
       m.code.forEach((instr, pc) => {
-        if (instr.op === 'halted' && instr.by === 'hlt') return; // never a step
+        if ((instr.op === 'halted' && instr.by === 'hlt') || instr.op === 'choose') return; // never a step; a choice steps through its alternatives
         this.actions.push(encodeAction(ActionKind.step, c, pc));
         if (instr.op === 'acquire' && model.program.locks[instr.lock]!.kind === 'irqsave') {
           this.actions.push(encodeAction(ActionKind.maskWait, c, pc));

@@ -1,0 +1,89 @@
+// Wait queues: Linux's wait_queue_head_t and xv6's sleep channels. A queue is the set of threads waiting on it.
+// Waiting is two things done in one order (Linux prepare_to_wait, then schedule): the thread goes on the queue
+// and marks itself blocked while it still runs, and only then calls the scheduler; a wake-up that comes in
+// between finds it on the queue and makes it runnable again, so the wake-up is not lost. `sleep` does both in one
+// step (xv6's sleep after it has taken the process-table lock). Waking follows try_to_wake_up: a sleeper that has
+// not switched away yet (it is still current on a CPU) simply runs on; any other becomes ready and is enqueued.
+
+import type { Access } from './access.js';
+import type { Val } from './domain.js';
+import { setBitAt } from './locks.js';
+import type { State } from './state.js';
+import type { Step } from './step.js';
+import { checkMaySchedule } from './threads.js';
+
+/** `mask & ~(1 << t)` for a thread id that may be unknown. */
+function clearBitAt(a: Access, mask: Val, t: Val): Val {
+  let out = mask;
+  for (const { when, t: i } of a.threadCases(t)) out = a.ops.ite(when, a.ops.clearBit(mask, i), out);
+  return out;
+}
+
+export function prepareToWait(x: Step, queue: number): void {
+  const { a, s } = x;
+  const slot = a.layout.waitQueues[queue]!.waiters;
+  s.write(slot, setBitAt(a, s.read(slot), x.current));
+  a.setThreadState(s, x.current, 'blocked');
+}
+
+export function finishWait(x: Step, queue: number): void {
+  const { a, s } = x;
+  const slot = a.layout.waitQueues[queue]!.waiters;
+  s.write(slot, clearBitAt(a, s.read(slot), x.current));
+  a.setThreadState(s, x.current, 'running');
+}
+
+/**
+ * prepare_to_wait and a call of the machine's scheduler procedure, in one step; the call returns to the next
+ * instruction. Scheduling in interrupt context or with a spinning lock held (not handed off) is atomic-sleep.
+ */
+export function sleep(x: Step, queue: number): void {
+  const { a, s, cpu } = x;
+  const scheduler = a.m.program.scheduler;
+  const name = a.m.program.waitQueues[queue]!.name;
+  if (scheduler === null) {
+    s.fault('assertions', true, () => `sleep on ${name} but the machine declares no scheduler`);
+    return;
+  }
+  checkMaySchedule(x, () => `sleep on ${name}`);
+  prepareToWait(x, queue);
+  a.push(s, a.currentStack(s, cpu), a.frame('call', { pc: a.m.resolve(x.pc + 1), ie: 0, owner: x.current, hardirq: 0, line: 0, stack: 0 }));
+  x.goto(a.m.unitStart(scheduler));
+}
+
+/** Wakes waiting thread `t` (known): off the queue; running again if still current on a CPU, else ready and enqueued. */
+function wakeThread(a: Access, s: State, queue: number, t: number): void {
+  const o = a.ops;
+  const slot = a.layout.waitQueues[queue]!.waiters;
+  s.write(slot, o.clearBit(s.read(slot), t));
+  s.when(a.isState(s, t, 'blocked'), () => {
+    const onCpu = o.or(...a.firstCpuRunning(s, t));
+    s.when(
+      onCpu,
+      () => a.setThreadState(s, t, 'running'),
+      () => {
+        a.setThreadState(s, t, 'ready');
+        s.when(o.not(a.queued(s, t)), () => a.rqPush(s, t));
+      },
+    );
+  });
+}
+
+/** Wakes every waiting thread. */
+export function wakeAll(x: Step, queue: number): void {
+  const { a, s } = x;
+  const waiters = s.read(a.layout.waitQueues[queue]!.waiters);
+  for (let t = 0; t < a.threads; t++) s.when(a.ops.bit(waiters, t), () => wakeThread(a, s, queue, t));
+}
+
+/** Wakes one waiting thread: the one declared first (the lowest thread id). */
+export function wakeOne(x: Step, queue: number): void {
+  const { a, s } = x;
+  const o = a.ops;
+  const waiters = s.read(a.layout.waitQueues[queue]!.waiters);
+  for (let t = 0; t < a.threads; t++) {
+    // The lowest set bit: t waits and no thread before it does.
+    const first = o.and(o.bit(waiters, t), o.eq(o.and32(waiters, 2 ** t - 1), 0));
+    s.when(first, () => wakeThread(a, s, queue, t));
+  }
+}
