@@ -1,4 +1,4 @@
-// schedcheck against SPIN, side by side, on the seed models and their Promela twins (bench/promela/).
+// schedcheck against SPIN, side by side, on the seed models and their Promela twins (printed by bench/promela.ts).
 //
 //   npx tsx bench/run.ts [--timeout S] [--only TEXT] [--no-seeds] [--no-growth] [--max-threads N]
 //                        [--markdown FILE]
@@ -8,7 +8,7 @@
 // states and time grow on the correct designs as threads go from 2 to 6 and CPUs from 1 to 2, with schedcheck's
 // symmetry reduction beside them; a series stops growing once a run takes more than a quarter of the timeout.
 // Times are CPU seconds of the search (user + system; a shared machine's load inflates wall time, not these).
-// SPIN stores one state more than schedcheck on every model (its pre-boot state, bench/promela/machine.pml): the
+// SPIN stores one state more than schedcheck on every model (its pre-boot state, bench/promela.ts): the
 // tables print schedcheck's count and flag any other difference.
 
 import { execSync } from 'node:child_process';

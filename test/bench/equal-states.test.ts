@@ -1,7 +1,8 @@
-// The bench compares equal state spaces. Every seed model's Promela twin (bench/promela/, written by hand), run
-// by SPIN with full state storage, stores exactly one state more than the explicit engine explores on the model:
-// SPIN's pre-boot state (bench/promela/machine.pml). A twin that drifts from the semantics fails here, so the
-// bench's ratios against SPIN always compare the same search. SPIN runs here: `.ci/run` installs Debian's `spin`.
+// The bench compares equal state spaces. Every seed model's Promela twin (printed from the machine semantics by
+// bench/promela.ts), run by SPIN with full state storage, stores exactly one state more than the explicit engine
+// explores on the model: SPIN's pre-boot state, where a fatal step also returns. A printer that leaves the rules
+// (an action enumerated differently, a guard or an effect printed wrong) fails here, so the bench's ratios
+// against SPIN always compare the same search. SPIN runs here: `.ci/run` installs Debian's `spin`.
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
