@@ -15,7 +15,8 @@
 //   - a fatal step (a fault) wipes the machine back to the all-zero pre-boot state, which is already stored, and
 //     ends there: schedcheck never stores a fatal step's successor, and SPIN adds no state for one. Warnings and
 //     the events properties observe change no state and print nothing.
-// So SPIN stores exactly the states schedcheck stores plus one, the pre-boot state (test/bench/equal-states.test.ts).
+// So SPIN stores exactly the states schedcheck stores plus one, the pre-boot state
+// (test/bench/equal-states.test.ts).
 //
 // Values are constants or Promela expressions over temporaries (`hidden int t<i>`, outside the state vector): a
 // slot read in a step's body is copied into a temporary, so a later write cannot change what was read; a guard
@@ -33,7 +34,11 @@ import { readSlot, type Slot } from '../src/ir/layout.js';
 import { ActionKind, encodeAction, type Action, type Model } from '../src/ir/model.js';
 import { ScopedMap } from '../src/checker/explicit/staged.js';
 
-/** The model has a slot or a frame word wider than 31 bits (a Promela `int` holds 31 bits and a sign). */
+/**
+ * The model has a slot or a frame word wider than 31 bits, or a number outside 32 bits (a Promela `int` is a C
+ * int). Like the WebAssembly back end, the printed arithmetic is on 32-bit ints: a model whose expressions leave
+ * that range (wasmgen.ts refuses it; no seed does) would wrap where the reference does not.
+ */
 export class PromelaUnsupported extends Error {}
 
 const INT_MAX = 2 ** 31 - 1;
@@ -53,6 +58,7 @@ function condTerm(e: string): CondTerm {
 /** An integer literal as a C int does arithmetic on it (a word with bit 31 set is negative). */
 function literal(n: number): string {
   if (!Number.isInteger(n)) throw new Error(`internal: ${n} is not an integer`);
+  if (n < -(2 ** 31) || n >= 2 ** 32) throw new PromelaUnsupported(`the number ${n} does not fit a Promela int`);
   const v = n > INT_MAX ? n | 0 : n;
   if (v < -INT_MAX) return '(-2147483647 - 1)';
   return v < 0 ? `(${v})` : String(v);
@@ -220,8 +226,8 @@ export class PromelaOps implements Ops {
   }
   lookup(index: Val, table: readonly number[]): Val {
     if (typeof index === 'number') return table[index] ?? index;
-    // The entries that are not the index itself, as a chain of conditional expressions (in a body, a temporary
-    // set by an `if`, which SPIN compiles to a C switch-like chain of tests without nesting).
+    // The entries that are not the index itself: in a body, a temporary set by an `if` with an option per entry;
+    // in a guard, a chain of conditional expressions.
     const moved = table.map((v, i) => [i, v] as const).filter(([i, v]) => i !== v);
     const I = show(index);
     if (this.sink !== null) return term(this.sink.temp(null, moved.map(([i, v]) => [`${I} == ${i}`, literal(v)]), I));
