@@ -106,7 +106,9 @@ export function runSpin(c: BenchCase, mode: SpinMode, expectedStates: number, ti
     const printed = twin(c);
     if (typeof printed !== 'string') return printed;
     writeFileSync(join(dir, 'model.pml'), printed);
-    const gen = run('spin', ['-a', 'model.pml'], dir, 60_000);
+    // -o2: keep write-only variables in the state vector (SPIN hides them by default). A twin writes a variable
+    // of the model that only an invariant reads and never reads it, but it is part of the state all the same.
+    const gen = run('spin', ['-o2', '-a', 'model.pml'], dir, 60_000);
     if (gen.status !== 0) return { error: `spin -a failed: ${gen.stdout}${gen.stderr}` };
     const cflags = ['-O2', '-w', '-DSAFETY', '-DNOREDUCE', ...(mode === 'hc4' ? ['-DHC4'] : [])];
     const cc = run('gcc', [...cflags, '-o', 'pan', 'pan.c'], dir, 300_000);
