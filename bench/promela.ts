@@ -8,10 +8,16 @@
 //   - the state vector is schedcheck's layout (src/ir/layout.ts), one variable per slot (`s<i>` for the i-th
 //     slot of `Layout.slots`, of the narrowest Promela type that holds the slot's width), and `booted`;
 //   - `boot` (the first option) writes the model's initial state; before it every variable is 0;
-//   - every action the staged generator enumerates (per CPU: a step per pc, a masked wait per irqsave acquire, a
-//     delivery per line; the arrivals of each line on each CPU) is one `d_step`, whose guard is the rules'
-//     enabledness (transition.ts's `enabledWith`, with the CPU's urgency: a deliverable interrupt is taken
-//     before the next instruction) and whose body is the rules' `apply`;
+//   - the actions the staged generator enumerates (per CPU: a step per pc, a masked wait per irqsave acquire, a
+//     delivery per line; the arrivals of each line on each CPU) are grouped into `d_step`s of actions that
+//     exclude each other, each d_step guarded by the disjunction of its actions' enabledness (transition.ts's
+//     `enabledWith`, with the CPU's urgency: a deliverable interrupt is taken before the next instruction) and
+//     dispatching, in an `if` on the state before the d_step writes, to the one enabled action's `apply`. Per
+//     CPU: its deliveries (the line it takes), its instruction actions in runs of consecutive pcs (guarded by
+//     the range of the pc first, then by no line to take and what the pc needs), and per line its two arrivals
+//     (taken at once, or left pending). pan tests the guard of every option in every state, so few options with
+//     cheap guards make its search faster; a guard that holds has exactly one enabled action under it, so the
+//     successors of every state are those of one d_step per action;
 //   - a fatal step (a fault) wipes the machine back to the all-zero pre-boot state, which is already stored, and
 //     ends there: schedcheck never stores a fatal step's successor, and SPIN adds no state for one. Warnings and
 //     the events properties observe change no state and print nothing.
@@ -31,7 +37,7 @@ import type { AcquireEvent, Reporter, State } from '../src/hw/state.js';
 import { apply, enabledWith, urgency } from '../src/hw/transition.js';
 import type { PropertyId } from '../src/ir/ir.js';
 import { readSlot, type Slot } from '../src/ir/layout.js';
-import { ActionKind, encodeAction, type Action, type Model } from '../src/ir/model.js';
+import { ActionKind, actionArg, actionKind, encodeAction, type Action, type Model } from '../src/ir/model.js';
 import { ScopedMap } from '../src/checker/explicit/staged.js';
 
 /**
@@ -79,6 +85,9 @@ interface Sink {
 
 /** Expressions longer than this are put into a temporary where there is a body to put them in. */
 const LONG = 160;
+
+/** The lines of step bodies one option holds at most (SPIN bounds a d_step's length; a longer body has its own). */
+const CHUNK = 600;
 
 export class PromelaOps implements Ops {
   /** The body being printed, or null while a guard is. */
@@ -256,6 +265,32 @@ function sequence(block: Block): string[] {
   return out;
 }
 
+/** `if :: c1 -> b1 :: c2 -> b2 ... fi`, with no `else`: where it is reached, one of the tests holds. */
+function alternatives(options: [string, string[]][]): string[] {
+  const out = ['if'];
+  for (const [c, body] of options) {
+    const [first, ...rest] = body;
+    out.push(`:: ${c} -> ${first ?? 'skip'}`, ...indent(rest, '   '));
+  }
+  out.push('fi');
+  return out;
+}
+
+/** Whether `pc` is one of `pcs`, as a Promela condition over its runs of consecutive pcs. */
+function among(pc: string, pcs: readonly number[]): string {
+  const runs: [number, number][] = [];
+  for (const p of [...pcs].sort((x, y) => x - y)) {
+    const last = runs[runs.length - 1];
+    if (last !== undefined && last[1] === p - 1) last[1] = p;
+    else runs.push([p, p]);
+  }
+  const tests = runs.map(([lo, hi]) =>
+    lo === hi ? `${pc} == ${lo}` : lo === 0 ? `${pc} <= ${hi}` : `(${lo} <= ${pc} && ${pc} <= ${hi})`,
+  );
+  if (tests.length === 0) return '0';
+  return tests.length === 1 ? tests[0]! : `(${tests.join(' || ')})`;
+}
+
 /** `if :: c1 -> b1 :: c2 -> b2 ... :: else -> e fi`. */
 function choice(options: [string, string[]][], otherwise: string[]): string[] {
   const out = ['if'];
@@ -274,10 +309,12 @@ class GuardState implements State {
   constructor(
     readonly ops: PromelaOps,
     private readonly name: (slot: Slot) => string,
+    /** A slot whose value the guard is printed under (a CPU's pc, in its dispatch on the pc). */
+    private readonly known: { slot: Slot; value: number } | null = null,
   ) {}
 
   read(slot: Slot): Val {
-    return term(this.name(slot));
+    return slot === this.known?.slot ? this.known.value : term(this.name(slot));
   }
   write(): void {
     throw new Error('internal: a guard writes the state');
@@ -533,38 +570,131 @@ export function printPromela(model: Model): string {
   }
   const wipe = [...layout.slots.map((_, i) => `s${i} = 0`), 'booted = 0'].join('; ');
 
+  /** One option: `d_step { booted && guard -> body }`, the body's faults wiping the machine (label `F<n>`). */
+  const option = (guard: string, print: (bodyOf: (action: Action) => string[]) => string[]): void => {
+    const n = options.length;
+    let faults = false;
+    const bodyOf = (action: Action): string[] => {
+      const body = new BodyState(ops, name, `F${n}`);
+      ops.sink = body;
+      apply(a, profile, body, action);
+      ops.sink = null;
+      temps = Math.max(temps, body.temps);
+      faults ||= body.faults;
+      return body.lines();
+    };
+    const lines = [`:: d_step { booted && ${guard} ->`, ...indent(print(bodyOf), '     ')];
+    if (faults) {
+      lines[lines.length - 1] += ';';
+      lines.push(`     goto E${n};`, `   F${n}: ${wipe};`, `   E${n}: skip`);
+    }
+    lines.push('   }');
+    options.push(lines);
+  };
+
   for (let k = 0; k < m.cpus; k++) {
     // The CPU's urgency once, as macros every guard of the CPU names.
     ops.sink = null;
     const u = urgency(a, guards, k);
     const macro = (c: Cond, id: string): Cond => {
       if (typeof c === 'boolean') return c;
-      defines.push(`#define ${id} ${show(c)}`);
+      defines.push(`#define ${id} (${show(c)})`);
       return condTerm(id);
     };
     const shared = { lines: u.lines.map((c, line) => macro(c, `U${k}_${line}`)), none: macro(u.none, `N${k}`) };
-    for (const action of actionsOf(model, k)) {
-      ops.sink = null;
-      const guard = enabledWith(a, guards, action, shared);
-      if (guard === false) continue;
-      const n = options.length;
-      const body = new BodyState(ops, name, `F${n}`);
+    const actions = actionsOf(model, k);
+    const notStopped = ops.not(a.stopped(guards, k));
+
+    // Exactly one of `shared.lines` and `shared.none` holds (urgency): the CPU delivers that line, or (none) it
+    // takes at most one instruction action, the one of its pc (a step and a masked wait exclude each other: the
+    // lock is free or held). Each instruction action, with its enabledness where the pc is its own and the CPU
+    // takes no line.
+    const pcSlot = layout.cpus[k]!.pc;
+    const pc = name(pcSlot);
+    const instructions: { action: Action; at: number; can: Cond }[] = [];
+    for (const action of actions) {
+      const kind = actionKind(action);
+      if (kind !== ActionKind.step && kind !== ActionKind.maskWait) continue;
+      const at = actionArg(action);
+      const known = new GuardState(ops, name, { slot: pcSlot, value: at });
+      const can = enabledWith(a, known, action, { lines: shared.lines, none: true });
+      if (can !== false) instructions.push({ action, at, can });
+    }
+    // The deliveries, most urgent first (the last is the line taken when no other is), one option.
+    const deliveries = m.linesByUrgency
+      .map((line) => encodeAction(ActionKind.deliver, k, line))
+      .filter((action) => actions.includes(action) && enabledWith(a, guards, action, shared) !== false);
+    if (deliveries.length > 0) {
+      option(show(ops.and(ops.not(shared.none), notStopped)), (bodyOf) => {
+        const last = deliveries[deliveries.length - 1]!;
+        if (deliveries.length === 1) return bodyOf(last);
+        return choice(
+          deliveries.slice(0, -1).map((d) => [show(shared.lines[actionArg(d)]!), bodyOf(d)]),
+          bodyOf(last),
+        );
+      });
+    }
+
+    // The instruction actions, by pc, in options of consecutive pcs (SPIN bounds the length of a d_step).
+    if (shared.none === false) continue;
+    instructions.sort((x, y) => x.at - y.at);
+    const size = (action: Action): number => {
+      const body = new BodyState(ops, name, 'F');
       ops.sink = body;
       apply(a, profile, body, action);
-      temps = Math.max(temps, body.temps);
-      const lines = [`:: d_step { booted && ${show(guard)} ->`, ...indent(body.lines(), '     ')];
-      if (body.faults) {
-        lines[lines.length - 1] += ';';
-        lines.push(`     goto E${n};`, `   F${n}: ${wipe};`, `   E${n}: skip`);
+      ops.sink = null;
+      return body.lines().length;
+    };
+    const chunks: (typeof instructions)[] = [];
+    let lines = Infinity;
+    instructions.forEach((i, n) => {
+      const more = size(i.action);
+      if (lines + more > CHUNK && instructions[n - 1]?.at !== i.at) {
+        chunks.push([]);
+        lines = 0;
       }
-      lines.push('   }');
-      options.push(lines);
+      chunks[chunks.length - 1]!.push(i);
+      lines += more;
+    });
+    for (const chunk of chunks) {
+      const lo = chunk[0]!.at;
+      const hi = chunk[chunk.length - 1]!.at;
+      // Whether the pc offers an instruction action, given its range: a chain of conditional expressions over the
+      // pcs where that depends on the state, then the pcs where it does not (no test if that is all the others).
+      const at = new Map<number, Cond>();
+      for (const i of chunk) at.set(i.at, ops.or(at.get(i.at) ?? false, i.can));
+      const always = [...at].filter(([, c]) => c === true).map(([p]) => p);
+      const rest = [...at].filter(([, c]) => c !== true);
+      let dispatch: Cond = always.length + rest.length === hi - lo + 1 ? true : condTerm(among(pc, always));
+      for (const [p, c] of rest.reverse()) dispatch = ops.iteCond(ops.eq(term(pc), p), c, dispatch);
+      const range = condTerm(
+        lo === hi ? `${pc} == ${lo}` : lo === 0 ? `${pc} <= ${hi}` : `${lo} <= ${pc} && ${pc} <= ${hi}`,
+      );
+      option(show(ops.and(range, shared.none, dispatch)), (bodyOf) =>
+        alternatives(chunk.map((i) => [show(ops.and(ops.eq(term(pc), i.at), i.can)), bodyOf(i.action)])),
+      );
+    }
+
+    // The arrivals of each line, one option: left pending and taken at once exclude each other.
+    for (const line of m.arrivals[k]!) {
+      const pend = encodeAction(ActionKind.arrive, k, line);
+      const take = encodeAction(ActionKind.arriveTake, k, line);
+      const pends = enabledWith(a, guards, pend, shared);
+      const takes = enabledWith(a, guards, take, shared);
+      if (pends === false || takes === false) {
+        if (pends !== false) option(show(pends), (bodyOf) => bodyOf(pend));
+        if (takes !== false) option(show(takes), (bodyOf) => bodyOf(take));
+        continue;
+      }
+      // Either arrives where the CPU has not stopped and the line is not pending on it (enabledWith).
+      const free = ops.not(ops.bit(a.pending(guards, k), line));
+      option(show(ops.and(notStopped, free)), (bodyOf) => choice([[show(takes), bodyOf(take)]], bodyOf(pend)));
     }
   }
   ops.sink = null;
 
   return [
-    '/* Printed by bench/promela.ts from the machine semantics of src/hw: one d_step per action; see there. */',
+    '/* Printed by bench/promela.ts from the machine semantics of src/hw: a d_step per group of actions; see there. */',
     '',
     'bit booted;',
     ...layout.slots.map((slot, i) => `${typeOf(slot.bits)} s${i};`),
