@@ -1,11 +1,10 @@
-// What the bench runs: every seed model with its hand-written Promela twin (bench/promela/), in one
-// configuration each, and the growth series of the correct designs as threads go from 2 to 6 and CPUs from 1 to 2.
+// What the bench runs: every seed model (SPIN runs its Promela twin, printed from the semantics by
+// bench/promela.ts), in one configuration each, and the growth series of the correct designs as threads go from
+// 2 to 6 and CPUs from 1 to 2.
 
 export interface BenchCase {
   /** The .sched model, relative to the repository root. */
   model: string;
-  /** Its Promela version, relative to bench/promela/. */
-  promela: string;
   /** Constants, as `--set` for schedcheck and `-D` for SPIN. */
   sets: Record<string, number>;
 }
@@ -47,7 +46,6 @@ export const SEED_CASES: BenchCase[] = [
  */
 export interface GrowthSeries {
   model: string;
-  promela: string;
   cpus: number[];
   /** The constant that counts the threads. */
   threads: string;
@@ -63,17 +61,17 @@ export const GROWTH: GrowthSeries[] = [
   growth('aarch64-003/next-task-reaps', [1, 2], (cpus) => cpus + 1),
   growth('forkexec-004/redesign-need-resched', [1, 2], () => 2),
   // Not a seed design: identical workers with no thread of their own in the rotation, where symmetry applies.
-  { model: 'bench/models/worker-pool.sched', promela: 'worker-pool.pml', cpus: [1, 2], threads: 'WORKERS', minThreads: (cpus) => cpus },
+  { model: 'bench/models/worker-pool.sched', cpus: [1, 2], threads: 'WORKERS', minThreads: (cpus) => cpus },
 ];
 
 export const MAX_THREADS = 6;
 
 function seed(path: string, sets: Record<string, number>): BenchCase {
-  return { model: `models/${path}.sched`, promela: `${path.split('/')[1]}.pml`, sets };
+  return { model: `models/${path}.sched`, sets };
 }
 
 function growth(path: string, cpus: number[], minThreads: (cpus: number) => number): GrowthSeries {
-  return { model: `models/${path}.sched`, promela: `${path.split('/')[1]}.pml`, cpus, threads: 'THREADS', minThreads };
+  return { model: `models/${path}.sched`, cpus, threads: 'THREADS', minThreads };
 }
 
 /** The cases of one growth series, smallest first: for each CPU count, the threads from the minimum to `max`. */
@@ -84,7 +82,7 @@ export function growthCases(series: GrowthSeries, max = MAX_THREADS): BenchCase[
     for (let threads = Math.max(2, series.minThreads(cpus)); threads <= max; threads++) {
       const sets: Record<string, number> = smp ? { CPUS: cpus } : {};
       sets[series.threads] = threads;
-      cases.push({ model: series.model, promela: series.promela, sets });
+      cases.push({ model: series.model, sets });
     }
   }
   return cases;

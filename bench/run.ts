@@ -1,7 +1,7 @@
-// schedcheck against SPIN, side by side, on the seed models and their Promela twins (bench/promela/).
+// schedcheck against SPIN, side by side, on the seed models and their Promela twins (printed by bench/promela.ts).
 //
 //   npx tsx bench/run.ts [--timeout S] [--only TEXT] [--no-seeds] [--no-growth] [--max-threads N]
-//                        [--markdown FILE]
+//                        [--markdown FILE] [--help]
 //
 // Table 1 runs every seed model once: schedcheck's explicit engine (exact, and with hash compaction), SPIN with
 // full state storage and SPIN with hash compaction (-DHC4), with the ratios schedcheck/SPIN. Table 2 shows how
@@ -11,7 +11,7 @@
 // and beside them `process s`: the wall-clock time of the whole command a user waits for, start-up included
 // (`schedcheck check MODEL` spawned as a child process, every property and the report; for SPIN, `spin -a`, gcc
 // and pan). `--only TEXT --no-growth` measures a single seed model.
-// SPIN stores one state more than schedcheck on every model (its pre-boot state, bench/promela/machine.pml): the
+// SPIN stores one state more than schedcheck on every model (its pre-boot state, bench/promela.ts): the
 // tables print schedcheck's count and flag any other difference.
 
 import { execSync } from 'node:child_process';
@@ -24,6 +24,18 @@ import { cliCommand, runSchedcheck, timeCheckProcess } from './schedcheck.js';
 import { runSpin, spinVersion, type EngineRun } from './spin.js';
 import { fmtInt, fmtRatio, fmtSeconds, renderMarkdown, renderText, type Cell, type Table } from './table.js';
 
+const USAGE = `usage: npx tsx bench/run.ts [options]
+  --timeout S       bound of each engine run, in seconds (default 120)
+  --only TEXT       only the models whose path contains TEXT
+  --no-seeds        leave out the seed table
+  --no-growth       leave out the growth table
+  --max-threads N   largest thread count of the growth table (default 6)
+  --markdown FILE   also write the tables as Markdown to FILE
+SCHEDCHECK_SRC=DIR measures the engine of another checkout.
+`;
+
+class UsageError extends Error {}
+
 interface Options {
   timeout: number;
   only: string | null;
@@ -31,15 +43,16 @@ interface Options {
   growth: boolean;
   maxThreads: number;
   markdown: string | null;
+  help: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { timeout: 120, only: null, seeds: true, growth: true, maxThreads: 6, markdown: null };
+  const o: Options = { timeout: 120, only: null, seeds: true, growth: true, maxThreads: 6, markdown: null, help: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => {
       const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
+      if (v === undefined) throw new UsageError(`${a} needs a value`);
       return v;
     };
     if (a === '--timeout') o.timeout = Number(value());
@@ -48,7 +61,8 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--no-growth') o.growth = false;
     else if (a === '--max-threads') o.maxThreads = Number(value());
     else if (a === '--markdown') o.markdown = value();
-    else throw new Error(`unknown option ${a}`);
+    else if (a === '--help') o.help = true;
+    else throw new UsageError(`unknown option ${a}`);
   }
   return o;
 }
@@ -255,7 +269,18 @@ export function machineDescription(): string[] {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const options = parseArgs(argv);
+  let options: Options;
+  try {
+    options = parseArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`${error.message}\n${USAGE}`);
+    return 2;
+  }
+  if (options.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   if (spinVersion() === null) {
     process.stderr.write('spin is not installed (Debian: apt-get install spin)\n');
     return 2;
@@ -271,7 +296,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     tables.push({ title: 'Seed models: every reachable state (CPU seconds; HC = hash compaction)', header: HEADER, rows: seedRows(all), numeric: NUMERIC });
     tables.push({
-      title: 'Totals over the runs SPIN takes at least 0.1 CPU s on (build = spin -a + gcc, before SPIN can search; process = the whole command, wall clock)',
+      title: 'Totals over the runs SPIN takes at least 0.1 CPU s on (build = printing the twin, spin -a and gcc, before SPIN can search; process = the whole command, wall clock)',
       header: ['engine', 'states', 'CPU s', 'states/CPU s', 'wall s', 'states/wall s', 'build s', 'process s', 'B/state'],
       rows: summary(all),
       numeric: [false, true, true, true, true, true, true, true, true],

@@ -1,15 +1,19 @@
-// The SPIN side of the bench: `spin -a` on a bench/promela model, `gcc -O2` on the pan.c it writes (full state
-// storage, or hash compaction with -DHC4), and pan's own figures parsed from its report. The search is SPIN's
-// default depth-first safety search with partial-order reduction off (-DNOREDUCE: the machine is one process,
-// so there is nothing to reduce, and the state space stays exactly the one schedcheck explores) and no never
-// claim. `npx tsx bench/spin.ts` runs the whole bench (the same as `npm run bench`).
+// The SPIN side of the bench: the model's Promela twin, printed from the machine semantics by bench/promela.ts
+// into a temporary directory (no twin is kept or written by hand), `spin -a` on it, `gcc -O2` on the pan.c it
+// writes (full state storage, or hash compaction with -DHC4), and pan's own figures parsed from its report. The
+// search is SPIN's default depth-first safety search with partial-order reduction off (-DNOREDUCE: the machine
+// is one process, so there is nothing to reduce, and the state space stays exactly the one schedcheck explores)
+// and no never claim. `npx tsx bench/spin.ts` runs the whole bench (the same as `npm run bench`).
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildModel } from '../src/hw/build.js';
+import { loadModel } from '../src/lang/load.js';
 import type { BenchCase } from './cases.js';
+import { printPromela } from './promela.js';
 
 export type SpinMode = 'full' | 'hc4';
 
@@ -20,7 +24,7 @@ export interface EngineRun {
   seconds: number;
   /** Wall-clock time of the search. */
   wall: number;
-  /** SPIN only: wall-clock time of `spin -a` and gcc, which a run needs before its search starts. */
+  /** SPIN only: wall-clock time of printing the twin, `spin -a` and gcc, which a run needs before its search starts. */
   build?: number;
   /**
    * Wall-clock time of the whole command a user waits for, start-up included: `schedcheck check MODEL` spawned
@@ -34,7 +38,6 @@ export interface EngineRun {
   note: string;
 }
 
-const PROMELA_DIR = resolve(fileURLToPath(new URL('.', import.meta.url)), 'promela');
 const MB = 1024 * 1024;
 /** GNU time, for pan's CPU time (Debian package `time`). */
 const TIME = '/usr/bin/time';
@@ -89,13 +92,28 @@ export function parsePan(out: string): EngineRun | { error: string } {
   };
 }
 
+/** The Promela twin of a case: its model in its configuration, printed from the semantics (bench/promela.ts). */
+export function twin(c: BenchCase): string | { error: string } {
+  const loaded = loadModel(c.model, Object.entries(c.sets).map(([k, v]) => `${k}=${v}`));
+  if (loaded.program === null) return { error: loaded.diagnostics.map((d) => d.message).join('; ') };
+  try {
+    return printPromela(buildModel(loaded.program));
+  } catch (error) {
+    return { error: `no Promela twin: ${(error as Error).message}` };
+  }
+}
+
 /** Runs pan on one case. `expectedStates` sizes the hash table (-w); `timeoutSeconds` bounds pan's search. */
 export function runSpin(c: BenchCase, mode: SpinMode, expectedStates: number, timeoutSeconds: number): EngineRun | { error: string } {
   const dir = mkdtempSync(join(tmpdir(), 'schedcheck-spin-'));
   try {
-    const defines = Object.entries(c.sets).map(([k, v]) => `-D${k}=${v}`);
     const building = performance.now();
-    const gen = run('spin', [...defines, '-a', join(PROMELA_DIR, c.promela)], dir, 60_000);
+    const printed = twin(c);
+    if (typeof printed !== 'string') return printed;
+    writeFileSync(join(dir, 'model.pml'), printed);
+    // -o2: keep write-only variables in the state vector (SPIN hides them by default). A twin writes a variable
+    // of the model that only an invariant reads and never reads it, but it is part of the state all the same.
+    const gen = run('spin', ['-o2', '-a', 'model.pml'], dir, 60_000);
     if (gen.status !== 0) return { error: `spin -a failed: ${gen.stdout}${gen.stderr}` };
     const cflags = ['-O2', '-w', '-DSAFETY', '-DNOREDUCE', ...(mode === 'hc4' ? ['-DHC4'] : [])];
     const cc = run('gcc', [...cflags, '-o', 'pan', 'pan.c'], dir, 300_000);

@@ -25,7 +25,7 @@ describe('bench: process time', () => {
     try {
       const model = join(dir, 'bad.sched');
       writeFileSync(model, 'machine x86_64 { cpus 1 }\nthread t on 0 { frobnicate }\n');
-      const r = timeCheckProcess({ model, promela: '', sets: {} }, { timeoutSeconds: 60 });
+      const r = timeCheckProcess({ model, sets: {} }, { timeoutSeconds: 60 });
       expect(r).toEqual({ error: expect.stringMatching(/^exit 2: .*bad\.sched:2:/) });
     } finally {
       rmSync(dir, { recursive: true, force: true });
