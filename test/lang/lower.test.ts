@@ -39,7 +39,8 @@ describe('lowering control flow', () => {
       '10 alternative 0 n := 1 -> 12',
       '11 alternative 1 n := 2 -> 12',
       '12 hlt',
-      '13 end',
+      '13 halted (hlt)',
+      '14 end',
     ]);
   });
 
