@@ -91,9 +91,15 @@ describe('bounds', () => {
 
   it('liveness and an undeclared latency bound are not checkable, and say why', async () => {
     const results = await checkWithSmt(load(HOG), ['no-starvation', 'irq-latency'], { maxDepth: 2 });
-    expect(results.map((r) => [r.property, r.verdict === 'inconclusive' && r.reason, r.verdict === 'inconclusive' && r.detail])).toEqual([
-      ['no-starvation', 'not-checkable', 'no-starvation is a liveness property: bounded model checking and k-induction only see safety properties'],
-      ['irq-latency', 'not-checkable', 'the model declares no latency bound (machine { latency N })'],
+    expect(results.map((r) => [r.property, r.verdict === 'inconclusive' && r.reason, r.verdict === 'inconclusive' && r.detail, r.decidableBy])).toEqual([
+      [
+        'no-starvation',
+        'not-checkable',
+        'no-starvation is a liveness property: bounded model checking and k-induction only see safety properties; the explicit engine decides it',
+        'explicit',
+      ],
+      // Without a bound, irq-latency has no meaning for either engine.
+      ['irq-latency', 'not-checkable', 'the model declares no latency bound (machine { latency N })', undefined],
     ]);
   });
 
@@ -105,7 +111,7 @@ thread t on 0 { x := x * 2 }
 `;
     const [r] = await checkWithSmt(load(big), ['assertions']);
     expect(r).toMatchObject({ verdict: 'inconclusive', reason: 'not-checkable' });
-    expect(r!.verdict === 'inconclusive' && r!.detail).toBe('the model is too large: expression values exceed the range of the SMT encoding (2^30)');
+    expect(r!.verdict === 'inconclusive' && r!.detail).toBe('the model is too large: expression values exceed the range of the SMT encoding (2^30); the explicit engine decides it');
   });
 });
 
