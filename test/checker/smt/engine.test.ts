@@ -115,6 +115,23 @@ thread t on 0 { x := x * 2 }
   });
 });
 
+describe('bounded model checking, property by property', () => {
+  it("each property's search stops at its own first answer, and reports its own time to it", async () => {
+    // irq-lock-safety is violated after 2 steps, no-deadlock after 3; stack-integrity is proved.
+    const results = await checkWithSmt(load(HOG), ['no-deadlock', 'irq-lock-safety', 'stack-integrity'], { maxDepth: 10 });
+    const [deadlock, safety, stack] = results;
+    expect(results.map((r) => [r.property, r.verdict, r.stats.depth])).toEqual([
+      ['no-deadlock', 'violated', 3],
+      ['irq-lock-safety', 'violated', 2],
+      ['stack-integrity', 'holds', 1],
+    ]);
+    // The proof (k = 1, right after the search at length 1) comes first, then the violations in order of length.
+    expect(stack!.stats.seconds).toBeLessThanOrEqual(safety!.stats.seconds);
+    expect(safety!.stats.seconds).toBeLessThanOrEqual(deadlock!.stats.seconds);
+    expect(stack!.proof).toEqual({ method: 'explicit-recheck', k: 1, configuration: {} });
+  });
+});
+
 describe('replay through the explicit model', () => {
   it('reports the counterexample the explicit monitor confirms, with its message', async () => {
     const [r] = await checkWithSmt(load(HOG), ['irq-lock-safety'], { maxDepth: 10 });
