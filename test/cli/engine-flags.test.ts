@@ -35,13 +35,15 @@ describe('check --engine smt', () => {
     expect(lines.slice(-5)).toEqual(['', 'SMT engine, time to each verdict:', '  no-deadlock      a path of 8 steps, T s', '  stack-integrity  k = 1, T s', '']);
   }, 120_000);
 
-  it('proves the fixed design by k-induction: JSON says engine smt, complete, and k as the depth', () => {
-    const r = schedcheck(OPTION2, '--engine', 'smt', '--property', 'stack-integrity', '--property', 'lock-order', '--format', 'json');
-    expect([r.code, r.err]).toEqual([0, '']);
+  it('proves the fixed design by k-induction: JSON says engine smt, complete, k as the depth, and what the proof rests on', () => {
+    const r = schedcheck(OPTION2, '--engine', 'smt', '--property', 'stack-integrity', '--property', 'lock-order', '--property', 'no-starvation', '--format', 'json');
+    // no-starvation is left to the explicit engine: not decided here, exit 3.
+    expect([r.code, r.err]).toEqual([3, '']);
     const report = JSON.parse(r.out) as { model: string; results: PropertyResult[] };
-    expect(report.results.map((x) => [x.property, x.engine, x.verdict, x.verdict === 'holds' && x.complete, x.stats.states, x.stats.depth, x.proof])).toEqual([
-      ['stack-integrity', 'smt', 'holds', true, 0, 1, { method: 'explicit-recheck', k: 1, configuration: { THREADS: 2 } }],
-      ['lock-order', 'smt', 'holds', true, 0, 1, { method: 'explicit-recheck', k: 1, configuration: { THREADS: 2 } }],
+    expect(report.results.map((x) => [x.property, x.engine, x.verdict, x.verdict === 'holds' && x.complete, x.stats.states, x.stats.depth, x.proof, x.decidableBy])).toEqual([
+      ['stack-integrity', 'smt', 'holds', true, 0, 1, { method: 'explicit-recheck', k: 1, configuration: { THREADS: 2 } }, undefined],
+      ['lock-order', 'smt', 'holds', true, 0, 1, { method: 'explicit-recheck', k: 1, configuration: { THREADS: 2 } }, undefined],
+      ['no-starvation', 'smt', 'inconclusive', false, 0, 0, undefined, 'explicit'],
     ]);
     for (const x of report.results) expect(x.stats.seconds).toBeGreaterThan(0);
   }, 120_000);
