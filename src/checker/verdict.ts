@@ -39,10 +39,11 @@ export type PropertyResult = Verdict & {
  *   proved closed by Z3: the explicit result re-checked by SMT with an independent encoding, nothing beyond it;
  * - `k-induction`: k-induction with no invariant or one Z3 proved inductive on its own (Houdini): a proof for
  *   paths of any length that no state enumeration underlies;
- * - `exhausted`: bounded model checking searched every simple path from the initial state (there is none longer).
+ * - `exhausted`: bounded model checking searched every simple path from the initial state (there is none longer);
+ * - `vacuous`: the property has nothing to search for in this model (irq-lock-safety of a model without locks).
  */
 export interface SmtProof {
-  method: 'explicit-recheck' | 'k-induction' | 'exhausted';
+  method: 'explicit-recheck' | 'k-induction' | 'exhausted' | 'vacuous';
   k: number;
   /** The configuration the proof holds for: the model's constants as checked (after `--set`). */
   configuration: Record<string, number>;
@@ -53,6 +54,7 @@ export const PROOF_WORDS: Record<SmtProof['method'], string> = {
   'explicit-recheck': 'the explicit result re-checked by SMT',
   'k-induction': 'proved for paths of any length',
   exhausted: 'every path searched',
+  vacuous: 'nothing to search for',
 };
 
 /** Figures kernel developers size their kernels by, from a complete explicit exploration. */

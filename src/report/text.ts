@@ -4,7 +4,7 @@
 // line and the instruction, and below it whatever the step changed (interrupt flag, locks held, the stack top,
 // lines pending or in service, thread states, run queue, variables).
 
-import { PROOF_WORDS, type CheckReport, type Counterexample, type CpuView, type PropertyResult, type ReductionReport, type StateView, type TraceStep } from '../checker/verdict.js';
+import { PROOF_WORDS, type CheckReport, type SmtProof, type Counterexample, type CpuView, type PropertyResult, type ReductionReport, type StateView, type TraceStep } from '../checker/verdict.js';
 import type { Expectation, Program } from '../ir/ir.js';
 import { printInstr } from '../ir/print.js';
 
@@ -61,11 +61,16 @@ function smtFigures(r: PropertyResult): string {
     r.verdict === 'violated'
       ? `a path of ${steps(s.depth)}`
       : r.proof !== undefined
-        ? `${r.proof.method === 'exhausted' ? `every path of up to ${steps(r.proof.k)}` : `k = ${r.proof.k}`}${r.verdict === 'holds' ? '' : ' (the part it decides)'}`
+        ? `${proofFigure(r.proof)}${r.verdict === 'holds' ? '' : ' (the part it decides)'}`
         : r.verdict === 'inconclusive' && r.reason === 'not-checkable'
           ? 'not decided'
           : `paths of up to ${steps(s.depth)}`;
   return `${what}, ${s.seconds.toFixed(2)} s`;
+}
+
+function proofFigure(proof: SmtProof): string {
+  if (proof.method === 'vacuous') return PROOF_WORDS.vacuous;
+  return proof.method === 'exhausted' ? `every path of up to ${steps(proof.k)}` : `k = ${proof.k}`;
 }
 
 /** `THREADS=8, CPUS=2`: the configuration a proof holds for; empty when the model has no constants. */

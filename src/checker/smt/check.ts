@@ -224,7 +224,14 @@ function resultFor(
     return { property, engine: 'smt', verdict: 'violated', counterexample, stats: stats(decision.length) };
   }
   // An induction step that assumed the explicit reachable set proves nothing the explicit search did not see.
-  const method: SmtProof['method'] = decision.how === 'exhausted' ? 'exhausted' : basis.invariant === 'reachable-set' ? 'explicit-recheck' : 'k-induction';
+  const vacuous = plan.immediate.length === 0 && plan.combos.length === 0;
+  const method: SmtProof['method'] = vacuous
+    ? 'vacuous'
+    : decision.how === 'exhausted'
+      ? 'exhausted'
+      : basis.invariant === 'reachable-set'
+        ? 'explicit-recheck'
+        : 'k-induction';
   const proof: SmtProof = { method, k: decision.k, configuration: basis.configuration };
   if (plan.partial !== null) {
     const how = decision.how === 'induction' ? `k-induction with k = ${decision.k}` : `every simple path of up to ${decision.k} steps searched`;
