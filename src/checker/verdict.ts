@@ -47,6 +47,11 @@ export interface SmtProof {
   k: number;
   /** The configuration the proof holds for: the model's constants as checked (after `--set`). */
   configuration: Record<string, number>;
+  /**
+   * k-induction whose invariant kept candidates learned from these smaller configurations (their constants,
+   * explored completely): they suggested the invariant; the proof is of `configuration` alone.
+   */
+  learnedFrom?: Record<string, number>[];
 }
 
 /** The words the reports use for a proof's method (text report, docs/smt.md). */

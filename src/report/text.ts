@@ -68,6 +68,12 @@ function smtFigures(r: PropertyResult): string {
   return `${what}, ${s.seconds.toFixed(2)} s`;
 }
 
+/** `proved for paths of any length (invariant learned from THREADS=2; THREADS=3)`. */
+function proofText(proof: SmtProof): string {
+  const learned = proof.learnedFrom === undefined ? '' : ` (invariant learned from ${proof.learnedFrom.map(configurationText).join('; ')})`;
+  return `${PROOF_WORDS[proof.method]}${learned}`;
+}
+
 function proofFigure(proof: SmtProof): string {
   if (proof.method === 'vacuous') return PROOF_WORDS.vacuous;
   return proof.method === 'exhausted' ? `every path of up to ${steps(proof.k)}` : `k = ${proof.k}`;
@@ -235,7 +241,7 @@ export function formatText(report: CheckReport, program: Program | null, options
   const width = Math.max(...report.results.map((r) => r.property.length), 8);
   for (const r of report.results) {
     const engine = r.engine === 'explicit' ? '' : `  [${r.engine}]`;
-    const why = r.verdict === 'inconclusive' ? `: ${r.detail}` : r.proof !== undefined ? `: ${PROOF_WORDS[r.proof.method]}` : '';
+    const why = r.verdict === 'inconclusive' ? `: ${r.detail}` : r.proof !== undefined ? `: ${proofText(r.proof)}` : '';
     out.push(`  ${r.property.padEnd(width)}  ${verdictWord(r, paint)}${why}${engine}${expectationText(r, program)}`);
   }
   if (report.results.some((r) => expectationOf(program, r.property) !== undefined)) {

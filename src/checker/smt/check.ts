@@ -24,6 +24,11 @@ export interface SmtOptions {
   mineStates?: number;
   /** Memory limit of the process, in MB (default: half the machine's memory, at most 8 GB). */
   maxMemoryMb?: number;
+  /**
+   * Smaller configurations of the same model (loaded with other constants), explored completely to learn
+   * per-thread candidate invariants from (learn.ts), instead of exploring this configuration.
+   */
+  learnFrom?: Program[];
 }
 
 const MB = 1024 * 1024;
@@ -158,9 +163,12 @@ export async function checkWithSmt(program: Program, properties: PropertyId[], o
     const plans = properties.map((p) => planFor(sys, p));
     const searchable = plans.filter((p) => p.notCheckable === null);
     const kInduction = options.kInduction ?? true;
+    // Learning from smaller configurations replaces the exploration of this one: the proof then rests on no
+    // enumeration of this configuration's states.
+    const learning = (options.learnFrom?.length ?? 0) > 0;
     // Past the deadline already (building the system takes a while on a large model): no invariant to look for.
     const late = deadline !== null && Date.now() >= deadline;
-    const proved = kInduction && !late ? await provedInvariant(ctx, sys, { deadline, mineStates: options.mineStates ?? mineBudget(sys, deadline) }) : null;
+    const proved = kInduction && !late ? await provedInvariant(ctx, sys, { deadline, mineStates: learning ? 0 : (options.mineStates ?? mineBudget(sys, deadline)), learnFrom: options.learnFrom }) : null;
     const result = await search(ctx, sys, model.initialStates(), searchable, {
       maxDepth: options.maxDepth ?? DEFAULT_SMT_DEPTH,
       deadline,
@@ -169,7 +177,7 @@ export async function checkWithSmt(program: Program, properties: PropertyId[], o
       invariantExact: proved?.source === 'reachable-set',
       stop: exceeded,
     });
-    const basis: ProofBasis = { invariant: proved?.source ?? null, configuration: { ...program.constants } };
+    const basis: ProofBasis = { invariant: proved?.source ?? null, configuration: { ...program.constants }, learnedFrom: proved?.learnedFrom };
     const results = plans.map((plan) => {
       const at = result.decidedAt.get(plan.property);
       return resultFor(model, plan, result.decisions.get(plan.property), result.outcomes, result, basis, (depth) => stats(depth, at));
@@ -185,6 +193,7 @@ export async function checkWithSmt(program: Program, properties: PropertyId[], o
 interface ProofBasis {
   invariant: ProvedInvariant['source'] | null;
   configuration: Record<string, number>;
+  learnedFrom: Record<string, number>[] | undefined;
 }
 
 /** How a result the SMT engine cannot decide names the engine that does. */
@@ -232,7 +241,8 @@ function resultFor(
       : basis.invariant === 'reachable-set'
         ? 'explicit-recheck'
         : 'k-induction';
-  const proof: SmtProof = { method, k: decision.k, configuration: basis.configuration };
+  const learned = method === 'k-induction' && basis.learnedFrom !== undefined ? { learnedFrom: basis.learnedFrom } : {};
+  const proof: SmtProof = { method, k: decision.k, configuration: basis.configuration, ...learned };
   if (plan.partial !== null) {
     const how = decision.how === 'induction' ? `k-induction with k = ${decision.k}` : `every simple path of up to ${decision.k} steps searched`;
     const what = method === 'explicit-recheck' ? `${PROOF_WORDS[method]} (${how})` : `proved for unbounded depth (${how})`;
