@@ -39,6 +39,8 @@ export interface CheckOptions {
   swarm?: { job: number; of: number };
   /** Which loop runs the exact search (explore.ts's ExploreBounds.searchLoop; not on the command line: for tests). */
   searchLoop?: 'wasm' | 'js';
+  /** SMT: smaller configurations of the model to learn per-thread invariants from (smt/learn.ts). */
+  learnFrom?: Program[];
 }
 
 const NO_STATS: Stats = { states: 0, transitions: 0, depth: 0, seconds: 0 };
@@ -136,7 +138,7 @@ export async function checkProgram(program: Program, options: CheckOptions): Pro
   const smt = (): Promise<PropertyResult[]> => {
     // With both engines, the SMT engine has what the explicit one left of the time.
     const left = options.timeoutSeconds === undefined ? undefined : Math.max(0, options.timeoutSeconds - (Date.now() - started) / 1000);
-    return checkWithSmt(program, properties, { maxDepth: options.maxDepth, timeoutSeconds: left, maxMemoryMb: options.maxMemoryMb });
+    return checkWithSmt(program, properties, { maxDepth: options.maxDepth, timeoutSeconds: left, maxMemoryMb: options.maxMemoryMb, learnFrom: options.learnFrom });
   };
   if (engine === 'smt') return { model: program.file, results: await smt() };
 
@@ -236,11 +238,19 @@ export async function checkModelFile(
   file: string,
   sets: string[],
   options: CheckOptions,
+  /** Smaller configurations to learn from (`--learn-from`): each a list of NAME=VALUE on top of `sets`. */
+  learnFrom: string[][] = [],
 ): Promise<{ diagnostics: Diagnostic[]; program: Program | null; report: CheckReport | null }> {
   const loaded = loadModel(file, sets);
   if (loaded.program === null) return { diagnostics: loaded.diagnostics, program: null, report: null };
+  // A smaller configuration's constants replace the same constants of `sets`.
+  const name = (set: string): string => set.split('=')[0]!.trim();
+  const small = learnFrom.map((extra) => loadModel(file, [...sets.filter((s) => !extra.some((e) => name(e) === name(s))), ...extra]));
+  const refused = small.flatMap((l) => (l.program === null ? l.diagnostics : []));
+  if (refused.length > 0) return { diagnostics: [...loaded.diagnostics, ...refused], program: null, report: null };
+  const withLearning = small.length === 0 ? options : { ...options, learnFrom: small.map((l) => l.program!) };
   try {
-    return { diagnostics: loaded.diagnostics, program: loaded.program, report: await checkProgram(loaded.program, options) };
+    return { diagnostics: loaded.diagnostics, program: loaded.program, report: await checkProgram(loaded.program, withLearning) };
   } catch (error) {
     // The system refused memory past the search (drawing a counterexample, a graph analysis): that is the
     // memory limit as well, not a bug.

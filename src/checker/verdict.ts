@@ -23,9 +23,43 @@ export type Verdict =
 export type PropertyResult = Verdict & {
   property: PropertyId;
   engine: EngineId;
+  /** `seconds`: from the start of the engine's run to this property's verdict (docs/cli.md). */
   stats: Stats;
   /** Liveness: the fairness assumption the verdict is relative to. */
   fairness?: string;
+  /** The SMT engine's `holds`, and the proved part of a property it decides in part: what the proof rests on. */
+  proof?: SmtProof;
+  /** A property this engine cannot decide (or decides only in part): the engine that decides it. */
+  decidableBy?: EngineId;
+};
+
+/**
+ * What an SMT proof rests on (docs/smt.md, "What a proof rests on").
+ * - `explicit-recheck`: k-induction whose invariant is the reachable set a complete explicit search enumerated,
+ *   proved closed by Z3: the explicit result re-checked by SMT with an independent encoding, nothing beyond it;
+ * - `k-induction`: k-induction with no invariant or one Z3 proved inductive on its own (Houdini): a proof for
+ *   paths of any length that no state enumeration underlies;
+ * - `exhausted`: bounded model checking searched every simple path from the initial state (there is none longer);
+ * - `vacuous`: the property has nothing to search for in this model (irq-lock-safety of a model without locks).
+ */
+export interface SmtProof {
+  method: 'explicit-recheck' | 'k-induction' | 'exhausted' | 'vacuous';
+  k: number;
+  /** The configuration the proof holds for: the model's constants as checked (after `--set`). */
+  configuration: Record<string, number>;
+  /**
+   * k-induction whose invariant kept candidates learned from these smaller configurations (their constants,
+   * explored completely): they suggested the invariant; the proof is of `configuration` alone.
+   */
+  learnedFrom?: Record<string, number>[];
+}
+
+/** The words the reports use for a proof's method (text report, docs/smt.md). */
+export const PROOF_WORDS: Record<SmtProof['method'], string> = {
+  'explicit-recheck': 'the explicit result re-checked by SMT',
+  'k-induction': 'proved for paths of any length',
+  exhausted: 'every path searched',
+  vacuous: 'nothing to search for',
 };
 
 /** Figures kernel developers size their kernels by, from a complete explicit exploration. */

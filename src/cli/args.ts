@@ -16,6 +16,8 @@ export interface CheckArgs {
   hashCompaction?: boolean;
   /** `--symmetry`: one state per renumbering of interchangeable threads (CheckOptions.symmetry). */
   symmetry?: boolean;
+  /** `--learn-from`: smaller configurations (NAME=VALUE lists) the SMT engine learns invariants from. */
+  learnFrom?: string[];
   format: CheckFormat;
   /** `--expect`: exit by whether every verdict matches the model's `expect` lines, not by the verdicts. */
   expect?: boolean;

@@ -89,6 +89,7 @@ export function buildCli(argv: string[]): Argv {
             timeout: a.timeout,
             hashCompaction: a['hash-compaction'],
             symmetry: a.symmetry,
+            learnFrom: a['learn-from'],
             format: a.format,
             expect: a.expect,
             output: a.output,

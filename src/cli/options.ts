@@ -24,6 +24,12 @@ export const OPTIONS = {
     timeout: { type: 'number', describe: 'bound on time, in seconds' },
     'hash-compaction': { type: 'boolean', default: false, describe: 'store 64-bit fingerprints, not states (prints the collision probability)' },
     symmetry: { type: 'boolean', default: false, describe: 'one state per renumbering of interchangeable threads' },
+    'learn-from': {
+      type: 'string',
+      array: true,
+      default: [] as string[],
+      describe: 'SMT: a smaller configuration, NAME=VALUE[,NAME=VALUE], to learn per-thread invariants from (repeatable)',
+    },
     format: { choices: ['text', 'json', 'junit', 'sarif'] as const, default: 'text' as const, describe: 'report format on stdout (or --output)' },
     expect: { type: 'boolean', default: false, describe: "exit 0 when every verdict matches the model's `expect` lines, 1 when one does not" },
     output: { type: 'string', describe: 'write the report to this file' },

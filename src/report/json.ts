@@ -17,6 +17,8 @@ function resultJson(r: PropertyResult, program: Program | null): Record<string, 
     stats: r.stats,
   };
   if (r.fairness !== undefined) base.fairness = r.fairness;
+  if (r.proof !== undefined) base.proof = r.proof;
+  if (r.decidableBy !== undefined) base.decidableBy = r.decidableBy;
   if (r.verdict === 'violated') base.counterexample = r.counterexample;
   if (r.verdict === 'inconclusive') {
     base.reason = r.reason;

@@ -4,7 +4,7 @@
 // line and the instruction, and below it whatever the step changed (interrupt flag, locks held, the stack top,
 // lines pending or in service, thread states, run queue, variables).
 
-import type { CheckReport, Counterexample, CpuView, PropertyResult, ReductionReport, StateView, TraceStep } from '../checker/verdict.js';
+import { PROOF_WORDS, type CheckReport, type SmtProof, type Counterexample, type CpuView, type PropertyResult, type ReductionReport, type StateView, type TraceStep } from '../checker/verdict.js';
 import type { Expectation, Program } from '../ir/ir.js';
 import { printInstr } from '../ir/print.js';
 
@@ -48,12 +48,42 @@ function steps(n: number): string {
 
 function statsText(r: PropertyResult): string {
   const s = r.stats;
-  // The SMT engine stores no states: its figure is the length of the paths it searched (or the k of a proof).
-  if (r.engine === 'smt') {
-    const what = r.verdict === 'violated' ? `a path of ${steps(s.depth)}` : r.verdict === 'holds' ? `proved with k = ${s.depth}` : `paths of up to ${steps(s.depth)}`;
-    return `SMT: ${what}, ${s.seconds.toFixed(2)} s`;
-  }
   return `${s.states} states, ${s.transitions} transitions, depth ${s.depth}, ${s.seconds.toFixed(2)} s`;
+}
+
+/**
+ * One SMT result's figures: the engine stores no states, so its figure is the length of the counterexample, the
+ * k of the proof or the length of the paths searched, and the time to this property's verdict.
+ */
+function smtFigures(r: PropertyResult): string {
+  const s = r.stats;
+  const what =
+    r.verdict === 'violated'
+      ? `a path of ${steps(s.depth)}`
+      : r.proof !== undefined
+        ? `${proofFigure(r.proof)}${r.verdict === 'holds' ? '' : ' (the part it decides)'}`
+        : r.verdict === 'inconclusive' && r.reason === 'not-checkable'
+          ? 'not decided'
+          : `paths of up to ${steps(s.depth)}`;
+  return `${what}, ${s.seconds.toFixed(2)} s`;
+}
+
+/** `proved for paths of any length (invariant learned from THREADS=2; THREADS=3)`. */
+function proofText(proof: SmtProof): string {
+  const learned = proof.learnedFrom === undefined ? '' : ` (invariant learned from ${proof.learnedFrom.map(configurationText).join('; ')})`;
+  return `${PROOF_WORDS[proof.method]}${learned}`;
+}
+
+function proofFigure(proof: SmtProof): string {
+  if (proof.method === 'vacuous') return PROOF_WORDS.vacuous;
+  return proof.method === 'exhausted' ? `every path of up to ${steps(proof.k)}` : `k = ${proof.k}`;
+}
+
+/** `THREADS=8, CPUS=2`: the configuration a proof holds for; empty when the model has no constants. */
+export function configurationText(configuration: Record<string, number>): string {
+  return Object.entries(configuration)
+    .map(([name, value]) => `${name}=${value}`)
+    .join(', ');
 }
 
 function stackTop(cpu: CpuView): string {
@@ -211,7 +241,7 @@ export function formatText(report: CheckReport, program: Program | null, options
   const width = Math.max(...report.results.map((r) => r.property.length), 8);
   for (const r of report.results) {
     const engine = r.engine === 'explicit' ? '' : `  [${r.engine}]`;
-    const why = r.verdict === 'inconclusive' ? `: ${r.detail}` : '';
+    const why = r.verdict === 'inconclusive' ? `: ${r.detail}` : r.proof !== undefined ? `: ${proofText(r.proof)}` : '';
     out.push(`  ${r.property.padEnd(width)}  ${verdictWord(r, paint)}${why}${engine}${expectationText(r, program)}`);
   }
   if (report.results.some((r) => expectationOf(program, r.property) !== undefined)) {
@@ -252,12 +282,10 @@ export function formatText(report: CheckReport, program: Program | null, options
   if (widest !== undefined || smt.length > 0) out.push('');
   if (widest !== undefined) out.push(`Explored: ${statsText(widest)}`);
   if (smt.length > 0) {
-    const depth = Math.max(...smt.map((r) => r.stats.depth));
-    const seconds = Math.max(...smt.map((r) => r.stats.seconds));
-    // Every property it could decide proved: the figure is the k of the proofs, not a search bound.
-    const decided = smt.filter((r) => r.verdict !== 'inconclusive' || r.reason !== 'not-checkable');
-    const proved = decided.length > 0 && decided.every((r) => r.verdict === 'holds');
-    out.push(`SMT engine: ${proved ? `proved with k = ${depth}` : `paths of up to ${steps(depth)}`}, ${seconds.toFixed(2)} s`);
+    // Each property's own time: the search of a property ends at its first answer.
+    const config = configurationText(program?.constants ?? {});
+    out.push(`SMT engine${config === '' ? '' : ` (${config})`}, time to each verdict:`);
+    for (const r of smt) out.push(`  ${r.property.padEnd(width)}  ${smtFigures(r)}`);
   }
   return `${out.join('\n')}\n`;
 }

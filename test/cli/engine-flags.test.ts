@@ -20,7 +20,7 @@ describe('check --engine smt', () => {
       `${LOOM} (x86_64, 1 CPU)`,
       '',
       '  no-deadlock      VIOLATED  [smt]  (expected violated: matches)',
-      '  stack-integrity  holds  [smt]  (expected holds: matches)',
+      '  stack-integrity  holds: the explicit result re-checked by SMT  [smt]  (expected holds: matches)',
       '',
       "(expected ...) compares a verdict with the model's own `expect` line; `check --expect` exits 0 when all match.",
       '',
@@ -31,17 +31,21 @@ describe('check --engine smt', () => {
     expect(lines).toContain(`  Trace (8 steps, a shortest one; lines of ${LOOM}):`);
     expect(lines).toContain('  8  CPU0  handler timer (on worker)  line 53  work');
     expect(lines).toContain('     then stuck at line 54: acquire LOOM   <-- here');
-    expect(lines.slice(-3)).toEqual(['', 'SMT engine: paths of up to 8 steps, T s', '']);
+    // Each property's own time to its verdict.
+    expect(lines.slice(-5)).toEqual(['', 'SMT engine, time to each verdict:', '  no-deadlock      a path of 8 steps, T s', '  stack-integrity  k = 1, T s', '']);
   }, 120_000);
 
-  it('proves the fixed design by k-induction: JSON says engine smt, complete, and k as the depth', () => {
-    const r = schedcheck(OPTION2, '--engine', 'smt', '--property', 'stack-integrity', '--property', 'lock-order', '--format', 'json');
-    expect([r.code, r.err]).toEqual([0, '']);
+  it('proves the fixed design by k-induction: JSON says engine smt, complete, k as the depth, and what the proof rests on', () => {
+    const r = schedcheck(OPTION2, '--engine', 'smt', '--property', 'stack-integrity', '--property', 'lock-order', '--property', 'no-starvation', '--format', 'json');
+    // no-starvation is left to the explicit engine: not decided here, exit 3.
+    expect([r.code, r.err]).toEqual([3, '']);
     const report = JSON.parse(r.out) as { model: string; results: PropertyResult[] };
-    expect(report.results.map((x) => [x.property, x.engine, x.verdict, x.verdict === 'holds' && x.complete, x.stats.states, x.stats.depth])).toEqual([
-      ['stack-integrity', 'smt', 'holds', true, 0, 1],
-      ['lock-order', 'smt', 'holds', true, 0, 1],
+    expect(report.results.map((x) => [x.property, x.engine, x.verdict, x.verdict === 'holds' && x.complete, x.stats.states, x.stats.depth, x.proof, x.decidableBy])).toEqual([
+      ['stack-integrity', 'smt', 'holds', true, 0, 1, { method: 'explicit-recheck', k: 1, configuration: { THREADS: 2 } }, undefined],
+      ['lock-order', 'smt', 'holds', true, 0, 1, { method: 'explicit-recheck', k: 1, configuration: { THREADS: 2 } }, undefined],
+      ['no-starvation', 'smt', 'inconclusive', false, 0, 0, undefined, 'explicit'],
     ]);
+    for (const x of report.results) expect(x.stats.seconds).toBeGreaterThan(0);
   }, 120_000);
 
   it('--timeout is a hard stop: inconclusive (timeout), exit 3, no stack trace', () => {
@@ -73,11 +77,17 @@ describe('check --engine both', () => {
       '',
       '  stack-integrity  holds  (expected holds: matches)',
       '  no-starvation    holds  (expected holds: matches)',
-      '  stack-integrity  holds  [smt]  (expected holds: matches)',
-      '  no-starvation    inconclusive: no-starvation is a liveness property: bounded model checking and k-induction only see safety properties  [smt]  (expected holds: not decided)',
+      '  stack-integrity  holds: the explicit result re-checked by SMT  [smt]  (expected holds: matches)',
+      '  no-starvation    inconclusive: no-starvation is a liveness property: bounded model checking and k-induction only see safety properties; the explicit engine decides it  [smt]  (expected holds: not decided)',
       '',
     ]);
-    expect(lines.slice(-3)).toEqual(['Explored: 630 states, 946 transitions, depth 73, T s', 'SMT engine: proved with k = 1, T s', '']);
+    expect(lines.slice(-5)).toEqual([
+      'Explored: 630 states, 946 transitions, depth 73, T s',
+      'SMT engine (THREADS=2), time to each verdict:',
+      '  stack-integrity  k = 1, T s',
+      '  no-starvation    not decided, T s',
+      '',
+    ]);
   }, 120_000);
 });
 

@@ -5,11 +5,11 @@ import type { Program, PropertyId } from '../../ir/ir.js';
 import { buildModel, ModelTooLarge } from '../../hw/build.js';
 import { defaultMemoryLimit } from '../explicit/memory.js';
 import type { Model } from '../../ir/model.js';
-import type { PropertyResult, Stats } from '../verdict.js';
+import { PROOF_WORDS, type PropertyResult, type SmtProof, type Stats } from '../verdict.js';
 import { Budget, OutOfBudget } from './budget.js';
 import { search, type Decision, type Outcome } from './engine.js';
 import { expressionBits, UnsupportedModel } from './expr.js';
-import { DEFAULT_MINE_STATES, provedInvariant } from './invariants.js';
+import { DEFAULT_MINE_STATES, provedInvariant, type ProvedInvariant } from './invariants.js';
 import { confirm } from './replay.js';
 import { SymbolicSystem } from './system.js';
 import { planFor, type PropertyPlan } from './targets.js';
@@ -25,6 +25,11 @@ export interface SmtOptions {
   mineStates?: number;
   /** Memory limit of the process, in MB (default: half the machine's memory, at most 8 GB). */
   maxMemoryMb?: number;
+  /**
+   * Smaller configurations of the same model (loaded with other constants), explored completely to learn
+   * per-thread candidate invariants from (learn.ts), instead of exploring this configuration.
+   */
+  learnFrom?: Program[];
 }
 
 const MB = 1024 * 1024;
@@ -56,9 +61,18 @@ const OUT_OF_MEMORY = /out of memory|Cannot enlarge memory|Array buffer allocati
  */
 export async function checkWithSmt(program: Program, properties: PropertyId[], options: SmtOptions = {}): Promise<PropertyResult[]> {
   const started = Date.now();
-  const stats = (depth: number): Stats => ({ states: 0, transitions: 0, depth: Math.max(depth, 0), seconds: (Date.now() - started) / 1000 });
+  /** `at`: when the property was decided (Date.now()); by default now, the end of its search. */
+  const stats = (depth: number, at: number = Date.now()): Stats => ({ states: 0, transitions: 0, depth: Math.max(depth, 0), seconds: (at - started) / 1000 });
   const refuse = (detail: string): PropertyResult[] =>
-    properties.map((property) => ({ property, engine: 'smt', verdict: 'inconclusive', reason: 'not-checkable', detail, stats: stats(0) }));
+    properties.map((property) => ({
+      property,
+      engine: 'smt',
+      verdict: 'inconclusive',
+      reason: 'not-checkable',
+      detail: `${detail}; ${EXPLICIT_DECIDES}`,
+      decidableBy: 'explicit',
+      stats: stats(0),
+    }));
 
   let model: Model;
   try {
@@ -158,9 +172,12 @@ export async function checkWithSmt(program: Program, properties: PropertyId[], o
     const plans = properties.map((p) => planFor(sys, p));
     const searchable = plans.filter((p) => p.notCheckable === null);
     const kInduction = options.kInduction ?? true;
+    // Learning from smaller configurations replaces the exploration of this one: the proof then rests on no
+    // enumeration of this configuration's states.
+    const learning = (options.learnFrom?.length ?? 0) > 0;
     // Past the deadline already (building the system takes a while on a large model): no invariant to look for.
     const late = deadline !== null && Date.now() >= deadline;
-    const proved = kInduction && !late ? await provedInvariant(ctx, sys, { deadline, mineStates: options.mineStates ?? mineBudget(sys, deadline) }) : null;
+    const proved = kInduction && !late ? await provedInvariant(ctx, sys, { deadline, mineStates: learning ? 0 : (options.mineStates ?? mineBudget(sys, deadline)), learnFrom: options.learnFrom }) : null;
     const result = await search(ctx, sys, model.initialStates(), searchable, {
       maxDepth: options.maxDepth ?? DEFAULT_SMT_DEPTH,
       deadline,
@@ -169,7 +186,11 @@ export async function checkWithSmt(program: Program, properties: PropertyId[], o
       invariantExact: proved?.source === 'reachable-set',
       stop: exceeded,
     });
-    const results = plans.map((plan) => resultFor(model, plan, result.decisions.get(plan.property), result.outcomes, result, stats));
+    const basis: ProofBasis = { invariant: proved?.source ?? null, configuration: { ...program.constants }, learnedFrom: proved?.learnedFrom };
+    const results = plans.map((plan) => {
+      const at = result.decidedAt.get(plan.property);
+      return resultFor(model, plan, result.decisions.get(plan.property), result.outcomes, result, basis, (depth) => stats(depth, at));
+    });
     // What the watchdog stopped reads as stopped by the memory limit; what was decided before stands.
     if (!exceeded()) return results;
     const stopped = overMemory(result.depth);
@@ -177,17 +198,31 @@ export async function checkWithSmt(program: Program, properties: PropertyId[], o
   }
 }
 
+/** What every proof of one run rests on: the invariant the induction step assumed, and the configuration. */
+interface ProofBasis {
+  invariant: ProvedInvariant['source'] | null;
+  configuration: Record<string, number>;
+  learnedFrom: Record<string, number>[] | undefined;
+}
+
+/** How a result the SMT engine cannot decide names the engine that does. */
+const EXPLICIT_DECIDES = 'the explicit engine decides it';
+
 function resultFor(
   model: Model,
   plan: PropertyPlan,
   decision: Decision | undefined,
   outcomes: Map<string, Outcome>,
   search: { depth: number; stop: 'max-depth' | 'timeout' | null },
+  basis: ProofBasis,
   stats: (depth: number) => Stats,
 ): PropertyResult {
   const property = plan.property;
   if (plan.notCheckable !== null) {
-    return { property, engine: 'smt', verdict: 'inconclusive', reason: 'not-checkable', detail: plan.notCheckable, stats: stats(0) };
+    // An undeclared latency bound leaves irq-latency without a meaning for either engine.
+    const explicit = property !== 'irq-latency';
+    const detail = explicit ? `${plan.notCheckable}; ${EXPLICIT_DECIDES}` : plan.notCheckable;
+    return { property, engine: 'smt', verdict: 'inconclusive', reason: 'not-checkable', detail, ...(explicit ? { decidableBy: 'explicit' as const } : {}), stats: stats(0) };
   }
   if (decision === undefined) {
     const reason = search.stop ?? 'max-depth';
@@ -206,9 +241,22 @@ function resultFor(
     const counterexample = confirm(model, property, paths, decision.length);
     return { property, engine: 'smt', verdict: 'violated', counterexample, stats: stats(decision.length) };
   }
-  const how = decision.how === 'induction' ? `k-induction with k = ${decision.k}` : `every simple path of up to ${decision.k} steps searched`;
+  // An induction step that assumed the explicit reachable set proves nothing the explicit search did not see.
+  const vacuous = plan.immediate.length === 0 && plan.combos.length === 0;
+  const method: SmtProof['method'] = vacuous
+    ? 'vacuous'
+    : decision.how === 'exhausted'
+      ? 'exhausted'
+      : basis.invariant === 'reachable-set'
+        ? 'explicit-recheck'
+        : 'k-induction';
+  const learned = method === 'k-induction' && basis.learnedFrom !== undefined ? { learnedFrom: basis.learnedFrom } : {};
+  const proof: SmtProof = { method, k: decision.k, configuration: basis.configuration, ...learned };
   if (plan.partial !== null) {
-    return { property, engine: 'smt', verdict: 'inconclusive', reason: 'not-checkable', detail: `proved for unbounded depth (${how}), but ${plan.partial}`, stats: stats(decision.k) };
+    const how = decision.how === 'induction' ? `k-induction with k = ${decision.k}` : `every simple path of up to ${decision.k} steps searched`;
+    const what = method === 'explicit-recheck' ? `${PROOF_WORDS[method]} (${how})` : `proved for unbounded depth (${how})`;
+    const detail = `${what}, but ${plan.partial}`;
+    return { property, engine: 'smt', verdict: 'inconclusive', reason: 'not-checkable', detail, proof, decidableBy: 'explicit', stats: stats(decision.k) };
   }
-  return { property, engine: 'smt', verdict: 'holds', complete: true, stats: stats(decision.k) };
+  return { property, engine: 'smt', verdict: 'holds', complete: true, proof, stats: stats(decision.k) };
 }

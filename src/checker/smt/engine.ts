@@ -47,6 +47,8 @@ export interface SearchOptions {
 export interface SearchResult {
   outcomes: Map<string, Outcome>;
   decisions: Map<PropertyId, Decision>;
+  /** When each decision was made (Date.now()): a property's time to its verdict, which ends its search. */
+  decidedAt: Map<PropertyId, number>;
   /** The largest length at which every needed target was searched. */
   depth: number;
   stop: 'max-depth' | 'timeout' | null;
@@ -102,6 +104,7 @@ function needed(plans: PropertyPlan[], decisions: Map<PropertyId, Decision>, out
 export async function search(ctx: Z3, sys: SymbolicSystem, initial: Uint32Array[], plans: PropertyPlan[], options: SearchOptions): Promise<SearchResult> {
   const outcomes = new Map<string, Outcome>();
   const decisions = new Map<PropertyId, Decision>();
+  const decidedAt = new Map<PropertyId, number>();
   const bmc = new Unrolling(ctx, sys, initial, null, true);
   const step = options.kInduction ? new Unrolling(ctx, sys, null, options.invariant, true) : null;
   let depth = -1;
@@ -111,7 +114,9 @@ export async function search(ctx: Z3, sys: SymbolicSystem, initial: Uint32Array[
     for (const plan of plans) {
       if (decisions.has(plan.property)) continue;
       const d = decide(plan, outcomes);
-      if (d !== null) decisions.set(plan.property, d);
+      if (d === null) continue;
+      decisions.set(plan.property, d);
+      decidedAt.set(plan.property, Date.now());
     }
   };
   const halt = (): void => {
@@ -183,7 +188,7 @@ export async function search(ctx: Z3, sys: SymbolicSystem, initial: Uint32Array[
     bmc.release();
     step?.release();
   }
-  return { outcomes, decisions, depth, stop };
+  return { outcomes, decisions, decidedAt, depth, stop };
 }
 
 class Timeout extends Error {}

@@ -8,12 +8,15 @@
 //   through Houdini's iteration, which keeps the largest subset that is inductive (holds initially and is
 //   preserved by every non-fatal step): whatever survives holds in every reachable state.
 
+import type { Program } from '../../ir/ir.js';
 import type { Model } from '../../ir/model.js';
 import { evaluate, truth } from '../../hw/expr.js';
 import { OutOfBudget, type Budget } from './budget.js';
 import type { B, BV } from './sym.js';
 import { slotValue, type SymbolicSystem } from './system.js';
 import { EngineDisagreement } from './replay.js';
+import { buildModel } from '../../hw/build.js';
+import { learnCandidates, type SmallConfiguration } from './learn.js';
 import { bitVectorSolver, checkBy, withModel, type Z3 } from './z3.js';
 
 export interface Candidate {
@@ -199,17 +202,9 @@ export function declaredCandidates(sys: SymbolicSystem): Candidate[] {
 export async function houdini(ctx: Z3, sys: SymbolicSystem, initial: Uint32Array[], candidates: Candidate[], budget: Budget): Promise<Candidate[] | null> {
   const deadline = budget.deadline;
   // Candidates must hold in every initial state.
-  let alive = candidates;
-  for (const state of initial) {
-    const init = bitVectorSolver(ctx);
-    try {
-      init.add(sys.equals(sys.pre, state));
-      if ((await checkBy(ctx, init, deadline)) !== 'sat') return null;
-      alive = withModel(init, (m) => alive.filter((c) => ctx.isTrue(m.eval(c.cond, true))));
-    } finally {
-      init.release();
-    }
-  }
+  const initially = await holdInitially(ctx, sys, initial, candidates, deadline);
+  if (initially === null) return null;
+  let alive: Candidate[] = initially;
   const solver = bitVectorSolver(ctx);
   try {
     const guard = new Map(alive.map((c, i) => [c, ctx.Bool.const(`houdini_${i}`)]));
@@ -250,9 +245,58 @@ export async function houdini(ctx: Z3, sys: SymbolicSystem, initial: Uint32Array
   }
 }
 
+/**
+ * Houdini, one query over the whole transition relation per round: a step from a state satisfying every candidate
+ * left that breaks one of them drops every candidate it breaks. For candidates that each read most slots (learned
+ * views), where checking action by action repeats the same large formulas in every query.
+ */
+async function houdiniWhole(ctx: Z3, sys: SymbolicSystem, initial: Uint32Array[], candidates: Candidate[], deadline: number | null): Promise<Candidate[] | null> {
+  const initially = await holdInitially(ctx, sys, initial, candidates, deadline);
+  if (initially === null) return null;
+  let alive: Candidate[] = initially;
+  const solver = bitVectorSolver(ctx);
+  try {
+    const pairs = sys.pre.map((v, i): [BV, BV] => [v, sys.post[i]!]);
+    const guard = new Map(alive.map((c, i) => [c, ctx.Bool.const(`houdini_${i}`)]));
+    const post = new Map(alive.map((c) => [c, ctx.substitute(c.cond, ...pairs) as B]));
+    for (const c of alive) solver.add(ctx.Implies(guard.get(c)!, c.cond));
+    solver.add(sys.moves, ctx.Not(sys.fatal));
+    for (let round = 0; alive.length > 0; round++) {
+      const broken = ctx.Bool.const(`houdini_round${round}`);
+      solver.add(ctx.Implies(broken, ctx.Or(...alive.map((c) => ctx.Not(post.get(c)!)))));
+      const r = await checkBy(ctx, solver, deadline, [...alive.map((c) => guard.get(c)!), broken]);
+      if (r === 'unknown') return null;
+      if (r === 'unsat') break;
+      const dropped = withModel(solver, (m) => new Set(alive.filter((c) => !ctx.isTrue(m.eval(post.get(c)!, true)))));
+      alive = alive.filter((c) => !dropped.has(c));
+    }
+    return alive;
+  } finally {
+    solver.release();
+  }
+}
+
+/** The candidates that hold in every initial state, or null when the deadline came first. */
+async function holdInitially(ctx: Z3, sys: SymbolicSystem, initial: Uint32Array[], candidates: Candidate[], deadline: number | null): Promise<Candidate[] | null> {
+  let alive = candidates;
+  for (const state of initial) {
+    const init = bitVectorSolver(ctx);
+    try {
+      init.add(sys.equals(sys.pre, state));
+      if ((await checkBy(ctx, init, deadline)) !== 'sat') return null;
+      alive = withModel(init, (m) => alive.filter((c) => ctx.isTrue(m.eval(c.cond, true))));
+    } finally {
+      init.release();
+    }
+  }
+  return alive;
+}
+
 export interface InvariantOptions {
   deadline: number | null;
   mineStates?: number;
+  /** Smaller configurations of the same model to learn per-thread candidates from (learn.ts). */
+  learnFrom?: Program[];
 }
 
 /** Without a deadline, the search for invariants still stops after this long. */
@@ -267,6 +311,8 @@ export interface ProvedInvariant {
   source: 'reachable-set' | 'houdini';
   /** Number of conjuncts (1 for the reachable set). */
   size: number;
+  /** Houdini kept candidates learned from these smaller configurations (their constants). */
+  learnedFrom?: Record<string, number>[];
 }
 
 /**
@@ -303,10 +349,27 @@ async function proveInvariant(ctx: Z3, sys: SymbolicSystem, options: InvariantOp
     if (!closed) throw new EngineDisagreement('a step of the symbolic relation leaves the explicit reachable set');
     return { cond, source: 'reachable-set', size: 1 };
   }
-  const candidates = [...declaredCandidates(sys), ...(limit > 0 ? mineCandidates(sys, explored.states, budget) : [])];
-  const proved = await houdini(ctx, sys, initial, candidates, budget);
+  const learned = options.learnFrom === undefined || options.learnFrom.length === 0 ? null : learnFrom(sys, options.learnFrom, budget);
+  const candidates = [...declaredCandidates(sys), ...(limit > 0 ? mineCandidates(sys, explored.states, budget) : []), ...(learned?.candidates ?? [])];
+  // Learned views each read every slot: one query over the whole relation per round beats one per action.
+  const proved = learned === null ? await houdini(ctx, sys, initial, candidates, budget) : await houdiniWhole(ctx, sys, initial, candidates, deadline);
   if (proved === null || proved.length === 0) return null;
-  return { cond: ctx.And(...proved.map((c) => c.cond)), source: 'houdini', size: proved.length };
+  const fromLearning = learned !== null && proved.some((c) => learned.candidates.includes(c));
+  return { cond: ctx.And(...proved.map((c) => c.cond)), source: 'houdini', size: proved.length, ...(fromLearning ? { learnedFrom: learned.from } : {}) };
+}
+
+/** Most states a smaller configuration may have: its exploration must be complete. */
+const MAX_SMALL_STATES = 200_000;
+
+/** Candidates learned from the complete explorations of `small`, or null when one is not complete. */
+function learnFrom(sys: SymbolicSystem, small: Program[], budget: Budget): ReturnType<typeof learnCandidates> {
+  const explored: SmallConfiguration[] = [];
+  for (const program of small) {
+    const { states, complete } = exploreStates(buildModel(program), MAX_SMALL_STATES, budget);
+    if (!complete) return null;
+    explored.push({ program, states });
+  }
+  return learnCandidates(sys, explored);
 }
 
 /** Whether every non-fatal step from a state satisfying `cond` leads to one that does (null: out of time). */

@@ -139,7 +139,8 @@ export async function checkCommand(args: CheckArgs): Promise<number> {
   let badInput = false;
   const checked: { report: CheckReport; program: Program }[] = [];
   for (const file of args.models) {
-    const { diagnostics, program, report } = await checkModelFile(file, args.set, options);
+    const learnFrom = (args.learnFrom ?? []).map((config) => config.split(',').filter((s) => s !== ''));
+    const { diagnostics, program, report } = await checkModelFile(file, args.set, options, learnFrom);
     printDiagnostics(diagnostics);
     if (program === null || report === null) {
       badInput = true;

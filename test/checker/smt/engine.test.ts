@@ -91,9 +91,15 @@ describe('bounds', () => {
 
   it('liveness and an undeclared latency bound are not checkable, and say why', async () => {
     const results = await checkWithSmt(load(HOG), ['no-starvation', 'irq-latency'], { maxDepth: 2 });
-    expect(results.map((r) => [r.property, r.verdict === 'inconclusive' && r.reason, r.verdict === 'inconclusive' && r.detail])).toEqual([
-      ['no-starvation', 'not-checkable', 'no-starvation is a liveness property: bounded model checking and k-induction only see safety properties'],
-      ['irq-latency', 'not-checkable', 'the model declares no latency bound (machine { latency N })'],
+    expect(results.map((r) => [r.property, r.verdict === 'inconclusive' && r.reason, r.verdict === 'inconclusive' && r.detail, r.decidableBy])).toEqual([
+      [
+        'no-starvation',
+        'not-checkable',
+        'no-starvation is a liveness property: bounded model checking and k-induction only see safety properties; the explicit engine decides it',
+        'explicit',
+      ],
+      // Without a bound, irq-latency has no meaning for either engine.
+      ['irq-latency', 'not-checkable', 'the model declares no latency bound (machine { latency N })', undefined],
     ]);
   });
 
@@ -105,7 +111,24 @@ thread t on 0 { x := x * 2 }
 `;
     const [r] = await checkWithSmt(load(big), ['assertions']);
     expect(r).toMatchObject({ verdict: 'inconclusive', reason: 'not-checkable' });
-    expect(r!.verdict === 'inconclusive' && r!.detail).toBe('the model is too large: expression values exceed the range of the SMT encoding (2^30)');
+    expect(r!.verdict === 'inconclusive' && r!.detail).toBe('the model is too large: expression values exceed the range of the SMT encoding (2^30); the explicit engine decides it');
+  });
+});
+
+describe('bounded model checking, property by property', () => {
+  it("each property's search stops at its own first answer, and reports its own time to it", async () => {
+    // irq-lock-safety is violated after 2 steps, no-deadlock after 3; stack-integrity is proved.
+    const results = await checkWithSmt(load(HOG), ['no-deadlock', 'irq-lock-safety', 'stack-integrity'], { maxDepth: 10 });
+    const [deadlock, safety, stack] = results;
+    expect(results.map((r) => [r.property, r.verdict, r.stats.depth])).toEqual([
+      ['no-deadlock', 'violated', 3],
+      ['irq-lock-safety', 'violated', 2],
+      ['stack-integrity', 'holds', 1],
+    ]);
+    // The proof (k = 1, right after the search at length 1) comes first, then the violations in order of length.
+    expect(stack!.stats.seconds).toBeLessThanOrEqual(safety!.stats.seconds);
+    expect(safety!.stats.seconds).toBeLessThanOrEqual(deadlock!.stats.seconds);
+    expect(stack!.proof).toEqual({ method: 'explicit-recheck', k: 1, configuration: {} });
   });
 });
 

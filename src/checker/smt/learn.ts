@@ -1,0 +1,389 @@
+// Invariants learned from smaller configurations of the same model, for proofs the explicit engine does not
+// underlie (the "invisible invariants" method). A small configuration (THREADS = 2, 3, 4: fewer interchangeable
+// threads) is explored completely; each reachable state is seen from each interchangeable thread and each pair of
+// them, as a *view*: the view's own threads' slots, every slot that belongs to no interchangeable thread, and the
+// run queue as they see it (how often each of them and each fixed thread is queued, which comes first, whether an
+// entry names no thread), with every thread id written as its class (one of the view's threads, another of their
+// group, a fixed thread by name, none): the classes src/checker/explicit/symmetry.ts renumbers by. The set of
+// views does not mention how many threads there are. In the large configuration it becomes one candidate per
+// thread and per pair of threads ("this view is one of the views seen"), and Houdini keeps the largest inductive
+// subset: what survives holds in every reachable state of the large configuration, whatever the small ones were.
+// The proof is of the large configuration only; the small ones only suggested the invariant. A view mentions a
+// few other threads (the one running, the one picked next): the small configurations need enough threads for
+// every such role beside the view's own (measured: the views of THREADS = 2, 3 are not inductive at 4 on the test
+// model, those of 2, 3, 4 are at 5).
+
+import type { Program } from '../../ir/ir.js';
+import type { Layout, Slot } from '../../ir/layout.js';
+import { buildModel } from '../../hw/build.js';
+import { analyse } from '../explicit/symmetry.js';
+import type { Candidate } from './invariants.js';
+import type { B, BV } from './sym.js';
+import { slotValue, type SymbolicSystem } from './system.js';
+import type { Z3 } from './z3.js';
+
+/** How a slot's value is read in a view. */
+type Kind = 'raw' | 'thread' | 'owner' | 'frame';
+
+/** Classes of a thread id, as the view's threads see it: SELF + k for its k-th thread, then the others. */
+const SELF = 0;
+const OTHER = 8;
+const NONE = 9;
+const INVALID = 10;
+/** A fixed thread: FIXED + its index among the fixed threads (by name); another group: GROUP + its index. */
+const FIXED = 16;
+const GROUP = 1024;
+
+/** rq.head of an empty queue. */
+const EMPTY = 4096;
+
+interface Column {
+  name: string;
+  kind: Kind;
+}
+
+/** One configuration's view geometry: the columns it has, and per interchangeable thread their slots. */
+class Geometry {
+  readonly program: Program;
+  readonly layout: Layout;
+  /** Thread id -> index of its group in `groups`, or -1 for a fixed thread. */
+  readonly groupOf: Int32Array;
+  readonly groups: number[][];
+  readonly groupNames: string[];
+  readonly fixedNames: string[];
+  private readonly kindOf = new Map<Slot, Kind>();
+  private readonly ownerOfSlot = new Map<Slot, number>();
+
+  /**
+   * @param groupNames the thread arrays whose instances are interchangeable in the large configuration (a small
+   * one may have a single instance, which symmetry.ts does not call a group)
+   */
+  constructor(program: Program, layout: Layout, groupNames: string[]) {
+    this.program = program;
+    this.layout = layout;
+    this.groupNames = groupNames;
+    this.groups = groupNames.map((name) => program.threads.filter((t) => t.group === name).map((t) => t.id));
+    this.groupOf = new Int32Array(program.threads.length).fill(-1);
+    this.groups.forEach((ids, g) => ids.forEach((t) => (this.groupOf[t] = g)));
+    this.fixedNames = program.threads.filter((t) => this.groupOf[t.id] === -1).map((t) => t.name);
+    program.vars.forEach((v, id) => {
+      if (v.type.kind === 'thread') for (const inst of layout.vars[id]!) for (const slot of inst) this.kindOf.set(slot, 'thread');
+    });
+    for (const l of layout.locks) this.kindOf.set(l.owner, 'owner');
+    for (const c of layout.cpus) {
+      this.kindOf.set(c.current, 'thread');
+      if (c.elr !== null) this.kindOf.set(c.elr, 'frame');
+      for (const st of c.handlerStacks) for (const cell of st.cells) this.kindOf.set(cell, 'frame');
+    }
+    layout.threads.forEach((t, id) => {
+      for (const cell of t.stack.cells) this.kindOf.set(cell, 'frame');
+      for (const slot of [t.state, t.freed, t.stack.sp, ...t.stack.cells]) this.ownerOfSlot.set(slot, id);
+    });
+  }
+
+  /** The columns of a view of `selves` (one or two threads of one group), each with its slot here (null: derived). */
+  columns(selves: number[]): { column: Column; slot: Slot | null }[] {
+    const out: { column: Column; slot: Slot | null }[] = [];
+    const queue = new Set<Slot>([this.layout.runQueue.len, ...this.layout.runQueue.entries]);
+    for (const slot of this.layout.slots) {
+      if (queue.has(slot)) continue;
+      const kind = this.kindOf.get(slot) ?? 'raw';
+      const owner = this.ownerOfSlot.get(slot);
+      const k = owner === undefined ? -1 : selves.indexOf(owner);
+      const prefix = owner === undefined ? '' : `thread.${this.program.threads[owner]!.name}`;
+      if (owner === undefined || this.groupOf[owner] === -1) out.push({ column: { name: slot.name, kind }, slot });
+      else if (k >= 0) out.push({ column: { name: `self${k}${slot.name.slice(prefix.length)}`, kind }, slot });
+    }
+    const derived = (name: string): { column: Column; slot: null } => ({ column: { name, kind: 'raw' }, slot: null });
+    out.push(...selves.map((_, k) => derived(`rq.self${k}`)), derived('rq.invalid'));
+    for (const name of this.fixedNames) out.push(derived(`rq.${name}`));
+    // The queue's order between every two threads the view names (its own and the fixed ones).
+    const named = [...selves.map((_, k) => SELF + k), ...this.fixedNames.map((_, f) => FIXED + f)];
+    for (let a = 0; a < named.length; a++) for (let b = a + 1; b < named.length; b++) out.push(derived(`rq.order.${named[a]}.${named[b]}`));
+    return out;
+  }
+
+  /** The class of thread id `v` as the view of `selves` sees it. */
+  classOf(v: number, selves: number[]): number {
+    const threads = this.program.threads.length;
+    const k = selves.indexOf(v);
+    if (k >= 0) return SELF + k;
+    if (v === threads) return NONE;
+    if (v > threads) return INVALID;
+    const g = this.groupOf[v]!;
+    if (g === this.groupOf[selves[0]!]) return OTHER;
+    if (g >= 0) return GROUP + g;
+    return FIXED + this.fixedNames.indexOf(this.program.threads[v]!.name);
+  }
+}
+
+/** What is compared across configurations: a raw slot's range, and the code (pcs are global). */
+function compatible(a: Geometry, b: Geometry): boolean {
+  const units = (p: Program): string => p.units.map((u) => u.code.length).join(',');
+  return (
+    units(a.program) === units(b.program) &&
+    a.layout.pcBase.join(',') === b.layout.pcBase.join(',') &&
+    a.groupNames.join(',') === b.groupNames.join(',') &&
+    a.fixedNames.join(',') === b.fixedNames.join(',') &&
+    a.program.cpus === b.program.cpus
+  );
+}
+
+/** Frame words as tuples of their fields, the owner as a class; numbered in order of first sight. */
+class FrameTable {
+  readonly ids = new Map<string, number>();
+  readonly tuples: number[][] = [];
+  id(tuple: number[]): number {
+    const key = tuple.join(',');
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      id = this.tuples.length + 1; // 0 is the empty cell
+      this.ids.set(key, id);
+      this.tuples.push(tuple);
+    }
+    return id;
+  }
+}
+
+const FIELDS = ['kind', 'pc', 'ie', 'hardirq', 'line', 'stack'] as const;
+
+function field(word: number, f: { shift: number; bits: number }): number {
+  return Math.floor(word / 2 ** f.shift) % 2 ** f.bits;
+}
+
+/** The value of column `c` (with slot `slot`) of `state` as the view of `selves` of `geo` sees it. */
+function concreteValue(geo: Geometry, frames: FrameTable, c: Column, slot: Slot | null, state: Uint32Array, selves: number[]): number {
+  if (slot === null) {
+    const rq = geo.layout.runQueue;
+    const len = slotValue(state, rq.len);
+    const queued: number[] = [];
+    for (let j = 0; j < len && j < rq.entries.length; j++) queued.push(geo.classOf(slotValue(state, rq.entries[j]!), selves));
+    // Occurrences of a class among the queued entries (0, 1, 2 = more); rq.invalid: a queue past its capacity or
+    // an entry naming no thread (1 = some); rq.order: which of the view's two threads is queued first (0 = not both).
+    const count = (k: number): number => Math.min(queued.filter((x) => x === k).length, 2);
+    if (c.name === 'rq.head') return len === 0 ? EMPTY : queued[0] ?? INVALID;
+    if (c.name === 'rq.invalid') return len > rq.entries.length || count(NONE) + count(INVALID) > 0 ? 1 : 0;
+    if (c.name.startsWith('rq.order.')) {
+      const [x, y] = c.name.slice('rq.order.'.length).split('.').map(Number);
+      const [a, b] = [queued.indexOf(x!), queued.indexOf(y!)];
+      return a < 0 || b < 0 ? 0 : a < b ? 1 : 2;
+    }
+    if (c.name.startsWith('rq.self')) return count(SELF + Number(c.name.slice('rq.self'.length)));
+    return count(FIXED + geo.fixedNames.indexOf(c.name.slice('rq.'.length)));
+  }
+  const v = slotValue(state, slot);
+  switch (c.kind) {
+    case 'raw':
+      return v;
+    case 'thread':
+      return geo.classOf(v, selves);
+    case 'owner':
+      return v === 0 ? -1 : geo.classOf(v - 1, selves);
+    case 'frame': {
+      if (v === 0) return 0;
+      const fmt = geo.layout.frame;
+      return frames.id([...FIELDS.map((f) => field(v, fmt[f])), geo.classOf(field(v, fmt.owner), selves)]);
+    }
+  }
+}
+
+/** Whether a thread id, as a bit-vector, is of class `k` for the view of `selves` of the large configuration. */
+function classCond(ctx: Z3, geo: Geometry, v: BV, k: number, selves: number[]): B {
+  const bits = v.size();
+  const threads = geo.program.threads.length;
+  const eq = (n: number): B => (n < 2 ** bits ? v.eq(ctx.BitVec.val(n, bits)) : ctx.Bool.val(false));
+  const anyOf = (ids: number[]): B => (ids.length === 0 ? ctx.Bool.val(false) : ctx.Or(...ids.map(eq)));
+  if (k < OTHER) return selves[k - SELF] === undefined ? ctx.Bool.val(false) : eq(selves[k - SELF]!);
+  if (k === NONE) return eq(threads);
+  if (k === INVALID) return threads + 1 < 2 ** bits ? v.ugt(ctx.BitVec.val(threads, bits)) : ctx.Bool.val(false);
+  if (k === OTHER) return anyOf(geo.groups[geo.groupOf[selves[0]!]!]!.filter((t) => !selves.includes(t)));
+  if (k >= GROUP) return anyOf(geo.groups[k - GROUP] ?? []);
+  const name = geo.fixedNames[k - FIXED];
+  const t = geo.program.threads.find((x) => x.name === name);
+  return t === undefined ? ctx.Bool.val(false) : eq(t.id);
+}
+
+/** Whether column `c` of the large configuration's pre-state has value `value`, as the view of `selves` sees it. */
+function symbolicTest(sys: SymbolicSystem, geo: Geometry, frames: FrameTable, c: Column, slot: Slot | null, value: number, selves: number[]): B {
+  const { ctx } = sys;
+  const pre = (s: Slot): BV => sys.pre[sys.slots.indexOf(s)]!;
+  const no = ctx.Bool.val(false);
+  if (slot === null) {
+    const rq = geo.layout.runQueue;
+    const len = pre(rq.len);
+    const lbits = len.size();
+    const within = (j: number): B => (j < 2 ** lbits ? len.ugt(ctx.BitVec.val(j, lbits)) : no);
+    const is = (j: number, k: number): B => ctx.And(within(j), classCond(ctx, geo, pre(rq.entries[j]!), k, selves));
+    const count = (k: number): BV =>
+      rq.entries.map((_, j) => ctx.If(is(j, k), ctx.BitVec.val(1, 8), ctx.BitVec.val(0, 8)) as BV).reduce((a, b) => a.add(b) as BV);
+    const times = (n: BV): B => (value === 2 ? n.uge(ctx.BitVec.val(2, 8)) : n.eq(ctx.BitVec.val(value, 8)));
+    if (c.name === 'rq.head') return value === EMPTY ? len.eq(ctx.BitVec.val(0, lbits)) : is(0, value);
+    if (c.name === 'rq.invalid') {
+      const capacity = rq.entries.length;
+      const over = capacity + 1 < 2 ** lbits ? len.ugt(ctx.BitVec.val(capacity, lbits)) : no;
+      const bad = ctx.Or(over, ...rq.entries.map((_, j) => ctx.Or(is(j, NONE), is(j, INVALID))));
+      return value === 1 ? bad : ctx.Not(bad);
+    }
+    if (c.name.startsWith('rq.order.')) {
+      const [x, y] = c.name.slice('rq.order.'.length).split('.').map(Number) as [number, number];
+      // first(a) before first(b): a at j, no b before j, and b somewhere after j.
+      const before = (a: number, b: number): B =>
+        ctx.Or(
+          ...rq.entries.map((_, j) =>
+            ctx.And(is(j, a), ...rq.entries.slice(0, j).map((__, i) => ctx.Not(is(i, b))), ctx.Or(no, ...rq.entries.slice(j + 1).map((__, i) => is(j + 1 + i, b)))),
+          ),
+        );
+      if (value === 1) return before(x, y);
+      if (value === 2) return before(y, x);
+      return ctx.Not(ctx.Or(before(x, y), before(y, x)));
+    }
+    if (c.name.startsWith('rq.self')) return times(count(SELF + Number(c.name.slice('rq.self'.length))));
+    return times(count(FIXED + geo.fixedNames.indexOf(c.name.slice('rq.'.length))));
+  }
+  const v = pre(slot);
+  const bits = v.size();
+  switch (c.kind) {
+    case 'raw':
+      return value < 2 ** bits ? v.eq(ctx.BitVec.val(value, bits)) : no;
+    case 'thread':
+      return classCond(ctx, geo, v, value, selves);
+    case 'owner': {
+      if (value === -1) return v.eq(ctx.BitVec.val(0, bits));
+      return ctx.And(v.neq(ctx.BitVec.val(0, bits)), classCond(ctx, geo, v.sub(ctx.BitVec.val(1, bits)), value, selves));
+    }
+    case 'frame': {
+      if (value === 0) return v.eq(ctx.BitVec.val(0, bits));
+      const tuple = frames.tuples[value - 1]!;
+      const fmt = geo.layout.frame;
+      const parts: B[] = FIELDS.map((f, i) => {
+        const { shift, bits: fb } = fmt[f];
+        if (tuple[i]! >= 2 ** fb) return no;
+        return ctx.Extract(shift + fb - 1, shift, v).eq(ctx.BitVec.val(tuple[i]!, fb));
+      });
+      const o = fmt.owner;
+      parts.push(classCond(ctx, geo, ctx.Extract(o.shift + o.bits - 1, o.shift, v), tuple[FIELDS.length]!, selves));
+      return ctx.And(...parts);
+    }
+  }
+}
+
+/** A smaller configuration of the model and every state reachable in it (a complete exploration). */
+export interface SmallConfiguration {
+  program: Program;
+  states: Uint32Array[];
+}
+
+export interface LearnedCandidates {
+  candidates: Candidate[];
+  /** The configurations learned from: their constants. */
+  from: Record<string, number>[];
+  /** Views seen per group, summed over the configurations. */
+  views: number;
+}
+
+/**
+ * Candidates for `sys`'s configuration, learned from the complete state spaces of `small` (smaller configurations
+ * of the same model), or null when they do not fit: no interchangeable threads, different code, or a small
+ * configuration whose exploration is not complete within the bound.
+ */
+export function learnCandidates(sys: SymbolicSystem, small: SmallConfiguration[]): LearnedCandidates | null {
+  const program = sys.model.program;
+  const groupNames = analyse(program).groups.map((ids) => program.threads[ids[0]!]!.group);
+  if (groupNames.length === 0) return null;
+  const large = new Geometry(program, sys.model.layout, groupNames);
+  const frames = new FrameTable();
+  const configs: { geo: Geometry; states: Uint32Array[] }[] = [];
+  for (const { program: config, states } of small) {
+    const geo = new Geometry(config, buildModel(config).layout, groupNames);
+    if (!compatible(geo, large)) return null;
+    configs.push({ geo, states });
+  }
+  const out: Candidate[] = [];
+  let seen = 0;
+  large.groups.forEach((ids, g) => {
+    for (const arity of ARITIES) {
+      if (ids.length < arity) continue;
+      // The columns every configuration with that many threads in the group has alike; a raw column whose range
+      // differs between configurations (a counter up to THREADS) cannot carry over.
+      const from = configs.filter((c) => c.geo.groups[g]!.length >= arity);
+      if (from.length === 0) continue;
+      let keep = large.columns(ids.slice(0, arity));
+      for (const { geo } of from) {
+        const here = new Map(geo.columns(geo.groups[g]!.slice(0, arity)).map((x) => [x.column.name, x]));
+        keep = keep.filter((x) => {
+          const there = here.get(x.column.name);
+          return there !== undefined && (x.column.kind !== 'raw' || x.slot === null || x.slot.max === there.slot?.max);
+        });
+      }
+      const names = keep.map((x) => x.column.name);
+      const rows = new Map<string, number[]>();
+      for (const { geo, states } of from) {
+        for (const selves of tuples(geo.groups[g]!, arity)) {
+          const cols = new Map(geo.columns(selves).map((x) => [x.column.name, x]));
+          const at = names.map((n) => cols.get(n)!);
+          for (const state of states) {
+            const row = at.map((x) => concreteValue(geo, frames, x.column, x.slot, state, selves));
+            rows.set(row.join(','), row);
+          }
+        }
+      }
+      seen += rows.size;
+      const list = [...rows.values()];
+      // In the large configuration, one candidate per thread (per pair of threads, in id order: the views of
+      // pairs were learnt in both orders) of the group.
+      for (const selves of tuples(ids, arity).filter((t) => t.length < 2 || t[0]! < t[1]!)) {
+        const cols = new Map(large.columns(selves).map((x) => [x.column.name, x]));
+        const tests = new Map<string, B>();
+        const test = (col: number, value: number): B => {
+          const key = `${col}:${value}`;
+          let t = tests.get(key);
+          if (t === undefined) {
+            const x = cols.get(names[col]!)!;
+            tests.set(key, (t = symbolicTest(sys, large, frames, x.column, x.slot, value, selves)));
+          }
+          return t;
+        };
+        const who = selves.map((t) => program.threads[t]!.name).join(', ');
+        out.push({ name: `view of ${who}`, cond: viewSet(sys.ctx, list, names.length, test), slots: null });
+      }
+    }
+  });
+  return { candidates: out, from: small.map((c) => ({ ...c.program.constants })), views: seen };
+}
+
+/** Views of one thread and of two: pairs see how two threads of a group relate (who is queued first). */
+const ARITIES = [1, 2];
+
+/** Every sequence of `arity` distinct members of `ids`. */
+function tuples(ids: number[], arity: number): number[][] {
+  if (arity === 1) return ids.map((t) => [t]);
+  return ids.flatMap((a) => ids.filter((b) => b !== a).map((b) => [a, b]));
+}
+
+/** The rows as a decision diagram over the columns (equal sub-diagrams built once). */
+function viewSet(ctx: Z3, rows: number[][], width: number, test: (col: number, value: number) => B): B {
+  const memo = new Map<string, B>();
+  const build = (col: number, group: number[][]): B => {
+    if (col === width) return ctx.Bool.val(true);
+    const byValue = new Map<number, number[][]>();
+    for (const r of group) {
+      const list = byValue.get(r[col]!);
+      if (list === undefined) byValue.set(r[col]!, [r]);
+      else list.push(r);
+    }
+    const key = `${col}|${[...byValue.keys()].sort((a, b) => a - b).join(',')}|${group
+      .map((r) => r.slice(col).join(','))
+      .sort()
+      .join(';')}`;
+    const hit = memo.get(key);
+    if (hit !== undefined) return hit;
+    const branches = [...byValue].map(([v, g]) => {
+      const rest = build(col + 1, g);
+      return col + 1 === width ? test(col, v) : ctx.And(test(col, v), rest);
+    });
+    const term = branches.length === 1 ? branches[0]! : ctx.Or(...branches);
+    memo.set(key, term);
+    return term;
+  };
+  return build(0, rows);
+}
