@@ -83,7 +83,7 @@ export const PINS: Record<string, Pin> = {
   'models/corpus/xv6-riscv-kerneltrap.sched -': { states: 248, cex: {} },
   'models/corpus/xv6-scheduler.sched CPUS=1 PROCS=2': { states: 150, cex: {} },
   'models/corpus/xv6-scheduler.sched CPUS=2 PROCS=2': { states: 11604, cex: {} },
-  'models/corpus/xv6-sleep-release-first.sched -': { states: 267, cex: { 'assertions': 16 } },
+  'models/corpus/xv6-sleep-release-first.sched -': { states: 267, cex: { 'assertions': 16, 'no-deadlock': 16 } },
   'models/corpus/xv6-sleep-wakeup.sched -': { states: 211, cex: {} },
   'models/corpus/xv6-yield-release-early.sched CPUS=2 PROCS=2': { states: 13692, cex: { 'stack-integrity': 46 } },
   'models/executor-000/async-spawned-tasks.sched THREADS=2': { states: 110, cex: {} },

@@ -7,7 +7,8 @@
 // search: a reachable state from which no progress step is reachable at all, while something waits (a `wfi` loop
 // with its line pending but masked, a spin on a flag nobody will set). Progress is every executed instruction
 // except condition tests, `hlt`, `wfi` and a wait completing, plus every interrupt delivery; a fatal step also
-// ends the question.
+// ends the question. (3) after a complete search: a thread blocked in a reachable state from which no path ever
+// makes it runnable again, while the CPUs may go on making progress (a lost wake-up).
 
 import { contextOf, lockName, pcLocation, threadName, whereIs } from '../../hw/describe.js';
 import type { Machine } from '../../hw/machine.js';
@@ -103,6 +104,81 @@ function stuckFinding(m: Machine, s: Uint32Array, id: number, kind: 'deadlock' |
   };
 }
 
+/**
+ * The threads some code of the program could wake: the operand of a `wake` or `enqueue` (every thread
+ * where it is not a constant), every thread where a wait queue is woken or a mutex is released (its sleepers).
+ * A thread nothing in the program could ever wake is not waiting for a wake-up when it is blocked: it was
+ * switched away from for good (an idle thread once the work has come, a thread that has done its part).
+ */
+function wakeableThreads(m: Machine): boolean[] {
+  const can = new Array<boolean>(m.threads).fill(false);
+  for (const instr of m.code) {
+    if ((instr.op === 'wake' || instr.op === 'enqueue') && instr.thread.kind === 'const') {
+      if (instr.thread.value < m.threads) can[instr.thread.value] = true;
+    } else if (
+      instr.op === 'wake' ||
+      instr.op === 'enqueue' ||
+      instr.op === 'wake_one' ||
+      instr.op === 'wake_all' ||
+      (instr.op === 'release' && m.program.locks[instr.lock]!.kind === 'mutex')
+    ) {
+      can.fill(true);
+    }
+  }
+  return can;
+}
+
+/**
+ * (3) After a complete search: a reachable state in which a thread that some code could wake is blocked and no
+ * path from it ever makes the thread anything but blocked, while the machine goes on (the CPUs may still make progress: a scheduler loop
+ * polling its run queue). Nothing will ever wake the thread: a lost wake-up, or a mutex never released. The
+ * first such state in breadth-first order, so the path to it is shortest; a fatal step ends the question.
+ */
+function lostWakeUp(
+  m: Machine,
+  states: number,
+  edges: { offsets: Int32Array; targets: Int32Array },
+  stateOf: (id: number) => Uint32Array,
+  canReach: (marks: Uint8Array, flags: number) => Uint8Array,
+): Finding | null {
+  const wakeable = wakeableThreads(m);
+  let first: { id: number; thread: number } | null = null;
+  for (let t = 0; t < m.threads; t++) {
+    if (!wakeable[t]) continue;
+    const blocked = new Uint8Array(states);
+    let any = false;
+    for (let id = 0; id < states; id++) {
+      if (m.threadState(stateOf(id), t) !== 'blocked') continue;
+      blocked[id] = 1;
+      any = true;
+    }
+    if (!any) continue;
+    // The edges into a state where the thread is not blocked: a path through one of them wakes it.
+    const marks = new Uint8Array(edges.targets.length);
+    for (let e = 0; e < edges.targets.length; e++) {
+      const to = edges.targets[e]!;
+      if (to >= 0 && to < states && blocked[to] === 0) marks[e] = 1;
+    }
+    const woken = canReach(marks, EDGE_FATAL);
+    for (let id = 0; id < states && (first === null || id < first.id); id++) {
+      if (blocked[id] === 1 && woken[id] === 0) {
+        first = { id, thread: t };
+        break;
+      }
+    }
+  }
+  if (first === null) return null;
+  const s = stateOf(first.id);
+  const name = threadName(m, first.thread);
+  return {
+    message: `${name} is blocked and nothing can ever wake it (a lost wake-up, or a lock never released): no path from here makes it runnable again`,
+    state: first.id,
+    action: null,
+    violationSpan: null,
+    details: [...Array.from({ length: m.cpus }, (_, c) => describeCpu(m, s, c)), ...holdsAndWaits(m, s)],
+  };
+}
+
 export const noDeadlock: PropertyDefinition = {
   id: 'no-deadlock',
   kind: 'safety',
@@ -176,7 +252,7 @@ export const noDeadlock: PropertyDefinition = {
           const waits = w.threads || w.pending.includes(true) || w.busy.some((busy, c) => busy && neverHalts(state, c));
           if (waits) return stuckFinding(x.machine, state, id, 'livelock');
         }
-        return null;
+        return lostWakeUp(x.machine, graph.stateCount, edges, (id) => x.state(id), (e, c) => graph.canReach(c, e));
       },
     };
   },
