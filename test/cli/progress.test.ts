@@ -14,7 +14,8 @@ const LINE = /^schedcheck: progress: \d{1,3}(,\d{3})* states, \d{1,3}(,\d{3})* s
 describe('progress in a log', () => {
   it('check writes plain progress lines on stderr, the report on stdout untouched', () => {
     const env = { SCHEDCHECK_PROGRESS_SECONDS: '0.02' };
-    const r = cli(['check', CONTENTION, '--set', 'THREADS=3', '--property', 'assertions'], { env });
+    // A search of a few tenths of a second: long enough for several lines at any speed of the machine.
+    const r = cli(['check', 'models/forkexec-004/redesign-need-resched.sched', '--set', 'CPUS=2', '--set', 'THREADS=3', '--property', 'assertions'], { env });
     expect(r.code).toBe(0);
     const lines = r.err.trimEnd().split('\n');
     expect(lines.length).toBeGreaterThan(0);
