@@ -32,11 +32,8 @@ function why(e: unknown): string {
   return (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
 }
 
-/**
- * Opens a regular file of at most `maxBytes` to be read `chunkBytes` at a time, so that a reader that stops early
- * (a syntax error near the start) reads no more than it needs and never holds the file whole.
- */
-export function readChunks(file: string, maxBytes = MAX_TRACE_BYTES, chunkBytes = CHUNK_BYTES): { ok: true; chunks: TextChunks } | { ok: false; why: string } {
+/** Opens a regular file of at most `maxBytes` without blocking, measured through its descriptor. */
+function openRegular(file: string, maxBytes: number): { ok: true; fd: number; size: number } | { ok: false; why: string } {
   let fd: number;
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -45,14 +42,24 @@ export function readChunks(file: string, maxBytes = MAX_TRACE_BYTES, chunkBytes 
   }
   try {
     const stat = fstatSync(fd);
-    if (stat.isDirectory() || !stat.isFile() || stat.size > maxBytes) {
-      closeSync(fd);
-      return { ok: false, why: stat.isDirectory() ? 'EISDIR' : !stat.isFile() ? 'not a regular file' : `larger than ${maxBytes} bytes` };
-    }
+    const refused = stat.isDirectory() ? 'EISDIR' : !stat.isFile() ? 'not a regular file' : stat.size > maxBytes ? `larger than ${maxBytes} bytes` : null;
+    if (refused === null) return { ok: true, fd, size: stat.size };
+    closeSync(fd);
+    return { ok: false, why: refused };
   } catch (e) {
     closeSync(fd);
     return { ok: false, why: why(e) };
   }
+}
+
+/**
+ * Opens a regular file of at most `maxBytes` to be read `chunkBytes` at a time, so that a reader that stops early
+ * (a syntax error near the start) reads no more than it needs and never holds the file whole.
+ */
+export function readChunks(file: string, maxBytes = MAX_TRACE_BYTES, chunkBytes = CHUNK_BYTES): { ok: true; chunks: TextChunks } | { ok: false; why: string } {
+  const opened = openRegular(file, maxBytes);
+  if (!opened.ok) return opened;
+  const fd = opened.fd;
   const buffer = Buffer.alloc(chunkBytes);
   const decoder = new StringDecoder('utf8');
   let bytesRead = 0;
@@ -87,19 +94,12 @@ export function readChunks(file: string, maxBytes = MAX_TRACE_BYTES, chunkBytes 
 }
 
 export function readRegularFile(file: string, maxBytes = MAX_INPUT_BYTES): ReadResult {
-  let fd: number;
+  const opened = openRegular(file, maxBytes);
+  if (!opened.ok) return opened;
+  const fd = opened.fd;
   try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (e) {
-    return { ok: false, why: why(e) };
-  }
-  try {
-    const stat = fstatSync(fd);
-    if (stat.isDirectory()) return { ok: false, why: 'EISDIR' };
-    if (!stat.isFile()) return { ok: false, why: 'not a regular file' };
-    if (stat.size > maxBytes) return { ok: false, why: `larger than ${maxBytes} bytes` };
     // Read at most one byte past the limit: a file that grows while it is read is still refused.
-    const buffer = Buffer.alloc(stat.size + 1);
+    const buffer = Buffer.alloc(opened.size + 1);
     let length = 0;
     for (;;) {
       const n = readSync(fd, buffer, length, buffer.length - length, null);
