@@ -4,7 +4,6 @@
 
 import type { Expr } from '../ir/ir.js';
 import { THREAD_STATES } from '../ir/ir.js';
-import type { ModelEvent } from '../ir/model.js';
 import { KIND_CODE, STATE_CODE, type FrameVal } from './access.js';
 import { contextOf, lockName, threadName } from './describe.js';
 import { num, type Val } from './domain.js';
@@ -68,38 +67,37 @@ function checkResumable(x: Step, t: Val, how: string): void {
 
 /**
  * The atomic-sleep report for a switch on CPU `cpu` (`how`: `switch_to worker[1]`) in state `s`, before the
- * switch changes anything, or null when the switch is allowed: scheduling is illegal in interrupt context and
- * while holding a spinning lock that is not handed off.
+ * switch changes anything, or null when the switch is allowed: scheduling is illegal in interrupt context, while
+ * holding a spinning lock that is not handed off, and with a preempt_count above `offset` (the count the
+ * scheduler itself switches with).
  */
-export function scheduleReport(m: Machine, s: Uint32Array, cpu: number, how: string): Report | null {
+function scheduleReport(m: Machine, s: Uint32Array, cpu: number, how: string, offset: number): Report | null {
   if (m.hardirq(s, cpu) > 0) return `scheduling while in interrupt context: ${how} in ${contextOf(m, s, cpu)} on CPU ${cpu}`;
   const current = m.current(s, cpu);
   const atomic = m.locksHeldBy(s, current).filter((l) => m.program.locks[l]!.kind !== 'mutex' && !m.program.locks[l]!.handoff);
   const preempt = m.preemptCount(s, current);
-  if (atomic.length === 0 && preempt > 0) {
-    return `scheduling while atomic: ${how} while ${threadName(m, current)} has preemption disabled (preempt_count ${preempt}, CPU ${cpu})`;
+  if (atomic.length === 0 && preempt > offset) {
+    const expected = offset === 0 ? '' : `, where the scheduler switches with ${offset}`;
+    return `scheduling while atomic: ${how} while ${threadName(m, current)} has preemption disabled (preempt_count ${preempt}${expected}, CPU ${cpu})`;
   }
   if (atomic.length === 0) return null;
   const names = atomic.map((l) => lockName(m, l)).join(', ');
   return { message: `scheduling while atomic: ${how} while ${threadName(m, current)} holds ${names} (CPU ${cpu})`, locks: atomic };
 }
 
-/** scheduleReport as the event a step carries (the compiled successor function asks for it). */
-export function scheduleWarning(m: Machine, s: Uint32Array, cpu: number, how: string): ModelEvent | null {
-  const report = scheduleReport(m, s, cpu, how);
-  if (report === null) return null;
-  const { message, locks } = typeof report === 'string' ? { message: report, locks: undefined } : report;
-  return { kind: 'violation', property: 'atomic-sleep', message, fatal: false, cpu, ...(locks ? { locks } : {}) };
-}
-
-export function checkMaySchedule(x: Step, how: () => string): void {
+/**
+ * A switch may happen here: not in interrupt context, no spinning lock held (but a hand-off one), and a
+ * preempt_count of at most `offset`: the scheduler's own (`machine { preempt_offset N }`) for a switch_to or
+ * restore_context, which the scheduler makes, and 0 for a thread that goes to sleep and calls it.
+ */
+export function checkMaySchedule(x: Step, how: () => string, offset: number): void {
   const { a, s, cpu } = x;
   const o = a.ops;
   const program = a.m.program;
   const inIrq = o.ult(0, a.hardirq(s, cpu));
   const atomic = a.locksHeldBy(s, x.current).filter((_, l) => program.locks[l]!.kind !== 'mutex' && !program.locks[l]!.handoff);
-  const preempted = o.ult(0, a.preemptCount(s, x.current));
-  s.warn('atomic-sleep', o.or(inIrq, preempted, ...atomic), ({ m, s: w }) => scheduleReport(m, w, cpu, how())!);
+  const preempted = o.ult(offset, a.preemptCount(s, x.current));
+  s.warn('atomic-sleep', o.or(inIrq, preempted, ...atomic), ({ m, s: w }) => scheduleReport(m, w, cpu, how(), offset)!);
 }
 
 /** The thread being switched away from stops running: ready if it is queued, blocked otherwise. */
@@ -135,7 +133,7 @@ export function switchTo(x: Step, e: Expr): void {
   const old = x.current;
   s.when(a.ops.ne(t, old), () => {
     checkResumable(x, t, 'switch_to');
-    checkMaySchedule(x, () => `switch_to ${x.name(t)}`);
+    checkMaySchedule(x, () => `switch_to ${x.name(t)}`, a.m.program.preemptOffset);
     const continuation = a.m.resolve(x.pc + 1);
     a.push(s, a.threadStack(old), a.frame('switch', { pc: continuation, ie: 0, owner: old, hardirq: a.hardirq(s, cpu), line: 0, stack: 0 }));
     leave(x, old);
@@ -157,7 +155,7 @@ export function restoreContext(x: Step, e: Expr, resumeKind: 'irq' | 'exc'): Fra
   const old = x.current;
   s.when(a.ops.ne(t, old), () => {
     checkResumable(x, t, 'restore_context');
-    checkMaySchedule(x, () => `restore_context ${x.name(t)}`);
+    checkMaySchedule(x, () => `restore_context ${x.name(t)}`, a.m.program.preemptOffset);
     leave(x, old);
     a.setCurrent(s, cpu, t);
     a.setThreadState(s, t, 'running');

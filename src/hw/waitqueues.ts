@@ -45,7 +45,7 @@ export function sleep(x: Step, queue: number): void {
     s.fault('assertions', true, () => `sleep on ${name} but the machine declares no scheduler`);
     return;
   }
-  checkMaySchedule(x, () => `sleep on ${name}`);
+  checkMaySchedule(x, () => `sleep on ${name}`, 0);
   prepareToWait(x, queue);
   a.push(s, a.currentStack(s, cpu), a.frame('call', { pc: a.m.resolve(x.pc + 1), ie: 0, owner: x.current, hardirq: 0, line: 0, stack: 0 }));
   x.goto(a.m.unitStart(scheduler));

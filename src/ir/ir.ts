@@ -266,6 +266,12 @@ export interface Program {
    * (vector >> 4), the higher vector wins within a class, and each CPU has a task-priority register. Else null.
    */
   controller: 'lapic' | null;
+  /**
+   * The preempt_count the scheduler switches with (`machine { preempt_offset N }`, default 0): Linux's schedule()
+   * disables preemption before __schedule() switches, and checks for "scheduling while atomic" against that
+   * (PREEMPT_DISABLE_OFFSET). A `switch_to` or `restore_context` with a larger count is atomic-sleep.
+   */
+  preemptOffset: number;
   invariants: Invariant[];
   expectations: Expectation[];
   spans: SourceSpan[];

@@ -188,7 +188,7 @@ export function printProgram(program: Program): string {
   const { layout } = program;
   out.push(`program ${program.file}`);
   out.push(`  arch ${program.arch}, cpus ${program.cpus}, ${program.threads.length} threads, ${program.units.length} units, ${layout.words} state words`);
-  out.push(`  scheduler ${program.scheduler === null ? '-' : program.units[program.scheduler]!.name}, latency ${program.latencyBound ?? '-'}${program.controller === null ? '' : `, controller ${program.controller}`}`);
+  out.push(`  scheduler ${program.scheduler === null ? '-' : program.units[program.scheduler]!.name}, latency ${program.latencyBound ?? '-'}${program.controller === null ? '' : `, controller ${program.controller}`}${program.preemptOffset === 0 ? '' : `, preempt_offset ${program.preemptOffset}`}`);
 
   out.push('constants');
   for (const [name, value] of Object.entries(program.constants)) out.push(`  ${name} = ${value}`);

@@ -56,6 +56,7 @@ export interface CheckedModel {
   scheduler: number | null;
   latencyBound: number | null;
   controller: 'lapic' | null;
+  preemptOffset: number;
   invariants: Invariant[];
   expectations: Expectation[];
   spans: SpanTable;

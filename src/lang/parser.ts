@@ -23,7 +23,7 @@ export const MAX_NESTING = 64;
 /** Most binary operators in one statement or declaration. */
 export const MAX_OPERATORS = 1000;
 
-const MACHINE_ITEMS = new Set(['cpus', 'irq', 'scheduler', 'latency', 'controller']);
+const MACHINE_ITEMS = new Set(['cpus', 'irq', 'scheduler', 'latency', 'controller', 'preempt_offset']);
 
 export function parse(text: string, file: string, sink: DiagnosticSink): A.Model {
   return new Parser(new Lexer(text, file, sink), sink, file).model();
@@ -260,7 +260,7 @@ class Parser {
   private machineItem(): A.MachineItem {
     const t = this.peek();
     if (t.kind !== 'ident' || !MACHINE_ITEMS.has(t.text)) {
-      this.fail('E202', `Expect 'cpus', 'irq', 'scheduler', 'latency' or 'controller', found ${describe(t)}.`);
+      this.fail('E202', `Expect 'cpus', 'irq', 'scheduler', 'latency', 'controller' or 'preempt_offset', found ${describe(t)}.`);
     }
     this.advance();
     switch (t.text) {
@@ -268,6 +268,8 @@ class Parser {
         return { kind: 'cpus', count: this.expr(), span: this.from(t.span) };
       case 'latency':
         return { kind: 'latency', bound: this.expr(), span: this.from(t.span) };
+      case 'preempt_offset':
+        return { kind: 'preempt_offset', count: this.expr(), span: this.from(t.span) };
       case 'scheduler':
         return { kind: 'scheduler', proc: this.name("Expect procedure name after 'scheduler'."), span: this.from(t.span) };
       case 'controller':

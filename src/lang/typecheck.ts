@@ -15,6 +15,7 @@ import { describeBinding, evalConstInt, type Scope } from './resolve.js';
 import { pointSpan, type SourceSpan } from './source.js';
 import { unreachable } from '../ir/unreachable.js';
 import {
+  PREEMPT_MAX,
   PROPERTY_IDS,
   type Arch,
   type Expectation,
@@ -51,6 +52,7 @@ class Checker implements Env {
   threads = 0;
   private latency: number | null = null;
   private controller: 'lapic' | null = null;
+  private preemptOffset = 0;
   private machineSpan: SourceSpan;
   private hasMachine = false;
   private readonly threadRanges = new Map<A.Decl, { first: number; count: number }>();
@@ -154,6 +156,7 @@ class Checker implements Env {
       scheduler,
       latencyBound: this.latency,
       controller: this.controller,
+      preemptOffset: this.preemptOffset,
       invariants,
       expectations,
       spans: this.spans,
@@ -189,6 +192,11 @@ class Checker implements Env {
       } else if (item.kind === 'latency') {
         const n = this.int(item.bound);
         if (n !== null && this.atLeast(n, 1, 'Latency bound', item.bound.span)) this.latency = n;
+      } else if (item.kind === 'preempt_offset') {
+        const n = this.int(item.count);
+        if (n !== null && this.atLeast(n, 0, 'Preempt offset', item.count.span) && this.atMost(n, PREEMPT_MAX, 'Preempt offset', item.count.span)) {
+          this.preemptOffset = n;
+        }
       }
     }
     return m;

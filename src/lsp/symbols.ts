@@ -199,6 +199,7 @@ class Collector {
           else if (item.kind === 'scheduler') this.use(item.proc, 'proc');
           else if (item.kind === 'cpus') this.expr(item.count);
           else if (item.kind === 'latency') this.expr(item.bound);
+          else if (item.kind === 'preempt_offset') this.expr(item.count);
         }
         return;
       case 'lock':

@@ -62,6 +62,10 @@ const PINNED: Record<string, Partial<Record<PropertyId, string>>> = {
   'lockorder-recursive': { 'lock-order': 'violated 3 2', 'no-deadlock': 'violated 3 2' },
   'mutex-sleep': { assertions: 'holds 38', 'atomic-sleep': 'holds 38', 'stack-integrity': 'holds 38' },
   'preempt-yield-disabled': { 'atomic-sleep': 'violated 6 5', assertions: 'holds 57' },
+  // The scheduler's own preempt_count (tried: without `preempt_offset 1` the schedule model is violated; with
+  // `preempt_offset 2` the nested one holds).
+  'preempt-offset-schedule': { 'atomic-sleep': 'holds 126', 'no-deadlock': 'holds 126', 'lock-order': 'holds 126' },
+  'preempt-offset-nested': { 'atomic-sleep': 'violated 38 9', 'no-deadlock': 'holds 144', 'lock-order': 'holds 144' },
   'restore-forged-iret': { 'stack-integrity': 'holds 27' },
   'restore-forged-switch': { 'stack-integrity': 'violated 1 1' },
   'sleep-mutex-in-handler': { 'atomic-sleep': 'violated 3 2' },

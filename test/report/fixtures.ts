@@ -138,6 +138,7 @@ export function fakeProgram(
     scheduler: null,
     latencyBound: null,
     controller: null,
+    preemptOffset: 0,
     invariants: [],
     expectations: [{ property, verdict: 'violated', span: expectation }],
     spans: source.spans,
