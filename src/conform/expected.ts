@@ -103,6 +103,8 @@ function stepEvents(m: Machine, s: Uint32Array, cpu: number, instr: Instr): read
     case 'choose':
     case 'alternative':
     case 'preempt_disable':
+    case 'local_bh_disable':
+    case 'local_bh_enable':
     case 'preempt_enable':
     case 'sleep':
     case 'prepare_to_wait':

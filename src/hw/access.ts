@@ -46,6 +46,8 @@ export class Access {
   readonly freedSlots: readonly Slot[];
   /** Per thread, its preempt_count; null where no code disables preemption (it is then always 0). */
   readonly preemptSlots: readonly Slot[] | null;
+  /** Per thread, its softirq count (local_bh_disable); null where no code disables bottom halves. */
+  readonly softirqSlots: readonly Slot[] | null;
 
   constructor(
     readonly m: Machine,
@@ -63,6 +65,8 @@ export class Access {
     this.freedSlots = m.layout.threads.map((t) => t.freed);
     const preempt = m.layout.threads.map((t) => t.preempt);
     this.preemptSlots = preempt.every((slot): slot is Slot => slot !== null) && preempt.length > 0 ? preempt : null;
+    const softirq = m.layout.threads.map((t) => t.softirq);
+    this.softirqSlots = softirq.every((slot): slot is Slot => slot !== null) && softirq.length > 0 ? softirq : null;
   }
 
   /** `pc` is one of `pcs`. */
@@ -211,6 +215,13 @@ export class Access {
   }
   setThreadState(s: State, t: Val, state: ThreadState | Val): void {
     s.writeAt(this.stateSlots, t, typeof state === 'string' ? STATE_CODE[state] : state);
+  }
+  softirqCount(s: State, t: Val): Val {
+    return this.softirqSlots === null ? 0 : s.readAt(this.softirqSlots, t);
+  }
+  setSoftirqCount(s: State, t: Val, count: Val): void {
+    if (this.softirqSlots === null) throw new Error('internal: softirq count without its slots in the layout');
+    s.writeAt(this.softirqSlots, t, count);
   }
   preemptCount(s: State, t: Val): Val {
     return this.preemptSlots === null ? 0 : s.readAt(this.preemptSlots, t);

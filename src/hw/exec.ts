@@ -141,6 +141,18 @@ export function execute(x: Step, profile: ArchProfile, instr: Instr): void {
     case 'tpr':
       taskPriority(x, evaluate(a, s, cpu, instr.value));
       return;
+    case 'local_bh_disable': {
+      const count = a.softirqCount(s, x.current);
+      s.fault('assertions', o.eq(count, PREEMPT_MAX), (d) => `local_bh_disable beyond softirq count ${PREEMPT_MAX} in ${x.context(d)}`);
+      a.setSoftirqCount(s, x.current, o.add(count, 1));
+      return;
+    }
+    case 'local_bh_enable': {
+      const count = a.softirqCount(s, x.current);
+      s.fault('assertions', o.eq(count, 0), (d) => `local_bh_enable with bottom halves enabled (softirq count 0) in ${x.context(d)}`);
+      a.setSoftirqCount(s, x.current, o.sub(count, 1));
+      return;
+    }
     case 'preempt_disable': {
       const count = a.preemptCount(s, x.current);
       s.fault('assertions', o.eq(count, PREEMPT_MAX), (d) => `preempt_disable beyond preempt_count ${PREEMPT_MAX} in ${x.context(d)}`);

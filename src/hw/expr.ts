@@ -129,6 +129,7 @@ export function evaluate(a: Access, s: State, cpu: Cpu, e: Expr): Val {
       if (noCpu(s, cpu, e.what)) return 0;
       if (e.what === 'irqs_enabled') return a.ie(s, cpu);
       if (e.what === 'hardirq_count') return a.hardirq(s, cpu);
+      if (e.what === 'softirq_count') return a.softirqCount(s, a.current(s, cpu));
       return a.preemptCount(s, a.current(s, cpu));
     case 'thread_of': {
       const i = evaluate(a, s, cpu, e.index);

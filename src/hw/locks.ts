@@ -74,6 +74,13 @@ function checkMayBlock(x: Step, lock: number): void {
     message: `mutex ${name} acquired with interrupts masked (${x.context(d)} on CPU ${cpu})`,
     locks: [lock],
   }));
+  if (a.softirqSlots !== null) {
+    const bh = a.softirqCount(s, x.current);
+    s.warn('atomic-sleep', o.and(o.not(inIrq), o.not(spinning), o.eq(a.ie(s, cpu), 1), o.ult(0, bh)), (d) => ({
+      message: `mutex ${name} acquired with bottom halves disabled (softirq count ${d.m.softirqCount(d.s, num(x.current))}; ${x.context(d)} on CPU ${cpu})`,
+      locks: [lock],
+    }));
+  }
   if (a.preemptSlots === null) return;
   const preempt = a.preemptCount(s, x.current);
   s.warn('atomic-sleep', o.and(o.not(inIrq), o.not(spinning), o.eq(a.ie(s, cpu), 1), o.ult(0, preempt)), (d) => ({

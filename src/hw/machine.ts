@@ -170,6 +170,10 @@ export class Machine {
   threadState(s: Uint32Array, t: number): ThreadState {
     return THREAD_STATES[readSlot(s, this.layout.threads[t]!.state)]!;
   }
+  softirqCount(s: Uint32Array, t: number): number {
+    const slot = this.layout.threads[t]!.softirq;
+    return slot === null ? 0 : readSlot(s, slot);
+  }
   preemptCount(s: Uint32Array, t: number): number {
     const slot = this.layout.threads[t]!.preempt;
     return slot === null ? 0 : readSlot(s, slot);

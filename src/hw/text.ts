@@ -24,6 +24,8 @@ export function instrText(program: Program, instr: Instr): string {
     case 'restore_elr':
     case 'exit':
     case 'preempt_disable':
+    case 'local_bh_disable':
+    case 'local_bh_enable':
     case 'preempt_enable':
       return instr.op;
     case 'assign':

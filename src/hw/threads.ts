@@ -76,6 +76,10 @@ function scheduleReport(m: Machine, s: Uint32Array, cpu: number, how: string, of
   const current = m.current(s, cpu);
   const atomic = m.locksHeldBy(s, current).filter((l) => m.program.locks[l]!.kind !== 'mutex' && !m.program.locks[l]!.handoff);
   const preempt = m.preemptCount(s, current);
+  const bh = m.softirqCount(s, current);
+  if (atomic.length === 0 && bh > 0) {
+    return `scheduling while atomic: ${how} while ${threadName(m, current)} has bottom halves disabled (softirq count ${bh}, CPU ${cpu})`;
+  }
   if (atomic.length === 0 && preempt > offset) {
     const expected = offset === 0 ? '' : `, where the scheduler switches with ${offset}`;
     return `scheduling while atomic: ${how} while ${threadName(m, current)} has preemption disabled (preempt_count ${preempt}${expected}, CPU ${cpu})`;
@@ -97,7 +101,8 @@ export function checkMaySchedule(x: Step, how: () => string, offset: number): vo
   const inIrq = o.ult(0, a.hardirq(s, cpu));
   const atomic = a.locksHeldBy(s, x.current).filter((_, l) => program.locks[l]!.kind !== 'mutex' && !program.locks[l]!.handoff);
   const preempted = o.ult(offset, a.preemptCount(s, x.current));
-  s.warn('atomic-sleep', o.or(inIrq, preempted, ...atomic), ({ m, s: w }) => scheduleReport(m, w, cpu, how(), offset)!);
+  const bh = o.ult(0, a.softirqCount(s, x.current));
+  s.warn('atomic-sleep', o.or(inIrq, preempted, bh, ...atomic), ({ m, s: w }) => scheduleReport(m, w, cpu, how(), offset)!);
 }
 
 /** The thread being switched away from stops running: ready if it is queued, blocked otherwise. */

@@ -132,7 +132,7 @@ export type Expr =
  * Which instance of a per-CPU or per-thread variable: the executing CPU / current thread, or an explicit
  * one. Global variables always use `{ kind: 'global' }`.
  */
-export type CpuStateRead = 'irqs_enabled' | 'preempt_count' | 'hardirq_count';
+export type CpuStateRead = 'irqs_enabled' | 'preempt_count' | 'softirq_count' | 'hardirq_count';
 
 /** The largest preempt_count (preempt_disable beyond it is an assertions violation). */
 export const PREEMPT_MAX = 15;
@@ -197,6 +197,8 @@ export type Instr = (
   | { op: 'wake_all'; queue: number }
   | { op: 'preempt_disable' } // the current thread's preempt_count + 1
   | { op: 'preempt_enable' } // the current thread's preempt_count - 1
+  | { op: 'local_bh_disable' } // the current thread's softirq count + 1 (bottom halves disabled)
+  | { op: 'local_bh_enable' } // the current thread's softirq count - 1
   | { op: 'end' } // end of a thread body: the thread exits and its CPU stops
   // A nondeterministic choice (`either`, `x := any LO..HI`): the CPU at `choose` takes one of the `count`
   // instructions after it, each an `alternative`, as its step; `choose` itself never executes.

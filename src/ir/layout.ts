@@ -77,6 +77,7 @@ export interface ThreadSlots {
   state: Slot; // index into THREAD_STATES
   freed: Slot; // its stack has been freed
   preempt: Slot | null; // its preempt_count, when some code disables preemption
+  softirq: Slot | null; // its softirq count, when some code disables bottom halves
   stack: StackSlots;
 }
 
@@ -237,10 +238,12 @@ export function computeLayout(input: LayoutInput): Layout {
   };
 
   const preemptible = input.units.some((u) => u.code.some((i) => i.op === 'preempt_disable' || i.op === 'preempt_enable'));
+  const bh = input.units.some((u) => u.code.some((i) => i.op === 'local_bh_disable' || i.op === 'local_bh_enable'));
   const threadSlots = input.threads.map((t) => ({
     state: packer.add(`thread.${t.name}.state`, 4),
     freed: packer.add(`thread.${t.name}.freed`, 1),
     preempt: preemptible ? packer.add(`thread.${t.name}.preempt_count`, PREEMPT_MAX) : null,
+    softirq: bh ? packer.add(`thread.${t.name}.softirq_count`, PREEMPT_MAX) : null,
     stack: stack(`thread.${t.name}.stack`, t.stackDepth),
   }));
 

@@ -125,6 +125,8 @@ export function printInstr(i: Instr, program: Program): string {
     case 'exit':
     case 'end':
     case 'preempt_disable':
+    case 'local_bh_disable':
+    case 'local_bh_enable':
     case 'preempt_enable':
       return i.op;
     case 'assign':

@@ -20,7 +20,7 @@ export type Expr =
   | { kind: 'bool'; value: boolean; span: SourceSpan }
   | { kind: 'none' | 'current' | 'cpu' | 'self' | 'rq_len'; span: SourceSpan }
   /** The executing CPU's interrupt-enable bit, its current thread's preempt_count, its interrupt nesting depth. */
-  | { kind: 'irqs_enabled' | 'preempt_count' | 'hardirq_count'; span: SourceSpan }
+  | { kind: 'irqs_enabled' | 'preempt_count' | 'softirq_count' | 'hardirq_count'; span: SourceSpan }
   /** A variable, constant, enum member, thread state or thread, possibly indexed and/or with an instance. */
   | { kind: 'name'; name: Name; index: Expr | null; at: Expr | null; span: SourceSpan }
   | { kind: 'state'; thread: Expr; span: SourceSpan }
@@ -38,7 +38,7 @@ export interface LValue {
 /** Statements that are one keyword and nothing else. */
 export const SIMPLE_STATEMENTS = [
   'work', 'skip', 'ret', 'cli', 'sti', 'irqsave', 'irqrestore', 'iret', 'eret', 'hlt', 'wfi', 'irq_exit',
-  'save_elr', 'restore_elr', 'exit', 'break', 'continue', 'preempt_disable', 'preempt_enable',
+  'save_elr', 'restore_elr', 'exit', 'break', 'continue', 'preempt_disable', 'preempt_enable', 'local_bh_disable', 'local_bh_enable',
 ] as const;
 export type SimpleOp = (typeof SIMPLE_STATEMENTS)[number];
 

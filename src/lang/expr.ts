@@ -154,13 +154,14 @@ export class ExprChecker {
         return { kind: 'rq_len', type: intType(0, this.env.threads) };
       case 'irqs_enabled':
       case 'preempt_count':
+      case 'softirq_count':
       case 'hardirq_count': {
         if (this.needsMachine(where, `'${e.kind}'`, e.span)) return null;
         if (where === 'invariant') {
           this.sink.error('E515', `'${e.kind}' has no meaning in an invariant.`, e.span);
           return null;
         }
-        const type = e.kind === 'irqs_enabled' ? BOOL : intType(0, e.kind === 'preempt_count' ? PREEMPT_MAX : MAX_HARDIRQ);
+        const type = e.kind === 'irqs_enabled' ? BOOL : intType(0, e.kind === 'hardirq_count' ? MAX_HARDIRQ : PREEMPT_MAX);
         return { kind: 'cpu_state', what: e.kind, type };
       }
       case 'state': {

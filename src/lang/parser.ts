@@ -658,6 +658,7 @@ class Parser {
         case 'rq_len':
         case 'irqs_enabled':
         case 'preempt_count':
+        case 'softirq_count':
         case 'hardirq_count':
           this.advance();
           return { kind: t.text, span: t.span };

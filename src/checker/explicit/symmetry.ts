@@ -95,6 +95,8 @@ function* exprsOf(instr: Instr): Generator<Expr> {
       return;
     case 'work':
     case 'preempt_disable':
+    case 'local_bh_disable':
+    case 'local_bh_enable':
     case 'preempt_enable':
     case 'jump':
     case 'call':
