@@ -34,7 +34,7 @@ import type { BitField, Cond, CondTerm, Ops, Term, Val } from '../src/hw/domain.
 import { machineOf } from '../src/hw/build.js';
 import { profileOf } from '../src/hw/profiles.js';
 import type { AcquireEvent, Reporter, State } from '../src/hw/state.js';
-import { apply, enabledWith, urgency } from '../src/hw/transition.js';
+import { apply, enabledWith, mayArrive, possibleActions, urgency } from '../src/hw/transition.js';
 import type { PropertyId } from '../src/ir/ir.js';
 import { readSlot, type Slot } from '../src/ir/layout.js';
 import { ActionKind, actionArg, actionKind, encodeAction, type Action, type Model } from '../src/ir/model.js';
@@ -522,26 +522,6 @@ function typeOf(bits: number): string {
   return 'int';
 }
 
-/** The actions of CPU `k`, as the staged generator enumerates them (wasmgen.ts's applyFunction). */
-function actionsOf(model: Model, k: number): Action[] {
-  const m = machineOf(model);
-  const out: Action[] = [];
-  for (const line of m.program.lines.map((l) => l.id)) out.push(encodeAction(ActionKind.deliver, k, line));
-  m.code.forEach((instr, pc) => {
-    if (instr.op !== 'hlt') out.push(encodeAction(ActionKind.step, k, pc));
-  });
-  if (model.layout.cpus[k]!.spinSavedIe !== null) {
-    m.code.forEach((instr, pc) => {
-      if (instr.op === 'acquire') out.push(encodeAction(ActionKind.maskWait, k, pc));
-    });
-  }
-  for (const line of m.arrivals[k]!) {
-    out.push(encodeAction(ActionKind.arrive, k, line));
-    out.push(encodeAction(ActionKind.arriveTake, k, line));
-  }
-  return out;
-}
-
 /** The Promela program of a model (see the head of this file). */
 export function printPromela(model: Model): string {
   const layout = model.layout;
@@ -602,7 +582,7 @@ export function printPromela(model: Model): string {
       return condTerm(id);
     };
     const shared = { lines: u.lines.map((c, line) => macro(c, `U${k}_${line}`)), none: macro(u.none, `N${k}`) };
-    const actions = actionsOf(model, k);
+    const actions = possibleActions(m, k);
     const notStopped = ops.not(a.stopped(guards, k));
 
     // Exactly one of `shared.lines` and `shared.none` holds (urgency): the CPU delivers that line, or (none) it
@@ -615,7 +595,8 @@ export function printPromela(model: Model): string {
     for (const action of actions) {
       const kind = actionKind(action);
       if (kind !== ActionKind.step && kind !== ActionKind.maskWait) continue;
-      const at = actionArg(action);
+      // The pc the CPU takes the action at: a choice's alternatives are taken at the choice.
+      const at = m.stepFrom[actionArg(action)]!;
       const known = new GuardState(ops, name, { slot: pcSlot, value: at });
       const can = enabledWith(a, known, action, { lines: shared.lines, none: true });
       if (can !== false) instructions.push({ action, at, can });
@@ -648,13 +629,16 @@ export function printPromela(model: Model): string {
     const chunks: (typeof instructions)[] = [];
     let lines = Infinity;
     instructions.forEach((i, n) => {
+      // SPIN takes the first true option of an `if` inside a d_step: the alternatives of a choice, all enabled at
+      // once, each get an option of their own.
+      const alternative = m.code[actionArg(i.action)]!.op === 'alternative';
       const more = size(i.action);
-      if (lines + more > CHUNK && instructions[n - 1]?.at !== i.at) {
+      if (alternative || (lines + more > CHUNK && instructions[n - 1]?.at !== i.at)) {
         chunks.push([]);
         lines = 0;
       }
       chunks[chunks.length - 1]!.push(i);
-      lines += more;
+      lines = alternative ? Infinity : lines + more;
     });
     for (const chunk of chunks) {
       const lo = chunk[0]!.at;
@@ -686,9 +670,8 @@ export function printPromela(model: Model): string {
         if (takes !== false) option(show(takes), (bodyOf) => bodyOf(take));
         continue;
       }
-      // Either arrives where the CPU has not stopped and the line is not pending on it (enabledWith).
-      const free = ops.not(ops.bit(a.pending(guards, k), line));
-      option(show(ops.and(notStopped, free)), (bodyOf) => choice([[show(takes), bodyOf(take)]], bodyOf(pend)));
+      // Either arrives where the line may arrive (mayArrive, the part the two share).
+      option(show(mayArrive(a, guards, k, line)), (bodyOf) => choice([[show(takes), bodyOf(take)]], bodyOf(pend)));
     }
   }
   ops.sink = null;

@@ -4,14 +4,41 @@
 // The concrete model (build.ts) enumerates the enabled actions of a state with these rules; the SMT encoding
 // (src/checker/smt/transition.ts) states them as conditions over a symbolic state.
 
-import { ActionKind, actionArg, actionCpu, actionKind, type Action } from '../ir/model.js';
+import type { Instr } from '../ir/ir.js';
+import { ActionKind, actionArg, actionCpu, actionKind, encodeAction, type Action } from '../ir/model.js';
 import type { Access } from './access.js';
 import type { Cond } from './domain.js';
 import { execute } from './exec.js';
 import { acquireAction, maskWait } from './locks.js';
+import type { Machine } from './machine.js';
 import type { ArchProfile } from './profile.js';
 import type { State } from './state.js';
 import { Step } from './step.js';
+
+/**
+ * Whether the instruction is ever a step: not a choice, whose steps are its alternatives (Machine.stepsAt), nor
+ * the halted point after `hlt`, which only an interrupt leaves. (After `wfi` the wait may complete at any time.)
+ */
+export function canEverStep(instr: Instr): boolean {
+  return instr.op !== 'choose' && !(instr.op === 'halted' && instr.by === 'hlt');
+}
+
+/**
+ * Every action CPU `c` can take in some state: a step at each pc that can ever step, a masked wait at each
+ * irqsave `acquire`, a delivery of each line, and the two arrivals of each line that can arrive on the CPU. The
+ * engines that lay out actions before any state is known (the SMT relation, the printed Promela) take them here.
+ */
+export function possibleActions(m: Machine, c: number): Action[] {
+  const out: Action[] = [];
+  m.code.forEach((instr, pc) => {
+    if (!canEverStep(instr)) return;
+    out.push(encodeAction(ActionKind.step, c, pc));
+    if (instr.op === 'acquire' && m.program.locks[instr.lock]!.kind === 'irqsave') out.push(encodeAction(ActionKind.maskWait, c, pc));
+  });
+  for (const line of m.program.lines) out.push(encodeAction(ActionKind.deliver, c, line.id));
+  for (const line of m.arrivals[c]!) out.push(encodeAction(ActionKind.arrive, c, line), encodeAction(ActionKind.arriveTake, c, line));
+  return out;
+}
 
 /**
  * The instruction actions the instruction at `pc` offers CPU `c` when it takes no interrupt: a `step`, or (a
@@ -27,7 +54,7 @@ export function instructionActions(a: Access, s: State, c: number, pc: number): 
       // Halted after hlt: only an interrupt moves it on. After wfi the wait may complete at any time (a pending
       // line wakes it even when masked, and the Arm ARM lets it complete spuriously), so the step is always there;
       // only a wake-up by a pending line is owed by fairness (liveness.ts).
-      return { step: instr.by === 'wfi', maskWait: false };
+      return { step: canEverStep(instr), maskWait: false };
     case 'acquire':
       return acquireAction(a, s, c, instr.lock);
     default:
@@ -102,6 +129,15 @@ export function canStillArrive(a: Access, s: State, c: number, line: number): Co
   return counter === null ? true : a.ops.ult(s.read(counter), counter.max);
 }
 
+/**
+ * Line `line` may become pending on CPU `c` now, by itself: the CPU has not stopped, the line is not pending there,
+ * and its source can still fire. It is then either left pending or taken at once (the two arrival actions).
+ */
+export function mayArrive(a: Access, s: State, c: number, line: number): Cond {
+  const o = a.ops;
+  return o.and(o.not(a.stopped(s, c)), canStillArrive(a, s, c, line), o.not(o.bit(a.pending(s, c), line)));
+}
+
 /** Whether `action` is enabled, given its CPU's urgency (`urgency(a, s, actionCpu(action))`). */
 export function enabledWith(a: Access, s: State, action: Action, u: { lines: Cond[]; none: Cond }): Cond {
   const o = a.ops;
@@ -111,7 +147,8 @@ export function enabledWith(a: Access, s: State, action: Action, u: { lines: Con
   switch (kind) {
     case ActionKind.step:
     case ActionKind.maskWait: {
-      if (a.m.code[arg]?.op === 'choose') return false; // a choice steps through its alternatives
+      const instr = a.m.code[arg];
+      if (instr !== undefined && !canEverStep(instr)) return false;
       const can = instructionActions(a, s, c, arg);
       return o.and(o.eq(a.pc(s, c), a.m.stepFrom[arg]!), u.none, kind === ActionKind.step ? can.step : can.maskWait);
     }
@@ -123,9 +160,7 @@ export function enabledWith(a: Access, s: State, action: Action, u: { lines: Con
       const rank = a.m.linesByUrgency.indexOf(arg);
       const moreUrgentWaiting = a.m.linesByUrgency.slice(0, rank).map((l) => u.lines[l]!);
       const takes = o.and(deliverable(a, s, c, arg), o.not(o.or(...moreUrgentWaiting)));
-      const free = o.not(o.bit(a.pending(s, c), arg));
-      const source = canStillArrive(a, s, c, arg);
-      return o.and(o.not(a.stopped(s, c)), source, free, kind === ActionKind.arriveTake ? takes : o.not(takes));
+      return o.and(mayArrive(a, s, c, arg), kind === ActionKind.arriveTake ? takes : o.not(takes));
     }
     default:
       throw new Error(`internal: unknown action kind ${kind}`);

@@ -21,7 +21,7 @@ import { expressionBounds } from '../../ir/range.js';
 import type { Machine } from '../../hw/machine.js';
 import type { ArchProfile } from '../../hw/profile.js';
 import { profileOf } from '../../hw/profiles.js';
-import { apply, enabledWith, recursiveAcquire, urgency } from '../../hw/transition.js';
+import { apply, canEverStep, enabledWith, recursiveAcquire, urgency } from '../../hw/transition.js';
 import type { Program } from '../../ir/ir.js';
 import type { CpuSlots, Layout, Slot } from '../../ir/layout.js';
 import { ActionKind, encodeAction, type Action, type ModelEvent } from '../../ir/model.js';
@@ -534,9 +534,7 @@ class WasmGenerator {
     // The action functions first: each is a function of its own, declared before the dispatcher's body is written.
     const lines = this.program.lines.map((l) => l.id);
     const perCpu = Array.from({ length: this.program.cpus }, (_, k) => ({
-      step: this.m.code.map((instr, pc) =>
-        (instr.op === 'halted' && instr.by === 'hlt') || instr.op === 'choose' ? null : this.actionFunction(encodeAction(ActionKind.step, k, pc)),
-      ),
+      step: this.m.code.map((instr, pc) => (canEverStep(instr) ? this.actionFunction(encodeAction(ActionKind.step, k, pc)) : null)),
       maskWait: this.cpu(k).spinSavedIe === null ? null : this.actionFunction(encodeAction(ActionKind.maskWait, k, 0)),
       deliver: lines.map((l) => this.actionFunction(encodeAction(ActionKind.deliver, k, l))),
       arrive: lines.map((l) => (this.m.arrivals[k]!.includes(l) ? this.actionFunction(encodeAction(ActionKind.arrive, k, l)) : null)),

@@ -11,8 +11,8 @@ import { evaluate, truth } from '../../hw/expr.js';
 import { Machine } from '../../hw/machine.js';
 import type { ArchProfile } from '../../hw/profile.js';
 import { profileOf } from '../../hw/profiles.js';
-import { apply, enabled, recursiveAcquire, spuriousWakeUp, urgency, waiting } from '../../hw/transition.js';
-import { ActionKind, actionCpu, actionKind, encodeAction, type Action, type Model } from '../../ir/model.js';
+import { apply, enabled, possibleActions, recursiveAcquire, spuriousWakeUp, urgency, waiting } from '../../hw/transition.js';
+import { ActionKind, actionCpu, actionKind, type Action, type Model } from '../../ir/model.js';
 import { SymState, type SymAcquire, type SymEoi } from './state.js';
 import type { Cond, Sym, Val } from './sym.js';
 
@@ -53,20 +53,7 @@ export class TransitionEncoder {
     this.slotIndex = new Map(model.layout.slots.map((slot, i) => [slot, i]));
     this.machine = new Access(m, sym);
     this.profile = profileOf(model.program.arch);
-    this.actions = [];
-    for (let c = 0; c < m.cpus; c++) {
-      m.code.forEach((instr, pc) => {
-        if ((instr.op === 'halted' && instr.by === 'hlt') || instr.op === 'choose') return; // never a step; a choice steps through its alternatives
-        this.actions.push(encodeAction(ActionKind.step, c, pc));
-        if (instr.op === 'acquire' && model.program.locks[instr.lock]!.kind === 'irqsave') {
-          this.actions.push(encodeAction(ActionKind.maskWait, c, pc));
-        }
-      });
-      model.program.lines.forEach((line) => this.actions.push(encodeAction(ActionKind.deliver, c, line.id)));
-      for (const line of m.arrivals[c]!) {
-        this.actions.push(encodeAction(ActionKind.arrive, c, line), encodeAction(ActionKind.arriveTake, c, line));
-      }
-    }
+    this.actions = Array.from({ length: m.cpus }, (_, c) => possibleActions(m, c)).flat();
   }
 
   state(pre: readonly Val[]): SymState {
