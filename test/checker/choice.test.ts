@@ -4,14 +4,14 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { expectBothEngines } from './both-engines.js';
 import { checkProgram } from '../../src/checker/check.js';
 import { compileModel, maxActions } from '../../src/checker/explicit/compile.js';
 import { checkWithSmt } from '../../src/checker/smt/check.js';
-import { buildModel, machineOf } from '../../src/hw/build.js';
+import { machineOf } from '../../src/hw/build.js';
 import type { PropertyId } from '../../src/ir/ir.js';
 import type { Model } from '../../src/ir/model.js';
 import { check, enabled, load, modelOf, summary, walk } from './helpers.js';
-import { assertCounterexampleReplays, bfsDepths } from './laws.js';
 
 function compiledActions(model: Model, state: Uint32Array): number[] {
   const compiled = compileModel(model);
@@ -88,19 +88,7 @@ const MODELS: [string, PropertyId, string, string][] = [
 ];
 
 describe('the choice models in both engines', () => {
-  it.each(MODELS)('%s %s', async (name, property, explicit, smt) => {
-    const file = `test/checker/models/${name}.sched`;
-    const program = load(readFileSync(file, 'utf8'), [], file);
-    const report = await checkProgram(program, { properties: [property], progress: false });
-    expect(summary(report, property)).toBe(explicit);
-    // Bounded model checking as deep as the shortest counterexample: it finds one of that very length.
-    const depth = Number(explicit.split(' ')[2]);
-    const [r] = await checkWithSmt(program, [property], { maxDepth: depth, kInduction: false, timeoutSeconds: 60 });
-    expect(r!.verdict === 'violated' ? `violated ${r!.counterexample.length}` : r!.verdict).toBe(smt);
-    if (r!.verdict !== 'violated') return;
-    const model = buildModel(program);
-    assertCounterexampleReplays(model, r!.counterexample, bfsDepths(model));
-  }, 60_000);
+  it.each(MODELS)('%s %s', (name, property, explicit, smt) => expectBothEngines(name, property, explicit, smt, 4), 60_000);
 
   it('the over-large request is the one the counterexample chooses', async () => {
     const file = 'test/checker/models/choice-any-budget.sched';

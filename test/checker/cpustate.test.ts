@@ -2,14 +2,10 @@
 // (`preempt_disable`, `preempt_enable`): read and written by the rules of src/hw, so the reference interpreter, the
 // compiled successor function and the SMT encoding agree; a switch with preemption disabled is atomic-sleep.
 
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { checkProgram } from '../../src/checker/check.js';
-import { checkWithSmt } from '../../src/checker/smt/check.js';
-import { buildModel } from '../../src/hw/build.js';
+import { expectBothEngines } from './both-engines.js';
 import type { PropertyId } from '../../src/ir/ir.js';
-import { check, cexOf, load, modelOf, summary } from './helpers.js';
-import { assertCounterexampleReplays, bfsDepths } from './laws.js';
+import { check, cexOf, modelOf, summary } from './helpers.js';
 
 describe('processor state in expressions', () => {
   it('reads IF, the interrupt depth and preempt_count of the executing CPU (x86_64)', async () => {
@@ -69,17 +65,5 @@ const MODELS: [string, PropertyId, string, string][] = [
 ];
 
 describe('the processor-state models in both engines', () => {
-  it.each(MODELS)('%s %s', async (name, property, explicit, smt) => {
-    const file = `test/checker/models/${name}.sched`;
-    const program = load(readFileSync(file, 'utf8'), [], file);
-    const report = await checkProgram(program, { properties: [property], progress: false });
-    expect(summary(report, property)).toBe(explicit);
-    const kInduction = smt === 'holds';
-    const depth = Number(explicit.split(' ')[2] ?? 6);
-    const [r] = await checkWithSmt(program, [property], { maxDepth: depth, kInduction, timeoutSeconds: 60 });
-    expect(r!.verdict === 'violated' ? `violated ${r!.counterexample.length}` : r!.verdict === 'holds' && r!.complete ? 'holds' : r!.verdict).toBe(smt);
-    if (r!.verdict !== 'violated') return;
-    const model = buildModel(program);
-    assertCounterexampleReplays(model, r!.counterexample, bfsDepths(model));
-  }, 60_000);
+  it.each(MODELS)('%s %s', (name, property, explicit, smt) => expectBothEngines(name, property, explicit, smt, 6), 60_000);
 });

@@ -3,14 +3,12 @@
 // any other becomes ready and is enqueued; finish_wait takes the thread off the queue. The same rules run in the
 // reference interpreter, the compiled successor function and the SMT encoding.
 
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { expectBothEngines } from './both-engines.js';
 import { checkProgram } from '../../src/checker/check.js';
-import { checkWithSmt } from '../../src/checker/smt/check.js';
-import { buildModel, machineOf } from '../../src/hw/build.js';
+import { machineOf } from '../../src/hw/build.js';
 import type { PropertyId } from '../../src/ir/ir.js';
 import { enabled, load, modelOf, summary, walk } from './helpers.js';
-import { assertCounterexampleReplays, bfsDepths } from './laws.js';
 
 /** Two sleepers on one CPU and a waker on the other; the scheduler runs whoever is queued. */
 const TWO_SLEEPERS = (wake: 'wake_one' | 'wake_all'): string => `machine x86_64 { cpus 2; scheduler schedule }
@@ -83,18 +81,5 @@ const MODELS: [string, PropertyId, string, string][] = [
 ];
 
 describe('the wait-queue models in both engines', () => {
-  it.each(MODELS)('%s %s', async (name, property, explicit, smt) => {
-    const file = `test/checker/models/${name}.sched`;
-    const program = load(readFileSync(file, 'utf8'), [], file);
-    const report = await checkProgram(program, { properties: [property], progress: false });
-    expect(summary(report, property)).toBe(explicit);
-    // Bounded model checking as deep as the explicit counterexample (a proof by k-induction for a holds).
-    const kInduction = smt === 'holds';
-    const depth = Number(explicit.split(' ')[2] ?? 4);
-    const [r] = await checkWithSmt(program, [property], { maxDepth: depth, kInduction, timeoutSeconds: 60 });
-    expect(r!.verdict === 'violated' ? `violated ${r!.counterexample.length}` : r!.verdict).toBe(smt);
-    if (r!.verdict !== 'violated') return;
-    const model = buildModel(program);
-    assertCounterexampleReplays(model, r!.counterexample, bfsDepths(model));
-  }, 60_000);
+  it.each(MODELS)('%s %s', (name, property, explicit, smt) => expectBothEngines(name, property, explicit, smt, 4), 60_000);
 });
