@@ -241,8 +241,8 @@ quietOnClosedPipe(process.stdout);
 quietOnClosedPipe(process.stderr);
 
 const args = hideBin(process.argv);
-// `check --engine smt` under an address-space limit runs again without the WebAssembly trap handler (trapless.ts).
-const rerun = rerunWithoutTrapHandler(args);
+// Under an address-space limit the CLI runs again without the WebAssembly trap handler (trapless.ts).
+const rerun = rerunWithoutTrapHandler();
 if (rerun !== null) {
   void rerun.then((code) => {
     process.exitCode = code;

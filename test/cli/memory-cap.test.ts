@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { addressSpaceLimit, defaultMemoryLimit, memoryGauge } from '../../src/checker/explicit/memory.js';
+import { addressSpaceLimit, defaultMemoryLimit, memoryGauge, wasmMemoryMaximum } from '../../src/checker/explicit/memory.js';
 import { NO_TRAP_HANDLER, z3StartProblem } from '../../src/checker/smt/z3.js';
 import { needsRerun } from '../../src/cli/trapless.js';
 
@@ -17,9 +17,16 @@ const MAIN = join(ROOT, 'dist/src/cli/main.js');
 const MB = 1024 * 1024;
 const GB = 1024 * MB;
 
+const WASM_REPORT = join(ROOT, 'test/fixtures/cli/report-wasm.mjs');
+
+/** `schedcheck check ARGS` under `ulimit -v KB`; `command` (before the arguments) and Node's options may be given. */
 function capped(kb: number, ...args: string[]): { code: number | null; out: string; err: string } {
-  const quoted = args.map((a) => `'${a}'`).join(' ');
-  const child = spawnSync('bash', ['-c', `ulimit -v ${kb}; exec node ${MAIN} check ${quoted}`], { cwd: ROOT, encoding: 'utf8' });
+  return cappedRun(kb, [], ['check', ...args]);
+}
+
+function cappedRun(kb: number, node: string[], args: string[]): { code: number | null; out: string; err: string } {
+  const quoted = [...node, MAIN, ...args].map((a) => `'${a}'`).join(' ');
+  const child = spawnSync('bash', ['-c', `ulimit -v ${kb}; exec node ${quoted}`], { cwd: ROOT, encoding: 'utf8' });
   return { code: child.status, out: child.stdout, err: child.stderr };
 }
 
@@ -53,12 +60,34 @@ describe('the default memory bound', () => {
 });
 
 describe.skipIf(!existsSync(MAIN))('check under ulimit -v', () => {
-  it.each([2_000_000, 4_000_000, 8_000_000])('decides a seed model under %i KB, in JavaScript when WebAssembly cannot be reserved', (kb) => {
+  it.each([2_000_000, 4_000_000, 8_000_000])('decides a seed model under %i KB', (kb) => {
     const r = capped(kb, 'models/aethelos-001/spin-mutex-loom.sched', '--property', 'no-deadlock');
     expect(r.err).toBe('');
     expect(r.code).toBe(1);
     expect(r.out).toContain('no-deadlock  VIOLATED  (expected violated: matches)');
     expect(r.out).toMatch(/^Explored: 59 states, 74 transitions, depth 8, /m);
+  });
+
+  it.each([2_000_000, 4_000_000, 8_000_000])('searches in WebAssembly under %i KB: the CLI runs again without the trap handler, and its memories fit', (kb) => {
+    const r = cappedRun(kb, ['--import', WASM_REPORT], ['check', 'models/aethelos-001/spin-mutex-loom.sched', '--property', 'no-deadlock']);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^Explored: 59 states, 74 transitions, depth 8, /m);
+    // The run that searched (the second: the first only started it again) made the compiled model's instance
+    // and the search's, and none failed.
+    expect(r.err).toBe('wasm-instances made 2 failed 0 trap-handler off\nwasm-instances made 0 failed 0 trap-handler on\n');
+  });
+
+  it('runs both engines under ulimit -v 8000000, in check and in gate', () => {
+    const both = capped(8_000_000, 'models/aethelos-001/spin-mutex-loom.sched', '--property', 'no-deadlock', '--engine', 'both');
+    expect(both.err).toBe('');
+    expect(both.code).toBe(1);
+    expect(both.out).toContain('  no-deadlock  VIOLATED  (expected violated: matches)\n');
+    expect(both.out).toContain('  no-deadlock  VIOLATED  [smt]  (expected violated: matches)\n');
+    expect(both.out).not.toContain('cannot start');
+    const gate = cappedRun(8_000_000, [], ['gate', 'test/fixtures/memory/engines.plan']);
+    expect(gate.err).toBe('');
+    expect(gate.code).toBe(0);
+    expect(gate.out).toMatch(/^gate: 4 checks over 2 model configurations: 4 as expected, 0 FAILED, 0 not yet checkable/m);
   });
 
   it('ends inconclusive (exit 3) with statistics when the store cannot grow under the cap', () => {
@@ -88,21 +117,22 @@ describe.skipIf(!existsSync(MAIN))('check under ulimit -v', () => {
 });
 
 describe('Z3 and the address-space limit', () => {
-  it('runs `check --engine smt` again without the trap handler under a limit too small for it, once', () => {
+  it('runs the CLI again without the trap handler under a limit too small for it, once, whatever the command', () => {
     const GiB = 1024 ** 3;
-    const smt = ['check', 'm.sched', '--engine', 'smt'];
-    expect(needsRerun(smt, 8 * GiB, [], undefined, true)).toBe(true);
-    expect(needsRerun(['--color', 'never', 'check', '--engine=smt', 'm.sched'], 8 * GiB, [], undefined, true)).toBe(true);
-    expect(needsRerun(smt, null, [], undefined, true)).toBe(false);
-    expect(needsRerun(smt, 64 * GiB, [], undefined, true)).toBe(false);
-    expect(needsRerun(smt, 8 * GiB, ['--import', 'tsx', NO_TRAP_HANDLER], undefined, true)).toBe(false);
-    expect(needsRerun(smt, 8 * GiB, [], `--max-old-space-size=900 ${NO_TRAP_HANDLER}`, true)).toBe(false);
-    // A Node without the flag runs as it is; so do the explicit engine, both engines, and other commands.
-    expect(needsRerun(smt, 8 * GiB, [], undefined, false)).toBe(false);
-    expect(needsRerun(['check', 'm.sched'], 8 * GiB, [], undefined, true)).toBe(false);
-    expect(needsRerun(['check', 'm.sched', '--engine', 'smt', '--engine', 'both'], 8 * GiB, [], undefined, true)).toBe(false);
-    expect(needsRerun(['gate', 'p.plan'], 8 * GiB, [], undefined, true)).toBe(false);
-    expect(needsRerun(['explore', 'check', '--engine', 'smt'], 8 * GiB, [], undefined, true)).toBe(false);
+    expect(needsRerun(8 * GiB, [], undefined, true)).toBe(true);
+    expect(needsRerun(null, [], undefined, true)).toBe(false);
+    expect(needsRerun(64 * GiB, [], undefined, true)).toBe(false);
+    expect(needsRerun(8 * GiB, ['--import', 'tsx', NO_TRAP_HANDLER], undefined, true)).toBe(false);
+    expect(needsRerun(8 * GiB, [], `--max-old-space-size=900 ${NO_TRAP_HANDLER}`, true)).toBe(false);
+    // A Node without the flag runs as it is.
+    expect(needsRerun(8 * GiB, [], undefined, false)).toBe(false);
+  });
+
+  it('declares a maximum for the search memories under an address-space limit, an eighth of it', () => {
+    expect(wasmMemoryMaximum(null)).toBeNull();
+    expect(wasmMemoryMaximum(8_000_000 * 1024)).toBe(15625);
+    expect(wasmMemoryMaximum(64 * GB)).toBe(65536);
+    expect(wasmMemoryMaximum(1024)).toBe(1);
   });
 
   it('does not start Z3 without the address space it needs, and says how much is left', () => {

@@ -23,6 +23,19 @@ export function addressSpaceLimit(limits: () => string = () => readFileSync('/pr
   }
 }
 
+/**
+ * The maximum, in 64 KiB pages, that the search's WebAssembly memories declare: none without an address-space
+ * limit (the memory may grow to WebAssembly's 4 GiB), else an eighth of the limit. Without V8's trap handler
+ * (src/cli/trapless.ts runs the CLI without it under such a limit) a memory reserves its declared maximum, or
+ * 4 GiB when it declares none, the moment it is made: the compiled model's instance and a search's instance
+ * then hold a quarter of the limit, and the JavaScript heap and Z3 keep the rest. A store that outgrows it
+ * moves to the JavaScript store, as one that outgrows 4 GiB does.
+ */
+export function wasmMemoryMaximum(limit: number | null = addressSpaceLimit()): number | null {
+  if (limit === null) return null;
+  return Math.max(1, Math.min(65536, Math.floor(limit / 8 / 65536)));
+}
+
 /** The process's virtual size (what RLIMIT_AS limits), in bytes, or null when it cannot be read. */
 export function virtualBytes(): number | null {
   try {

@@ -247,7 +247,14 @@ export class ModuleWriter {
   private readonly exports: { name: string; kind: number; index: number }[] = [];
   private readonly data: { offset: number; bytes: Uint8Array }[] = [];
 
-  constructor(private readonly pages: number) {}
+  /**
+   * @param pages the memory's initial size, in 64 KiB pages
+   * @param maxPages its declared maximum, or null for none (see wasmMemoryMaximum in memory.ts)
+   */
+  constructor(
+    private readonly pages: number,
+    private readonly maxPages: number | null = null,
+  ) {}
 
   /** Declares a function of `params` i32 parameters returning one i32 or nothing; its index. */
   declare(params: number, results: 0 | 1): number {
@@ -309,8 +316,9 @@ export class ModuleWriter {
     uleb(functions, this.funcs.length);
     for (const t of typeIndex) uleb(functions, t);
     section(out, 3, functions);
-    const memory: number[] = [1, 0];
+    const memory: number[] = [1, this.maxPages === null ? 0 : 1];
     uleb(memory, this.pages);
+    if (this.maxPages !== null) uleb(memory, Math.max(this.pages, this.maxPages));
     section(out, 5, memory);
     if (this.globals.length > 0) {
       const globals: number[] = [];

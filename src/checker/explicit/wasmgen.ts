@@ -28,6 +28,7 @@ import { ActionKind, encodeAction, type Action, type ModelEvent } from '../../ir
 import { figureSlots } from './figures.js';
 import type { Geometry } from './geometry.js';
 import { seedsA } from './hashing.js';
+import { wasmMemoryMaximum } from './memory.js';
 import { ScopedMap, StagedOps, StagedState, type Exits } from './staged.js';
 import { Code, ModuleWriter, op } from './wasm.js';
 import { CTL_WORDS, emitCore } from './wasmsearch.js';
@@ -206,7 +207,7 @@ class WasmGenerator {
     }
     this.checkRanges();
 
-    this.mod = new ModuleWriter(Math.ceil(mem.bytes / 65536) + 0);
+    this.mod = new ModuleWriter(Math.ceil(mem.bytes / 65536), wasmMemoryMaximum());
     const mod = this.mod;
     this.gCount = mod.global(0);
     this.gEpoch = mod.global(1);
