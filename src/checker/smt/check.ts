@@ -13,7 +13,7 @@ import { DEFAULT_MINE_STATES, provedInvariant, type ProvedInvariant } from './in
 import { confirm } from './replay.js';
 import { SymbolicSystem } from './system.js';
 import { planFor, type PropertyPlan } from './targets.js';
-import { exclusive, z3StartProblem, type Z3 } from './z3.js';
+import { asRun, exclusive, z3StartProblem, type Z3 } from './z3.js';
 
 export interface SmtOptions {
   /** Longest path searched, in steps (default 40). */
@@ -124,7 +124,7 @@ export async function checkWithSmt(program: Program, properties: PropertyId[], o
       if (look() || (deadline !== null && Date.now() >= deadline)) ctx.interrupt();
     }, WATCHDOG_MS);
     try {
-      return await run(ctx, new Budget(deadline, look), look);
+      return await asRun(deadline, () => run(ctx, new Budget(deadline, look), look));
     } catch (error) {
       // WebAssembly cannot grow its memory past 4 GB: Z3 then fails inside, and that is the memory limit too.
       if (exceeded || OUT_OF_MEMORY.test(String(error))) return overMemory(-1);

@@ -5,10 +5,14 @@
 // created: releases are held back while a check runs (`holdReleasesDuringChecks`), and models are released
 // explicitly right after use (`withModel`).
 // `timeout` is soft in Z3 (it is polled only at safe points), so a deadline is enforced with ctx.interrupt()
-// from a timer: the check then returns 'unknown'.
+// from a timer: the check then returns 'unknown'. Some of Z3's work does not poll the interrupt either (parts of
+// its preprocessing): a check still running HARD_GRACE_MS after its deadline is given up (`checkBy` answers
+// 'unknown' and lets it finish on its worker thread), and until it has finished every other call into Z3 throws
+// Z3Busy, which the engine takes as the deadline reached. A process does not wait for Z3's worker thread to exit.
 
 import type { Bool, Context, Model, Solver } from 'z3-solver';
 import { addressSpaceLimit, virtualBytes } from '../explicit/memory.js';
+import { OutOfBudget } from './budget.js';
 
 export type Z3 = Context<'main'>;
 export type Z3Solver = Solver<'main'>;
@@ -83,10 +87,11 @@ export function bitVectorSolver(ctx: Z3): Z3Solver {
  * wrapping covers them.
  */
 function holdReleasesDuringChecks(api: Record<string, unknown>): void {
-  let running = 0;
   const held: (() => void)[] = [];
   for (const [name, f] of Object.entries(api)) {
     if (typeof f !== 'function') continue;
+    // Made to be called while Z3 works: the interrupt, and the error code the bindings read after it.
+    if (name === 'interrupt' || name === 'get_error_code' || name === 'get_error_msg') continue;
     if (name === 'dec_ref' || name.endsWith('_dec_ref')) {
       api[name] = (...args: unknown[]): unknown => {
         if (running === 0) return f(...args);
@@ -95,23 +100,55 @@ function holdReleasesDuringChecks(api: Record<string, unknown>): void {
       };
     } else if (f.constructor.name === 'AsyncFunction') {
       api[name] = async (...args: unknown[]): Promise<unknown> => {
+        if (givenUp) throw new Z3Busy();
         running++;
         try {
           return await f(...args);
         } finally {
           running--;
-          if (running === 0) for (const release of held.splice(0)) release();
+          if (running === 0) {
+            givenUp = false;
+            for (const release of held.splice(0)) release();
+          }
         }
+      };
+    } else {
+      api[name] = (...args: unknown[]): unknown => {
+        if (givenUp) throw new Z3Busy();
+        return f(...args);
       };
     }
   }
 }
 
+/** Asynchronous calls into Z3 running on its worker thread. */
+let running = 0;
+/** Whether one of them is a check given up at its hard deadline (checkBy): until it ends, Z3 is not called. */
+let givenUp = false;
+
+/**
+ * Thrown by a call into Z3 while a check given up at its deadline still runs: the deadline has passed, and the
+ * engine ends as it does when the budget is spent.
+ */
+export class Z3Busy extends OutOfBudget {}
+
+/** Resolves when no call into Z3 is running (tests wait for a check they gave up). */
+export async function z3Idle(): Promise<void> {
+  while (running > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
 let queue: Promise<unknown> = Promise.resolve();
 
-/** Run `task` when every earlier task has finished; tasks never overlap. */
+/**
+ * Run `task` when every earlier task has finished, and Z3 has finished any check one of them gave up; tasks never
+ * overlap.
+ */
 export function exclusive<T>(task: (ctx: Z3) => Promise<T>): Promise<T> {
-  const run = queue.then(async () => task(await z3()));
+  const run = queue.then(async () => {
+    const ctx = await z3();
+    await z3Idle();
+    return task(ctx);
+  });
   queue = run.catch(() => undefined);
   return run;
 }
@@ -119,11 +156,34 @@ export function exclusive<T>(task: (ctx: Z3) => Promise<T>): Promise<T> {
 /** Milliseconds past the deadline given to Z3's own soft timeout before the hard interrupt. */
 const INTERRUPT_GRACE_MS = 50;
 
+/** Milliseconds past the deadline after which a check that the interrupt has not stopped is given up. */
+export const HARD_GRACE_MS = 500;
+
+/**
+ * The deadline of the whole SMT run in progress (check.ts; runs never overlap), or undefined outside one. A check
+ * with a deadline of its own before it (the invariant search takes half the time left) is interrupted at its own
+ * deadline but given up only at the run's: Z3 does one thing at a time, and a check given up early would leave
+ * the rest of the run without Z3. Without a --timeout (null) a check is never given up.
+ */
+let runDeadline: number | null | undefined;
+
+/** Runs `task` as the SMT run with deadline `deadline` (see runDeadline). */
+export async function asRun<T>(deadline: number | null, task: () => Promise<T>): Promise<T> {
+  runDeadline = deadline;
+  try {
+    return await task();
+  } finally {
+    runDeadline = undefined;
+  }
+}
+
 export type SatResult = 'sat' | 'unsat' | 'unknown';
 
 /**
  * `solver.check()` that ends by `deadline` (a Date.now() value; null = none): the soft timeout is set to the
- * time left, and a timer interrupts the context shortly after it in case Z3 does not poll in time.
+ * time left, a timer interrupts the context shortly after it in case Z3 does not poll in time, and a check still
+ * running HARD_GRACE_MS after the deadline (the run's, within a run: see runDeadline) is given up: the answer is
+ * 'unknown', and Z3 finishes it on its worker thread while every other call into it throws Z3Busy.
  */
 export async function checkBy(
   ctx: Z3,
@@ -136,10 +196,22 @@ export async function checkBy(
   if (left <= 0) return 'unknown';
   solver.set('timeout', Math.max(1, Math.floor(left)));
   const timer = setTimeout(() => ctx.interrupt(), left + INTERRUPT_GRACE_MS);
+  const giveUpAt = runDeadline === undefined ? deadline : runDeadline;
+  let hard: ReturnType<typeof setTimeout> | undefined;
+  const giveUp = new Promise<'unknown'>((resolve) => {
+    if (giveUpAt === null) return;
+    hard = setTimeout(() => {
+      if (running > 0) givenUp = true;
+      resolve('unknown');
+    }, Math.max(0, giveUpAt - Date.now()) + HARD_GRACE_MS);
+  });
+  const check = solver.check(...assumptions);
+  check.catch(() => undefined); // a check given up may still fail when it ends: nobody waits for it then
   try {
-    return await solver.check(...assumptions);
+    return await Promise.race([check, giveUp]);
   } finally {
     clearTimeout(timer);
+    clearTimeout(hard);
   }
 }
 
