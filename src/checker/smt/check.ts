@@ -13,7 +13,7 @@ import { DEFAULT_MINE_STATES, provedInvariant, type ProvedInvariant } from './in
 import { confirm } from './replay.js';
 import { SymbolicSystem } from './system.js';
 import { planFor, type PropertyPlan } from './targets.js';
-import { asRun, exclusive, z3StartProblem, type Z3 } from './z3.js';
+import { asRun, exclusive, giveUpChecks, HARD_GRACE_MS, z3StartProblem, type Z3 } from './z3.js';
 
 export interface SmtOptions {
   /** Longest path searched, in steps (default 40). */
@@ -120,8 +120,15 @@ export async function checkWithSmt(program: Program, properties: PropertyId[], o
       }
       return exceeded;
     };
+    // Over the memory limit for HARD_GRACE_MS with the interrupt unheard: the check is given up, as at the deadline.
+    let exceededSince: number | null = null;
     const watchdog = setInterval(() => {
-      if (look() || (deadline !== null && Date.now() >= deadline)) ctx.interrupt();
+      const over = look();
+      if (over || (deadline !== null && Date.now() >= deadline)) ctx.interrupt();
+      if (over) {
+        exceededSince ??= Date.now();
+        if (Date.now() - exceededSince >= HARD_GRACE_MS) giveUpChecks();
+      }
     }, WATCHDOG_MS);
     try {
       return await asRun(deadline, () => run(ctx, new Budget(deadline, look), look));

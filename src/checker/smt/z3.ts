@@ -132,9 +132,17 @@ let givenUp = false;
  */
 export class Z3Busy extends OutOfBudget {}
 
-/** Resolves when no call into Z3 is running (tests wait for a check they gave up). */
+/**
+ * Resolves when no call into Z3 is running. A check given up is interrupted again and again meanwhile: an
+ * interrupt that came before Z3 began the check is lost, and nobody wants its answer.
+ */
 export async function z3Idle(): Promise<void> {
-  while (running > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+  if (running === 0) return;
+  const ctx = await z3();
+  while (running > 0) {
+    if (givenUp) ctx.interrupt();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 let queue: Promise<unknown> = Promise.resolve();
@@ -167,6 +175,17 @@ export const HARD_GRACE_MS = 500;
  */
 let runDeadline: number | null | undefined;
 
+/** How to give up each check that checkBy is waiting on. */
+const giving = new Set<() => void>();
+
+/**
+ * Gives up the checks running now, as their deadline would (the memory watchdog's last resort, when its
+ * interrupt has gone unheard for HARD_GRACE_MS).
+ */
+export function giveUpChecks(): void {
+  for (const now of [...giving]) now();
+}
+
 /** Runs `task` as the SMT run with deadline `deadline` (see runDeadline). */
 export async function asRun<T>(deadline: number | null, task: () => Promise<T>): Promise<T> {
   runDeadline = deadline;
@@ -191,19 +210,23 @@ export async function checkBy(
   deadline: number | null,
   assumptions: Bool<'main'>[] = [],
 ): Promise<SatResult> {
-  if (deadline === null) return solver.check(...assumptions);
-  const left = deadline - Date.now();
-  if (left <= 0) return 'unknown';
-  solver.set('timeout', Math.max(1, Math.floor(left)));
-  const timer = setTimeout(() => ctx.interrupt(), left + INTERRUPT_GRACE_MS);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  if (deadline !== null) {
+    const left = deadline - Date.now();
+    if (left <= 0) return 'unknown';
+    solver.set('timeout', Math.max(1, Math.floor(left)));
+    timer = setTimeout(() => ctx.interrupt(), left + INTERRUPT_GRACE_MS);
+  }
   const giveUpAt = runDeadline === undefined ? deadline : runDeadline;
   let hard: ReturnType<typeof setTimeout> | undefined;
+  let now: (() => void) | undefined;
   const giveUp = new Promise<'unknown'>((resolve) => {
-    if (giveUpAt === null) return;
-    hard = setTimeout(() => {
+    now = () => {
       if (running > 0) givenUp = true;
       resolve('unknown');
-    }, Math.max(0, giveUpAt - Date.now()) + HARD_GRACE_MS);
+    };
+    giving.add(now);
+    if (giveUpAt !== null) hard = setTimeout(now, Math.max(0, giveUpAt - Date.now()) + HARD_GRACE_MS);
   });
   const check = solver.check(...assumptions);
   check.catch(() => undefined); // a check given up may still fail when it ends: nobody waits for it then
@@ -212,6 +235,7 @@ export async function checkBy(
   } finally {
     clearTimeout(timer);
     clearTimeout(hard);
+    giving.delete(now!);
   }
 }
 

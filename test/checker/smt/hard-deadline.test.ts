@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { OutOfBudget } from '../../../src/checker/smt/budget.js';
-import { bitVectorSolver, checkBy, HARD_GRACE_MS, type Z3, type Z3Solver, Z3Busy, z3, z3Idle } from '../../../src/checker/smt/z3.js';
+import { bitVectorSolver, checkBy, giveUpChecks, HARD_GRACE_MS, type Z3, type Z3Solver, Z3Busy, z3, z3Idle } from '../../../src/checker/smt/z3.js';
 
 describe('the hard deadline of a Z3 check', () => {
   it('gives up a check that neither the soft timeout nor the interrupt stops, and keeps Z3 to itself until it ends', async () => {
@@ -27,13 +27,29 @@ describe('the hard deadline of a Z3 check', () => {
     expect(() => ctx.BitVec.val(1, 8)).toThrow(Z3Busy);
     expect(new Z3Busy()).toBeInstanceOf(OutOfBudget);
     expect(() => bitVectorSolver(ctx)).toThrow(Z3Busy);
-    // Once it ends (here stopped for real), Z3 answers again.
-    ctx.interrupt();
+    // Once it ends (z3Idle interrupts it for real until it does), Z3 answers again.
     await z3Idle();
     const fresh = bitVectorSolver(ctx);
     fresh.add(ctx.BitVec.const('z', 8).eq(ctx.BitVec.val(3, 8)));
     expect(await fresh.check()).toBe('sat');
     fresh.release();
+    solver.release();
+  }, 30_000);
+
+  it('gives up a check without a deadline when the memory watchdog says so (giveUpChecks)', async () => {
+    const ctx = await z3();
+    const solver = bitVectorSolver(ctx);
+    const x = ctx.BitVec.const('x', 64);
+    const y = ctx.BitVec.const('y', 64);
+    solver.add(x.mul(y).eq(ctx.BitVec.val(0x3fffffed80000013n, 64)), x.ugt(1), y.ugt(1), x.ult(0xffffffffn), y.ult(0xffffffffn));
+    const unheard = { interrupt: () => undefined } as unknown as Z3;
+    const started = Date.now();
+    setTimeout(giveUpChecks, 200);
+    expect(await checkBy(unheard, solver, null)).toBe('unknown');
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(() => ctx.BitVec.val(1, 8)).toThrow(Z3Busy);
+    await z3Idle();
+    expect(ctx.BitVec.val(1, 8).value()).toBe(1n);
     solver.release();
   }, 30_000);
 });
