@@ -6,14 +6,19 @@ import { describe, expect, it } from 'vitest';
 import { OutOfBudget } from '../../../src/checker/smt/budget.js';
 import { bitVectorSolver, checkBy, giveUpChecks, HARD_GRACE_MS, type Z3, type Z3Solver, Z3Busy, z3, z3Idle } from '../../../src/checker/smt/z3.js';
 
+/** A solver holding a factoring of a 62-bit number by bit-blasting: Z3 works on it for well over 20 s. */
+async function factoring(): Promise<{ ctx: Z3; solver: Z3Solver }> {
+  const ctx = await z3();
+  const solver = bitVectorSolver(ctx);
+  const x = ctx.BitVec.const('x', 64);
+  const y = ctx.BitVec.const('y', 64);
+  solver.add(x.mul(y).eq(ctx.BitVec.val(0x3fffffed80000013n, 64)), x.ugt(1), y.ugt(1), x.ult(0xffffffffn), y.ult(0xffffffffn));
+  return { ctx, solver };
+}
+
 describe('the hard deadline of a Z3 check', () => {
   it('gives up a check that neither the soft timeout nor the interrupt stops, and keeps Z3 to itself until it ends', async () => {
-    const ctx = await z3();
-    const solver = bitVectorSolver(ctx);
-    // Factoring a 62-bit number by bit-blasting: Z3 works on it for well over 20 s.
-    const x = ctx.BitVec.const('x', 64);
-    const y = ctx.BitVec.const('y', 64);
-    solver.add(x.mul(y).eq(ctx.BitVec.val(0x3fffffed80000013n, 64)), x.ugt(1), y.ugt(1), x.ult(0xffffffffn), y.ult(0xffffffffn));
+    const { ctx, solver } = await factoring();
     // A solver that ignores its soft timeout, and a context whose interrupt is not heard.
     const deaf = { set: () => undefined, check: () => solver.check() } as unknown as Z3Solver;
     const unheard = { interrupt: () => undefined } as unknown as Z3;
@@ -37,11 +42,7 @@ describe('the hard deadline of a Z3 check', () => {
   }, 30_000);
 
   it('gives up a check without a deadline when the memory watchdog says so (giveUpChecks)', async () => {
-    const ctx = await z3();
-    const solver = bitVectorSolver(ctx);
-    const x = ctx.BitVec.const('x', 64);
-    const y = ctx.BitVec.const('y', 64);
-    solver.add(x.mul(y).eq(ctx.BitVec.val(0x3fffffed80000013n, 64)), x.ugt(1), y.ugt(1), x.ult(0xffffffffn), y.ult(0xffffffffn));
+    const { ctx, solver } = await factoring();
     const unheard = { interrupt: () => undefined } as unknown as Z3;
     const started = Date.now();
     setTimeout(giveUpChecks, 200);
