@@ -202,6 +202,17 @@ export class Machine {
     return held;
   }
 
+  /** How many times line `line` has arrived by itself on CPU `c`, or null when its source is not counted. */
+  arrived(s: Uint32Array, c: number, line: number): number | null {
+    const slot = this.layout.cpus[c]!.arrived[line];
+    return slot === null || slot === undefined ? null : readSlot(s, slot);
+  }
+  /** The threads on wait queue `q`, in thread order. */
+  waiters(s: Uint32Array, q: number): number[] {
+    const mask = readSlot(s, this.layout.waitQueues[q]!.waiters);
+    return this.program.threads.filter((t) => (mask & (1 << t.id)) !== 0).map((t) => t.id);
+  }
+
   runQueue(s: Uint32Array): number[] {
     const len = readSlot(s, this.layout.runQueue.len);
     return Array.from({ length: len }, (_, i) => readSlot(s, this.layout.runQueue.entries[i]!));
