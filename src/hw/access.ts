@@ -48,6 +48,8 @@ export class Access {
   readonly preemptSlots: readonly Slot[] | null;
   /** Per thread, its softirq count (local_bh_disable); null where no code disables bottom halves. */
   readonly softirqSlots: readonly Slot[] | null;
+  /** Per unit, the ids of its local variables (`local x : T`). */
+  readonly localsOf: readonly (readonly number[])[];
 
   constructor(
     readonly m: Machine,
@@ -67,6 +69,7 @@ export class Access {
     this.preemptSlots = preempt.every((slot): slot is Slot => slot !== null) && preempt.length > 0 ? preempt : null;
     const softirq = m.layout.threads.map((t) => t.softirq);
     this.softirqSlots = softirq.every((slot): slot is Slot => slot !== null) && softirq.length > 0 ? softirq : null;
+    this.localsOf = m.program.units.map((u) => m.program.vars.flatMap((v) => (v.scope === 'local' && v.unit === u.id ? [v.id] : [])));
   }
 
   /** `pc` is one of `pcs`. */
@@ -327,6 +330,12 @@ export class Access {
     }
   }
 
+  /** Pushes a call frame and begins the callee's activation (a `call`, a sleep into the scheduler). */
+  call(s: State, ref: StackRef, frame: FrameVal): void {
+    this.push(s, ref, frame);
+    this.enterActivation(s, ref);
+  }
+
   /** Pops the top frame, clearing its cell. `empty`: the stack had no frame. */
   pop(s: State, ref: StackRef): { empty: Cond; frame: FrameVal } {
     const o = this.ops;
@@ -349,5 +358,57 @@ export class Access {
   clearStack(s: State, stack: StackSlots): void {
     s.write(stack.sp, 0);
     for (const cell of stack.cells) s.write(cell, 0);
+    if (stack.act === null) return;
+    s.write(stack.act, 0);
+    this.m.program.vars.forEach((v) => {
+      if (v.scope === 'local') for (const slot of this.localLevels(v.id, stack)) s.write(slot, v.init);
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------------------
+  // Activations and their locals (docs/semantics.md 4.2a)
+
+  /** The level of the activation running on top of `stack` (0 where the model has no locals). */
+  activation(s: State, stack: StackSlots): Val {
+    return stack.act === null ? 0 : s.read(stack.act);
+  }
+
+  /** Local `v`'s slot at each level of `stack`, level 0 first. */
+  localLevels(v: number, stack: StackSlots): Slot[] {
+    return this.layout.vars[v]!.slice(stack.localBase, stack.localBase + stack.depth + 1).map((instance) => instance[0]!);
+  }
+
+  /**
+   * A new activation (a call, an interrupt entry) begins on the stack: its locals are one level up, where they
+   * hold their initial values. More activations than the stack has frames is an overflow.
+   */
+  enterActivation(s: State, ref: StackRef): void {
+    for (const { when, stack } of ref) {
+      const slot = stack.act;
+      if (slot === null) continue;
+      s.when(when, () => {
+        const level = s.read(slot);
+        s.fault('stack-integrity', this.ops.ule(stack.depth, level), ({ m }) => `stack overflow: ${m.stackName(stack)} holds more than ${stack.depth} activations`);
+        s.write(slot, this.ops.add(level, 1));
+      });
+    }
+  }
+
+  /**
+   * The activation of `unit` on top of the stack ends (`ret`, `iret`, `eret`, `restore_context`): its locals go
+   * back to their initial values, so that states differing only in dead locals are one state. Level 0 (a thread
+   * body) never ends.
+   */
+  leaveActivation(s: State, ref: StackRef, unit: number): void {
+    const locals = this.localsOf[unit]!;
+    for (const { when, stack } of ref) {
+      const slot = stack.act;
+      if (slot === null) continue;
+      s.when(this.ops.and(when, this.ops.ne(s.read(slot), 0)), () => {
+        const level = s.read(slot);
+        for (const v of locals) s.writeAt(this.localLevels(v, stack), level, this.m.program.vars[v]!.init);
+        s.write(slot, this.ops.sub(level, 1));
+      });
+    }
   }
 }

@@ -71,6 +71,13 @@ export interface StackSlots {
   depth: number;
   sp: Slot; // number of frames
   cells: Slot[]; // frame words, bottom first
+  /**
+   * When the model has procedure-local variables: the level of the activation running on top of this stack
+   * (0..depth; a thread body is level 0, each call or interrupt entry on the stack one more), else null.
+   */
+  act: Slot | null;
+  /** Instance of every local variable at level 0 of this stack (`Layout.vars[v][localBase + level]`). */
+  localBase: number;
 }
 
 export interface ThreadSlots {
@@ -205,20 +212,42 @@ export function computeLayout(input: LayoutInput): Layout {
   const handlerStackUnits = input.units.filter((u) => u.kind === 'handler' && u.stack !== null).map((u) => u.id);
   const frame = frameFormat(stoppedPc, threads, input.lines.length, handlerStackUnits.length);
   const cellMax = frameMax(frame);
-  const stack = (name: string, depth: number): StackSlots => ({
+  // Locals: every stack has one area per level (0..depth), each holding one instance of every local, in the
+  // order of the stacks below (thread stacks, then each CPU's handler stacks).
+  const hasLocals = input.vars.some((v) => v.scope === 'local');
+  const areas: string[] = [];
+  const areasOf = (name: string, depth: number): number => {
+    const base = areas.length;
+    if (hasLocals) for (let level = 0; level <= depth; level++) areas.push(`@${name}#${level}`);
+    return base;
+  };
+  const threadBases = input.threads.map((t) => areasOf(t.name, t.stackDepth));
+  const handlerBases = Array.from({ length: cpus }, (_, c) =>
+    handlerStackUnits.map((u) => areasOf(`cpu${c}.${input.units[u]!.name}`, input.units[u]!.stack!.depth)),
+  );
+  const stack = (name: string, depth: number, localBase: number): StackSlots => ({
     depth,
     sp: packer.add(`${name}.sp`, depth),
     cells: Array.from({ length: depth }, (_, i) => packer.add(`${name}[${i}]`, cellMax)),
+    act: hasLocals ? packer.add(`${name}.act`, depth) : null,
+    localBase,
   });
 
   const vars = input.vars.map((v) => {
-    const instances = v.scope === 'global' ? 1 : v.scope === 'percpu' ? cpus : threads;
+    const instances = v.scope === 'global' ? 1 : v.scope === 'percpu' ? cpus : v.scope === 'local' ? areas.length : threads;
     const max = typeCardinality(v.type, threads, cpus) - 1;
     return Array.from({ length: instances }, (_, i) => {
-      const owner = v.scope === 'global' ? '' : v.scope === 'percpu' ? `@cpu${i}` : `@${input.threads[i]!.name}`;
+      const owner =
+        v.scope === 'global'
+          ? ''
+          : v.scope === 'percpu'
+            ? `@cpu${i}`
+            : v.scope === 'local'
+              ? areas[i]!
+              : `@${input.threads[i]!.name}`;
       const elements = v.length ?? 1;
       return Array.from({ length: elements }, (_, e) =>
-        packer.add(`${v.name}${v.length === null ? '' : `[${e}]`}${owner}`, max),
+        packer.add(`${v.scope === 'local' ? `${input.units[v.unit!]!.name}.` : ''}${v.name}${v.length === null ? '' : `[${e}]`}${owner}`, max),
       );
     });
   });
@@ -239,12 +268,12 @@ export function computeLayout(input: LayoutInput): Layout {
 
   const preemptible = input.units.some((u) => u.code.some((i) => i.op === 'preempt_disable' || i.op === 'preempt_enable'));
   const bh = input.units.some((u) => u.code.some((i) => i.op === 'local_bh_disable' || i.op === 'local_bh_enable'));
-  const threadSlots = input.threads.map((t) => ({
+  const threadSlots = input.threads.map((t, i) => ({
     state: packer.add(`thread.${t.name}.state`, 4),
     freed: packer.add(`thread.${t.name}.freed`, 1),
     preempt: preemptible ? packer.add(`thread.${t.name}.preempt_count`, PREEMPT_MAX) : null,
     softirq: bh ? packer.add(`thread.${t.name}.softirq_count`, PREEMPT_MAX) : null,
-    stack: stack(`thread.${t.name}.stack`, t.stackDepth),
+    stack: stack(`thread.${t.name}.stack`, t.stackDepth, threadBases[i]!),
   }));
 
   const lineMask = 2 ** input.lines.length - 1;
@@ -262,8 +291,8 @@ export function computeLayout(input: LayoutInput): Layout {
       stackSel: packer.add(`${name}.stack_sel`, handlerStackUnits.length),
       elr: aarch64 ? packer.add(`${name}.elr`, cellMax) : null,
       elrState: aarch64 ? packer.add(`${name}.elr_state`, ELR_STATES.length - 1) : null,
-      handlerStacks: handlerStackUnits.map((u) =>
-        stack(`${name}.hstack.${input.units[u]!.name}`, input.units[u]!.stack!.depth),
+      handlerStacks: handlerStackUnits.map((u, k) =>
+        stack(`${name}.hstack.${input.units[u]!.name}`, input.units[u]!.stack!.depth, handlerBases[c]![k]!),
       ),
       maskedSteps:
         input.latencyBound === undefined || input.latencyBound === null
