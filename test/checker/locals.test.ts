@@ -48,6 +48,30 @@ describe('procedure-local variables in both engines', () => {
   });
 });
 
+describe('symmetry reduction', () => {
+  // Interchangeable workers on two CPUs, each keeping its own thread in a local of its body across switches: a
+  // renumbering of the workers must move their locals with them, or the representative state has a worker
+  // whose `me` names another (a false violation).
+  const POOL = `machine x86_64 { cpus 2; irq timer line 0 }
+lock RQ : irqsave handoff
+thread boot[2] on each stack 4 { local next : thread; acquire RQ; exit; pick next; switch_to next }
+thread worker[2] ready stack 4 {
+  local me : thread = current
+  local next : thread
+  release RQ
+  loop { work; acquire RQ; enqueue current; pick next; switch_to next; release RQ; assert me == current "me" }
+}
+handler timer { eoi timer; iret }`;
+
+  it('renumbers the locals of thread stacks with their threads', async () => {
+    const exact = await check(POOL, ['assertions']);
+    const reduced = await check(POOL, ['assertions'], { symmetry: true });
+    expect(summary(exact, 'assertions')).toBe('holds 16524');
+    expect(summary(reduced, 'assertions')).toBe('holds 12980');
+    expect(reduced.reductions?.symmetry?.groups).toEqual(['worker[0..1]']);
+  });
+});
+
 describe('activations', () => {
   const CALLS = `machine x86_64 { cpus 1; irq timer line 0 at most 1 }
 thread t on 0 stack 3 { local n : 0..3 = 2; loop { call p } }
