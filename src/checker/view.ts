@@ -88,10 +88,11 @@ function localsView(m: Machine, s: Uint32Array, id: number, out: Record<string, 
     ...m.layout.cpus.flatMap((c, cpu) => c.handlerStacks.map((stack, k) => ({ name: `cpu${cpu}.${m.program.units[m.layout.handlerStackUnits[k]!]!.name}`, stack }))),
   ];
   for (const { name, stack } of stacks) {
-    m.access.localLevels(id, stack).forEach((slot, level) => {
+    const local = stack.locals[id] ?? null;
+    local?.slots.forEach((slot, i) => {
       const code = m.read(s, slot);
       if (code === v.init) return;
-      out[`${unit}.${v.name}@${name}#${level}`] = valueText(m.program, v.type, v.type.kind === 'int' ? code + v.type.min : code);
+      out[`${unit}.${v.name}@${name}#${local.from + i}`] = valueText(m.program, v.type, v.type.kind === 'int' ? code + v.type.min : code);
     });
   }
 }

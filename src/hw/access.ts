@@ -360,8 +360,8 @@ export class Access {
     for (const cell of stack.cells) s.write(cell, 0);
     if (stack.act === null) return;
     s.write(stack.act, 0);
-    this.m.program.vars.forEach((v) => {
-      if (v.scope === 'local') for (const slot of this.localLevels(v.id, stack)) s.write(slot, v.init);
+    stack.locals.forEach((local, v) => {
+      if (local !== null) for (const slot of local.slots) s.write(slot, this.m.program.vars[v]!.init);
     });
   }
 
@@ -373,9 +373,14 @@ export class Access {
     return stack.act === null ? 0 : s.read(stack.act);
   }
 
-  /** Local `v`'s slot at each level of `stack`, level 0 first. */
-  localLevels(v: number, stack: StackSlots): Slot[] {
-    return this.layout.vars[v]!.slice(stack.localBase, stack.localBase + stack.depth + 1).map((instance) => instance[0]!);
+  /**
+   * Local `v`'s slots on `stack` and the index of the one at the level of the activation on top of it (no slot
+   * where the local's body cannot run at that level: it reads 0 and is not written).
+   */
+  localAt(s: State, v: number, stack: StackSlots): { slots: readonly Slot[]; index: Val } {
+    const local = stack.locals[v] ?? null;
+    if (local === null) return { slots: [], index: 0 };
+    return { slots: local.slots, index: this.ops.sub(this.activation(s, stack), local.from) };
   }
 
   /**
@@ -405,9 +410,11 @@ export class Access {
       const slot = stack.act;
       if (slot === null) continue;
       s.when(this.ops.and(when, this.ops.ne(s.read(slot), 0)), () => {
-        const level = s.read(slot);
-        for (const v of locals) s.writeAt(this.localLevels(v, stack), level, this.m.program.vars[v]!.init);
-        s.write(slot, this.ops.sub(level, 1));
+        for (const v of locals) {
+          const { slots, index } = this.localAt(s, v, stack);
+          s.writeAt(slots, index, this.m.program.vars[v]!.init);
+        }
+        s.write(slot, this.ops.sub(s.read(slot), 1));
       });
     }
   }

@@ -97,14 +97,25 @@ function codeToVal(a: Access, type: ValueType, code: Val): Val {
 function readLocal(a: Access, s: State, cpu: Cpu, varId: number): Val {
   if (noCpu(s, cpu, a.m.program.vars[varId]!.name)) return 0;
   return s.select(
-    a.currentStack(s, cpu).map(({ when, stack }) => ({ when, then: () => s.readAt(a.localLevels(varId, stack), a.activation(s, stack)) })),
+    a.currentStack(s, cpu).map(({ when, stack }) => ({
+      when,
+      then: () => {
+        const { slots, index } = a.localAt(s, varId, stack);
+        return s.readAt(slots, index);
+      },
+    })),
     0,
   );
 }
 
 function writeLocal(a: Access, s: State, cpu: Cpu, varId: number, code: Val): void {
   if (noCpu(s, cpu, a.m.program.vars[varId]!.name)) return;
-  for (const { when, stack } of a.currentStack(s, cpu)) s.when(when, () => s.writeAt(a.localLevels(varId, stack), a.activation(s, stack), code));
+  for (const { when, stack } of a.currentStack(s, cpu)) {
+    s.when(when, () => {
+      const { slots, index } = a.localAt(s, varId, stack);
+      s.writeAt(slots, index, code);
+    });
+  }
 }
 
 export function evaluate(a: Access, s: State, cpu: Cpu, e: Expr): Val {

@@ -76,8 +76,14 @@ export interface StackSlots {
    * (0..depth; a thread body is level 0, each call or interrupt entry on the stack one more), else null.
    */
   act: Slot | null;
-  /** Instance of every local variable at level 0 of this stack (`Layout.vars[v][localBase + level]`). */
-  localBase: number;
+  /** Per variable id: a local's slots on this stack, for levels `from` on; null for the other variables, and a local whose body never runs on it. */
+  locals: (LocalSlots | null)[];
+}
+
+/** A local's instances on one stack: `slots[i]` is its instance at level `from + i`. */
+export interface LocalSlots {
+  from: number;
+  slots: Slot[];
 }
 
 export interface ThreadSlots {
@@ -212,44 +218,54 @@ export function computeLayout(input: LayoutInput): Layout {
   const handlerStackUnits = input.units.filter((u) => u.kind === 'handler' && u.stack !== null).map((u) => u.id);
   const frame = frameFormat(stoppedPc, threads, input.lines.length, handlerStackUnits.length);
   const cellMax = frameMax(frame);
-  // Locals: every stack has one area per level (0..depth), each holding one instance of every local, in the
-  // order of the stacks below (thread stacks, then each CPU's handler stacks).
+  // Locals: each local has one instance per level of each stack its body can run on: a thread body's at level 0
+  // of its own threads' stacks; a procedure's at levels 1..depth of every stack; a handler's at levels 1..depth
+  // of its own stack on each CPU, or of every stack when it runs on the one it interrupts. Stacks are numbered
+  // thread stacks first, then each CPU's handler stacks.
   const hasLocals = input.vars.some((v) => v.scope === 'local');
-  const areas: string[] = [];
-  const areasOf = (name: string, depth: number): number => {
-    const base = areas.length;
-    if (hasLocals) for (let level = 0; level <= depth; level++) areas.push(`@${name}#${level}`);
-    return base;
+  const stackNames = [
+    ...input.threads.map((t) => ({ name: t.name, depth: t.stackDepth, thread: t.id as number | null, unit: null as number | null })),
+    ...Array.from({ length: cpus }, (_, c) =>
+      handlerStackUnits.map((u) => ({ name: `cpu${c}.${input.units[u]!.name}`, depth: input.units[u]!.stack!.depth, thread: null, unit: u })),
+    ).flat(),
+  ];
+  const levelsOf = (v: VarDecl, k: number): [number, number] | null => {
+    const unit = input.units[v.unit!]!;
+    const st = stackNames[k]!;
+    if (unit.kind === 'thread') return st.thread !== null && input.threads[st.thread]!.unit === unit.id ? [0, 0] : null;
+    if (unit.kind === 'handler' && unit.stack !== null && st.unit !== unit.id) return null;
+    return [1, st.depth];
   };
-  const threadBases = input.threads.map((t) => areasOf(t.name, t.stackDepth));
-  const handlerBases = Array.from({ length: cpus }, (_, c) =>
-    handlerStackUnits.map((u) => areasOf(`cpu${c}.${input.units[u]!.name}`, input.units[u]!.stack!.depth)),
-  );
-  const stack = (name: string, depth: number, localBase: number): StackSlots => ({
+  const localsOfStack: (LocalSlots | null)[][] = stackNames.map(() => input.vars.map(() => null));
+
+  const vars = input.vars.map((v) => {
+    const max = typeCardinality(v.type, threads, cpus) - 1;
+    if (v.scope === 'local') {
+      const out: Slot[][] = [];
+      stackNames.forEach((st, k) => {
+        const range = levelsOf(v, k);
+        if (range === null) return;
+        const slots: Slot[] = [];
+        for (let level = range[0]; level <= range[1]; level++) slots.push(packer.add(`${input.units[v.unit!]!.name}.${v.name}@${st.name}#${level}`, max));
+        localsOfStack[k]![v.id] = { from: range[0], slots };
+        for (const slot of slots) out.push([slot]);
+      });
+      return out;
+    }
+    const instances = v.scope === 'global' ? 1 : v.scope === 'percpu' ? cpus : threads;
+    return Array.from({ length: instances }, (_, i) => {
+      const owner = v.scope === 'global' ? '' : v.scope === 'percpu' ? `@cpu${i}` : `@${input.threads[i]!.name}`;
+      const elements = v.length ?? 1;
+      return Array.from({ length: elements }, (_, e) => packer.add(`${v.name}${v.length === null ? '' : `[${e}]`}${owner}`, max));
+    });
+  });
+
+  const stack = (name: string, depth: number, k: number): StackSlots => ({
     depth,
     sp: packer.add(`${name}.sp`, depth),
     cells: Array.from({ length: depth }, (_, i) => packer.add(`${name}[${i}]`, cellMax)),
     act: hasLocals ? packer.add(`${name}.act`, depth) : null,
-    localBase,
-  });
-
-  const vars = input.vars.map((v) => {
-    const instances = v.scope === 'global' ? 1 : v.scope === 'percpu' ? cpus : v.scope === 'local' ? areas.length : threads;
-    const max = typeCardinality(v.type, threads, cpus) - 1;
-    return Array.from({ length: instances }, (_, i) => {
-      const owner =
-        v.scope === 'global'
-          ? ''
-          : v.scope === 'percpu'
-            ? `@cpu${i}`
-            : v.scope === 'local'
-              ? areas[i]!
-              : `@${input.threads[i]!.name}`;
-      const elements = v.length ?? 1;
-      return Array.from({ length: elements }, (_, e) =>
-        packer.add(`${v.scope === 'local' ? `${input.units[v.unit!]!.name}.` : ''}${v.name}${v.length === null ? '' : `[${e}]`}${owner}`, max),
-      );
-    });
+    locals: localsOfStack[k]!,
   });
 
   const locks = input.locks.map((l) => ({
@@ -273,7 +289,7 @@ export function computeLayout(input: LayoutInput): Layout {
     freed: packer.add(`thread.${t.name}.freed`, 1),
     preempt: preemptible ? packer.add(`thread.${t.name}.preempt_count`, PREEMPT_MAX) : null,
     softirq: bh ? packer.add(`thread.${t.name}.softirq_count`, PREEMPT_MAX) : null,
-    stack: stack(`thread.${t.name}.stack`, t.stackDepth, threadBases[i]!),
+    stack: stack(`thread.${t.name}.stack`, t.stackDepth, i),
   }));
 
   const lineMask = 2 ** input.lines.length - 1;
@@ -292,7 +308,7 @@ export function computeLayout(input: LayoutInput): Layout {
       elr: aarch64 ? packer.add(`${name}.elr`, cellMax) : null,
       elrState: aarch64 ? packer.add(`${name}.elr_state`, ELR_STATES.length - 1) : null,
       handlerStacks: handlerStackUnits.map((u, k) =>
-        stack(`${name}.hstack.${input.units[u]!.name}`, input.units[u]!.stack!.depth, handlerBases[c]![k]!),
+        stack(`${name}.hstack.${input.units[u]!.name}`, input.units[u]!.stack!.depth, threads + c * handlerStackUnits.length + k),
       ),
       maskedSteps:
         input.latencyBound === undefined || input.latencyBound === null

@@ -290,7 +290,12 @@ class ThreadSymmetry implements Symmetry {
       } else if (v.scope === 'local') {
         // A local at each level of a thread's stack moves with the thread; a handler stack's stays where it is.
         for (let level = 0; level <= maxDepth; level++) {
-          addFamily(layout.threads.map((t) => (level <= t.stack.depth ? g.of(instances[t.stack.localBase + level]![0]!) : -1)));
+          const perThread = layout.threads.map((t) => {
+            const local = t.stack.locals[id] ?? null;
+            const slot = local === null ? undefined : local.slots[level - local.from];
+            return slot === undefined ? -1 : g.of(slot);
+          });
+          if (perThread.some((slot) => slot >= 0)) addFamily(perThread);
         }
       } else if (analysis.threadIndexed.has(id)) {
         for (const inst of instances) addFamily(inst.map((slot) => g.of(slot)));
