@@ -60,6 +60,10 @@ function cpuView(m: Machine, s: Uint32Array, c: number): CpuView {
 function varsView(m: Machine, s: Uint32Array): Record<string, string> {
   const out: Record<string, string> = {};
   m.program.vars.forEach((v, id) => {
+    if (v.scope === 'local') {
+      localsView(m, s, id, out);
+      return;
+    }
     m.layout.vars[id]!.forEach((elements, instance) => {
       const owner = v.scope === 'global' ? '' : v.scope === 'percpu' ? `@cpu${instance}` : `@${threadName(m, instance)}`;
       elements.forEach((slot, e) => {
@@ -91,6 +95,27 @@ function machineView(m: Machine, s: Uint32Array): Record<string, string> | null 
     out[`${q.name} waiters`] = waiters.length === 0 ? 'none' : waiters.join(', ');
   });
   return Object.keys(out).length === 0 ? null : out;
+}
+
+/**
+ * A local's instances that differ from its initial value (a local is reset to it when its activation ends, so
+ * these are all live), as `schedule.prev@a[0]#1`: the body, the local, the stack and the activation's level.
+ */
+function localsView(m: Machine, s: Uint32Array, id: number, out: Record<string, string>): void {
+  const v = m.program.vars[id]!;
+  const unit = m.program.units[v.unit!]!.name;
+  const stacks = [
+    ...m.layout.threads.map((t, i) => ({ name: threadName(m, i), stack: t.stack })),
+    ...m.layout.cpus.flatMap((c, cpu) => c.handlerStacks.map((stack, k) => ({ name: `cpu${cpu}.${m.program.units[m.layout.handlerStackUnits[k]!]!.name}`, stack }))),
+  ];
+  for (const { name, stack } of stacks) {
+    const local = stack.locals[id] ?? null;
+    local?.slots.forEach((slot, i) => {
+      const code = m.read(s, slot);
+      if (code === v.init) return;
+      out[`${unit}.${v.name}@${name}#${local.from + i}`] = valueText(m.program, v.type, v.type.kind === 'int' ? code + v.type.min : code);
+    });
+  }
 }
 
 export function stateViewOf(m: Machine, s: Uint32Array): StateView {

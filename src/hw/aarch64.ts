@@ -22,6 +22,7 @@ function eret(x: Step): void {
     lineBit(a, a.inService(s, cpu), frame.line),
     ({ m }) => `handler for ${lineName(m, num(frame.line))} returned without EOI: the line stays active on CPU ${cpu}`,
   );
+  a.leaveActivation(s, a.currentStack(s, cpu), a.m.unitOf[x.pc]!);
   a.setIe(s, cpu, frame.ie);
   a.setHardirq(s, cpu, frame.hardirq);
   a.setStackSel(s, cpu, frame.stack);
@@ -71,7 +72,7 @@ export const aarch64: ArchProfile = {
     checkNesting(a, s, c);
     const decl = a.m.program.lines[line]!;
     const frame = entryFrame(a, s, c, line, 'exc');
-    entryStack(a, s, c, line);
+    a.enterActivation(s, entryStack(a, s, c, line));
     a.setElr(s, c, 'live', frame);
     a.setIe(s, c, 0);
     a.setHardirq(s, c, a.ops.add(frame.hardirq, 1));

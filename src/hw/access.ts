@@ -48,6 +48,8 @@ export class Access {
   readonly preemptSlots: readonly Slot[] | null;
   /** Per thread, its softirq count (local_bh_disable); null where no code disables bottom halves. */
   readonly softirqSlots: readonly Slot[] | null;
+  /** Per unit, the ids of its local variables (`local x : T`). */
+  readonly localsOf: readonly (readonly number[])[];
 
   constructor(
     readonly m: Machine,
@@ -67,6 +69,7 @@ export class Access {
     this.preemptSlots = preempt.every((slot): slot is Slot => slot !== null) && preempt.length > 0 ? preempt : null;
     const softirq = m.layout.threads.map((t) => t.softirq);
     this.softirqSlots = softirq.every((slot): slot is Slot => slot !== null) && softirq.length > 0 ? softirq : null;
+    this.localsOf = m.program.units.map((u) => m.program.vars.flatMap((v) => (v.scope === 'local' && v.unit === u.id ? [v.id] : [])));
   }
 
   /** `pc` is one of `pcs`. */
@@ -327,6 +330,12 @@ export class Access {
     }
   }
 
+  /** Pushes a call frame and begins the callee's activation (a `call`, a sleep into the scheduler). */
+  call(s: State, ref: StackRef, frame: FrameVal): void {
+    this.push(s, ref, frame);
+    this.enterActivation(s, ref);
+  }
+
   /** Pops the top frame, clearing its cell. `empty`: the stack had no frame. */
   pop(s: State, ref: StackRef): { empty: Cond; frame: FrameVal } {
     const o = this.ops;
@@ -349,5 +358,64 @@ export class Access {
   clearStack(s: State, stack: StackSlots): void {
     s.write(stack.sp, 0);
     for (const cell of stack.cells) s.write(cell, 0);
+    if (stack.act === null) return;
+    s.write(stack.act, 0);
+    stack.locals.forEach((local, v) => {
+      if (local !== null) for (const slot of local.slots) s.write(slot, this.m.program.vars[v]!.init);
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------------------
+  // Activations and their locals (docs/semantics.md 4.2a)
+
+  /** The level of the activation running on top of `stack` (0 where the model has no locals). */
+  activation(s: State, stack: StackSlots): Val {
+    return stack.act === null ? 0 : s.read(stack.act);
+  }
+
+  /**
+   * Local `v`'s slots on `stack` and the index of the one at the level of the activation on top of it (no slot
+   * where the local's body cannot run at that level: it reads 0 and is not written).
+   */
+  localAt(s: State, v: number, stack: StackSlots): { slots: readonly Slot[]; index: Val } {
+    const local = stack.locals[v] ?? null;
+    if (local === null) return { slots: [], index: 0 };
+    return { slots: local.slots, index: this.ops.sub(this.activation(s, stack), local.from) };
+  }
+
+  /**
+   * A new activation (a call, an interrupt entry) begins on the stack: its locals are one level up, where they
+   * hold their initial values. More activations than the stack has frames is an overflow.
+   */
+  enterActivation(s: State, ref: StackRef): void {
+    for (const { when, stack } of ref) {
+      const slot = stack.act;
+      if (slot === null) continue;
+      s.when(when, () => {
+        const level = s.read(slot);
+        s.fault('stack-integrity', this.ops.ule(stack.depth, level), ({ m }) => `stack overflow: ${m.stackName(stack)} holds more than ${stack.depth} activations`);
+        s.write(slot, this.ops.add(level, 1));
+      });
+    }
+  }
+
+  /**
+   * The activation of `unit` on top of the stack ends (`ret`, `iret`, `eret`, `restore_context`): its locals go
+   * back to their initial values, so that states differing only in dead locals are one state. Level 0 (a thread
+   * body) never ends.
+   */
+  leaveActivation(s: State, ref: StackRef, unit: number): void {
+    const locals = this.localsOf[unit]!;
+    for (const { when, stack } of ref) {
+      const slot = stack.act;
+      if (slot === null) continue;
+      s.when(this.ops.and(when, this.ops.ne(s.read(slot), 0)), () => {
+        for (const v of locals) {
+          const { slots, index } = this.localAt(s, v, stack);
+          s.writeAt(slots, index, this.m.program.vars[v]!.init);
+        }
+        s.write(slot, this.ops.sub(s.read(slot), 1));
+      });
+    }
   }
 }

@@ -58,12 +58,15 @@ export function execute(x: Step, profile: ArchProfile, instr: Instr): void {
       return;
     }
     case 'call':
-      a.push(s, a.currentStack(s, cpu), a.frame('call', { pc: a.m.resolve(x.pc + 1), ie: 0, owner: x.current, hardirq: 0, line: 0, stack: 0 }));
+      a.call(s, a.currentStack(s, cpu), a.frame('call', { pc: a.m.resolve(x.pc + 1), ie: 0, owner: x.current, hardirq: 0, line: 0, stack: 0 }));
       x.goto(a.m.unitStart(instr.unit));
       return;
-    case 'ret':
+    case 'ret': {
+      const ref = a.currentStack(s, cpu);
       x.goto(popKind(x, 'ret', 'call').pc);
+      a.leaveActivation(s, ref, a.m.unitOf[x.pc]!);
       return;
+    }
     case 'assert':
       s.fault('assertions', o.not(truth(a, evaluate(a, s, cpu, instr.cond))), () => `assertion failed: ${instr.message}`);
       return;

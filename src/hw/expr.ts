@@ -86,6 +86,38 @@ function slotCases(a: Access, varId: number, inst: Val, elem: Val): { when: Cond
   return out;
 }
 
+function codeToVal(a: Access, type: ValueType, code: Val): Val {
+  return type.kind === 'int' ? a.ops.add(code, type.min) : code;
+}
+
+/**
+ * A local's stored code in the running activation: the instance at the activation's level of the stack the CPU
+ * runs on (its current thread's, or a handler stack).
+ */
+function readLocal(a: Access, s: State, cpu: Cpu, varId: number): Val {
+  if (noCpu(s, cpu, a.m.program.vars[varId]!.name)) return 0;
+  return s.select(
+    a.currentStack(s, cpu).map(({ when, stack }) => ({
+      when,
+      then: () => {
+        const { slots, index } = a.localAt(s, varId, stack);
+        return s.readAt(slots, index);
+      },
+    })),
+    0,
+  );
+}
+
+function writeLocal(a: Access, s: State, cpu: Cpu, varId: number, code: Val): void {
+  if (noCpu(s, cpu, a.m.program.vars[varId]!.name)) return;
+  for (const { when, stack } of a.currentStack(s, cpu)) {
+    s.when(when, () => {
+      const { slots, index } = a.localAt(s, varId, stack);
+      s.writeAt(slots, index, code);
+    });
+  }
+}
+
 export function evaluate(a: Access, s: State, cpu: Cpu, e: Expr): Val {
   const o = a.ops;
   switch (e.kind) {
@@ -94,6 +126,7 @@ export function evaluate(a: Access, s: State, cpu: Cpu, e: Expr): Val {
       return e.value;
     case 'var': {
       const decl = a.m.program.vars[e.var]!;
+      if (decl.scope === 'local') return codeToVal(a, decl.type, readLocal(a, s, cpu, e.var));
       const inst = instanceIndex(a, s, cpu, e.var, e.instance);
       const elem = elementIndex(a, s, cpu, e.var, e.index);
       let code: Val = 0;
@@ -190,9 +223,13 @@ export function assign(a: Access, s: State, cpu: Cpu, target: LValue, value: Val
     const range = decl.type.kind === 'int' ? `${lo}..${hi}` : decl.type.kind;
     return `value out of range: ${decl.name} := ${num(value)} (type ${range})`;
   });
+  const code = decl.type.kind === 'int' ? o.sub(value, decl.type.min) : value;
+  if (decl.scope === 'local') {
+    writeLocal(a, s, cpu, target.var, code);
+    return;
+  }
   const inst = instanceIndex(a, s, cpu, target.var, target.instance);
   const elem = elementIndex(a, s, cpu, target.var, target.index);
-  const code = decl.type.kind === 'int' ? o.sub(value, decl.type.min) : value;
   for (const { when, slot } of slotCases(a, target.var, inst, elem)) s.when(when, () => s.write(slot, code));
 }
 

@@ -158,6 +158,9 @@ export function restoreContext(x: Step, e: Expr, resumeKind: 'irq' | 'exc'): Fra
   const { a, s, cpu } = x;
   const t = threadArg(x, e, 'restore_context');
   const old = x.current;
+  // The activation that switches ends here: nothing returns to it (its thread resumes, if ever, through the
+  // frame below it).
+  a.leaveActivation(s, a.currentStack(s, cpu), a.m.unitOf[x.pc]!);
   s.when(a.ops.ne(t, old), () => {
     checkResumable(x, t, 'restore_context');
     checkMaySchedule(x, () => `restore_context ${x.name(t)}`, a.m.program.preemptOffset);

@@ -15,7 +15,8 @@ import type { Step } from './step.js';
 function iret(x: Step): void {
   const { a, s, cpu } = x;
   const o = a.ops;
-  const { empty, frame } = a.pop(s, a.currentStack(s, cpu));
+  const ref = a.currentStack(s, cpu);
+  const { empty, frame } = a.pop(s, ref);
   s.fault('stack-integrity', empty, () => 'iret with no interrupt frame: the stack is empty');
   s.fault('stack-integrity', o.ne(frame.kind, KIND_CODE.irq), () => `iret pops ${frameNoun(FRAME_KINDS[num(frame.kind)] ?? 'none')}, not an interrupt frame`);
   s.fault('stack-integrity', o.ne(frame.owner, x.current), () => `iret returns into ${x.name(frame.owner)}'s frame while running ${x.name(x.current)}`);
@@ -24,6 +25,7 @@ function iret(x: Step): void {
     lineBit(a, a.inService(s, cpu), frame.line),
     ({ m }) => `handler for ${lineName(m, num(frame.line))} returned without EOI: the line stays in service on CPU ${cpu}`,
   );
+  a.leaveActivation(s, ref, a.m.unitOf[x.pc]!);
   a.setIe(s, cpu, frame.ie);
   a.setHardirq(s, cpu, frame.hardirq);
   a.setStackSel(s, cpu, frame.stack);
@@ -82,7 +84,9 @@ export const x86_64: ArchProfile = {
     checkNesting(a, s, c);
     const decl = a.m.program.lines[line]!;
     const frame = entryFrame(a, s, c, line, 'irq');
-    a.push(s, entryStack(a, s, c, line), frame);
+    const stack = entryStack(a, s, c, line);
+    a.push(s, stack, frame);
+    a.enterActivation(s, stack);
     if (decl.gate === 'interrupt') a.setIe(s, c, 0);
     a.setShadow(s, c, 0);
     a.setPending(s, c, a.ops.clearBit(a.pending(s, c), line));

@@ -70,7 +70,11 @@ export type ValueType =
   | { kind: 'thread' } // thread id 0..threads-1, `none` = threads
   | { kind: 'cpu' }; // cpu id 0..cpus-1
 
-export type VarScope = 'global' | 'percpu' | 'perthread';
+/**
+ * `local`: a procedure-local variable (`local x : T` at the top of a thread body, procedure or handler): one
+ * instance per activation, kept on the stack the activation runs on (section 1 of docs/semantics.md).
+ */
+export type VarScope = 'global' | 'percpu' | 'perthread' | 'local';
 
 export interface VarDecl {
   id: number;
@@ -82,6 +86,8 @@ export interface VarDecl {
   /** Initial value as a stored code (value - min for ints), one per element (elements x scope instances). */
   init: number;
   span: number;
+  /** Locals only: the unit (thread body, procedure or handler) whose activations have it. */
+  unit?: number;
 }
 
 export type ForgedFrame = 'switch' | 'iret' | 'eret' | 'call';

@@ -71,6 +71,19 @@ export interface StackSlots {
   depth: number;
   sp: Slot; // number of frames
   cells: Slot[]; // frame words, bottom first
+  /**
+   * When the model has procedure-local variables: the level of the activation running on top of this stack
+   * (0..depth; a thread body is level 0, each call or interrupt entry on the stack one more), else null.
+   */
+  act: Slot | null;
+  /** Per variable id: a local's slots on this stack, for levels `from` on; null for the other variables, and a local whose body never runs on it. */
+  locals: (LocalSlots | null)[];
+}
+
+/** A local's instances on one stack: `slots[i]` is its instance at level `from + i`. */
+export interface LocalSlots {
+  from: number;
+  slots: Slot[];
 }
 
 export interface ThreadSlots {
@@ -205,22 +218,54 @@ export function computeLayout(input: LayoutInput): Layout {
   const handlerStackUnits = input.units.filter((u) => u.kind === 'handler' && u.stack !== null).map((u) => u.id);
   const frame = frameFormat(stoppedPc, threads, input.lines.length, handlerStackUnits.length);
   const cellMax = frameMax(frame);
-  const stack = (name: string, depth: number): StackSlots => ({
-    depth,
-    sp: packer.add(`${name}.sp`, depth),
-    cells: Array.from({ length: depth }, (_, i) => packer.add(`${name}[${i}]`, cellMax)),
-  });
+  // Locals: each local has one instance per level of each stack its body can run on: a thread body's at level 0
+  // of its own threads' stacks; a procedure's at levels 1..depth of every stack; a handler's at levels 1..depth
+  // of its own stack on each CPU, or of every stack when it runs on the one it interrupts. Stacks are numbered
+  // thread stacks first, then each CPU's handler stacks.
+  const hasLocals = input.vars.some((v) => v.scope === 'local');
+  const stackNames = [
+    ...input.threads.map((t) => ({ name: t.name, depth: t.stackDepth, thread: t.id as number | null, unit: null as number | null })),
+    ...Array.from({ length: cpus }, (_, c) =>
+      handlerStackUnits.map((u) => ({ name: `cpu${c}.${input.units[u]!.name}`, depth: input.units[u]!.stack!.depth, thread: null, unit: u })),
+    ).flat(),
+  ];
+  const levelsOf = (v: VarDecl, k: number): [number, number] | null => {
+    const unit = input.units[v.unit!]!;
+    const st = stackNames[k]!;
+    if (unit.kind === 'thread') return st.thread !== null && input.threads[st.thread]!.unit === unit.id ? [0, 0] : null;
+    if (unit.kind === 'handler' && unit.stack !== null && st.unit !== unit.id) return null;
+    return [1, st.depth];
+  };
+  const localsOfStack: (LocalSlots | null)[][] = stackNames.map(() => input.vars.map(() => null));
 
   const vars = input.vars.map((v) => {
-    const instances = v.scope === 'global' ? 1 : v.scope === 'percpu' ? cpus : threads;
     const max = typeCardinality(v.type, threads, cpus) - 1;
+    if (v.scope === 'local') {
+      const out: Slot[][] = [];
+      stackNames.forEach((st, k) => {
+        const range = levelsOf(v, k);
+        if (range === null) return;
+        const slots: Slot[] = [];
+        for (let level = range[0]; level <= range[1]; level++) slots.push(packer.add(`${input.units[v.unit!]!.name}.${v.name}@${st.name}#${level}`, max));
+        localsOfStack[k]![v.id] = { from: range[0], slots };
+        for (const slot of slots) out.push([slot]);
+      });
+      return out;
+    }
+    const instances = v.scope === 'global' ? 1 : v.scope === 'percpu' ? cpus : threads;
     return Array.from({ length: instances }, (_, i) => {
       const owner = v.scope === 'global' ? '' : v.scope === 'percpu' ? `@cpu${i}` : `@${input.threads[i]!.name}`;
       const elements = v.length ?? 1;
-      return Array.from({ length: elements }, (_, e) =>
-        packer.add(`${v.name}${v.length === null ? '' : `[${e}]`}${owner}`, max),
-      );
+      return Array.from({ length: elements }, (_, e) => packer.add(`${v.name}${v.length === null ? '' : `[${e}]`}${owner}`, max));
     });
+  });
+
+  const stack = (name: string, depth: number, k: number): StackSlots => ({
+    depth,
+    sp: packer.add(`${name}.sp`, depth),
+    cells: Array.from({ length: depth }, (_, i) => packer.add(`${name}[${i}]`, cellMax)),
+    act: hasLocals ? packer.add(`${name}.act`, depth) : null,
+    locals: localsOfStack[k]!,
   });
 
   const locks = input.locks.map((l) => ({
@@ -239,12 +284,12 @@ export function computeLayout(input: LayoutInput): Layout {
 
   const preemptible = input.units.some((u) => u.code.some((i) => i.op === 'preempt_disable' || i.op === 'preempt_enable'));
   const bh = input.units.some((u) => u.code.some((i) => i.op === 'local_bh_disable' || i.op === 'local_bh_enable'));
-  const threadSlots = input.threads.map((t) => ({
+  const threadSlots = input.threads.map((t, i) => ({
     state: packer.add(`thread.${t.name}.state`, 4),
     freed: packer.add(`thread.${t.name}.freed`, 1),
     preempt: preemptible ? packer.add(`thread.${t.name}.preempt_count`, PREEMPT_MAX) : null,
     softirq: bh ? packer.add(`thread.${t.name}.softirq_count`, PREEMPT_MAX) : null,
-    stack: stack(`thread.${t.name}.stack`, t.stackDepth),
+    stack: stack(`thread.${t.name}.stack`, t.stackDepth, i),
   }));
 
   const lineMask = 2 ** input.lines.length - 1;
@@ -262,8 +307,8 @@ export function computeLayout(input: LayoutInput): Layout {
       stackSel: packer.add(`${name}.stack_sel`, handlerStackUnits.length),
       elr: aarch64 ? packer.add(`${name}.elr`, cellMax) : null,
       elrState: aarch64 ? packer.add(`${name}.elr_state`, ELR_STATES.length - 1) : null,
-      handlerStacks: handlerStackUnits.map((u) =>
-        stack(`${name}.hstack.${input.units[u]!.name}`, input.units[u]!.stack!.depth),
+      handlerStacks: handlerStackUnits.map((u, k) =>
+        stack(`${name}.hstack.${input.units[u]!.name}`, input.units[u]!.stack!.depth, threads + c * handlerStackUnits.length + k),
       ),
       maskedSteps:
         input.latencyBound === undefined || input.latencyBound === null

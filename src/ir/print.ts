@@ -207,7 +207,8 @@ export function printProgram(program: Program): string {
   out.push('vars');
   for (const v of program.vars) {
     const length = v.length === null ? '' : `[${v.length}]`;
-    out.push(`  ${v.id} ${v.name}: ${v.scope} ${printType(v.type)}${length} = ${printInit(v.init, v.type, program)}`);
+    const of = v.scope === 'local' ? ` of ${program.units[v.unit!]?.name ?? '?'}` : '';
+    out.push(`  ${v.id} ${v.name}: ${v.scope}${of} ${printType(v.type)}${length} = ${printInit(v.init, v.type, program)}`);
   }
 
   out.push('threads');

@@ -76,7 +76,9 @@ export type Stmt =
   /** `either { ... } or { ... }`: two or more blocks, one taken nondeterministically. `span` covers `either`. */
   | { kind: 'either'; blocks: Block[]; span: SourceSpan }
   /** `x := any LO..HI`: a value of the constant range, chosen nondeterministically. */
-  | { kind: 'any'; target: LValue; lo: Expr; hi: Expr; span: SourceSpan };
+  | { kind: 'any'; target: LValue; lo: Expr; hi: Expr; span: SourceSpan }
+  /** `local x : T [= e]`: a variable of each activation of the body it is declared at the top of. */
+  | { kind: 'local'; name: Name; type: TypeExpr; init: Expr | null; span: SourceSpan };
 
 // ---------------------------------------------------------------------------------------------------------
 // Declarations

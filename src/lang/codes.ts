@@ -31,6 +31,10 @@ export const CODES = {
   E308: 'not a value',
   E309: 'not a variable',
   E310: 'not a wait queue',
+  E340: 'local variable named like a declaration of the model',
+  E341: "local variable used outside its body",
+  E342: 'local variable declared after a statement of its body',
+  E343: 'local variable of an array type',
 
   E401: 'type mismatch',
   E402: 'constant out of range',

@@ -19,11 +19,13 @@ const intType = (min: number, max: number): ValueType => ({ kind: 'int', min, ma
 export interface VarInfo {
   id: number;
   name: string;
-  scope: 'global' | 'percpu' | 'perthread';
+  scope: 'global' | 'percpu' | 'perthread' | 'local';
   type: ValueType;
   /** How the array is indexed, or null for a scalar. */
   indexBy: 'thread' | 'cpu' | 'size' | null;
   length: number | null;
+  /** Locals: the statement that declares it. */
+  decl?: A.Stmt;
 }
 
 /** What expression typing needs to know of the checked declarations. */
@@ -111,6 +113,27 @@ function interval(
 
 export class ExprChecker {
   constructor(private readonly env: Env) {}
+
+  /** The locals of the body being checked (`local x : T`), by name; null outside a body. */
+  locals: ReadonlyMap<string, VarInfo> | null = null;
+  /** Every body's locals: name to the body that declares it (`proc schedule`), for E341. */
+  readonly localHomes = new Map<string, string>();
+
+  /** A local of the body being checked, as a variable access; `@` and an index are errors. */
+  private local(name: A.Name, index: A.Expr | null, at: A.Expr | null): { lvalue: LValue; type: ValueType } | null {
+    const v = this.locals!.get(name.text)!;
+    if (index) return this.notArray(name);
+    if (at) return this.noAt(name);
+    return { lvalue: { var: v.id, index: null, instance: { kind: 'this' } }, type: v.type };
+  }
+
+  /** E301 for an unknown name, or E341 when it names a local of another body. */
+  private unknown(name: A.Name): null {
+    const home = this.localHomes.get(name.text);
+    if (home !== undefined) this.sink.error('E341', `'${name.text}' is a local of ${home}: only that body can use it.`, name.span);
+    else this.sink.error('E301', `Unknown name '${name.text}'.`, name.span);
+    return null;
+  }
 
   private get sink(): DiagnosticSink {
     return this.env.sink;
@@ -258,7 +281,12 @@ export class ExprChecker {
   }
 
   private name(e: Extract<A.Expr, { kind: 'name' }>, where: Where): Expr | null {
+    if (this.locals?.has(e.name.text)) {
+      const access = this.local(e.name, e.index, e.at);
+      return access && { kind: 'var', ...access.lvalue, type: access.type };
+    }
     const b = this.env.scope.values.get(e.name.text);
+    if (!b && this.localHomes.has(e.name.text)) return this.unknown(e.name);
     if (!b) {
       const line = this.env.scope.lines.has(e.name.text);
       this.sink.error(line ? 'E308' : 'E301', line ? `'${e.name.text}' is an interrupt line, not a value.` : `Unknown name '${e.name.text}'.`, e.name.span);
@@ -314,11 +342,9 @@ export class ExprChecker {
 
   /** An assignable variable: the target of `:=`, `pick` and `try_acquire`. */
   lvalue(t: A.LValue, where: Where): { lvalue: LValue; type: ValueType } | null {
+    if (this.locals?.has(t.name.text)) return this.local(t.name, t.index, t.at);
     const b = this.env.scope.values.get(t.name.text);
-    if (!b) {
-      this.sink.error('E301', `Unknown name '${t.name.text}'.`, t.name.span);
-      return null;
-    }
+    if (!b) return this.unknown(t.name);
     if (b.kind !== 'var') {
       this.sink.error('E309', `Cannot assign to '${t.name.text}': it is ${describeBinding(b)}, not a variable.`, t.name.span);
       return null;

@@ -467,6 +467,8 @@ class Parser {
 
   private stmt(): A.Stmt {
     const t = this.peek();
+    // `local` is a contextual word: `local x : T` declares, `local := 1` assigns a variable named local.
+    if (this.atWord('local') && this.peek(1).kind === 'ident' && this.at(':', 2)) return this.localDecl();
     if (t.kind === 'ident') return this.assignment();
     if (t.kind !== 'keyword' || !STMT_KEYWORDS.has(t.text)) this.fail('E204', `Expect statement, found ${describe(t)}.`);
     this.advance();
@@ -562,6 +564,15 @@ class Parser {
     }
     if (this.match('@')) at = this.unary();
     return { name, index, at, span: this.from(name.span) };
+  }
+
+  private localDecl(): A.Stmt {
+    const t = this.advance();
+    const name = this.name("Expect variable name after 'local'.");
+    this.consume(':', "Expect ':' after variable name.");
+    const type = this.type();
+    const init = this.match('=') ? this.expr() : null;
+    return { kind: 'local', name, type, init, span: this.from(t.span) };
   }
 
   private assignment(): A.Stmt {

@@ -184,6 +184,13 @@ export class StatementChecker {
         return { kind: 'either', blocks: s.blocks.map((b) => this.block(b, ctx)), span: s.span };
       case 'any':
         return this.any(s, where);
+      case 'local': {
+        // Declared by the body's checker (typecheck.ts); an initial value is an assignment where it stands.
+        if (s.init === null || this.env.exprs.locals?.get(s.name.text)?.decl !== s) return null;
+        const target = this.env.exprs.lvalue({ name: s.name, index: null, at: null, span: s.name.span }, where);
+        const value = target && this.env.exprs.expect(s.init, target.type, where);
+        return value && instr({ op: 'assign', target: target.lvalue, value });
+      }
       default:
         return unreachable(s);
     }

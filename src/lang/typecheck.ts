@@ -538,8 +538,17 @@ class Checker implements Env {
       proc: (name) => this.proc(name),
       source: this.source,
     });
+    const locals = new Map<A.Decl, Map<string, VarInfo>>();
     for (const kind of ['thread', 'proc', 'handler'] as const) {
       for (const d of this.decls(kind)) {
+        if (d.kind !== 'thread' || d.body.kind === 'block') {
+          locals.set(d, this.declareLocals(d.kind === 'thread' ? (d.body as { block: A.Block }).block : d.body, this.unitIds.get(d)!, `${kind} ${d.name.text}`));
+        }
+      }
+    }
+    for (const kind of ['thread', 'proc', 'handler'] as const) {
+      for (const d of this.decls(kind)) {
+        this.exprs.locals = locals.get(d) ?? null;
         const id = this.unitIds.get(d)!;
         const span = this.spans.add(d.name.span);
         const unit = { id, name: d.name.text, lines: [] as number[], stack: null, span };
@@ -561,6 +570,59 @@ class Checker implements Env {
         }
       }
     }
+    this.exprs.locals = null;
+  }
+
+  /**
+   * The locals of one body (`local x : T [= e]`, before its first other statement): one variable each, with
+   * one instance per activation (scope `local`). Reports a local elsewhere in the body (E342), one named like a
+   * declaration of the model (E340) or like another local of the body (E302), and an array (E343).
+   */
+  private declareLocals(block: A.Block, unit: number, home: string): Map<string, VarInfo> {
+    const out = new Map<string, VarInfo>();
+    const spans = new Map<string, SourceSpan>();
+    let top = true;
+    const misplaced = (stmts: A.Stmt[]): void => {
+      for (const st of stmts) {
+        if (st.kind === 'local') this.sink.error('E342', `Local '${st.name.text}' must be declared at the top of its body, before any other statement.`, st.span);
+        else if (st.kind === 'if') {
+          misplaced(st.then.stmts);
+          if (st.else) misplaced(st.else.stmts);
+        } else if (st.kind === 'while' || st.kind === 'loop') misplaced(st.body.stmts);
+        else if (st.kind === 'either') for (const b of st.blocks) misplaced(b.stmts);
+      }
+    };
+    for (const st of block.stmts) {
+      if (st.kind !== 'local' || !top) {
+        top = false;
+        misplaced([st]);
+        continue;
+      }
+      const name = st.name.text;
+      const global = this.scope.values.get(name);
+      if (global) {
+        this.sink.error('E340', `Local '${name}' has the name of ${describeBinding(global)} declared in the model; give it another name.`, st.name.span);
+        continue;
+      }
+      const old = spans.get(name);
+      if (old) {
+        this.sink.error('E302', `Local '${name}' is already declared at ${old.line}:${old.col}.`, st.name.span);
+        continue;
+      }
+      spans.set(name, st.name.span);
+      if (st.type.length) {
+        this.sink.error('E343', `Local '${name}' cannot be an array; declare the array with 'var', 'percpu var' or 'perthread var'.`, st.type.length.span);
+        continue;
+      }
+      const type = this.baseType(st.type.base);
+      if (!type) continue;
+      const id = this.vars.length;
+      const init = type.kind === 'thread' ? this.threads : 0;
+      this.vars.push({ id, name, scope: 'local', type, length: null, init, span: this.spans.add(st.name.span), unit });
+      out.set(name, { id, name, scope: 'local', type, indexBy: null, length: null, decl: st });
+      if (!this.exprs.localHomes.has(name)) this.exprs.localHomes.set(name, home);
+    }
+    return out;
   }
 
   // ------------------------------------------------------------------------------------------------------

@@ -175,6 +175,11 @@ class Collector {
         this.expr(s.lo);
         this.expr(s.hi);
         return;
+      case 'local':
+        // A local is seen in its own body only; the model-wide index here keeps the names of declarations.
+        this.type(s.type);
+        this.expr(s.init);
+        return;
     }
   }
 

@@ -45,6 +45,7 @@ const EXPECTED_CLAIMS: Record<string, number> = {
   'models/ckernel-002/option-c-old-context-layout.sched THREADS=2': 6,
   'models/corpus/x86-nmi-ist-nested.sched -': 16,
   'models/corpus/xv6-riscv-kerneltrap-no-save.sched -': 4,
+  'models/corpus/xv6-sched-intena-global.sched -': 2,
   'models/corpus/xv6-yield-release-early.sched CPUS=2 PROCS=2': 16,
   'models/ckernel-002/stub-ret-switch.sched THREADS=2': 6,
   'models/executor-000/restore-from-main-loop.sched -': 2,

@@ -81,6 +81,8 @@ export const PINS: Record<string, Pin> = {
   'models/corpus/xv6-forkret-no-release.sched CPUS=2 PROCS=2': { states: 1924, cex: { 'no-deadlock': 18 } },
   'models/corpus/xv6-riscv-kerneltrap-no-save.sched -': { states: 80, cex: { 'stack-integrity': 22 } },
   'models/corpus/xv6-riscv-kerneltrap.sched -': { states: 248, cex: {} },
+  'models/corpus/xv6-sched-intena-global.sched -': { states: 126, cex: { 'assertions': 51 } },
+  'models/corpus/xv6-sched-intena.sched -': { states: 232, cex: {} },
   'models/corpus/xv6-scheduler.sched CPUS=1 PROCS=2': { states: 150, cex: {} },
   'models/corpus/xv6-scheduler.sched CPUS=2 PROCS=2': { states: 11604, cex: {} },
   'models/corpus/xv6-sleep-release-first.sched -': { states: 267, cex: { 'assertions': 16, 'no-deadlock': 16 } },

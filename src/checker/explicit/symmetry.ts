@@ -275,6 +275,7 @@ class ThreadSymmetry implements Symmetry {
     addFamily(layout.threads.map((t) => g.of(t.state)));
     addFamily(layout.threads.map((t) => g.of(t.freed)));
     addFamily(layout.threads.map((t) => g.of(t.stack.sp)));
+    if (layout.threads.some((t) => t.stack.act !== null)) addFamily(layout.threads.map((t) => g.of(t.stack.act!)));
     // Threads of one group have one depth; a thread outside every group may have another (it never moves).
     const maxDepth = Math.max(...layout.threads.map((t) => t.stack.depth));
     for (let i = 0; i < maxDepth; i++) {
@@ -286,6 +287,16 @@ class ThreadSymmetry implements Symmetry {
       const thread = v.type.kind === 'thread';
       if (v.scope === 'perthread') {
         for (let e = 0; e < (v.length ?? 1); e++) addFamily(instances.map((inst) => g.of(inst[e]!)));
+      } else if (v.scope === 'local') {
+        // A local at each level of a thread's stack moves with the thread; a handler stack's stays where it is.
+        for (let level = 0; level <= maxDepth; level++) {
+          const perThread = layout.threads.map((t) => {
+            const local = t.stack.locals[id] ?? null;
+            const slot = local === null ? undefined : local.slots[level - local.from];
+            return slot === undefined ? -1 : g.of(slot);
+          });
+          if (perThread.some((slot) => slot >= 0)) addFamily(perThread);
+        }
       } else if (analysis.threadIndexed.has(id)) {
         for (const inst of instances) addFamily(inst.map((slot) => g.of(slot)));
       }
