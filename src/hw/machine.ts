@@ -69,13 +69,15 @@ export class Machine {
       this.stepsAt.push(instr.op === 'choose' ? Array.from({ length: instr.count }, (_, i) => pc + 1 + i) : instr.op === 'alternative' ? [] : [pc]);
     }
 
-    // Within a priority, the lower line id first; with a local APIC, the higher vector (SDM vol. 3A 11.8.3).
+    // Within a priority, the lower line id first; with a local APIC, the higher vector (SDM vol. 3A 11.8.3); with
+    // a GIC, the lower INTID (IHI 0069 4.8.1 leaves the choice among equal priorities to the implementation).
     const lapic = program.controller === 'lapic';
+    const gic = program.controller === 'gic';
     this.linesByUrgency = program.lines
       .map((l) => l.id)
       .sort((a, b) => {
         const [la, lb] = [program.lines[a]!, program.lines[b]!];
-        return lb.priority - la.priority || (lapic ? lb.number - la.number : a - b);
+        return lb.priority - la.priority || (lapic ? lb.number - la.number : gic ? la.number - lb.number : a - b);
       });
     this.blockers = program.lines.map((line) =>
       program.lines.reduce((mask, other) => (other.priority >= line.priority ? mask | (1 << other.id) : mask), 0),

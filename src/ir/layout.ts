@@ -121,7 +121,7 @@ export interface LayoutInput {
   /** Add per-CPU counters of consecutive masked steps, saturating at bound + 1. */
   latencyBound?: number | null;
   /** `lapic`: every CPU has a task-priority register. */
-  controller?: 'lapic' | null;
+  controller?: 'lapic' | 'i8259' | 'gic' | null;
 }
 
 export function bitsFor(max: number): number {

@@ -94,7 +94,7 @@ export type MachineItem =
   | { kind: 'irq'; name: Name; number: IntLit; attrs: LineAttr[]; span: SourceSpan }
   | { kind: 'scheduler'; proc: Name; span: SourceSpan }
   | { kind: 'latency'; bound: Expr; span: SourceSpan }
-  | { kind: 'controller'; controller: 'lapic'; span: SourceSpan }
+  | { kind: 'controller'; controller: 'lapic' | 'i8259' | 'gic'; span: SourceSpan }
   | { kind: 'preempt_offset'; count: Expr; span: SourceSpan };
 
 export type TypeBase =

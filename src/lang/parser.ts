@@ -272,9 +272,12 @@ class Parser {
         return { kind: 'preempt_offset', count: this.expr(), span: this.from(t.span) };
       case 'scheduler':
         return { kind: 'scheduler', proc: this.name("Expect procedure name after 'scheduler'."), span: this.from(t.span) };
-      case 'controller':
-        this.consumeWord('lapic', "Expect 'lapic' after 'controller'.");
-        return { kind: 'controller', controller: 'lapic', span: this.from(t.span) };
+      case 'controller': {
+        const word = this.peek().text;
+        const controller = word === 'i8259' || word === 'gic' ? word : 'lapic';
+        this.consumeWord(controller, "Expect 'lapic', 'i8259' or 'gic' after 'controller'.");
+        return { kind: 'controller', controller, span: this.from(t.span) };
+      }
       default: {
         const name = this.name("Expect line name after 'irq'.");
         this.consumeWord('line', "Expect 'line' after interrupt name.");

@@ -30,6 +30,7 @@ import {
   type ValueType,
   type VarDecl,
 } from '../ir/ir.js';
+import { GIC_DEFAULT_PRIORITY, GIC_MAX_INTID } from '../ir/ir.js';
 
 type D<K extends A.Decl['kind']> = Extract<A.Decl, { kind: K }>;
 
@@ -51,7 +52,7 @@ class Checker implements Env {
   private cpusRefused = false;
   threads = 0;
   private latency: number | null = null;
-  private controller: 'lapic' | null = null;
+  private controller: 'lapic' | 'i8259' | 'gic' | null = null;
   private preemptOffset = 0;
   private machineSpan: SourceSpan;
   private hasMachine = false;
@@ -187,8 +188,7 @@ class Checker implements Env {
         if (n !== null && this.atLeast(n, 1, 'CPU count', item.count.span) && this.atMost(n, LIMITS.cpus, 'CPU count', item.count.span)) this.cpus = n;
         else this.cpusRefused = true;
       } else if (item.kind === 'controller') {
-        if (this.arch === 'aarch64') this.sink.error('E501', "'controller lapic' is not available on aarch64 (its controller is the GIC).", item.span);
-        else this.controller = item.controller;
+        this.controllerItem(item);
       } else if (item.kind === 'latency') {
         const n = this.int(item.bound);
         if (n !== null && this.atLeast(n, 1, 'Latency bound', item.bound.span)) this.latency = n;
@@ -199,7 +199,23 @@ class Checker implements Env {
         }
       }
     }
+    // A real 8259A is one chip whose INT pin goes to one CPU: shared in-service and request registers across
+    // CPUs are not modelled, so the machine has one CPU.
+    if (this.controller === 'i8259' && this.cpus > 1) {
+      const item = m.items.find((i) => i.kind === 'controller')!;
+      this.sink.error('E519', `'controller i8259' conflicts with 'cpus ${this.cpus}': one 8259A delivers to one CPU.`, item.span);
+    }
     return m;
+  }
+
+  /** `controller lapic` and `controller i8259` exist on x86_64 only, `controller gic` on aarch64 only. */
+  private controllerItem(item: Extract<A.MachineItem, { kind: 'controller' }>): void {
+    const wants = item.controller === 'gic' ? 'aarch64' : 'x86_64';
+    if (this.arch === wants) this.controller = item.controller;
+    else {
+      const its = this.arch === 'aarch64' ? 'the GIC' : 'an 8259A or a local APIC';
+      this.sink.error('E501', `'controller ${item.controller}' is not available on ${this.arch} (its controller is ${its}).`, item.span);
+    }
   }
 
   private lineDecls(m: D<'machine'> | null): void {
@@ -211,6 +227,12 @@ class Checker implements Env {
       if (!this.atMost(id + 1, LIMITS.lines, 'Line count', item.name.span)) break;
       if (this.controller === 'lapic' && (item.number.value < 16 || item.number.value > 255)) {
         this.sink.error('E521', `Vector ${item.number.value} is out of range: a local APIC takes vectors 16 to 255.`, item.number.span);
+      }
+      if (this.controller === 'i8259' && item.number.value > 7) {
+        this.sink.error('E521', `Line ${item.number.value} is out of range: an 8259A has request lines IR0 to IR7.`, item.number.span);
+      }
+      if (this.controller === 'gic' && item.number.value > GIC_MAX_INTID) {
+        this.sink.error('E521', `INTID ${item.number.value} is out of range: a GIC's interrupts are INTIDs 0 to ${GIC_MAX_INTID} (1020 to 1023 are special).`, item.number.span);
       }
       const other = numbers.get(item.number.value);
       if (other !== undefined) this.sink.error('E518', `Line number ${item.number.value} is already used by '${other}'.`, item.number.span);
@@ -244,6 +266,11 @@ class Checker implements Env {
           case 'priority':
             if (this.controller === 'lapic') {
               this.sink.error('E519', "'priority' conflicts with 'controller lapic': a line's priority is its vector's class (vector >> 4).", attr.span);
+            } else if (this.controller === 'i8259') {
+              this.sink.error('E519', "'priority' conflicts with 'controller i8259': in fully nested mode IR0 has the highest priority, IR7 the lowest.", attr.span);
+            } else if (this.controller === 'gic') {
+              // GIC priority values: 0 is the highest priority, 255 the lowest (IHI 0069, 4.8).
+              if (this.atMost(attr.value.value, 255, 'GIC priority', attr.value.span)) line.priority = 256 - attr.value.value;
             } else if (this.atLeast(attr.value.value, 1, 'Priority', attr.value.span)) line.priority = attr.value.value;
             break;
           case 'gate':
@@ -266,6 +293,13 @@ class Checker implements Env {
       }
       // SDM vol. 3A 11.8.3: the priority class of an interrupt is bits 7:4 of its vector.
       if (this.controller === 'lapic') line.priority = Math.max(1, line.number >> 4);
+      // 8259A data sheet, "Fully Nested Mode": IR0 has the highest priority, IR7 the lowest.
+      if (this.controller === 'i8259') line.priority = 8 - line.number;
+      // Linux's default priority for every interrupt (GICD_INT_DEF_PRI, 0xa0) unless the line gives its own.
+      if (this.controller === 'gic' && !given.has('priority')) line.priority = 256 - GIC_DEFAULT_PRIORITY;
+      if (this.controller === 'gic' && line.number >= 32 && line.cpus.length > 1) {
+        this.sink.error('E519', `SPI ${line.number} must be routed to one CPU ('on C'): the GIC's 1-of-N distribution is not modelled.`, this.spans.spans[line.span]!);
+      }
       if (line.source === 'ipi' && onSpan) this.sink.error('E519', `${source === 'ipi' ? 'An' : 'A'} '${source}' line arrives only through 'raise'; it cannot take 'on'.`, onSpan);
       this.lineIds.set(line.name, id);
       this.lines.push(line);
