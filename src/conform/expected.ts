@@ -128,6 +128,15 @@ function stepEvents(m: Machine, s: Uint32Array, cpu: number, instr: Instr): read
     }
     case 'tpr':
       return NONE;
+    case 'ack_read': {
+      const line = m.acknowledgedLine(s, cpu);
+      return line < 0 ? NONE : [{ cpu, event: 'ack', line: m.program.lines[line]!.name }];
+    }
+    case 'eoi_id': {
+      const id = evaluateIn(m, s, cpu, instr.value);
+      const line = m.program.lines.find((l) => l.number === id);
+      return line === undefined ? NONE : [{ cpu, event: 'eoi', line: line.name }];
+    }
     case 'iret':
     case 'eret':
       return [{ cpu, event: instr.op, thread: threadOf(m, m.current(s, cpu)) }];

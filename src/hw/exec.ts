@@ -189,6 +189,8 @@ export function execute(x: Step, profile: ArchProfile, instr: Instr): void {
     case 'eoi':
     case 'eoi_highest':
     case 'ack':
+    case 'ack_read':
+    case 'eoi_id':
     case 'iret':
     case 'eret':
     case 'save_elr':

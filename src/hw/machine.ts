@@ -13,6 +13,7 @@ import { decodeFrame, type Frame } from './frames.js';
 import { ConcreteState } from './state.js';
 import { canStillArrive, deliverable, instructionActions, spuriousWakeUp, urgency, waiting } from './transition.js';
 import { highestInService } from './x86_64.js';
+import { acknowledgedLine } from './aarch64.js';
 
 export type ElrState = (typeof ELR_STATES)[number];
 
@@ -313,6 +314,11 @@ export class Machine {
   /** The highest-priority line in service on CPU `c` (the one a bare `eoi` clears), or -1. */
   highestInService(s: Uint32Array, c: number): number {
     return highestInService(this.access, this.view(s), c).indexOf(true);
+  }
+
+  /** The line a read of the GIC's IAR on CPU `c` acknowledges (`x := ack`), or -1 (spurious). */
+  acknowledgedLine(s: Uint32Array, c: number): number {
+    return acknowledgedLine(this.access, this.view(s), c).indexOf(true);
   }
 
   /** The most urgent pending line that can be taken on CPU `c`, or -1. */

@@ -182,6 +182,8 @@ export type Instr = (
   | { op: 'acquire'; lock: number }
   | { op: 'release'; lock: number }
   | { op: 'try_acquire'; lock: number; target: LValue }
+  | { op: 'ack_read'; target: LValue } // GIC: read ICC_IAR1_EL1 into `target` (the INTID acknowledged, or 1023)
+  | { op: 'eoi_id'; value: Expr } // GIC: write ICC_EOIR1_EL1 with the INTID `value`
   | { op: 'enqueue'; thread: Expr }
   | { op: 'pick'; target: LValue }
   | { op: 'wake'; thread: Expr }

@@ -59,6 +59,8 @@ export type Stmt =
   | { kind: 'simple'; op: SimpleOp; span: SourceSpan }
   | { kind: 'assign'; target: LValue; value: Expr; span: SourceSpan }
   | { kind: 'try_acquire'; target: LValue; lock: Name; span: SourceSpan }
+  /** `x := ack` (GIC): read ICC_IAR1_EL1, the INTID acknowledged (1023: none), into `x`. */
+  | { kind: 'ack_read'; target: LValue; span: SourceSpan }
   /** `span` covers the keyword and the condition: the instruction a branch is reported at. */
   | { kind: 'if'; cond: Expr; then: Block; else: Block | null; span: SourceSpan }
   | { kind: 'while'; cond: Expr; body: Block; span: SourceSpan }

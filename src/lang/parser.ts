@@ -574,6 +574,7 @@ class Parser {
       const lock = this.name("Expect lock name after 'try_acquire'.");
       return { kind: 'try_acquire', target, lock, span: this.from(target.span) };
     }
+    if (this.match('ack')) return { kind: 'ack_read', target, span: this.from(target.span) };
     if (this.match('any')) {
       const lo = this.sum();
       this.consume('..', "Expect '..' in the range after 'any'.");

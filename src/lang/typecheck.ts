@@ -543,10 +543,15 @@ class Checker implements Env {
     for (const h of this.decls('handler')) {
       const unit = this.unitIds.get(h)!;
       names.set(unit, h.name.text);
+      if (this.controller === 'gic') {
+        this.vectorHandler(h, unit, names);
+        continue;
+      }
       const lineName = h.on ?? h.name;
       const lineId = this.lineIds.get(lineName.text);
       if (lineId === undefined) {
-        if (h.on) this.sink.error('E305', `Unknown line '${h.on.text}'.`, h.on.span);
+        if (h.on?.text === 'vector') this.sink.error('E501', "'on vector' (one handler for every IRQ) needs 'controller gic' (aarch64).", h.on.span);
+        else if (h.on) this.sink.error('E305', `Unknown line '${h.on.text}'.`, h.on.span);
         else this.sink.error('E504', `Handler '${h.name.text}' is bound to no line; declare 'irq ${h.name.text}' or add 'on LINE'.`, h.name.span);
       } else {
         const line = this.lines[lineId]!;
@@ -562,6 +567,23 @@ class Checker implements Env {
     }
   }
 
+  /**
+   * With a GIC every IRQ enters the one IRQ vector (Arm ARM D1.10, the vector table's IRQ entry), whose handler
+   * reads the IAR to learn which interrupt it is (Linux: el1h_64_irq -> gic_handle_irq): `handler NAME on vector`.
+   */
+  private vectorHandler(h: D<'handler'>, unit: number, names: Map<number, string>): void {
+    if (h.on?.text !== 'vector') {
+      this.sink.error('E519', `With 'controller gic' every IRQ enters the one IRQ vector: declare 'handler ${h.name.text} on vector' and read the INTID with 'x := ack'.`, h.on?.span ?? h.name.span);
+      return;
+    }
+    const other = this.lines.find((l) => l.handler !== -1);
+    if (other) {
+      this.sink.error('E503', `The IRQ vector already has handler '${names.get(other.handler)}'.`, h.on.span);
+      return;
+    }
+    for (const line of this.lines) line.handler = unit;
+  }
+
   private bodies(): void {
     const statements = new StatementChecker({
       arch: this.arch,
@@ -569,6 +591,7 @@ class Checker implements Env {
       exprs: this.exprs,
       lineIds: this.lineIds,
       lapic: this.controller === 'lapic',
+      intids: this.controller === 'gic' ? new Map(this.lines.map((l) => [l.number, l.id])) : null,
       proc: (name) => this.proc(name),
       source: this.source,
     });
@@ -581,7 +604,9 @@ class Checker implements Env {
           const line = this.lineIds.get((d.on ?? d.name).text);
           const body = statements.body(d.body, 'handler');
           const stack = d.stack ? { depth: d.stack.value } : null;
-          this.units.push({ ...unit, kind: 'handler', body, lines: line === undefined ? [] : [line], stack, end: d.body.close });
+          const vector = this.controller === 'gic' && d.on?.text === 'vector';
+          const lines = vector ? this.lines.filter((l) => l.handler === id).map((l) => l.id) : line === undefined ? [] : [line];
+          this.units.push({ ...unit, kind: 'handler', body, lines, stack, end: d.body.close });
         } else if (d.kind === 'proc') {
           const body = statements.body(d.body, 'proc');
           this.units.push({ ...unit, kind: 'proc', body, end: d.body.close });
