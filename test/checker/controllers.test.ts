@@ -8,7 +8,8 @@ import { expectBothEngines } from './both-engines.js';
 import { expectedEvents } from '../../src/conform/expected.js';
 import { machineOf } from '../../src/hw/build.js';
 import { printInstr } from '../../src/ir/print.js';
-import { find, load, modelOf, walk } from './helpers.js';
+import { readFileSync } from 'node:fs';
+import { cexOf, check, find, load, modelOf, walk } from './helpers.js';
 
 const TWO_SGIS = `machine aarch64 { cpus 1; controller gic; irq low line 2 priority 160 none; irq high line 3 priority 128 none }
 const HIGH = 3
@@ -69,5 +70,17 @@ describe('GIC statements', () => {
     const after = model.successor(before, ack).next;
     expect([m.pending(after, 0), m.inService(after, 0)]).toEqual([0b01, 0b10]);
     expect(expectedEvents(model, m, after, find(model, after, 'eoi id'))).toEqual([{ cpu: 0, event: 'eoi', line: 'high' }]);
+  });
+
+  it('show what the IAR returned and what EOIR was written with in a trace', async () => {
+    const report = await check(readFileSync('test/checker/models/gic-ack-loop-eoi-spurious.sched', 'utf8'), ['eoi-discipline']);
+    const cex = cexOf(report, 'eoi-discipline');
+    expect(cex.message).toBe('EOI of INTID 1023 on CPU 0, which is no interrupt line (the spurious INTID: nothing was acknowledged)');
+    expect(cex.steps.map((s) => s.label).filter((l) => l.startsWith('id := ack') || l.startsWith('eoi'))).toEqual([
+      'id := ack (30: timer)',
+      'eoi id (30: timer)',
+      'id := ack (1023: spurious)',
+      'eoi id (1023: no line)',
+    ]);
   });
 });
