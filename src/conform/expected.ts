@@ -127,6 +127,7 @@ function stepEvents(m: Machine, s: Uint32Array, cpu: number, instr: Instr): read
       return line < 0 ? NONE : [{ cpu, event: 'eoi', line: m.program.lines[line]!.name }];
     }
     case 'tpr':
+    case 'pmr':
       return NONE;
     case 'ack_read': {
       const line = m.acknowledgedLine(s, cpu);

@@ -65,7 +65,8 @@ function ack(x: Step, line: number): void {
 /**
  * Per line, whether a read of ICC_IAR1_EL1 on CPU `c` acknowledges it: the highest-priority pending interrupt whose
  * priority is above the running priority (IHI 0069, "ICC_IAR1_EL1" and 4.8 "Interrupt prioritization"): no active
- * line of equal or higher priority, the lower INTID first among equal priorities. PSTATE.I plays no part: the
+ * line of equal or higher priority, and a priority value below the mask (ICC_PMR_EL1), the lower INTID first among
+ * equal priorities. PSTATE.I plays no part: the
  * register reads the same with interrupts masked.
  */
 export function acknowledgedLine(a: Access, s: State, c: number): Cond[] {
@@ -75,7 +76,7 @@ export function acknowledgedLine(a: Access, s: State, c: number): Cond[] {
   const chosen: Cond[] = a.m.program.lines.map(() => false);
   let found: Cond = false;
   for (const line of a.m.linesByUrgency) {
-    const ready = o.and(o.bit(pending, line), o.eq(o.and32(active, a.m.blockers[line]!), 0));
+    const ready = o.and(o.bit(pending, line), o.eq(o.and32(active, a.m.blockers[line]!), 0), a.pmrAllows(s, c, line));
     chosen[line] = o.and(ready, o.not(found));
     found = o.or(found, ready);
   }
@@ -123,6 +124,15 @@ function eoiId(x: Step, value: Expr): void {
   s.warn('eoi-discipline', o.not(known), () => `EOI of INTID ${num(id)} on CPU ${cpu}, which is no interrupt line${num(id) === GIC_SPURIOUS ? ' (the spurious INTID: nothing was acknowledged)' : ''}`);
 }
 
+/** `pmr := v`: ICC_PMR_EL1; interrupts of a priority value not below it are neither signalled nor acknowledged. */
+function priorityMask(x: Step, value: Expr): void {
+  const { a, s, cpu } = x;
+  const o = a.ops;
+  const v = evaluate(a, s, cpu, value);
+  s.fault('assertions', o.or(o.slt(v, 0), o.slt(255, v)), () => `value out of range: pmr := ${num(v)} (0..255)`);
+  a.setPmr(s, cpu, v);
+}
+
 export const aarch64: ArchProfile = {
   arch: 'aarch64',
   resumeKind: 'exc',
@@ -165,6 +175,9 @@ export const aarch64: ArchProfile = {
         return true;
       case 'eoi_id':
         eoiId(x, instr.value);
+        return true;
+      case 'pmr':
+        priorityMask(x, instr.value);
         return true;
       default:
         return false;

@@ -191,6 +191,7 @@ export function execute(x: Step, profile: ArchProfile, instr: Instr): void {
     case 'ack':
     case 'ack_read':
     case 'eoi_id':
+    case 'pmr':
     case 'iret':
     case 'eret':
     case 'save_elr':

@@ -316,6 +316,11 @@ export class Machine {
     return highestInService(this.access, this.view(s), c).indexOf(true);
   }
 
+  /** Whether CPU `c`'s GIC priority mask lets `line` through (always without a GIC). */
+  pmrAllows(s: Uint32Array, c: number, line: number): boolean {
+    return this.access.pmrAllows(this.view(s), c, line) === true;
+  }
+
   /** The line a read of the GIC's IAR on CPU `c` acknowledges (`x := ack`), or -1 (spurious). */
   acknowledgedLine(s: Uint32Array, c: number): number {
     return acknowledgedLine(this.access, this.view(s), c).indexOf(true);

@@ -98,7 +98,7 @@ export function deliverable(a: Access, s: State, c: number, line: number): Cond 
   const heldOff = o.and(shadow, canRun);
   // A local APIC also holds off a line whose priority class is not above the task-priority class (SDM 11.8.3.1).
   const aboveTpr = a.layout.cpus[c]!.tpr === null ? true : o.ult(a.tpr(s, c), a.m.program.lines[line]!.priority);
-  return o.and(enabled, o.not(heldOff), aboveTpr, o.eq(o.and32(a.inService(s, c), a.m.blockers[line]!), 0));
+  return o.and(enabled, o.not(heldOff), aboveTpr, a.pmrAllows(s, c, line), o.eq(o.and32(a.inService(s, c), a.m.blockers[line]!), 0));
 }
 
 /** Per line, the condition that it is the line CPU `c` takes next (the most urgent pending deliverable one), and that it takes none. */

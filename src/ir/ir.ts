@@ -184,6 +184,7 @@ export type Instr = (
   | { op: 'try_acquire'; lock: number; target: LValue }
   | { op: 'ack_read'; target: LValue } // GIC: read ICC_IAR1_EL1 into `target` (the INTID acknowledged, or 1023)
   | { op: 'eoi_id'; value: Expr } // GIC: write ICC_EOIR1_EL1 with the INTID `value`
+  | { op: 'pmr'; value: Expr } // GIC: write ICC_PMR_EL1, the priority mask
   | { op: 'enqueue'; thread: Expr }
   | { op: 'pick'; target: LValue }
   | { op: 'wake'; thread: Expr }
@@ -256,6 +257,8 @@ export const GIC_MAX_INTID = 1019;
 export const GIC_SPURIOUS = 1023;
 /** The GIC priority value Linux gives every interrupt (GICD_INT_DEF_PRI in include/linux/irqchip/arm-gic-common.h). */
 export const GIC_DEFAULT_PRIORITY = 0xa0;
+/** The priority mask Linux writes before it enables interrupts (DEFAULT_PMR_VALUE in drivers/irqchip/irq-gic-v3.c). */
+export const GIC_BOOT_PMR = 0xf0;
 
 export interface Program {
   file: string;

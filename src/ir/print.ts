@@ -148,6 +148,8 @@ export function printInstr(i: Instr, program: Program): string {
       return `${lvalueText(program, i.target)} := ack`;
     case 'eoi_id':
       return `eoi ${expr(i.value)}`;
+    case 'pmr':
+      return `pmr := ${expr(i.value)}`;
     case 'tpr':
       return `tpr := ${expr(i.value)}`;
     case 'raise':

@@ -70,6 +70,7 @@ export type Stmt =
   /** `line` is null for a bare `eoi` (the LAPIC EOI register: the highest in-service line). */
   | { kind: 'line'; op: 'eoi' | 'ack'; line: Name | null; span: SourceSpan }
   | { kind: 'tpr'; value: Expr; span: SourceSpan }
+  | { kind: 'pmr'; value: Expr; span: SourceSpan }
   | { kind: 'raise'; line: Name; to: Expr | null; span: SourceSpan }
   | { kind: 'lock'; op: 'acquire' | 'release'; lock: Name; span: SourceSpan }
   | { kind: 'thread'; op: ThreadOp; thread: Expr; span: SourceSpan }

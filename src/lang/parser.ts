@@ -16,7 +16,7 @@ const DECL_KEYWORDS = new Set([
 ]);
 const STMT_KEYWORDS = new Set<string>([
   ...A.SIMPLE_STATEMENTS, ...A.THREAD_STATEMENTS, ...A.WAIT_STATEMENTS, 'if', 'while', 'loop', 'call', 'assert', 'eoi', 'ack', 'raise',
-  'acquire', 'release', 'pick', 'tpr', 'either',
+  'acquire', 'release', 'pick', 'tpr', 'pmr', 'either',
 ]);
 /** Deepest nesting of blocks, and of parentheses and prefix operators; keeps every pass's recursion shallow. */
 export const MAX_NESTING = 64;
@@ -509,6 +509,11 @@ class Parser {
         this.consume(':=', "Expect ':=' after 'tpr'.");
         const value = this.expr();
         return { kind: 'tpr', value, span: this.from(t.span) };
+      }
+      case 'pmr': {
+        this.consume(':=', "Expect ':=' after 'pmr'.");
+        const value = this.expr();
+        return { kind: 'pmr', value, span: this.from(t.span) };
       }
       case 'raise': {
         const line = this.name("Expect line name after 'raise'.");

@@ -154,6 +154,14 @@ export class StatementChecker {
       }
       case 'ack_read':
         return this.ackRead(s, where);
+      case 'pmr': {
+        const value = this.env.exprs.expect(s.value, { kind: 'int', min: 0, max: 255 }, where, "operand of 'pmr'");
+        if (this.env.intids === null) {
+          this.env.sink.error('E501', "'pmr' is the GIC's priority mask: add 'controller gic' to the machine (aarch64).", s.span);
+          return null;
+        }
+        return value && instr({ op: 'pmr', value });
+      }
       case 'raise': {
         const line = this.line(s.line);
         const cpu = s.to ? this.env.exprs.cpuOperand(s.to, where) : null;

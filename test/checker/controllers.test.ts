@@ -47,6 +47,12 @@ describe('GIC: acknowledge into a variable, EOI of a variable id, running priori
   it('a loop that reads the IAR until 1023 and EOIs only what it acknowledged', async () => {
     await expectBothEngines('gic-ack-loop', 'eoi-discipline', 'holds 384', 'inconclusive', 12);
   });
+  it('the priority mask holds IRQs off (pseudo-NMI local_irq_disable)', async () => {
+    await expectBothEngines('gic-pmr-irqoff', 'assertions', 'holds 57', 'holds', 12);
+  });
+  it('a priority below the mask gets through it (pseudo-NMI)', async () => {
+    await expectBothEngines('gic-pmr-nmi', 'assertions', 'violated 59 6', 'violated 6', 0);
+  });
   it('an EOI of the spurious INTID is an eoi-discipline violation', async () => {
     await expectBothEngines('gic-ack-loop-eoi-spurious', 'eoi-discipline', 'violated 93 10', 'violated 10', 0);
   });

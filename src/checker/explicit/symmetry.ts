@@ -81,6 +81,7 @@ function* exprsOf(instr: Instr): Generator<Expr> {
       yield* lvalueExprs(instr.target);
       return;
     case 'eoi_id':
+    case 'pmr':
       yield instr.value;
       return;
     case 'alternative':
