@@ -264,9 +264,19 @@ export function waiting(a: Access, s: State): { threads: Cond; busy: Cond[]; pen
 /**
  * CPU `c` is halted in `wfi` with nothing pending: its step would be the wait completing spuriously, which the
  * Arm ARM allows at any time and never requires. Such a step is explored (what follows it is reachable), but no
- * verdict relies on it being taken: no-deadlock does not count it as a way out, fairness does not owe it.
+ * verdict relies on it being taken: no-deadlock does not count it as a way out, fairness does not owe it. With a
+ * GIC, a pending line wakes the CPU only if the CPU interface signals it, above the running priority and below
+ * the priority mask (IHI 0069, 4.8; PSTATE.I still plays no part): one it holds back is no wake-up event.
  */
 export function spuriousWakeUp(a: Access, s: State, c: number): Cond {
   if (a.wfiHaltedPcs.length === 0) return false;
-  return a.ops.and(a.pcIn(a.pc(s, c), a.wfiHaltedPcs), a.ops.eq(a.pending(s, c), 0));
+  const o = a.ops;
+  const atWfi = a.pcIn(a.pc(s, c), a.wfiHaltedPcs);
+  const pending = a.pending(s, c);
+  if (a.m.program.controller !== 'gic') return o.and(atWfi, o.eq(pending, 0));
+  const active = a.inService(s, c);
+  const signalled = a.m.program.lines.map((l) =>
+    o.and(o.bit(pending, l.id), o.eq(o.and32(active, a.m.blockers[l.id]!), 0), a.pmrAllows(s, c, l.id)),
+  );
+  return o.and(atWfi, o.not(o.or(...signalled)));
 }
