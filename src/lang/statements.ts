@@ -230,7 +230,8 @@ export class StatementChecker {
 
   /**
    * `eoi x` (GIC): the INTID written to EOIR is a value. A constant must be a line's INTID (E525), and is that
-   * line's EOI; a variable is checked when the step runs (an INTID of no line is an eoi-discipline violation).
+   * line's EOI; a variable must be able to hold one (E525), and is checked when the step runs (an INTID of no
+   * line is an eoi-discipline violation).
    */
   private eoiId(name: A.Name, where: BodyContext['where'], span: SourceSpan): TStmt | null {
     const value = this.env.exprs.check({ kind: 'name', name, index: null, at: null, span: name.span }, where);
@@ -246,6 +247,11 @@ export class StatementChecker {
         return null;
       }
       return { kind: 'instr', instr: { op: 'eoi', line }, span };
+    }
+    const { min, max } = value.type;
+    if (![...this.env.intids!.keys()].some((id) => id >= min && id <= max)) {
+      this.env.sink.error('E525', `'${name.text}' (${min}..${max}) can hold no line's INTID: every 'eoi' of it would write the INTID of no interrupt.`, name.span);
+      return null;
     }
     return { kind: 'instr', instr: { op: 'eoi_id', value }, span };
   }
