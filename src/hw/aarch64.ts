@@ -66,8 +66,7 @@ function ack(x: Step, line: number): void {
  * Per line, whether a read of ICC_IAR1_EL1 on CPU `c` acknowledges it: the highest-priority pending interrupt whose
  * priority is above the running priority (IHI 0069, "ICC_IAR1_EL1" and 4.8 "Interrupt prioritization"): no active
  * line of equal or higher priority, and a priority value below the mask (ICC_PMR_EL1), the lower INTID first among
- * equal priorities. PSTATE.I plays no part: the
- * register reads the same with interrupts masked.
+ * equal priorities. PSTATE.I plays no part: the register reads the same with interrupts masked.
  */
 export function acknowledgedLine(a: Access, s: State, c: number): Cond[] {
   const o = a.ops;

@@ -545,6 +545,7 @@ class Checker implements Env {
       names.set(unit, h.name.text);
       if (this.controller === 'gic') {
         this.vectorHandler(h, unit, names);
+        this.handlerStack(h);
         continue;
       }
       const lineName = h.on ?? h.name;
@@ -558,12 +559,16 @@ class Checker implements Env {
         if (line.handler !== -1) this.sink.error('E503', `Line '${line.name}' already has handler '${names.get(line.handler)}'.`, lineName.span);
         else line.handler = unit;
       }
-      if (h.stack) {
-        if (this.atLeast(h.stack.value, 1, 'Stack depth', h.stack.span)) this.atMost(h.stack.value, LIMITS.stackDepth, 'Stack depth', h.stack.span);
-      }
+      this.handlerStack(h);
     }
     for (const line of this.lines) {
       if (line.handler === -1) this.sink.error('E502', `Line '${line.name}' has no handler.`, this.spans.spans[line.span]!);
+    }
+  }
+
+  private handlerStack(h: D<'handler'>): void {
+    if (h.stack) {
+      if (this.atLeast(h.stack.value, 1, 'Stack depth', h.stack.span)) this.atMost(h.stack.value, LIMITS.stackDepth, 'Stack depth', h.stack.span);
     }
   }
 
