@@ -6,6 +6,7 @@ import { machineOf } from '../hw/build.js';
 import { contextOf, lineName, lockName, pcLocation, threadName } from '../hw/describe.js';
 import { evaluateIn } from '../hw/expr.js';
 import { valueText } from '../ir/print.js';
+import { GIC_SPURIOUS } from '../ir/ir.js';
 import type { Frame } from '../hw/frames.js';
 import type { Machine } from '../hw/machine.js';
 import { actionArg, actionCpu, actionKind, ActionKind, type Action, type Model } from '../ir/model.js';
@@ -193,6 +194,15 @@ function stepLabel(model: Model, m: Machine, before: Uint32Array, action: Action
     }
     case 'try_acquire':
       return `${text} (${m.lockOwner(before, instr.lock) === 0 ? 'taken' : 'busy'})`;
+    case 'ack_read': {
+      const line = m.acknowledgedLine(before, c);
+      return `${text} (${line < 0 ? `${GIC_SPURIOUS}: spurious` : `${m.program.lines[line]!.number}: ${m.program.lines[line]!.name}`})`;
+    }
+    case 'eoi_id': {
+      const v = value(instr.value);
+      const line = m.program.lines.find((l) => l.number === v);
+      return v === null ? text : `${text} (${v}: ${line === undefined ? 'no line' : line.name})`;
+    }
     case 'acquire': {
       const owner = m.lockOwner(before, instr.lock);
       return owner === 0 ? text : `${text} (held by ${threadName(m, owner - 1)}: sleeps)`;

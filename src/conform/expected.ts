@@ -127,7 +127,17 @@ function stepEvents(m: Machine, s: Uint32Array, cpu: number, instr: Instr): read
       return line < 0 ? NONE : [{ cpu, event: 'eoi', line: m.program.lines[line]!.name }];
     }
     case 'tpr':
+    case 'pmr':
       return NONE;
+    case 'ack_read': {
+      const line = m.acknowledgedLine(s, cpu);
+      return line < 0 ? NONE : [{ cpu, event: 'ack', line: m.program.lines[line]!.name }];
+    }
+    case 'eoi_id': {
+      const id = evaluateIn(m, s, cpu, instr.value);
+      const line = m.program.lines.find((l) => l.number === id);
+      return line === undefined ? NONE : [{ cpu, event: 'eoi', line: line.name }];
+    }
     case 'iret':
     case 'eret':
       return [{ cpu, event: instr.op, thread: threadOf(m, m.current(s, cpu)) }];

@@ -4,7 +4,11 @@
 
 import { ELR_CODE, KIND_CODE } from './access.js';
 import { lineName } from './describe.js';
-import { num } from './domain.js';
+import type { Access } from './access.js';
+import { num, type Cond } from './domain.js';
+import { assign, evaluate } from './expr.js';
+import type { State } from './state.js';
+import { GIC_SPURIOUS, type Expr, type LValue } from '../ir/ir.js';
 import { frameNoun } from './frames.js';
 import { FRAME_KINDS } from '../ir/layout.js';
 import { checkNesting, entryFrame, entryStack, lineBit, type ArchProfile } from './profile.js';
@@ -59,6 +63,76 @@ function ack(x: Step, line: number): void {
   });
 }
 
+/**
+ * Per line, whether a read of ICC_IAR1_EL1 on CPU `c` acknowledges it: the highest-priority pending interrupt whose
+ * priority is above the running priority (IHI 0069, "ICC_IAR1_EL1" and 4.8 "Interrupt prioritization"): no active
+ * line of equal or higher priority, and a priority value below the mask (ICC_PMR_EL1), the lower INTID first among
+ * equal priorities. PSTATE.I plays no part: the register reads the same with interrupts masked.
+ */
+export function acknowledgedLine(a: Access, s: State, c: number): Cond[] {
+  const o = a.ops;
+  const pending = a.pending(s, c);
+  const active = a.inService(s, c);
+  const chosen: Cond[] = a.m.program.lines.map(() => false);
+  let found: Cond = false;
+  for (const line of a.m.linesByUrgency) {
+    const ready = o.and(o.bit(pending, line), o.eq(o.and32(active, a.m.blockers[line]!), 0), a.pmrAllows(s, c, line));
+    chosen[line] = o.and(ready, o.not(found));
+    found = o.or(found, ready);
+  }
+  return chosen;
+}
+
+/**
+ * `x := ack`: the line acknowledged goes pending -> active, which raises the running priority to its own, and `x`
+ * receives its INTID; with nothing to acknowledge `x` receives 1023, the spurious INTID, and nothing changes.
+ */
+function ackRead(x: Step, target: LValue): void {
+  const { a, s, cpu } = x;
+  const o = a.ops;
+  const pending = a.pending(s, cpu);
+  const active = a.inService(s, cpu);
+  const chosen = acknowledgedLine(a, s, cpu);
+  const id = s.select(
+    a.m.program.lines.map((line) => ({ when: chosen[line.id]!, then: () => line.number })),
+    GIC_SPURIOUS,
+  );
+  chosen.forEach((taken, line) =>
+    s.when(taken, () => {
+      a.setPending(s, cpu, o.clearBit(pending, line));
+      a.setInService(s, cpu, o.or32(active, 2 ** line));
+    }),
+  );
+  assign(a, s, cpu, target, id);
+}
+
+/**
+ * `eoi e` with the GIC (EOImode 0): a write of ICC_EOIR1_EL1 drops the running priority and deactivates the INTID
+ * written. An INTID that is no line's (1023 from a spurious acknowledge included, which the GIC ignores) is an
+ * eoi-discipline violation: the handler did not check what it acknowledged.
+ */
+function eoiId(x: Step, value: Expr): void {
+  const { a, s, cpu } = x;
+  const o = a.ops;
+  const id = evaluate(a, s, cpu, value);
+  let known: Cond = false;
+  for (const line of a.m.program.lines) {
+    const is = o.eq(id, line.number);
+    known = o.or(known, is);
+    s.when(is, () => eoi(x, line.id, 'not active'));
+  }
+  s.warn('eoi-discipline', o.not(known), () => `EOI of INTID ${num(id)} on CPU ${cpu}, which is no interrupt line${num(id) === GIC_SPURIOUS ? ' (the spurious INTID: nothing was acknowledged)' : ''}`);
+}
+
+/** `pmr := v`: ICC_PMR_EL1; interrupts of a priority value not below it are neither signalled nor acknowledged. */
+function priorityMask(x: Step, value: Expr): void {
+  const { a, s, cpu } = x;
+  const o = a.ops;
+  const v = evaluate(a, s, cpu, value);
+  s.fault('assertions', o.or(o.slt(v, 0), o.slt(255, v)), () => `value out of range: pmr := ${num(v)} (0..255)`);
+  a.setPmr(s, cpu, v);
+}
+
 export const aarch64: ArchProfile = {
   arch: 'aarch64',
   resumeKind: 'exc',
@@ -95,6 +169,15 @@ export const aarch64: ArchProfile = {
         return true;
       case 'eoi':
         eoi(x, instr.line, 'not active');
+        return true;
+      case 'ack_read':
+        ackRead(x, instr.target);
+        return true;
+      case 'eoi_id':
+        eoiId(x, instr.value);
+        return true;
+      case 'pmr':
+        priorityMask(x, instr.value);
         return true;
       default:
         return false;

@@ -4,7 +4,7 @@
 // interpreter does no more work than plain code would. The static tables (instructions by pc, jump resolution,
 // line urgency, blockers, arrivals, handler stacks) are the Machine's.
 
-import type { ThreadState } from '../ir/ir.js';
+import { GIC_BOOT_PMR, type ThreadState } from '../ir/ir.js';
 import { ELR_STATES, FRAME_KINDS, type FrameKind, type Layout, type Slot, type StackSlots } from '../ir/layout.js';
 import type { Cond, Ops, Val } from './domain.js';
 import type { Machine } from './machine.js';
@@ -133,6 +133,21 @@ export class Access {
   }
   setInService(s: State, c: number, mask: Val): void {
     s.write(this.layout.cpus[c]!.inService, mask);
+  }
+  /**
+   * Whether CPU `c`'s GIC priority mask lets `line` through: its priority value below ICC_PMR_EL1 (IHI 0069,
+   * ICC_PMR_EL1). A model that never writes the mask keeps Linux's boot value, 0xf0, a constant. True without a GIC.
+   */
+  pmrAllows(s: State, c: number, line: number): Cond {
+    if (this.m.program.controller !== 'gic') return true;
+    const value = 256 - this.m.program.lines[line]!.priority;
+    const slot = this.layout.cpus[c]!.pmr ?? null;
+    return slot === null ? value < GIC_BOOT_PMR : this.ops.ult(value, s.read(slot));
+  }
+  setPmr(s: State, c: number, mask: Val): void {
+    const slot = this.layout.cpus[c]!.pmr ?? null;
+    if (slot === null) throw new Error('internal: pmr written on a machine that never writes it');
+    s.write(slot, mask);
   }
   /** The task-priority class of CPU `c`'s local APIC (0 without one: it holds nothing off). */
   tpr(s: State, c: number): Val {

@@ -2,7 +2,7 @@
 // takes its most urgent deliverable interrupt or executes its next instruction, and every external line that
 // is not pending on a CPU may become pending there.
 
-import type { Instr, Program } from '../ir/ir.js';
+import { GIC_BOOT_PMR, type Instr, type Program } from '../ir/ir.js';
 import { computeLayout, type Layout } from '../ir/layout.js';
 import {
   ActionKind,
@@ -41,7 +41,8 @@ function layoutFor(program: Program): Layout {
   const hasSpinBit = cpu0 === undefined || cpu0.spinSavedIe !== undefined;
   const hasArrivalCounts = cpu0 === undefined || cpu0.arrived !== undefined;
   const hasTpr = cpu0 === undefined || cpu0.tpr !== undefined;
-  if (wantsCounters === hasCounters && hasSpinBit && hasArrivalCounts && hasTpr) return program.layout;
+  const hasPmr = cpu0 === undefined || cpu0.pmr !== undefined;
+  if (wantsCounters === hasCounters && hasSpinBit && hasArrivalCounts && hasTpr && hasPmr) return program.layout;
   return computeLayout({ ...program, latencyBound: program.latencyBound });
 }
 
@@ -77,6 +78,7 @@ class HwModel implements Model {
       st.write(this.layout.cpus[c]!.pc, this.layout.stoppedPc);
       a.setCurrent(st, c, m.none);
       a.setIe(st, c, 1); // boot code has enabled interrupts before the threads start
+      if (this.layout.cpus[c]!.pmr) a.setPmr(st, c, GIC_BOOT_PMR); // and, with a GIC, set its priority mask
     }
     for (const t of this.program.threads) {
       const start = m.unitStart(t.unit);

@@ -192,6 +192,9 @@ export function execute(x: Step, profile: ArchProfile, instr: Instr): void {
     case 'eoi':
     case 'eoi_highest':
     case 'ack':
+    case 'ack_read':
+    case 'eoi_id':
+    case 'pmr':
     case 'iret':
     case 'eret':
     case 'save_elr':

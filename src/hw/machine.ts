@@ -13,6 +13,7 @@ import { decodeFrame, type Frame } from './frames.js';
 import { ConcreteState } from './state.js';
 import { canStillArrive, deliverable, instructionActions, spuriousWakeUp, urgency, waiting } from './transition.js';
 import { highestInService } from './x86_64.js';
+import { acknowledgedLine } from './aarch64.js';
 
 export type ElrState = (typeof ELR_STATES)[number];
 
@@ -69,13 +70,15 @@ export class Machine {
       this.stepsAt.push(instr.op === 'choose' ? Array.from({ length: instr.count }, (_, i) => pc + 1 + i) : instr.op === 'alternative' ? [] : [pc]);
     }
 
-    // Within a priority, the lower line id first; with a local APIC, the higher vector (SDM vol. 3A 11.8.3).
+    // Within a priority, the lower line id first; with a local APIC, the higher vector (SDM vol. 3A 11.8.3); with
+    // a GIC, the lower INTID (IHI 0069 4.8.1 leaves the choice among equal priorities to the implementation).
     const lapic = program.controller === 'lapic';
+    const gic = program.controller === 'gic';
     this.linesByUrgency = program.lines
       .map((l) => l.id)
       .sort((a, b) => {
         const [la, lb] = [program.lines[a]!, program.lines[b]!];
-        return lb.priority - la.priority || (lapic ? lb.number - la.number : a - b);
+        return lb.priority - la.priority || (lapic ? lb.number - la.number : gic ? la.number - lb.number : a - b);
       });
     this.blockers = program.lines.map((line) =>
       program.lines.reduce((mask, other) => (other.priority >= line.priority ? mask | (1 << other.id) : mask), 0),
@@ -322,6 +325,16 @@ export class Machine {
   /** The highest-priority line in service on CPU `c` (the one a bare `eoi` clears), or -1. */
   highestInService(s: Uint32Array, c: number): number {
     return highestInService(this.access, this.view(s), c).indexOf(true);
+  }
+
+  /** Whether CPU `c`'s GIC priority mask lets `line` through (always without a GIC). */
+  pmrAllows(s: Uint32Array, c: number, line: number): boolean {
+    return this.access.pmrAllows(this.view(s), c, line) === true;
+  }
+
+  /** The line a read of the GIC's IAR on CPU `c` acknowledges (`x := ack`), or -1 (spurious). */
+  acknowledgedLine(s: Uint32Array, c: number): number {
+    return acknowledgedLine(this.access, this.view(s), c).indexOf(true);
   }
 
   /** The most urgent pending line that can be taken on CPU `c`, or -1. */

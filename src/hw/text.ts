@@ -46,6 +46,12 @@ export function instrText(program: Program, instr: Instr): string {
       return `tpr := ${exprText(program, instr.value)}`;
     case 'ack':
       return `ack ${line(instr.line)}`;
+    case 'ack_read':
+      return `${lvalueText(program, instr.target)} := ack`;
+    case 'eoi_id':
+      return `eoi ${exprText(program, instr.value)}`;
+    case 'pmr':
+      return `pmr := ${exprText(program, instr.value)}`;
     case 'raise':
       return instr.cpu === null ? `raise ${line(instr.line)}` : `raise ${line(instr.line)} to ${exprText(program, instr.cpu)}`;
     case 'acquire':

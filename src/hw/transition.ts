@@ -98,7 +98,7 @@ export function deliverable(a: Access, s: State, c: number, line: number): Cond 
   const heldOff = o.and(shadow, canRun);
   // A local APIC also holds off a line whose priority class is not above the task-priority class (SDM 11.8.3.1).
   const aboveTpr = a.layout.cpus[c]!.tpr === null ? true : o.ult(a.tpr(s, c), a.m.program.lines[line]!.priority);
-  return o.and(enabled, o.not(heldOff), aboveTpr, o.eq(o.and32(a.inService(s, c), a.m.blockers[line]!), 0));
+  return o.and(enabled, o.not(heldOff), aboveTpr, a.pmrAllows(s, c, line), o.eq(o.and32(a.inService(s, c), a.m.blockers[line]!), 0));
 }
 
 /** Per line, the condition that it is the line CPU `c` takes next (the most urgent pending deliverable one), and that it takes none. */
@@ -264,9 +264,19 @@ export function waiting(a: Access, s: State): { threads: Cond; busy: Cond[]; pen
 /**
  * CPU `c` is halted in `wfi` with nothing pending: its step would be the wait completing spuriously, which the
  * Arm ARM allows at any time and never requires. Such a step is explored (what follows it is reachable), but no
- * verdict relies on it being taken: no-deadlock does not count it as a way out, fairness does not owe it.
+ * verdict relies on it being taken: no-deadlock does not count it as a way out, fairness does not owe it. With a
+ * GIC, a pending line wakes the CPU only if the CPU interface signals it, above the running priority and below
+ * the priority mask (IHI 0069, 4.8; PSTATE.I still plays no part): one it holds back is no wake-up event.
  */
 export function spuriousWakeUp(a: Access, s: State, c: number): Cond {
   if (a.wfiHaltedPcs.length === 0) return false;
-  return a.ops.and(a.pcIn(a.pc(s, c), a.wfiHaltedPcs), a.ops.eq(a.pending(s, c), 0));
+  const o = a.ops;
+  const atWfi = a.pcIn(a.pc(s, c), a.wfiHaltedPcs);
+  const pending = a.pending(s, c);
+  if (a.m.program.controller !== 'gic') return o.and(atWfi, o.eq(pending, 0));
+  const active = a.inService(s, c);
+  const signalled = a.m.program.lines.map((l) =>
+    o.and(o.bit(pending, l.id), o.eq(o.and32(active, a.m.blockers[l.id]!), 0), a.pmrAllows(s, c, l.id)),
+  );
+  return o.and(atWfi, o.not(o.or(...signalled)));
 }

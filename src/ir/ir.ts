@@ -188,6 +188,9 @@ export type Instr = (
   | { op: 'acquire'; lock: number }
   | { op: 'release'; lock: number }
   | { op: 'try_acquire'; lock: number; target: LValue }
+  | { op: 'ack_read'; target: LValue } // GIC: read ICC_IAR1_EL1 into `target` (the INTID acknowledged, or 1023)
+  | { op: 'eoi_id'; value: Expr } // GIC: write ICC_EOIR1_EL1 with the INTID `value`
+  | { op: 'pmr'; value: Expr } // GIC: write ICC_PMR_EL1, the priority mask
   | { op: 'enqueue'; thread: Expr }
   | { op: 'pick'; target: LValue }
   | { op: 'wake'; thread: Expr }
@@ -253,6 +256,16 @@ export interface Expectation {
   span: number;
 }
 
+/** The interrupt controller a machine declares (`machine { controller ... }`), docs/language.md. */
+export type Controller = 'lapic' | 'i8259' | 'gic';
+/** GIC (IHI 0069, 2.2): INTIDs 0 to 1019 are interrupts (SGI 0-15, PPI 16-31, SPI 32-1019); 1023 reads as spurious. */
+export const GIC_MAX_INTID = 1019;
+export const GIC_SPURIOUS = 1023;
+/** The GIC priority value Linux gives every interrupt (GICD_INT_DEF_PRI in include/linux/irqchip/arm-gic-common.h). */
+export const GIC_DEFAULT_PRIORITY = 0xa0;
+/** The priority mask Linux writes before it enables interrupts (DEFAULT_PMR_VALUE in drivers/irqchip/irq-gic-v3.c). */
+export const GIC_BOOT_PMR = 0xf0;
+
 export interface Program {
   file: string;
   arch: Arch;
@@ -271,9 +284,11 @@ export interface Program {
   latencyBound: number | null;
   /**
    * `lapic` (x86_64 `controller lapic`): each line's number is its vector, its priority the vector's class
-   * (vector >> 4), the higher vector wins within a class, and each CPU has a task-priority register. Else null.
+   * (vector >> 4), the higher vector wins within a class, and each CPU has a task-priority register. `i8259`
+   * (x86_64): one 8259A in fully nested mode, IR0 the highest priority. `gic` (aarch64): a line's number is its
+   * INTID, its priority 256 - the GIC priority value, and every IRQ enters the one vector. Else null.
    */
-  controller: 'lapic' | null;
+  controller: Controller | null;
   /**
    * The preempt_count the scheduler switches with (`machine { preempt_offset N }`, default 0): Linux's schedule()
    * disables preemption before __schedule() switches, and checks for "scheduling while atomic" against that

@@ -63,6 +63,8 @@ export interface CpuSlots {
    * number of times (`once`, `at most N`: the count saturates at that bound); null for every other line.
    */
   arrived: (Slot | null)[];
+  /** GIC (`controller gic`): ICC_PMR_EL1 (0..255), when some code writes it (`pmr := e`); else null (it stays 0xf0). */
+  pmr?: Slot | null;
   /** x86 local APIC (`controller lapic`): the task-priority class, TPR bits 7:4 (0..15); null without one. */
   tpr: Slot | null;
 }
@@ -134,7 +136,7 @@ export interface LayoutInput {
   /** Add per-CPU counters of consecutive masked steps, saturating at bound + 1. */
   latencyBound?: number | null;
   /** `lapic`: every CPU has a task-priority register. */
-  controller?: 'lapic' | null;
+  controller?: 'lapic' | 'i8259' | 'gic' | null;
 }
 
 export function bitsFor(max: number): number {
@@ -284,6 +286,7 @@ export function computeLayout(input: LayoutInput): Layout {
 
   const preemptible = input.units.some((u) => u.code.some((i) => i.op === 'preempt_disable' || i.op === 'preempt_enable'));
   const bh = input.units.some((u) => u.code.some((i) => i.op === 'local_bh_disable' || i.op === 'local_bh_enable'));
+  const writesPmr = input.units.some((u) => u.code.some((i) => i.op === 'pmr'));
   const threadSlots = input.threads.map((t, i) => ({
     state: packer.add(`thread.${t.name}.state`, 4),
     freed: packer.add(`thread.${t.name}.freed`, 1),
@@ -321,6 +324,7 @@ export function computeLayout(input: LayoutInput): Layout {
           : null,
       ),
       tpr: input.controller === 'lapic' ? packer.add(`${name}.tpr`, 15) : null,
+      pmr: writesPmr ? packer.add(`${name}.pmr`, 255) : null,
     };
   });
 

@@ -144,6 +144,12 @@ export function printInstr(i: Instr, program: Program): string {
       return `${i.op} ${line(i.line)}`;
     case 'eoi_highest':
       return 'eoi highest';
+    case 'ack_read':
+      return `${lvalueText(program, i.target)} := ack`;
+    case 'eoi_id':
+      return `eoi ${expr(i.value)}`;
+    case 'pmr':
+      return `pmr := ${expr(i.value)}`;
     case 'tpr':
       return `tpr := ${expr(i.value)}`;
     case 'raise':

@@ -59,6 +59,8 @@ export type Stmt =
   | { kind: 'simple'; op: SimpleOp; span: SourceSpan }
   | { kind: 'assign'; target: LValue; value: Expr; span: SourceSpan }
   | { kind: 'try_acquire'; target: LValue; lock: Name; span: SourceSpan }
+  /** `x := ack` (GIC): read ICC_IAR1_EL1, the INTID acknowledged (1023: none), into `x`. */
+  | { kind: 'ack_read'; target: LValue; span: SourceSpan }
   /** `span` covers the keyword and the condition: the instruction a branch is reported at. */
   | { kind: 'if'; cond: Expr; then: Block; else: Block | null; span: SourceSpan }
   | { kind: 'while'; cond: Expr; body: Block; span: SourceSpan }
@@ -68,6 +70,7 @@ export type Stmt =
   /** `line` is null for a bare `eoi` (the LAPIC EOI register: the highest in-service line). */
   | { kind: 'line'; op: 'eoi' | 'ack'; line: Name | null; span: SourceSpan }
   | { kind: 'tpr'; value: Expr; span: SourceSpan }
+  | { kind: 'pmr'; value: Expr; span: SourceSpan }
   | { kind: 'raise'; line: Name; to: Expr | null; span: SourceSpan }
   | { kind: 'lock'; op: 'acquire' | 'release'; lock: Name; span: SourceSpan }
   | { kind: 'thread'; op: ThreadOp; thread: Expr; span: SourceSpan }
@@ -96,7 +99,7 @@ export type MachineItem =
   | { kind: 'irq'; name: Name; number: IntLit; attrs: LineAttr[]; span: SourceSpan }
   | { kind: 'scheduler'; proc: Name; span: SourceSpan }
   | { kind: 'latency'; bound: Expr; span: SourceSpan }
-  | { kind: 'controller'; controller: 'lapic'; span: SourceSpan }
+  | { kind: 'controller'; controller: 'lapic' | 'i8259' | 'gic'; span: SourceSpan }
   | { kind: 'preempt_offset'; count: Expr; span: SourceSpan };
 
 export type TypeBase =

@@ -55,7 +55,7 @@ export interface CheckedModel {
   units: CheckedUnit[];
   scheduler: number | null;
   latencyBound: number | null;
-  controller: 'lapic' | null;
+  controller: 'lapic' | 'i8259' | 'gic' | null;
   preemptOffset: number;
   invariants: Invariant[];
   expectations: Expectation[];

@@ -66,7 +66,8 @@ export const CODES = {
   E518: 'declared or set more than once',
   E519: 'conflicting attributes',
   E520: 'model too large (state layout, counts, or text)',
-  E521: 'interrupt vector out of range (16..255 with a local APIC)',
+  E521: 'interrupt vector out of range (16..255 with a local APIC, IR0..IR7 with an 8259A, INTIDs 0..1019 with a GIC)',
+  E525: "`eoi` of an INTID that no line has: a constant, or a variable that can hold none (GIC)",
 
   E601: '`--set` of an unknown constant',
   E602: 'malformed `--set`',

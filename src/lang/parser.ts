@@ -16,7 +16,7 @@ const DECL_KEYWORDS = new Set([
 ]);
 const STMT_KEYWORDS = new Set<string>([
   ...A.SIMPLE_STATEMENTS, ...A.THREAD_STATEMENTS, ...A.WAIT_STATEMENTS, 'if', 'while', 'loop', 'call', 'assert', 'eoi', 'ack', 'raise',
-  'acquire', 'release', 'pick', 'tpr', 'either',
+  'acquire', 'release', 'pick', 'tpr', 'pmr', 'either',
 ]);
 /** Deepest nesting of blocks, and of parentheses and prefix operators; keeps every pass's recursion shallow. */
 export const MAX_NESTING = 64;
@@ -272,9 +272,12 @@ class Parser {
         return { kind: 'preempt_offset', count: this.expr(), span: this.from(t.span) };
       case 'scheduler':
         return { kind: 'scheduler', proc: this.name("Expect procedure name after 'scheduler'."), span: this.from(t.span) };
-      case 'controller':
-        this.consumeWord('lapic', "Expect 'lapic' after 'controller'.");
-        return { kind: 'controller', controller: 'lapic', span: this.from(t.span) };
+      case 'controller': {
+        const word = this.peek().text;
+        const controller = word === 'i8259' || word === 'gic' ? word : 'lapic';
+        this.consumeWord(controller, "Expect 'lapic', 'i8259' or 'gic' after 'controller'.");
+        return { kind: 'controller', controller, span: this.from(t.span) };
+      }
       default: {
         const name = this.name("Expect line name after 'irq'.");
         this.consumeWord('line', "Expect 'line' after interrupt name.");
@@ -509,6 +512,11 @@ class Parser {
         const value = this.expr();
         return { kind: 'tpr', value, span: this.from(t.span) };
       }
+      case 'pmr': {
+        this.consume(':=', "Expect ':=' after 'pmr'.");
+        const value = this.expr();
+        return { kind: 'pmr', value, span: this.from(t.span) };
+      }
       case 'raise': {
         const line = this.name("Expect line name after 'raise'.");
         let to: A.Expr | null = null;
@@ -582,6 +590,7 @@ class Parser {
       const lock = this.name("Expect lock name after 'try_acquire'.");
       return { kind: 'try_acquire', target, lock, span: this.from(target.span) };
     }
+    if (this.match('ack')) return { kind: 'ack_read', target, span: this.from(target.span) };
     if (this.match('any')) {
       const lo = this.sum();
       this.consume('..', "Expect '..' in the range after 'any'.");

@@ -8,7 +8,7 @@ import type { DiagnosticSink } from './diagnostics.js';
 import { BOOL, THREAD, typeName, type ExprChecker, type Where } from './expr.js';
 import { spanJoin, type SourceSpan } from './source.js';
 import { unreachable } from '../ir/unreachable.js';
-import type { Arch, Expr } from '../ir/ir.js';
+import { GIC_SPURIOUS, type Arch, type Expr } from '../ir/ir.js';
 
 /** Most values `x := any LO..HI` may choose among (each is an action of its own). */
 export const MAX_CHOICES = 256;
@@ -37,6 +37,8 @@ export interface StatementEnv {
   lineIds: ReadonlyMap<string, number>;
   /** The machine has a local APIC (`controller lapic`): `tpr` exists. */
   lapic: boolean;
+  /** With `controller gic`, the line of each INTID (`x := ack` and `eoi x` exist); null without a GIC. */
+  intids: ReadonlyMap<number, number> | null;
   /** The unit id of a procedure, or null after reporting that `name` is none. */
   proc(name: A.Name): number | null;
   /** The text of a one-line span (the default message of an `assert`), or null. */
@@ -142,8 +144,23 @@ export class StatementChecker {
           this.env.sink.error('E501', "A bare 'eoi' (the local APIC's EOI register) is not available on aarch64; name the line: 'eoi L'.", s.span);
           return null;
         }
+        if (this.env.intids !== null && s.op === 'eoi' && !this.env.lineIds.has(s.line.text)) return this.eoiId(s.line, where, s.span);
+        if (this.env.intids !== null && s.op === 'ack') {
+          this.env.sink.error('E501', "With 'controller gic' the IAR says which line is acknowledged: read it with 'x := ack'.", s.span);
+          return null;
+        }
         const line = this.line(s.line);
         return line === null ? null : instr({ op: s.op, line });
+      }
+      case 'ack_read':
+        return this.ackRead(s, where);
+      case 'pmr': {
+        const value = this.env.exprs.expect(s.value, { kind: 'int', min: 0, max: 255 }, where, "operand of 'pmr'");
+        if (this.env.intids === null) {
+          this.env.sink.error('E501', "'pmr' is the GIC's priority mask: add 'controller gic' to the machine (aarch64).", s.span);
+          return null;
+        }
+        return value && instr({ op: 'pmr', value });
       }
       case 'raise': {
         const line = this.line(s.line);
@@ -194,6 +211,56 @@ export class StatementChecker {
       default:
         return unreachable(s);
     }
+  }
+
+  /** `x := ack` (GIC): an integer target that holds every line's INTID and 1023, the spurious one. */
+  private ackRead(s: Extract<A.Stmt, { kind: 'ack_read' }>, where: BodyContext['where']): TStmt | null {
+    const target = this.env.exprs.lvalue(s.target, where);
+    if (this.env.intids === null) {
+      this.env.sink.error('E501', "'x := ack' reads the GIC's IAR: add 'controller gic' to the machine (aarch64).", s.span);
+      return null;
+    }
+    if (!target) return null;
+    if (target.type.kind !== 'int') {
+      this.env.sink.error('E401', `Expect integer target for 'ack', found ${typeName(target.type)}.`, s.target.span);
+      return null;
+    }
+    const { min, max } = target.type;
+    const outside = [GIC_SPURIOUS, ...this.env.intids.keys()].find((id) => id < min || id > max);
+    if (outside !== undefined) {
+      const what = outside === GIC_SPURIOUS ? `INTID ${outside} (spurious)` : `INTID ${outside}`;
+      this.env.sink.error('E402', `'ack' may read ${what}, outside the target's range ${min}..${max}.`, s.target.span);
+      return null;
+    }
+    return { kind: 'instr', instr: { op: 'ack_read', target: target.lvalue }, span: s.span };
+  }
+
+  /**
+   * `eoi x` (GIC): the INTID written to EOIR is a value. A constant must be a line's INTID (E525), and is that
+   * line's EOI; a variable must be able to hold one (E525), and is checked when the step runs (an INTID of no
+   * line is an eoi-discipline violation).
+   */
+  private eoiId(name: A.Name, where: BodyContext['where'], span: SourceSpan): TStmt | null {
+    const value = this.env.exprs.check({ kind: 'name', name, index: null, at: null, span: name.span }, where);
+    if (!value) return null;
+    if (value.type.kind !== 'int') {
+      this.env.sink.error('E401', `Expect a line or an integer INTID after 'eoi', found ${typeName(value.type)}.`, name.span);
+      return null;
+    }
+    if (value.kind === 'const') {
+      const line = this.env.intids!.get(value.value);
+      if (line === undefined) {
+        this.env.sink.error('E525', `INTID ${value.value} is no line's: 'eoi' must write the INTID of an acknowledged interrupt.`, name.span);
+        return null;
+      }
+      return { kind: 'instr', instr: { op: 'eoi', line }, span };
+    }
+    const { min, max } = value.type;
+    if (![...this.env.intids!.keys()].some((id) => id >= min && id <= max)) {
+      this.env.sink.error('E525', `'${name.text}' (${min}..${max}) can hold no line's INTID: every 'eoi' of it would write the INTID of no interrupt.`, name.span);
+      return null;
+    }
+    return { kind: 'instr', instr: { op: 'eoi_id', value }, span };
   }
 
   /** `x := any LO..HI`: bounds are constants within the target's integer range, at most MAX_CHOICES values. */

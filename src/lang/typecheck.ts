@@ -30,6 +30,7 @@ import {
   type ValueType,
   type VarDecl,
 } from '../ir/ir.js';
+import { GIC_DEFAULT_PRIORITY, GIC_MAX_INTID } from '../ir/ir.js';
 
 type D<K extends A.Decl['kind']> = Extract<A.Decl, { kind: K }>;
 
@@ -51,7 +52,7 @@ class Checker implements Env {
   private cpusRefused = false;
   threads = 0;
   private latency: number | null = null;
-  private controller: 'lapic' | null = null;
+  private controller: 'lapic' | 'i8259' | 'gic' | null = null;
   private preemptOffset = 0;
   private machineSpan: SourceSpan;
   private hasMachine = false;
@@ -187,8 +188,7 @@ class Checker implements Env {
         if (n !== null && this.atLeast(n, 1, 'CPU count', item.count.span) && this.atMost(n, LIMITS.cpus, 'CPU count', item.count.span)) this.cpus = n;
         else this.cpusRefused = true;
       } else if (item.kind === 'controller') {
-        if (this.arch === 'aarch64') this.sink.error('E501', "'controller lapic' is not available on aarch64 (its controller is the GIC).", item.span);
-        else this.controller = item.controller;
+        this.controllerItem(item);
       } else if (item.kind === 'latency') {
         const n = this.int(item.bound);
         if (n !== null && this.atLeast(n, 1, 'Latency bound', item.bound.span)) this.latency = n;
@@ -199,7 +199,23 @@ class Checker implements Env {
         }
       }
     }
+    // A real 8259A is one chip whose INT pin goes to one CPU: shared in-service and request registers across
+    // CPUs are not modelled, so the machine has one CPU.
+    if (this.controller === 'i8259' && this.cpus > 1) {
+      const item = m.items.find((i) => i.kind === 'controller')!;
+      this.sink.error('E519', `'controller i8259' conflicts with 'cpus ${this.cpus}': one 8259A delivers to one CPU.`, item.span);
+    }
     return m;
+  }
+
+  /** `controller lapic` and `controller i8259` exist on x86_64 only, `controller gic` on aarch64 only. */
+  private controllerItem(item: Extract<A.MachineItem, { kind: 'controller' }>): void {
+    const wants = item.controller === 'gic' ? 'aarch64' : 'x86_64';
+    if (this.arch === wants) this.controller = item.controller;
+    else {
+      const its = this.arch === 'aarch64' ? 'the GIC' : 'an 8259A or a local APIC';
+      this.sink.error('E501', `'controller ${item.controller}' is not available on ${this.arch} (its controller is ${its}).`, item.span);
+    }
   }
 
   private lineDecls(m: D<'machine'> | null): void {
@@ -211,6 +227,12 @@ class Checker implements Env {
       if (!this.atMost(id + 1, LIMITS.lines, 'Line count', item.name.span)) break;
       if (this.controller === 'lapic' && (item.number.value < 16 || item.number.value > 255)) {
         this.sink.error('E521', `Vector ${item.number.value} is out of range: a local APIC takes vectors 16 to 255.`, item.number.span);
+      }
+      if (this.controller === 'i8259' && item.number.value > 7) {
+        this.sink.error('E521', `Line ${item.number.value} is out of range: an 8259A has request lines IR0 to IR7.`, item.number.span);
+      }
+      if (this.controller === 'gic' && item.number.value > GIC_MAX_INTID) {
+        this.sink.error('E521', `INTID ${item.number.value} is out of range: a GIC's interrupts are INTIDs 0 to ${GIC_MAX_INTID} (1020 to 1023 are special).`, item.number.span);
       }
       const other = numbers.get(item.number.value);
       if (other !== undefined) this.sink.error('E518', `Line number ${item.number.value} is already used by '${other}'.`, item.number.span);
@@ -244,6 +266,11 @@ class Checker implements Env {
           case 'priority':
             if (this.controller === 'lapic') {
               this.sink.error('E519', "'priority' conflicts with 'controller lapic': a line's priority is its vector's class (vector >> 4).", attr.span);
+            } else if (this.controller === 'i8259') {
+              this.sink.error('E519', "'priority' conflicts with 'controller i8259': in fully nested mode IR0 has the highest priority, IR7 the lowest.", attr.span);
+            } else if (this.controller === 'gic') {
+              // GIC priority values: 0 is the highest priority, 255 the lowest (IHI 0069, 4.8).
+              if (this.atMost(attr.value.value, 255, 'GIC priority', attr.value.span)) line.priority = 256 - attr.value.value;
             } else if (this.atLeast(attr.value.value, 1, 'Priority', attr.value.span)) line.priority = attr.value.value;
             break;
           case 'gate':
@@ -266,6 +293,13 @@ class Checker implements Env {
       }
       // SDM vol. 3A 11.8.3: the priority class of an interrupt is bits 7:4 of its vector.
       if (this.controller === 'lapic') line.priority = Math.max(1, line.number >> 4);
+      // 8259A data sheet, "Fully Nested Mode": IR0 has the highest priority, IR7 the lowest.
+      if (this.controller === 'i8259') line.priority = 8 - line.number;
+      // Linux's default priority for every interrupt (GICD_INT_DEF_PRI, 0xa0) unless the line gives its own.
+      if (this.controller === 'gic' && !given.has('priority')) line.priority = 256 - GIC_DEFAULT_PRIORITY;
+      if (this.controller === 'gic' && line.number >= 32 && line.cpus.length > 1) {
+        this.sink.error('E519', `SPI ${line.number} must be routed to one CPU ('on C'): the GIC's 1-of-N distribution is not modelled.`, this.spans.spans[line.span]!);
+      }
       if (line.source === 'ipi' && onSpan) this.sink.error('E519', `${source === 'ipi' ? 'An' : 'A'} '${source}' line arrives only through 'raise'; it cannot take 'on'.`, onSpan);
       this.lineIds.set(line.name, id);
       this.lines.push(line);
@@ -509,23 +543,50 @@ class Checker implements Env {
     for (const h of this.decls('handler')) {
       const unit = this.unitIds.get(h)!;
       names.set(unit, h.name.text);
+      if (this.controller === 'gic') {
+        this.vectorHandler(h, unit, names);
+        this.handlerStack(h);
+        continue;
+      }
       const lineName = h.on ?? h.name;
       const lineId = this.lineIds.get(lineName.text);
       if (lineId === undefined) {
-        if (h.on) this.sink.error('E305', `Unknown line '${h.on.text}'.`, h.on.span);
+        if (h.on?.text === 'vector') this.sink.error('E501', "'on vector' (one handler for every IRQ) needs 'controller gic' (aarch64).", h.on.span);
+        else if (h.on) this.sink.error('E305', `Unknown line '${h.on.text}'.`, h.on.span);
         else this.sink.error('E504', `Handler '${h.name.text}' is bound to no line; declare 'irq ${h.name.text}' or add 'on LINE'.`, h.name.span);
       } else {
         const line = this.lines[lineId]!;
         if (line.handler !== -1) this.sink.error('E503', `Line '${line.name}' already has handler '${names.get(line.handler)}'.`, lineName.span);
         else line.handler = unit;
       }
-      if (h.stack) {
-        if (this.atLeast(h.stack.value, 1, 'Stack depth', h.stack.span)) this.atMost(h.stack.value, LIMITS.stackDepth, 'Stack depth', h.stack.span);
-      }
+      this.handlerStack(h);
     }
     for (const line of this.lines) {
       if (line.handler === -1) this.sink.error('E502', `Line '${line.name}' has no handler.`, this.spans.spans[line.span]!);
     }
+  }
+
+  private handlerStack(h: D<'handler'>): void {
+    if (h.stack) {
+      if (this.atLeast(h.stack.value, 1, 'Stack depth', h.stack.span)) this.atMost(h.stack.value, LIMITS.stackDepth, 'Stack depth', h.stack.span);
+    }
+  }
+
+  /**
+   * With a GIC every IRQ enters the one IRQ vector (Arm ARM D1.10, the vector table's IRQ entry), whose handler
+   * reads the IAR to learn which interrupt it is (Linux: el1h_64_irq -> gic_handle_irq): `handler NAME on vector`.
+   */
+  private vectorHandler(h: D<'handler'>, unit: number, names: Map<number, string>): void {
+    if (h.on?.text !== 'vector') {
+      this.sink.error('E519', `With 'controller gic' every IRQ enters the one IRQ vector: declare 'handler ${h.name.text} on vector' and read the INTID with 'x := ack'.`, h.on?.span ?? h.name.span);
+      return;
+    }
+    const other = this.lines.find((l) => l.handler !== -1);
+    if (other) {
+      this.sink.error('E503', `The IRQ vector already has handler '${names.get(other.handler)}'.`, h.on.span);
+      return;
+    }
+    for (const line of this.lines) line.handler = unit;
   }
 
   private bodies(): void {
@@ -535,6 +596,7 @@ class Checker implements Env {
       exprs: this.exprs,
       lineIds: this.lineIds,
       lapic: this.controller === 'lapic',
+      intids: this.controller === 'gic' ? new Map(this.lines.map((l) => [l.number, l.id])) : null,
       proc: (name) => this.proc(name),
       source: this.source,
     });
@@ -556,7 +618,9 @@ class Checker implements Env {
           const line = this.lineIds.get((d.on ?? d.name).text);
           const body = statements.body(d.body, 'handler');
           const stack = d.stack ? { depth: d.stack.value } : null;
-          this.units.push({ ...unit, kind: 'handler', body, lines: line === undefined ? [] : [line], stack, end: d.body.close });
+          const vector = this.controller === 'gic' && d.on?.text === 'vector';
+          const lines = vector ? this.lines.filter((l) => l.handler === id).map((l) => l.id) : line === undefined ? [] : [line];
+          this.units.push({ ...unit, kind: 'handler', body, lines, stack, end: d.body.close });
         } else if (d.kind === 'proc') {
           const body = statements.body(d.body, 'proc');
           this.units.push({ ...unit, kind: 'proc', body, end: d.body.close });

@@ -130,6 +130,9 @@ class Collector {
         this.lvalue(s.target);
         this.use(s.lock, 'lock');
         return;
+      case 'ack_read':
+        this.lvalue(s.target);
+        return;
       case 'if':
         this.expr(s.cond);
         this.block(s.then);

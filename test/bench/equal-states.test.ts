@@ -27,7 +27,8 @@ function explored(c: BenchCase): number {
  * -o2; without it this model stores 555 states), a mutex, a handler on its own stack, `hlt` and its halted
  * point, a choice (SPIN takes the first true option of an `if` inside a d_step, so each alternative is an option of
  * its own), a source that fires once per CPU (its arrivals counted in the state), procedure-local variables (each stack's
- * activation level and its locals, reset when an activation ends).
+ * activation level and its locals, reset when an activation ends), a GIC's acknowledge into a variable and EOI of a
+ * variable INTID, its priority mask, an 8259A's non-specific EOI.
  */
 const BEYOND_SEEDS: [BenchCase, number][] = [
   ['trap-gate', 988],
@@ -38,6 +39,10 @@ const BEYOND_SEEDS: [BenchCase, number][] = [
   ['source-once-per-cpu', 25],
   ['locals-irqsave-local', 80],
   ['locals-prev-local', 1641],
+  ['gic-ack-loop', 384],
+  ['gic-running-priority', 68],
+  ['gic-pmr-irqoff', 57],
+  ['i8259-nonspecific-eoi', 48],
 ].map(([name, states]) => [{ model: `test/checker/models/${name}.sched`, sets: {} }, states as number]);
 
 describe('the bench compares equal state spaces: SPIN stores one state more (its pre-boot state)', () => {

@@ -63,6 +63,8 @@ export const PINS: Record<string, Pin> = {
   'models/corpus/linux-cond-resched.sched -': { states: 247, cex: {} },
   'models/corpus/linux-double-rq-lock-abba.sched -': { states: 167, cex: { 'lock-order': 3, 'no-deadlock': 4 } },
   'models/corpus/linux-double-rq-lock.sched -': { states: 160, cex: {} },
+  'models/corpus/linux-gic-handle-irq-no-range-check.sched -': { states: 965, cex: { 'eoi-discipline': 11 } },
+  'models/corpus/linux-gic-handle-irq.sched -': { states: 1812, cex: {} },
   'models/corpus/linux-idle-polling-test-first.sched -': { states: 155, cex: { 'no-deadlock': 11 } },
   'models/corpus/linux-idle-polling.sched -': { states: 158, cex: {} },
   'models/corpus/linux-idle-safe-halt.sched -': { states: 104, cex: {} },

@@ -77,7 +77,12 @@ function* exprsOf(instr: Instr): Generator<Expr> {
       return;
     case 'try_acquire':
     case 'pick':
+    case 'ack_read':
       yield* lvalueExprs(instr.target);
+      return;
+    case 'eoi_id':
+    case 'pmr':
+      yield instr.value;
       return;
     case 'alternative':
       if (instr.assign !== null) {
@@ -199,7 +204,7 @@ export function analyse(program: Program): Analysis {
   }
   for (const unit of program.units) {
     for (const instr of unit.code) {
-      if ((instr.op === 'assign' || instr.op === 'pick' || instr.op === 'try_acquire') && instr.target.index?.type.kind === 'thread') {
+      if ((instr.op === 'assign' || instr.op === 'pick' || instr.op === 'try_acquire' || instr.op === 'ack_read') && instr.target.index?.type.kind === 'thread') {
         threadIndexed.add(instr.target.var);
       }
     }

@@ -75,7 +75,9 @@ function lineCannotBeTaken(m: Machine, s: Uint32Array, c: number, l: number): st
         ? `held off by ${inService.join(', ')} ${word}`
         : tpr >= m.program.lines[l]!.priority
           ? `held off by the task priority, class ${tpr}`
-          : 'in the sti shadow';
+          : !m.pmrAllows(s, c, l)
+            ? 'held off by the priority mask (ICC_PMR_EL1)'
+            : 'in the sti shadow';
   return `${name} is pending on CPU${c} but not deliverable (${why})`;
 }
 
