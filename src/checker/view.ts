@@ -7,6 +7,7 @@ import { contextOf, lineName, lockName, pcLocation, threadName } from '../hw/des
 import { evaluateIn } from '../hw/expr.js';
 import { valueText } from '../ir/print.js';
 import type { Frame } from '../hw/frames.js';
+import { lockIn } from '../hw/locks.js';
 import type { Machine } from '../hw/machine.js';
 import { actionArg, actionCpu, actionKind, ActionKind, type Action, type Model } from '../ir/model.js';
 import type { CpuView, FrameView, StateView, TraceStep } from './verdict.js';
@@ -143,11 +144,19 @@ function stepLabel(model: Model, m: Machine, before: Uint32Array, action: Action
       const queue = m.runQueue(before);
       return `${text} (${queue.length === 0 ? 'none: the run queue is empty' : threadName(m, queue[0]!)})`;
     }
-    case 'try_acquire':
-      return `${text} (${m.lockOwner(before, instr.lock) === 0 ? 'taken' : 'busy'})`;
-    case 'acquire': {
-      const owner = m.lockOwner(before, instr.lock);
-      return owner === 0 ? text : `${text} (held by ${threadName(m, owner - 1)}: sleeps)`;
+    case 'try_acquire': {
+      const lock = lockIn(m, before, c, instr);
+      const named = instr.index === undefined || lock === null ? '' : `${lockName(m, lock)} `;
+      return lock === null ? text : `${text} (${named}${m.lockOwner(before, lock) === 0 ? 'taken' : 'busy'})`;
+    }
+    case 'acquire':
+    case 'release': {
+      const lock = lockIn(m, before, c, instr);
+      if (lock === null) return text;
+      const owner = m.lockOwner(before, lock);
+      const named = instr.index === undefined ? '' : lockName(m, lock);
+      if (instr.op === 'release' || owner === 0) return named === '' ? text : `${text} (${named})`;
+      return `${text} (${named === '' ? '' : `${named} `}held by ${threadName(m, owner - 1)}: sleeps)`;
     }
     default:
       return text;

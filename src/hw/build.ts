@@ -20,6 +20,7 @@ import {
   type Successor,
 } from '../ir/model.js';
 import { contextOf, lineName, lockName, pcLocation, threadName } from './describe.js';
+import { lockIn } from './locks.js';
 import type { Cond } from './domain.js';
 import { evaluateIn } from './expr.js';
 import { Fault } from './fault.js';
@@ -202,7 +203,7 @@ class HwModel implements Model {
     for (let c = 0; c < m.cpus; c++) {
       if (m.stopped(s, c) || recursiveAcquire(m.access, st, c, urgency(m.access, st, c)) !== true) continue;
       const pc = m.pc(s, c);
-      const lock = (m.code[pc] as Extract<Instr, { op: 'acquire' }>).lock;
+      const lock = lockIn(m, s, c, m.code[pc] as Extract<Instr, { op: 'acquire' }>)!;
       events.push({
         kind: 'violation',
         property: 'lock-order',

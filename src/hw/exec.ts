@@ -8,7 +8,7 @@ import { KIND_CODE, type FrameVal } from './access.js';
 import { num, type Val } from './domain.js';
 import { assign, evaluate, truth } from './expr.js';
 import { frameNoun } from './frames.js';
-import { acquire, release, tryAcquire } from './locks.js';
+import { acquireAt, releaseAt, tryAcquire } from './locks.js';
 import type { ArchProfile } from './profile.js';
 import type { Step } from './step.js';
 import { enqueue, freeStack, pickNext, restoreContext, spawn, switchTo, wake } from './threads.js';
@@ -100,13 +100,13 @@ export function execute(x: Step, profile: ArchProfile, instr: Instr): void {
       return;
     }
     case 'acquire':
-      acquire(x, instr.lock);
+      acquireAt(x, instr.lock, instr.index);
       return;
     case 'release':
-      release(x, instr.lock);
+      releaseAt(x, instr.lock, instr.index);
       return;
     case 'try_acquire':
-      tryAcquire(x, instr.lock, instr.target);
+      tryAcquire(x, instr.lock, instr.target, instr.index);
       return;
     case 'enqueue':
       enqueue(x, instr.thread);

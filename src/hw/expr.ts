@@ -120,7 +120,15 @@ export function evaluate(a: Access, s: State, cpu: Cpu, e: Expr): Val {
       return a.threadState(s, t);
     }
     case 'holder': {
-      const owner = a.lockOwner(s, e.lock);
+      let owner: Val = 0;
+      if (e.index === undefined) owner = a.lockOwner(s, e.lock);
+      else {
+        const { expr, count } = e.index;
+        const i = evaluate(a, s, cpu, expr);
+        const array = a.m.program.locks[e.lock]!.array?.name ?? '';
+        s.fault('assertions', o.not(inRange(a, i, count)), () => `index out of bounds: ${array}[${num(i)}] (length ${count})`);
+        for (let k = 0; k < count; k++) owner = o.ite(o.eq(i, k), a.lockOwner(s, e.lock + k), owner);
+      }
       return o.ite(o.eq(owner, 0), a.none, o.sub(owner, 1));
     }
     case 'rq_len':

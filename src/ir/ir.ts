@@ -60,6 +60,17 @@ export interface LockDecl {
   /** Held across a context switch and released by the thread that resumes (xv6 ptable.lock, Linux rq->lock). */
   handoff: boolean;
   span: number;
+  /**
+   * An element of a lock array (`lock rq_lock[cpu] : spin`): its array (the lock class, as lockdep names every
+   * rq->lock one class), its index and the array's length. Elements are consecutive locks, element 0 first.
+   */
+  array?: { name: string; index: number; count: number; by: 'thread' | 'cpu' | 'size' };
+}
+
+/** An element of a lock array chosen at run time: `expr` (0-based) selects lock `lock + expr` of `count`. */
+export interface LockIndex {
+  expr: Expr;
+  count: number;
 }
 
 /** A value type. Every value is stored as a non-negative integer code. */
@@ -122,7 +133,7 @@ export type Expr =
   | { kind: 'cpu'; type: ValueType } // the executing CPU
   | { kind: 'self'; type: ValueType } // the thread instance whose body is executing (thread units only)
   | { kind: 'thread_state'; thread: Expr; type: ValueType } // enum ThreadState
-  | { kind: 'holder'; lock: number; type: ValueType } // thread holding the lock, or none
+  | { kind: 'holder'; lock: number; index?: LockIndex; type: ValueType } // thread holding the lock, or none
   | { kind: 'rq_len'; type: ValueType }
   /** The executing CPU's state: IF / !PSTATE.I (bool), its current thread's preempt_count, its hardirq depth. */
   | { kind: 'cpu_state'; what: CpuStateRead; type: ValueType }
@@ -179,9 +190,10 @@ export type Instr = (
   | { op: 'irq_exit' }
   | { op: 'save_elr' }
   | { op: 'restore_elr' }
-  | { op: 'acquire'; lock: number }
-  | { op: 'release'; lock: number }
-  | { op: 'try_acquire'; lock: number; target: LValue }
+  // `lock` is the lock, or with `index` element 0 of a lock array, the element taken chosen when the step runs.
+  | { op: 'acquire'; lock: number; index?: LockIndex }
+  | { op: 'release'; lock: number; index?: LockIndex }
+  | { op: 'try_acquire'; lock: number; index?: LockIndex; target: LValue }
   | { op: 'enqueue'; thread: Expr }
   | { op: 'pick'; target: LValue }
   | { op: 'wake'; thread: Expr }

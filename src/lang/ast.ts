@@ -24,7 +24,7 @@ export type Expr =
   /** A variable, constant, enum member, thread state or thread, possibly indexed and/or with an instance. */
   | { kind: 'name'; name: Name; index: Expr | null; at: Expr | null; span: SourceSpan }
   | { kind: 'state'; thread: Expr; span: SourceSpan }
-  | { kind: 'holder'; lock: Name; span: SourceSpan }
+  | { kind: 'holder'; lock: Name; index?: Expr; span: SourceSpan }
   | { kind: 'unary'; op: '!' | '-'; operand: Expr; span: SourceSpan }
   | { kind: 'binary'; op: BinaryOp; left: Expr; right: Expr; span: SourceSpan };
 
@@ -58,7 +58,7 @@ export interface Block {
 export type Stmt =
   | { kind: 'simple'; op: SimpleOp; span: SourceSpan }
   | { kind: 'assign'; target: LValue; value: Expr; span: SourceSpan }
-  | { kind: 'try_acquire'; target: LValue; lock: Name; span: SourceSpan }
+  | { kind: 'try_acquire'; target: LValue; lock: Name; index?: Expr; span: SourceSpan }
   /** `span` covers the keyword and the condition: the instruction a branch is reported at. */
   | { kind: 'if'; cond: Expr; then: Block; else: Block | null; span: SourceSpan }
   | { kind: 'while'; cond: Expr; body: Block; span: SourceSpan }
@@ -69,7 +69,8 @@ export type Stmt =
   | { kind: 'line'; op: 'eoi' | 'ack'; line: Name | null; span: SourceSpan }
   | { kind: 'tpr'; value: Expr; span: SourceSpan }
   | { kind: 'raise'; line: Name; to: Expr | null; span: SourceSpan }
-  | { kind: 'lock'; op: 'acquire' | 'release'; lock: Name; span: SourceSpan }
+  /** `index`: the element of a lock array (`acquire rq_lock[cpu]`). */
+  | { kind: 'lock'; op: 'acquire' | 'release'; lock: Name; index?: Expr; span: SourceSpan }
   | { kind: 'thread'; op: ThreadOp; thread: Expr; span: SourceSpan }
   | { kind: 'pick'; target: LValue; span: SourceSpan }
   | { kind: 'wait'; op: WaitOp; queue: Name; span: SourceSpan }
@@ -121,7 +122,8 @@ export type ThreadAttr =
 export type Decl =
   | { kind: 'const'; name: Name; value: IntLit; span: SourceSpan }
   | { kind: 'machine'; arch: Name; items: MachineItem[]; span: SourceSpan }
-  | { kind: 'lock'; name: Name; lockKind: 'spin' | 'irqsave' | 'mutex'; handoff: boolean; span: SourceSpan }
+  /** `length`: an array of locks (`lock rq_lock[cpu] : spin`), one lock per element. */
+  | { kind: 'lock'; name: Name; lockKind: 'spin' | 'irqsave' | 'mutex'; handoff: boolean; length?: ArrayLength; span: SourceSpan }
   | { kind: 'wq'; name: Name; span: SourceSpan }
   | { kind: 'enum'; name: Name; members: Name[]; span: SourceSpan }
   | { kind: 'var'; scope: 'global' | 'percpu' | 'perthread'; name: Name; type: TypeExpr; init: Expr | null; span: SourceSpan }

@@ -41,6 +41,7 @@ export const CODES = {
   E407: '`@` on a variable that is neither percpu nor perthread',
   E408: 'array used without an index, or scalar indexed',
   E409: 'arithmetic whose range leaves the exactly computed integers',
+  E410: 'index of a lock or run queue that could fail as it is evaluated',
 
   E501: 'not available on this architecture',
   E502: 'interrupt line without a handler',

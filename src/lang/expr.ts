@@ -5,9 +5,10 @@
 
 import * as A from './ast.js';
 import type { DiagnosticSink } from './diagnostics.js';
-import { arith, describeBinding, type Scope } from './resolve.js';
+import { arith, describeBinding, type Binding, type Scope } from './resolve.js';
 import type { SourceSpan } from './source.js';
-import { PREEMPT_MAX, THREAD_STATES, type Expr, type Instance, type LValue, type ValueType } from '../ir/ir.js';
+import { PREEMPT_MAX, THREAD_STATES, type Expr, type Instance, type LockIndex, type LValue, type ValueType } from '../ir/ir.js';
+import { unreachable } from '../ir/unreachable.js';
 import { MAX_HARDIRQ } from '../ir/layout.js';
 
 export const BOOL: ValueType = { kind: 'bool' };
@@ -36,6 +37,8 @@ export interface Env {
   /** Null when the variable's own declaration had an error (already reported). */
   varInfo(decl: Extract<A.Decl, { kind: 'var' }>): VarInfo | null;
   lockId(decl: Extract<A.Decl, { kind: 'lock' }>): number;
+  /** A lock array's length and index type, or null for a single lock. */
+  lockArrayOf(decl: Extract<A.Decl, { kind: 'lock' }>): { count: number; indexBy: 'thread' | 'cpu' | 'size' } | null;
   waitQueueId(decl: Extract<A.Decl, { kind: 'wq' }>): number;
   enumType(decl: Extract<A.Decl, { kind: 'enum' }>): ValueType;
 }
@@ -171,8 +174,8 @@ export class ExprChecker {
       }
       case 'holder': {
         if (this.needsMachine(where, "'holder'", e.span)) return null;
-        const lock = this.lock(e.lock);
-        return lock === null ? null : { kind: 'holder', lock, type: THREAD };
+        const ref = this.lockRef(e.lock, e.index, where, false);
+        return ref === null ? null : { kind: 'holder', ...ref, type: THREAD };
       }
       case 'name':
         return this.name(e, where);
@@ -242,6 +245,44 @@ export class ExprChecker {
       return null;
     }
     return this.env.lockId(b.decl);
+  }
+
+  /**
+   * A lock, or an element of a lock array: a constant index names its element, any other is read when the
+   * instruction runs. `step`: the index of an instruction's lock, which must not fail as it is read (E410).
+   */
+  lockRef(name: A.Name, indexExpr: A.Expr | undefined, where: Where, step: boolean): { lock: number; index?: LockIndex } | null {
+    const lock = this.lock(name);
+    if (lock === null) return null;
+    const b = this.env.scope.values.get(name.text) as Extract<Binding, { kind: 'lock' }>;
+    const array = this.env.lockArrayOf(b.decl);
+    if (array === null) {
+      if (indexExpr) return this.notArray(name);
+      return { lock };
+    }
+    if (!indexExpr) {
+      this.sink.error('E408', `Lock array '${name.text}' needs an index.`, name.span);
+      return null;
+    }
+    const index =
+      array.indexBy === 'thread'
+        ? this.expect(indexExpr, THREAD, where, 'index')
+        : array.indexBy === 'cpu'
+          ? this.cpuOperand(indexExpr, where)
+          : this.indexInt(indexExpr, array.count, where);
+    if (!index) return null;
+    if (index.kind === 'const') {
+      if (index.value >= array.count) {
+        this.sink.error('E402', `Index ${index.value} is out of range 0..${array.count - 1}.`, indexExpr.span);
+        return null;
+      }
+      return { lock: lock + index.value };
+    }
+    if (step && !cannotFail(index)) {
+      this.sink.error('E410', `The index of '${name.text}' could fail as it is read; copy it into a variable first.`, indexExpr.span);
+      return null;
+    }
+    return { lock, index: { expr: index, count: array.count } };
   }
 
   waitQueue(name: A.Name): number | null {
@@ -449,5 +490,34 @@ export class ExprChecker {
       return this.constant(table[op] ? 1 : 0, BOOL);
     }
     return { kind: 'binary', op, left, right, type: BOOL };
+  }
+}
+
+/**
+ * An index that cannot fail as it is evaluated (E410): constants, the executing CPU and thread, scalar variables
+ * of this CPU or thread, the CPU state, and operators other than division; no indexed variable, no `@`.
+ */
+export function cannotFail(e: Expr): boolean {
+  switch (e.kind) {
+    case 'const':
+    case 'cpu':
+    case 'current':
+    case 'self':
+    case 'cpu_state':
+    case 'rq_len':
+      return true;
+    case 'var':
+      return e.index === null && e.instance.kind !== 'of';
+    case 'unary':
+      return cannotFail(e.operand);
+    case 'binary':
+      return e.op !== '/' && e.op !== '%' && cannotFail(e.left) && cannotFail(e.right);
+    case 'holder':
+      return e.index === undefined;
+    case 'thread_state':
+    case 'thread_of':
+      return false;
+    default:
+      return unreachable(e);
   }
 }

@@ -174,6 +174,7 @@ class Parser {
         return this.machine(t);
       case 'lock': {
         const name = this.name("Expect lock name after 'lock'.");
+        const length = this.arrayLength();
         this.consume(':', "Expect ':' after lock name.");
         const kind = this.peek();
         let lockKind: 'spin' | 'irqsave' | 'mutex';
@@ -182,7 +183,7 @@ class Parser {
         this.advance();
         const handoff = this.atWord('handoff');
         if (handoff) this.advance();
-        return { kind: 'lock', name, lockKind, handoff, span: this.from(t.span) };
+        return { kind: 'lock', name, lockKind, handoff, ...(length ? { length } : {}), span: this.from(t.span) };
       }
       case 'wq':
         return { kind: 'wq', name: this.name("Expect wait queue name after 'wq'."), span: this.from(t.span) };
@@ -340,17 +341,29 @@ class Parser {
       const hi = this.sum();
       base = { kind: 'range', lo, hi, span: this.from(t.span) };
     }
-    let length: A.ArrayLength | null = null;
-    if (this.at('[')) {
-      const open = this.advance();
-      const l = this.peek();
-      if (this.match('thread')) length = { kind: 'thread', span: l.span };
-      else if (this.match('cpu')) length = { kind: 'cpu', span: l.span };
-      else length = { kind: 'size', size: this.sum(), span: l.span };
-      this.consume(']', "Expect ']' after array length.");
-      length.span = spanJoin(open.span, this.prev.span);
-    }
-    return { base, length, span: this.from(t.span) };
+    return { base, length: this.arrayLength(), span: this.from(t.span) };
+  }
+
+  /** `[N]`, `[thread]`, `[cpu]` after a declared name or type, or null. */
+  private arrayLength(): A.ArrayLength | null {
+    if (!this.at('[')) return null;
+    const open = this.advance();
+    const l = this.peek();
+    let length: A.ArrayLength;
+    if (this.match('thread')) length = { kind: 'thread', span: l.span };
+    else if (this.match('cpu')) length = { kind: 'cpu', span: l.span };
+    else length = { kind: 'size', size: this.sum(), span: l.span };
+    this.consume(']', "Expect ']' after array length.");
+    length.span = spanJoin(open.span, this.prev.span);
+    return length;
+  }
+
+  /** `[e]` after a lock name: the element of a lock array, or undefined. */
+  private elementIndex(): { index: A.Expr } | Record<string, never> {
+    if (!this.match('[')) return {};
+    const index = this.expr();
+    this.consume(']', "Expect ']' after index.");
+    return { index };
   }
 
   private thread(t: Token): A.Decl {
@@ -518,7 +531,10 @@ class Parser {
       }
       case 'acquire':
       case 'release':
-        return { kind: 'lock', op, lock: this.name(`Expect lock name after '${op}'.`), span: this.from(t.span) };
+      {
+        const lock = this.name(`Expect lock name after '${op}'.`);
+        return { kind: 'lock', op, lock, ...this.elementIndex(), span: this.from(t.span) };
+      }
       case 'pick':
         return { kind: 'pick', target: this.lvalue(), span: this.from(t.span) };
       case 'either': {
@@ -569,7 +585,7 @@ class Parser {
     this.consume(':=', `Expect ':=' after assignment target, found ${describe(this.peek())}.`);
     if (this.match('try_acquire')) {
       const lock = this.name("Expect lock name after 'try_acquire'.");
-      return { kind: 'try_acquire', target, lock, span: this.from(target.span) };
+      return { kind: 'try_acquire', target, lock, ...this.elementIndex(), span: this.from(target.span) };
     }
     if (this.match('any')) {
       const lo = this.sum();
@@ -673,8 +689,9 @@ class Parser {
           this.advance();
           this.consume('(', "Expect '(' after 'holder'.");
           const lock = this.name("Expect lock name after '('.");
+          const element = this.elementIndex();
           this.consume(')', "Expect ')' after lock name.");
-          return { kind: 'holder', lock, span: this.from(t.span) };
+          return { kind: 'holder', lock, ...element, span: this.from(t.span) };
         }
       }
     }

@@ -105,13 +105,13 @@ export class StatementChecker {
       }
       case 'try_acquire': {
         const target = this.env.exprs.lvalue(s.target, where);
-        const lock = this.env.exprs.lock(s.lock);
-        if (!target || lock === null) return null;
+        const ref = this.env.exprs.lockRef(s.lock, s.index, where, true);
+        if (!target || ref === null) return null;
         if (target.type.kind !== 'bool') {
           this.env.sink.error('E401', `Expect bool target for 'try_acquire', found ${target.type.kind}.`, s.target.span);
           return null;
         }
-        return instr({ op: 'try_acquire', lock, target: target.lvalue });
+        return instr({ op: 'try_acquire', ...ref, target: target.lvalue });
       }
       case 'if': {
         const cond = this.env.exprs.expect(s.cond, BOOL, where, 'condition');
@@ -160,8 +160,8 @@ export class StatementChecker {
         return value && instr({ op: 'tpr', value });
       }
       case 'lock': {
-        const lock = this.env.exprs.lock(s.lock);
-        return lock === null ? null : instr({ op: s.op, lock });
+        const ref = this.env.exprs.lockRef(s.lock, s.index, where, true);
+        return ref === null ? null : instr({ op: s.op, ...ref });
       }
       case 'thread': {
         const thread = this.env.exprs.expect(s.thread, THREAD, where, `operand of '${s.op}'`);

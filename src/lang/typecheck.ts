@@ -58,6 +58,7 @@ class Checker implements Env {
   private readonly threadRanges = new Map<A.Decl, { first: number; count: number }>();
   private readonly unitIds = new Map<A.Decl, number>();
   private readonly lockIds = new Map<A.Decl, number>();
+  private readonly lockArrays = new Map<A.Decl, { count: number; indexBy: 'thread' | 'cpu' | 'size' }>();
   private readonly enumTypes = new Map<A.Decl, ValueType>();
   private readonly varInfos = new Map<A.Decl, VarInfo | null>();
   private readonly lines: IrqLine[] = [];
@@ -87,6 +88,9 @@ class Checker implements Env {
   }
   lockId(decl: D<'lock'>): number {
     return this.lockIds.get(decl)!;
+  }
+  lockArrayOf(decl: D<'lock'>): { count: number; indexBy: 'thread' | 'cpu' | 'size' } | null {
+    return this.lockArrays.get(decl) ?? null;
   }
   waitQueueId(decl: D<'wq'>): number {
     return this.waitQueues.findIndex((q) => q.name === decl.name.text);
@@ -414,7 +418,17 @@ class Checker implements Env {
     for (const l of this.decls('lock')) {
       const id = this.locks.length;
       this.lockIds.set(l, id);
-      this.locks.push({ id, name: l.name.text, kind: l.lockKind, handoff: l.handoff, span: this.spans.add(l.name.span) });
+      const span = this.spans.add(l.name.span);
+      const array = l.length === undefined ? null : this.lockArray(l.length);
+      if (array === null) {
+        this.locks.push({ id, name: l.name.text, kind: l.lockKind, handoff: l.handoff, span });
+        continue;
+      }
+      this.lockArrays.set(l, array);
+      for (let index = 0; index < array.count; index++) {
+        const name = `${l.name.text}[${index}]`;
+        this.locks.push({ id: id + index, name, kind: l.lockKind, handoff: l.handoff, span, array: { name: l.name.text, index, count: array.count, by: array.indexBy } });
+      }
     }
     const item = m?.items.find((i): i is Extract<A.MachineItem, { kind: 'scheduler' }> => i.kind === 'scheduler');
     const scheduler = item ? this.proc(item.proc) : null;
@@ -425,6 +439,14 @@ class Checker implements Env {
       if (!item) this.sink.error('E509', "A wait queue needs 'scheduler PROC' in the machine declaration: 'sleep' calls it.", q.name.span);
     }
     return scheduler;
+  }
+
+  /** The elements of a lock array: one per thread, per CPU, or a constant count; a bad count declares one lock. */
+  private lockArray(l: A.ArrayLength): { count: number; indexBy: 'thread' | 'cpu' | 'size' } | null {
+    if (l.kind !== 'size') return { count: l.kind === 'thread' ? this.threads : this.cpus, indexBy: l.kind };
+    const n = this.int(l.size);
+    if (n === null || !this.atLeast(n, 1, 'Array length', l.size.span) || !this.atMost(n, LIMITS.arrayLength, 'Array length', l.size.span)) return null;
+    return { count: n, indexBy: 'size' };
   }
 
   private enumDecls(): void {

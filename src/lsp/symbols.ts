@@ -95,6 +95,7 @@ class Collector {
         return;
       case 'holder':
         this.use(e.lock, 'lock');
+        if (e.index) this.expr(e.index);
         return;
       case 'unary':
         this.expr(e.operand);
@@ -129,6 +130,7 @@ class Collector {
       case 'try_acquire':
         this.lvalue(s.target);
         this.use(s.lock, 'lock');
+        if (s.index) this.expr(s.index);
         return;
       case 'if':
         this.expr(s.cond);
@@ -157,6 +159,7 @@ class Collector {
         return;
       case 'lock':
         this.use(s.lock, 'lock');
+        if (s.index) this.expr(s.index);
         return;
       case 'thread':
         this.expr(s.thread);
