@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { machineOf } from '../hw/build.js';
 import { contextOf, lineName, lockName, pcLocation, threadName } from '../hw/describe.js';
-import { evaluateIn } from '../hw/expr.js';
+import { evaluateIn, queueOf } from '../hw/expr.js';
+import { ConcreteState } from '../hw/state.js';
 import { valueText } from '../ir/print.js';
 import type { Frame } from '../hw/frames.js';
 import { lockIn } from '../hw/locks.js';
@@ -85,7 +86,11 @@ export function stateViewOf(m: Machine, s: Uint32Array): StateView {
       const owner = m.lockOwner(s, l.id);
       return { name: l.name, holder: owner === 0 ? null : threadName(m, owner - 1) };
     }),
-    runQueue: m.runQueue(s).map((t) => threadName(m, t)),
+    // Declared run queues: each as `rq[0]: a b` (the global queue is then always empty).
+    runQueue:
+      m.layout.runQueues.length === 0
+        ? m.runQueue(s).map((t) => threadName(m, t))
+        : (m.program.runQueues ?? []).map((q, i) => `${q.name}:${m.runQueue(s, m.layout.runQueues[i]).map((t) => ` ${threadName(m, t)}`).join('')}`),
     vars: varsView(m, s),
   };
 }
@@ -141,7 +146,13 @@ function stepLabel(model: Model, m: Machine, before: Uint32Array, action: Action
       return v === null ? text : `${text} (${threadName(m, v)})`;
     }
     case 'pick': {
-      const queue = m.runQueue(before);
+      let queue: number[] = [];
+      try {
+        const [only] = queueOf(m.access, new ConcreteState(m, before, c, []), c, instr.from);
+        queue = only === undefined ? [] : m.runQueue(before, only.q);
+      } catch {
+        return text;
+      }
       return `${text} (${queue.length === 0 ? 'none: the run queue is empty' : threadName(m, queue[0]!)})`;
     }
     case 'try_acquire': {

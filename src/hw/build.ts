@@ -93,7 +93,7 @@ class HwModel implements Model {
       if (stack.depth > 0) a.push(st, [{ when: true, stack }], a.frame(kind, { pc: start, ie: 1, owner: t.id, hardirq: 0, line: 0, stack: 0 }));
       if (t.start.kind === 'ready') {
         a.setThreadState(st, t.id, 'ready');
-        a.rqPush(st, t.id);
+        a.rqPush(st, t.id, a.defaultQueue(0));
       } else {
         a.setThreadState(st, t.id, 'dormant');
       }

@@ -109,16 +109,16 @@ export function execute(x: Step, profile: ArchProfile, instr: Instr): void {
       tryAcquire(x, instr.lock, instr.target, instr.index);
       return;
     case 'enqueue':
-      enqueue(x, instr.thread);
+      enqueue(x, instr.thread, instr.on);
       return;
     case 'pick':
-      assign(a, s, cpu, instr.target, pickNext(x));
+      assign(a, s, cpu, instr.target, pickNext(x, instr.from));
       return;
     case 'wake':
-      wake(x, instr.thread);
+      wake(x, instr.thread, instr.on);
       return;
     case 'spawn':
-      spawn(x, instr.thread);
+      spawn(x, instr.thread, instr.on);
       return;
     case 'switch_to':
       switchTo(x, instr.thread);

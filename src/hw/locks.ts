@@ -69,7 +69,7 @@ class CannotFault implements State {
     this.s.when(c, then, otherwise);
   }
   fault(_property: PropertyId, c: Cond): void {
-    if (c !== false) throw new Error('internal: a lock or run-queue index that may fail as it is read');
+    if (c !== false) throw new Error('internal: a lock index that may fail as it is read');
   }
   warn(property: PropertyId, c: Cond, report: Reporter): void {
     this.s.warn(property, c, report);
@@ -268,7 +268,7 @@ export function release(x: Step, lock: number): void {
       for (let t = 0; t < a.threads; t++) {
         s.when(o.and(o.bit(waiters, t), a.isState(s, t, 'blocked')), () => {
           a.setThreadState(s, t, 'ready');
-          s.when(o.not(a.queued(s, t)), () => a.rqPush(s, t));
+          s.when(o.not(a.queued(s, t)), () => a.rqPush(s, t, a.defaultQueue(cpu)));
         });
       }
     }

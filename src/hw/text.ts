@@ -1,7 +1,7 @@
 // Instructions written back in the model language, for action labels and reports (expressions: src/ir/print.ts).
 
 import type { Instr, Program } from '../ir/ir.js';
-import { exprText, lockRefText, lvalueText } from '../ir/print.js';
+import { exprText, lockRefText, lvalueText, queueRefText } from '../ir/print.js';
 import { unreachable } from '../ir/unreachable.js';
 
 /** The instruction as the model writes it; a condition test reads `test COND`. */
@@ -56,12 +56,13 @@ export function instrText(program: Program, instr: Instr): string {
     case 'enqueue':
     case 'wake':
     case 'spawn':
+      return `${instr.op} ${exprText(program, instr.thread)}${instr.on === undefined ? '' : ` on ${queueRefText(program, instr.on)}`}`;
     case 'switch_to':
     case 'restore_context':
     case 'free_stack':
       return `${instr.op} ${exprText(program, instr.thread)}`;
     case 'pick':
-      return `pick ${lvalueText(program, instr.target)}`;
+      return `pick ${lvalueText(program, instr.target)}${instr.from === undefined ? '' : ` from ${queueRefText(program, instr.from)}`}`;
     case 'end':
       return 'end of thread';
     case 'halted': // its step (after wfi only) is the wait completing

@@ -4,7 +4,7 @@
 // language writes them (valueText, exprText, lvalueText), for this listing and for every message and label.
 
 import { unreachable } from './unreachable.js';
-import type { BinaryOp, Expr, Instance, Instr, LockIndex, LValue, Program, ValueType } from './ir.js';
+import type { BinaryOp, Expr, Instance, Instr, LockIndex, LValue, Program, QueueRef, ValueType } from './ir.js';
 
 /** The stored code of an initial value, decoded (ints are stored as value - min). */
 function printInit(code: number, type: ValueType, program: Program): string {
@@ -89,12 +89,19 @@ export function exprText(program: Program, e: Expr, context = 0): string {
     case 'holder':
       return `holder(${lockRefText(program, e.lock, e.index)})`;
     case 'rq_len':
-      return 'rq_len';
+      return e.queue === undefined ? 'rq_len' : `rq_len(${queueRefText(program, e.queue)})`;
     case 'thread_of':
       return `${e.group}[${exprText(program, e.index)}]`;
     default:
       return unreachable(e);
   }
+}
+
+/** A declared run queue as the model names it: `rq`, `rq[1]`, or with a run-time index `rq[c]`. */
+export function queueRefText(program: Program, ref: QueueRef): string {
+  const decl = program.runQueues?.[ref.queue];
+  if (ref.index === undefined || decl === undefined) return decl?.name ?? `runqueue${ref.queue}`;
+  return `${decl.array?.name ?? decl.name}[${exprText(program, ref.index.expr)}]`;
 }
 
 /** A lock as the model names it: `A`, `rq_lock[1]`, or with a run-time index `rq_lock[c]`. */
@@ -160,10 +167,11 @@ export function printInstr(i: Instr, program: Program): string {
     case 'try_acquire':
       return `${lvalueText(program, i.target)} := try_acquire ${lockRefText(program, i.lock, i.index)}`;
     case 'pick':
-      return `pick ${lvalueText(program, i.target)}`;
+      return `pick ${lvalueText(program, i.target)}${i.from === undefined ? '' : ` from ${queueRefText(program, i.from)}`}`;
     case 'enqueue':
     case 'wake':
     case 'spawn':
+      return `${i.op} ${expr(i.thread)}${i.on === undefined ? '' : ` on ${queueRefText(program, i.on)}`}`;
     case 'switch_to':
     case 'restore_context':
     case 'free_stack':

@@ -25,8 +25,16 @@ export type Expr =
   | { kind: 'name'; name: Name; index: Expr | null; at: Expr | null; span: SourceSpan }
   | { kind: 'state'; thread: Expr; span: SourceSpan }
   | { kind: 'holder'; lock: Name; index?: Expr; span: SourceSpan }
+  /** `rq_len(rq[c])`: the length of a declared run queue. */
+  | { kind: 'rq_len_of'; queue: QueueRef; span: SourceSpan }
   | { kind: 'unary'; op: '!' | '-'; operand: Expr; span: SourceSpan }
   | { kind: 'binary'; op: BinaryOp; left: Expr; right: Expr; span: SourceSpan };
+
+/** A declared run queue, or an element of a run-queue array: `rq`, `rq[c]`. */
+export interface QueueRef {
+  name: Name;
+  index?: Expr;
+}
 
 export interface LValue {
   name: Name;
@@ -71,8 +79,10 @@ export type Stmt =
   | { kind: 'raise'; line: Name; to: Expr | null; span: SourceSpan }
   /** `index`: the element of a lock array (`acquire rq_lock[cpu]`). */
   | { kind: 'lock'; op: 'acquire' | 'release'; lock: Name; index?: Expr; span: SourceSpan }
-  | { kind: 'thread'; op: ThreadOp; thread: Expr; span: SourceSpan }
-  | { kind: 'pick'; target: LValue; span: SourceSpan }
+  /** `on`: the run queue `enqueue`, `wake`, `spawn` put the thread on (`enqueue t on rq[c]`). */
+  | { kind: 'thread'; op: ThreadOp; thread: Expr; on?: QueueRef; span: SourceSpan }
+  /** `from`: the run queue `pick` takes the head of (`pick x from rq[c]`). */
+  | { kind: 'pick'; target: LValue; from?: QueueRef; span: SourceSpan }
   | { kind: 'wait'; op: WaitOp; queue: Name; span: SourceSpan }
   /** `either { ... } or { ... }`: two or more blocks, one taken nondeterministically. `span` covers `either`. */
   | { kind: 'either'; blocks: Block[]; span: SourceSpan }
@@ -125,6 +135,8 @@ export type Decl =
   /** `length`: an array of locks (`lock rq_lock[cpu] : spin`), one lock per element. */
   | { kind: 'lock'; name: Name; lockKind: 'spin' | 'irqsave' | 'mutex'; handoff: boolean; length?: ArrayLength; span: SourceSpan }
   | { kind: 'wq'; name: Name; span: SourceSpan }
+  /** `runqueue rq[cpu]`: a run queue, or one per element. */
+  | { kind: 'runqueue'; name: Name; length?: ArrayLength; span: SourceSpan }
   | { kind: 'enum'; name: Name; members: Name[]; span: SourceSpan }
   | { kind: 'var'; scope: 'global' | 'percpu' | 'perthread'; name: Name; type: TypeExpr; init: Expr | null; span: SourceSpan }
   | {

@@ -31,6 +31,7 @@ export const CODES = {
   E308: 'not a value',
   E309: 'not a variable',
   E310: 'not a wait queue',
+  E311: 'not a run queue',
 
   E401: 'type mismatch',
   E402: 'constant out of range',
@@ -41,7 +42,7 @@ export const CODES = {
   E407: '`@` on a variable that is neither percpu nor perthread',
   E408: 'array used without an index, or scalar indexed',
   E409: 'arithmetic whose range leaves the exactly computed integers',
-  E410: 'index of a lock or run queue that could fail as it is evaluated',
+  E410: 'index of a lock array that could fail as it is evaluated',
 
   E501: 'not available on this architecture',
   E502: 'interrupt line without a handler',
@@ -64,6 +65,7 @@ export const CODES = {
   E519: 'conflicting attributes',
   E520: 'model too large (state layout, counts, or text)',
   E521: 'interrupt vector out of range (16..255 with a local APIC)',
+  E522: 'the default run queue (the first declared) is an array not indexed by cpu',
 
   E601: '`--set` of an unknown constant',
   E602: 'malformed `--set`',

@@ -7,7 +7,7 @@ import * as A from './ast.js';
 import type { DiagnosticSink } from './diagnostics.js';
 import { arith, describeBinding, type Binding, type Scope } from './resolve.js';
 import type { SourceSpan } from './source.js';
-import { PREEMPT_MAX, THREAD_STATES, type Expr, type Instance, type LockIndex, type LValue, type ValueType } from '../ir/ir.js';
+import { PREEMPT_MAX, THREAD_STATES, type Expr, type Instance, type LockIndex, type LValue, type QueueRef, type ValueType } from '../ir/ir.js';
 import { unreachable } from '../ir/unreachable.js';
 import { MAX_HARDIRQ } from '../ir/layout.js';
 
@@ -39,6 +39,8 @@ export interface Env {
   lockId(decl: Extract<A.Decl, { kind: 'lock' }>): number;
   /** A lock array's length and index type, or null for a single lock. */
   lockArrayOf(decl: Extract<A.Decl, { kind: 'lock' }>): { count: number; indexBy: 'thread' | 'cpu' | 'size' } | null;
+  /** A run queue's first id and, for an array, its length and index type; null when its declaration failed. */
+  runQueueOf(decl: Extract<A.Decl, { kind: 'runqueue' }>): { first: number; array: { count: number; indexBy: 'thread' | 'cpu' | 'size' } | null } | null;
   waitQueueId(decl: Extract<A.Decl, { kind: 'wq' }>): number;
   enumType(decl: Extract<A.Decl, { kind: 'enum' }>): ValueType;
 }
@@ -177,6 +179,11 @@ export class ExprChecker {
         const ref = this.lockRef(e.lock, e.index, where, false);
         return ref === null ? null : { kind: 'holder', ...ref, type: THREAD };
       }
+      case 'rq_len_of': {
+        if (this.needsMachine(where, "'rq_len'", e.span)) return null;
+        const queue = this.queueRef(e.queue, where);
+        return queue && { kind: 'rq_len', queue, type: intType(0, this.env.threads) };
+      }
       case 'name':
         return this.name(e, where);
       case 'unary': {
@@ -283,6 +290,39 @@ export class ExprChecker {
       return null;
     }
     return { lock, index: { expr: index, count: array.count } };
+  }
+
+  /** A run queue, or an element of a run-queue array (a constant index names it; any other is read in the step). */
+  queueRef(ref: A.QueueRef, where: Where): QueueRef | null {
+    const { name } = ref;
+    const b = this.env.scope.values.get(name.text);
+    if (!b) {
+      this.sink.error('E301', `Unknown name '${name.text}'.`, name.span);
+      return null;
+    }
+    if (b.kind !== 'runqueue') {
+      this.sink.error('E311', `'${name.text}' is ${describeBinding(b)}, not a run queue.`, name.span);
+      return null;
+    }
+    const info = this.env.runQueueOf(b.decl);
+    if (info === null) return null;
+    const { first, array } = info;
+    if (array === null) return ref.index ? this.notArray(name) : { queue: first };
+    if (!ref.index) {
+      this.sink.error('E408', `Run-queue array '${name.text}' needs an index.`, name.span);
+      return null;
+    }
+    const index =
+      array.indexBy === 'thread'
+        ? this.expect(ref.index, THREAD, where, 'index')
+        : array.indexBy === 'cpu'
+          ? this.cpuOperand(ref.index, where)
+          : this.indexInt(ref.index, array.count, where);
+    if (!index) return null;
+    if (index.kind !== 'const') return { queue: first, index: { expr: index, count: array.count } };
+    if (index.value < array.count) return { queue: first + index.value };
+    this.sink.error('E402', `Index ${index.value} is out of range 0..${array.count - 1}.`, ref.index.span);
+    return null;
   }
 
   waitQueue(name: A.Name): number | null {
@@ -504,8 +544,9 @@ export function cannotFail(e: Expr): boolean {
     case 'current':
     case 'self':
     case 'cpu_state':
-    case 'rq_len':
       return true;
+    case 'rq_len':
+      return e.queue?.index === undefined;
     case 'var':
       return e.index === null && e.instance.kind !== 'of';
     case 'unary':

@@ -20,7 +20,7 @@ export interface Token {
 /** Reserved words: never identifiers. Other words of the grammar (`line`, `on`, `stack`, ...) are contextual. */
 export const KEYWORDS: ReadonlySet<string> = new Set([
   // declarations
-  'const', 'machine', 'lock', 'wq', 'enum', 'var', 'percpu', 'perthread', 'thread', 'proc', 'handler', 'invariant', 'expect',
+  'const', 'machine', 'lock', 'wq', 'runqueue', 'enum', 'var', 'percpu', 'perthread', 'thread', 'proc', 'handler', 'invariant', 'expect',
   // statements
   'work', 'skip', 'if', 'else', 'while', 'loop', 'break', 'continue', 'call', 'ret', 'assert', 'cli', 'sti',
   'irqsave', 'irqrestore', 'eoi', 'ack', 'iret', 'eret', 'hlt', 'wfi', 'irq_exit', 'raise', 'save_elr',

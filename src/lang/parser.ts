@@ -12,7 +12,7 @@ import { spanJoin, type SourceSpan } from './source.js';
 class ParseError extends Error {}
 
 const DECL_KEYWORDS = new Set([
-  'const', 'machine', 'lock', 'wq', 'enum', 'var', 'percpu', 'perthread', 'thread', 'proc', 'handler', 'invariant', 'expect',
+  'const', 'machine', 'lock', 'wq', 'runqueue', 'enum', 'var', 'percpu', 'perthread', 'thread', 'proc', 'handler', 'invariant', 'expect',
 ]);
 const STMT_KEYWORDS = new Set<string>([
   ...A.SIMPLE_STATEMENTS, ...A.THREAD_STATEMENTS, ...A.WAIT_STATEMENTS, 'if', 'while', 'loop', 'call', 'assert', 'eoi', 'ack', 'raise',
@@ -187,6 +187,11 @@ class Parser {
       }
       case 'wq':
         return { kind: 'wq', name: this.name("Expect wait queue name after 'wq'."), span: this.from(t.span) };
+      case 'runqueue': {
+        const name = this.name("Expect run queue name after 'runqueue'.");
+        const length = this.arrayLength();
+        return { kind: 'runqueue', name, ...(length ? { length } : {}), span: this.from(t.span) };
+      }
       case 'enum': {
         const name = this.name("Expect enum name after 'enum'.");
         this.consume('{', "Expect '{' after enum name.");
@@ -358,6 +363,15 @@ class Parser {
     return length;
   }
 
+  /** `on rq[c]` / `from rq[c]` after a run-queue statement: the run queue it names, if any. */
+  private queueAfter(word: 'on' | 'from'): Record<typeof word, A.QueueRef> | Record<string, never> {
+    // On the next line, `on` / `from` begins a statement of its own (an assignment to a variable of that name).
+    if (!this.atWord(word) || this.peek().lineStart) return {};
+    this.advance();
+    const name = this.name(`Expect run queue name after '${word}'.`);
+    return { [word]: { name, ...this.elementIndex() } } as Record<typeof word, A.QueueRef>;
+  }
+
   /** `[e]` after a lock name: the element of a lock array, or undefined. */
   private elementIndex(): { index: A.Expr } | Record<string, never> {
     if (!this.match('[')) return {};
@@ -489,7 +503,9 @@ class Parser {
       return { kind: 'wait', op: op as A.WaitOp, queue: this.name(`Expect wait queue name after '${op}'.`), span: this.from(t.span) };
     }
     if ((A.THREAD_STATEMENTS as readonly string[]).includes(op)) {
-      return { kind: 'thread', op: op as A.ThreadOp, thread: this.expr(), span: this.from(t.span) };
+      const thread = this.expr();
+      const on = op === 'enqueue' || op === 'wake' || op === 'spawn' ? this.queueAfter('on') : {};
+      return { kind: 'thread', op: op as A.ThreadOp, thread, ...on, span: this.from(t.span) };
     }
     switch (op) {
       case 'if':
@@ -535,8 +551,10 @@ class Parser {
         const lock = this.name(`Expect lock name after '${op}'.`);
         return { kind: 'lock', op, lock, ...this.elementIndex(), span: this.from(t.span) };
       }
-      case 'pick':
-        return { kind: 'pick', target: this.lvalue(), span: this.from(t.span) };
+      case 'pick': {
+        const target = this.lvalue();
+        return { kind: 'pick', target, ...this.queueAfter('from'), span: this.from(t.span) };
+      }
       case 'either': {
         const blocks = [this.block("'either' block")];
         if (!this.at('or')) this.fail('E202', `Expect 'or' after the 'either' block, found ${describe(this.peek())}.`);
@@ -660,6 +678,14 @@ class Parser {
       }
       if (this.match('@')) at = this.unary();
       return { kind: 'name', name, index, at, span: this.from(t.span) };
+    }
+    if (t.kind === 'keyword' && t.text === 'rq_len' && this.at('(', 1)) {
+      this.advance();
+      this.advance();
+      const name = this.name("Expect run queue name after '('.");
+      const queue = { name, ...this.elementIndex() };
+      this.consume(')', "Expect ')' after run queue.");
+      return { kind: 'rq_len_of', queue, span: this.from(t.span) };
     }
     if (t.kind === 'keyword') {
       switch (t.text) {

@@ -165,16 +165,21 @@ export class StatementChecker {
       }
       case 'thread': {
         const thread = this.env.exprs.expect(s.thread, THREAD, where, `operand of '${s.op}'`);
-        return thread && instr({ op: s.op, thread });
+        if (s.on === undefined) return thread && instr({ op: s.op, thread });
+        const on = this.env.exprs.queueRef(s.on, where);
+        if (!thread || !on) return null;
+        if (s.op !== 'enqueue' && s.op !== 'wake' && s.op !== 'spawn') throw new Error(`internal: '${s.op} ... on'`);
+        return instr({ op: s.op, thread, on });
       }
       case 'pick': {
         const target = this.env.exprs.lvalue(s.target, where);
-        if (!target) return null;
+        const from = s.from === undefined ? undefined : this.env.exprs.queueRef(s.from, where);
+        if (!target || from === null) return null;
         if (target.type.kind !== 'thread') {
           this.env.sink.error('E401', `Expect thread target for 'pick', found ${target.type.kind}.`, s.target.span);
           return null;
         }
-        return instr({ op: 'pick', target: target.lvalue });
+        return instr({ op: 'pick', target: target.lvalue, ...(from ? { from } : {}) });
       }
       case 'wait': {
         const queue = this.env.exprs.waitQueue(s.queue);

@@ -27,7 +27,7 @@ function explored(c: BenchCase): number {
  * -o2; without it this model stores 555 states), a mutex, a handler on its own stack, `hlt` and its halted
  * point, a choice (SPIN takes the first true option of an `if` inside a d_step, so each alternative is an option of
  * its own), a source that fires once per CPU (its arrivals counted in the state), elements of lock arrays chosen by an index
- * that a step reads (one of them past the end: a fatal step).
+ * that a step reads (one of them past the end: a fatal step), per-CPU run queues and a thread migrated between them.
  */
 const BEYOND_SEEDS: [BenchCase, number][] = [
   ['trap-gate', 988],
@@ -38,6 +38,9 @@ const BEYOND_SEEDS: [BenchCase, number][] = [
   ['source-once-per-cpu', 25],
   ['lockarray-double-rq-abba', 136],
   ['lockarray-index-range', 9],
+  ['runqueue-pull-balance', 12],
+  ['runqueue-index-range', 11],
+  ['runqueue-wake-this-cpu', 12],
 ].map(([name, states]) => [{ model: `test/checker/models/${name}.sched`, sets: {} }, states as number]);
 
 describe('the bench compares equal state spaces: SPIN stores one state more (its pre-boot state)', () => {

@@ -189,6 +189,8 @@ export function analyse(program: Program): Analysis {
   if (program.locks.some((l) => l.kind === 'mutex') || program.waitQueues.length > 0) return none;
   // A lock per thread (`lock L[thread]`) would have to move with its thread: not supported.
   if (program.locks.some((l) => l.array?.by === 'thread')) return none;
+  // Declared run queues (one per CPU, per thread, ...): their order of entries is not renumbered. Not supported.
+  if ((program.runQueues ?? []).length > 0) return none;
   let groups = candidateGroups(program);
   const named = new Set<string>();
   const namedIds = new Set<number>();
