@@ -138,6 +138,7 @@ function stepLabel(model: Model, m: Machine, before: Uint32Array, action: Action
     case 'switch_to':
     case 'restore_context':
     case 'enqueue':
+    case 'dequeue':
     case 'wake':
     case 'spawn':
     case 'free_stack': {

@@ -98,6 +98,7 @@ function stepEvents(m: Machine, s: Uint32Array, cpu: number, instr: Instr): read
     case 'save_elr':
     case 'restore_elr':
     case 'enqueue':
+    case 'dequeue':
     case 'pick':
     case 'hlt': // the kernel logs `hlt` when the CPU is halted (tracker.ts), not when the instruction executes
     case 'wfi':

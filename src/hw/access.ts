@@ -293,6 +293,20 @@ export class Access {
     q.entries.forEach((slot, i) => s.when(this.ops.eq(len, i), () => s.write(slot, t)));
     s.write(q.len, this.ops.add(len, 1));
   }
+  /** Removes `t` from `q` where it is in it (at most once), the entries after it moving up. */
+  rqRemove(s: State, q: RunQueueSlots, t: Val): void {
+    const o = this.ops;
+    const len = this.rqLen(s, q);
+    const old = q.entries.map((slot) => s.read(slot));
+    let found: Cond = false;
+    q.entries.forEach((slot, i) => {
+      found = o.or(found, o.and(o.ult(i, len), o.eq(old[i]!, t)));
+      const next = i + 1 < old.length ? o.ite(o.ult(i + 1, len), old[i + 1]!, 0) : 0;
+      s.write(slot, o.ite(found, next, old[i]!));
+    });
+    s.write(q.len, o.ite(found, o.sub(len, 1), len));
+  }
+
   /** Removes and returns the head of `q`, or none; unused entries are 0 so that equal queues are equal states. */
   rqShift(s: State, q: RunQueueSlots): Val {
     const o = this.ops;

@@ -11,7 +11,7 @@ import { frameNoun } from './frames.js';
 import { acquireAt, releaseAt, tryAcquire } from './locks.js';
 import type { ArchProfile } from './profile.js';
 import type { Step } from './step.js';
-import { enqueue, freeStack, pickNext, restoreContext, spawn, switchTo, wake } from './threads.js';
+import { dequeue, enqueue, freeStack, pickNext, restoreContext, spawn, switchTo, wake } from './threads.js';
 import { finishWait, prepareToWait, sleep, wakeAll, wakeOne } from './waitqueues.js';
 
 /** Pops a frame of `kind` that belongs to the current thread (`what`: the instruction, for messages). */
@@ -119,6 +119,9 @@ export function execute(x: Step, profile: ArchProfile, instr: Instr): void {
       return;
     case 'spawn':
       spawn(x, instr.thread, instr.on);
+      return;
+    case 'dequeue':
+      dequeue(x, instr.thread, instr.from);
       return;
     case 'switch_to':
       switchTo(x, instr.thread);

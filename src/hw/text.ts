@@ -61,6 +61,8 @@ export function instrText(program: Program, instr: Instr): string {
     case 'restore_context':
     case 'free_stack':
       return `${instr.op} ${exprText(program, instr.thread)}`;
+    case 'dequeue':
+      return `dequeue ${exprText(program, instr.thread)}${instr.from === undefined ? '' : ` from ${queueRefText(program, instr.from)}`}`;
     case 'pick':
       return `pick ${lvalueText(program, instr.target)}${instr.from === undefined ? '' : ` from ${queueRefText(program, instr.from)}`}`;
     case 'end':

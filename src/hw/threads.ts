@@ -12,7 +12,7 @@ import { frameNoun } from './frames.js';
 import type { Machine } from './machine.js';
 import type { Report } from './state.js';
 import type { Step } from './step.js';
-import { FRAME_KINDS } from '../ir/layout.js';
+import { FRAME_KINDS, type RunQueueSlots } from '../ir/layout.js';
 
 function threadArg(x: Step, e: Expr, what: string): Val {
   const t = evaluate(x.a, x.s, x.cpu, e);
@@ -44,6 +44,26 @@ export function pickNext(x: Step, from?: QueueRef): Val {
     head = x.a.ops.ite(when, h, head);
   }
   return head;
+}
+
+/**
+ * Takes `t` off the run queue `from` names (the default one of this CPU without it), as deactivate_task() does
+ * before a migration; its state is unchanged. `t` not in that queue is a fatal assertions violation.
+ */
+export function dequeue(x: Step, e: Expr, from?: QueueRef): void {
+  const { a, s } = x;
+  const t = threadArg(x, e, 'dequeue');
+  for (const { when, q } of queueOf(a, s, x.cpu, from)) {
+    s.when(when, () => {
+      s.fault('assertions', a.ops.not(a.queuedIn(s, q, t)), ({ m }) => `dequeue ${x.name(t)}: it is not in ${queueName(m, q)}`);
+      a.rqRemove(s, q, t);
+    });
+  }
+}
+
+function queueName(m: Machine, q: RunQueueSlots): string {
+  const i = m.layout.runQueues.indexOf(q);
+  return i < 0 ? 'the run queue' : `run queue ${m.program.runQueues![i]!.name}`;
 }
 
 export function wake(x: Step, e: Expr, on?: QueueRef): void {

@@ -220,6 +220,7 @@ export type Instr = (
   | { op: 'pick'; target: LValue; from?: QueueRef }
   | { op: 'wake'; thread: Expr; on?: QueueRef }
   | { op: 'spawn'; thread: Expr; on?: QueueRef }
+  | { op: 'dequeue'; thread: Expr; from?: QueueRef } // off the run queue (a migration's first half); state unchanged
   | { op: 'switch_to'; thread: Expr }
   | { op: 'restore_context'; thread: Expr }
   | { op: 'exit' }

@@ -166,6 +166,8 @@ export function printInstr(i: Instr, program: Program): string {
       return `${i.op} ${lockRefText(program, i.lock, i.index)}`;
     case 'try_acquire':
       return `${lvalueText(program, i.target)} := try_acquire ${lockRefText(program, i.lock, i.index)}`;
+    case 'dequeue':
+      return `dequeue ${expr(i.thread)}${i.from === undefined ? '' : ` from ${queueRefText(program, i.from)}`}`;
     case 'pick':
       return `pick ${lvalueText(program, i.target)}${i.from === undefined ? '' : ` from ${queueRefText(program, i.from)}`}`;
     case 'enqueue':

@@ -50,7 +50,7 @@ export const SIMPLE_STATEMENTS = [
 ] as const;
 export type SimpleOp = (typeof SIMPLE_STATEMENTS)[number];
 
-export const THREAD_STATEMENTS = ['enqueue', 'wake', 'spawn', 'switch_to', 'restore_context', 'free_stack'] as const;
+export const THREAD_STATEMENTS = ['enqueue', 'wake', 'spawn', 'switch_to', 'restore_context', 'free_stack', 'dequeue'] as const;
 export type ThreadOp = (typeof THREAD_STATEMENTS)[number];
 
 export const WAIT_STATEMENTS = ['sleep', 'prepare_to_wait', 'finish_wait', 'wake_one', 'wake_all'] as const;
@@ -79,8 +79,8 @@ export type Stmt =
   | { kind: 'raise'; line: Name; to: Expr | null; span: SourceSpan }
   /** `index`: the element of a lock array (`acquire rq_lock[cpu]`). */
   | { kind: 'lock'; op: 'acquire' | 'release'; lock: Name; index?: Expr; span: SourceSpan }
-  /** `on`: the run queue `enqueue`, `wake`, `spawn` put the thread on (`enqueue t on rq[c]`). */
-  | { kind: 'thread'; op: ThreadOp; thread: Expr; on?: QueueRef; span: SourceSpan }
+  /** `on`: the run queue `enqueue`, `wake`, `spawn` put the thread on (`enqueue t on rq[c]`); `from`: `dequeue`'s. */
+  | { kind: 'thread'; op: ThreadOp; thread: Expr; on?: QueueRef; from?: QueueRef; span: SourceSpan }
   /** `from`: the run queue `pick` takes the head of (`pick x from rq[c]`). */
   | { kind: 'pick'; target: LValue; from?: QueueRef; span: SourceSpan }
   | { kind: 'wait'; op: WaitOp; queue: Name; span: SourceSpan }

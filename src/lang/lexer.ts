@@ -25,7 +25,7 @@ export const KEYWORDS: ReadonlySet<string> = new Set([
   'work', 'skip', 'if', 'else', 'while', 'loop', 'break', 'continue', 'call', 'ret', 'assert', 'cli', 'sti',
   'irqsave', 'irqrestore', 'eoi', 'ack', 'iret', 'eret', 'hlt', 'wfi', 'irq_exit', 'raise', 'save_elr',
   'restore_elr', 'acquire', 'release', 'try_acquire', 'enqueue', 'pick', 'wake', 'spawn', 'switch_to',
-  'restore_context', 'exit', 'free_stack', 'tpr', 'either', 'or', 'any',
+  'restore_context', 'exit', 'free_stack', 'dequeue', 'tpr', 'either', 'or', 'any',
   'sleep', 'prepare_to_wait', 'finish_wait', 'wake_one', 'wake_all', 'preempt_disable', 'preempt_enable', 'local_bh_disable', 'local_bh_enable',
   // expressions and types
   'true', 'false', 'none', 'current', 'cpu', 'self', 'state', 'holder', 'rq_len', 'bool',

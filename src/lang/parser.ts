@@ -504,7 +504,7 @@ class Parser {
     }
     if ((A.THREAD_STATEMENTS as readonly string[]).includes(op)) {
       const thread = this.expr();
-      const on = op === 'enqueue' || op === 'wake' || op === 'spawn' ? this.queueAfter('on') : {};
+      const on = op === 'enqueue' || op === 'wake' || op === 'spawn' ? this.queueAfter('on') : op === 'dequeue' ? this.queueAfter('from') : {};
       return { kind: 'thread', op: op as A.ThreadOp, thread, ...on, span: this.from(t.span) };
     }
     switch (op) {

@@ -165,6 +165,11 @@ export class StatementChecker {
       }
       case 'thread': {
         const thread = this.env.exprs.expect(s.thread, THREAD, where, `operand of '${s.op}'`);
+        if (s.op === 'dequeue') {
+          const from = s.from === undefined ? undefined : this.env.exprs.queueRef(s.from, where);
+          if (!thread || from === null) return null;
+          return instr({ op: 'dequeue', thread, ...(from ? { from } : {}) });
+        }
         if (s.on === undefined) return thread && instr({ op: s.op, thread });
         const on = this.env.exprs.queueRef(s.on, where);
         if (!thread || !on) return null;

@@ -41,6 +41,7 @@ const BEYOND_SEEDS: [BenchCase, number][] = [
   ['runqueue-pull-balance', 12],
   ['runqueue-index-range', 11],
   ['runqueue-wake-this-cpu', 12],
+  ['runqueue-dequeue-migrate', 48],
 ].map(([name, states]) => [{ model: `test/checker/models/${name}.sched`, sets: {} }, states as number]);
 
 describe('the bench compares equal state spaces: SPIN stores one state more (its pre-boot state)', () => {

@@ -109,6 +109,7 @@ const PINNED: Record<string, Partial<Record<PropertyId, string>>> = {
   'runqueue-pull-balance': { 'no-starvation': 'holds 12', 'lock-order': 'holds 12', assertions: 'holds 12' },
   'runqueue-no-balance': { 'no-starvation': 'violated 4 5', 'lock-order': 'holds 4' },
   'runqueue-index-range': { assertions: 'violated 11 11' },
+  'runqueue-dequeue-migrate': { assertions: 'holds 48' },
 };
 
 /** Properties the Model reports as events alone, where "shortest" can be checked against every violation. */

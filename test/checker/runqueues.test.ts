@@ -1,4 +1,4 @@
-// Declared run queues (`runqueue rq[cpu]`): `enqueue t on Q`, `pick x from Q`, `wake t on Q`, `spawn t on Q`,
+// Declared run queues (`runqueue rq[cpu]`): `enqueue t on Q`, `pick x from Q`, `dequeue t from Q`, `wake t on Q`, `spawn t on Q`,
 // `rq_len(Q)`, the element of an array chosen by an index as the step runs (out of range: assertions). The first
 // declared is the default run queue, the executing CPU's of a per-CPU array: plain `enqueue`, `pick`, `rq_len`
 // and every wake-up use it. Written once in src/hw (threads.ts, access.ts, expr.ts), so the reference
@@ -15,6 +15,20 @@ describe('run queues', () => {
 
   it('an index past the end of a run-queue array is an assertions violation (both engines)', async () => {
     await expectBothEngines('runqueue-index-range', 'assertions', 'violated 11 11', 'violated 11', 14);
+  });
+
+  it('dequeue takes a thread out of the middle of a run queue, enqueue puts it on another (both engines)', async () => {
+    await expectBothEngines('runqueue-dequeue-migrate', 'assertions', 'holds 48', 'holds', 16);
+  });
+
+  it('dequeue of a thread that is not in the run queue is an assertions violation', async () => {
+    const report = await check(`machine x86_64 { cpus 2 }
+runqueue rq[cpu]
+thread a on 0 { dequeue t from rq[0]; enqueue t on rq[1]; dequeue t from rq[0] }
+thread b on 1 { work }
+thread t ready { work }`, ['assertions']);
+    expect(cexOf(report, 'assertions').message).toBe('dequeue t: it is not in run queue rq[0]');
+    expect(summary(report, 'assertions')).toBe('violated 6 3');
   });
 
   it('a pull balancer takes both rq locks in CPU order (both engines)', async () => {

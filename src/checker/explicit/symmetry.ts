@@ -93,6 +93,7 @@ function* exprsOf(instr: Instr): Generator<Expr> {
       if (instr.index !== undefined) yield instr.index.expr;
       return;
     case 'enqueue':
+    case 'dequeue':
     case 'wake':
     case 'spawn':
     case 'switch_to':
