@@ -132,7 +132,6 @@ export function evaluate(a: Access, s: State, cpu: Cpu, e: Expr): Val {
       return o.ite(o.eq(owner, 0), a.none, o.sub(owner, 1));
     }
     case 'rq_len': {
-      if (e.queue === undefined && a.m.program.runQueues?.[0]?.array !== undefined && noCpu(s, cpu, 'rq_len')) return 0;
       let len: Val = 0;
       for (const { when, q } of queueOf(a, s, cpu, e.queue)) len = o.ite(when, a.rqLen(s, q), len);
       return len;

@@ -39,6 +39,8 @@ export interface Env {
   lockId(decl: Extract<A.Decl, { kind: 'lock' }>): number;
   /** A lock array's length and index type, or null for a single lock. */
   lockArrayOf(decl: Extract<A.Decl, { kind: 'lock' }>): { count: number; indexBy: 'thread' | 'cpu' | 'size' } | null;
+  /** The default run queue is one per CPU (the first declared run queue is `[cpu]`). */
+  perCpuDefaultQueue(): boolean;
   /** A run queue's first id and, for an array, its length and index type; null when its declaration failed. */
   runQueueOf(decl: Extract<A.Decl, { kind: 'runqueue' }>): { first: number; array: { count: number; indexBy: 'thread' | 'cpu' | 'size' } | null } | null;
   waitQueueId(decl: Extract<A.Decl, { kind: 'wq' }>): number;
@@ -156,6 +158,10 @@ export class ExprChecker {
       }
       case 'rq_len':
         if (this.needsMachine(where, "'rq_len'", e.span)) return null;
+        if (where === 'invariant' && this.env.perCpuDefaultQueue()) {
+          this.sink.error('E515', "'rq_len' is this CPU's run queue, which has no meaning in an invariant; name one: 'rq_len(rq[0])'.", e.span);
+          return null;
+        }
         return { kind: 'rq_len', type: intType(0, this.env.threads) };
       case 'irqs_enabled':
       case 'preempt_count':

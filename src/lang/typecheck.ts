@@ -95,6 +95,9 @@ class Checker implements Env {
   lockArrayOf(decl: D<'lock'>): { count: number; indexBy: 'thread' | 'cpu' | 'size' } | null {
     return this.lockArrays.get(decl) ?? null;
   }
+  perCpuDefaultQueue(): boolean {
+    return this.decls('runqueue')[0]?.length !== undefined;
+  }
   runQueueOf(decl: D<'runqueue'>): { first: number; array: { count: number; indexBy: 'thread' | 'cpu' | 'size' } | null } | null {
     return this.runQueueInfo.get(decl) ?? null;
   }
