@@ -1,5 +1,7 @@
-// The three lock kinds. A lock's owner is a thread (code in a handler holds locks for the thread it
-// interrupted, as lockdep keeps held locks per task) together with the interrupt-context depth it was taken at.
+// The three lock kinds, single or in arrays (`lock rq_lock[cpu]`: one lock per element, the element an instruction
+// names chosen by its index as the step runs). A lock's owner is a thread (code in a handler holds locks for the
+// thread it interrupted, as lockdep keeps held locks per task) together with the interrupt-context depth it was
+// taken at.
 
 import type { LockIndex, LValue, PropertyId } from '../ir/ir.js';
 import type { Slot } from '../ir/layout.js';
