@@ -126,6 +126,7 @@ export interface StateView {
   cpus: CpuView[];
   threads: { name: string; state: string; stack: FrameView[] }[];
   locks: { name: string; holder: string | null }[];
+  /** The run queue's threads, head first; in a model that declares run queues, one `rq[0]: a b` per queue. */
   runQueue: string[];
   /** Model variables by display name (`quantum`, `need_resched@cpu0`). */
   vars: Record<string, string>;

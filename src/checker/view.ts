@@ -4,10 +4,12 @@
 import { readFileSync } from 'node:fs';
 import { machineOf } from '../hw/build.js';
 import { contextOf, lineName, lockName, pcLocation, threadName } from '../hw/describe.js';
-import { evaluateIn } from '../hw/expr.js';
+import { evaluateIn, queueOf } from '../hw/expr.js';
+import { ConcreteState } from '../hw/state.js';
 import { valueText } from '../ir/print.js';
 import { GIC_SPURIOUS } from '../ir/ir.js';
 import type { Frame } from '../hw/frames.js';
+import { lockIn } from '../hw/locks.js';
 import type { Machine } from '../hw/machine.js';
 import { actionArg, actionCpu, actionKind, ActionKind, type Action, type Model } from '../ir/model.js';
 import type { CpuView, FrameView, StateView, TraceStep } from './verdict.js';
@@ -132,7 +134,11 @@ export function stateViewOf(m: Machine, s: Uint32Array): StateView {
       const owner = m.lockOwner(s, l.id);
       return { name: l.name, holder: owner === 0 ? null : threadName(m, owner - 1) };
     }),
-    runQueue: m.runQueue(s).map((t) => threadName(m, t)),
+    // Declared run queues: each as `rq[0]: a b` (the global queue is then always empty).
+    runQueue:
+      m.layout.runQueues.length === 0
+        ? m.runQueue(s).map((t) => threadName(m, t))
+        : (m.program.runQueues ?? []).map((q, i) => `${q.name}:${m.runQueue(s, m.layout.runQueues[i]).map((t) => ` ${threadName(m, t)}`).join('')}`),
     vars: varsView(m, s),
     ...(machine === null ? {} : { machine }),
   };
@@ -181,6 +187,7 @@ function stepLabel(model: Model, m: Machine, before: Uint32Array, action: Action
     case 'switch_to':
     case 'restore_context':
     case 'enqueue':
+    case 'dequeue':
     case 'wake':
     case 'spawn':
     case 'free_stack': {
@@ -189,11 +196,15 @@ function stepLabel(model: Model, m: Machine, before: Uint32Array, action: Action
       return v === null ? text : `${text} (${threadName(m, v)})`;
     }
     case 'pick': {
-      const queue = m.runQueue(before);
+      let queue: number[] = [];
+      try {
+        const [only] = queueOf(m.access, new ConcreteState(m, before, c, []), c, instr.from);
+        queue = only === undefined ? [] : m.runQueue(before, only.q);
+      } catch {
+        return text;
+      }
       return `${text} (${queue.length === 0 ? 'none: the run queue is empty' : threadName(m, queue[0]!)})`;
     }
-    case 'try_acquire':
-      return `${text} (${m.lockOwner(before, instr.lock) === 0 ? 'taken' : 'busy'})`;
     case 'ack_read': {
       const line = m.acknowledgedLine(before, c);
       return `${text} (${line < 0 ? `${GIC_SPURIOUS}: spurious` : `${m.program.lines[line]!.number}: ${m.program.lines[line]!.name}`})`;
@@ -203,9 +214,19 @@ function stepLabel(model: Model, m: Machine, before: Uint32Array, action: Action
       const line = m.program.lines.find((l) => l.number === v);
       return v === null ? text : `${text} (${v}: ${line === undefined ? 'no line' : line.name})`;
     }
-    case 'acquire': {
-      const owner = m.lockOwner(before, instr.lock);
-      return owner === 0 ? text : `${text} (held by ${threadName(m, owner - 1)}: sleeps)`;
+    case 'try_acquire': {
+      const lock = lockIn(m, before, c, instr);
+      const named = instr.index === undefined || lock === null ? '' : `${lockName(m, lock)} `;
+      return lock === null ? text : `${text} (${named}${m.lockOwner(before, lock) === 0 ? 'taken' : 'busy'})`;
+    }
+    case 'acquire':
+    case 'release': {
+      const lock = lockIn(m, before, c, instr);
+      if (lock === null) return text;
+      const owner = m.lockOwner(before, lock);
+      const named = instr.index === undefined ? '' : lockName(m, lock);
+      if (instr.op === 'release' || owner === 0) return named === '' ? text : `${text} (${named})`;
+      return `${text} (${named === '' ? '' : `${named} `}held by ${threadName(m, owner - 1)}: sleeps)`;
     }
     default:
       return text;

@@ -7,6 +7,7 @@
 import { ActionKind, actionArg, actionCpu, actionKind, type Action, type Model } from '../ir/model.js';
 import type { Instr } from '../ir/ir.js';
 import { evaluateIn } from '../hw/expr.js';
+import { lockIn } from '../hw/locks.js';
 import type { Machine } from '../hw/machine.js';
 import { unreachable } from '../ir/unreachable.js';
 import type { EventName, TraceEvent } from './trace.js';
@@ -97,6 +98,7 @@ function stepEvents(m: Machine, s: Uint32Array, cpu: number, instr: Instr): read
     case 'save_elr':
     case 'restore_elr':
     case 'enqueue':
+    case 'dequeue':
     case 'pick':
     case 'hlt': // the kernel logs `hlt` when the CPU is halted (tracker.ts), not when the instruction executes
     case 'wfi':
@@ -146,16 +148,17 @@ function stepEvents(m: Machine, s: Uint32Array, cpu: number, instr: Instr): read
       return instr.cpu === null ? [{ cpu, event: 'ipi', line }] : [{ cpu, event: 'ipi', line, to: evaluateIn(m, s, cpu, instr.cpu) }];
     }
     case 'acquire':
+    case 'try_acquire': {
       // A contended mutex puts the thread to sleep instead: nothing is acquired.
-      return m.lockOwner(s, instr.lock) === 0
-        ? [{ cpu, event: 'lock_acquire', lock: m.program.locks[instr.lock]!.name, thread: threadOf(m, m.current(s, cpu)) }]
+      const lock = lockIn(m, s, cpu, instr);
+      return lock !== null && m.lockOwner(s, lock) === 0
+        ? [{ cpu, event: 'lock_acquire', lock: m.program.locks[lock]!.name, thread: threadOf(m, m.current(s, cpu)) }]
         : NONE;
-    case 'try_acquire':
-      return m.lockOwner(s, instr.lock) === 0
-        ? [{ cpu, event: 'lock_acquire', lock: m.program.locks[instr.lock]!.name, thread: threadOf(m, m.current(s, cpu)) }]
-        : NONE;
-    case 'release':
-      return [{ cpu, event: 'lock_release', lock: m.program.locks[instr.lock]!.name, thread: threadOf(m, m.current(s, cpu)) }];
+    }
+    case 'release': {
+      const lock = lockIn(m, s, cpu, instr);
+      return lock === null ? NONE : [{ cpu, event: 'lock_release', lock: m.program.locks[lock]!.name, thread: threadOf(m, m.current(s, cpu)) }];
+    }
     case 'wake':
       return [{ cpu, event: 'wake', thread: threadOf(m, evaluateIn(m, s, cpu, instr.thread)) }];
     case 'spawn':

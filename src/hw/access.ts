@@ -5,7 +5,7 @@
 // line urgency, blockers, arrivals, handler stacks) are the Machine's.
 
 import { GIC_BOOT_PMR, type ThreadState } from '../ir/ir.js';
-import { ELR_STATES, FRAME_KINDS, type FrameKind, type Layout, type Slot, type StackSlots } from '../ir/layout.js';
+import { ELR_STATES, FRAME_KINDS, type FrameKind, type Layout, type RunQueueSlots, type Slot, type StackSlots } from '../ir/layout.js';
 import type { Cond, Ops, Val } from './domain.js';
 import type { Machine } from './machine.js';
 import type { State } from './state.js';
@@ -282,29 +282,58 @@ export class Access {
     );
   }
 
-  rqLen(s: State): Val {
-    return s.read(this.layout.runQueue.len);
+  /**
+   * The default run queue of CPU `c` (docs/semantics.md 4.5): the global one; in a model that declares run queues,
+   * the first declared, and of a run queue per CPU the one of CPU `c` (the waker's, for a wake-up).
+   */
+  defaultQueue(c: number): RunQueueSlots {
+    const first = this.m.program.runQueues?.[0];
+    if (first === undefined) return this.layout.runQueue;
+    return this.layout.runQueues[first.array === undefined ? 0 : c]!;
   }
+
+  rqLen(s: State, q: RunQueueSlots = this.layout.runQueue): Val {
+    return s.read(q.len);
+  }
+  /** `t` is in run queue `q`. */
+  queuedIn(s: State, q: RunQueueSlots, t: Val): Cond {
+    const o = this.ops;
+    const len = this.rqLen(s, q);
+    return o.or(...q.entries.map((slot, i) => o.and(o.ult(i, len), o.eq(s.read(slot), t))));
+  }
+  /** `t` is in some run queue. */
   queued(s: State, t: Val): Cond {
-    const o = this.ops;
-    const len = this.rqLen(s);
-    return o.or(...this.layout.runQueue.entries.map((slot, i) => o.and(o.ult(i, len), o.eq(s.read(slot), t))));
+    return this.ops.or(this.queuedIn(s, this.layout.runQueue, t), ...this.layout.runQueues.map((q) => this.queuedIn(s, q, t)));
   }
-  /** Appends `t`; a queue already full keeps its entries. */
-  rqPush(s: State, t: Val): void {
-    const len = this.rqLen(s);
-    this.layout.runQueue.entries.forEach((slot, i) => s.when(this.ops.eq(len, i), () => s.write(slot, t)));
-    s.write(this.layout.runQueue.len, this.ops.add(len, 1));
+  /** Appends `t` to `q`; a queue already full keeps its entries. */
+  rqPush(s: State, t: Val, q: RunQueueSlots): void {
+    const len = this.rqLen(s, q);
+    q.entries.forEach((slot, i) => s.when(this.ops.eq(len, i), () => s.write(slot, t)));
+    s.write(q.len, this.ops.add(len, 1));
   }
-  /** Removes and returns the head, or none; unused entries are 0 so that equal queues are equal states. */
-  rqShift(s: State): Val {
+  /** Removes `t` from `q` where it is in it (at most once), the entries after it moving up. */
+  rqRemove(s: State, q: RunQueueSlots, t: Val): void {
     const o = this.ops;
-    const len = this.rqLen(s);
-    const entries = this.layout.runQueue.entries;
+    const len = this.rqLen(s, q);
+    const old = q.entries.map((slot) => s.read(slot));
+    let found: Cond = false;
+    q.entries.forEach((slot, i) => {
+      found = o.or(found, o.and(o.ult(i, len), o.eq(old[i]!, t)));
+      const next = i + 1 < old.length ? o.ite(o.ult(i + 1, len), old[i + 1]!, 0) : 0;
+      s.write(slot, o.ite(found, next, old[i]!));
+    });
+    s.write(q.len, o.ite(found, o.sub(len, 1), len));
+  }
+
+  /** Removes and returns the head of `q`, or none; unused entries are 0 so that equal queues are equal states. */
+  rqShift(s: State, q: RunQueueSlots): Val {
+    const o = this.ops;
+    const len = this.rqLen(s, q);
+    const entries = q.entries;
     const head = o.ite(o.eq(len, 0), this.none, s.read(entries[0]!));
     const old = entries.map((slot) => s.read(slot));
     entries.forEach((slot, i) => s.write(slot, i + 1 < entries.length ? o.ite(o.ult(i + 1, len), old[i + 1]!, 0) : 0));
-    s.write(this.layout.runQueue.len, o.ite(o.eq(len, 0), 0, o.sub(len, 1)));
+    s.write(q.len, o.ite(o.eq(len, 0), 0, o.sub(len, 1)));
     return head;
   }
 

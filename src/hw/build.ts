@@ -20,6 +20,7 @@ import {
   type Successor,
 } from '../ir/model.js';
 import { contextOf, lineName, lockName, pcLocation, threadName } from './describe.js';
+import { lockIn } from './locks.js';
 import type { Cond } from './domain.js';
 import { evaluateIn } from './expr.js';
 import { Fault } from './fault.js';
@@ -94,7 +95,7 @@ class HwModel implements Model {
       if (stack.depth > 0) a.push(st, [{ when: true, stack }], a.frame(kind, { pc: start, ie: 1, owner: t.id, hardirq: 0, line: 0, stack: 0 }));
       if (t.start.kind === 'ready') {
         a.setThreadState(st, t.id, 'ready');
-        a.rqPush(st, t.id);
+        a.rqPush(st, t.id, a.defaultQueue(0));
       } else {
         a.setThreadState(st, t.id, 'dormant');
       }
@@ -204,7 +205,7 @@ class HwModel implements Model {
     for (let c = 0; c < m.cpus; c++) {
       if (m.stopped(s, c) || recursiveAcquire(m.access, st, c, urgency(m.access, st, c)) !== true) continue;
       const pc = m.pc(s, c);
-      const lock = (m.code[pc] as Extract<Instr, { op: 'acquire' }>).lock;
+      const lock = lockIn(m, s, c, m.code[pc] as Extract<Instr, { op: 'acquire' }>)!;
       events.push({
         kind: 'violation',
         property: 'lock-order',

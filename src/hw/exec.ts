@@ -8,10 +8,10 @@ import { KIND_CODE, type FrameVal } from './access.js';
 import { num, type Val } from './domain.js';
 import { assign, evaluate, truth } from './expr.js';
 import { frameNoun } from './frames.js';
-import { acquire, release, tryAcquire } from './locks.js';
+import { acquireAt, releaseAt, tryAcquire } from './locks.js';
 import type { ArchProfile } from './profile.js';
 import type { Step } from './step.js';
-import { enqueue, freeStack, pickNext, restoreContext, spawn, switchTo, wake } from './threads.js';
+import { dequeue, enqueue, freeStack, pickNext, restoreContext, spawn, switchTo, wake } from './threads.js';
 import { finishWait, prepareToWait, sleep, wakeAll, wakeOne } from './waitqueues.js';
 
 /** Pops a frame of `kind` that belongs to the current thread (`what`: the instruction, for messages). */
@@ -103,25 +103,28 @@ export function execute(x: Step, profile: ArchProfile, instr: Instr): void {
       return;
     }
     case 'acquire':
-      acquire(x, instr.lock);
+      acquireAt(x, instr.lock, instr.index);
       return;
     case 'release':
-      release(x, instr.lock);
+      releaseAt(x, instr.lock, instr.index);
       return;
     case 'try_acquire':
-      tryAcquire(x, instr.lock, instr.target);
+      tryAcquire(x, instr.lock, instr.target, instr.index);
       return;
     case 'enqueue':
-      enqueue(x, instr.thread);
+      enqueue(x, instr.thread, instr.on);
       return;
     case 'pick':
-      assign(a, s, cpu, instr.target, pickNext(x));
+      assign(a, s, cpu, instr.target, pickNext(x, instr.from));
       return;
     case 'wake':
-      wake(x, instr.thread);
+      wake(x, instr.thread, instr.on);
       return;
     case 'spawn':
-      spawn(x, instr.thread);
+      spawn(x, instr.thread, instr.on);
+      return;
+    case 'dequeue':
+      dequeue(x, instr.thread, instr.from);
       return;
     case 'switch_to':
       switchTo(x, instr.thread);

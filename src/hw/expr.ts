@@ -3,8 +3,8 @@
 // codes differ only for ints (value - min). Errors a kernel would hit at run time (division by zero, an index
 // out of bounds, a value out of its range) are `assertions` faults.
 
-import type { Expr, Instance, LValue, ValueType } from '../ir/ir.js';
-import type { Slot } from '../ir/layout.js';
+import type { Expr, Instance, LValue, QueueRef, ValueType } from '../ir/ir.js';
+import type { RunQueueSlots, Slot } from '../ir/layout.js';
 import { unreachable } from '../ir/unreachable.js';
 import { valueRange } from '../ir/range.js';
 import type { Access } from './access.js';
@@ -153,11 +153,22 @@ export function evaluate(a: Access, s: State, cpu: Cpu, e: Expr): Val {
       return a.threadState(s, t);
     }
     case 'holder': {
-      const owner = a.lockOwner(s, e.lock);
+      let owner: Val = 0;
+      if (e.index === undefined) owner = a.lockOwner(s, e.lock);
+      else {
+        const { expr, count } = e.index;
+        const i = evaluate(a, s, cpu, expr);
+        const array = a.m.program.locks[e.lock]!.array?.name ?? '';
+        s.fault('assertions', o.not(inRange(a, i, count)), () => `index out of bounds: ${array}[${num(i)}] (length ${count})`);
+        for (let k = 0; k < count; k++) owner = o.ite(o.eq(i, k), a.lockOwner(s, e.lock + k), owner);
+      }
       return o.ite(o.eq(owner, 0), a.none, o.sub(owner, 1));
     }
-    case 'rq_len':
-      return a.rqLen(s);
+    case 'rq_len': {
+      let len: Val = 0;
+      for (const { when, q } of queueOf(a, s, cpu, e.queue)) len = o.ite(when, a.rqLen(s, q), len);
+      return len;
+    }
     case 'cpu_state':
       if (noCpu(s, cpu, e.what)) return 0;
       if (e.what === 'irqs_enabled') return a.ie(s, cpu);
@@ -213,6 +224,23 @@ function binary(a: Access, s: State, cpu: Cpu, e: Extract<Expr, { kind: 'binary'
     default:
       return unreachable(e.op);
   }
+}
+
+/**
+ * The run queue an instruction or `rq_len` names, with the condition that it does: the default run queue of the
+ * executing CPU (Access.defaultQueue), a declared one, or the element of a run-queue array its index selects; an
+ * index out of range is an assertions fault, as for a variable.
+ */
+export function queueOf(a: Access, s: State, cpu: Cpu, ref: QueueRef | undefined): { when: Cond; q: RunQueueSlots }[] {
+  if (ref === undefined) return [{ when: true, q: a.defaultQueue(Math.max(cpu, 0)) }];
+  const queues = a.layout.runQueues;
+  if (ref.index === undefined) return [{ when: true, q: queues[ref.queue]! }];
+  const { expr, count } = ref.index;
+  const i = evaluate(a, s, cpu, expr);
+  const array = a.m.program.runQueues?.[ref.queue]?.array?.name ?? '';
+  s.fault('assertions', a.ops.not(inRange(a, i, count)), () => `index out of bounds: ${array}[${num(i)}] (length ${count})`);
+  if (typeof i === 'number') return i >= 0 && i < count ? [{ when: true, q: queues[ref.queue + i]! }] : [];
+  return Array.from({ length: count }, (_, k) => ({ when: a.ops.eq(i, k), q: queues[ref.queue + k]! }));
 }
 
 export function assign(a: Access, s: State, cpu: Cpu, target: LValue, value: Val): void {

@@ -1,13 +1,115 @@
-// The three lock kinds. A lock's owner is a thread (code in a handler holds locks for the thread it
-// interrupted, as lockdep keeps held locks per task) together with the interrupt-context depth it was taken at.
+// The three lock kinds, single or in arrays (`lock rq_lock[cpu]`: one lock per element, the element an instruction
+// names chosen by its index as the step runs). A lock's owner is a thread (code in a handler holds locks for the
+// thread it interrupted, as lockdep keeps held locks per task) together with the interrupt-context depth it was
+// taken at.
 
-import type { LValue } from '../ir/ir.js';
+import type { LockIndex, LValue, PropertyId } from '../ir/ir.js';
+import type { Slot } from '../ir/layout.js';
 import type { Access } from './access.js';
 import { lockName } from './describe.js';
-import { num, type Cond, type Val } from './domain.js';
-import { assign } from './expr.js';
-import type { State } from './state.js';
+import { num, type Cond, type Ops, type Val } from './domain.js';
+import { assign, evaluate, evaluateIn } from './expr.js';
+import type { Machine } from './machine.js';
+import type { AcquireEvent, Reporter, State } from './state.js';
 import type { Step } from './step.js';
+
+/** The locks an index may select, each with the condition that it does (one, known, when the index is known). */
+export function elementCases(a: Access, lock: number, count: number, i: Val): { when: Cond; lock: number }[] {
+  if (typeof i === 'number') return i >= 0 && i < count ? [{ when: true, lock: lock + i }] : [];
+  return Array.from({ length: count }, (_, k) => ({ when: a.ops.eq(i, k), lock: lock + k }));
+}
+
+/** The lock an instruction names in a concrete state (CPU `cpu` executing it), or null where its index is out of range. */
+export function lockIn(m: Machine, s: Uint32Array, cpu: number, instr: { lock: number; index?: LockIndex }): number | null {
+  if (instr.index === undefined) return instr.lock;
+  const i = evaluateIn(m, s, cpu, instr.index.expr);
+  return i >= 0 && i < instr.index.count ? instr.lock + i : null;
+}
+
+/** An index that is not an element of an array of `count`. */
+export function outOfRange(a: Access, i: Val, count: number): Cond {
+  return a.ops.not(a.ops.and(a.ops.sle(0, i), a.ops.slt(i, count)));
+}
+
+/**
+ * The lock an `acquire`, `release` or `try_acquire` names, in its step: its one lock, or the element of a lock
+ * array its index selects; an index out of range is an assertions fault, as for a variable.
+ */
+export function lockOf(x: Step, lock: number, index: LockIndex | undefined): { when: Cond; lock: number }[] {
+  if (index === undefined) return [{ when: true, lock }];
+  const { a, s, cpu } = x;
+  const i = evaluate(a, s, cpu, index.expr);
+  const array = a.m.program.locks[lock]!.array?.name ?? lockName(a.m, lock);
+  s.fault('assertions', outOfRange(a, i, index.count), () => `index out of bounds: ${array}[${num(i)}] (length ${index.count})`);
+  return elementCases(a, lock, index.count, i);
+}
+
+/**
+ * A lock index read where nothing may fault (the enabled-action scan): the type checker admits as an index only
+ * what cannot fail as it is evaluated (E410), so every fault it could raise is known not to happen.
+ */
+export function peekIndex(a: Access, s: State, c: number, index: LockIndex): Val {
+  return evaluate(a, new CannotFault(s), c, index.expr);
+}
+
+/** A state that passes everything to `s` but faults, which it holds cannot happen. */
+class CannotFault implements State {
+  constructor(private readonly s: State) {}
+  get ops(): Ops {
+    return this.s.ops;
+  }
+  get guard(): Cond {
+    return this.s.guard;
+  }
+  read(slot: Slot): Val {
+    return this.s.read(slot);
+  }
+  write(slot: Slot, value: Val): void {
+    this.s.write(slot, value);
+  }
+  when(c: Cond, then: () => void, otherwise?: () => void): void {
+    this.s.when(c, then, otherwise);
+  }
+  fault(_property: PropertyId, c: Cond): void {
+    if (c !== false) throw new Error('internal: a lock index that may fail as it is read');
+  }
+  warn(property: PropertyId, c: Cond, report: Reporter): void {
+    this.s.warn(property, c, report);
+  }
+  acquired(event: AcquireEvent): void {
+    this.s.acquired(event);
+  }
+  eoi(cpu: number, line: number): void {
+    this.s.eoi(cpu, line);
+  }
+  setNext(pc: Val): void {
+    this.s.setNext(pc);
+  }
+  next(): Val {
+    return this.s.next();
+  }
+  readAt(slots: readonly Slot[], index: Val): Val {
+    return this.s.readAt(slots, index);
+  }
+  writeAt(slots: readonly Slot[], index: Val, value: Val): void {
+    this.s.writeAt(slots, index, value);
+  }
+  select(cases: readonly { when: Cond; then: () => Val }[], otherwise: Val): Val {
+    return this.s.select(cases, otherwise);
+  }
+}
+
+/** `acquireAction` of an `acquire` of an element of a lock array: an index out of range steps (and faults). */
+export function indexedAcquireAction(a: Access, s: State, c: number, lock: number, index: LockIndex): { step: Cond; maskWait: Cond } {
+  const o = a.ops;
+  const i = peekIndex(a, s, c, index);
+  const bad = outOfRange(a, i, index.count);
+  const cases = elementCases(a, lock, index.count, i).map(({ when, lock: l }) => ({ when, can: acquireAction(a, s, c, l) }));
+  return {
+    step: o.or(bad, ...cases.map(({ when, can }) => o.and(when, can.step))),
+    maskWait: o.or(...cases.map(({ when, can }) => o.and(when, can.maskWait))),
+  };
+}
 
 /**
  * What the `acquire` of `lock` at CPU `c`'s pc can do now: a `step` (take the lock, or for a contended mutex go
@@ -123,11 +225,22 @@ export function setBitAt(a: Access, mask: Val, t: Val): Val {
   return out;
 }
 
-export function tryAcquire(x: Step, lock: number, target: LValue): void {
+export function tryAcquire(x: Step, lock: number, target: LValue, index?: LockIndex): void {
   const { a, s, cpu } = x;
-  const free = a.ops.eq(a.lockOwner(s, lock), 0);
-  s.when(free, () => take(x, lock, true));
-  assign(a, s, cpu, target, a.ops.ite(free, 1, 0));
+  const o = a.ops;
+  const cases = lockOf(x, lock, index).map(({ when, lock: l }) => ({ l, free: o.and(when, o.eq(a.lockOwner(s, l), 0)) }));
+  for (const { l, free } of cases) s.when(free, () => take(x, l, true));
+  assign(a, s, cpu, target, o.ite(o.or(...cases.map((c) => c.free)), 1, 0));
+}
+
+/** `acquire` of a lock or of the element of a lock array its index selects. */
+export function acquireAt(x: Step, lock: number, index?: LockIndex): void {
+  for (const { when, lock: l } of lockOf(x, lock, index)) x.s.when(when, () => acquire(x, l));
+}
+
+/** `release` of a lock or of the element of a lock array its index selects. */
+export function releaseAt(x: Step, lock: number, index?: LockIndex): void {
+  for (const { when, lock: l } of lockOf(x, lock, index)) x.s.when(when, () => release(x, l));
 }
 
 export function release(x: Step, lock: number): void {
@@ -157,7 +270,7 @@ export function release(x: Step, lock: number): void {
       for (let t = 0; t < a.threads; t++) {
         s.when(o.and(o.bit(waiters, t), a.isState(s, t, 'blocked')), () => {
           a.setThreadState(s, t, 'ready');
-          s.when(o.not(a.queued(s, t)), () => a.rqPush(s, t));
+          s.when(o.not(a.queued(s, t)), () => a.rqPush(s, t, a.defaultQueue(cpu)));
         });
       }
     }

@@ -5,7 +5,7 @@
 
 import type { Instr, Program, ThreadState, Unit } from '../ir/ir.js';
 import { THREAD_STATES } from '../ir/ir.js';
-import { ELR_STATES, readSlot, type Layout, type Slot, type StackSlots } from '../ir/layout.js';
+import { ELR_STATES, readSlot, type Layout, type RunQueueSlots, type Slot, type StackSlots } from '../ir/layout.js';
 import { ActionKind } from '../ir/model.js';
 import { Access } from './access.js';
 import { concrete } from './domain.js';
@@ -216,12 +216,13 @@ export class Machine {
     return this.program.threads.filter((t) => (mask & (1 << t.id)) !== 0).map((t) => t.id);
   }
 
-  runQueue(s: Uint32Array): number[] {
-    const len = readSlot(s, this.layout.runQueue.len);
-    return Array.from({ length: len }, (_, i) => readSlot(s, this.layout.runQueue.entries[i]!));
+  /** The threads in run queue `q` (the global one by default), head first. */
+  runQueue(s: Uint32Array, q: RunQueueSlots = this.layout.runQueue): number[] {
+    const len = readSlot(s, q.len);
+    return Array.from({ length: len }, (_, i) => readSlot(s, q.entries[i]!));
   }
   queued(s: Uint32Array, t: number): boolean {
-    return this.runQueue(s).includes(t);
+    return [this.layout.runQueue, ...this.layout.runQueues].some((q) => this.runQueue(s, q).includes(t));
   }
 
   // ------------------------------------------------------------------------------------------------------

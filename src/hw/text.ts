@@ -1,13 +1,12 @@
 // Instructions written back in the model language, for action labels and reports (expressions: src/ir/print.ts).
 
 import type { Instr, Program } from '../ir/ir.js';
-import { exprText, lvalueText } from '../ir/print.js';
+import { exprText, lockRefText, lvalueText, queueRefText } from '../ir/print.js';
 import { unreachable } from '../ir/unreachable.js';
 
 /** The instruction as the model writes it; a condition test reads `test COND`. */
 export function instrText(program: Program, instr: Instr): string {
   const line = (id: number): string => program.lines[id]?.name ?? `line${id}`;
-  const lock = (id: number): string => program.locks[id]?.name ?? `lock${id}`;
   switch (instr.op) {
     case 'work':
     case 'ret':
@@ -55,20 +54,23 @@ export function instrText(program: Program, instr: Instr): string {
     case 'raise':
       return instr.cpu === null ? `raise ${line(instr.line)}` : `raise ${line(instr.line)} to ${exprText(program, instr.cpu)}`;
     case 'acquire':
-      return `acquire ${lock(instr.lock)}`;
+      return `acquire ${lockRefText(program, instr.lock, instr.index)}`;
     case 'release':
-      return `release ${lock(instr.lock)}`;
+      return `release ${lockRefText(program, instr.lock, instr.index)}`;
     case 'try_acquire':
-      return `${lvalueText(program, instr.target)} := try_acquire ${lock(instr.lock)}`;
+      return `${lvalueText(program, instr.target)} := try_acquire ${lockRefText(program, instr.lock, instr.index)}`;
     case 'enqueue':
     case 'wake':
     case 'spawn':
+      return `${instr.op} ${exprText(program, instr.thread)}${instr.on === undefined ? '' : ` on ${queueRefText(program, instr.on)}`}`;
     case 'switch_to':
     case 'restore_context':
     case 'free_stack':
       return `${instr.op} ${exprText(program, instr.thread)}`;
+    case 'dequeue':
+      return `dequeue ${exprText(program, instr.thread)}${instr.from === undefined ? '' : ` from ${queueRefText(program, instr.from)}`}`;
     case 'pick':
-      return `pick ${lvalueText(program, instr.target)}`;
+      return `pick ${lvalueText(program, instr.target)}${instr.from === undefined ? '' : ` from ${queueRefText(program, instr.from)}`}`;
     case 'end':
       return 'end of thread';
     case 'halted': // its step (after wfi only) is the wait completing

@@ -2,17 +2,17 @@
 // frame on top of its stack; resuming it pops that frame, and a frame of the wrong kind or of another thread
 // is stack corruption: the thread is being resumed by a path that does not match how it was suspended.
 
-import type { Expr } from '../ir/ir.js';
+import type { Expr, QueueRef } from '../ir/ir.js';
 import { THREAD_STATES } from '../ir/ir.js';
 import { KIND_CODE, STATE_CODE, type FrameVal } from './access.js';
 import { contextOf, lockName, threadName } from './describe.js';
 import { num, type Val } from './domain.js';
-import { evaluate } from './expr.js';
+import { evaluate, queueOf } from './expr.js';
 import { frameNoun } from './frames.js';
 import type { Machine } from './machine.js';
 import type { Report } from './state.js';
 import type { Step } from './step.js';
-import { FRAME_KINDS } from '../ir/layout.js';
+import { FRAME_KINDS, type RunQueueSlots } from '../ir/layout.js';
 
 function threadArg(x: Step, e: Expr, what: string): Val {
   const t = evaluate(x.a, x.s, x.cpu, e);
@@ -20,35 +20,67 @@ function threadArg(x: Step, e: Expr, what: string): Val {
   return t;
 }
 
-export function enqueue(x: Step, e: Expr): void {
+/** Appends `t` to the run queue `on` names (the default one of this CPU without it). */
+function push(x: Step, t: Val, on: QueueRef | undefined): void {
+  for (const { when, q } of queueOf(x.a, x.s, x.cpu, on)) x.s.when(when, () => x.a.rqPush(x.s, t, q));
+}
+
+export function enqueue(x: Step, e: Expr, on?: QueueRef): void {
   const { a, s } = x;
   const o = a.ops;
   const t = threadArg(x, e, 'enqueue');
   s.fault('assertions', a.queued(s, t), () => `enqueue ${x.name(t)}: it is already in the run queue`);
-  a.rqPush(s, t);
+  push(x, t, on);
   const state = a.threadState(s, t);
   s.when(o.or(o.eq(state, STATE_CODE.blocked), o.eq(state, STATE_CODE.dormant)), () => a.setThreadState(s, t, 'ready'));
 }
 
-export function pickNext(x: Step): Val {
-  return x.a.rqShift(x.s);
+/** The head of the run queue `from` names (the default one of this CPU without it), removed; none if it is empty. */
+export function pickNext(x: Step, from?: QueueRef): Val {
+  let head: Val = x.a.none;
+  for (const { when, q } of queueOf(x.a, x.s, x.cpu, from)) {
+    let h: Val = x.a.none;
+    x.s.when(when, () => (h = x.a.rqShift(x.s, q)));
+    head = x.a.ops.ite(when, h, head);
+  }
+  return head;
 }
 
-export function wake(x: Step, e: Expr): void {
+/**
+ * Takes `t` off the run queue `from` names (the default one of this CPU without it), as deactivate_task() does
+ * before a migration; its state is unchanged. `t` not in that queue is a fatal assertions violation.
+ */
+export function dequeue(x: Step, e: Expr, from?: QueueRef): void {
+  const { a, s } = x;
+  const t = threadArg(x, e, 'dequeue');
+  for (const { when, q } of queueOf(a, s, x.cpu, from)) {
+    s.when(when, () => {
+      s.fault('assertions', a.ops.not(a.queuedIn(s, q, t)), ({ m }) => `dequeue ${x.name(t)}: it is not in ${queueName(m, q)}`);
+      a.rqRemove(s, q, t);
+    });
+  }
+}
+
+function queueName(m: Machine, q: RunQueueSlots): string {
+  const i = m.layout.runQueues.indexOf(q);
+  return i < 0 ? 'the run queue' : `run queue ${m.program.runQueues![i]!.name}`;
+}
+
+export function wake(x: Step, e: Expr, on?: QueueRef): void {
   const { a, s } = x;
   const t = threadArg(x, e, 'wake');
   s.when(a.isState(s, t, 'blocked'), () => {
     a.setThreadState(s, t, 'ready');
-    s.when(a.ops.not(a.queued(s, t)), () => a.rqPush(s, t));
+    s.when(a.ops.not(a.queued(s, t)), () => push(x, t, on));
   });
 }
 
-export function spawn(x: Step, e: Expr): void {
+export function spawn(x: Step, e: Expr, on?: QueueRef): void {
   const { a, s } = x;
   const t = threadArg(x, e, 'spawn');
   s.fault('assertions', a.ops.not(a.isState(s, t, 'dormant')), ({ m, s: w }) => `spawn ${x.name(t)}: it is ${m.threadState(w, num(t))}, not dormant`);
   a.setThreadState(s, t, 'ready');
-  a.rqPush(s, t);
+  push(x, t, on);
 }
 
 /** Resuming `t` is possible only if it is not running elsewhere, has not exited and still has its stack. */

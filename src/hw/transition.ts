@@ -9,7 +9,7 @@ import { ActionKind, actionArg, actionCpu, actionKind, encodeAction, type Action
 import type { Access } from './access.js';
 import type { Cond } from './domain.js';
 import { execute } from './exec.js';
-import { acquireAction, maskWait } from './locks.js';
+import { acquireAction, elementCases, indexedAcquireAction, maskWait, peekIndex } from './locks.js';
 import type { Machine } from './machine.js';
 import type { ArchProfile } from './profile.js';
 import type { State } from './state.js';
@@ -56,7 +56,7 @@ export function instructionActions(a: Access, s: State, c: number, pc: number): 
       // only a wake-up by a pending line is owed by fairness (liveness.ts).
       return { step: canEverStep(instr), maskWait: false };
     case 'acquire':
-      return acquireAction(a, s, c, instr.lock);
+      return instr.index === undefined ? acquireAction(a, s, c, instr.lock) : indexedAcquireAction(a, s, c, instr.lock, instr.index);
     default:
       return { step: true, maskWait: false };
   }
@@ -229,14 +229,19 @@ function countMasked(a: Access, s: State, c: number): void {
 export function recursiveAcquire(a: Access, s: State, c: number, u: { none: Cond }): Cond {
   const o = a.ops;
   const pc = a.pc(s, c);
-  const owns = (p: number, lock: number): Cond => o.and(o.eq(pc, p), o.eq(a.lockOwner(s, lock), o.add(a.current(s, c), 1)));
+  const holds = (lock: number): Cond => o.eq(a.lockOwner(s, lock), o.add(a.current(s, c), 1));
+  const owns = (p: number, instr: Extract<Instr, { op: 'acquire' }>): Cond => {
+    if (instr.index === undefined) return o.and(o.eq(pc, p), holds(instr.lock));
+    const i = peekIndex(a, s, c, instr.index);
+    return o.and(o.eq(pc, p), o.or(...elementCases(a, instr.lock, instr.index.count, i).map(({ when, lock }) => o.and(when, holds(lock)))));
+  };
   if (typeof pc === 'number') {
     const instr = a.m.code[pc];
-    return instr?.op === 'acquire' ? o.and(u.none, owns(pc, instr.lock)) : false;
+    return instr?.op === 'acquire' ? o.and(u.none, owns(pc, instr)) : false;
   }
   const cases: Cond[] = [];
   a.m.code.forEach((instr, p) => {
-    if (instr.op === 'acquire') cases.push(owns(p, instr.lock));
+    if (instr.op === 'acquire') cases.push(owns(p, instr));
   });
   return o.and(u.none, o.or(...cases));
 }

@@ -52,7 +52,7 @@ export function sleep(x: Step, queue: number): void {
 }
 
 /** Wakes waiting thread `t` (known): off the queue; running again if still current on a CPU, else ready and enqueued. */
-function wakeThread(a: Access, s: State, queue: number, t: number): void {
+function wakeThread(a: Access, s: State, cpu: number, queue: number, t: number): void {
   const o = a.ops;
   const slot = a.layout.waitQueues[queue]!.waiters;
   s.write(slot, o.clearBit(s.read(slot), t));
@@ -63,7 +63,7 @@ function wakeThread(a: Access, s: State, queue: number, t: number): void {
       () => a.setThreadState(s, t, 'running'),
       () => {
         a.setThreadState(s, t, 'ready');
-        s.when(o.not(a.queued(s, t)), () => a.rqPush(s, t));
+        s.when(o.not(a.queued(s, t)), () => a.rqPush(s, t, a.defaultQueue(cpu)));
       },
     );
   });
@@ -73,7 +73,7 @@ function wakeThread(a: Access, s: State, queue: number, t: number): void {
 export function wakeAll(x: Step, queue: number): void {
   const { a, s } = x;
   const waiters = s.read(a.layout.waitQueues[queue]!.waiters);
-  for (let t = 0; t < a.threads; t++) s.when(a.ops.bit(waiters, t), () => wakeThread(a, s, queue, t));
+  for (let t = 0; t < a.threads; t++) s.when(a.ops.bit(waiters, t), () => wakeThread(a, s, x.cpu, queue, t));
 }
 
 /** Wakes one waiting thread: the one declared first (the lowest thread id). */
@@ -84,6 +84,6 @@ export function wakeOne(x: Step, queue: number): void {
   for (let t = 0; t < a.threads; t++) {
     // The lowest set bit: t waits and no thread before it does.
     const first = o.and(o.bit(waiters, t), o.eq(o.and32(waiters, 2 ** t - 1), 0));
-    s.when(first, () => wakeThread(a, s, queue, t));
+    s.when(first, () => wakeThread(a, s, x.cpu, queue, t));
   }
 }

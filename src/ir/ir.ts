@@ -60,6 +60,38 @@ export interface LockDecl {
   /** Held across a context switch and released by the thread that resumes (xv6 ptable.lock, Linux rq->lock). */
   handoff: boolean;
   span: number;
+  /**
+   * An element of a lock array (`lock rq_lock[cpu] : spin`): its array (the lock class, as lockdep names every
+   * rq->lock one class), its index and the array's length. Elements are consecutive locks, element 0 first.
+   */
+  array?: { name: string; index: number; count: number; by: 'thread' | 'cpu' | 'size' };
+}
+
+/**
+ * A declared run queue (`runqueue rq[cpu]`), one per element of an array: an ordered queue of ready threads.
+ * A model without any has the one global run queue (`Layout.runQueue`).
+ */
+export interface RunQueueDecl {
+  id: number;
+  name: string; // `rq[1]` for an element of an array
+  span: number;
+  /** An element of a run-queue array: the array, its index and length, what indexes it. Consecutive ids. */
+  array?: { name: string; index: number; count: number; by: 'thread' | 'cpu' | 'size' };
+}
+
+/**
+ * The run queue an instruction or `rq_len` names: declared run queue `queue`, or with `index` element 0 of an
+ * array whose element `index.expr` selects is the one (chosen when the step runs).
+ */
+export interface QueueRef {
+  queue: number;
+  index?: LockIndex;
+}
+
+/** An element of a lock array chosen at run time: `expr` (0-based) selects lock `lock + expr` of `count`. */
+export interface LockIndex {
+  expr: Expr;
+  count: number;
 }
 
 /** A value type. Every value is stored as a non-negative integer code. */
@@ -128,8 +160,8 @@ export type Expr =
   | { kind: 'cpu'; type: ValueType } // the executing CPU
   | { kind: 'self'; type: ValueType } // the thread instance whose body is executing (thread units only)
   | { kind: 'thread_state'; thread: Expr; type: ValueType } // enum ThreadState
-  | { kind: 'holder'; lock: number; type: ValueType } // thread holding the lock, or none
-  | { kind: 'rq_len'; type: ValueType }
+  | { kind: 'holder'; lock: number; index?: LockIndex; type: ValueType } // thread holding the lock, or none
+  | { kind: 'rq_len'; queue?: QueueRef; type: ValueType } // without `queue`: the default run queue (4.5)
   /** The executing CPU's state: IF / !PSTATE.I (bool), its current thread's preempt_count, its hardirq depth. */
   | { kind: 'cpu_state'; what: CpuStateRead; type: ValueType }
   | { kind: 'thread_of'; group: string; first: number; count: number; index: Expr; type: ValueType }; // worker[i]
@@ -185,16 +217,19 @@ export type Instr = (
   | { op: 'irq_exit' }
   | { op: 'save_elr' }
   | { op: 'restore_elr' }
-  | { op: 'acquire'; lock: number }
-  | { op: 'release'; lock: number }
-  | { op: 'try_acquire'; lock: number; target: LValue }
+  // `lock` is the lock, or with `index` element 0 of a lock array, the element taken chosen when the step runs.
+  | { op: 'acquire'; lock: number; index?: LockIndex }
+  | { op: 'release'; lock: number; index?: LockIndex }
+  | { op: 'try_acquire'; lock: number; index?: LockIndex; target: LValue }
   | { op: 'ack_read'; target: LValue } // GIC: read ICC_IAR1_EL1 into `target` (the INTID acknowledged, or 1023)
   | { op: 'eoi_id'; value: Expr } // GIC: write ICC_EOIR1_EL1 with the INTID `value`
   | { op: 'pmr'; value: Expr } // GIC: write ICC_PMR_EL1, the priority mask
-  | { op: 'enqueue'; thread: Expr }
-  | { op: 'pick'; target: LValue }
-  | { op: 'wake'; thread: Expr }
-  | { op: 'spawn'; thread: Expr }
+  // `on` / `from`: a declared run queue; without it the default run queue (docs/semantics.md 4.5).
+  | { op: 'enqueue'; thread: Expr; on?: QueueRef }
+  | { op: 'pick'; target: LValue; from?: QueueRef }
+  | { op: 'wake'; thread: Expr; on?: QueueRef }
+  | { op: 'spawn'; thread: Expr; on?: QueueRef }
+  | { op: 'dequeue'; thread: Expr; from?: QueueRef } // off the run queue (a migration's first half); state unchanged
   | { op: 'switch_to'; thread: Expr }
   | { op: 'restore_context'; thread: Expr }
   | { op: 'exit' }
@@ -275,6 +310,8 @@ export interface Program {
   lines: IrqLine[];
   locks: LockDecl[];
   waitQueues: WaitQueueDecl[];
+  /** Declared run queues; the first is the default (docs/semantics.md 4.5). Absent or empty: the global one. */
+  runQueues?: RunQueueDecl[];
   vars: VarDecl[];
   threads: ThreadDecl[];
   units: Unit[];

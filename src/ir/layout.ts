@@ -2,7 +2,7 @@
 // bit width packed into 32-bit words. A state is a Uint32Array of `Layout.words` words. No slot crosses a word
 // boundary, so reading a slot is one shift and one mask.
 
-import { PREEMPT_MAX, type Arch, type IrqLine, type LockDecl, type ThreadDecl, type Unit, type ValueType, type VarDecl, type WaitQueueDecl } from './ir.js';
+import { PREEMPT_MAX, type Arch, type IrqLine, type LockDecl, type RunQueueDecl, type ThreadDecl, type Unit, type ValueType, type VarDecl, type WaitQueueDecl } from './ir.js';
 
 export interface Slot {
   name: string;
@@ -96,6 +96,12 @@ export interface ThreadSlots {
   stack: StackSlots;
 }
 
+/** A run queue: its length and its entries (thread ids, in order; unused entries 0). */
+export interface RunQueueSlots {
+  len: Slot;
+  entries: Slot[];
+}
+
 export interface LockSlots {
   owner: Slot; // 0 = free, 1 + thread id
   savedIe: Slot | null; // irqsave locks: interrupt-enable bit saved at acquire
@@ -111,7 +117,9 @@ export interface Layout {
   locks: LockSlots[];
   /** Per wait queue: the bitmask of threads waiting on it. */
   waitQueues: { waiters: Slot }[];
-  runQueue: { len: Slot; entries: Slot[] };
+  runQueue: RunQueueSlots;
+  /** Per declared run queue (`runqueue rq[cpu]`), in RunQueueDecl id order; empty without any. */
+  runQueues: RunQueueSlots[];
   threads: ThreadSlots[];
   cpus: CpuSlots[];
   frame: FrameFormat;
@@ -130,6 +138,8 @@ export interface LayoutInput {
   locks: LockDecl[];
   /** Absent: none (layouts made without wait queues). */
   waitQueues?: WaitQueueDecl[];
+  /** Declared run queues; absent: none. */
+  runQueues?: RunQueueDecl[];
   vars: VarDecl[];
   threads: ThreadDecl[];
   units: Unit[];
@@ -283,6 +293,10 @@ export function computeLayout(input: LayoutInput): Layout {
     len: packer.add('rq.len', threads),
     entries: Array.from({ length: threads }, (_, i) => packer.add(`rq[${i}]`, threads)),
   };
+  const runQueues = (input.runQueues ?? []).map((q) => ({
+    len: packer.add(`runqueue.${q.name}.len`, threads),
+    entries: Array.from({ length: threads }, (_, i) => packer.add(`runqueue.${q.name}.entry${i}`, threads)),
+  }));
 
   const preemptible = input.units.some((u) => u.code.some((i) => i.op === 'preempt_disable' || i.op === 'preempt_enable'));
   const bh = input.units.some((u) => u.code.some((i) => i.op === 'local_bh_disable' || i.op === 'local_bh_enable'));
@@ -335,6 +349,7 @@ export function computeLayout(input: LayoutInput): Layout {
     locks,
     waitQueues,
     runQueue,
+    runQueues,
     threads: threadSlots,
     cpus: cpuSlots,
     frame,

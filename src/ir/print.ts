@@ -4,7 +4,7 @@
 // language writes them (valueText, exprText, lvalueText), for this listing and for every message and label.
 
 import { unreachable } from './unreachable.js';
-import type { BinaryOp, Expr, Instance, Instr, LValue, Program, ValueType } from './ir.js';
+import type { BinaryOp, Expr, Instance, Instr, LockIndex, LValue, Program, QueueRef, ValueType } from './ir.js';
 
 /** The stored code of an initial value, decoded (ints are stored as value - min). */
 function printInit(code: number, type: ValueType, program: Program): string {
@@ -87,14 +87,28 @@ export function exprText(program: Program, e: Expr, context = 0): string {
     case 'thread_state':
       return `state(${exprText(program, e.thread)})`;
     case 'holder':
-      return `holder(${program.locks[e.lock]?.name ?? e.lock})`;
+      return `holder(${lockRefText(program, e.lock, e.index)})`;
     case 'rq_len':
-      return 'rq_len';
+      return e.queue === undefined ? 'rq_len' : `rq_len(${queueRefText(program, e.queue)})`;
     case 'thread_of':
       return `${e.group}[${exprText(program, e.index)}]`;
     default:
       return unreachable(e);
   }
+}
+
+/** A declared run queue as the model names it: `rq`, `rq[1]`, or with a run-time index `rq[c]`. */
+export function queueRefText(program: Program, ref: QueueRef): string {
+  const decl = program.runQueues?.[ref.queue];
+  if (ref.index === undefined || decl === undefined) return decl?.name ?? `runqueue${ref.queue}`;
+  return `${decl.array?.name ?? decl.name}[${exprText(program, ref.index.expr)}]`;
+}
+
+/** A lock as the model names it: `A`, `rq_lock[1]`, or with a run-time index `rq_lock[c]`. */
+export function lockRefText(program: Program, lock: number, index: LockIndex | undefined): string {
+  const decl = program.locks[lock];
+  if (index === undefined || decl === undefined) return decl?.name ?? `lock${lock}`;
+  return `${decl.array?.name ?? decl.name}[${exprText(program, index.expr)}]`;
 }
 
 export function lvalueText(program: Program, target: LValue): string {
@@ -106,7 +120,6 @@ export function lvalueText(program: Program, target: LValue): string {
 export function printInstr(i: Instr, program: Program): string {
   const unit = (id: number): string => program.units[id]?.name ?? `?${id}`;
   const line = (id: number): string => program.lines[id]?.name ?? `?${id}`;
-  const lock = (id: number): string => program.locks[id]?.name ?? `?${id}`;
   const expr = (e: Expr): string => exprText(program, e);
   switch (i.op) {
     case 'work':
@@ -156,14 +169,17 @@ export function printInstr(i: Instr, program: Program): string {
       return `raise ${line(i.line)} to ${i.cpu ? expr(i.cpu) : 'others'}`;
     case 'acquire':
     case 'release':
-      return `${i.op} ${lock(i.lock)}`;
+      return `${i.op} ${lockRefText(program, i.lock, i.index)}`;
     case 'try_acquire':
-      return `${lvalueText(program, i.target)} := try_acquire ${lock(i.lock)}`;
+      return `${lvalueText(program, i.target)} := try_acquire ${lockRefText(program, i.lock, i.index)}`;
+    case 'dequeue':
+      return `dequeue ${expr(i.thread)}${i.from === undefined ? '' : ` from ${queueRefText(program, i.from)}`}`;
     case 'pick':
-      return `pick ${lvalueText(program, i.target)}`;
+      return `pick ${lvalueText(program, i.target)}${i.from === undefined ? '' : ` from ${queueRefText(program, i.from)}`}`;
     case 'enqueue':
     case 'wake':
     case 'spawn':
+      return `${i.op} ${expr(i.thread)}${i.on === undefined ? '' : ` on ${queueRefText(program, i.on)}`}`;
     case 'switch_to':
     case 'restore_context':
     case 'free_stack':

@@ -24,9 +24,17 @@ export type Expr =
   /** A variable, constant, enum member, thread state or thread, possibly indexed and/or with an instance. */
   | { kind: 'name'; name: Name; index: Expr | null; at: Expr | null; span: SourceSpan }
   | { kind: 'state'; thread: Expr; span: SourceSpan }
-  | { kind: 'holder'; lock: Name; span: SourceSpan }
+  | { kind: 'holder'; lock: Name; index?: Expr; span: SourceSpan }
+  /** `rq_len(rq[c])`: the length of a declared run queue. */
+  | { kind: 'rq_len_of'; queue: QueueRef; span: SourceSpan }
   | { kind: 'unary'; op: '!' | '-'; operand: Expr; span: SourceSpan }
   | { kind: 'binary'; op: BinaryOp; left: Expr; right: Expr; span: SourceSpan };
+
+/** A declared run queue, or an element of a run-queue array: `rq`, `rq[c]`. */
+export interface QueueRef {
+  name: Name;
+  index?: Expr;
+}
 
 export interface LValue {
   name: Name;
@@ -42,7 +50,7 @@ export const SIMPLE_STATEMENTS = [
 ] as const;
 export type SimpleOp = (typeof SIMPLE_STATEMENTS)[number];
 
-export const THREAD_STATEMENTS = ['enqueue', 'wake', 'spawn', 'switch_to', 'restore_context', 'free_stack'] as const;
+export const THREAD_STATEMENTS = ['enqueue', 'wake', 'spawn', 'switch_to', 'restore_context', 'free_stack', 'dequeue'] as const;
 export type ThreadOp = (typeof THREAD_STATEMENTS)[number];
 
 export const WAIT_STATEMENTS = ['sleep', 'prepare_to_wait', 'finish_wait', 'wake_one', 'wake_all'] as const;
@@ -58,7 +66,7 @@ export interface Block {
 export type Stmt =
   | { kind: 'simple'; op: SimpleOp; span: SourceSpan }
   | { kind: 'assign'; target: LValue; value: Expr; span: SourceSpan }
-  | { kind: 'try_acquire'; target: LValue; lock: Name; span: SourceSpan }
+  | { kind: 'try_acquire'; target: LValue; lock: Name; index?: Expr; span: SourceSpan }
   /** `x := ack` (GIC): read ICC_IAR1_EL1, the INTID acknowledged (1023: none), into `x`. */
   | { kind: 'ack_read'; target: LValue; span: SourceSpan }
   /** `span` covers the keyword and the condition: the instruction a branch is reported at. */
@@ -72,9 +80,12 @@ export type Stmt =
   | { kind: 'tpr'; value: Expr; span: SourceSpan }
   | { kind: 'pmr'; value: Expr; span: SourceSpan }
   | { kind: 'raise'; line: Name; to: Expr | null; span: SourceSpan }
-  | { kind: 'lock'; op: 'acquire' | 'release'; lock: Name; span: SourceSpan }
-  | { kind: 'thread'; op: ThreadOp; thread: Expr; span: SourceSpan }
-  | { kind: 'pick'; target: LValue; span: SourceSpan }
+  /** `index`: the element of a lock array (`acquire rq_lock[cpu]`). */
+  | { kind: 'lock'; op: 'acquire' | 'release'; lock: Name; index?: Expr; span: SourceSpan }
+  /** `on`: the run queue `enqueue`, `wake`, `spawn` put the thread on (`enqueue t on rq[c]`); `from`: `dequeue`'s. */
+  | { kind: 'thread'; op: ThreadOp; thread: Expr; on?: QueueRef; from?: QueueRef; span: SourceSpan }
+  /** `from`: the run queue `pick` takes the head of (`pick x from rq[c]`). */
+  | { kind: 'pick'; target: LValue; from?: QueueRef; span: SourceSpan }
   | { kind: 'wait'; op: WaitOp; queue: Name; span: SourceSpan }
   /** `either { ... } or { ... }`: two or more blocks, one taken nondeterministically. `span` covers `either`. */
   | { kind: 'either'; blocks: Block[]; span: SourceSpan }
@@ -126,8 +137,11 @@ export type ThreadAttr =
 export type Decl =
   | { kind: 'const'; name: Name; value: IntLit; span: SourceSpan }
   | { kind: 'machine'; arch: Name; items: MachineItem[]; span: SourceSpan }
-  | { kind: 'lock'; name: Name; lockKind: 'spin' | 'irqsave' | 'mutex'; handoff: boolean; span: SourceSpan }
+  /** `length`: an array of locks (`lock rq_lock[cpu] : spin`), one lock per element. */
+  | { kind: 'lock'; name: Name; lockKind: 'spin' | 'irqsave' | 'mutex'; handoff: boolean; length?: ArrayLength; span: SourceSpan }
   | { kind: 'wq'; name: Name; span: SourceSpan }
+  /** `runqueue rq[cpu]`: a run queue, or one per element. */
+  | { kind: 'runqueue'; name: Name; length?: ArrayLength; span: SourceSpan }
   | { kind: 'enum'; name: Name; members: Name[]; span: SourceSpan }
   | { kind: 'var'; scope: 'global' | 'percpu' | 'perthread'; name: Name; type: TypeExpr; init: Expr | null; span: SourceSpan }
   | {

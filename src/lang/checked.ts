@@ -1,7 +1,7 @@
 // The checked model: what the type checker hands to the lowering. Declarations are already IR; bodies are typed
 // statements that still have structured control flow, which lowering turns into jumps.
 
-import type { Arch, Expectation, Expr, HandlerStack, Instr, Invariant, IrqLine, LockDecl, LValue, ThreadDecl, UnitKind, VarDecl, WaitQueueDecl } from '../ir/ir.js';
+import type { Arch, Expectation, Expr, HandlerStack, Instr, Invariant, IrqLine, LockDecl, LValue, RunQueueDecl, ThreadDecl, UnitKind, VarDecl, WaitQueueDecl } from '../ir/ir.js';
 import type { SourceSpan } from './source.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -50,6 +50,7 @@ export interface CheckedModel {
   lines: IrqLine[];
   locks: LockDecl[];
   waitQueues: WaitQueueDecl[];
+  runQueues: RunQueueDecl[];
   vars: VarDecl[];
   threads: ThreadDecl[];
   units: CheckedUnit[];

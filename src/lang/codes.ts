@@ -31,6 +31,7 @@ export const CODES = {
   E308: 'not a value',
   E309: 'not a variable',
   E310: 'not a wait queue',
+  E311: 'not a run queue',
   E340: 'local variable named like a declaration of the model',
   E341: "local variable used outside its body",
   E342: 'local variable declared after a statement of its body',
@@ -45,6 +46,7 @@ export const CODES = {
   E407: '`@` on a variable that is neither percpu nor perthread',
   E408: 'array used without an index, or scalar indexed',
   E409: 'arithmetic whose range leaves the exactly computed integers',
+  E410: 'index of a lock array that could fail as it is evaluated',
 
   E501: 'not available on this architecture',
   E502: 'interrupt line without a handler',
@@ -67,6 +69,7 @@ export const CODES = {
   E519: 'conflicting attributes',
   E520: 'model too large (state layout, counts, or text)',
   E521: 'interrupt vector out of range (16..255 with a local APIC, IR0..IR7 with an 8259A, INTIDs 0..1019 with a GIC)',
+  E522: 'the default run queue (the first declared) is an array not indexed by cpu',
   E525: "`eoi` of an INTID that no line has: a constant, or a variable that can hold none (GIC)",
 
   E601: '`--set` of an unknown constant',

@@ -5,9 +5,10 @@
 
 import * as A from './ast.js';
 import type { DiagnosticSink } from './diagnostics.js';
-import { arith, describeBinding, type Scope } from './resolve.js';
+import { arith, describeBinding, type Binding, type Scope } from './resolve.js';
 import type { SourceSpan } from './source.js';
-import { PREEMPT_MAX, THREAD_STATES, type Expr, type Instance, type LValue, type ValueType } from '../ir/ir.js';
+import { PREEMPT_MAX, THREAD_STATES, type Expr, type Instance, type LockIndex, type LValue, type QueueRef, type ValueType } from '../ir/ir.js';
+import { unreachable } from '../ir/unreachable.js';
 import { MAX_HARDIRQ } from '../ir/layout.js';
 
 export const BOOL: ValueType = { kind: 'bool' };
@@ -38,6 +39,12 @@ export interface Env {
   /** Null when the variable's own declaration had an error (already reported). */
   varInfo(decl: Extract<A.Decl, { kind: 'var' }>): VarInfo | null;
   lockId(decl: Extract<A.Decl, { kind: 'lock' }>): number;
+  /** A lock array's length and index type, or null for a single lock. */
+  lockArrayOf(decl: Extract<A.Decl, { kind: 'lock' }>): { count: number; indexBy: 'thread' | 'cpu' | 'size' } | null;
+  /** The default run queue is one per CPU (the first declared run queue is `[cpu]`). */
+  perCpuDefaultQueue(): boolean;
+  /** A run queue's first id and, for an array, its length and index type; null when its declaration failed. */
+  runQueueOf(decl: Extract<A.Decl, { kind: 'runqueue' }>): { first: number; array: { count: number; indexBy: 'thread' | 'cpu' | 'size' } | null } | null;
   waitQueueId(decl: Extract<A.Decl, { kind: 'wq' }>): number;
   enumType(decl: Extract<A.Decl, { kind: 'enum' }>): ValueType;
 }
@@ -174,6 +181,10 @@ export class ExprChecker {
       }
       case 'rq_len':
         if (this.needsMachine(where, "'rq_len'", e.span)) return null;
+        if (where === 'invariant' && this.env.perCpuDefaultQueue()) {
+          this.sink.error('E515', "'rq_len' is this CPU's run queue, which has no meaning in an invariant; name one: 'rq_len(rq[0])'.", e.span);
+          return null;
+        }
         return { kind: 'rq_len', type: intType(0, this.env.threads) };
       case 'irqs_enabled':
       case 'preempt_count':
@@ -194,8 +205,13 @@ export class ExprChecker {
       }
       case 'holder': {
         if (this.needsMachine(where, "'holder'", e.span)) return null;
-        const lock = this.lock(e.lock);
-        return lock === null ? null : { kind: 'holder', lock, type: THREAD };
+        const ref = this.lockRef(e.lock, e.index, where, false);
+        return ref === null ? null : { kind: 'holder', ...ref, type: THREAD };
+      }
+      case 'rq_len_of': {
+        if (this.needsMachine(where, "'rq_len'", e.span)) return null;
+        const queue = this.queueRef(e.queue, where);
+        return queue && { kind: 'rq_len', queue, type: intType(0, this.env.threads) };
       }
       case 'name':
         return this.name(e, where);
@@ -265,6 +281,77 @@ export class ExprChecker {
       return null;
     }
     return this.env.lockId(b.decl);
+  }
+
+  /**
+   * A lock, or an element of a lock array: a constant index names its element, any other is read when the
+   * instruction runs. `step`: the index of an instruction's lock, which must not fail as it is read (E410).
+   */
+  lockRef(name: A.Name, indexExpr: A.Expr | undefined, where: Where, step: boolean): { lock: number; index?: LockIndex } | null {
+    const lock = this.lock(name);
+    if (lock === null) return null;
+    const b = this.env.scope.values.get(name.text) as Extract<Binding, { kind: 'lock' }>;
+    const array = this.env.lockArrayOf(b.decl);
+    if (array === null) {
+      if (indexExpr) return this.notArray(name);
+      return { lock };
+    }
+    if (!indexExpr) {
+      this.sink.error('E408', `Lock array '${name.text}' needs an index.`, name.span);
+      return null;
+    }
+    const index =
+      array.indexBy === 'thread'
+        ? this.expect(indexExpr, THREAD, where, 'index')
+        : array.indexBy === 'cpu'
+          ? this.cpuOperand(indexExpr, where)
+          : this.indexInt(indexExpr, array.count, where);
+    if (!index) return null;
+    if (index.kind === 'const') {
+      if (index.value >= array.count) {
+        this.sink.error('E402', `Index ${index.value} is out of range 0..${array.count - 1}.`, indexExpr.span);
+        return null;
+      }
+      return { lock: lock + index.value };
+    }
+    if (step && !cannotFail(index)) {
+      this.sink.error('E410', `The index of '${name.text}' could fail as it is read; copy it into a variable first.`, indexExpr.span);
+      return null;
+    }
+    return { lock, index: { expr: index, count: array.count } };
+  }
+
+  /** A run queue, or an element of a run-queue array (a constant index names it; any other is read in the step). */
+  queueRef(ref: A.QueueRef, where: Where): QueueRef | null {
+    const { name } = ref;
+    const b = this.env.scope.values.get(name.text);
+    if (!b) {
+      this.sink.error('E301', `Unknown name '${name.text}'.`, name.span);
+      return null;
+    }
+    if (b.kind !== 'runqueue') {
+      this.sink.error('E311', `'${name.text}' is ${describeBinding(b)}, not a run queue.`, name.span);
+      return null;
+    }
+    const info = this.env.runQueueOf(b.decl);
+    if (info === null) return null;
+    const { first, array } = info;
+    if (array === null) return ref.index ? this.notArray(name) : { queue: first };
+    if (!ref.index) {
+      this.sink.error('E408', `Run-queue array '${name.text}' needs an index.`, name.span);
+      return null;
+    }
+    const index =
+      array.indexBy === 'thread'
+        ? this.expect(ref.index, THREAD, where, 'index')
+        : array.indexBy === 'cpu'
+          ? this.cpuOperand(ref.index, where)
+          : this.indexInt(ref.index, array.count, where);
+    if (!index) return null;
+    if (index.kind !== 'const') return { queue: first, index: { expr: index, count: array.count } };
+    if (index.value < array.count) return { queue: first + index.value };
+    this.sink.error('E402', `Index ${index.value} is out of range 0..${array.count - 1}.`, ref.index.span);
+    return null;
   }
 
   waitQueue(name: A.Name): number | null {
@@ -475,5 +562,35 @@ export class ExprChecker {
       return this.constant(table[op] ? 1 : 0, BOOL);
     }
     return { kind: 'binary', op, left, right, type: BOOL };
+  }
+}
+
+/**
+ * An index that cannot fail as it is evaluated (E410): constants, the executing CPU and thread, scalar variables
+ * of this CPU or thread, the CPU state, and operators other than division; no indexed variable, no `@`.
+ */
+export function cannotFail(e: Expr): boolean {
+  switch (e.kind) {
+    case 'const':
+    case 'cpu':
+    case 'current':
+    case 'self':
+    case 'cpu_state':
+      return true;
+    case 'rq_len':
+      return e.queue?.index === undefined;
+    case 'var':
+      return e.index === null && e.instance.kind !== 'of';
+    case 'unary':
+      return cannotFail(e.operand);
+    case 'binary':
+      return e.op !== '/' && e.op !== '%' && cannotFail(e.left) && cannotFail(e.right);
+    case 'holder':
+      return e.index === undefined;
+    case 'thread_state':
+    case 'thread_of':
+      return false;
+    default:
+      return unreachable(e);
   }
 }

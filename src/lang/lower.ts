@@ -200,6 +200,7 @@ export function lower(model: CheckedModel, sink: DiagnosticSink): Program | null
     lines: model.lines,
     locks: model.locks,
     waitQueues: model.waitQueues,
+    ...(model.runQueues.length > 0 ? { runQueues: model.runQueues } : {}),
     vars: model.vars,
     threads: model.threads,
     units,

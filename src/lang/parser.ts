@@ -12,7 +12,7 @@ import { spanJoin, type SourceSpan } from './source.js';
 class ParseError extends Error {}
 
 const DECL_KEYWORDS = new Set([
-  'const', 'machine', 'lock', 'wq', 'enum', 'var', 'percpu', 'perthread', 'thread', 'proc', 'handler', 'invariant', 'expect',
+  'const', 'machine', 'lock', 'wq', 'runqueue', 'enum', 'var', 'percpu', 'perthread', 'thread', 'proc', 'handler', 'invariant', 'expect',
 ]);
 const STMT_KEYWORDS = new Set<string>([
   ...A.SIMPLE_STATEMENTS, ...A.THREAD_STATEMENTS, ...A.WAIT_STATEMENTS, 'if', 'while', 'loop', 'call', 'assert', 'eoi', 'ack', 'raise',
@@ -174,6 +174,7 @@ class Parser {
         return this.machine(t);
       case 'lock': {
         const name = this.name("Expect lock name after 'lock'.");
+        const length = this.arrayLength();
         this.consume(':', "Expect ':' after lock name.");
         const kind = this.peek();
         let lockKind: 'spin' | 'irqsave' | 'mutex';
@@ -182,10 +183,15 @@ class Parser {
         this.advance();
         const handoff = this.atWord('handoff');
         if (handoff) this.advance();
-        return { kind: 'lock', name, lockKind, handoff, span: this.from(t.span) };
+        return { kind: 'lock', name, lockKind, handoff, ...(length ? { length } : {}), span: this.from(t.span) };
       }
       case 'wq':
         return { kind: 'wq', name: this.name("Expect wait queue name after 'wq'."), span: this.from(t.span) };
+      case 'runqueue': {
+        const name = this.name("Expect run queue name after 'runqueue'.");
+        const length = this.arrayLength();
+        return { kind: 'runqueue', name, ...(length ? { length } : {}), span: this.from(t.span) };
+      }
       case 'enum': {
         const name = this.name("Expect enum name after 'enum'.");
         this.consume('{', "Expect '{' after enum name.");
@@ -343,17 +349,38 @@ class Parser {
       const hi = this.sum();
       base = { kind: 'range', lo, hi, span: this.from(t.span) };
     }
-    let length: A.ArrayLength | null = null;
-    if (this.at('[')) {
-      const open = this.advance();
-      const l = this.peek();
-      if (this.match('thread')) length = { kind: 'thread', span: l.span };
-      else if (this.match('cpu')) length = { kind: 'cpu', span: l.span };
-      else length = { kind: 'size', size: this.sum(), span: l.span };
-      this.consume(']', "Expect ']' after array length.");
-      length.span = spanJoin(open.span, this.prev.span);
-    }
-    return { base, length, span: this.from(t.span) };
+    return { base, length: this.arrayLength(), span: this.from(t.span) };
+  }
+
+  /** `[N]`, `[thread]`, `[cpu]` after a declared name or type, or null. */
+  private arrayLength(): A.ArrayLength | null {
+    if (!this.at('[')) return null;
+    const open = this.advance();
+    const l = this.peek();
+    let length: A.ArrayLength;
+    if (this.match('thread')) length = { kind: 'thread', span: l.span };
+    else if (this.match('cpu')) length = { kind: 'cpu', span: l.span };
+    else length = { kind: 'size', size: this.sum(), span: l.span };
+    this.consume(']', "Expect ']' after array length.");
+    length.span = spanJoin(open.span, this.prev.span);
+    return length;
+  }
+
+  /** `on rq[c]` / `from rq[c]` after a run-queue statement: the run queue it names, if any. */
+  private queueAfter(word: 'on' | 'from'): Record<typeof word, A.QueueRef> | Record<string, never> {
+    // On the next line, `on` / `from` begins a statement of its own (an assignment to a variable of that name).
+    if (!this.atWord(word) || this.peek().lineStart) return {};
+    this.advance();
+    const name = this.name(`Expect run queue name after '${word}'.`);
+    return { [word]: { name, ...this.elementIndex() } } as Record<typeof word, A.QueueRef>;
+  }
+
+  /** `[e]` after a lock name: the element of a lock array, or undefined. */
+  private elementIndex(): { index: A.Expr } | Record<string, never> {
+    if (!this.match('[')) return {};
+    const index = this.expr();
+    this.consume(']', "Expect ']' after index.");
+    return { index };
   }
 
   private thread(t: Token): A.Decl {
@@ -481,7 +508,9 @@ class Parser {
       return { kind: 'wait', op: op as A.WaitOp, queue: this.name(`Expect wait queue name after '${op}'.`), span: this.from(t.span) };
     }
     if ((A.THREAD_STATEMENTS as readonly string[]).includes(op)) {
-      return { kind: 'thread', op: op as A.ThreadOp, thread: this.expr(), span: this.from(t.span) };
+      const thread = this.expr();
+      const on = op === 'enqueue' || op === 'wake' || op === 'spawn' ? this.queueAfter('on') : op === 'dequeue' ? this.queueAfter('from') : {};
+      return { kind: 'thread', op: op as A.ThreadOp, thread, ...on, span: this.from(t.span) };
     }
     switch (op) {
       case 'if':
@@ -528,9 +557,14 @@ class Parser {
       }
       case 'acquire':
       case 'release':
-        return { kind: 'lock', op, lock: this.name(`Expect lock name after '${op}'.`), span: this.from(t.span) };
-      case 'pick':
-        return { kind: 'pick', target: this.lvalue(), span: this.from(t.span) };
+      {
+        const lock = this.name(`Expect lock name after '${op}'.`);
+        return { kind: 'lock', op, lock, ...this.elementIndex(), span: this.from(t.span) };
+      }
+      case 'pick': {
+        const target = this.lvalue();
+        return { kind: 'pick', target, ...this.queueAfter('from'), span: this.from(t.span) };
+      }
       case 'either': {
         const blocks = [this.block("'either' block")];
         if (!this.at('or')) this.fail('E202', `Expect 'or' after the 'either' block, found ${describe(this.peek())}.`);
@@ -588,7 +622,7 @@ class Parser {
     this.consume(':=', `Expect ':=' after assignment target, found ${describe(this.peek())}.`);
     if (this.match('try_acquire')) {
       const lock = this.name("Expect lock name after 'try_acquire'.");
-      return { kind: 'try_acquire', target, lock, span: this.from(target.span) };
+      return { kind: 'try_acquire', target, lock, ...this.elementIndex(), span: this.from(target.span) };
     }
     if (this.match('ack')) return { kind: 'ack_read', target, span: this.from(target.span) };
     if (this.match('any')) {
@@ -665,6 +699,14 @@ class Parser {
       if (this.match('@')) at = this.unary();
       return { kind: 'name', name, index, at, span: this.from(t.span) };
     }
+    if (t.kind === 'keyword' && t.text === 'rq_len' && this.at('(', 1)) {
+      this.advance();
+      this.advance();
+      const name = this.name("Expect run queue name after '('.");
+      const queue = { name, ...this.elementIndex() };
+      this.consume(')', "Expect ')' after run queue.");
+      return { kind: 'rq_len_of', queue, span: this.from(t.span) };
+    }
     if (t.kind === 'keyword') {
       switch (t.text) {
         case 'true':
@@ -693,8 +735,9 @@ class Parser {
           this.advance();
           this.consume('(', "Expect '(' after 'holder'.");
           const lock = this.name("Expect lock name after '('.");
+          const element = this.elementIndex();
           this.consume(')', "Expect ')' after lock name.");
-          return { kind: 'holder', lock, span: this.from(t.span) };
+          return { kind: 'holder', lock, ...element, span: this.from(t.span) };
         }
       }
     }

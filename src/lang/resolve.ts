@@ -22,6 +22,7 @@ export type Binding =
   | { kind: 'state'; index: number }
   | { kind: 'lock'; decl: D<'lock'> }
   | { kind: 'wq'; decl: D<'wq'> }
+  | { kind: 'runqueue'; decl: D<'runqueue'> }
   | { kind: 'var'; decl: D<'var'> }
   | { kind: 'thread'; decl: D<'thread'> }
   | { kind: 'proc'; decl: D<'proc'> }
@@ -42,6 +43,8 @@ export function describeBinding(b: Binding): string {
       return 'a lock';
     case 'wq':
       return 'a wait queue';
+    case 'runqueue':
+      return 'a run queue';
     case 'var':
       return 'a variable';
     case 'thread':
@@ -96,6 +99,7 @@ export function resolve(model: A.Model, sets: SetOverride[], sink: DiagnosticSin
         break;
       case 'lock':
       case 'wq':
+      case 'runqueue':
       case 'var':
       case 'thread':
       case 'proc':

@@ -107,13 +107,13 @@ export class StatementChecker {
       }
       case 'try_acquire': {
         const target = this.env.exprs.lvalue(s.target, where);
-        const lock = this.env.exprs.lock(s.lock);
-        if (!target || lock === null) return null;
+        const ref = this.env.exprs.lockRef(s.lock, s.index, where, true);
+        if (!target || ref === null) return null;
         if (target.type.kind !== 'bool') {
           this.env.sink.error('E401', `Expect bool target for 'try_acquire', found ${target.type.kind}.`, s.target.span);
           return null;
         }
-        return instr({ op: 'try_acquire', lock, target: target.lvalue });
+        return instr({ op: 'try_acquire', ...ref, target: target.lvalue });
       }
       case 'if': {
         const cond = this.env.exprs.expect(s.cond, BOOL, where, 'condition');
@@ -177,21 +177,31 @@ export class StatementChecker {
         return value && instr({ op: 'tpr', value });
       }
       case 'lock': {
-        const lock = this.env.exprs.lock(s.lock);
-        return lock === null ? null : instr({ op: s.op, lock });
+        const ref = this.env.exprs.lockRef(s.lock, s.index, where, true);
+        return ref === null ? null : instr({ op: s.op, ...ref });
       }
       case 'thread': {
         const thread = this.env.exprs.expect(s.thread, THREAD, where, `operand of '${s.op}'`);
-        return thread && instr({ op: s.op, thread });
+        if (s.op === 'dequeue') {
+          const from = s.from === undefined ? undefined : this.env.exprs.queueRef(s.from, where);
+          if (!thread || from === null) return null;
+          return instr({ op: 'dequeue', thread, ...(from ? { from } : {}) });
+        }
+        if (s.on === undefined) return thread && instr({ op: s.op, thread });
+        const on = this.env.exprs.queueRef(s.on, where);
+        if (!thread || !on) return null;
+        if (s.op !== 'enqueue' && s.op !== 'wake' && s.op !== 'spawn') throw new Error(`internal: '${s.op} ... on'`);
+        return instr({ op: s.op, thread, on });
       }
       case 'pick': {
         const target = this.env.exprs.lvalue(s.target, where);
-        if (!target) return null;
+        const from = s.from === undefined ? undefined : this.env.exprs.queueRef(s.from, where);
+        if (!target || from === null) return null;
         if (target.type.kind !== 'thread') {
           this.env.sink.error('E401', `Expect thread target for 'pick', found ${target.type.kind}.`, s.target.span);
           return null;
         }
-        return instr({ op: 'pick', target: target.lvalue });
+        return instr({ op: 'pick', target: target.lvalue, ...(from ? { from } : {}) });
       }
       case 'wait': {
         const queue = this.env.exprs.waitQueue(s.queue);

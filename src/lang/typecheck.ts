@@ -23,6 +23,7 @@ import {
   type Invariant,
   type IrqLine,
   type LockDecl,
+  type RunQueueDecl,
   type WaitQueueDecl,
   type PropertyId,
   type ThreadDecl,
@@ -59,6 +60,9 @@ class Checker implements Env {
   private readonly threadRanges = new Map<A.Decl, { first: number; count: number }>();
   private readonly unitIds = new Map<A.Decl, number>();
   private readonly lockIds = new Map<A.Decl, number>();
+  private readonly lockArrays = new Map<A.Decl, { count: number; indexBy: 'thread' | 'cpu' | 'size' }>();
+  private readonly runQueues: RunQueueDecl[] = [];
+  private readonly runQueueInfo = new Map<A.Decl, { first: number; array: { count: number; indexBy: 'thread' | 'cpu' | 'size' } | null }>();
   private readonly enumTypes = new Map<A.Decl, ValueType>();
   private readonly varInfos = new Map<A.Decl, VarInfo | null>();
   private readonly lines: IrqLine[] = [];
@@ -88,6 +92,15 @@ class Checker implements Env {
   }
   lockId(decl: D<'lock'>): number {
     return this.lockIds.get(decl)!;
+  }
+  lockArrayOf(decl: D<'lock'>): { count: number; indexBy: 'thread' | 'cpu' | 'size' } | null {
+    return this.lockArrays.get(decl) ?? null;
+  }
+  perCpuDefaultQueue(): boolean {
+    return this.decls('runqueue')[0]?.length !== undefined;
+  }
+  runQueueOf(decl: D<'runqueue'>): { first: number; array: { count: number; indexBy: 'thread' | 'cpu' | 'size' } | null } | null {
+    return this.runQueueInfo.get(decl) ?? null;
   }
   waitQueueId(decl: D<'wq'>): number {
     return this.waitQueues.findIndex((q) => q.name === decl.name.text);
@@ -137,6 +150,7 @@ class Checker implements Env {
     this.lineDecls(machine);
     this.threadStarts();
     const scheduler = this.lockDecls(machine);
+    this.runQueueDecls();
     this.enumDecls();
     this.varDecls();
     this.handlers();
@@ -151,6 +165,7 @@ class Checker implements Env {
       lines: this.lines,
       locks: this.locks,
       waitQueues: this.waitQueues,
+      runQueues: this.runQueues,
       vars: this.vars,
       threads: this.threadDecls,
       units: this.units,
@@ -448,7 +463,17 @@ class Checker implements Env {
     for (const l of this.decls('lock')) {
       const id = this.locks.length;
       this.lockIds.set(l, id);
-      this.locks.push({ id, name: l.name.text, kind: l.lockKind, handoff: l.handoff, span: this.spans.add(l.name.span) });
+      const span = this.spans.add(l.name.span);
+      const array = l.length === undefined ? null : this.lockArray(l.length);
+      if (array === null) {
+        this.locks.push({ id, name: l.name.text, kind: l.lockKind, handoff: l.handoff, span });
+        continue;
+      }
+      this.lockArrays.set(l, array);
+      for (let index = 0; index < array.count; index++) {
+        const name = `${l.name.text}[${index}]`;
+        this.locks.push({ id: id + index, name, kind: l.lockKind, handoff: l.handoff, span, array: { name: l.name.text, index, count: array.count, by: array.indexBy } });
+      }
     }
     const item = m?.items.find((i): i is Extract<A.MachineItem, { kind: 'scheduler' }> => i.kind === 'scheduler');
     const scheduler = item ? this.proc(item.proc) : null;
@@ -459,6 +484,38 @@ class Checker implements Env {
       if (!item) this.sink.error('E509', "A wait queue needs 'scheduler PROC' in the machine declaration: 'sleep' calls it.", q.name.span);
     }
     return scheduler;
+  }
+
+  /** The elements of a lock array: one per thread, per CPU, or a constant count; a bad count declares one lock. */
+  private lockArray(l: A.ArrayLength): { count: number; indexBy: 'thread' | 'cpu' | 'size' } | null {
+    if (l.kind !== 'size') return { count: l.kind === 'thread' ? this.threads : this.cpus, indexBy: l.kind };
+    const n = this.int(l.size);
+    if (n === null || !this.atLeast(n, 1, 'Array length', l.size.span) || !this.atMost(n, LIMITS.arrayLength, 'Array length', l.size.span)) return null;
+    return { count: n, indexBy: 'size' };
+  }
+
+  /**
+   * Run queues, one per element of an array. The first declared is the default run queue (of `enqueue t`,
+   * `pick x`, `rq_len`, and of every wake-up): a single queue, or one per CPU, the executing CPU's (E522 else).
+   */
+  private runQueueDecls(): void {
+    for (const q of this.decls('runqueue')) {
+      const first = this.runQueues.length;
+      const span = this.spans.add(q.name.span);
+      const array = q.length === undefined ? null : this.lockArray(q.length);
+      this.runQueueInfo.set(q, { first, array });
+      if (array === null) {
+        this.runQueues.push({ id: first, name: q.name.text, span });
+        continue;
+      }
+      for (let index = 0; index < array.count; index++) {
+        this.runQueues.push({ id: first + index, name: `${q.name.text}[${index}]`, span, array: { name: q.name.text, index, count: array.count, by: array.indexBy } });
+      }
+    }
+    const first = this.decls('runqueue')[0];
+    if (first?.length !== undefined && first.length.kind !== 'cpu') {
+      this.sink.error('E522', `The first run queue is the default one, of 'enqueue t', 'pick x', 'rq_len' and wake-ups: declare it single or one per CPU ('runqueue ${first.name.text}[cpu]').`, first.length.span);
+    }
   }
 
   private enumDecls(): void {

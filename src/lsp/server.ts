@@ -32,7 +32,7 @@ import { declarationsOf, nameAt, symbolsOf, type DeclKind, type Namespace, type 
 export const CONTEXTUAL_WORDS = [
   'x86_64', 'aarch64', 'cpus', 'irq', 'line', 'priority', 'gate', 'interrupt', 'trap', 'ipi', 'periodic', 'once', 'at',
   'most', 'on', 'each', 'scheduler', 'controller', 'lapic', 'i8259', 'gic', 'vector',
-  'latency', 'preempt_offset', 'spin', 'mutex', 'handoff', 'ready', 'dormant', 'stack', 'forged', 'switch', 'entry', 'to', 'holds',
+  'latency', 'preempt_offset', 'spin', 'mutex', 'handoff', 'ready', 'dormant', 'stack', 'forged', 'switch', 'entry', 'to', 'from', 'holds',
   'violated',
 ] as const;
 
@@ -64,6 +64,7 @@ const KIND: Record<DeclKind, CompletionItemKind> = {
   const: CompletionItemKind.Constant,
   lock: CompletionItemKind.Variable,
   'wait queue': CompletionItemKind.Variable,
+  'run queue': CompletionItemKind.Variable,
   enum: CompletionItemKind.Enum,
   'enum member': CompletionItemKind.EnumMember,
   var: CompletionItemKind.Variable,

@@ -12,7 +12,7 @@ import { LineIndex, type SourceSpan } from '../lang/source.js';
 /** The namespaces of the language: a lock and a procedure may share a name, a handler and its line do. */
 export type Namespace = 'lock' | 'wq' | 'proc' | 'line' | 'handler' | 'type' | 'value' | 'property';
 
-export type DeclKind = 'const' | 'lock' | 'wait queue' | 'enum' | 'enum member' | 'var' | 'thread' | 'proc' | 'handler' | 'irq line' | 'invariant';
+export type DeclKind = 'const' | 'lock' | 'wait queue' | 'run queue' | 'enum' | 'enum member' | 'var' | 'thread' | 'proc' | 'handler' | 'irq line' | 'invariant';
 
 export interface Declaration {
   name: string;
@@ -43,6 +43,7 @@ const NAMESPACE: Record<DeclKind, Namespace> = {
   const: 'value',
   lock: 'lock',
   'wait queue': 'wq',
+  'run queue': 'value',
   enum: 'type',
   'enum member': 'value',
   var: 'value',
@@ -82,6 +83,11 @@ class Collector {
     this.references.push({ name: name.text, namespace, span: name.span });
   }
 
+  private queue(q: A.QueueRef): void {
+    this.use(q.name, 'value');
+    if (q.index) this.expr(q.index);
+  }
+
   expr(e: A.Expr | null): void {
     if (e === null) return;
     switch (e.kind) {
@@ -95,6 +101,10 @@ class Collector {
         return;
       case 'holder':
         this.use(e.lock, 'lock');
+        if (e.index) this.expr(e.index);
+        return;
+      case 'rq_len_of':
+        this.queue(e.queue);
         return;
       case 'unary':
         this.expr(e.operand);
@@ -129,6 +139,7 @@ class Collector {
       case 'try_acquire':
         this.lvalue(s.target);
         this.use(s.lock, 'lock');
+        if (s.index) this.expr(s.index);
         return;
       case 'ack_read':
         this.lvalue(s.target);
@@ -160,12 +171,15 @@ class Collector {
         return;
       case 'lock':
         this.use(s.lock, 'lock');
+        if (s.index) this.expr(s.index);
         return;
       case 'thread':
         this.expr(s.thread);
+        if (s.on) this.queue(s.on);
         return;
       case 'pick':
         this.lvalue(s.target);
+        if (s.from) this.queue(s.from);
         return;
       case 'wait':
         this.use(s.queue, 'wq');
@@ -215,6 +229,9 @@ class Collector {
         return;
       case 'wq':
         this.declare(d.name, 'wait queue', d.span);
+        return;
+      case 'runqueue':
+        this.declare(d.name, 'run queue', d.span);
         return;
       case 'enum':
         this.declare(d.name, 'enum', d.span);

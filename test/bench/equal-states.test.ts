@@ -28,7 +28,8 @@ function explored(c: BenchCase): number {
  * point, a choice (SPIN takes the first true option of an `if` inside a d_step, so each alternative is an option of
  * its own), a source that fires once per CPU (its arrivals counted in the state), procedure-local variables (each stack's
  * activation level and its locals, reset when an activation ends), a GIC's acknowledge into a variable and EOI of a
- * variable INTID, its priority mask, an 8259A's non-specific EOI.
+ * variable INTID, its priority mask, an 8259A's non-specific EOI, elements of lock arrays chosen by an index that a step
+ * reads (one of them past the end: a fatal step), per-CPU run queues and a thread migrated between them.
  */
 const BEYOND_SEEDS: [BenchCase, number][] = [
   ['trap-gate', 988],
@@ -43,6 +44,12 @@ const BEYOND_SEEDS: [BenchCase, number][] = [
   ['gic-running-priority', 68],
   ['gic-pmr-irqoff', 57],
   ['i8259-nonspecific-eoi', 48],
+  ['lockarray-double-rq-abba', 136],
+  ['lockarray-index-range', 9],
+  ['runqueue-pull-balance', 12],
+  ['runqueue-index-range', 11],
+  ['runqueue-wake-this-cpu', 12],
+  ['runqueue-dequeue-migrate', 48],
 ].map(([name, states]) => [{ model: `test/checker/models/${name}.sched`, sets: {} }, states as number]);
 
 describe('the bench compares equal state spaces: SPIN stores one state more (its pre-boot state)', () => {

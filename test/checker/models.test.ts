@@ -98,6 +98,18 @@ const PINNED: Record<string, Partial<Record<PropertyId, string>>> = {
   'stack-overflow': { 'stack-integrity': 'violated 4 4' },
   'switch-forged-iret': { 'stack-integrity': 'violated 1 1' },
   'trap-gate': { assertions: 'violated 42 5' },
+  // Lock arrays: each element its own lock (tried: double_rq_lock in caller order instead of CPU order flips
+  // lock-order and no-deadlock; the index range check removed, the last acquire takes no lock and assertions holds).
+  'lockarray-double-rq-ordered': { 'lock-order': 'holds 161', 'no-deadlock': 'holds 161', assertions: 'holds 161' },
+  'lockarray-double-rq-abba': { 'lock-order': 'violated 21 5', 'no-deadlock': 'violated 41 8', assertions: 'holds 136' },
+  'lockarray-index-range': { assertions: 'violated 9 9', 'lock-order': 'holds 9' },
+  // Run queues: the default one is the executing CPU's (tried: always rq[0] instead, wake-this-cpu is violated);
+  // no-starvation sees t ready on rq[0] or rq[1] (the pull balancer's twin without the pull starves t).
+  'runqueue-wake-this-cpu': { assertions: 'holds 12' },
+  'runqueue-pull-balance': { 'no-starvation': 'holds 12', 'lock-order': 'holds 12', assertions: 'holds 12' },
+  'runqueue-no-balance': { 'no-starvation': 'violated 4 5', 'lock-order': 'holds 4' },
+  'runqueue-index-range': { assertions: 'violated 11 11' },
+  'runqueue-dequeue-migrate': { assertions: 'holds 48' },
 };
 
 /** Properties the Model reports as events alone, where "shortest" can be checked against every violation. */

@@ -76,6 +76,8 @@ export const PINS: Record<string, Pin> = {
   'models/corpus/linux-preempt-irq.sched -': { states: 3682, cex: {} },
   'models/corpus/linux-rq-lock-irqs-on.sched -': { states: 4062, cex: { 'irq-lock-safety': 6, 'no-deadlock': 8, 'lock-order': 8 } },
   'models/corpus/linux-rq-lock-tick.sched -': { states: 2580, cex: {} },
+  'models/corpus/linux-rt-pull-double-lock-abba.sched -': { states: 1473, cex: { 'lock-order': 23, 'no-deadlock': 28 } },
+  'models/corpus/linux-rt-pull-double-lock-balance.sched -': { states: 2244, cex: {} },
   'models/corpus/linux-spin-lock-irq-nested.sched -': { states: 4264, cex: { 'irq-lock-safety': 8, 'no-deadlock': 11, 'lock-order': 10, 'eoi-discipline': 4 } },
   'models/corpus/linux-spinlock-shared.sched -': { states: 2236, cex: { 'irq-lock-safety': 2, 'no-deadlock': 3, 'lock-order': 2, 'eoi-discipline': 2 } },
   'models/corpus/x86-nmi-ist-nested.sched -': { states: 112, cex: { 'stack-integrity': 4 } },

@@ -76,6 +76,9 @@ function* exprsOf(instr: Instr): Generator<Expr> {
       if (instr.cpu !== null) yield instr.cpu;
       return;
     case 'try_acquire':
+      if (instr.index !== undefined) yield instr.index.expr;
+      yield* lvalueExprs(instr.target);
+      return;
     case 'pick':
     case 'ack_read':
       yield* lvalueExprs(instr.target);
@@ -90,7 +93,12 @@ function* exprsOf(instr: Instr): Generator<Expr> {
         yield* lvalueExprs(instr.assign.target);
       }
       return;
+    case 'acquire':
+    case 'release':
+      if (instr.index !== undefined) yield instr.index.expr;
+      return;
     case 'enqueue':
+    case 'dequeue':
     case 'wake':
     case 'spawn':
     case 'switch_to':
@@ -121,8 +129,6 @@ function* exprsOf(instr: Instr): Generator<Expr> {
     case 'irq_exit':
     case 'save_elr':
     case 'restore_elr':
-    case 'acquire':
-    case 'release':
     case 'exit':
     case 'end':
     case 'choose':
@@ -162,11 +168,13 @@ function* subExprs(e: Expr): Generator<Expr> {
     case 'thread_of':
       yield* subExprs(e.index);
       return;
+    case 'holder':
+      if (e.index !== undefined) yield* subExprs(e.index.expr);
+      return;
     case 'const':
     case 'current':
     case 'cpu':
     case 'self':
-    case 'holder':
     case 'rq_len':
     case 'cpu_state':
       return;
@@ -185,6 +193,10 @@ interface Analysis {
 export function analyse(program: Program): Analysis {
   const none: Analysis = { groups: [], threadIndexed: new Set() };
   if (program.locks.some((l) => l.kind === 'mutex') || program.waitQueues.length > 0) return none;
+  // A lock per thread (`lock L[thread]`) would have to move with its thread: not supported.
+  if (program.locks.some((l) => l.array?.by === 'thread')) return none;
+  // Declared run queues (one per CPU, per thread, ...): their order of entries is not renumbered. Not supported.
+  if ((program.runQueues ?? []).length > 0) return none;
   let groups = candidateGroups(program);
   const named = new Set<string>();
   const namedIds = new Set<number>();

@@ -11,6 +11,7 @@
 // makes it runnable again, while the CPUs may go on making progress (a lost wake-up).
 
 import { contextOf, lockName, pcLocation, threadName, whereIs } from '../../hw/describe.js';
+import { lockIn } from '../../hw/locks.js';
 import type { Machine } from '../../hw/machine.js';
 import { instrText } from '../../hw/text.js';
 import { actionArg, actionCpu, actionKind, ActionKind, type Action } from '../../ir/model.js';
@@ -33,8 +34,10 @@ export function describeCpu(m: Machine, s: Uint32Array, c: number): string {
   const at = pcLocation(m, pc);
   switch (instr.op) {
     case 'acquire': {
-      const owner = m.lockOwner(s, instr.lock);
-      const name = lockName(m, instr.lock);
+      const lock = lockIn(m, s, c, instr);
+      if (lock === null) break;
+      const owner = m.lockOwner(s, lock);
+      const name = lockName(m, lock);
       if (owner === 0) break;
       if (owner === m.current(s, c) + 1) {
         return `CPU${c}: ${context} spins on ${name} at ${at}${masked}, which ${threadName(m, owner - 1)} already holds (recursive locking)${waiting}`;

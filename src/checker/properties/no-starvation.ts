@@ -9,6 +9,7 @@
 // by this definition either.
 
 import { lineName, lockName, pcLocation, threadName } from '../../hw/describe.js';
+import { lockIn } from '../../hw/locks.js';
 import type { Machine } from '../../hw/machine.js';
 import { instrText } from '../../hw/text.js';
 import { MAX_HARDIRQ } from '../../ir/layout.js';
@@ -41,9 +42,11 @@ function cpuCannotStep(m: Machine, s: Uint32Array, c: number): string {
     case 'halted':
       return instr.by === 'hlt' ? `CPU${c} halts at ${at}` : `CPU${c} waits in wfi at ${at}`;
     case 'acquire': {
-      const owner = m.lockOwner(s, instr.lock);
+      const lock = lockIn(m, s, c, instr);
+      if (lock === null) return `CPU${c} cannot execute ${instrText(m.program, instr)} at ${at}`;
+      const owner = m.lockOwner(s, lock);
       const holder = owner === 0 ? 'nobody' : threadName(m, owner - 1);
-      return `CPU${c} spins on ${lockName(m, instr.lock)} at ${at}, held by ${holder}`;
+      return `CPU${c} spins on ${lockName(m, lock)} at ${at}, held by ${holder}`;
     }
     default:
       return `CPU${c} cannot execute ${instrText(m.program, instr)} at ${at}`;
