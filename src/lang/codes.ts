@@ -63,6 +63,11 @@ export const CODES = {
   E519: 'conflicting attributes',
   E520: 'model too large (state layout, counts, or text)',
   E521: 'interrupt vector out of range (16..255 with a local APIC)',
+  E561: 'kernel-mode statement in user-mode code',
+  E562: '`user` block outside a thread body',
+  E563: '`user` block that can end (it must end in a `loop`)',
+  E564: '`syscall` or `svc` outside user-mode code',
+  E565: '`syscall` or `svc` without the machine\'s `syscall` procedure',
 
   E601: '`--set` of an unknown constant',
   E602: 'malformed `--set`',

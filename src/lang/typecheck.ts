@@ -53,6 +53,7 @@ class Checker implements Env {
   private latency: number | null = null;
   private controller: 'lapic' | null = null;
   private preemptOffset = 0;
+  private syscallDeclared = false;
   private machineSpan: SourceSpan;
   private hasMachine = false;
   private readonly threadRanges = new Map<A.Decl, { first: number; count: number }>();
@@ -136,6 +137,7 @@ class Checker implements Env {
     this.lineDecls(machine);
     this.threadStarts();
     const scheduler = this.lockDecls(machine);
+    const syscall = this.syscallEntry(machine);
     this.enumDecls();
     this.varDecls();
     this.handlers();
@@ -157,6 +159,7 @@ class Checker implements Env {
       latencyBound: this.latency,
       controller: this.controller,
       preemptOffset: this.preemptOffset,
+      syscall,
       invariants,
       expectations,
       spans: this.spans,
@@ -409,6 +412,13 @@ class Checker implements Env {
     });
   }
 
+  /** The procedure `syscall` / `svc` enters (`machine { syscall PROC }`), or null. */
+  private syscallEntry(m: D<'machine'> | null): number | null {
+    const item = m?.items.find((i): i is Extract<A.MachineItem, { kind: 'syscall' }> => i.kind === 'syscall');
+    this.syscallDeclared = item !== undefined;
+    return item ? this.proc(item.proc) : null;
+  }
+
   /** Locks; returns the scheduler procedure's unit id. */
   private lockDecls(m: D<'machine'> | null): number | null {
     for (const l of this.decls('lock')) {
@@ -535,6 +545,7 @@ class Checker implements Env {
       exprs: this.exprs,
       lineIds: this.lineIds,
       lapic: this.controller === 'lapic',
+      syscall: this.syscallDeclared,
       proc: (name) => this.proc(name),
       source: this.source,
     });

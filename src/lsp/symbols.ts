@@ -175,6 +175,14 @@ class Collector {
         this.expr(s.lo);
         this.expr(s.hi);
         return;
+      case 'user':
+        this.block(s.body);
+        return;
+      case 'privilege':
+        return;
+      case 'int':
+        this.use(s.line, 'line');
+        return;
     }
   }
 
@@ -200,6 +208,7 @@ class Collector {
           else if (item.kind === 'cpus') this.expr(item.count);
           else if (item.kind === 'latency') this.expr(item.bound);
           else if (item.kind === 'preempt_offset') this.expr(item.count);
+          else if (item.kind === 'syscall') this.use(item.proc, 'proc');
         }
         return;
       case 'lock':

@@ -26,7 +26,8 @@ function explored(c: BenchCase): number {
  * whose handler writes a variable only an invariant reads (SPIN hides a write-only variable unless it runs with
  * -o2; without it this model stores 555 states), a mutex, a handler on its own stack, `hlt` and its halted
  * point, a choice (SPIN takes the first true option of an `if` inside a d_step, so each alternative is an option of
- * its own), a source that fires once per CPU (its arrivals counted in the state).
+ * its own), a source that fires once per CPU (its arrivals counted in the state), user-mode code with its entries
+ * and returns (syscall/sysret, svc/eret, int) and `from_user`.
  */
 const BEYOND_SEEDS: [BenchCase, number][] = [
   ['trap-gate', 988],
@@ -35,6 +36,10 @@ const BEYOND_SEEDS: [BenchCase, number][] = [
   ['deadlock-sti-hlt', 12],
   ['choice-either-order', 43],
   ['source-once-per-cpu', 25],
+  ['priv-from-user', 156],
+  ['priv-svc-eret', 65],
+  ['priv-int-gate', 36],
+  ['priv-tick-user-fair', 237],
 ].map(([name, states]) => [{ model: `test/checker/models/${name}.sched`, sets: {} }, states as number]);
 
 describe('the bench compares equal state spaces: SPIN stores one state more (its pre-boot state)', () => {

@@ -26,6 +26,11 @@ export const FAIRNESS =
   'the code they interrupt cannot execute another instruction). Spinning on a held lock, hlt, and wfi with ' +
   'nothing pending execute nothing, so no CPU is assumed to get out of them';
 
+/** What a model with user-mode code assumes besides (docs/semantics.md 5.2, fairness 4). */
+export const USER_MODE_FAIRNESS =
+  'a line that is deliverable in user mode again and again is eventually taken in user mode (its arrivals do not ' +
+  'depend on the mode the CPU runs in)';
+
 /** What a fair loop is, in the one-sentence message of a counterexample. */
 const FAIR_LOOP = 'every CPU keeps executing what it can, and every interrupt line that can keep arriving or being taken is';
 
