@@ -21,7 +21,8 @@ function at(m: Machine, pc: number): string {
 
 /** The line an entry was taken for; a synchronous entry (syscall, svc, int) records none. */
 function entryName(m: Machine, f: Frame): string {
-  return f.line < m.program.lines.length ? lineName(m, f.line) : 'syscall, svc or int';
+  if (f.line < m.program.lines.length) return lineName(m, f.line);
+  return m.program.arch === 'aarch64' ? 'svc' : 'syscall or int';
 }
 
 /** An entry taken in user mode returns to it. */
