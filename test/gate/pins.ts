@@ -54,6 +54,8 @@ export const PINS: Record<string, Pin> = {
   'models/ckernel-002/stub-ret-switch-matching.sched THREADS=2': { states: 321, cex: {} },
   'models/ckernel-002/stub-ret-switch-matching.sched THREADS=3': { states: 537, cex: {} },
   'models/ckernel-002/stub-ret-switch.sched THREADS=2': { states: 87, cex: { 'stack-integrity': 15 } },
+  'models/corpus/arm64-el0-ret-to-user-no-resched.sched -': { states: 38, cex: { 'no-starvation': 23 } },
+  'models/corpus/arm64-el0-ret-to-user.sched -': { states: 258, cex: {} },
   'models/corpus/arm64-el1-irq-eoi-late.sched -': { states: 46, cex: { 'eoi-discipline': 3, 'no-starvation': 14 } },
   'models/corpus/arm64-el1-irq-preempt-in-hardirq.sched -': { states: 158, cex: { 'atomic-sleep': 11 } },
   'models/corpus/arm64-el1-irq.sched -': { states: 162, cex: {} },
