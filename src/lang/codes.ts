@@ -63,7 +63,7 @@ export const CODES = {
   E519: 'conflicting attributes',
   E520: 'model too large (state layout, counts, or text)',
   E521: 'interrupt vector out of range (16..255 with a local APIC)',
-  E561: 'kernel-mode statement in user-mode code',
+  E561: 'statement not allowed in user-mode code',
   E562: '`user` block outside a thread body',
   E563: '`user` block that can end (it must end in a `loop`)',
   E564: '`syscall` or `svc` outside user-mode code',

@@ -103,7 +103,7 @@ export class StatementChecker {
     const { where } = ctx;
     if (ctx.user && !userModeStatement(s)) {
       const what = 'op' in s ? `'${s.op}'` : s.kind === 'assign' || s.kind === 'any' || s.kind === 'try_acquire' || s.kind === 'pick' ? 'an assignment' : `'${s.kind}'`;
-      this.env.sink.error('E561', `${what} is kernel-mode code: a 'user' block can only do 'work', 'loop', 'either', 'syscall'/'svc' and 'int'.`, s.span);
+      this.env.sink.error('E561', `${what} is not allowed in user-mode code: a 'user' block can only do 'work', 'loop', 'either', 'syscall'/'svc' and 'int'.`, s.span);
       return null;
     }
     switch (s.kind) {

@@ -9,6 +9,7 @@ import { expectBothEngines } from './both-engines.js';
 import { checkProgram } from '../../src/checker/check.js';
 import { cexOf, check, load, modelOf, summary } from './helpers.js';
 import { machineOf } from '../../src/hw/build.js';
+import { loadModelFromText } from '../../src/lang/load.js';
 
 describe('privilege levels', () => {
   it('from_user reads the innermost entry: a system call and a tick from user mode, not a tick inside the call (x86_64)', async () => {
@@ -72,5 +73,16 @@ handler timer { eoi timer; sysret }`,
     const sync = modelOf(`machine x86_64 { cpus 1; irq timer line 0; irq b line 1 }\nthread t on 0 { user { loop { int b } } }\nhandler timer { eoi timer; iret }\nhandler b { iret }`);
     expect(sync.layout.frame.line.bits).toBe(2);
   });
-});
 
+  it('says what user-mode code may do, and what a system call needs', () => {
+    const { diagnostics } = loadModelFromText(
+      `machine x86_64 { cpus 1 }\nthread t on 0 { user { loop { break; syscall } } }`,
+      'm.sched',
+      [],
+    );
+    expect(diagnostics.map((d) => `${d.code} at ${d.span.line}:${d.span.col}: ${d.message}`)).toEqual([
+      "E561 at 2:31: 'break' is not allowed in user-mode code: a 'user' block can only do 'work', 'loop', 'either', 'syscall'/'svc' and 'int'.",
+      "E565 at 2:38: 'syscall' needs 'syscall PROC' in the machine declaration: the procedure it enters.",
+    ]);
+  });
+});
