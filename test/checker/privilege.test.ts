@@ -59,6 +59,10 @@ handler timer { eoi timer; sysret }`,
     await expectBothEngines('priv-tick-user-fair', 'stack-integrity', 'holds 237', 'holds', 8);
   });
 
+  it("restore_context returns to user mode through a task's interrupt frame, or to its return to user mode", async () => {
+    await expectBothEngines('priv-restore-context-user', 'stack-integrity', 'holds 114', 'holds', 8);
+  });
+
   it('the mode is the code: user pcs are the user block, after its return to user mode', () => {
     const model = modelOf(`machine x86_64 { cpus 1; syscall e }\nthread t on 0 { work; user { loop { work; syscall } } }\nproc e { sysret }`);
     const m = machineOf(model);
