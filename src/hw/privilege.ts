@@ -9,7 +9,7 @@
 // the hardware does.
 
 import { ELR_CODE, KIND_CODE, type Access } from './access.js';
-import { lineName } from './describe.js';
+import { lineName, lockName } from './describe.js';
 import { num, type Cond, type Val } from './domain.js';
 import { frameNoun } from './frames.js';
 import { FRAME_KINDS } from '../ir/layout.js';
@@ -26,7 +26,8 @@ export function userCode(a: Access, pc: Val): Cond {
 /**
  * A return to user mode at `pc` (where `pc` is user code): the CPU must be back on its thread's kernel stack with
  * nothing left on it. The next entry from user mode starts at the top of that stack (x86_64: the TSS RSP0, Intel
- * SDM vol. 3A 6.12.1; aarch64: SP_EL1), so a frame left there would be overwritten.
+ * SDM vol. 3A 6.12.1; aarch64: SP_EL1), so a frame left there would be overwritten. And the thread must hold no
+ * lock: lockdep's "lock held when returning to user space!" (kernel/locking/lockdep.c lockdep_sys_exit()).
  */
 export function checkReturnToUser(x: Step, pc: Val, how: string): void {
   const { a, s, cpu } = x;
@@ -41,6 +42,14 @@ export function checkReturnToUser(x: Step, pc: Val, how: string): void {
   s.fault('stack-integrity', o.and(user, o.ne(sp, 0)), () => {
     const n = num(sp);
     return `${how} returns to user mode with ${n} frame${n === 1 ? '' : 's'} left on ${x.name(x.current)}'s kernel stack: the next entry from user mode starts at its top and overwrites them`;
+  });
+  const held = a.locksHeldBy(s, x.current);
+  s.warn('lock-order', o.and(user, o.or(...held)), ({ m, s: w }) => {
+    const locks = m.locksHeldBy(w, num(x.current));
+    return {
+      message: `lock held when returning to user space: ${x.name(x.current)} holds ${locks.map((l) => lockName(m, l)).join(', ')} at ${how === 'the return' ? 'its return' : how} to user mode on CPU ${cpu}`,
+      locks,
+    };
   });
 }
 

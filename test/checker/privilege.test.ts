@@ -59,6 +59,12 @@ handler timer { eoi timer; sysret }`,
     await expectBothEngines('priv-tick-user-fair', 'stack-integrity', 'holds 237', 'holds', 8);
   });
 
+  it('a return to user mode holding a lock is lockdep\'s "lock held when returning to user space"', async () => {
+    await expectBothEngines('priv-user-lock-held', 'lock-order', 'violated 8 7', 'violated 7', 7);
+    const report = await check(readFileSync('test/checker/models/priv-user-lock-held.sched', 'utf8'), ['lock-order']);
+    expect(cexOf(report, 'lock-order').message).toBe('lock held when returning to user space: app holds L at sysret to user mode on CPU 0');
+  });
+
   it("restore_context returns to user mode through a task's interrupt frame, or to its return to user mode", async () => {
     await expectBothEngines('priv-restore-context-user', 'stack-integrity', 'holds 114', 'holds', 8);
   });
