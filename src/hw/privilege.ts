@@ -103,7 +103,7 @@ function syscall(x: Step): void {
 }
 
 /**
- * aarch64 SVC (Arm ARM D1.10, exception entry): an exception to EL1 from EL0: ELR_EL1 := the next instruction,
+ * aarch64 SVC (Arm ARM, chapter D1, "Exception entry"): an exception to EL1 from EL0: ELR_EL1 := the next instruction,
  * SPSR_EL1 := PSTATE (EL0t, its DAIF), PSTATE.DAIF masked, SP := SP_EL1, PC := the EL0 synchronous vector (Linux
  * el0t_64_sync, el0_svc): the machine's syscall procedure. Nothing is pushed; ELR/SPSR are live, as after an
  * interrupt entry, and the same rule holds: overwriting a live pair is a stack-integrity fault.
