@@ -34,20 +34,20 @@ export function checkReturnToUser(x: Step, pc: Val, how: string): void {
   const o = a.ops;
   const user = userCode(a, pc);
   if (user === false) return;
-  s.fault('stack-integrity', o.and(user, o.ne(a.stackSel(s, cpu), 0)), () => `${how} returns to user mode on CPU ${cpu} while on a handler stack`);
+  s.fault('stack-integrity', o.and(user, o.ne(a.stackSel(s, cpu), 0)), () => `returning to user mode (${how}) on CPU ${cpu} while on a handler stack`);
   const sp = s.select(
     a.threadStack(x.current).map(({ when, stack }) => ({ when, then: () => a.sp(s, stack) })),
     0,
   );
   s.fault('stack-integrity', o.and(user, o.ne(sp, 0)), () => {
     const n = num(sp);
-    return `${how} returns to user mode with ${n} frame${n === 1 ? '' : 's'} left on ${x.name(x.current)}'s kernel stack: the next entry from user mode starts at its top and overwrites them`;
+    return `returning to user mode (${how}) with ${n} frame${n === 1 ? '' : 's'} left on ${x.name(x.current)}'s kernel stack: the next entry from user mode starts at its top and overwrites them`;
   });
   const held = a.locksHeldBy(s, x.current);
   s.warn('lock-order', o.and(user, o.or(...held)), ({ m, s: w }) => {
     const locks = m.locksHeldBy(w, num(x.current));
     return {
-      message: `lock held when returning to user space: ${x.name(x.current)} holds ${locks.map((l) => lockName(m, l)).join(', ')} at ${how === 'the return' ? 'its return' : how} to user mode on CPU ${cpu}`,
+      message: `lock held when returning to user space: ${x.name(x.current)} holds ${locks.map((l) => lockName(m, l)).join(', ')} (${how} on CPU ${cpu})`,
       locks,
     };
   });
@@ -164,7 +164,7 @@ function sysret(x: Step): void {
  */
 function toUser(x: Step): void {
   const { a, s, cpu } = x;
-  checkReturnToUser(x, a.m.resolve(x.pc + 1), 'the return');
+  checkReturnToUser(x, a.m.resolve(x.pc + 1), 'the start of a user block');
   a.setIe(s, cpu, 1);
   a.setElr(s, cpu, 'empty', null);
 }

@@ -34,7 +34,7 @@ handler timer { eoi timer; sysret }`,
     await expectBothEngines('priv-user-leftover-frame', 'stack-integrity', 'violated 3 2', 'violated 2', 2);
     const report = await check(`machine x86_64 { cpus 1 }\nthread app on 0 { irqsave; user { loop { work } } }`, ['stack-integrity']);
     expect(cexOf(report, 'stack-integrity').message).toBe(
-      "the return returns to user mode with 1 frame left on app's kernel stack: the next entry from user mode starts at its top and overwrites them",
+      "returning to user mode (the start of a user block) with 1 frame left on app's kernel stack: the next entry from user mode starts at its top and overwrites them",
     );
   });
 
@@ -62,7 +62,7 @@ handler timer { eoi timer; sysret }`,
   it('a return to user mode holding a lock is lockdep\'s "lock held when returning to user space"', async () => {
     await expectBothEngines('priv-user-lock-held', 'lock-order', 'violated 8 7', 'violated 7', 7);
     const report = await check(readFileSync('test/checker/models/priv-user-lock-held.sched', 'utf8'), ['lock-order']);
-    expect(cexOf(report, 'lock-order').message).toBe('lock held when returning to user space: app holds L at sysret to user mode on CPU 0');
+    expect(cexOf(report, 'lock-order').message).toBe('lock held when returning to user space: app holds L (sysret on CPU 0)');
   });
 
   it("restore_context returns to user mode through a task's interrupt frame, or to its return to user mode", async () => {
