@@ -62,6 +62,8 @@ export const PINS: Record<string, Pin> = {
   'models/corpus/arm64-idle-daifclr-wfi.sched -': { states: 134, cex: { 'no-deadlock': 16 } },
   'models/corpus/arm64-idle-unmask-early.sched -': { states: 164, cex: { 'no-deadlock': 16 } },
   'models/corpus/arm64-idle-wfi.sched -': { states: 122, cex: {} },
+  'models/corpus/arm64-irqentry-exit-ignores-mode.sched -': { states: 5440, cex: { 'atomic-sleep': 18 } },
+  'models/corpus/arm64-irqentry-exit.sched -': { states: 8063, cex: {} },
   'models/corpus/linux-cond-resched.sched -': { states: 247, cex: {} },
   'models/corpus/linux-double-rq-lock-abba.sched -': { states: 167, cex: { 'lock-order': 3, 'no-deadlock': 4 } },
   'models/corpus/linux-double-rq-lock.sched -': { states: 160, cex: {} },
