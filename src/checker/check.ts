@@ -10,6 +10,7 @@ import { explore } from './explicit/explore.js';
 import { checkWithSmt } from './smt/check.js';
 import type { Model } from '../ir/model.js';
 import { PROPERTIES } from './properties/index.js';
+import { USER_MODE_FAIRNESS } from './properties/no-starvation.js';
 import type { Finding, Monitor } from './properties/property.js';
 import type { CheckReport, Counterexample, CycleTrace, PropertyResult, Stats } from './verdict.js';
 import { traceOf } from './view.js';
@@ -131,6 +132,12 @@ export function defaultProperties(program: Pick<Program, 'latencyBound'>): Prope
   return PROPERTY_IDS.filter((id) => id !== 'irq-latency' || program.latencyBound !== null);
 }
 
+/** A property's fairness assumption, with the user-mode one where the model has user-mode code. */
+function fairnessOf(fairness: string | undefined, program: Program): string | undefined {
+  const user = program.units.some((u) => (u.user ?? []).length > 0);
+  return fairness === undefined || !user ? fairness : `${fairness}; ${USER_MODE_FAIRNESS}`;
+}
+
 export async function checkProgram(program: Program, options: CheckOptions): Promise<CheckReport> {
   const properties = options.properties ?? defaultProperties(program);
   const engine = options.engine ?? 'explicit';
@@ -184,7 +191,7 @@ export async function checkProgram(program: Program, options: CheckOptions): Pro
   );
 
   const results = properties.map((property): PropertyResult => {
-    const fairness = PROPERTIES[property].fairness;
+    const fairness = fairnessOf(PROPERTIES[property].fairness, program);
     const verdict = verdictOf(property);
     return fairness === undefined ? verdict : { ...verdict, fairness };
   });

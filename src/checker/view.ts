@@ -22,15 +22,26 @@ function at(m: Machine, pc: number): string {
   return pcLocation(m, pc) ?? 'the end of its thread';
 }
 
+/** The line an entry was taken for; a synchronous entry (syscall, svc, int) records none. */
+function entryName(m: Machine, f: Frame): string {
+  if (f.line < m.program.lines.length) return lineName(m, f.line);
+  return m.program.arch === 'aarch64' ? 'svc' : 'syscall or int';
+}
+
+/** An entry taken in user mode returns to it. */
+function userMark(m: Machine, f: Frame): string {
+  return m.userPcs.includes(f.pc) ? ', user mode' : '';
+}
+
 export function frameView(m: Machine, f: Frame): FrameView {
   const owner = threadName(m, f.owner);
   switch (f.kind) {
     case 'call':
       return { kind: 'call', text: `call frame (${owner} returns to ${at(m, f.pc)})` };
     case 'irq':
-      return { kind: 'irq', text: `irq frame (${lineName(m, f.line)}, IF=${f.ie}, ${owner} @ ${at(m, f.pc)})` };
+      return { kind: 'irq', text: `irq frame (${entryName(m, f)}, IF=${f.ie}, ${owner} @ ${at(m, f.pc)}${userMark(m, f)})` };
     case 'exc':
-      return { kind: 'exc', text: `exc frame (${lineName(m, f.line)}, IRQs ${f.ie ? 'unmasked' : 'masked'}, ${owner} @ ${at(m, f.pc)})` };
+      return { kind: 'exc', text: `exc frame (${entryName(m, f)}, IRQs ${f.ie ? 'unmasked' : 'masked'}, ${owner} @ ${at(m, f.pc)}${userMark(m, f)})` };
     case 'flags':
       return { kind: 'flags', text: `flags frame (IF=${f.ie}, ${owner})` };
     case 'switch':

@@ -113,6 +113,11 @@ function stepEvents(m: Machine, s: Uint32Array, cpu: number, instr: Instr): read
     case 'finish_wait':
     case 'wake_one':
     case 'wake_all':
+    case 'to_user':
+    case 'syscall':
+    case 'svc':
+    case 'sysret':
+    case 'int':
       return NONE;
     case 'halted': // a kernel logs `wfi` when the wait completes
       return instr.by === 'wfi' ? [{ cpu, event: 'wfi' }] : NONE;

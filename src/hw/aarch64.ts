@@ -12,6 +12,7 @@ import { GIC_SPURIOUS, type Expr, type LValue } from '../ir/ir.js';
 import { frameNoun } from './frames.js';
 import { FRAME_KINDS } from '../ir/layout.js';
 import { checkNesting, entryFrame, entryStack, lineBit, type ArchProfile } from './profile.js';
+import { checkReturnToUser } from './privilege.js';
 import type { Step } from './step.js';
 import { eoi } from './x86_64.js';
 
@@ -32,6 +33,7 @@ function eret(x: Step): void {
   a.setStackSel(s, cpu, frame.stack);
   a.setElr(s, cpu, 'empty', null);
   x.goto(frame.pc);
+  checkReturnToUser(x, frame.pc, 'eret');
 }
 
 function saveElr(x: Step): void {

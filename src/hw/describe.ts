@@ -37,6 +37,7 @@ export function contextOf(m: Machine, s: Uint32Array, c: number): string {
   const handler = innermostHandler(m, s, c);
   if (handler !== null) return `handler ${m.program.units[handler]!.name} (on ${current})`;
   if (m.hardirq(s, c) > 0) return `interrupt context (on ${current})`;
+  if (m.inUserMode(s, c)) return `thread ${current} (user mode)`;
   return `thread ${current}`;
 }
 

@@ -9,6 +9,7 @@ import { num, type Val } from './domain.js';
 import { assign, evaluate, truth } from './expr.js';
 import { frameNoun } from './frames.js';
 import { acquireAt, releaseAt, tryAcquire } from './locks.js';
+import { executePrivileged } from './privilege.js';
 import type { ArchProfile } from './profile.js';
 import type { Step } from './step.js';
 import { dequeue, enqueue, freeStack, pickNext, restoreContext, spawn, switchTo, wake } from './threads.js';
@@ -38,6 +39,7 @@ function taskPriority(x: Step, value: Val): void {
 
 export function execute(x: Step, profile: ArchProfile, instr: Instr): void {
   if (profile.execute(x, instr)) return;
+  if (executePrivileged(x, instr)) return;
   const { a, s, cpu } = x;
   const o = a.ops;
   switch (instr.op) {
@@ -204,6 +206,12 @@ export function execute(x: Step, profile: ArchProfile, instr: Instr): void {
     case 'restore_elr':
       s.fault('assertions', true, () => `${instr.op} is not an instruction of ${profile.arch}`);
       return;
+    case 'to_user':
+    case 'syscall':
+    case 'svc':
+    case 'sysret':
+    case 'int':
+      throw new Error('internal: a privilege instruction executes in privilege.ts');
     default:
       unreachable(instr);
   }

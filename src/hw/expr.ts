@@ -11,6 +11,7 @@ import type { Access } from './access.js';
 import { num, type Cond, type Val } from './domain.js';
 import type { Machine } from './machine.js';
 import { ConcreteState, type State } from './state.js';
+import { fromUser } from './privilege.js';
 
 /** The executing CPU, or -1 where there is none (invariants). */
 export type Cpu = number;
@@ -174,6 +175,7 @@ export function evaluate(a: Access, s: State, cpu: Cpu, e: Expr): Val {
       if (e.what === 'irqs_enabled') return a.ie(s, cpu);
       if (e.what === 'hardirq_count') return a.hardirq(s, cpu);
       if (e.what === 'softirq_count') return a.softirqCount(s, a.current(s, cpu));
+      if (e.what === 'from_user') return a.ops.ite(fromUser(a, s, cpu), 1, 0);
       return a.preemptCount(s, a.current(s, cpu));
     case 'thread_of': {
       const i = evaluate(a, s, cpu, e.index);

@@ -44,6 +44,9 @@ export class Machine {
   readonly stepsAt: number[][];
   /** Per pc named by a step action, the pc the CPU is at when it takes it: an alternative's `choose`, else itself. */
   readonly stepFrom: Int32Array;
+  /** The pcs of user-mode code (the code of `user` blocks): a CPU whose pc is one runs in user mode. */
+  readonly userPcs: number[];
+  private readonly userPc: Uint8Array;
 
   constructor(
     readonly program: Program,
@@ -91,6 +94,16 @@ export class Machine {
     );
     this.handlerStackOf = new Int32Array(program.units.length).fill(-1);
     layout.handlerStackUnits.forEach((u, k) => (this.handlerStackOf[u] = k));
+    this.userPcs = program.units.flatMap((u) =>
+      (u.user ?? []).flatMap(([from, to]) => Array.from({ length: to - from }, (_, i) => layout.pcBase[u.id]! + from + i)),
+    );
+    this.userPc = new Uint8Array(total + 1);
+    for (const pc of this.userPcs) this.userPc[pc] = 1;
+  }
+
+  /** CPU `c` runs user-mode code (x86_64 CPL 3, aarch64 EL0). */
+  inUserMode(s: Uint32Array, c: number): boolean {
+    return this.userPcs.length > 0 && this.userPc[readSlot(s, this.layout.cpus[c]!.pc)] === 1;
   }
 
   private followJumps(pc: number): number {

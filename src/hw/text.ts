@@ -26,7 +26,14 @@ export function instrText(program: Program, instr: Instr): string {
     case 'local_bh_disable':
     case 'local_bh_enable':
     case 'preempt_enable':
+    case 'syscall':
+    case 'svc':
+    case 'sysret':
       return instr.op;
+    case 'to_user':
+      return 'return to user mode';
+    case 'int':
+      return `int ${line(instr.line)}`;
     case 'assign':
       return `${lvalueText(program, instr.target)} := ${exprText(program, instr.value)}`;
     case 'branch':

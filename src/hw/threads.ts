@@ -13,6 +13,7 @@ import type { Machine } from './machine.js';
 import type { Report } from './state.js';
 import type { Step } from './step.js';
 import { FRAME_KINDS, type RunQueueSlots } from '../ir/layout.js';
+import { checkReturnToUser } from './privilege.js';
 
 function threadArg(x: Step, e: Expr, what: string): Val {
   const t = evaluate(x.a, x.s, x.cpu, e);
@@ -205,6 +206,7 @@ export function restoreContext(x: Step, e: Expr, resumeKind: 'irq' | 'exc'): Fra
   a.setHardirq(s, cpu, frame.hardirq);
   a.setStackSel(s, cpu, frame.stack);
   x.goto(frame.pc);
+  checkReturnToUser(x, frame.pc, 'restore_context');
   return frame;
 }
 

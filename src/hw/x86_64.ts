@@ -10,6 +10,7 @@ import type { State } from './state.js';
 import { frameNoun } from './frames.js';
 import { FRAME_KINDS } from '../ir/layout.js';
 import { checkNesting, entryFrame, entryStack, lineBit, type ArchProfile } from './profile.js';
+import { checkReturnToUser } from './privilege.js';
 import type { Step } from './step.js';
 
 function iret(x: Step): void {
@@ -30,6 +31,7 @@ function iret(x: Step): void {
   a.setHardirq(s, cpu, frame.hardirq);
   a.setStackSel(s, cpu, frame.stack);
   x.goto(frame.pc);
+  checkReturnToUser(x, frame.pc, 'iret');
 }
 
 /** EOI on x86 (8259 or LAPIC: the in-service bit) and on aarch64 (GIC: the active bit); `active` words the message. */

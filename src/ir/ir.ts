@@ -170,7 +170,7 @@ export type Expr =
  * Which instance of a per-CPU or per-thread variable: the executing CPU / current thread, or an explicit
  * one. Global variables always use `{ kind: 'global' }`.
  */
-export type CpuStateRead = 'irqs_enabled' | 'preempt_count' | 'softirq_count' | 'hardirq_count';
+export type CpuStateRead = 'irqs_enabled' | 'preempt_count' | 'softirq_count' | 'hardirq_count' | 'from_user';
 
 /** The largest preempt_count (preempt_disable beyond it is an assertions violation). */
 export const PREEMPT_MAX = 15;
@@ -243,6 +243,13 @@ export type Instr = (
   | { op: 'preempt_enable' } // the current thread's preempt_count - 1
   | { op: 'local_bh_disable' } // the current thread's softirq count + 1 (bottom halves disabled)
   | { op: 'local_bh_enable' } // the current thread's softirq count - 1
+  // Privilege levels (docs/semantics.md 4.7): the first return to user mode at a `user` block's start, the
+  // system calls and software interrupts user code makes, and SYSRET back to user mode.
+  | { op: 'to_user' }
+  | { op: 'syscall' } // x86_64 SYSCALL and the entry's switch to the kernel stack: into the machine's syscall procedure
+  | { op: 'svc' } // aarch64 SVC: an exception to EL1 (ELR/SPSR written) into the machine's syscall procedure
+  | { op: 'sysret' } // x86_64 SYSRET: back to user mode through the frame the syscall entry saved
+  | { op: 'int'; line: number } // x86_64 INT n: a software interrupt through line n's gate
   | { op: 'end' } // end of a thread body: the thread exits and its CPU stops
   // A nondeterministic choice (`either`, `x := any LO..HI`): the CPU at `choose` takes one of the `count`
   // instructions after it, each an `alternative`, as its step; `choose` itself never executes.
@@ -264,6 +271,8 @@ export interface Unit {
   lines: number[];
   stack: HandlerStack | null;
   span: number;
+  /** Thread bodies: the pc ranges [from, to) of its `user` blocks' code, which runs in user mode. */
+  user?: readonly (readonly [number, number])[];
 }
 
 export interface Invariant {
@@ -332,6 +341,8 @@ export interface Program {
    * (PREEMPT_DISABLE_OFFSET). A `switch_to` or `restore_context` with a larger count is atomic-sleep.
    */
   preemptOffset: number;
+  /** Unit id of the procedure `syscall` / `svc` enters (`machine { syscall PROC }`: IA32_LSTAR, the EL0 SVC vector). */
+  syscall?: number | null;
   invariants: Invariant[];
   expectations: Expectation[];
   spans: SourceSpan[];

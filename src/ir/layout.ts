@@ -194,7 +194,7 @@ class Packer {
   }
 }
 
-function frameFormat(pcMax: number, threads: number, lines: number, stacks: number): FrameFormat {
+function frameFormat(pcMax: number, threads: number, lines: number, stacks: number, sync: boolean): FrameFormat {
   let shift = 0;
   const field = (max: number): Field => {
     const f = { shift, bits: bitsFor(max) };
@@ -206,7 +206,8 @@ function frameFormat(pcMax: number, threads: number, lines: number, stacks: numb
   const ie = field(1);
   const owner = field(threads);
   const hardirq = field(MAX_HARDIRQ);
-  const line = field(Math.max(lines - 1, 0));
+  // A synchronous entry (syscall, svc, int) records no line: `lines` itself (Access.noLine), when the model has one.
+  const line = field(sync ? lines : Math.max(lines - 1, 0));
   const stack = field(stacks);
   if (shift > 32) throw new RangeError(`a frame needs ${shift} bits; the model is too large`);
   return { bits: shift, kind, pc, ie, owner, hardirq, line, stack };
@@ -228,7 +229,8 @@ export function computeLayout(input: LayoutInput): Layout {
   }
   const stoppedPc = pc;
   const handlerStackUnits = input.units.filter((u) => u.kind === 'handler' && u.stack !== null).map((u) => u.id);
-  const frame = frameFormat(stoppedPc, threads, input.lines.length, handlerStackUnits.length);
+  const sync = input.units.some((u) => u.code.some((i) => i.op === 'syscall' || i.op === 'svc' || i.op === 'int'));
+  const frame = frameFormat(stoppedPc, threads, input.lines.length, handlerStackUnits.length, sync);
   const cellMax = frameMax(frame);
   // Locals: each local has one instance per level of each stack its body can run on: a thread body's at level 0
   // of its own threads' stacks; a procedure's at levels 1..depth of every stack; a handler's at levels 1..depth

@@ -141,7 +141,13 @@ export function printInstr(i: Instr, program: Program): string {
     case 'local_bh_disable':
     case 'local_bh_enable':
     case 'preempt_enable':
+    case 'to_user':
+    case 'syscall':
+    case 'svc':
+    case 'sysret':
       return i.op;
+    case 'int':
+      return `int ${line(i.line)}`;
     case 'assign':
       return `${lvalueText(program, i.target)} := ${expr(i.value)}`;
     case 'branch':

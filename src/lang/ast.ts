@@ -21,6 +21,8 @@ export type Expr =
   | { kind: 'none' | 'current' | 'cpu' | 'self' | 'rq_len'; span: SourceSpan }
   /** The executing CPU's interrupt-enable bit, its current thread's preempt_count, its interrupt nesting depth. */
   | { kind: 'irqs_enabled' | 'preempt_count' | 'softirq_count' | 'hardirq_count'; span: SourceSpan }
+  /** Whether the innermost entry the CPU runs in was taken in user mode (Linux's user_mode(regs)). */
+  | { kind: 'from_user'; span: SourceSpan }
   /** A variable, constant, enum member, thread state or thread, possibly indexed and/or with an instance. */
   | { kind: 'name'; name: Name; index: Expr | null; at: Expr | null; span: SourceSpan }
   | { kind: 'state'; thread: Expr; span: SourceSpan }
@@ -92,7 +94,12 @@ export type Stmt =
   /** `x := any LO..HI`: a value of the constant range, chosen nondeterministically. */
   | { kind: 'any'; target: LValue; lo: Expr; hi: Expr; span: SourceSpan }
   /** `local x : T [= e]`: a variable of each activation of the body it is declared at the top of. */
-  | { kind: 'local'; name: Name; type: TypeExpr; init: Expr | null; span: SourceSpan };
+  | { kind: 'local'; name: Name; type: TypeExpr; init: Expr | null; span: SourceSpan }
+  /** `user { ... }`: code that runs in user mode, entered by a return to user mode. `span` covers `user`. */
+  | { kind: 'user'; body: Block; span: SourceSpan }
+  /** `syscall`, `svc`, `sysret`; `int L`. */
+  | { kind: 'privilege'; op: 'syscall' | 'svc' | 'sysret'; span: SourceSpan }
+  | { kind: 'int'; line: Name; span: SourceSpan };
 
 // ---------------------------------------------------------------------------------------------------------
 // Declarations
@@ -111,7 +118,9 @@ export type MachineItem =
   | { kind: 'scheduler'; proc: Name; span: SourceSpan }
   | { kind: 'latency'; bound: Expr; span: SourceSpan }
   | { kind: 'controller'; controller: 'lapic' | 'i8259' | 'gic'; span: SourceSpan }
-  | { kind: 'preempt_offset'; count: Expr; span: SourceSpan };
+  | { kind: 'preempt_offset'; count: Expr; span: SourceSpan }
+  /** The procedure `syscall` / `svc` enters (IA32_LSTAR; the EL0 synchronous vector's SVC path). */
+  | { kind: 'syscall'; proc: Name; span: SourceSpan };
 
 export type TypeBase =
   | { kind: 'bool'; span: SourceSpan }

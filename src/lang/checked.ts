@@ -17,7 +17,9 @@ export type TStmt =
   | { kind: 'break' | 'continue'; span: SourceSpan }
   | { kind: 'either'; blocks: TStmt[][]; span: SourceSpan }
   /** `x := any LO..HI`: one alternative per value (constants of the target's type). */
-  | { kind: 'any'; target: LValue; values: Expr[]; span: SourceSpan };
+  | { kind: 'any'; target: LValue; values: Expr[]; span: SourceSpan }
+  /** `user { ... }`: a return to user mode, then the block's code, which runs in user mode. */
+  | { kind: 'user'; body: TStmt[]; span: SourceSpan };
 
 export interface CheckedUnit {
   id: number;
@@ -58,6 +60,8 @@ export interface CheckedModel {
   latencyBound: number | null;
   controller: 'lapic' | 'i8259' | 'gic' | null;
   preemptOffset: number;
+  /** The procedure `syscall` / `svc` enters, or null. */
+  syscall: number | null;
   invariants: Invariant[];
   expectations: Expectation[];
   spans: SpanTable;

@@ -71,6 +71,11 @@ export const CODES = {
   E521: 'interrupt vector out of range (16..255 with a local APIC, IR0..IR7 with an 8259A, INTIDs 0..1019 with a GIC)',
   E522: 'the default run queue (the first declared) is an array not indexed by cpu',
   E525: "`eoi` of an INTID that no line has: a constant, or a variable that can hold none (GIC)",
+  E561: 'statement not allowed in user-mode code',
+  E562: '`user` block outside a thread body',
+  E563: '`user` block that can end (it must end in a `loop`)',
+  E564: '`syscall` or `svc` outside user-mode code',
+  E565: '`syscall` or `svc` without the machine\'s `syscall` procedure',
 
   E601: '`--set` of an unknown constant',
   E602: 'malformed `--set`',

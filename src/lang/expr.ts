@@ -198,6 +198,14 @@ export class ExprChecker {
         const type = e.kind === 'irqs_enabled' ? BOOL : intType(0, e.kind === 'hardirq_count' ? MAX_HARDIRQ : PREEMPT_MAX);
         return { kind: 'cpu_state', what: e.kind, type };
       }
+      case 'from_user': {
+        if (this.needsMachine(where, "'from_user'", e.span)) return null;
+        if (where === 'invariant') {
+          this.sink.error('E515', "'from_user' has no meaning in an invariant.", e.span);
+          return null;
+        }
+        return { kind: 'cpu_state', what: 'from_user', type: BOOL };
+      }
       case 'state': {
         if (this.needsMachine(where, "'state'", e.span)) return null;
         const thread = this.expect(e.thread, THREAD, where);

@@ -30,6 +30,8 @@ export const KEYWORDS: ReadonlySet<string> = new Set([
   // expressions and types
   'true', 'false', 'none', 'current', 'cpu', 'self', 'state', 'holder', 'rq_len', 'bool',
   'irqs_enabled', 'preempt_count', 'softirq_count', 'hardirq_count',
+  // privilege levels
+  'user', 'syscall', 'sysret', 'svc', 'int', 'from_user',
 ]);
 
 const TWO_CHAR = new Set([':=', '..', '==', '!=', '<=', '>=', '&&', '||']);

@@ -7,6 +7,7 @@
 //   break/continue  jump END / jump TOP (TOP of a while is its branch: the condition is tested again)
 //   either A or B   choose 2; alternative 0 -> A; alternative 1 -> B; A: A; jump END; B: B; END:
 //   x := any 0..2   choose 3; alternative 0 (x := 0) -> END; ... alternative 2 (x := 2) -> END; END:
+//   user B          to_user; B   (B's pcs are the unit's user-mode code; B ends in a loop, so never falls out)
 //
 // Unit ids follow the checker's order: thread bodies in declaration order, then procedures, then handlers.
 // A unit that can fall off its end gets an implicit terminator at its closing brace: `ret` for a procedure,
@@ -35,6 +36,8 @@ class UnitLowering {
   private readonly loops: LoopInfo[] = [];
   /** Every loop with its pc range, for reporting jump-only cycles. */
   readonly loopRanges: { from: number; to: number; span: SourceSpan }[] = [];
+  /** The pc ranges of `user` blocks' code (after their `to_user`). */
+  readonly user: [number, number][] = [];
   private readonly spanIds = new Map<SourceSpan, number>();
 
   constructor(private readonly model: CheckedModel) {}
@@ -133,6 +136,13 @@ class UnitLowering {
         s.values.forEach((value, index) => this.emit({ op: 'alternative', index, target: after, assign: { target: s.target, value } }, s.span));
         return;
       }
+      case 'user': {
+        this.emit({ op: 'to_user' }, s.span);
+        const from = this.code.length;
+        this.block(s.body);
+        this.user.push([from, this.code.length]);
+        return;
+      }
       default:
         unreachable(s);
     }
@@ -190,7 +200,7 @@ export function lower(model: CheckedModel, sink: DiagnosticSink): Program | null
     const terminator = u.kind === 'proc' ? 'ret' : u.kind === 'thread' ? 'end' : model.arch === 'x86_64' ? 'iret' : 'eret';
     lowering.lower(u, terminator);
     for (const span of lowering.stepFreeLoops()) sink.error('E512', 'Loop body takes no step; add `work` or a condition.', span);
-    units.push({ id: u.id, kind: u.kind, name: u.name, code: lowering.code, lines: u.lines, stack: u.stack, span: u.span });
+    units.push({ id: u.id, kind: u.kind, name: u.name, code: lowering.code, lines: u.lines, stack: u.stack, span: u.span, ...(lowering.user.length > 0 ? { user: lowering.user } : {}) });
   }
   if (sink.hasErrors()) return null;
 
@@ -224,6 +234,7 @@ export function lower(model: CheckedModel, sink: DiagnosticSink): Program | null
     ...base,
     constants: model.constants,
     scheduler: model.scheduler,
+    syscall: model.syscall,
     latencyBound: model.latencyBound,
     invariants: model.invariants,
     expectations: model.expectations,

@@ -17,6 +17,7 @@ const DECL_KEYWORDS = new Set([
 const STMT_KEYWORDS = new Set<string>([
   ...A.SIMPLE_STATEMENTS, ...A.THREAD_STATEMENTS, ...A.WAIT_STATEMENTS, 'if', 'while', 'loop', 'call', 'assert', 'eoi', 'ack', 'raise',
   'acquire', 'release', 'pick', 'tpr', 'pmr', 'either',
+  'user', 'syscall', 'sysret', 'svc', 'int',
 ]);
 /** Deepest nesting of blocks, and of parentheses and prefix operators; keeps every pass's recursion shallow. */
 export const MAX_NESTING = 64;
@@ -265,6 +266,10 @@ class Parser {
 
   private machineItem(): A.MachineItem {
     const t = this.peek();
+    if (t.kind === 'keyword' && t.text === 'syscall') {
+      this.advance();
+      return { kind: 'syscall', proc: this.name("Expect procedure name after 'syscall'."), span: this.from(t.span) };
+    }
     if (t.kind !== 'ident' || !MACHINE_ITEMS.has(t.text)) {
       this.fail('E202', `Expect 'cpus', 'irq', 'scheduler', 'latency', 'controller' or 'preempt_offset', found ${describe(t)}.`);
     }
@@ -571,6 +576,14 @@ class Parser {
         while (this.match('or')) blocks.push(this.block("'or' block"));
         return { kind: 'either', blocks, span: t.span };
       }
+      case 'user':
+        return { kind: 'user', body: this.block("'user' block"), span: t.span };
+      case 'syscall':
+      case 'svc':
+      case 'sysret':
+        return { kind: 'privilege', op, span: t.span };
+      case 'int':
+        return { kind: 'int', line: this.name("Expect line name after 'int'."), span: this.from(t.span) };
       default:
         return this.fail('E204', `Expect statement, found ${describe(t)}.`, t.span);
     }
@@ -722,6 +735,7 @@ class Parser {
         case 'preempt_count':
         case 'softirq_count':
         case 'hardirq_count':
+        case 'from_user':
           this.advance();
           return { kind: t.text, span: t.span };
         case 'state': {

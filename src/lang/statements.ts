@@ -22,11 +22,17 @@ const ARCH_ONLY: Record<string, { arch: Arch; instead?: string }> = {
   ack: { arch: 'aarch64' },
   save_elr: { arch: 'aarch64' },
   restore_elr: { arch: 'aarch64' },
+  syscall: { arch: 'x86_64', instead: 'svc' },
+  sysret: { arch: 'x86_64', instead: 'eret' },
+  int: { arch: 'x86_64', instead: 'svc' },
+  svc: { arch: 'aarch64', instead: 'syscall' },
 };
 
 interface BodyContext {
   where: Exclude<Where, 'invariant' | 'const'>;
   loops: number;
+  /** Inside a `user` block: user-mode code. */
+  user?: boolean;
 }
 
 /** What statement checking needs from the declarations checked before it. */
@@ -43,6 +49,24 @@ export interface StatementEnv {
   proc(name: A.Name): number | null;
   /** The text of a one-line span (the default message of an `assert`), or null. */
   source(span: SourceSpan): string | null;
+  /** The machine names the procedure `syscall` / `svc` enters. */
+  syscall?: boolean;
+}
+
+/** What user-mode code may do: compute, loop, choose, and enter the kernel. */
+function userModeStatement(s: A.Stmt): boolean {
+  switch (s.kind) {
+    case 'simple':
+      return s.op === 'work' || s.op === 'skip';
+    case 'loop':
+    case 'either':
+    case 'int':
+      return true;
+    case 'privilege':
+      return s.op !== 'sysret';
+    default:
+      return false;
+  }
 }
 
 export class StatementChecker {
@@ -79,6 +103,11 @@ export class StatementChecker {
   private stmt(s: A.Stmt, ctx: BodyContext): TStmt | null {
     const instr = (body: InstrBody): TStmt => ({ kind: 'instr', instr: body, span: s.span });
     const { where } = ctx;
+    if (ctx.user && !userModeStatement(s)) {
+      const what = 'op' in s ? `'${s.op}'` : s.kind === 'assign' || s.kind === 'any' || s.kind === 'try_acquire' || s.kind === 'pick' ? 'an assignment' : `'${s.kind}'`;
+      this.env.sink.error('E561', `${what} is not allowed in user-mode code: a 'user' block can only do 'work', 'loop', 'either', 'syscall'/'svc' and 'int'.`, s.span);
+      return null;
+    }
     switch (s.kind) {
       case 'simple': {
         if (!this.archAllows(s.op, s.span)) return null;
@@ -218,6 +247,26 @@ export class StatementChecker {
         const value = target && this.env.exprs.expect(s.init, target.type, where);
         return value && instr({ op: 'assign', target: target.lvalue, value });
       }
+      case 'user':
+        return this.user(s, ctx);
+      case 'privilege':
+        if (!this.archAllows(s.op, s.span)) return null;
+        if (s.op !== 'sysret') {
+          if (!ctx.user) {
+            this.env.sink.error('E564', `'${s.op}' is made from user mode: put it in a 'user' block.`, s.span);
+            return null;
+          }
+          if (!this.env.syscall) {
+            this.env.sink.error('E565', `'${s.op}' needs 'syscall PROC' in the machine declaration: the procedure it enters.`, s.span);
+            return null;
+          }
+        }
+        return instr({ op: s.op });
+      case 'int': {
+        if (!this.archAllows('int', s.span)) return null;
+        const line = this.line(s.line);
+        return line === null ? null : instr({ op: 'int', line });
+      }
       default:
         return unreachable(s);
     }
@@ -271,6 +320,23 @@ export class StatementChecker {
       return null;
     }
     return { kind: 'instr', instr: { op: 'eoi_id', value }, span };
+  }
+
+  /**
+   * `user { ... }`: only in a thread body (the code a thread returns to user mode to run), and it must end in a
+   * `loop`: user code never falls back into kernel code, it enters the kernel only through an entry.
+   */
+  private user(s: Extract<A.Stmt, { kind: 'user' }>, ctx: BodyContext): TStmt | null {
+    if (ctx.where !== 'thread') {
+      this.env.sink.error('E562', `A 'user' block belongs in a thread body, not in a ${ctx.where}: the kernel returns to user mode for a thread.`, s.span);
+      return null;
+    }
+    const body = this.block(s.body, { ...ctx, loops: 0, user: true });
+    if (s.body.stmts.at(-1)?.kind !== 'loop') {
+      this.env.sink.error('E563', "A 'user' block must end in a 'loop': user code cannot run on into kernel code (it enters the kernel through 'syscall', 'svc', 'int' or an interrupt).", s.body.close);
+      return null;
+    }
+    return { kind: 'user', body, span: s.span };
   }
 
   /** `x := any LO..HI`: bounds are constants within the target's integer range, at most MAX_CHOICES values. */

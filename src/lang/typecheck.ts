@@ -55,6 +55,7 @@ class Checker implements Env {
   private latency: number | null = null;
   private controller: 'lapic' | 'i8259' | 'gic' | null = null;
   private preemptOffset = 0;
+  private syscallDeclared = false;
   private machineSpan: SourceSpan;
   private hasMachine = false;
   private readonly threadRanges = new Map<A.Decl, { first: number; count: number }>();
@@ -151,6 +152,7 @@ class Checker implements Env {
     this.threadStarts();
     const scheduler = this.lockDecls(machine);
     this.runQueueDecls();
+    const syscall = this.syscallEntry(machine);
     this.enumDecls();
     this.varDecls();
     this.handlers();
@@ -173,6 +175,7 @@ class Checker implements Env {
       latencyBound: this.latency,
       controller: this.controller,
       preemptOffset: this.preemptOffset,
+      syscall,
       invariants,
       expectations,
       spans: this.spans,
@@ -458,6 +461,13 @@ class Checker implements Env {
     });
   }
 
+  /** The procedure `syscall` / `svc` enters (`machine { syscall PROC }`), or null. */
+  private syscallEntry(m: D<'machine'> | null): number | null {
+    const item = m?.items.find((i): i is Extract<A.MachineItem, { kind: 'syscall' }> => i.kind === 'syscall');
+    this.syscallDeclared = item !== undefined;
+    return item ? this.proc(item.proc) : null;
+  }
+
   /** Locks; returns the scheduler procedure's unit id. */
   private lockDecls(m: D<'machine'> | null): number | null {
     for (const l of this.decls('lock')) {
@@ -654,6 +664,7 @@ class Checker implements Env {
       lineIds: this.lineIds,
       lapic: this.controller === 'lapic',
       intids: this.controller === 'gic' ? new Map(this.lines.map((l) => [l.number, l.id])) : null,
+      syscall: this.syscallDeclared,
       proc: (name) => this.proc(name),
       source: this.source,
     });

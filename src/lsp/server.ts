@@ -92,11 +92,13 @@ function wanted(lineBefore: string): Namespace | 'property' | null {
       return 'wq';
     case 'call':
     case 'scheduler':
+    case 'syscall':
     case 'entry':
       return 'proc';
     case 'eoi':
     case 'ack':
     case 'raise':
+    case 'int':
       return 'line';
     case 'expect':
       return 'property';

@@ -197,6 +197,14 @@ class Collector {
         this.type(s.type);
         this.expr(s.init);
         return;
+      case 'user':
+        this.block(s.body);
+        return;
+      case 'privilege':
+        return;
+      case 'int':
+        this.use(s.line, 'line');
+        return;
     }
   }
 
@@ -222,6 +230,7 @@ class Collector {
           else if (item.kind === 'cpus') this.expr(item.count);
           else if (item.kind === 'latency') this.expr(item.bound);
           else if (item.kind === 'preempt_offset') this.expr(item.count);
+          else if (item.kind === 'syscall') this.use(item.proc, 'proc');
         }
         return;
       case 'lock':

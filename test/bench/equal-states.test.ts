@@ -30,6 +30,8 @@ function explored(c: BenchCase): number {
  * activation level and its locals, reset when an activation ends), a GIC's acknowledge into a variable and EOI of a
  * variable INTID, its priority mask, an 8259A's non-specific EOI, elements of lock arrays chosen by an index that a step
  * reads (one of them past the end: a fatal step), per-CPU run queues and a thread migrated between them.
+ * its own), a source that fires once per CPU (its arrivals counted in the state), user-mode code with its entries
+ * and returns (syscall/sysret, svc/eret, int) and `from_user`.
  */
 const BEYOND_SEEDS: [BenchCase, number][] = [
   ['trap-gate', 988],
@@ -50,6 +52,10 @@ const BEYOND_SEEDS: [BenchCase, number][] = [
   ['runqueue-index-range', 11],
   ['runqueue-wake-this-cpu', 12],
   ['runqueue-dequeue-migrate', 48],
+  ['priv-from-user', 156],
+  ['priv-svc-eret', 65],
+  ['priv-int-gate', 36],
+  ['priv-tick-user-fair', 237],
 ].map(([name, states]) => [{ model: `test/checker/models/${name}.sched`, sets: {} }, states as number]);
 
 describe('the bench compares equal state spaces: SPIN stores one state more (its pre-boot state)', () => {

@@ -49,6 +49,12 @@ const LEVELS = MAX_HARDIRQ + 1;
  *   hlt, or halted in wfi with nothing pending has nothing it must execute at its level, so none of this forces
  *   it on. (A wfi wait may complete with nothing pending, the Arm ARM allows it: such a step is in the graph,
  *   in a class of its own that is never enabled, so a fair path may take it and need not.)
+ * - strong, per (CPU, line), in a model with user-mode code: the line's interrupt actions taken while the CPU runs
+ *   in user mode. A line's arrivals do not depend on the CPU's mode (a timer's period is no function of CPL or EL),
+ *   so a line that is deliverable in user mode again and again is eventually taken there: a design that would
+ *   only ever take its tick in kernel mode is not defended by an adversary that times the tick so. The weak class
+ *   of the line then covers its actions in kernel mode only, and the two together imply it (a path that stays in
+ *   kernel mode owes the weak class; one that keeps coming back to user mode owes the strong one).
  *
  * A state's enabled classes and its edges' classes are computed when first asked (asking the model again for
  * the state's actions, which are its edges in order) and kept in flat arrays.
@@ -71,7 +77,7 @@ export class HardwareFairness implements Fairness {
   ) {
     this.lineClasses = m.cpus * m.program.lines.length;
     this.spurious = this.lineClasses + m.cpus * LEVELS;
-    this.count = this.spurious + 1;
+    this.count = this.spurious + 1 + (m.userPcs.length > 0 ? this.lineClasses : 0);
     this.words = Math.ceil(this.count / 32);
     this.classes = new Int32Array(graph.targets.length);
     this.enabledBits = new Uint32Array(graph.nodes * this.words);
@@ -80,6 +86,10 @@ export class HardwareFairness implements Fairness {
 
   lineClass(cpu: number, line: number): number {
     return cpu * this.m.program.lines.length + line;
+  }
+  /** The line's actions on the CPU in user mode (only in a model with user-mode code). */
+  userLineClass(cpu: number, line: number): number {
+    return this.spurious + 1 + this.lineClass(cpu, line);
   }
   levelClass(cpu: number, level: number): number {
     return this.lineClasses + cpu * LEVELS + level;
@@ -107,6 +117,7 @@ export class HardwareFairness implements Fairness {
     const kind = actionKind(action);
     if (kind === ActionKind.step && this.spuriousWakeUp(state, c)) return this.spurious;
     if (kind === ActionKind.step || kind === ActionKind.maskWait) return this.levelClass(c, this.level(state, c));
+    if (this.m.inUserMode(state, c)) return this.userLineClass(c, actionArg(action));
     return this.lineClass(c, actionArg(action));
   }
 
@@ -143,7 +154,7 @@ export class HardwareFairness implements Fairness {
       if (cls === this.spurious) return; // taken where a path takes it, owed nowhere
       // An `at most N` source may stop at any time: that it could arrive obliges nothing (its delivery does).
       if (!this.mayStop(action)) this.enable(s, cls);
-      if (cls >= this.lineClasses) steps[actionCpu(action)] = 1;
+      if (cls >= this.lineClasses && cls < this.spurious) steps[actionCpu(action)] = 1;
     });
     for (let c = 0; c < m.cpus; c++) {
       // Whether the code at this level has an instruction it can execute, were no interrupt urgent (asked also

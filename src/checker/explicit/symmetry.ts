@@ -137,6 +137,11 @@ function* exprsOf(instr: Instr): Generator<Expr> {
     case 'finish_wait':
     case 'wake_one':
     case 'wake_all':
+    case 'to_user':
+    case 'syscall':
+    case 'svc':
+    case 'sysret':
+    case 'int':
       return;
     default:
       unreachable(instr);

@@ -27,6 +27,11 @@ export const FAIRNESS =
   'the code they interrupt cannot execute another instruction). Spinning on a held lock, hlt, and wfi with ' +
   'nothing pending execute nothing, so no CPU is assumed to get out of them';
 
+/** What a model with user-mode code assumes besides (docs/semantics.md 5.2, fairness 4). */
+export const USER_MODE_FAIRNESS =
+  'a line that is deliverable in user mode again and again is eventually taken in user mode (its arrivals do not ' +
+  'depend on the mode the CPU runs in)';
+
 /** What a fair loop is, in the one-sentence message of a counterexample. */
 const FAIR_LOOP = 'every CPU keeps executing what it can, and every interrupt line that can keep arriving or being taken is';
 
@@ -104,6 +109,16 @@ function fairnessLines(x: Exploration, fairness: HardwareFairness, loop: Loop, s
       if (m.program.lines[l]!.source === 'external' && !m.arrivals[c]!.includes(l)) continue; // never on this CPU
       const d = loop.discharges[fairness.lineClass(c, l)]!;
       const what = `${lineName(m, l)} on CPU${c}`;
+      if (m.userPcs.length > 0) {
+        // Its actions in user mode are a class of their own (fairness 4); the weak class holds the kernel-mode ones.
+        const u = loop.discharges[fairness.userLineClass(c, l)]!;
+        if (u.how === 'taken') out.push(`${what} is taken in user mode at step ${stepAt(u.step)}`);
+        if (d.how === 'taken') out.push(`${what} is taken in kernel mode at step ${stepAt(d.step)}`);
+        else if (d.how === 'disabled' && m.inUserMode(x.state(loop.states[d.state]!), c)) {
+          if (u.how !== 'taken') out.push(`${what} cannot be taken in kernel mode after step ${stateAt(d.state)}: CPU${c} runs in user mode there`);
+        } else if (d.how === 'disabled') out.push(`${what} cannot be taken after step ${stateAt(d.state)}: ${lineCannotBeTaken(m, x.state(loop.states[d.state]!), c, l)}`);
+        continue;
+      }
       if (d.how === 'taken') out.push(`${what} is taken at step ${stepAt(d.step)}`);
       else if (d.how === 'disabled') out.push(`${what} cannot be taken after step ${stateAt(d.state)}: ${lineCannotBeTaken(m, x.state(loop.states[d.state]!), c, l)}`);
     }
