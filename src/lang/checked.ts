@@ -56,6 +56,7 @@ export interface CheckedModel {
   scheduler: number | null;
   latencyBound: number | null;
   controller: 'lapic' | 'i8259' | 'gic' | null;
+  gicSplitEoi?: boolean;
   preemptOffset: number;
   invariants: Invariant[];
   expectations: Expectation[];

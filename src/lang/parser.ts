@@ -276,7 +276,12 @@ class Parser {
         const word = this.peek().text;
         const controller = word === 'i8259' || word === 'gic' ? word : 'lapic';
         this.consumeWord(controller, "Expect 'lapic', 'i8259' or 'gic' after 'controller'.");
-        return { kind: 'controller', controller, span: this.from(t.span) };
+        let eoimode: A.IntLit | null = null;
+        if (this.atWord('eoimode')) {
+          this.advance();
+          eoimode = this.intLit("Expect 0 or 1 after 'eoimode'.");
+        }
+        return { kind: 'controller', controller, eoimode, span: this.from(t.span) };
       }
       default: {
         const name = this.name("Expect line name after 'irq'.");
@@ -470,6 +475,11 @@ class Parser {
 
   private stmt(): A.Stmt {
     const t = this.peek();
+    // `deactivate x` (GIC EOImode 1): a name followed by a name cannot start an assignment.
+    if (t.kind === 'ident' && t.text === 'deactivate' && this.peek(1).kind === 'ident') {
+      this.advance();
+      return { kind: 'deactivate', id: this.name("Expect INTID after 'deactivate'."), span: this.from(t.span) };
+    }
     if (t.kind === 'ident') return this.assignment();
     if (t.kind !== 'keyword' || !STMT_KEYWORDS.has(t.text)) this.fail('E204', `Expect statement, found ${describe(t)}.`);
     this.advance();

@@ -39,6 +39,7 @@ const BEYOND_SEEDS: [BenchCase, number][] = [
   ['gic-ack-loop', 384],
   ['gic-running-priority', 68],
   ['gic-pmr-irqoff', 57],
+  ['gic-eoimode1', 237],
   ['i8259-nonspecific-eoi', 48],
 ].map(([name, states]) => [{ model: `test/checker/models/${name}.sched`, sets: {} }, states as number]);
 
