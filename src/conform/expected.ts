@@ -128,6 +128,8 @@ function stepEvents(m: Machine, s: Uint32Array, cpu: number, instr: Instr): read
       return [{ cpu, event: instr.op }];
     case 'eoi':
     case 'ack':
+      // With a GIC in EOImode 1 the EOIR write only drops the priority; the deactivation is the EOI a kernel logs.
+      if (instr.op === 'eoi' && m.program.gicSplitEoi === true) return NONE;
       return [{ cpu, event: instr.op, line: m.program.lines[instr.line]!.name }];
     case 'eoi_highest': {
       const line = m.highestInService(s, cpu);
@@ -141,6 +143,13 @@ function stepEvents(m: Machine, s: Uint32Array, cpu: number, instr: Instr): read
       return line < 0 ? NONE : [{ cpu, event: 'ack', line: m.program.lines[line]!.name }];
     }
     case 'eoi_id': {
+      // With EOImode 1 the EOIR write only drops the priority; the deactivation is the EOI a kernel logs.
+      if (m.program.gicSplitEoi === true) return NONE;
+      const id = evaluateIn(m, s, cpu, instr.value);
+      const line = m.program.lines.find((l) => l.number === id);
+      return line === undefined ? NONE : [{ cpu, event: 'eoi', line: line.name }];
+    }
+    case 'deactivate': {
       const id = evaluateIn(m, s, cpu, instr.value);
       const line = m.program.lines.find((l) => l.number === id);
       return line === undefined ? NONE : [{ cpu, event: 'eoi', line: line.name }];

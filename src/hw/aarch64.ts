@@ -74,11 +74,10 @@ function ack(x: Step, line: number): void {
 export function acknowledgedLine(a: Access, s: State, c: number): Cond[] {
   const o = a.ops;
   const pending = a.pending(s, c);
-  const active = a.inService(s, c);
   const chosen: Cond[] = a.m.program.lines.map(() => false);
   let found: Cond = false;
   for (const line of a.m.linesByUrgency) {
-    const ready = o.and(o.bit(pending, line), o.eq(o.and32(active, a.m.blockers[line]!), 0), a.pmrAllows(s, c, line));
+    const ready = o.and(o.bit(pending, line), a.priorityAllows(s, c, line), a.pmrAllows(s, c, line));
     chosen[line] = o.and(ready, o.not(found));
     found = o.or(found, ready);
   }
@@ -109,6 +108,49 @@ function ackRead(x: Step, target: LValue): void {
 }
 
 /**
+ * EOImode 1: a write of ICC_EOIR1_EL1 only drops the running priority; the line stays active until a write of
+ * ICC_DIR_EL1 deactivates it (IHI 0069, ICC_EOIR1_EL1, ICC_DIR_EL1). A drop for a line not active, or already
+ * dropped, is an eoi-discipline violation.
+ */
+function priorityDrop(x: Step, line: number): void {
+  const { a, s, cpu } = x;
+  const o = a.ops;
+  const dropped = a.dropped(s, cpu);
+  const running = o.and(o.bit(a.inService(s, cpu), line), o.not(o.bit(dropped, line)));
+  s.warn('eoi-discipline', o.not(running), ({ m }) => `EOI (priority drop) for ${lineName(m, line)} on CPU ${cpu}, which is not active or already dropped`);
+  s.when(running, () => a.setDropped(s, cpu, o.or32(dropped, 2 ** line)));
+}
+
+/** `deactivate e` (EOImode 1): ICC_DIR_EL1 deactivates the INTID written; one that is no active line's is eoi-discipline. */
+function deactivate(x: Step, value: Expr): void {
+  const { a, s, cpu } = x;
+  const o = a.ops;
+  const id = evaluate(a, s, cpu, value);
+  let known: Cond = false;
+  for (const line of a.m.program.lines) {
+    const is = o.eq(id, line.number);
+    known = o.or(known, is);
+    s.when(is, () => {
+      const active = a.inService(s, cpu);
+      const on = o.bit(active, line.id);
+      s.warn('eoi-discipline', o.not(on), ({ m }) => `deactivation of ${lineName(m, line.id)} on CPU ${cpu}, which is not active`);
+      s.when(on, () => {
+        a.setInService(s, cpu, o.clearBit(active, line.id));
+        a.setDropped(s, cpu, o.clearBit(a.dropped(s, cpu), line.id));
+        s.eoi(cpu, line.id);
+      });
+    });
+  }
+  s.warn('eoi-discipline', o.not(known), () => `deactivation of INTID ${num(id)} on CPU ${cpu}, which is no interrupt line`);
+}
+
+/** An EOIR write for `line`: priority drop and deactivation in EOImode 0, the priority drop alone in EOImode 1. */
+function eoiWrite(x: Step, line: number): void {
+  if (x.a.m.program.gicSplitEoi === true) priorityDrop(x, line);
+  else eoi(x, line, 'not active');
+}
+
+/**
  * `eoi e` with the GIC (EOImode 0): a write of ICC_EOIR1_EL1 drops the running priority and deactivates the INTID
  * written. An INTID that is no line's (1023 from a spurious acknowledge included, which the GIC ignores) is an
  * eoi-discipline violation: the handler did not check what it acknowledged.
@@ -121,7 +163,7 @@ function eoiId(x: Step, value: Expr): void {
   for (const line of a.m.program.lines) {
     const is = o.eq(id, line.number);
     known = o.or(known, is);
-    s.when(is, () => eoi(x, line.id, 'not active'));
+    s.when(is, () => eoiWrite(x, line.id));
   }
   s.warn('eoi-discipline', o.not(known), () => `EOI of INTID ${num(id)} on CPU ${cpu}, which is no interrupt line${num(id) === GIC_SPURIOUS ? ' (the spurious INTID: nothing was acknowledged)' : ''}`);
 }
@@ -170,7 +212,10 @@ export const aarch64: ArchProfile = {
         ack(x, instr.line);
         return true;
       case 'eoi':
-        eoi(x, instr.line, 'not active');
+        eoiWrite(x, instr.line);
+        return true;
+      case 'deactivate':
+        deactivate(x, instr.value);
         return true;
       case 'ack_read':
         ackRead(x, instr.target);

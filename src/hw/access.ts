@@ -144,6 +144,31 @@ export class Access {
     const slot = this.layout.cpus[c]!.pmr ?? null;
     return slot === null ? value < GIC_BOOT_PMR : this.ops.ult(value, s.read(slot));
   }
+  /**
+   * Whether no active line holds `line` off on CPU `c`: none of equal or higher priority (itself included) in service
+   * or active. With a GIC in EOImode 1 the running priority is that of the active lines whose priority has not been
+   * dropped, and an active line, dropped or not, is not signalled again until it is deactivated (IHI 0069, 4.1
+   * "Interrupt lifecycle", ICC_CTLR_EL1.EOImode).
+   */
+  priorityAllows(s: State, c: number, line: number): Cond {
+    const o = this.ops;
+    const active = this.inService(s, c);
+    const slot = this.layout.cpus[c]!.dropped ?? null;
+    if (slot === null) return o.eq(o.and32(active, this.m.blockers[line]!), 0);
+    // Dropped lines are a subset of the active ones, so subtracting them clears exactly their bits.
+    const running = o.sub(active, s.read(slot));
+    return o.and(o.eq(o.and32(running, this.m.blockers[line]!), 0), o.not(o.bit(active, line)));
+  }
+  /** GIC EOImode 1: the active lines of CPU `c` whose priority has been dropped. */
+  dropped(s: State, c: number): Val {
+    const slot = this.layout.cpus[c]!.dropped ?? null;
+    return slot === null ? 0 : s.read(slot);
+  }
+  setDropped(s: State, c: number, mask: Val): void {
+    const slot = this.layout.cpus[c]!.dropped ?? null;
+    if (slot === null) throw new Error('internal: a priority drop on a GIC in EOImode 0');
+    s.write(slot, mask);
+  }
   setPmr(s: State, c: number, mask: Val): void {
     const slot = this.layout.cpus[c]!.pmr ?? null;
     if (slot === null) throw new Error('internal: pmr written on a machine that never writes it');

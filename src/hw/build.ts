@@ -42,7 +42,7 @@ function layoutFor(program: Program): Layout {
   const hasSpinBit = cpu0 === undefined || cpu0.spinSavedIe !== undefined;
   const hasArrivalCounts = cpu0 === undefined || cpu0.arrived !== undefined;
   const hasTpr = cpu0 === undefined || cpu0.tpr !== undefined;
-  const hasPmr = cpu0 === undefined || cpu0.pmr !== undefined;
+  const hasPmr = cpu0 === undefined || (cpu0.pmr !== undefined && cpu0.dropped !== undefined);
   if (wantsCounters === hasCounters && hasSpinBit && hasArrivalCounts && hasTpr && hasPmr) return program.layout;
   return computeLayout({ ...program, latencyBound: program.latencyBound });
 }

@@ -200,6 +200,7 @@ export function execute(x: Step, profile: ArchProfile, instr: Instr): void {
     case 'ack_read':
     case 'eoi_id':
     case 'pmr':
+    case 'deactivate':
     case 'iret':
     case 'eret':
     case 'save_elr':

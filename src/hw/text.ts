@@ -58,6 +58,8 @@ export function instrText(program: Program, instr: Instr): string {
       return `eoi ${exprText(program, instr.value)}`;
     case 'pmr':
       return `pmr := ${exprText(program, instr.value)}`;
+    case 'deactivate':
+      return `deactivate ${exprText(program, instr.value)}`;
     case 'raise':
       return instr.cpu === null ? `raise ${line(instr.line)}` : `raise ${line(instr.line)} to ${exprText(program, instr.cpu)}`;
     case 'acquire':

@@ -98,7 +98,7 @@ export function deliverable(a: Access, s: State, c: number, line: number): Cond 
   const heldOff = o.and(shadow, canRun);
   // A local APIC also holds off a line whose priority class is not above the task-priority class (SDM 11.8.3.1).
   const aboveTpr = a.layout.cpus[c]!.tpr === null ? true : o.ult(a.tpr(s, c), a.m.program.lines[line]!.priority);
-  return o.and(enabled, o.not(heldOff), aboveTpr, a.pmrAllows(s, c, line), o.eq(o.and32(a.inService(s, c), a.m.blockers[line]!), 0));
+  return o.and(enabled, o.not(heldOff), aboveTpr, a.pmrAllows(s, c, line), a.priorityAllows(s, c, line));
 }
 
 /** Per line, the condition that it is the line CPU `c` takes next (the most urgent pending deliverable one), and that it takes none. */
@@ -279,9 +279,6 @@ export function spuriousWakeUp(a: Access, s: State, c: number): Cond {
   const atWfi = a.pcIn(a.pc(s, c), a.wfiHaltedPcs);
   const pending = a.pending(s, c);
   if (a.m.program.controller !== 'gic') return o.and(atWfi, o.eq(pending, 0));
-  const active = a.inService(s, c);
-  const signalled = a.m.program.lines.map((l) =>
-    o.and(o.bit(pending, l.id), o.eq(o.and32(active, a.m.blockers[l.id]!), 0), a.pmrAllows(s, c, l.id)),
-  );
+  const signalled = a.m.program.lines.map((l) => o.and(o.bit(pending, l.id), a.priorityAllows(s, c, l.id), a.pmrAllows(s, c, l.id)));
   return o.and(atWfi, o.not(o.or(...signalled)));
 }

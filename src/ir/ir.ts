@@ -224,6 +224,7 @@ export type Instr = (
   | { op: 'ack_read'; target: LValue } // GIC: read ICC_IAR1_EL1 into `target` (the INTID acknowledged, or 1023)
   | { op: 'eoi_id'; value: Expr } // GIC: write ICC_EOIR1_EL1 with the INTID `value`
   | { op: 'pmr'; value: Expr } // GIC: write ICC_PMR_EL1, the priority mask
+  | { op: 'deactivate'; value: Expr } // GIC EOImode 1: write ICC_DIR_EL1 with the INTID `value`
   // `on` / `from`: a declared run queue; without it the default run queue (docs/semantics.md 4.5).
   | { op: 'enqueue'; thread: Expr; on?: QueueRef }
   | { op: 'pick'; target: LValue; from?: QueueRef }
@@ -335,6 +336,8 @@ export interface Program {
    * INTID, its priority 256 - the GIC priority value, and every IRQ enters the one vector. Else null.
    */
   controller: Controller | null;
+  /** GIC with EOImode 1 (`controller gic eoimode 1`): EOIR only drops the priority, DIR deactivates. */
+  gicSplitEoi?: boolean;
   /**
    * The preempt_count the scheduler switches with (`machine { preempt_offset N }`, default 0): Linux's schedule()
    * disables preemption before __schedule() switches, and checks for "scheduling while atomic" against that

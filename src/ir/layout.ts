@@ -63,6 +63,8 @@ export interface CpuSlots {
    * number of times (`once`, `at most N`: the count saturates at that bound); null for every other line.
    */
   arrived: (Slot | null)[];
+  /** GIC with EOImode 1: the active lines whose priority has been dropped (EOIR written, DIR not yet); else null. */
+  dropped?: Slot | null;
   /** GIC (`controller gic`): ICC_PMR_EL1 (0..255), when some code writes it (`pmr := e`); else null (it stays 0xf0). */
   pmr?: Slot | null;
   /** x86 local APIC (`controller lapic`): the task-priority class, TPR bits 7:4 (0..15); null without one. */
@@ -147,6 +149,8 @@ export interface LayoutInput {
   latencyBound?: number | null;
   /** `lapic`: every CPU has a task-priority register. */
   controller?: 'lapic' | 'i8259' | 'gic' | null;
+  /** GIC EOImode 1: every CPU keeps the active lines whose priority has been dropped. */
+  gicSplitEoi?: boolean;
 }
 
 export function bitsFor(max: number): number {
@@ -341,6 +345,7 @@ export function computeLayout(input: LayoutInput): Layout {
       ),
       tpr: input.controller === 'lapic' ? packer.add(`${name}.tpr`, 15) : null,
       pmr: writesPmr ? packer.add(`${name}.pmr`, 255) : null,
+      dropped: input.gicSplitEoi === true ? packer.add(`${name}.dropped`, lineMask) : null,
     };
   });
 

@@ -169,6 +169,8 @@ export function printInstr(i: Instr, program: Program): string {
       return `eoi ${expr(i.value)}`;
     case 'pmr':
       return `pmr := ${expr(i.value)}`;
+    case 'deactivate':
+      return `deactivate ${expr(i.value)}`;
     case 'tpr':
       return `tpr := ${expr(i.value)}`;
     case 'raise':

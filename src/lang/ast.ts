@@ -71,6 +71,8 @@ export type Stmt =
   | { kind: 'try_acquire'; target: LValue; lock: Name; index?: Expr; span: SourceSpan }
   /** `x := ack` (GIC): read ICC_IAR1_EL1, the INTID acknowledged (1023: none), into `x`. */
   | { kind: 'ack_read'; target: LValue; span: SourceSpan }
+  /** `deactivate x` (GIC, EOImode 1): write ICC_DIR_EL1 with the INTID `x` (a line's name or an integer variable). */
+  | { kind: 'deactivate'; id: Name; span: SourceSpan }
   /** `span` covers the keyword and the condition: the instruction a branch is reported at. */
   | { kind: 'if'; cond: Expr; then: Block; else: Block | null; span: SourceSpan }
   | { kind: 'while'; cond: Expr; body: Block; span: SourceSpan }
@@ -117,7 +119,8 @@ export type MachineItem =
   | { kind: 'irq'; name: Name; number: IntLit; attrs: LineAttr[]; span: SourceSpan }
   | { kind: 'scheduler'; proc: Name; span: SourceSpan }
   | { kind: 'latency'; bound: Expr; span: SourceSpan }
-  | { kind: 'controller'; controller: 'lapic' | 'i8259' | 'gic'; span: SourceSpan }
+  /** `eoimode` (GIC only): ICC_CTLR_EL1.EOImode, 0 or 1, when given. */
+  | { kind: 'controller'; controller: 'lapic' | 'i8259' | 'gic'; eoimode: IntLit | null; span: SourceSpan }
   | { kind: 'preempt_offset'; count: Expr; span: SourceSpan }
   /** The procedure `syscall` / `svc` enters (IA32_LSTAR; the EL0 synchronous vector's SVC path). */
   | { kind: 'syscall'; proc: Name; span: SourceSpan };

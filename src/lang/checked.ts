@@ -59,6 +59,7 @@ export interface CheckedModel {
   scheduler: number | null;
   latencyBound: number | null;
   controller: 'lapic' | 'i8259' | 'gic' | null;
+  gicSplitEoi?: boolean;
   preemptOffset: number;
   /** The procedure `syscall` / `svc` enters, or null. */
   syscall: number | null;

@@ -215,6 +215,7 @@ export function lower(model: CheckedModel, sink: DiagnosticSink): Program | null
     threads: model.threads,
     units,
     controller: model.controller,
+    ...(model.gicSplitEoi === true ? { gicSplitEoi: true } : {}),
     preemptOffset: model.preemptOffset,
   };
   let layout;

@@ -287,7 +287,12 @@ class Parser {
         const word = this.peek().text;
         const controller = word === 'i8259' || word === 'gic' ? word : 'lapic';
         this.consumeWord(controller, "Expect 'lapic', 'i8259' or 'gic' after 'controller'.");
-        return { kind: 'controller', controller, span: this.from(t.span) };
+        let eoimode: A.IntLit | null = null;
+        if (this.atWord('eoimode')) {
+          this.advance();
+          eoimode = this.intLit("Expect 0 or 1 after 'eoimode'.");
+        }
+        return { kind: 'controller', controller, eoimode, span: this.from(t.span) };
       }
       default: {
         const name = this.name("Expect line name after 'irq'.");
@@ -504,6 +509,11 @@ class Parser {
     const t = this.peek();
     // `local` is a contextual word: `local x : T` declares, `local := 1` assigns a variable named local.
     if (this.atWord('local') && this.peek(1).kind === 'ident' && this.at(':', 2)) return this.localDecl();
+    // `deactivate x` (GIC EOImode 1): a name followed by a name cannot start an assignment.
+    if (t.kind === 'ident' && t.text === 'deactivate' && this.peek(1).kind === 'ident') {
+      this.advance();
+      return { kind: 'deactivate', id: this.name("Expect INTID after 'deactivate'."), span: this.from(t.span) };
+    }
     if (t.kind === 'ident') return this.assignment();
     if (t.kind !== 'keyword' || !STMT_KEYWORDS.has(t.text)) this.fail('E204', `Expect statement, found ${describe(t)}.`);
     this.advance();

@@ -45,6 +45,8 @@ export interface StatementEnv {
   lapic: boolean;
   /** With `controller gic`, the line of each INTID (`x := ack` and `eoi x` exist); null without a GIC. */
   intids: ReadonlyMap<number, number> | null;
+  /** `controller gic eoimode 1`: `deactivate x` exists. */
+  gicSplitEoi: boolean;
   /** The unit id of a procedure, or null after reporting that `name` is none. */
   proc(name: A.Name): number | null;
   /** The text of a one-line span (the default message of an `assert`), or null. */
@@ -183,6 +185,19 @@ export class StatementChecker {
       }
       case 'ack_read':
         return this.ackRead(s, where);
+      case 'deactivate': {
+        if (!this.env.gicSplitEoi) {
+          this.env.sink.error('E501', "'deactivate' writes the GIC's DIR, which only EOImode 1 has: declare 'controller gic eoimode 1'.", s.span);
+          return null;
+        }
+        const line = this.env.lineIds.get(s.id.text);
+        if (line !== undefined) return instr({ op: 'deactivate', value: { kind: 'const', value: this.intidOf(line), type: { kind: 'int', min: 0, max: 1023 } } });
+        const id = this.eoiId(s.id, where, s.span);
+        if (id === null || id.kind !== 'instr') return null;
+        const i = id.instr;
+        if (i.op === 'eoi') return instr({ op: 'deactivate', value: { kind: 'const', value: this.intidOf(i.line), type: { kind: 'int', min: 0, max: 1023 } } });
+        return i.op === 'eoi_id' ? instr({ op: 'deactivate', value: i.value }) : null;
+      }
       case 'pmr': {
         const value = this.env.exprs.expect(s.value, { kind: 'int', min: 0, max: 255 }, where, "operand of 'pmr'");
         if (this.env.intids === null) {
@@ -270,6 +285,12 @@ export class StatementChecker {
       default:
         return unreachable(s);
     }
+  }
+
+  /** The INTID of line `line` (a GIC's line number). */
+  private intidOf(line: number): number {
+    for (const [id, l] of this.env.intids!) if (l === line) return id;
+    throw new Error(`internal: line ${line} has no INTID`);
   }
 
   /** `x := ack` (GIC): an integer target that holds every line's INTID and 1023, the spurious one. */

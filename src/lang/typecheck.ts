@@ -54,6 +54,8 @@ class Checker implements Env {
   threads = 0;
   private latency: number | null = null;
   private controller: 'lapic' | 'i8259' | 'gic' | null = null;
+  /** `controller gic eoimode 1`: EOIR drops the priority, DIR deactivates. */
+  private gicSplitEoi = false;
   private preemptOffset = 0;
   private syscallDeclared = false;
   private machineSpan: SourceSpan;
@@ -174,6 +176,7 @@ class Checker implements Env {
       scheduler,
       latencyBound: this.latency,
       controller: this.controller,
+      ...(this.gicSplitEoi ? { gicSplitEoi: true } : {}),
       preemptOffset: this.preemptOffset,
       syscall,
       invariants,
@@ -229,6 +232,12 @@ class Checker implements Env {
   /** `controller lapic` and `controller i8259` exist on x86_64 only, `controller gic` on aarch64 only. */
   private controllerItem(item: Extract<A.MachineItem, { kind: 'controller' }>): void {
     const wants = item.controller === 'gic' ? 'aarch64' : 'x86_64';
+    if (item.eoimode !== null) {
+      const mode = item.eoimode;
+      if (item.controller !== 'gic') this.sink.error('E519', `'eoimode' is the GIC's; 'controller ${item.controller}' has none.`, mode.span);
+      else if (mode.value > 1) this.sink.error('E402', `EOImode ${mode.value} is out of range 0..1.`, mode.span);
+      else this.gicSplitEoi = mode.value === 1;
+    }
     if (this.arch === wants) this.controller = item.controller;
     else {
       const its = this.arch === 'aarch64' ? 'the GIC' : 'an 8259A or a local APIC';
@@ -663,6 +672,7 @@ class Checker implements Env {
       exprs: this.exprs,
       lineIds: this.lineIds,
       lapic: this.controller === 'lapic',
+      gicSplitEoi: this.gicSplitEoi,
       intids: this.controller === 'gic' ? new Map(this.lines.map((l) => [l.number, l.id])) : null,
       syscall: this.syscallDeclared,
       proc: (name) => this.proc(name),

@@ -144,6 +144,9 @@ class Collector {
       case 'ack_read':
         this.lvalue(s.target);
         return;
+      case 'pmr':
+        this.expr(s.value);
+        return;
       case 'if':
         this.expr(s.cond);
         this.block(s.then);

@@ -45,6 +45,7 @@ const BEYOND_SEEDS: [BenchCase, number][] = [
   ['gic-ack-loop', 384],
   ['gic-running-priority', 68],
   ['gic-pmr-irqoff', 57],
+  ['gic-eoimode1', 237],
   ['i8259-nonspecific-eoi', 48],
   ['lockarray-double-rq-abba', 136],
   ['lockarray-index-range', 9],

@@ -61,6 +61,15 @@ describe('GIC: acknowledge into a variable, EOI of a variable id, running priori
     // engine (docs/smt.md): inconclusive, not holds.
     await expectBothEngines('gic-pmr-wfi-irqon', 'no-deadlock', 'holds 119', 'inconclusive', 12);
   });
+  it('EOImode 1: EOIR drops the priority, DIR deactivates', async () => {
+    await expectBothEngines('gic-eoimode1', 'eoi-discipline', 'holds 237', 'inconclusive', 12);
+  });
+  it('EOImode 1: a handler that never writes DIR leaves its interrupt active', async () => {
+    await expectBothEngines('gic-eoimode1-no-deactivate', 'eoi-discipline', 'violated 10 6', 'violated 6', 0);
+  });
+  it('EOImode 1: after the priority drop an equal priority nests', async () => {
+    await expectBothEngines('gic-eoimode1-drop-nests', 'assertions', 'violated 57 12', 'violated 12', 0);
+  });
   it('an EOI of the spurious INTID is an eoi-discipline violation', async () => {
     await expectBothEngines('gic-ack-loop-eoi-spurious', 'eoi-discipline', 'violated 93 10', 'violated 10', 0);
   });

@@ -85,6 +85,7 @@ function* exprsOf(instr: Instr): Generator<Expr> {
       return;
     case 'eoi_id':
     case 'pmr':
+    case 'deactivate':
       yield instr.value;
       return;
     case 'alternative':
