@@ -38,6 +38,7 @@ const BEYOND_SEEDS: [BenchCase, number][] = [
   ['source-once-per-cpu', 25],
   ['locals-irqsave-local', 80],
   ['locals-prev-local', 1641],
+  ['locals-handler-stack', 427],
 ].map(([name, states]) => [{ model: `test/checker/models/${name}.sched`, sets: {} }, states as number]);
 
 describe('the bench compares equal state spaces: SPIN stores one state more (its pre-boot state)', () => {
