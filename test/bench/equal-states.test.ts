@@ -42,6 +42,7 @@ const BEYOND_SEEDS: [BenchCase, number][] = [
   ['source-once-per-cpu', 25],
   ['locals-irqsave-local', 80],
   ['locals-prev-local', 1641],
+  ['locals-handler-stack', 427],
   ['gic-ack-loop', 384],
   ['gic-running-priority', 68],
   ['gic-pmr-irqoff', 57],

@@ -40,8 +40,12 @@ describe('procedure-local variables in both engines', () => {
     await expectExplicit('locals-nested-aarch64-global', 'violated 214 19');
   });
 
+  it("a handler on its own stack: its locals and its callee's are levels of that stack", async () => {
+    await expectBothEngines('locals-handler-stack', 'assertions', 'holds 427', 'holds', 8);
+  });
+
   it('compiles every locals model to WebAssembly', () => {
-    for (const name of ['locals-irqsave-local', 'locals-prev-local', 'locals-nested-aarch64']) {
+    for (const name of ['locals-irqsave-local', 'locals-prev-local', 'locals-nested-aarch64', 'locals-handler-stack']) {
       const file = `test/checker/models/${name}.sched`;
       expect(compileModel(buildModel(load(readFileSync(file, 'utf8'), [], file)))).not.toBeNull();
     }
