@@ -97,7 +97,9 @@ function syncFrame(x: Step, kind: 'irq' | 'exc') {
  */
 function syscall(x: Step): void {
   const { a, s, cpu } = x;
-  a.push(s, a.currentStack(s, cpu), syncFrame(x, 'irq'));
+  const stack = a.currentStack(s, cpu);
+  a.push(s, stack, syncFrame(x, 'irq'));
+  a.enterActivation(s, stack);
   a.setIe(s, cpu, 0);
   x.goto(a.m.unitStart(a.m.program.syscall!));
 }
@@ -111,6 +113,7 @@ function syscall(x: Step): void {
 function svc(x: Step): void {
   const { a, s, cpu } = x;
   s.fault('stack-integrity', a.ops.eq(a.elrState(s, cpu), ELR_CODE.live), () => `ELR/SPSR overwritten before they were saved: svc on CPU ${cpu} while ELR/SPSR hold an unsaved context`);
+  a.enterActivation(s, a.currentStack(s, cpu));
   a.setElr(s, cpu, 'live', syncFrame(x, 'exc'));
   a.setIe(s, cpu, 0);
   x.goto(a.m.unitStart(a.m.program.syscall!));
@@ -127,7 +130,9 @@ function softwareInterrupt(x: Step, line: number): void {
   const { a, s, cpu } = x;
   const decl = a.m.program.lines[line]!;
   const frame = syncFrame(x, 'irq');
-  a.push(s, entryStack(a, s, cpu, line), frame);
+  const stack = entryStack(a, s, cpu, line);
+  a.push(s, stack, frame);
+  a.enterActivation(s, stack);
   if (decl.gate === 'interrupt') a.setIe(s, cpu, 0);
   x.goto(a.m.unitStart(decl.handler));
 }
@@ -140,7 +145,8 @@ function softwareInterrupt(x: Step, line: number): void {
 function sysret(x: Step): void {
   const { a, s, cpu } = x;
   const o = a.ops;
-  const { empty, frame } = a.pop(s, a.currentStack(s, cpu));
+  const ref = a.currentStack(s, cpu);
+  const { empty, frame } = a.pop(s, ref);
   s.fault('stack-integrity', empty, () => 'sysret with no saved user context: the stack is empty');
   s.fault('stack-integrity', o.ne(frame.kind, KIND_CODE.irq), () => `sysret pops ${frameNoun(FRAME_KINDS[num(frame.kind)] ?? 'none')}, not the frame of a system call or interrupt`);
   s.fault('stack-integrity', o.ne(frame.owner, x.current), () => `sysret returns into ${x.name(frame.owner)}'s frame while running ${x.name(x.current)}`);
@@ -150,6 +156,7 @@ function sysret(x: Step): void {
     lineBit(a, a.inService(s, cpu), frame.line),
     ({ m }) => `handler for ${lineName(m, num(frame.line))} returned without EOI: the line stays in service on CPU ${cpu}`,
   );
+  a.leaveActivation(s, ref, a.m.unitOf[x.pc]!);
   a.setIe(s, cpu, frame.ie);
   a.setHardirq(s, cpu, frame.hardirq);
   a.setStackSel(s, cpu, frame.stack);

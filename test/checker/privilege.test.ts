@@ -65,6 +65,11 @@ handler timer { eoi timer; sysret }`,
     expect(cexOf(report, 'lock-order').message).toBe('lock held when returning to user space: app holds L (sysret on CPU 0)');
   });
 
+  it('syscall and int begin an activation of their own, and sysret and iret end it: their locals start fresh', async () => {
+    await expectBothEngines('priv-syscall-locals', 'assertions', 'holds 120', 'holds', 8);
+    await expectBothEngines('priv-syscall-locals', 'stack-integrity', 'holds 120', 'holds', 8);
+  });
+
   it("restore_context returns to user mode through a task's interrupt frame, or to its return to user mode", async () => {
     await expectBothEngines('priv-restore-context-user', 'stack-integrity', 'holds 114', 'holds', 8);
   });
