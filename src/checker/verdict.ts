@@ -130,18 +130,6 @@ export interface StateView {
   runQueue: string[];
   /** Model variables by display name (`quantum`, `need_resched@cpu0`). */
   vars: Record<string, string>;
-  /**
-   * The machine's own state beyond the model's variables, by display name, where the model has it: each CPU's
-   * task-priority class (`TPR class@cpu0`, `tpr >> 4` with `controller lapic`), how often a counted source has arrived (`arrived timer@cpu0`),
-   * each thread's `preempt_count@worker[0]` and `softirq_count@worker[0]`, and who waits on each wait queue
-   * (`WQ waiters`). Absent when the model has none of them.
-   */
-  machine?: Record<string, string>;
-}
-
-/** The model's variables and the machine's own state (StateView.machine), as reports list them. */
-export function shownValues(state: StateView): [string, string][] {
-  return [...Object.entries(state.vars), ...Object.entries(state.machine ?? {})];
 }
 
 import type { StepKind } from '../ir/model.js';

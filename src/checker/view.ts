@@ -90,27 +90,6 @@ function varsView(m: Machine, s: Uint32Array): Record<string, string> {
   return out;
 }
 
-/** The machine's own state that the model's variables do not show (StateView.machine), or null for none. */
-function machineView(m: Machine, s: Uint32Array): Record<string, string> | null {
-  const out: Record<string, string> = {};
-  for (let c = 0; c < m.cpus; c++) {
-    if (m.layout.cpus[c]!.tpr !== null) out[`TPR class@cpu${c}`] = String(m.tpr(s, c));
-    for (const l of m.program.lines) {
-      const n = m.arrived(s, c, l.id);
-      if (n !== null) out[`arrived ${l.name}@cpu${c}`] = String(n);
-    }
-  }
-  for (const t of m.program.threads) {
-    if (m.layout.threads[t.id]!.preempt !== null) out[`preempt_count@${t.name}`] = String(m.preemptCount(s, t.id));
-    if (m.layout.threads[t.id]!.softirq !== null) out[`softirq_count@${t.name}`] = String(m.softirqCount(s, t.id));
-  }
-  m.program.waitQueues.forEach((q, id) => {
-    const waiters = m.waiters(s, id).map((t) => threadName(m, t));
-    out[`${q.name} waiters`] = waiters.length === 0 ? 'none' : waiters.join(', ');
-  });
-  return Object.keys(out).length === 0 ? null : out;
-}
-
 /**
  * A local's instances that differ from its initial value (a local is reset to it when its activation ends, so
  * these are all live), as `schedule.prev@a[0]#1`: the body, the local, the stack and the activation's level.
@@ -133,7 +112,6 @@ function localsView(m: Machine, s: Uint32Array, id: number, out: Record<string, 
 }
 
 export function stateViewOf(m: Machine, s: Uint32Array): StateView {
-  const machine = machineView(m, s);
   return {
     cpus: Array.from({ length: m.cpus }, (_, c) => cpuView(m, s, c)),
     threads: m.program.threads.map((t) => ({
@@ -151,7 +129,6 @@ export function stateViewOf(m: Machine, s: Uint32Array): StateView {
         ? m.runQueue(s).map((t) => threadName(m, t))
         : (m.program.runQueues ?? []).map((q, i) => `${q.name}:${m.runQueue(s, m.layout.runQueues[i]).map((t) => ` ${threadName(m, t)}`).join('')}`),
     vars: varsView(m, s),
-    ...(machine === null ? {} : { machine }),
   };
 }
 

@@ -218,17 +218,6 @@ export class Machine {
     return held;
   }
 
-  /** How many times line `line` has arrived by itself on CPU `c`, or null when its source is not counted. */
-  arrived(s: Uint32Array, c: number, line: number): number | null {
-    const slot = this.layout.cpus[c]!.arrived[line];
-    return slot === null || slot === undefined ? null : readSlot(s, slot);
-  }
-  /** The threads on wait queue `q`, in thread order. */
-  waiters(s: Uint32Array, q: number): number[] {
-    const mask = readSlot(s, this.layout.waitQueues[q]!.waiters);
-    return this.program.threads.filter((t) => (mask & (1 << t.id)) !== 0).map((t) => t.id);
-  }
-
   /** The threads in run queue `q` (the global one by default), head first. */
   runQueue(s: Uint32Array, q: RunQueueSlots = this.layout.runQueue): number[] {
     const len = readSlot(s, q.len);

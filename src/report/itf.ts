@@ -97,7 +97,6 @@ function encodeState(step: TraceStep): ItfState {
     locks: s.locks.map((l) => ({ name: l.name, holder: option(l.holder, (h) => h) })),
     runQueue: [...s.runQueue],
     vars: { '#map': Object.entries(s.vars).map(([name, value]): [ItfValue, ItfValue] => [name, value]) },
-    ...(s.machine === undefined ? {} : { machine: { '#map': Object.entries(s.machine).map(([name, value]): [ItfValue, ItfValue] => [name, value]) } }),
   };
 }
 
@@ -140,7 +139,7 @@ export function toItf(cex: Counterexample, model?: ModelInfo): ItfTrace {
       description: `schedcheck counterexample: ${cex.property} violated: ${cex.message}`,
       schedcheck,
     },
-    vars: cex.steps[0]?.state.machine === undefined ? [...ITF_VARS] : [...ITF_VARS, 'machine'],
+    vars: [...ITF_VARS],
     states: cex.steps.map(encodeState),
   };
   if (cex.loop !== undefined) trace.loop = Math.max(cex.loop - 1, 0);
@@ -274,27 +273,20 @@ function readCpu(at: At): CpuView {
   return cpu;
 }
 
-function readMap(at: At): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const pair of at.field('#map').list()) {
+function readState(at: At): StateView {
+  const vars: Record<string, string> = {};
+  for (const pair of at.field('vars').field('#map').list()) {
     const [key, value] = pair.list();
     if (key === undefined || value === undefined) pair.fail('expected a [key, value] pair');
-    out[key.str()] = value.str();
+    vars[key.str()] = value.str();
   }
-  return out;
-}
-
-function readState(at: At): StateView {
-  const state: StateView = {
+  return {
     cpus: at.field('cpus').list().map(readCpu),
     threads: at.field('threads').list().map((t) => ({ name: t.field('name').str(), state: t.field('state').str(), stack: readFrames(t.field('stack')) })),
     locks: at.field('locks').list().map((l) => ({ name: l.field('name').str(), holder: l.field('holder').option()?.str() ?? null })),
     runQueue: at.field('runQueue').list().map((t) => t.str()),
-    vars: readMap(at.field('vars')),
+    vars,
   };
-  // The machine's own state (StateView.machine) is there only for models that have some.
-  if (at.has('machine')) state.machine = readMap(at.field('machine'));
-  return state;
 }
 
 function readStep(at: At, index: number): TraceStep {

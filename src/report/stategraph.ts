@@ -4,7 +4,7 @@
 // past a node limit, because a graph of thousands of states is unreadable and Graphviz would take minutes.
 
 import type { Model } from '../ir/model.js';
-import { type Counterexample, shownValues, type StateView, type StepKind } from '../checker/verdict.js';
+import type { Counterexample, StateView, StepKind } from '../checker/verdict.js';
 import { stateView } from '../checker/view.js';
 import { machineOf } from '../hw/build.js';
 import { pcLocation } from '../hw/describe.js';
@@ -160,7 +160,7 @@ function nodeLabel(node: GraphNode, arch: 'x86_64' | 'aarch64'): string {
     rows.push(styled(`cpu${c.cpu} ${c.context}${where === null ? '' : ` @ ${shortLocation(where)}`}`, { size: 9, face: 'mono' }));
     rows.push(styled(`     ${interruptFlag(c.ie, arch)}${locks}${irq === '' ? '' : `  ${irq}`}`, { size: 8, face: 'mono', color: '#495057' }));
   });
-  const vars = shownValues(node.view).map(([k, v]) => `${k}=${v}`);
+  const vars = Object.entries(node.view.vars).map(([k, v]) => `${k}=${v}`);
   for (const line of wrap(vars.join(' '), 48)) rows.push(styled(line, { size: 8, face: 'mono', color: '#1864ab' }));
   if (node.view.runQueue.length > 0) rows.push(styled(`rq: ${node.view.runQueue.join(', ')}`, { size: 8, face: 'mono', color: '#495057' }));
   if (node.terminal) rows.push(styled('no action enabled', { size: 8, bold: true, color: BAD }));

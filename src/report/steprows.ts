@@ -2,7 +2,7 @@
 // the stack top first). Graph nodes show only these, so an unchanged interrupt flag or stack never repeats.
 // Plain ASCII on purpose: Graphviz sizes boxes from built-in metrics that have no widths for other characters.
 
-import { type CpuView, type FrameView, shownValues, type StateView } from '../checker/verdict.js';
+import type { CpuView, FrameView, StateView } from '../checker/verdict.js';
 import type { Arch } from '../ir/ir.js';
 
 export type Row =
@@ -64,7 +64,7 @@ export function cpuSnapshotRows(cpu: CpuView, arch: Arch): Row[] {
 /** Variables, run queue and thread states of the initial state, for the graph's title. */
 export function globalSnapshotRows(state: StateView): Row[] {
   const rows: Row[] = [];
-  const vars = shownValues(state).map(([name, value]) => `${name} = ${value}`);
+  const vars = Object.entries(state.vars).map(([name, value]) => `${name} = ${value}`);
   if (vars.length > 0) rows.push({ kind: 'note', text: `initially: ${vars.join(', ')}` });
   const threads = state.threads.map((t) => `${t.name} ${t.state}`);
   if (threads.length > 0) rows.push({ kind: 'note', text: `threads: ${threads.join(', ')}` });
@@ -105,9 +105,8 @@ export function changedRows(before: StateView, after: StateView, cpu: number | n
     }
   }
   if (!sameList(before.runQueue, after.runQueue)) rows.push({ kind: 'change', text: `run queue: ${list(after.runQueue)}` });
-  const shownBefore = new Map(shownValues(before));
-  for (const [name, value] of shownValues(after)) {
-    const was = shownBefore.get(name);
+  for (const [name, value] of Object.entries(after.vars)) {
+    const was = before.vars[name];
     if (was !== value) rows.push({ kind: 'change', text: `${name}: ${was ?? '?'} -> ${value}` });
   }
   return rows;

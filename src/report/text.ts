@@ -4,7 +4,7 @@
 // line and the instruction, and below it whatever the step changed (interrupt flag, locks held, the stack top,
 // lines pending or in service, thread states, run queue, variables).
 
-import { PROOF_WORDS, shownValues, type CheckReport, type SmtProof, type Counterexample, type CpuView, type PropertyResult, type ReductionReport, type StateView, type TraceStep } from '../checker/verdict.js';
+import { PROOF_WORDS, type CheckReport, type SmtProof, type Counterexample, type CpuView, type PropertyResult, type ReductionReport, type StateView, type TraceStep } from '../checker/verdict.js';
 import type { Expectation, Program } from '../ir/ir.js';
 import { printInstr } from '../ir/print.js';
 
@@ -115,8 +115,7 @@ function globalChanges(before: StateView, after: StateView): string[] {
     if (was.state !== t.state) out.push(`${t.name}: ${was.state} -> ${t.state}`);
   });
   if (list(before.runQueue) !== list(after.runQueue)) out.push(`run queue: ${list(after.runQueue)}`);
-  const was = new Map(shownValues(before));
-  for (const [name, value] of shownValues(after)) if (was.get(name) !== value) out.push(`${name} = ${value}`);
+  for (const [name, value] of Object.entries(after.vars)) if (before.vars[name] !== value) out.push(`${name} = ${value}`);
   return out;
 }
 
@@ -126,7 +125,7 @@ function initialLines(state: StateView, arch: 'x86_64' | 'aarch64'): string[] {
     return `CPU${c.cpu}: ${c.context}, ${flag}`;
   });
   lines.push(`run queue: ${list(state.runQueue)}`);
-  const vars = shownValues(state).map(([k, v]) => `${k} = ${v}`);
+  const vars = Object.entries(state.vars).map(([k, v]) => `${k} = ${v}`);
   if (vars.length > 0) lines.push(vars.join(', '));
   return lines;
 }

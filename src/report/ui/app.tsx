@@ -250,7 +250,6 @@ function Cpu({ cpu, was }: { cpu: CpuView; was: CpuView | undefined }) {
 function Machine({ state, was }: { state: StateView; was: StateView | undefined }) {
   const kind = (name: string): string => data.locks.find((l) => l.name === name)?.kind ?? '';
   const vars = Object.entries(state.vars);
-  const machine = Object.entries(state.machine ?? {});
   return (
     <section id="machine">
       <h3>Machine after this step</h3>
@@ -304,19 +303,6 @@ function Machine({ state, was }: { state: StateView; was: StateView | undefined 
             <tbody>
               {vars.map(([name, value]) => (
                 <tr data-var={name} class={was !== undefined && was.vars[name] !== value ? 'changed' : ''} key={name}>
-                  <th>{name}</th>
-                  <td>{value}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-        {machine.length > 0 && (
-          <table id="machine-state">
-            <caption>Processor and kernel state</caption>
-            <tbody>
-              {machine.map(([name, value]) => (
-                <tr data-state={name} class={was !== undefined && was.machine?.[name] !== value ? 'changed' : ''} key={name}>
                   <th>{name}</th>
                   <td>{value}</td>
                 </tr>
