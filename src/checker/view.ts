@@ -134,7 +134,10 @@ function stepLabel(model: Model, m: Machine, before: Uint32Array, action: Action
     case 'enqueue':
     case 'wake':
     case 'spawn':
-    case 'free_stack': {
+    case 'free_stack':
+    case 'save_sp':
+    case 'load_sp':
+    case 'set_current': {
       if (instr.thread.kind === 'const') return text;
       const v = value(instr.thread);
       return v === null ? text : `${text} (${threadName(m, v)})`;

@@ -166,6 +166,10 @@ function stepEvents(m: Machine, s: Uint32Array, cpu: number, instr: Instr): read
       const back: Expected = { cpu, event: m.program.arch === 'x86_64' ? 'iret' : 'eret', thread: threadOf(m, t) };
       return t === current ? [back] : [{ cpu, event: 'switch', from: threadOf(m, current), to: threadOf(m, t) }, back];
     }
+    case 'save_sp':
+    case 'load_sp':
+    case 'set_current':
+      return NONE;
     default:
       return unreachable(instr);
   }

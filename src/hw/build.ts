@@ -76,12 +76,14 @@ class HwModel implements Model {
     for (let c = 0; c < m.cpus; c++) {
       st.write(this.layout.cpus[c]!.pc, this.layout.stoppedPc);
       a.setCurrent(st, c, m.none);
+      a.setStackOwner(st, c, m.none);
       a.setIe(st, c, 1); // boot code has enabled interrupts before the threads start
     }
     for (const t of this.program.threads) {
       const start = m.unitStart(t.unit);
       if (t.start.kind === 'running') {
         a.setCurrent(st, t.start.cpu, t.id);
+        a.setStackOwner(st, t.start.cpu, t.id);
         a.setPc(st, t.start.cpu, start);
         a.setThreadState(st, t.id, 'running');
         continue;

@@ -11,7 +11,7 @@ import { frameNoun } from './frames.js';
 import { acquire, release, tryAcquire } from './locks.js';
 import type { ArchProfile } from './profile.js';
 import type { Step } from './step.js';
-import { enqueue, freeStack, pickNext, restoreContext, spawn, switchTo, wake } from './threads.js';
+import { enqueue, freeStack, loadSp, pickNext, restoreContext, saveSp, setCurrent, spawn, switchTo, wake } from './threads.js';
 import { finishWait, prepareToWait, sleep, wakeAll, wakeOne } from './waitqueues.js';
 
 /** Pops a frame of `kind` that belongs to the current thread (`what`: the instruction, for messages). */
@@ -21,7 +21,7 @@ function popKind(x: Step, what: string, kind: 'call' | 'flags'): FrameVal {
   const { empty, frame } = a.pop(s, a.currentStack(s, cpu));
   s.fault('stack-integrity', empty, () => `${what} with an empty stack`);
   s.fault('stack-integrity', o.ne(frame.kind, KIND_CODE[kind]), () => `${what} pops ${frameNoun(FRAME_KINDS[num(frame.kind)] ?? 'none')}, not ${frameNoun(kind)}`);
-  s.fault('stack-integrity', o.ne(frame.owner, x.current), () => `${what} returns into ${x.name(frame.owner)}'s frame while running ${x.name(x.current)}`);
+  s.fault('stack-integrity', o.ne(frame.owner, x.stackOwner), () => `${what} returns into ${x.name(frame.owner)}'s frame while running ${x.name(x.stackOwner)}`);
   return frame;
 }
 
@@ -58,7 +58,7 @@ export function execute(x: Step, profile: ArchProfile, instr: Instr): void {
       return;
     }
     case 'call':
-      a.push(s, a.currentStack(s, cpu), a.frame('call', { pc: a.m.resolve(x.pc + 1), ie: 0, owner: x.current, hardirq: 0, line: 0, stack: 0 }));
+      a.push(s, a.currentStack(s, cpu), a.frame('call', { pc: a.m.resolve(x.pc + 1), ie: 0, owner: x.stackOwner, hardirq: 0, line: 0, stack: 0 }));
       x.goto(a.m.unitStart(instr.unit));
       return;
     case 'ret':
@@ -76,7 +76,7 @@ export function execute(x: Step, profile: ArchProfile, instr: Instr): void {
       a.setIe(s, cpu, 1);
       return;
     case 'irqsave':
-      a.push(s, a.currentStack(s, cpu), a.frame('flags', { pc: 0, ie: a.ie(s, cpu), owner: x.current, hardirq: 0, line: 0, stack: 0 }));
+      a.push(s, a.currentStack(s, cpu), a.frame('flags', { pc: 0, ie: a.ie(s, cpu), owner: x.stackOwner, hardirq: 0, line: 0, stack: 0 }));
       a.setIe(s, cpu, 0);
       return;
     case 'irqrestore':
@@ -137,6 +137,15 @@ export function execute(x: Step, profile: ArchProfile, instr: Instr): void {
       return;
     case 'free_stack':
       freeStack(x, instr.thread);
+      return;
+    case 'save_sp':
+      saveSp(x, instr.thread);
+      return;
+    case 'load_sp':
+      loadSp(x, instr.thread);
+      return;
+    case 'set_current':
+      setCurrent(x, instr.thread);
       return;
     case 'tpr':
       taskPriority(x, evaluate(a, s, cpu, instr.value));

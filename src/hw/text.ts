@@ -60,7 +60,11 @@ export function instrText(program: Program, instr: Instr): string {
     case 'switch_to':
     case 'restore_context':
     case 'free_stack':
+    case 'save_sp':
+    case 'load_sp':
       return `${instr.op} ${exprText(program, instr.thread)}`;
+    case 'set_current':
+      return `current := ${exprText(program, instr.thread)}`;
     case 'pick':
       return `pick ${lvalueText(program, instr.target)}`;
     case 'end':

@@ -47,7 +47,7 @@ export function sleep(x: Step, queue: number): void {
   }
   checkMaySchedule(x, () => `sleep on ${name}`, 0);
   prepareToWait(x, queue);
-  a.push(s, a.currentStack(s, cpu), a.frame('call', { pc: a.m.resolve(x.pc + 1), ie: 0, owner: x.current, hardirq: 0, line: 0, stack: 0 }));
+  a.push(s, a.currentStack(s, cpu), a.frame('call', { pc: a.m.resolve(x.pc + 1), ie: 0, owner: x.stackOwner, hardirq: 0, line: 0, stack: 0 }));
   x.goto(a.m.unitStart(scheduler));
 }
 

@@ -190,6 +190,11 @@ export type Instr = (
   | { op: 'restore_context'; thread: Expr }
   | { op: 'exit' }
   | { op: 'free_stack'; thread: Expr }
+  // The context switch in separate steps, as real code does it: the stack pointer saved into a thread, loaded from
+  // one, and the software `current` written on its own.
+  | { op: 'save_sp'; thread: Expr }
+  | { op: 'load_sp'; thread: Expr }
+  | { op: 'set_current'; thread: Expr }
   | { op: 'sleep'; queue: number } // prepare_to_wait, then call the machine's scheduler procedure
   | { op: 'prepare_to_wait'; queue: number } // on the queue, state blocked; it keeps running until it schedules
   | { op: 'finish_wait'; queue: number } // off the queue, state running

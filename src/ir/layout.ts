@@ -65,6 +65,12 @@ export interface CpuSlots {
   arrived: (Slot | null)[];
   /** x86 local APIC (`controller lapic`): the task-priority class, TPR bits 7:4 (0..15); null without one. */
   tpr: Slot | null;
+  /**
+   * The thread whose stack the CPU's stack pointer is in while it runs on a thread stack (`stackSel` 0), when the
+   * model switches stacks and `current` in separate steps (`save_sp`, `load_sp`, `current := t`); null otherwise,
+   * where it is always `current`.
+   */
+  sp: Slot | null;
 }
 
 export interface StackSlots {
@@ -247,6 +253,7 @@ export function computeLayout(input: LayoutInput): Layout {
     stack: stack(`thread.${t.name}.stack`, t.stackDepth),
   }));
 
+  const splitSwitch = input.units.some((u) => u.code.some((i) => i.op === 'save_sp' || i.op === 'load_sp' || i.op === 'set_current'));
   const lineMask = 2 ** input.lines.length - 1;
   const aarch64 = input.arch === 'aarch64';
   const cpuSlots = Array.from({ length: cpus }, (_, c) => {
@@ -276,6 +283,7 @@ export function computeLayout(input: LayoutInput): Layout {
           : null,
       ),
       tpr: input.controller === 'lapic' ? packer.add(`${name}.tpr`, 15) : null,
+      sp: splitSwitch ? packer.add(`${name}.sp`, threads) : null,
     };
   });
 

@@ -161,7 +161,11 @@ export function printInstr(i: Instr, program: Program): string {
     case 'switch_to':
     case 'restore_context':
     case 'free_stack':
+    case 'save_sp':
+    case 'load_sp':
       return `${i.op} ${expr(i.thread)}`;
+    case 'set_current':
+      return `current := ${expr(i.thread)}`;
     case 'halted':
       return `halted (${i.by})`;
     case 'sleep':

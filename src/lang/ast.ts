@@ -42,8 +42,9 @@ export const SIMPLE_STATEMENTS = [
 ] as const;
 export type SimpleOp = (typeof SIMPLE_STATEMENTS)[number];
 
-export const THREAD_STATEMENTS = ['enqueue', 'wake', 'spawn', 'switch_to', 'restore_context', 'free_stack'] as const;
-export type ThreadOp = (typeof THREAD_STATEMENTS)[number];
+export const THREAD_STATEMENTS = ['enqueue', 'wake', 'spawn', 'switch_to', 'restore_context', 'free_stack', 'save_sp', 'load_sp'] as const;
+/** `set_current` is `current := t`. */
+export type ThreadOp = (typeof THREAD_STATEMENTS)[number] | 'set_current';
 
 export const WAIT_STATEMENTS = ['sleep', 'prepare_to_wait', 'finish_wait', 'wake_one', 'wake_all'] as const;
 export type WaitOp = (typeof WAIT_STATEMENTS)[number];

@@ -468,6 +468,12 @@ class Parser {
   private stmt(): A.Stmt {
     const t = this.peek();
     if (t.kind === 'ident') return this.assignment();
+    if (t.kind === 'keyword' && t.text === 'current' && this.at(':=', 1)) {
+      // `current := t`: the software current written on its own (a split context switch).
+      this.advance();
+      this.advance();
+      return { kind: 'thread', op: 'set_current', thread: this.expr(), span: this.from(t.span) };
+    }
     if (t.kind !== 'keyword' || !STMT_KEYWORDS.has(t.text)) this.fail('E204', `Expect statement, found ${describe(t)}.`);
     this.advance();
     const op = t.text;

@@ -164,7 +164,7 @@ export class StatementChecker {
         return lock === null ? null : instr({ op: s.op, lock });
       }
       case 'thread': {
-        const thread = this.env.exprs.expect(s.thread, THREAD, where, `operand of '${s.op}'`);
+        const thread = this.env.exprs.expect(s.thread, THREAD, where, `operand of '${s.op === 'set_current' ? 'current :=' : s.op}'`);
         return thread && instr({ op: s.op, thread });
       }
       case 'pick': {

@@ -91,6 +91,9 @@ function* exprsOf(instr: Instr): Generator<Expr> {
     case 'switch_to':
     case 'restore_context':
     case 'free_stack':
+    case 'save_sp':
+    case 'load_sp':
+    case 'set_current':
       yield instr.thread;
       return;
     case 'work':
@@ -180,6 +183,8 @@ interface Analysis {
 export function analyse(program: Program): Analysis {
   const none: Analysis = { groups: [], threadIndexed: new Set() };
   if (program.locks.some((l) => l.kind === 'mutex') || program.waitQueues.length > 0) return none;
+  // A split switch keeps a thread id per CPU (the stack the CPU is on) that the renumbering does not move.
+  if (program.units.some((u) => u.code.some((i) => i.op === 'save_sp' || i.op === 'load_sp' || i.op === 'set_current'))) return none;
   let groups = candidateGroups(program);
   const named = new Set<string>();
   const namedIds = new Set<number>();

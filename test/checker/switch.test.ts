@@ -1,0 +1,77 @@
+// The context switch in separate steps (src/hw/threads.ts: saveSp, loadSp, setCurrent): `save_sp t`, `load_sp t`
+// and `current := t`, with the stack the CPU runs on (its `sp` slot, only in the state of a model that uses them)
+// apart from the software `current`. Saving a thread's context from a stack that is not its own (a tick between
+// `load_sp next` and `current := next` that schedules) is stack corruption. The same rules run in the reference
+// interpreter, the compiled successor function, the SMT encoding and the Promela twin.
+
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { runSpin } from '../../bench/spin.js';
+import { explore } from '../../src/checker/explicit/explore.js';
+import { buildModel, machineOf } from '../../src/hw/build.js';
+import type { PropertyId } from '../../src/ir/ir.js';
+import { loadModelFromText } from '../../src/lang/load.js';
+import { expectBothEngines } from './both-engines.js';
+import { enabled, load, modelOf, walk } from './helpers.js';
+
+const SPLIT = `machine x86_64 { cpus 1 }
+var prev : thread = none
+var next : thread = none
+thread a on 0 { loop { work; call schedule } }
+thread b ready forged call { loop { work; call schedule } }
+proc schedule { pick next; if next != none { prev := current; enqueue prev; call swtch } }
+proc swtch { save_sp prev; load_sp next; current := next }`;
+
+function codes(text: string): string[] {
+  return loadModelFromText(text, 'm.sched', []).diagnostics.map((d) => `${d.code} at ${d.span.line}:${d.span.col}`);
+}
+
+describe('the split context switch', () => {
+  it('load_sp moves the CPU onto the next stack while current stays; current := next then switches the thread', () => {
+    const model = modelOf(SPLIT);
+    const m = machineOf(model);
+    const steps = ['work', 'call schedule', 'pick next', 'test next != none', 'prev := current', 'enqueue prev', 'call swtch', 'save_sp prev'];
+    const loaded = walk(model, ...steps, 'load_sp next');
+    expect([m.current(loaded, 0), m.stackOwner(loaded, 0), m.threadState(loaded, 0), m.threadState(loaded, 1)]).toEqual([0, 1, 'running', 'ready']);
+    expect(enabled(model, loaded)).toEqual(['0: current := next']);
+    const switched = walk(model, ...steps, 'load_sp next', 'current := next');
+    expect([m.current(switched, 0), m.stackOwner(switched, 0), m.threadState(switched, 0), m.threadState(switched, 1)]).toEqual([1, 1, 'ready', 'running']);
+    // swtch's ret pops b's forged call frame: b starts at its body.
+    expect(enabled(model, walk(model, ...steps, 'load_sp next', 'current := next', 'ret'))).toEqual(['0: work']);
+  });
+
+  it('keeps the stack pointer out of the state of a model that does not split the switch', () => {
+    const model = modelOf(`machine x86_64 { cpus 1 }\nthread t on 0 { loop { work } }`);
+    expect(model.layout.cpus[0]!.sp).toBeNull();
+    expect(modelOf(SPLIT).layout.cpus[0]!.sp).not.toBeNull();
+  });
+
+  it('types the operands: a thread (E401)', () => {
+    const base = `machine x86_64 { cpus 1 }\nvar n : 0..3 = 0\nthread t on 0 { `;
+    expect(codes(`${base}save_sp n; loop { work } }`)).toEqual(['E401 at 3:25']);
+    expect(codes(`${base}load_sp 1; loop { work } }`)).toEqual(['E401 at 3:25']);
+    expect(codes(`${base}current := n; loop { work } }`)).toEqual(['E401 at 3:28']);
+    expect(codes(`${base}current := t; save_sp current; load_sp t; loop { work } }`)).toEqual([]);
+  });
+});
+
+/** Exact verdicts, state counts and lengths; the SMT engine's answer within the same depth. */
+const MODELS: [string, PropertyId, string, string][] = [
+  ['switch-split-tick-window', 'stack-integrity', 'violated 166 13', 'violated 13'],
+  ['switch-split-masked', 'stack-integrity', 'holds 119', 'holds'],
+];
+
+describe('the split-switch models in both engines', () => {
+  it.each(MODELS)('%s %s', (name, property, explicit, smt) => expectBothEngines(name, property, explicit, smt, 6), 60_000);
+});
+
+describe('the Promela twin of a split switch', () => {
+  it('stores one state more than the explicit engine explores (its pre-boot state)', () => {
+    const c = { model: 'test/checker/models/switch-split-masked.sched', sets: {} };
+    const model = buildModel(load(readFileSync(c.model, 'utf8'), [], c.model));
+    const states = explore(model, () => new Map([['assertions', { needsGraph: false }]]), { progress: false }).stats.states;
+    expect(states).toBe(119);
+    const spin = runSpin(c, 'full', states, 120);
+    expect('error' in spin ? spin.error : spin.states).toBe(states + 1);
+  }, 120_000);
+});
