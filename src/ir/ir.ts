@@ -94,8 +94,13 @@ export interface ThreadDecl {
   group: string;
   index: number;
   start: ThreadStart;
-  /** How its first resumption finds its stack, for threads that do not start running. */
+  /** How its first resumption finds its stack, for threads that do not start running: the top frame's kind. */
   forged: ForgedFrame;
+  /**
+   * Every forged frame, top first (`forged ret_from_fork, iret`): its kind and the unit it returns to (null: the
+   * start of the thread's body). One frame of kind `forged` returning to the body when the model says no more.
+   */
+  forgedFrames: { kind: ForgedFrame; unit: number | null }[];
   /** Declared stack depth bound, in frames. */
   stackDepth: number;
   /** The unit holding its body (shared by every instance of an array). */

@@ -117,7 +117,15 @@ export type ThreadAttr =
   | { kind: 'on'; cpu: IntLit | 'each'; span: SourceSpan }
   | { kind: 'ready' | 'dormant'; span: SourceSpan }
   | { kind: 'stack'; depth: IntLit; span: SourceSpan }
-  | { kind: 'forged'; frame: 'switch' | 'iret' | 'eret' | 'call'; span: SourceSpan };
+  /** `forged F, F, ...`: the frames on a new thread's stack, top first; each a kind, a routine it returns to, or both. */
+  | { kind: 'forged'; frames: ForgedFrameAst[]; span: SourceSpan };
+
+export interface ForgedFrameAst {
+  frame: 'switch' | 'iret' | 'eret' | 'call';
+  /** The routine the frame returns to (`forged ret_from_fork`, `forged call to forkret`); null: the thread's body. */
+  to: Name | null;
+  span: SourceSpan;
+}
 
 export type Decl =
   | { kind: 'const'; name: Name; value: IntLit; span: SourceSpan }

@@ -379,10 +379,10 @@ class Parser {
         attrs.push({ kind: 'stack', depth: this.intLit("Expect stack depth after 'stack'."), span: this.from(a.span) });
       } else if (this.atWord('forged')) {
         this.advance();
-        let frame: 'switch' | 'iret' | 'eret' | 'call';
-        if (this.atWord('switch') || this.at('iret') || this.at('eret') || this.at('call')) frame = this.advance().text as typeof frame;
-        else this.fail('E202', "Expect 'switch', 'iret', 'eret' or 'call' after 'forged'.");
-        attrs.push({ kind: 'forged', frame, span: this.from(a.span) });
+        const frames: A.ForgedFrameAst[] = [];
+        do frames.push(this.forgedFrame());
+        while (this.match(','));
+        attrs.push({ kind: 'forged', frames, span: this.from(a.span) });
       } else {
         break;
       }
@@ -463,6 +463,22 @@ class Parser {
       else if (this.at('}')) depth--;
       this.advance();
     }
+  }
+
+  /** One forged frame: `switch | iret | eret | call` [`to` PROC], or a bare PROC (a switch frame that returns to it). */
+  private forgedFrame(): A.ForgedFrameAst {
+    const start = this.peek();
+    if (this.atWord('switch') || this.at('iret') || this.at('eret') || this.at('call')) {
+      const frame = this.advance().text as A.ForgedFrameAst['frame'];
+      let to: A.Name | null = null;
+      if (this.atWord('to')) {
+        this.advance();
+        to = this.name(`Expect the routine the forged ${frame} frame returns to after 'to'.`);
+      }
+      return { frame, to, span: this.from(start.span) };
+    }
+    if (start.kind !== 'ident') this.fail('E202', "Expect 'switch', 'iret', 'eret', 'call' or a procedure name after 'forged'.");
+    return { frame: 'switch', to: this.name('Expect procedure name.'), span: this.from(start.span) };
   }
 
   private stmt(): A.Stmt {

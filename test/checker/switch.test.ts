@@ -55,10 +55,48 @@ describe('the split context switch', () => {
   });
 });
 
+describe('several forged frames', () => {
+  const FORK = (forged: string, stack = 4): string => `machine x86_64 { cpus 1 }
+lock RQ : spin handoff
+thread parent on 0 { loop { work } }
+thread child ready forged ${forged} stack ${stack} { loop { work } }
+proc ret_from_fork { release RQ; iret }
+proc forkret { ret }`;
+
+  function stackOf(text: string): string[] {
+    const model = modelOf(text);
+    const m = machineOf(model);
+    const s = model.initialStates()[0]!;
+    return m.frames(s, model.layout.threads[1]!.stack).map((f) => `${f.kind} @ ${f.pc} ie=${f.ie} owner=${f.owner}`);
+  }
+
+  it('stacks them top first: a switch frame into the named routine over an interrupt frame into the body', () => {
+    const model = modelOf(FORK('ret_from_fork, iret'));
+    const body = model.layout.pcBase[model.program.threads[1]!.unit]!;
+    const routine = model.layout.pcBase[model.program.units.findIndex((u) => u.name === 'ret_from_fork')]!;
+    expect(stackOf(FORK('ret_from_fork, iret'))).toEqual([`irq @ ${body} ie=1 owner=1`, `switch @ ${routine} ie=1 owner=1`]);
+    expect(model.program.threads[1]!.forgedFrames).toEqual([{ kind: 'switch', unit: 2 }, { kind: 'iret', unit: null }]);
+    // A kind with `to`: the call frame swtch's ret pops (xv6 allocproc's forkret, then trapret).
+    const forkret = model.layout.pcBase[model.program.units.findIndex((u) => u.name === 'forkret')]!;
+    expect(stackOf(FORK('call to forkret, iret'))).toEqual([`irq @ ${body} ie=1 owner=1`, `call @ ${forkret} ie=1 owner=1`]);
+    // One frame, as before.
+    expect(stackOf(FORK('iret'))).toEqual([`irq @ ${body} ie=1 owner=1`]);
+  });
+
+  it('refuses frames that do not fit the stack (E511), a routine that is not a procedure (E304), a frame of the other architecture (E501)', () => {
+    expect(codes(FORK('ret_from_fork, iret', 1))).toEqual(['E511 at 4:20']);
+    expect(codes(FORK('parent, iret'))).toEqual(['E304 at 4:27']);
+    expect(codes(FORK('switch to ret_from_fork, eret'))).toEqual(['E501 at 4:52']);
+    expect(codes(FORK('ret_from_fork,'))).toEqual(['E202 at 4:48']);
+  });
+});
+
 /** Exact verdicts, state counts and lengths; the SMT engine's answer within the same depth. */
 const MODELS: [string, PropertyId, string, string][] = [
   ['switch-split-tick-window', 'stack-integrity', 'violated 166 13', 'violated 13'],
   ['switch-split-masked', 'stack-integrity', 'holds 119', 'holds'],
+  ['forged-ret-from-fork', 'stack-integrity', 'holds 70', 'holds'],
+  ['forged-ret-from-fork-no-regs', 'stack-integrity', 'violated 23 8', 'violated 8'],
 ];
 
 describe('the split-switch models in both engines', () => {
