@@ -169,6 +169,8 @@ function stepEvents(m: Machine, s: Uint32Array, cpu: number, instr: Instr): read
     case 'save_sp':
     case 'load_sp':
     case 'set_current':
+    case 'pick_where':
+    case 'set_state':
       return NONE;
     default:
       return unreachable(instr);

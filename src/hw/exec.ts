@@ -11,7 +11,7 @@ import { frameNoun } from './frames.js';
 import { acquire, release, tryAcquire } from './locks.js';
 import type { ArchProfile } from './profile.js';
 import type { Step } from './step.js';
-import { enqueue, freeStack, loadSp, pickNext, restoreContext, saveSp, setCurrent, spawn, switchTo, wake } from './threads.js';
+import { enqueue, freeStack, loadSp, pickNext, pickWhere, restoreContext, saveSp, setCurrent, setState, spawn, switchTo, wake } from './threads.js';
 import { finishWait, prepareToWait, sleep, wakeAll, wakeOne } from './waitqueues.js';
 
 /** Pops a frame of `kind` that belongs to the current thread (`what`: the instruction, for messages). */
@@ -137,6 +137,12 @@ export function execute(x: Step, profile: ArchProfile, instr: Instr): void {
       return;
     case 'free_stack':
       freeStack(x, instr.thread);
+      return;
+    case 'pick_where':
+      pickWhere(x, instr.target, instr.cond);
+      return;
+    case 'set_state':
+      setState(x, instr.thread, instr.value);
       return;
     case 'save_sp':
       saveSp(x, instr.thread);

@@ -65,6 +65,10 @@ export function instrText(program: Program, instr: Instr): string {
       return `${instr.op} ${exprText(program, instr.thread)}`;
     case 'set_current':
       return `current := ${exprText(program, instr.thread)}`;
+    case 'pick_where':
+      return `pick ${lvalueText(program, instr.target)} where ${exprText(program, instr.cond)}`;
+    case 'set_state':
+      return `state(${exprText(program, instr.thread)}) := ${exprText(program, instr.value)}`;
     case 'pick':
       return `pick ${lvalueText(program, instr.target)}`;
     case 'end':

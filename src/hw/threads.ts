@@ -2,12 +2,12 @@
 // frame on top of its stack; resuming it pops that frame, and a frame of the wrong kind or of another thread
 // is stack corruption: the thread is being resumed by a path that does not match how it was suspended.
 
-import type { Expr } from '../ir/ir.js';
+import type { Expr, LValue } from '../ir/ir.js';
 import { THREAD_STATES } from '../ir/ir.js';
 import { KIND_CODE, STATE_CODE, type FrameVal } from './access.js';
 import { contextOf, lockName, threadName } from './describe.js';
-import { num, type Val } from './domain.js';
-import { evaluate } from './expr.js';
+import { num, type Cond, type Val } from './domain.js';
+import { assign, evaluate, truth } from './expr.js';
 import { frameNoun } from './frames.js';
 import type { Machine } from './machine.js';
 import type { Report } from './state.js';
@@ -283,4 +283,33 @@ export function setCurrent(x: Step, e: Expr): void {
     a.setCurrent(s, cpu, t);
     a.setThreadState(s, t, 'running');
   });
+}
+
+/**
+ * `pick x where c`: a scan of the process table (xv6 scheduler(): `for(p = proc; p < &proc[NPROC]; p++) if(p->state
+ * == RUNNABLE)`), in one step: `x` names each thread in declaration order while `c` is evaluated, and ends naming the
+ * first for which it holds, or `none`. The run queue is untouched.
+ */
+export function pickWhere(x: Step, target: LValue, cond: Expr): void {
+  const { a, s, cpu } = x;
+  const o = a.ops;
+  let found: Cond = false;
+  let first: Val = a.none;
+  for (let t = 0; t < a.threads; t++) {
+    assign(a, s, cpu, target, t);
+    const holds = truth(a, evaluate(a, s, cpu, cond));
+    first = o.ite(o.and(o.not(found), holds), t, first);
+    found = o.or(found, holds);
+  }
+  assign(a, s, cpu, target, first);
+}
+
+/**
+ * `state(t) := v`: the design keeps a thread's state itself (xv6's `p->state = RUNNABLE`), where no-deadlock and
+ * no-starvation read it: a thread the design marks `ready` waits for a CPU whether or not it is in the run queue.
+ */
+export function setState(x: Step, thread: Expr, value: Expr): void {
+  const { a, s, cpu } = x;
+  const t = threadArg(x, thread, 'state(...) :=');
+  a.setThreadState(s, t, evaluate(a, s, cpu, value));
 }

@@ -197,6 +197,10 @@ export type Instr = (
   | { op: 'free_stack'; thread: Expr }
   // The context switch in separate steps, as real code does it: the stack pointer saved into a thread, loaded from
   // one, and the software `current` written on its own.
+  // A process table (xv6's ptable): the first thread for which `cond` holds with `target` naming it, else none
+  // (the run queue is untouched); a thread's state written by the design.
+  | { op: 'pick_where'; target: LValue; cond: Expr }
+  | { op: 'set_state'; thread: Expr; value: Expr }
   | { op: 'save_sp'; thread: Expr }
   | { op: 'load_sp'; thread: Expr }
   | { op: 'set_current'; thread: Expr }

@@ -166,6 +166,10 @@ export function printInstr(i: Instr, program: Program): string {
       return `${i.op} ${expr(i.thread)}`;
     case 'set_current':
       return `current := ${expr(i.thread)}`;
+    case 'pick_where':
+      return `pick ${lvalueText(program, i.target)} where ${expr(i.cond)}`;
+    case 'set_state':
+      return `state(${expr(i.thread)}) := ${expr(i.value)}`;
     case 'halted':
       return `halted (${i.by})`;
     case 'sleep':

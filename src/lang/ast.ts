@@ -73,6 +73,10 @@ export type Stmt =
   | { kind: 'lock'; op: 'acquire' | 'release'; lock: Name; span: SourceSpan }
   | { kind: 'thread'; op: ThreadOp; thread: Expr; span: SourceSpan }
   | { kind: 'pick'; target: LValue; span: SourceSpan }
+  /** `pick x where c`: the first thread, in declaration order, for which `c` holds with `x` naming it (a scan). */
+  | { kind: 'pick_where'; target: LValue; cond: Expr; span: SourceSpan }
+  /** `state(t) := s`: a thread's state written by the design (a process table). */
+  | { kind: 'set_state'; thread: Expr; value: Expr; span: SourceSpan }
   | { kind: 'wait'; op: WaitOp; queue: Name; span: SourceSpan }
   /** `either { ... } or { ... }`: two or more blocks, one taken nondeterministically. `span` covers `either`. */
   | { kind: 'either'; blocks: Block[]; span: SourceSpan }

@@ -484,6 +484,15 @@ class Parser {
   private stmt(): A.Stmt {
     const t = this.peek();
     if (t.kind === 'ident') return this.assignment();
+    if (t.kind === 'keyword' && t.text === 'state' && this.at('(', 1)) {
+      // `state(t) := s`: a thread's state written by the design (xv6's p->state).
+      this.advance();
+      this.advance();
+      const thread = this.expr();
+      this.consume(')', "Expect ')' after the thread of 'state'.");
+      this.consume(':=', "Expect ':=' after 'state(...)': a statement that starts with 'state' writes a thread's state.");
+      return { kind: 'set_state', thread, value: this.expr(), span: this.from(t.span) };
+    }
     if (t.kind === 'keyword' && t.text === 'current' && this.at(':=', 1)) {
       // `current := t`: the software current written on its own (a split context switch).
       this.advance();
@@ -541,8 +550,12 @@ class Parser {
       case 'acquire':
       case 'release':
         return { kind: 'lock', op, lock: this.name(`Expect lock name after '${op}'.`), span: this.from(t.span) };
-      case 'pick':
-        return { kind: 'pick', target: this.lvalue(), span: this.from(t.span) };
+      case 'pick': {
+        const target = this.lvalue();
+        if (!this.atWord('where')) return { kind: 'pick', target, span: this.from(t.span) };
+        this.advance();
+        return { kind: 'pick_where', target, cond: this.expr(), span: this.from(t.span) };
+      }
       case 'either': {
         const blocks = [this.block("'either' block")];
         if (!this.at('or')) this.fail('E202', `Expect 'or' after the 'either' block, found ${describe(this.peek())}.`);

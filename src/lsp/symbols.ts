@@ -167,6 +167,14 @@ class Collector {
       case 'wait':
         this.use(s.queue, 'wq');
         return;
+      case 'pick_where':
+        this.lvalue(s.target);
+        this.expr(s.cond);
+        return;
+      case 'set_state':
+        this.expr(s.thread);
+        this.expr(s.value);
+        return;
       case 'either':
         for (const b of s.blocks) this.block(b);
         return;

@@ -91,24 +91,65 @@ proc forkret { ret }`;
   });
 });
 
+describe('a process table: thread states written by the design, a scan for a thread', () => {
+  const TABLE = `machine x86_64 { cpus 1 }
+var p : thread = none
+thread scheduler on 0 {
+  state(task[1]) := ready
+  pick p where state(p) == ready
+  state(task[0]) := ready
+  pick p where state(p) == ready && p != task[0]
+  pick p where state(p) == exited
+  loop { work }
+}
+thread task[2] dormant { loop { work } }`;
+
+  it('state(t) := s writes the state; pick x where c finds the first thread for which c holds, or none', () => {
+    const model = modelOf(TABLE);
+    const m = machineOf(model);
+    const p = (s: Uint32Array): number => m.read(s, model.layout.vars[0]![0]![0]!);
+    const one = walk(model, 'state(task[1]) := ready');
+    expect([m.threadState(one, 1), m.threadState(one, 2), m.runQueue(one)]).toEqual(['dormant', 'ready', []]);
+    expect(p(walk(model, 'state(task[1]) := ready', 'pick p where state(p) == ready'))).toBe(2);
+    const both = ['state(task[1]) := ready', 'pick p where state(p) == ready', 'state(task[0]) := ready'];
+    expect(p(walk(model, ...both, 'pick p where state(p) == ready && p != task[0]'))).toBe(2);
+    expect(p(walk(model, ...both, 'pick p where state(p) == ready && p != task[0]', 'pick p where state(p) == exited'))).toBe(m.none);
+  });
+
+  it('types the target (a thread), the condition (bool) and the state (E401)', () => {
+    const base = `machine x86_64 { cpus 1 }\nvar n : 0..3 = 0\nvar p : thread = none\nthread t on 0 { `;
+    expect(codes(`${base}pick n where true; loop { work } }`)).toEqual(['E401 at 4:22']);
+    expect(codes(`${base}pick p where 1; loop { work } }`)).toEqual(['E401 at 4:30']);
+    expect(codes(`${base}state(t) := 2; loop { work } }`)).toEqual(['E401 at 4:29']);
+    expect(codes(`${base}state(n) := ready; loop { work } }`)).toEqual(['E401 at 4:23']);
+    expect(codes(`${base}state(t); loop { work } }`)).toEqual(['E202 at 4:25']);
+  });
+});
+
 /** Exact verdicts, state counts and lengths; the SMT engine's answer within the same depth. */
 const MODELS: [string, PropertyId, string, string][] = [
   ['switch-split-tick-window', 'stack-integrity', 'violated 166 13', 'violated 13'],
   ['switch-split-masked', 'stack-integrity', 'holds 119', 'holds'],
   ['forged-ret-from-fork', 'stack-integrity', 'holds 70', 'holds'],
   ['forged-ret-from-fork-no-regs', 'stack-integrity', 'violated 23 8', 'violated 8'],
+  ['ptable-first-fit', 'stack-integrity', 'holds 64', 'holds'],
+  ['ptable-round-robin', 'stack-integrity', 'holds 120', 'holds'],
 ];
 
 describe('the split-switch models in both engines', () => {
   it.each(MODELS)('%s %s', (name, property, explicit, smt) => expectBothEngines(name, property, explicit, smt, 6), 60_000);
 });
 
-describe('the Promela twin of a split switch', () => {
-  it('stores one state more than the explicit engine explores (its pre-boot state)', () => {
-    const c = { model: 'test/checker/models/switch-split-masked.sched', sets: {} };
+describe('the Promela twins of a split switch, forged frames and a process table', () => {
+  it.each([
+    ['switch-split-masked', 119],
+    ['forged-ret-from-fork', 70],
+    ['ptable-first-fit', 64],
+  ])('%s: SPIN stores one state more than the explicit engine explores (its pre-boot state)', (name, pinned) => {
+    const c = { model: `test/checker/models/${name}.sched`, sets: {} };
     const model = buildModel(load(readFileSync(c.model, 'utf8'), [], c.model));
     const states = explore(model, () => new Map([['assertions', { needsGraph: false }]]), { progress: false }).stats.states;
-    expect(states).toBe(119);
+    expect(states).toBe(pinned);
     const spin = runSpin(c, 'full', states, 120);
     expect('error' in spin ? spin.error : spin.states).toBe(states + 1);
   }, 120_000);

@@ -96,6 +96,14 @@ function* exprsOf(instr: Instr): Generator<Expr> {
     case 'set_current':
       yield instr.thread;
       return;
+    case 'set_state':
+      yield instr.thread;
+      yield instr.value;
+      return;
+    case 'pick_where':
+      yield* lvalueExprs(instr.target);
+      yield instr.cond;
+      return;
     case 'work':
     case 'preempt_disable':
     case 'local_bh_disable':
@@ -185,6 +193,8 @@ export function analyse(program: Program): Analysis {
   if (program.locks.some((l) => l.kind === 'mutex') || program.waitQueues.length > 0) return none;
   // A split switch keeps a thread id per CPU (the stack the CPU is on) that the renumbering does not move.
   if (program.units.some((u) => u.code.some((i) => i.op === 'save_sp' || i.op === 'load_sp' || i.op === 'set_current'))) return none;
+  // A scan of the threads (`pick x where`) finds them in declaration order.
+  if (program.units.some((u) => u.code.some((i) => i.op === 'pick_where'))) return none;
   let groups = candidateGroups(program);
   const named = new Set<string>();
   const namedIds = new Set<number>();
