@@ -100,8 +100,11 @@ export interface Layout {
   /** Variable slots: vars[varId][instance][element] (instance: 1 for globals, cpus or threads otherwise). */
   vars: Slot[][][];
   locks: LockSlots[];
-  /** Per wait queue: the bitmask of threads waiting on it. */
-  waitQueues: { waiters: Slot }[];
+  /**
+   * Per wait queue: the bitmask of threads waiting on it, and the same threads in the order they began to wait
+   * (`len` entries; the unused ones 0), which wake_one follows (first to wait, first woken).
+   */
+  waitQueues: { waiters: Slot; len: Slot; entries: Slot[] }[];
   runQueue: { len: Slot; entries: Slot[] };
   threads: ThreadSlots[];
   cpus: CpuSlots[];
@@ -236,7 +239,11 @@ export function computeLayout(input: LayoutInput): Layout {
     waiters: l.kind === 'mutex' ? packer.add(`lock.${l.name}.waiters`, 2 ** threads - 1) : null,
   }));
 
-  const waitQueues = (input.waitQueues ?? []).map((q) => ({ waiters: packer.add(`wq.${q.name}.waiters`, 2 ** threads - 1) }));
+  const waitQueues = (input.waitQueues ?? []).map((q) => ({
+    waiters: packer.add(`wq.${q.name}.waiters`, 2 ** threads - 1),
+    len: packer.add(`wq.${q.name}.len`, threads),
+    entries: Array.from({ length: threads }, (_, i) => packer.add(`wq.${q.name}[${i}]`, threads)),
+  }));
 
   const runQueue = {
     len: packer.add('rq.len', threads),

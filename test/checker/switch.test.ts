@@ -126,6 +126,28 @@ thread task[2] dormant { loop { work } }`;
   });
 });
 
+describe('wake_one in the order the threads began to wait', () => {
+  it('wakes the first to wait, not the lowest-numbered, and keeps the others in order', () => {
+    const model = modelOf(`machine x86_64 { cpus 2; scheduler schedule }
+wq WQ
+percpu var next : thread = none
+thread a ready { sleep WQ; loop { work } }
+thread b on 0 { sleep WQ; loop { work } }
+thread c on 1 { wake_one WQ; wake_one WQ; loop { work } }
+proc schedule { pick next; if next != none { switch_to next } }`);
+    const m = machineOf(model);
+    const q = model.layout.waitQueues[0]!;
+    const order = (s: Uint32Array): number[] => Array.from({ length: m.read(s, q.len) }, (_, i) => m.read(s, q.entries[i]!));
+    // b (thread 1) sleeps first, then a (thread 0).
+    const asleep = walk(model, 'sleep WQ', 'pick next', 'test next != none', 'switch_to next', 'sleep WQ');
+    expect(order(asleep)).toEqual([1, 0]);
+    const once = walk(model, 'sleep WQ', 'pick next', 'test next != none', 'switch_to next', 'sleep WQ', ['wake_one WQ', 1]);
+    expect([m.threadState(once, 0), m.threadState(once, 1), order(once)]).toEqual(['blocked', 'ready', [0]]);
+    const twice = walk(model, 'sleep WQ', 'pick next', 'test next != none', 'switch_to next', 'sleep WQ', ['wake_one WQ', 1], ['wake_one WQ', 1]);
+    expect([m.threadState(twice, 0), order(twice), m.read(twice, q.entries[0]!)]).toEqual(['running', [], 0]);
+  });
+});
+
 /** Exact verdicts, state counts and lengths; the SMT engine's answer within the same depth. */
 const MODELS: [string, PropertyId, string, string][] = [
   ['switch-split-tick-window', 'stack-integrity', 'violated 166 13', 'violated 13'],
@@ -134,6 +156,7 @@ const MODELS: [string, PropertyId, string, string][] = [
   ['forged-ret-from-fork-no-regs', 'stack-integrity', 'violated 23 8', 'violated 8'],
   ['ptable-first-fit', 'stack-integrity', 'holds 64', 'holds'],
   ['ptable-round-robin', 'stack-integrity', 'holds 120', 'holds'],
+  ['wq-wake-one-fifo', 'assertions', 'holds 23', 'holds'],
 ];
 
 describe('the split-switch models in both engines', () => {
