@@ -40,6 +40,17 @@ describe('the split context switch', () => {
     expect(enabled(model, walk(model, ...steps, 'load_sp next', 'current := next', 'ret'))).toEqual(['0: work']);
   });
 
+  it('self is the thread whose body runs, on its own stack; current is what current := wrote', () => {
+    const model = modelOf(`machine x86_64 { cpus 1 }
+var who : thread = none
+var cur : thread = none
+thread s on 0 { current := t; who := self; cur := current; loop { work } }
+thread t ready { loop { work } }`);
+    const m = machineOf(model);
+    const after = walk(model, 'current := t', 'who := self', 'cur := current');
+    expect([m.read(after, model.layout.vars[0]![0]![0]!), m.read(after, model.layout.vars[1]![0]![0]!)]).toEqual([0, 1]);
+  });
+
   it('keeps the stack pointer out of the state of a model that does not split the switch', () => {
     const model = modelOf(`machine x86_64 { cpus 1 }\nthread t on 0 { loop { work } }`);
     expect(model.layout.cpus[0]!.sp).toBeNull();
