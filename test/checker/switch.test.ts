@@ -174,11 +174,12 @@ describe('the split-switch models in both engines', () => {
   it.each(MODELS)('%s %s', (name, property, explicit, smt) => expectBothEngines(name, property, explicit, smt, 6), 60_000);
 });
 
-describe('the Promela twins of a split switch, forged frames and a process table', () => {
+describe('the Promela twins of a split switch, forged frames, a process table and a FIFO wait queue', () => {
   it.each([
     ['switch-split-masked', 119],
     ['forged-ret-from-fork', 70],
     ['ptable-first-fit', 64],
+    ['wq-wake-one-fifo', 23],
   ])('%s: SPIN stores one state more than the explicit engine explores (its pre-boot state)', (name, pinned) => {
     const c = { model: `test/checker/models/${name}.sched`, sets: {} };
     const model = buildModel(load(readFileSync(c.model, 'utf8'), [], c.model));
