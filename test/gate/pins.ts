@@ -85,6 +85,8 @@ export const PINS: Record<string, Pin> = {
   'models/corpus/xv6-scheduler.sched CPUS=2 PROCS=2': { states: 11604, cex: {} },
   'models/corpus/xv6-sleep-release-first.sched -': { states: 267, cex: { 'assertions': 16, 'no-deadlock': 16 } },
   'models/corpus/xv6-sleep-wakeup.sched -': { states: 211, cex: {} },
+  'models/corpus/linux-switch-to-asm.sched -': { states: 5366, cex: {} },
+  'models/corpus/linux-switch-to-asm-no-regs.sched -': { states: 198, cex: { 'stack-integrity': 20 } },
   'models/corpus/xv6-swtch-ptable.sched CPUS=1 PROCS=2': { states: 727, cex: {} },
   'models/corpus/xv6-swtch-ptable.sched CPUS=2 PROCS=2': { states: 111232, cex: {} },
   'models/corpus/xv6-swtch-ptable-release-early.sched CPUS=1 PROCS=2': { states: 290, cex: { 'stack-integrity': 23, 'lock-order': 17, 'no-deadlock': 31 } },
