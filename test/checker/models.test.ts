@@ -106,6 +106,7 @@ const PINNED: Record<string, Partial<Record<PropertyId, string>>> = {
   'forged-ret-from-fork-no-regs': { 'stack-integrity': 'violated 23 8', 'no-deadlock': 'holds 24' },
   'ptable-first-fit': { 'no-starvation': 'violated 64 21', 'stack-integrity': 'holds 64' },
   'wq-wake-one-fifo': { assertions: 'holds 23' },
+  'ptable-lost-wakeup': { 'no-deadlock': 'violated 39 7' },
   'ptable-round-robin': { 'no-starvation': 'holds 120', 'no-deadlock': 'holds 120', 'stack-integrity': 'holds 120' },
 };
 
