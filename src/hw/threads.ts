@@ -14,9 +14,9 @@ import type { Report } from './state.js';
 import type { Step } from './step.js';
 import { FRAME_KINDS } from '../ir/layout.js';
 
-function threadArg(x: Step, e: Expr, what: string): Val {
+function threadArg(x: Step, e: Expr, what: string, none = `${what} none: no thread to ${what}`): Val {
   const t = evaluate(x.a, x.s, x.cpu, e);
-  x.s.fault('assertions', x.a.ops.eq(t, x.a.none), () => `${what} none: no thread to ${what}`);
+  x.s.fault('assertions', x.a.ops.eq(t, x.a.none), () => none);
   return t;
 }
 
@@ -268,7 +268,7 @@ export function loadSp(x: Step, e: Expr): void {
  */
 export function setCurrent(x: Step, e: Expr): void {
   const { a, s, cpu } = x;
-  const t = threadArg(x, e, 'current :=');
+  const t = threadArg(x, e, 'current :=', 'current := none: no thread to make current');
   const old = x.current;
   s.when(a.ops.ne(t, old), () => {
     s.fault(
@@ -310,6 +310,6 @@ export function pickWhere(x: Step, target: LValue, cond: Expr): void {
  */
 export function setState(x: Step, thread: Expr, value: Expr): void {
   const { a, s, cpu } = x;
-  const t = threadArg(x, thread, 'state(...) :=');
+  const t = threadArg(x, thread, 'state', 'state(none) := ...: no thread to set the state of');
   a.setThreadState(s, t, evaluate(a, s, cpu, value));
 }

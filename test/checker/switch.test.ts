@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runSpin } from '../../bench/spin.js';
+import { checkProgram } from '../../src/checker/check.js';
 import { explore } from '../../src/checker/explicit/explore.js';
 import { buildModel, machineOf } from '../../src/hw/build.js';
 import type { PropertyId } from '../../src/ir/ir.js';
@@ -49,6 +50,20 @@ thread t ready { loop { work } }`);
     const m = machineOf(model);
     const after = walk(model, 'current := t', 'who := self', 'cur := current');
     expect([m.read(after, model.layout.vars[0]![0]![0]!), m.read(after, model.layout.vars[1]![0]![0]!)]).toEqual([0, 1]);
+  });
+
+  it.each([
+    ['load_sp of a stack another CPU runs on', 'thread a on 0 { load_sp b; loop { work } }', 'stack-integrity', 'load_sp b, whose stack CPU 1 runs on: one stack, two CPUs'],
+    ['current := a thread current on another CPU', 'thread a on 0 { current := b; loop { work } }', 'stack-integrity', 'current := b, which is current on CPU 1: one thread, two CPUs'],
+    ['save_sp on a handler stack', 'thread a on 0 { loop { work } }\nhandler timer stack 2 { save_sp current; eoi timer; iret }', 'stack-integrity', "save_sp a on CPU 0, which runs on a handler stack: no thread's stack pointer to save"],
+    ['load_sp on a handler stack', 'thread a on 0 { loop { work } }\nhandler timer stack 2 { load_sp a; eoi timer; iret }', 'stack-integrity', 'load_sp a on CPU 0, which runs on a handler stack'],
+    ['current := none', 'var n : thread = none\nthread a on 0 { current := n; loop { work } }', 'assertions', 'current := none: no thread to make current'],
+  ] as const)('%s is a fatal violation with its message', async (_, body, property, message) => {
+    const handler = body.includes('handler') ? '' : '\nhandler timer { eoi timer; iret }';
+    const program = load(`machine x86_64 { cpus 2; irq timer line 0 on 0 }\n${body}\nthread b on 1 { loop { work } }${handler}`);
+    const report = await checkProgram(program, { properties: [property], progress: false });
+    const r = report.results[0]!;
+    expect(r.verdict === 'violated' && r.counterexample.message).toBe(message);
   });
 
   it('keeps the stack pointer out of the state of a model that does not split the switch', () => {
