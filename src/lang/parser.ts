@@ -552,7 +552,8 @@ class Parser {
         return { kind: 'lock', op, lock: this.name(`Expect lock name after '${op}'.`), span: this.from(t.span) };
       case 'pick': {
         const target = this.lvalue();
-        if (!this.atWord('where')) return { kind: 'pick', target, span: this.from(t.span) };
+        // `where` is contextual: a variable named so may start the next statement (`where := 1`).
+        if (!this.atWord('where') || this.at(':=', 1) || this.at('[', 1) || this.at('@', 1)) return { kind: 'pick', target, span: this.from(t.span) };
         this.advance();
         return { kind: 'pick_where', target, cond: this.expr(), span: this.from(t.span) };
       }

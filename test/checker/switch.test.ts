@@ -149,6 +149,8 @@ thread task[2] dormant { loop { work } }`;
     expect(codes(`${base}state(t) := 2; loop { work } }`)).toEqual(['E401 at 4:29']);
     expect(codes(`${base}state(n) := ready; loop { work } }`)).toEqual(['E401 at 4:23']);
     expect(codes(`${base}state(t); loop { work } }`)).toEqual(['E202 at 4:25']);
+    // `where` is contextual: a variable of that name still starts a statement after `pick`.
+    expect(codes(`machine x86_64 { cpus 1 }\nvar where : 0..1 = 0\nvar p : thread = none\nthread t on 0 { pick p where := 1; loop { work } }`)).toEqual([]);
   });
 });
 
