@@ -112,6 +112,17 @@ export interface CpuView {
   inService: string[];
   /** aarch64: `live: ...`, `saved: ...` or `empty`. */
   elr?: string;
+  // Only where the state has them:
+  /** `controller lapic`: the task-priority class (TPR bits 7:4). */
+  tpr?: number;
+  /** Lines with a bounded source (`once`, `at most N`): how often each has arrived on this CPU, of how many. */
+  arrived?: { line: string; count: number; limit: number }[];
+  /** The current thread's preempt_count (a model with preempt_disable / preempt_enable). */
+  preemptCount?: number;
+  /** The current thread's softirq count (a model with local_bh_disable / local_bh_enable). */
+  softirqCount?: number;
+  /** A split switch (`load_sp`): the thread whose stack the CPU runs on, when it is not the current thread. */
+  onStackOf?: string;
 }
 
 /** One dependency of a lock-order cycle, traced from the initial state to the acquire that first showed it. */
@@ -130,6 +141,8 @@ export interface StateView {
   runQueue: string[];
   /** Model variables by display name (`quantum`, `need_resched@cpu0`). */
   vars: Record<string, string>;
+  /** A model with wait queues: each queue's waiting threads, in the order they began to wait. */
+  waitQueues?: { name: string; waiters: string[] }[];
 }
 
 import type { StepKind } from '../ir/model.js';

@@ -68,7 +68,28 @@ function cpuView(m: Machine, s: Uint32Array, c: number): CpuView {
     const state = m.elrState(s, c);
     view.elr = state === 'empty' ? 'empty' : `${state}: ${frameView(m, m.elr(s, c)).text}`;
   }
+  const slots = m.layout.cpus[c]!;
+  if (slots.tpr !== null) view.tpr = m.tpr(s, c);
+  const arrived = m.program.lines.flatMap((l) => {
+    const slot = slots.arrived[l.id];
+    return slot === null || slot === undefined || l.limit === null ? [] : [{ line: l.name, count: m.read(s, slot), limit: l.limit }];
+  });
+  if (arrived.length > 0) view.arrived = arrived;
+  const thread = current === m.none ? null : m.layout.threads[current];
+  if (thread?.preempt !== null && thread?.preempt !== undefined) view.preemptCount = m.preemptCount(s, current);
+  if (thread?.softirq !== null && thread?.softirq !== undefined) view.softirqCount = m.softirqCount(s, current);
+  const owner = m.stackOwner(s, c);
+  if (slots.sp !== null && !stopped && owner !== current && owner !== m.none) view.onStackOf = threadName(m, owner);
   return view;
+}
+
+/** Each wait queue's waiters, first to wait first. */
+function waitQueuesView(m: Machine, s: Uint32Array): { name: string; waiters: string[] }[] {
+  return m.program.waitQueues.map((q, i) => {
+    const slots = m.layout.waitQueues[i]!;
+    const len = m.read(s, slots.len);
+    return { name: q.name, waiters: slots.entries.slice(0, len).map((slot) => threadName(m, m.read(s, slot))) };
+  });
 }
 
 function varsView(m: Machine, s: Uint32Array): Record<string, string> {
@@ -112,7 +133,7 @@ function localsView(m: Machine, s: Uint32Array, id: number, out: Record<string, 
 }
 
 export function stateViewOf(m: Machine, s: Uint32Array): StateView {
-  return {
+  const view: StateView = {
     cpus: Array.from({ length: m.cpus }, (_, c) => cpuView(m, s, c)),
     threads: m.program.threads.map((t) => ({
       name: t.name,
@@ -130,6 +151,8 @@ export function stateViewOf(m: Machine, s: Uint32Array): StateView {
         : (m.program.runQueues ?? []).map((q, i) => `${q.name}:${m.runQueue(s, m.layout.runQueues[i]).map((t) => ` ${threadName(m, t)}`).join('')}`),
     vars: varsView(m, s),
   };
+  if (m.program.waitQueues.length > 0) view.waitQueues = waitQueuesView(m, s);
+  return view;
 }
 
 export function stateView(model: Model, state: Uint32Array): StateView {
@@ -178,7 +201,10 @@ function stepLabel(model: Model, m: Machine, before: Uint32Array, action: Action
     case 'dequeue':
     case 'wake':
     case 'spawn':
-    case 'free_stack': {
+    case 'free_stack':
+    case 'save_sp':
+    case 'load_sp':
+    case 'set_current': {
       if (instr.thread.kind === 'const') return text;
       const v = value(instr.thread);
       return v === null ? text : `${text} (${threadName(m, v)})`;

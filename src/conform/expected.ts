@@ -193,6 +193,12 @@ function stepEvents(m: Machine, s: Uint32Array, cpu: number, instr: Instr): read
       const back: Expected = { cpu, event: m.program.arch === 'x86_64' ? 'iret' : 'eret', thread: threadOf(m, t) };
       return t === current ? [back] : [{ cpu, event: 'switch', from: threadOf(m, current), to: threadOf(m, t) }, back];
     }
+    case 'save_sp':
+    case 'load_sp':
+    case 'set_current':
+    case 'pick_where':
+    case 'set_state':
+      return NONE;
     default:
       return unreachable(instr);
   }

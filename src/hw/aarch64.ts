@@ -21,7 +21,7 @@ function eret(x: Step): void {
   const o = a.ops;
   s.fault('stack-integrity', o.eq(a.elrState(s, cpu), ELR_CODE.empty), () => 'eret with no exception context in ELR/SPSR');
   const frame = a.elr(s, cpu);
-  s.fault('stack-integrity', o.ne(frame.owner, x.current), () => `eret returns into ${x.name(frame.owner)}'s context while running ${x.name(x.current)}`);
+  s.fault('stack-integrity', o.ne(frame.owner, x.stackOwner), () => `eret returns into ${x.name(frame.owner)}'s context while running ${x.name(x.stackOwner)}`);
   s.warn(
     'eoi-discipline',
     lineBit(a, a.inService(s, cpu), frame.line),

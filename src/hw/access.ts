@@ -102,6 +102,15 @@ export class Access {
   setCurrent(s: State, c: number, t: Val): void {
     s.write(this.layout.cpus[c]!.current, t);
   }
+  /** The thread whose stack CPU `c` runs on when it is on a thread stack: `current`, unless the model splits the switch. */
+  stackOwner(s: State, c: number): Val {
+    const slot = this.layout.cpus[c]!.sp;
+    return slot === null ? this.current(s, c) : s.read(slot);
+  }
+  setStackOwner(s: State, c: number, t: Val): void {
+    const slot = this.layout.cpus[c]!.sp;
+    if (slot !== null) s.write(slot, t);
+  }
   ie(s: State, c: number): Val {
     return s.read(this.layout.cpus[c]!.ie);
   }
@@ -292,6 +301,23 @@ export class Access {
     return out;
   }
 
+  /**
+   * For each CPU, the condition that it is the first CPU whose stack pointer is in `t`'s stack (not stopped). Where
+   * the switch is not split this is firstCpuRunning, which callers already check: then nothing (all false).
+   */
+  firstCpuOnStack(s: State, t: Val): Cond[] {
+    const o = this.ops;
+    const out: Cond[] = [];
+    let before: Cond = false;
+    for (let c = 0; c < this.cpus; c++) {
+      const slot = this.layout.cpus[c]!.sp;
+      const on = slot === null ? false : o.and(o.eq(s.read(slot), t), o.not(this.stopped(s, c)));
+      out.push(o.and(o.not(before), on));
+      before = o.or(before, on);
+    }
+    return out;
+  }
+
   lockOwner(s: State, lock: number): Val {
     return s.read(this.layout.locks[lock]!.owner);
   }
@@ -365,12 +391,12 @@ export class Access {
   // ------------------------------------------------------------------------------------------------------
   // Stacks
 
-  /** The stack CPU `c` runs on: its current thread's, or one of its handler stacks. */
+  /** The stack CPU `c` runs on: its current thread's (the one its stack pointer is in), or one of its handler stacks. */
   currentStack(s: State, c: number): StackRef {
     const o = this.ops;
     const sel = this.stackSel(s, c);
     if (typeof sel === 'number' && sel > 0) return [{ when: true, stack: this.layout.cpus[c]!.handlerStacks[sel - 1]! }];
-    const ref: StackRef = this.threadCases(this.current(s, c)).map(({ when, t }) => ({
+    const ref: StackRef = this.threadCases(this.stackOwner(s, c)).map(({ when, t }) => ({
       when: o.and(o.eq(sel, 0), when),
       stack: this.layout.threads[t]!.stack,
     }));

@@ -78,6 +78,7 @@ class HwModel implements Model {
     for (let c = 0; c < m.cpus; c++) {
       st.write(this.layout.cpus[c]!.pc, this.layout.stoppedPc);
       a.setCurrent(st, c, m.none);
+      a.setStackOwner(st, c, m.none);
       a.setIe(st, c, 1); // boot code has enabled interrupts before the threads start
       if (this.layout.cpus[c]!.pmr) a.setPmr(st, c, GIC_BOOT_PMR); // and, with a GIC, set its priority mask
     }
@@ -85,14 +86,19 @@ class HwModel implements Model {
       const start = m.unitStart(t.unit);
       if (t.start.kind === 'running') {
         a.setCurrent(st, t.start.cpu, t.id);
+        a.setStackOwner(st, t.start.cpu, t.id);
         a.setPc(st, t.start.cpu, start);
         a.setThreadState(st, t.id, 'running');
         continue;
       }
-      // A thread that does not start running finds a forged frame on its stack the first time it is resumed.
-      const kind = t.forged === 'iret' ? 'irq' : t.forged === 'eret' ? 'exc' : t.forged;
+      // A thread that does not start running finds forged frames on its stack the first time it is resumed (Linux
+      // copy_thread, xv6 allocproc): the top one is how it is resumed, each returns to its routine or to the body.
       const stack = this.layout.threads[t.id]!.stack;
-      if (stack.depth > 0) a.push(st, [{ when: true, stack }], a.frame(kind, { pc: start, ie: 1, owner: t.id, hardirq: 0, line: 0, stack: 0 }));
+      for (const f of [...t.forgedFrames].reverse().slice(0, stack.depth)) {
+        const kind = f.kind === 'iret' ? 'irq' : f.kind === 'eret' ? 'exc' : f.kind;
+        const pc = f.unit === null ? start : m.unitStart(f.unit);
+        a.push(st, [{ when: true, stack }], a.frame(kind, { pc, ie: 1, owner: t.id, hardirq: 0, line: 0, stack: 0 }));
+      }
       if (t.start.kind === 'ready') {
         a.setThreadState(st, t.id, 'ready');
         a.rqPush(st, t.id, a.defaultQueue(0));

@@ -12,7 +12,7 @@ import { acquireAt, releaseAt, tryAcquire } from './locks.js';
 import { executePrivileged } from './privilege.js';
 import type { ArchProfile } from './profile.js';
 import type { Step } from './step.js';
-import { dequeue, enqueue, freeStack, pickNext, restoreContext, spawn, switchTo, wake } from './threads.js';
+import { dequeue, enqueue, freeStack, loadSp, pickNext, pickWhere, restoreContext, saveSp, setCurrent, setState, spawn, switchTo, wake } from './threads.js';
 import { finishWait, prepareToWait, sleep, wakeAll, wakeOne } from './waitqueues.js';
 
 /** Pops a frame of `kind` that belongs to the current thread (`what`: the instruction, for messages). */
@@ -22,7 +22,7 @@ function popKind(x: Step, what: string, kind: 'call' | 'flags'): FrameVal {
   const { empty, frame } = a.pop(s, a.currentStack(s, cpu));
   s.fault('stack-integrity', empty, () => `${what} with an empty stack`);
   s.fault('stack-integrity', o.ne(frame.kind, KIND_CODE[kind]), () => `${what} pops ${frameNoun(FRAME_KINDS[num(frame.kind)] ?? 'none')}, not ${frameNoun(kind)}`);
-  s.fault('stack-integrity', o.ne(frame.owner, x.current), () => `${what} returns into ${x.name(frame.owner)}'s frame while running ${x.name(x.current)}`);
+  s.fault('stack-integrity', o.ne(frame.owner, x.stackOwner), () => `${what} returns into ${x.name(frame.owner)}'s frame while running ${x.name(x.stackOwner)}`);
   return frame;
 }
 
@@ -60,7 +60,7 @@ export function execute(x: Step, profile: ArchProfile, instr: Instr): void {
       return;
     }
     case 'call':
-      a.call(s, a.currentStack(s, cpu), a.frame('call', { pc: a.m.resolve(x.pc + 1), ie: 0, owner: x.current, hardirq: 0, line: 0, stack: 0 }));
+      a.call(s, a.currentStack(s, cpu), a.frame('call', { pc: a.m.resolve(x.pc + 1), ie: 0, owner: x.stackOwner, hardirq: 0, line: 0, stack: 0 }));
       x.goto(a.m.unitStart(instr.unit));
       return;
     case 'ret': {
@@ -81,7 +81,7 @@ export function execute(x: Step, profile: ArchProfile, instr: Instr): void {
       a.setIe(s, cpu, 1);
       return;
     case 'irqsave':
-      a.push(s, a.currentStack(s, cpu), a.frame('flags', { pc: 0, ie: a.ie(s, cpu), owner: x.current, hardirq: 0, line: 0, stack: 0 }));
+      a.push(s, a.currentStack(s, cpu), a.frame('flags', { pc: 0, ie: a.ie(s, cpu), owner: x.stackOwner, hardirq: 0, line: 0, stack: 0 }));
       a.setIe(s, cpu, 0);
       return;
     case 'irqrestore':
@@ -145,6 +145,21 @@ export function execute(x: Step, profile: ArchProfile, instr: Instr): void {
       return;
     case 'free_stack':
       freeStack(x, instr.thread);
+      return;
+    case 'pick_where':
+      pickWhere(x, instr.target, instr.cond);
+      return;
+    case 'set_state':
+      setState(x, instr.thread, instr.value);
+      return;
+    case 'save_sp':
+      saveSp(x, instr.thread);
+      return;
+    case 'load_sp':
+      loadSp(x, instr.thread);
+      return;
+    case 'set_current':
+      setCurrent(x, instr.thread);
       return;
     case 'tpr':
       taskPriority(x, evaluate(a, s, cpu, instr.value));

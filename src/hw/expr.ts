@@ -141,10 +141,13 @@ export function evaluate(a: Access, s: State, cpu: Cpu, e: Expr): Val {
     case 'binary':
       return binary(a, s, cpu, e);
     case 'current':
-    case 'self':
-      // Thread bodies run only as their own thread, so the instance executing one is the current thread.
       if (noCpu(s, cpu, e.kind)) return a.none;
       return a.current(s, cpu);
+    case 'self':
+      // Thread bodies run only on their own thread's stack, so the instance executing one is the thread whose stack
+      // the CPU is on: the current thread, unless a split switch has moved `current` on its own (`current := t`).
+      if (noCpu(s, cpu, e.kind)) return a.none;
+      return a.stackOwner(s, cpu);
     case 'cpu':
       if (noCpu(s, cpu, 'cpu')) return 0;
       return cpu;

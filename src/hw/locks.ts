@@ -212,7 +212,7 @@ export function acquire(x: Step, lock: number): void {
       a.setThreadState(s, current, 'blocked');
       const waiters = a.layout.locks[lock]!.waiters!;
       s.write(waiters, setBitAt(a, s.read(waiters), current));
-      a.call(s, a.currentStack(s, cpu), a.frame('call', { pc: a.m.resolve(x.pc), ie: 0, owner: current, hardirq: 0, line: 0, stack: 0 }));
+      a.call(s, a.currentStack(s, cpu), a.frame('call', { pc: a.m.resolve(x.pc), ie: 0, owner: x.stackOwner, hardirq: 0, line: 0, stack: 0 }));
       x.goto(a.m.unitStart(scheduler));
     },
   );

@@ -147,6 +147,11 @@ export class Machine {
   current(s: Uint32Array, c: number): number {
     return readSlot(s, this.layout.cpus[c]!.current);
   }
+  /** The thread whose stack CPU `c` runs on when on a thread stack (`current` unless the model splits the switch). */
+  stackOwner(s: Uint32Array, c: number): number {
+    const slot = this.layout.cpus[c]!.sp;
+    return slot === null ? this.current(s, c) : readSlot(s, slot);
+  }
   ie(s: Uint32Array, c: number): number {
     return readSlot(s, this.layout.cpus[c]!.ie);
   }
@@ -233,7 +238,7 @@ export class Machine {
   /** The stack CPU `c` runs on: its current thread's, or one of its handler stacks. */
   currentStack(s: Uint32Array, c: number): StackSlots {
     const sel = this.stackSel(s, c);
-    return sel === 0 ? this.layout.threads[this.current(s, c)]!.stack : this.layout.cpus[c]!.handlerStacks[sel - 1]!;
+    return sel === 0 ? this.layout.threads[this.stackOwner(s, c)]!.stack : this.layout.cpus[c]!.handlerStacks[sel - 1]!;
   }
 
   /** `worker[0]'s stack`, `the timer handler stack of CPU 0`: how overflow messages name a stack. */

@@ -34,7 +34,7 @@ export function entryFrame(a: Access, s: State, c: number, line: number, kind: '
   return a.frame(kind, {
     pc: returnPoint(a, s, c),
     ie: a.ie(s, c),
-    owner: a.current(s, c),
+    owner: a.stackOwner(s, c),
     hardirq: a.hardirq(s, c),
     line,
     stack: a.stackSel(s, c),

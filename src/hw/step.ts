@@ -20,6 +20,11 @@ export class Step {
     return this.a.current(this.s, this.cpu);
   }
 
+  /** The thread whose stack the CPU runs on (`current`, unless the model splits the switch): frames pushed are its. */
+  get stackOwner(): Val {
+    return this.a.stackOwner(this.s, this.cpu);
+  }
+
   /** Continues at `pc` (resolved through jumps when written back) in the branch the rule is in. */
   goto(pc: Val): void {
     this.s.setNext(pc);

@@ -75,9 +75,17 @@ export function instrText(program: Program, instr: Instr): string {
     case 'switch_to':
     case 'restore_context':
     case 'free_stack':
+    case 'save_sp':
+    case 'load_sp':
       return `${instr.op} ${exprText(program, instr.thread)}`;
     case 'dequeue':
       return `dequeue ${exprText(program, instr.thread)}${instr.from === undefined ? '' : ` from ${queueRefText(program, instr.from)}`}`;
+    case 'set_current':
+      return `current := ${exprText(program, instr.thread)}`;
+    case 'pick_where':
+      return `pick ${lvalueText(program, instr.target)} where ${exprText(program, instr.cond)}`;
+    case 'set_state':
+      return `state(${exprText(program, instr.thread)}) := ${exprText(program, instr.value)}`;
     case 'pick':
       return `pick ${lvalueText(program, instr.target)}${instr.from === undefined ? '' : ` from ${queueRefText(program, instr.from)}`}`;
     case 'end':

@@ -2,12 +2,12 @@
 // frame on top of its stack; resuming it pops that frame, and a frame of the wrong kind or of another thread
 // is stack corruption: the thread is being resumed by a path that does not match how it was suspended.
 
-import type { Expr, QueueRef } from '../ir/ir.js';
+import type { Expr, LValue, QueueRef } from '../ir/ir.js';
 import { THREAD_STATES } from '../ir/ir.js';
 import { KIND_CODE, STATE_CODE, type FrameVal } from './access.js';
 import { contextOf, lockName, threadName } from './describe.js';
-import { num, type Val } from './domain.js';
-import { evaluate, queueOf } from './expr.js';
+import { num, type Cond, type Val } from './domain.js';
+import { assign, evaluate, queueOf, truth } from './expr.js';
 import { frameNoun } from './frames.js';
 import type { Machine } from './machine.js';
 import type { Report } from './state.js';
@@ -15,9 +15,9 @@ import type { Step } from './step.js';
 import { FRAME_KINDS, type RunQueueSlots } from '../ir/layout.js';
 import { checkReturnToUser } from './privilege.js';
 
-function threadArg(x: Step, e: Expr, what: string): Val {
+function threadArg(x: Step, e: Expr, what: string, none = `${what} none: no thread to ${what}`): Val {
   const t = evaluate(x.a, x.s, x.cpu, e);
-  x.s.fault('assertions', x.a.ops.eq(t, x.a.none), () => `${what} none: no thread to ${what}`);
+  x.s.fault('assertions', x.a.ops.eq(t, x.a.none), () => none);
   return t;
 }
 
@@ -96,6 +96,42 @@ function checkResumable(x: Step, t: Val, how: string): void {
   );
   s.fault('stack-integrity', a.freed(s, t), () => `${how} ${x.name(t)}, whose stack has been freed`);
   s.fault('stack-integrity', a.isState(s, t, 'exited'), () => `${how} ${x.name(t)}, which has exited`);
+  checkStackFree(x, t, how);
+}
+
+/** Where the switch is split, `t`'s stack must not be the one another CPU's stack pointer is in. */
+function checkStackFree(x: Step, t: Val, how: string): void {
+  const { a, s } = x;
+  const on = a.firstCpuOnStack(s, t);
+  s.fault(
+    'stack-integrity',
+    a.ops.or(...on.filter((_, c) => c !== x.cpu)),
+    ({ m, s: w }) => `${how} ${x.name(t)}, whose stack CPU ${cpuOnStack(m, w, num(t))} runs on: one stack, two CPUs`,
+  );
+}
+
+function cpuOnStack(m: Machine, s: Uint32Array, t: number): number {
+  for (let c = 0; c < m.cpus; c++) if (m.stackOwner(s, c) === t && !m.stopped(s, c)) return c;
+  return -1;
+}
+
+/**
+ * Where the switch is split, saving the current thread's context (a switch frame, its stack pointer) needs the CPU
+ * to be on that thread's own stack: on another thread's stack (a tick between `load_sp next` and `current := next`
+ * that schedules) the context saved is the other thread's, and the current thread would resume on a stack that is
+ * not its own. On a handler stack nothing of the thread's can be saved.
+ */
+function checkOnOwnStack(x: Step, t: Val, how: () => string): void {
+  const { a, s, cpu } = x;
+  const o = a.ops;
+  if (a.layout.cpus[cpu]!.sp === null) return;
+  s.fault('stack-integrity', o.ne(a.stackSel(s, cpu), 0), () => `${how()} on CPU ${cpu}, which runs on a handler stack: no thread's stack pointer to save`);
+  s.fault(
+    'stack-integrity',
+    o.ne(a.stackOwner(s, cpu), t),
+    ({ m, s: w }) =>
+      `${how()} on CPU ${cpu}, which runs on ${threadName(m, m.stackOwner(w, cpu))}'s stack: ${x.name(t)}'s context would be saved from a stack that is not its own`,
+  );
 }
 
 /**
@@ -172,10 +208,12 @@ export function switchTo(x: Step, e: Expr): void {
   s.when(a.ops.ne(t, old), () => {
     checkResumable(x, t, 'switch_to');
     checkMaySchedule(x, () => `switch_to ${x.name(t)}`, a.m.program.preemptOffset);
+    checkOnOwnStack(x, old, () => `switch_to ${x.name(t)} from ${x.name(old)}`);
     const continuation = a.m.resolve(x.pc + 1);
     a.push(s, a.threadStack(old), a.frame('switch', { pc: continuation, ie: 0, owner: old, hardirq: a.hardirq(s, cpu), line: 0, stack: 0 }));
     leave(x, old);
     a.setCurrent(s, cpu, t);
+    a.setStackOwner(s, cpu, t);
     a.setThreadState(s, t, 'running');
     const frame = popResumeFrame(x, t, 'switch', 'switch_to');
     a.setHardirq(s, cpu, frame.hardirq);
@@ -201,6 +239,7 @@ export function restoreContext(x: Step, e: Expr, resumeKind: 'irq' | 'exc'): Fra
     a.setCurrent(s, cpu, t);
     a.setThreadState(s, t, 'running');
   });
+  a.setStackOwner(s, cpu, t);
   const frame = popResumeFrame(x, t, resumeKind, 'restore_context');
   a.setIe(s, cpu, frame.ie);
   a.setHardirq(s, cpu, frame.hardirq);
@@ -215,6 +254,7 @@ export function freeStack(x: Step, e: Expr): void {
   const o = a.ops;
   const t = threadArg(x, e, 'free_stack');
   s.fault('stack-integrity', o.or(...a.firstCpuRunning(s, t)), ({ m, s: w }) => `stack of ${x.name(t)} freed while CPU ${m.cpuRunning(w, num(t))} runs on it`);
+  s.fault('stack-integrity', o.or(...a.firstCpuOnStack(s, t)), ({ m, s: w }) => `stack of ${x.name(t)} freed while CPU ${cpuOnStack(m, w, num(t))} runs on it`);
   s.fault(
     'stack-integrity',
     o.not(a.isState(s, t, 'exited')),
@@ -227,4 +267,86 @@ export function freeStack(x: Step, e: Expr): void {
       a.clearStack(s, a.layout.threads[i]!.stack);
     });
   }
+}
+
+/**
+ * `save_sp t` (Linux `movq %rsp, TASK_threadsp(%rdi)`, xv6 swtch's store of sp into `old`): the stack pointer of
+ * the stack the CPU is on is saved into `t`. Stacks are per thread here, so the value saved is implicit; what can go
+ * wrong is saving it into the wrong thread, or from a handler stack.
+ */
+export function saveSp(x: Step, e: Expr): void {
+  const t = threadArg(x, e, 'save_sp');
+  checkOnOwnStack(x, t, () => `save_sp ${x.name(t)}`);
+}
+
+/**
+ * `load_sp t` (`movq TASK_threadsp(%rsi), %rsp`): the CPU's stack pointer moves into `t`'s stack; `current` is not
+ * changed (Linux writes current_task later, in __switch_to). A stack another CPU runs on, freed, or of an exited
+ * thread is stack corruption; so is loading from a handler stack, which would be abandoned with frames on it.
+ */
+export function loadSp(x: Step, e: Expr): void {
+  const { a, s, cpu } = x;
+  const o = a.ops;
+  const t = threadArg(x, e, 'load_sp');
+  s.fault('stack-integrity', o.ne(a.stackSel(s, cpu), 0), () => `load_sp ${x.name(t)} on CPU ${cpu}, which runs on a handler stack`);
+  s.when(o.ne(t, a.stackOwner(s, cpu)), () => {
+    s.fault('stack-integrity', a.freed(s, t), () => `load_sp ${x.name(t)}, whose stack has been freed`);
+    s.fault('stack-integrity', a.isState(s, t, 'exited'), () => `load_sp ${x.name(t)}, which has exited`);
+    checkStackFree(x, t, 'load_sp');
+    a.setStackOwner(s, cpu, t);
+  });
+}
+
+/**
+ * `current := t` (Linux `this_cpu_write(current_task, next)` in __switch_to, xv6 `c->proc = p`): the software
+ * `current` changes on its own, whatever stack the CPU is on. It is the switch as the scheduler's bookkeeping sees
+ * it: the thread left stops running (ready if queued, else blocked), `t` runs; scheduling from interrupt context or
+ * while atomic is atomic-sleep, and a thread current on another CPU or gone is stack corruption.
+ */
+export function setCurrent(x: Step, e: Expr): void {
+  const { a, s, cpu } = x;
+  const t = threadArg(x, e, 'current :=', 'current := none: no thread to make current');
+  const old = x.current;
+  s.when(a.ops.ne(t, old), () => {
+    s.fault(
+      'stack-integrity',
+      a.ops.or(...a.firstCpuRunning(s, t).filter((_, c) => c !== cpu)),
+      ({ m, s: w }) => `current := ${x.name(t)}, which is current on CPU ${m.cpuRunning(w, num(t))}: one thread, two CPUs`,
+    );
+    s.fault('stack-integrity', a.freed(s, t), () => `current := ${x.name(t)}, whose stack has been freed`);
+    s.fault('stack-integrity', a.isState(s, t, 'exited'), () => `current := ${x.name(t)}, which has exited`);
+    checkMaySchedule(x, () => `current := ${x.name(t)}`, a.m.program.preemptOffset);
+    leave(x, old);
+    a.setCurrent(s, cpu, t);
+    a.setThreadState(s, t, 'running');
+  });
+}
+
+/**
+ * `pick x where c`: a scan of the process table (xv6 scheduler(): `for(p = proc; p < &proc[NPROC]; p++) if(p->state
+ * == RUNNABLE)`), in one step: `x` names each thread in declaration order while `c` is evaluated, and ends naming the
+ * first for which it holds, or `none`. The run queue is untouched.
+ */
+export function pickWhere(x: Step, target: LValue, cond: Expr): void {
+  const { a, s, cpu } = x;
+  const o = a.ops;
+  let found: Cond = false;
+  let first: Val = a.none;
+  for (let t = 0; t < a.threads; t++) {
+    assign(a, s, cpu, target, t);
+    const holds = truth(a, evaluate(a, s, cpu, cond));
+    first = o.ite(o.and(o.not(found), holds), t, first);
+    found = o.or(found, holds);
+  }
+  assign(a, s, cpu, target, first);
+}
+
+/**
+ * `state(t) := v`: the design keeps a thread's state itself (xv6's `p->state = RUNNABLE`), where no-deadlock and
+ * no-starvation read it: a thread the design marks `ready` waits for a CPU whether or not it is in the run queue.
+ */
+export function setState(x: Step, thread: Expr, value: Expr): void {
+  const { a, s, cpu } = x;
+  const t = threadArg(x, thread, 'state', 'state(none) := ...: no thread to set the state of');
+  a.setThreadState(s, t, evaluate(a, s, cpu, value));
 }

@@ -6,7 +6,7 @@
 // not switched away yet (it is still current on a CPU) simply runs on; any other becomes ready and is enqueued.
 
 import type { Access } from './access.js';
-import type { Val } from './domain.js';
+import type { Cond, Val } from './domain.js';
 import { setBitAt } from './locks.js';
 import type { State } from './state.js';
 import type { Step } from './step.js';
@@ -19,9 +19,43 @@ function clearBitAt(a: Access, mask: Val, t: Val): Val {
   return out;
 }
 
+/** Appends `t` to the queue's order unless it is already waiting (Linux prepare_to_wait adds an entry only once). */
+function append(a: Access, s: State, queue: number, t: Val): void {
+  const o = a.ops;
+  const q = a.layout.waitQueues[queue]!;
+  s.when(o.not(bitAt(a, s.read(q.waiters), t)), () => {
+    const len = s.read(q.len);
+    q.entries.forEach((slot, i) => s.when(o.eq(len, i), () => s.write(slot, t)));
+    s.write(q.len, o.add(len, 1));
+  });
+}
+
+/** Takes `t` out of the queue's order, closing the gap; nothing if it is not there. Unused entries stay 0. */
+function remove(a: Access, s: State, queue: number, t: Val): void {
+  const o = a.ops;
+  const q = a.layout.waitQueues[queue]!;
+  const len = s.read(q.len);
+  const old = q.entries.map((slot) => s.read(slot));
+  let from: Cond = false;
+  q.entries.forEach((slot, i) => {
+    from = o.or(from, o.and(o.ult(i, len), o.eq(old[i]!, t)));
+    const next = i + 1 < old.length ? o.ite(o.ult(i + 1, len), old[i + 1]!, 0) : 0;
+    s.write(slot, o.ite(from, next, old[i]!));
+  });
+  s.write(q.len, o.ite(from, o.sub(len, 1), len));
+}
+
+/** `(mask >> t) & 1` for a thread id that may be unknown. */
+function bitAt(a: Access, mask: Val, t: Val): Cond {
+  let out: Cond = false;
+  for (const { when, t: i } of a.threadCases(t)) out = a.ops.or(out, a.ops.and(when, a.ops.bit(mask, i)));
+  return out;
+}
+
 export function prepareToWait(x: Step, queue: number): void {
   const { a, s } = x;
   const slot = a.layout.waitQueues[queue]!.waiters;
+  append(a, s, queue, x.current);
   s.write(slot, setBitAt(a, s.read(slot), x.current));
   a.setThreadState(s, x.current, 'blocked');
 }
@@ -29,6 +63,7 @@ export function prepareToWait(x: Step, queue: number): void {
 export function finishWait(x: Step, queue: number): void {
   const { a, s } = x;
   const slot = a.layout.waitQueues[queue]!.waiters;
+  remove(a, s, queue, x.current);
   s.write(slot, clearBitAt(a, s.read(slot), x.current));
   a.setThreadState(s, x.current, 'running');
 }
@@ -47,7 +82,7 @@ export function sleep(x: Step, queue: number): void {
   }
   checkMaySchedule(x, () => `sleep on ${name}`, 0);
   prepareToWait(x, queue);
-  a.call(s, a.currentStack(s, cpu), a.frame('call', { pc: a.m.resolve(x.pc + 1), ie: 0, owner: x.current, hardirq: 0, line: 0, stack: 0 }));
+  a.call(s, a.currentStack(s, cpu), a.frame('call', { pc: a.m.resolve(x.pc + 1), ie: 0, owner: x.stackOwner, hardirq: 0, line: 0, stack: 0 }));
   x.goto(a.m.unitStart(scheduler));
 }
 
@@ -55,6 +90,7 @@ export function sleep(x: Step, queue: number): void {
 function wakeThread(a: Access, s: State, cpu: number, queue: number, t: number): void {
   const o = a.ops;
   const slot = a.layout.waitQueues[queue]!.waiters;
+  remove(a, s, queue, t);
   s.write(slot, o.clearBit(s.read(slot), t));
   s.when(a.isState(s, t, 'blocked'), () => {
     const onCpu = o.or(...a.firstCpuRunning(s, t));
@@ -76,14 +112,15 @@ export function wakeAll(x: Step, queue: number): void {
   for (let t = 0; t < a.threads; t++) s.when(a.ops.bit(waiters, t), () => wakeThread(a, s, x.cpu, queue, t));
 }
 
-/** Wakes one waiting thread: the one declared first (the lowest thread id). */
+/**
+ * Wakes one waiting thread: the first to have begun waiting, as Linux's __wake_up_common walks the wait-queue
+ * list from its head and prepare_to_wait_exclusive adds at its tail (first come, first woken).
+ */
 export function wakeOne(x: Step, queue: number): void {
   const { a, s } = x;
   const o = a.ops;
-  const waiters = s.read(a.layout.waitQueues[queue]!.waiters);
-  for (let t = 0; t < a.threads; t++) {
-    // The lowest set bit: t waits and no thread before it does.
-    const first = o.and(o.bit(waiters, t), o.eq(o.and32(waiters, 2 ** t - 1), 0));
-    s.when(first, () => wakeThread(a, s, x.cpu, queue, t));
-  }
+  const q = a.layout.waitQueues[queue]!;
+  const some = o.ult(0, s.read(q.len));
+  const head = s.read(q.entries[0]!);
+  for (let t = 0; t < a.threads; t++) s.when(o.and(some, o.eq(head, t)), () => wakeThread(a, s, x.cpu, queue, t));
 }

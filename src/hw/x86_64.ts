@@ -20,7 +20,7 @@ function iret(x: Step): void {
   const { empty, frame } = a.pop(s, ref);
   s.fault('stack-integrity', empty, () => 'iret with no interrupt frame: the stack is empty');
   s.fault('stack-integrity', o.ne(frame.kind, KIND_CODE.irq), () => `iret pops ${frameNoun(FRAME_KINDS[num(frame.kind)] ?? 'none')}, not an interrupt frame`);
-  s.fault('stack-integrity', o.ne(frame.owner, x.current), () => `iret returns into ${x.name(frame.owner)}'s frame while running ${x.name(x.current)}`);
+  s.fault('stack-integrity', o.ne(frame.owner, x.stackOwner), () => `iret returns into ${x.name(frame.owner)}'s frame while running ${x.name(x.stackOwner)}`);
   s.warn(
     'eoi-discipline',
     lineBit(a, a.inService(s, cpu), frame.line),

@@ -132,8 +132,13 @@ export interface ThreadDecl {
   group: string;
   index: number;
   start: ThreadStart;
-  /** How its first resumption finds its stack, for threads that do not start running. */
+  /** How its first resumption finds its stack, for threads that do not start running: the top frame's kind. */
   forged: ForgedFrame;
+  /**
+   * Every forged frame, top first (`forged ret_from_fork, iret`): its kind and the unit it returns to (null: the
+   * start of the thread's body). One frame of kind `forged` returning to the body when the model says no more.
+   */
+  forgedFrames: { kind: ForgedFrame; unit: number | null }[];
   /** Declared stack depth bound, in frames. */
   stackDepth: number;
   /** The unit holding its body (shared by every instance of an array). */
@@ -235,6 +240,15 @@ export type Instr = (
   | { op: 'restore_context'; thread: Expr }
   | { op: 'exit' }
   | { op: 'free_stack'; thread: Expr }
+  // The context switch in separate steps, as real code does it: the stack pointer saved into a thread, loaded from
+  // one, and the software `current` written on its own.
+  // A process table (xv6's ptable): the first thread for which `cond` holds with `target` naming it, else none
+  // (the run queue is untouched); a thread's state written by the design.
+  | { op: 'pick_where'; target: LValue; cond: Expr }
+  | { op: 'set_state'; thread: Expr; value: Expr }
+  | { op: 'save_sp'; thread: Expr }
+  | { op: 'load_sp'; thread: Expr }
+  | { op: 'set_current'; thread: Expr }
   | { op: 'sleep'; queue: number } // prepare_to_wait, then call the machine's scheduler procedure
   | { op: 'prepare_to_wait'; queue: number } // on the queue, state blocked; it keeps running until it schedules
   | { op: 'finish_wait'; queue: number } // off the queue, state running

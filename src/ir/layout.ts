@@ -69,6 +69,12 @@ export interface CpuSlots {
   pmr?: Slot | null;
   /** x86 local APIC (`controller lapic`): the task-priority class, TPR bits 7:4 (0..15); null without one. */
   tpr: Slot | null;
+  /**
+   * The thread whose stack the CPU's stack pointer is in while it runs on a thread stack (`stackSel` 0), when the
+   * model switches stacks and `current` in separate steps (`save_sp`, `load_sp`, `current := t`); null otherwise,
+   * where it is always `current`.
+   */
+  sp: Slot | null;
 }
 
 export interface StackSlots {
@@ -117,8 +123,11 @@ export interface Layout {
   /** Variable slots: vars[varId][instance][element] (instance: 1 for globals, cpus or threads otherwise). */
   vars: Slot[][][];
   locks: LockSlots[];
-  /** Per wait queue: the bitmask of threads waiting on it. */
-  waitQueues: { waiters: Slot }[];
+  /**
+   * Per wait queue: the bitmask of threads waiting on it, and the same threads in the order they began to wait
+   * (`len` entries; the unused ones 0), which wake_one follows (first to wait, first woken).
+   */
+  waitQueues: { waiters: Slot; len: Slot; entries: Slot[] }[];
   runQueue: RunQueueSlots;
   /** Per declared run queue (`runqueue rq[cpu]`), in RunQueueDecl id order; empty without any. */
   runQueues: RunQueueSlots[];
@@ -293,7 +302,11 @@ export function computeLayout(input: LayoutInput): Layout {
     waiters: l.kind === 'mutex' ? packer.add(`lock.${l.name}.waiters`, 2 ** threads - 1) : null,
   }));
 
-  const waitQueues = (input.waitQueues ?? []).map((q) => ({ waiters: packer.add(`wq.${q.name}.waiters`, 2 ** threads - 1) }));
+  const waitQueues = (input.waitQueues ?? []).map((q) => ({
+    waiters: packer.add(`wq.${q.name}.waiters`, 2 ** threads - 1),
+    len: packer.add(`wq.${q.name}.len`, threads),
+    entries: Array.from({ length: threads }, (_, i) => packer.add(`wq.${q.name}[${i}]`, threads)),
+  }));
 
   const runQueue = {
     len: packer.add('rq.len', threads),
@@ -315,6 +328,7 @@ export function computeLayout(input: LayoutInput): Layout {
     stack: stack(`thread.${t.name}.stack`, t.stackDepth, i),
   }));
 
+  const splitSwitch = input.units.some((u) => u.code.some((i) => i.op === 'save_sp' || i.op === 'load_sp' || i.op === 'set_current'));
   const lineMask = 2 ** input.lines.length - 1;
   const aarch64 = input.arch === 'aarch64';
   const cpuSlots = Array.from({ length: cpus }, (_, c) => {
@@ -346,6 +360,7 @@ export function computeLayout(input: LayoutInput): Layout {
       tpr: input.controller === 'lapic' ? packer.add(`${name}.tpr`, 15) : null,
       pmr: writesPmr ? packer.add(`${name}.pmr`, 255) : null,
       dropped: input.gicSplitEoi === true ? packer.add(`${name}.dropped`, lineMask) : null,
+      sp: splitSwitch ? packer.add(`${name}.sp`, threads) : null,
     };
   });
 

@@ -191,7 +191,15 @@ export function printInstr(i: Instr, program: Program): string {
     case 'switch_to':
     case 'restore_context':
     case 'free_stack':
+    case 'save_sp':
+    case 'load_sp':
       return `${i.op} ${expr(i.thread)}`;
+    case 'set_current':
+      return `current := ${expr(i.thread)}`;
+    case 'pick_where':
+      return `pick ${lvalueText(program, i.target)} where ${expr(i.cond)}`;
+    case 'set_state':
+      return `state(${expr(i.thread)}) := ${expr(i.value)}`;
     case 'halted':
       return `halted (${i.by})`;
     case 'sleep':
@@ -244,7 +252,7 @@ export function printProgram(program: Program): string {
   out.push('threads');
   for (const t of program.threads) {
     const start = t.start.kind === 'running' ? `running on cpu ${t.start.cpu}` : t.start.kind;
-    out.push(`  ${t.id} ${t.name}: ${start}, forged ${t.forged}, stack ${t.stackDepth}, unit ${program.units[t.unit]!.name}`);
+    out.push(`  ${t.id} ${t.name}: ${start}, forged ${forgedText(program, t)}, stack ${t.stackDepth}, unit ${program.units[t.unit]!.name}`);
   }
 
   out.push('invariants');
@@ -271,4 +279,10 @@ export function printProgram(program: Program): string {
     });
   }
   return out.join('\n') + '\n';
+}
+
+/** `switch` for the one default frame; `ret_from_fork (switch), iret` for several, top first. */
+function forgedText(program: Program, t: Program['threads'][number]): string {
+  if (t.forgedFrames.length === 1 && t.forgedFrames[0]!.unit === null) return t.forged;
+  return t.forgedFrames.map((f) => (f.unit === null ? f.kind : `${program.units[f.unit]!.name} (${f.kind})`)).join(', ');
 }

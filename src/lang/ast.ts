@@ -52,8 +52,9 @@ export const SIMPLE_STATEMENTS = [
 ] as const;
 export type SimpleOp = (typeof SIMPLE_STATEMENTS)[number];
 
-export const THREAD_STATEMENTS = ['enqueue', 'wake', 'spawn', 'switch_to', 'restore_context', 'free_stack', 'dequeue'] as const;
-export type ThreadOp = (typeof THREAD_STATEMENTS)[number];
+export const THREAD_STATEMENTS = ['enqueue', 'wake', 'spawn', 'switch_to', 'restore_context', 'free_stack', 'dequeue', 'save_sp', 'load_sp'] as const;
+/** `set_current` is `current := t`. */
+export type ThreadOp = (typeof THREAD_STATEMENTS)[number] | 'set_current';
 
 export const WAIT_STATEMENTS = ['sleep', 'prepare_to_wait', 'finish_wait', 'wake_one', 'wake_all'] as const;
 export type WaitOp = (typeof WAIT_STATEMENTS)[number];
@@ -90,6 +91,10 @@ export type Stmt =
   | { kind: 'thread'; op: ThreadOp; thread: Expr; on?: QueueRef; from?: QueueRef; span: SourceSpan }
   /** `from`: the run queue `pick` takes the head of (`pick x from rq[c]`). */
   | { kind: 'pick'; target: LValue; from?: QueueRef; span: SourceSpan }
+  /** `pick x where c`: the first thread, in declaration order, for which `c` holds with `x` naming it (a scan). */
+  | { kind: 'pick_where'; target: LValue; cond: Expr; span: SourceSpan }
+  /** `state(t) := s`: a thread's state written by the design (a process table). */
+  | { kind: 'set_state'; thread: Expr; value: Expr; span: SourceSpan }
   | { kind: 'wait'; op: WaitOp; queue: Name; span: SourceSpan }
   /** `either { ... } or { ... }`: two or more blocks, one taken nondeterministically. `span` covers `either`. */
   | { kind: 'either'; blocks: Block[]; span: SourceSpan }
@@ -144,7 +149,15 @@ export type ThreadAttr =
   | { kind: 'on'; cpu: IntLit | 'each'; span: SourceSpan }
   | { kind: 'ready' | 'dormant'; span: SourceSpan }
   | { kind: 'stack'; depth: IntLit; span: SourceSpan }
-  | { kind: 'forged'; frame: 'switch' | 'iret' | 'eret' | 'call'; span: SourceSpan };
+  /** `forged F, F, ...`: the frames on a new thread's stack, top first; each a kind, a routine it returns to, or both. */
+  | { kind: 'forged'; frames: ForgedFrameAst[]; span: SourceSpan };
+
+export interface ForgedFrameAst {
+  frame: 'switch' | 'iret' | 'eret' | 'call';
+  /** The routine the frame returns to (`forged ret_from_fork`, `forged call to forkret`); null: the thread's body. */
+  to: Name | null;
+  span: SourceSpan;
+}
 
 export type Decl =
   | { kind: 'const'; name: Name; value: IntLit; span: SourceSpan }

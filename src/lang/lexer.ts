@@ -27,6 +27,7 @@ export const KEYWORDS: ReadonlySet<string> = new Set([
   'restore_elr', 'acquire', 'release', 'try_acquire', 'enqueue', 'pick', 'wake', 'spawn', 'switch_to',
   'restore_context', 'exit', 'free_stack', 'dequeue', 'tpr', 'pmr', 'either', 'or', 'any',
   'sleep', 'prepare_to_wait', 'finish_wait', 'wake_one', 'wake_all', 'preempt_disable', 'preempt_enable', 'local_bh_disable', 'local_bh_enable',
+  'save_sp', 'load_sp',
   // expressions and types
   'true', 'false', 'none', 'current', 'cpu', 'self', 'state', 'holder', 'rq_len', 'bool',
   'irqs_enabled', 'preempt_count', 'softirq_count', 'hardirq_count',

@@ -419,10 +419,10 @@ class Parser {
         attrs.push({ kind: 'stack', depth: this.intLit("Expect stack depth after 'stack'."), span: this.from(a.span) });
       } else if (this.atWord('forged')) {
         this.advance();
-        let frame: 'switch' | 'iret' | 'eret' | 'call';
-        if (this.atWord('switch') || this.at('iret') || this.at('eret') || this.at('call')) frame = this.advance().text as typeof frame;
-        else this.fail('E202', "Expect 'switch', 'iret', 'eret' or 'call' after 'forged'.");
-        attrs.push({ kind: 'forged', frame, span: this.from(a.span) });
+        const frames: A.ForgedFrameAst[] = [];
+        do frames.push(this.forgedFrame());
+        while (this.match(','));
+        attrs.push({ kind: 'forged', frames, span: this.from(a.span) });
       } else {
         break;
       }
@@ -505,6 +505,22 @@ class Parser {
     }
   }
 
+  /** One forged frame: `switch | iret | eret | call` [`to` PROC], or a bare PROC (a switch frame that returns to it). */
+  private forgedFrame(): A.ForgedFrameAst {
+    const start = this.peek();
+    if (this.atWord('switch') || this.at('iret') || this.at('eret') || this.at('call')) {
+      const frame = this.advance().text as A.ForgedFrameAst['frame'];
+      let to: A.Name | null = null;
+      if (this.atWord('to')) {
+        this.advance();
+        to = this.name(`Expect the routine the forged ${frame} frame returns to after 'to'.`);
+      }
+      return { frame, to, span: this.from(start.span) };
+    }
+    if (start.kind !== 'ident') this.fail('E202', "Expect 'switch', 'iret', 'eret', 'call' or a procedure name after 'forged'.");
+    return { frame: 'switch', to: this.name('Expect procedure name.'), span: this.from(start.span) };
+  }
+
   private stmt(): A.Stmt {
     const t = this.peek();
     // `local` is a contextual word: `local x : T` declares, `local := 1` assigns a variable named local.
@@ -515,6 +531,21 @@ class Parser {
       return { kind: 'deactivate', id: this.name("Expect INTID after 'deactivate'."), span: this.from(t.span) };
     }
     if (t.kind === 'ident') return this.assignment();
+    if (t.kind === 'keyword' && t.text === 'state' && this.at('(', 1)) {
+      // `state(t) := s`: a thread's state written by the design (xv6's p->state).
+      this.advance();
+      this.advance();
+      const thread = this.expr();
+      this.consume(')', "Expect ')' after the thread of 'state'.");
+      this.consume(':=', "Expect ':=' after 'state(...)': a statement that starts with 'state' writes a thread's state.");
+      return { kind: 'set_state', thread, value: this.expr(), span: this.from(t.span) };
+    }
+    if (t.kind === 'keyword' && t.text === 'current' && this.at(':=', 1)) {
+      // `current := t`: the software current written on its own (a split context switch).
+      this.advance();
+      this.advance();
+      return { kind: 'thread', op: 'set_current', thread: this.expr(), span: this.from(t.span) };
+    }
     if (t.kind !== 'keyword' || !STMT_KEYWORDS.has(t.text)) this.fail('E204', `Expect statement, found ${describe(t)}.`);
     this.advance();
     const op = t.text;
@@ -578,7 +609,10 @@ class Parser {
       }
       case 'pick': {
         const target = this.lvalue();
-        return { kind: 'pick', target, ...this.queueAfter('from'), span: this.from(t.span) };
+        // `where` is contextual: a variable named so may start the next statement (`where := 1`).
+        if (!this.atWord('where') || this.at(':=', 1) || this.at('[', 1) || this.at('@', 1)) return { kind: 'pick', target, ...this.queueAfter('from'), span: this.from(t.span) };
+        this.advance();
+        return { kind: 'pick_where', target, cond: this.expr(), span: this.from(t.span) };
       }
       case 'either': {
         const blocks = [this.block("'either' block")];

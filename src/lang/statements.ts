@@ -5,7 +5,7 @@
 import * as A from './ast.js';
 import type { InstrBody, TStmt } from './checked.js';
 import type { DiagnosticSink } from './diagnostics.js';
-import { BOOL, THREAD, typeName, type ExprChecker, type Where } from './expr.js';
+import { BOOL, THREAD, THREAD_STATE, typeName, type ExprChecker, type Where } from './expr.js';
 import { spanJoin, type SourceSpan } from './source.js';
 import { unreachable } from '../ir/unreachable.js';
 import { GIC_SPURIOUS, type Arch, type Expr } from '../ir/ir.js';
@@ -225,7 +225,7 @@ export class StatementChecker {
         return ref === null ? null : instr({ op: s.op, ...ref });
       }
       case 'thread': {
-        const thread = this.env.exprs.expect(s.thread, THREAD, where, `operand of '${s.op}'`);
+        const thread = this.env.exprs.expect(s.thread, THREAD, where, `operand of '${s.op === 'set_current' ? 'current :=' : s.op}'`);
         if (s.op === 'dequeue') {
           const from = s.from === undefined ? undefined : this.env.exprs.queueRef(s.from, where);
           if (!thread || from === null) return null;
@@ -246,6 +246,21 @@ export class StatementChecker {
           return null;
         }
         return instr({ op: 'pick', target: target.lvalue, ...(from ? { from } : {}) });
+      }
+      case 'pick_where': {
+        const target = this.env.exprs.lvalue(s.target, where);
+        const cond = this.env.exprs.expect(s.cond, BOOL, where, "condition of 'pick ... where'");
+        if (!target) return null;
+        if (target.type.kind !== 'thread') {
+          this.env.sink.error('E401', `Expect thread target for 'pick', found ${target.type.kind}.`, s.target.span);
+          return null;
+        }
+        return cond && instr({ op: 'pick_where', target: target.lvalue, cond });
+      }
+      case 'set_state': {
+        const thread = this.env.exprs.expect(s.thread, THREAD, where, "thread of 'state(...) :='");
+        const value = this.env.exprs.expect(s.value, THREAD_STATE, where, "value of 'state(...) :='");
+        return thread && value && instr({ op: 'set_state', thread, value });
       }
       case 'wait': {
         const queue = this.env.exprs.waitQueue(s.queue);

@@ -395,6 +395,8 @@ class Checker implements Env {
       let startAttr: A.ThreadAttr | null = null;
       let stackDepth = DEFAULT_STACK;
       let forged: ForgedFrame = 'switch';
+      let forgedFrames: { kind: ForgedFrame; unit: number | null }[] = [{ kind: 'switch', unit: null }];
+      let forgedSpan: SourceSpan | null = null;
       const given = new Set<string>();
       for (const attr of t.attrs) {
         const group = attr.kind === 'ready' || attr.kind === 'dormant' || attr.kind === 'on' ? 'start' : attr.kind;
@@ -430,14 +432,24 @@ class Checker implements Env {
             }
             break;
           case 'forged': {
-            const wrong = (attr.frame === 'iret' && this.arch === 'aarch64') || (attr.frame === 'eret' && this.arch === 'x86_64');
-            if (wrong) this.sink.error('E501', `'forged ${attr.frame}' is not available on ${this.arch}; use 'forged ${attr.frame === 'iret' ? 'eret' : 'iret'}'.`, attr.span);
-            forged = attr.frame;
+            forgedFrames = [];
+            for (const f of attr.frames) {
+              const wrong = (f.frame === 'iret' && this.arch === 'aarch64') || (f.frame === 'eret' && this.arch === 'x86_64');
+              // Reported at `forged` for the top frame, at the frame itself for the ones below it.
+              const where = f === attr.frames[0] ? attr.span : f.span;
+              if (wrong) this.sink.error('E501', `'forged ${f.frame}' is not available on ${this.arch}; use 'forged ${f.frame === 'iret' ? 'eret' : 'iret'}'.`, where);
+              forgedFrames.push({ kind: f.frame, unit: f.to === null ? null : this.proc(f.to) });
+            }
+            forged = forgedFrames[0]!.kind;
+            forgedSpan = attr.span;
             break;
           }
           default:
             unreachable(attr);
         }
+      }
+      if (forgedSpan !== null && forgedFrames.length > stackDepth) {
+        this.sink.error('E511', `${forgedFrames.length} forged frames do not fit a stack of depth ${stackDepth}; give the thread 'stack ${forgedFrames.length}' or more.`, forgedSpan);
       }
       const span = this.spans.add(t.name.span);
       let clashed = false;
@@ -457,6 +469,7 @@ class Checker implements Env {
           index: i,
           start: s,
           forged,
+          forgedFrames,
           stackDepth,
           unit: this.unitIds.get(t)!,
           span,

@@ -187,6 +187,14 @@ class Collector {
       case 'wait':
         this.use(s.queue, 'wq');
         return;
+      case 'pick_where':
+        this.lvalue(s.target);
+        this.expr(s.cond);
+        return;
+      case 'set_state':
+        this.expr(s.thread);
+        this.expr(s.value);
+        return;
       case 'either':
         for (const b of s.blocks) this.block(b);
         return;
@@ -257,6 +265,7 @@ class Collector {
       case 'thread':
         this.declare(d.name, 'thread', d.span);
         this.expr(d.size);
+        for (const a of d.attrs) if (a.kind === 'forged') for (const f of a.frames) if (f.to !== null) this.use(f.to, 'proc');
         if (d.body.kind === 'entry') this.use(d.body.proc, 'proc');
         else this.block(d.body.block);
         return;

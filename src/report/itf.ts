@@ -70,6 +70,12 @@ function encodeCpu(c: CpuView): ItfValue {
     pending: { '#set': [...c.pending] },
     inService: { '#set': [...c.inService] },
     elr: option(c.elr, (e) => e),
+    // Only where the state has them, as the view does.
+    ...(c.tpr === undefined ? {} : { tpr: bigint(c.tpr) }),
+    ...(c.arrived === undefined ? {} : { arrived: c.arrived.map((a) => ({ line: a.line, count: bigint(a.count), limit: bigint(a.limit) })) }),
+    ...(c.preemptCount === undefined ? {} : { preemptCount: bigint(c.preemptCount) }),
+    ...(c.softirqCount === undefined ? {} : { softirqCount: bigint(c.softirqCount) }),
+    ...(c.onStackOf === undefined ? {} : { onStackOf: c.onStackOf }),
   };
 }
 
@@ -97,6 +103,7 @@ function encodeState(step: TraceStep): ItfState {
     locks: s.locks.map((l) => ({ name: l.name, holder: option(l.holder, (h) => h) })),
     runQueue: [...s.runQueue],
     vars: { '#map': Object.entries(s.vars).map(([name, value]): [ItfValue, ItfValue] => [name, value]) },
+    ...(s.waitQueues === undefined ? {} : { waitQueues: s.waitQueues.map((q) => ({ name: q.name, waiters: [...q.waiters] })) }),
   };
 }
 
@@ -139,7 +146,8 @@ export function toItf(cex: Counterexample, model?: ModelInfo): ItfTrace {
       description: `schedcheck counterexample: ${cex.property} violated: ${cex.message}`,
       schedcheck,
     },
-    vars: [...ITF_VARS],
+    // A model with wait queues has one more variable, their waiters in order.
+    vars: cex.steps[0]?.state.waitQueues === undefined ? [...ITF_VARS] : [...ITF_VARS, 'waitQueues'],
     states: cex.steps.map(encodeState),
   };
   if (cex.loop !== undefined) trace.loop = Math.max(cex.loop - 1, 0);
@@ -270,6 +278,13 @@ function readCpu(at: At): CpuView {
   };
   const elr = at.field('elr').option();
   if (elr !== null) cpu.elr = elr.str();
+  if (at.has('tpr')) cpu.tpr = at.field('tpr').int();
+  if (at.has('arrived')) {
+    cpu.arrived = at.field('arrived').list().map((a) => ({ line: a.field('line').str(), count: a.field('count').int(), limit: a.field('limit').int() }));
+  }
+  if (at.has('preemptCount')) cpu.preemptCount = at.field('preemptCount').int();
+  if (at.has('softirqCount')) cpu.softirqCount = at.field('softirqCount').int();
+  if (at.has('onStackOf')) cpu.onStackOf = at.field('onStackOf').str();
   return cpu;
 }
 
@@ -280,13 +295,17 @@ function readState(at: At): StateView {
     if (key === undefined || value === undefined) pair.fail('expected a [key, value] pair');
     vars[key.str()] = value.str();
   }
-  return {
+  const view: StateView = {
     cpus: at.field('cpus').list().map(readCpu),
     threads: at.field('threads').list().map((t) => ({ name: t.field('name').str(), state: t.field('state').str(), stack: readFrames(t.field('stack')) })),
     locks: at.field('locks').list().map((l) => ({ name: l.field('name').str(), holder: l.field('holder').option()?.str() ?? null })),
     runQueue: at.field('runQueue').list().map((t) => t.str()),
     vars,
   };
+  if (at.has('waitQueues')) {
+    view.waitQueues = at.field('waitQueues').list().map((q) => ({ name: q.field('name').str(), waiters: q.field('waiters').list().map((w) => w.str()) }));
+  }
+  return view;
 }
 
 function readStep(at: At, index: number): TraceStep {

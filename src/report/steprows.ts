@@ -57,6 +57,9 @@ export function cpuSnapshotRows(cpu: CpuView, arch: Arch): Row[] {
   if (cpu.pending.length > 0) rows.push({ kind: 'change', text: `pending: ${list(cpu.pending)}` });
   if (cpu.inService.length > 0) rows.push({ kind: 'change', text: `${inServiceName(arch)}: ${list(cpu.inService)}` });
   if (cpu.elr !== undefined && cpu.elr !== 'empty') rows.push({ kind: 'change', text: `ELR/SPSR: ${cpu.elr}` });
+  if (cpu.tpr !== undefined) rows.push({ kind: 'change', text: `TPR class ${cpu.tpr}` });
+  if (cpu.preemptCount !== undefined && cpu.preemptCount > 0) rows.push({ kind: 'change', text: `preempt_count ${cpu.preemptCount}` });
+  if (cpu.onStackOf !== undefined) rows.push({ kind: 'change', text: `on ${cpu.onStackOf}'s stack` });
   rows.push(...stackRows(cpu.stack, ''));
   return rows;
 }
@@ -84,6 +87,7 @@ function cpuChangeRows(before: CpuView, after: CpuView, arch: Arch, prefix: stri
   if (!sameList(before.pending, after.pending)) change(`pending: ${list(after.pending)}`);
   if (!sameList(before.inService, after.inService)) change(`${inServiceName(arch)}: ${list(after.inService)}`);
   if (before.elr !== after.elr && after.elr !== undefined) change(`ELR/SPSR: ${after.elr}`);
+  for (const text of cpuStateChanges(before, after)) change(text);
   if (!sameStack(before.stack, after.stack)) rows.push(...stackRows(after.stack, prefix));
   return rows;
 }
@@ -105,9 +109,30 @@ export function changedRows(before: StateView, after: StateView, cpu: number | n
     }
   }
   if (!sameList(before.runQueue, after.runQueue)) rows.push({ kind: 'change', text: `run queue: ${list(after.runQueue)}` });
+  for (const text of waitQueueChanges(before, after)) rows.push({ kind: 'change', text });
   for (const [name, value] of Object.entries(after.vars)) {
     const was = before.vars[name];
     if (was !== value) rows.push({ kind: 'change', text: `${name}: ${was ?? '?'} -> ${value}` });
   }
   return rows;
+}
+
+/** The parts of a CPU's view only some states have (TPR, arrivals, preempt_count, the stack a split switch is on). */
+export function cpuStateChanges(before: CpuView, after: CpuView): string[] {
+  const out: string[] = [];
+  if (before.tpr !== after.tpr && after.tpr !== undefined) out.push(`TPR class ${after.tpr}`);
+  const arrivals = (c: CpuView): string => (c.arrived ?? []).map((a) => `${a.line} ${a.count}/${a.limit}`).join(', ');
+  if (arrivals(before) !== arrivals(after)) out.push(`arrived: ${arrivals(after)}`);
+  if (before.preemptCount !== after.preemptCount && after.preemptCount !== undefined) out.push(`preempt_count ${after.preemptCount}`);
+  if (before.softirqCount !== after.softirqCount && after.softirqCount !== undefined) out.push(`softirq count ${after.softirqCount}`);
+  if (before.onStackOf !== after.onStackOf) out.push(after.onStackOf === undefined ? `on the current thread's stack` : `on ${after.onStackOf}'s stack`);
+  return out;
+}
+
+/** The waiters of each wait queue whose waiters changed: `wait queue WQ: b, a`. */
+export function waitQueueChanges(before: StateView, after: StateView): string[] {
+  return (after.waitQueues ?? []).flatMap((q, i) => {
+    const was = before.waitQueues?.[i];
+    return was !== undefined && list(was.waiters) === list(q.waiters) ? [] : [`wait queue ${q.name}: ${list(q.waiters)}`];
+  });
 }

@@ -7,6 +7,7 @@
 import { PROOF_WORDS, type CheckReport, type SmtProof, type Counterexample, type CpuView, type PropertyResult, type ReductionReport, type StateView, type TraceStep } from '../checker/verdict.js';
 import type { Expectation, Program } from '../ir/ir.js';
 import { printInstr } from '../ir/print.js';
+import { cpuStateChanges, waitQueueChanges } from './steprows.js';
 
 /** What a piece of the report is, for a terminal that colours it (src/cli/colour.ts). */
 export type Tone = 'error' | 'warning' | 'violated' | 'holds' | 'inconclusive' | 'dim';
@@ -105,6 +106,7 @@ function cpuChanges(before: CpuView, after: CpuView, arch: 'x86_64' | 'aarch64')
   if (list(before.pending) !== list(after.pending)) out.push(`pending: ${list(after.pending)}`);
   if (list(before.inService) !== list(after.inService)) out.push(`${arch === 'x86_64' ? 'in service' : 'active'}: ${list(after.inService)}`);
   if (before.elr !== after.elr && after.elr !== undefined) out.push(`ELR/SPSR: ${after.elr}`);
+  out.push(...cpuStateChanges(before, after));
   return out;
 }
 
@@ -115,6 +117,7 @@ function globalChanges(before: StateView, after: StateView): string[] {
     if (was.state !== t.state) out.push(`${t.name}: ${was.state} -> ${t.state}`);
   });
   if (list(before.runQueue) !== list(after.runQueue)) out.push(`run queue: ${list(after.runQueue)}`);
+  out.push(...waitQueueChanges(before, after));
   for (const [name, value] of Object.entries(after.vars)) if (before.vars[name] !== value) out.push(`${name} = ${value}`);
   return out;
 }

@@ -47,6 +47,8 @@ const EXPECTED_CLAIMS: Record<string, number> = {
   'models/corpus/xv6-riscv-kerneltrap-no-save.sched -': 4,
   'models/corpus/xv6-sched-intena-global.sched -': 2,
   'models/corpus/xv6-yield-release-early.sched CPUS=2 PROCS=2': 16,
+  'models/corpus/xv6-swtch-ptable-release-early.sched CPUS=1 PROCS=2': 8,
+  'models/corpus/linux-switch-to-asm-no-regs.sched -': 10,
   'models/ckernel-002/stub-ret-switch.sched THREADS=2': 6,
   'models/executor-000/restore-from-main-loop.sched -': 2,
   'models/forkexec-004/old-handler-abba.sched CPUS=2 THREADS=2': 144,

@@ -110,6 +110,16 @@ const PINNED: Record<string, Partial<Record<PropertyId, string>>> = {
   'runqueue-no-balance': { 'no-starvation': 'violated 4 5', 'lock-order': 'holds 4' },
   'runqueue-index-range': { assertions: 'violated 11 11' },
   'runqueue-dequeue-migrate': { assertions: 'holds 48' },
+  // The context switch in steps, forged frames, process-table states (test/checker/switch.test.ts: tried, each
+  // verdict flips with its rule reverted).
+  'switch-split-tick-window': { 'stack-integrity': 'violated 166 13' },
+  'switch-split-masked': { 'stack-integrity': 'holds 119' },
+  'forged-ret-from-fork': { 'stack-integrity': 'holds 70', 'no-deadlock': 'holds 70' },
+  'forged-ret-from-fork-no-regs': { 'stack-integrity': 'violated 23 8', 'no-deadlock': 'holds 24' },
+  'ptable-first-fit': { 'no-starvation': 'violated 64 21', 'stack-integrity': 'holds 64' },
+  'wq-wake-one-fifo': { assertions: 'holds 23' },
+  'ptable-lost-wakeup': { 'no-deadlock': 'violated 39 7' },
+  'ptable-round-robin': { 'no-starvation': 'holds 120', 'no-deadlock': 'holds 120', 'stack-integrity': 'holds 120' },
 };
 
 /** Properties the Model reports as events alone, where "shortest" can be checked against every violation. */

@@ -105,7 +105,18 @@ function* exprsOf(instr: Instr): Generator<Expr> {
     case 'switch_to':
     case 'restore_context':
     case 'free_stack':
+    case 'save_sp':
+    case 'load_sp':
+    case 'set_current':
       yield instr.thread;
+      return;
+    case 'set_state':
+      yield instr.thread;
+      yield instr.value;
+      return;
+    case 'pick_where':
+      yield* lvalueExprs(instr.target);
+      yield instr.cond;
       return;
     case 'work':
     case 'preempt_disable':
@@ -203,6 +214,10 @@ export function analyse(program: Program): Analysis {
   if (program.locks.some((l) => l.array?.by === 'thread')) return none;
   // Declared run queues (one per CPU, per thread, ...): their order of entries is not renumbered. Not supported.
   if ((program.runQueues ?? []).length > 0) return none;
+  // A split switch keeps a thread id per CPU (the stack the CPU is on) that the renumbering does not move.
+  if (program.units.some((u) => u.code.some((i) => i.op === 'save_sp' || i.op === 'load_sp' || i.op === 'set_current'))) return none;
+  // A scan of the threads (`pick x where`) finds them in declaration order.
+  if (program.units.some((u) => u.code.some((i) => i.op === 'pick_where'))) return none;
   let groups = candidateGroups(program);
   const named = new Set<string>();
   const namedIds = new Set<number>();

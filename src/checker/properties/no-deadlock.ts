@@ -15,6 +15,7 @@ import { lockIn } from '../../hw/locks.js';
 import type { Machine } from '../../hw/machine.js';
 import { instrText } from '../../hw/text.js';
 import { actionArg, actionCpu, actionKind, ActionKind, type Action } from '../../ir/model.js';
+import { THREAD_STATES } from '../../ir/ir.js';
 import { EDGE_FATAL, EDGE_PROGRESS } from '../explicit/graph.js';
 import type { Finding, PropertyDefinition } from './property.js';
 
@@ -108,19 +109,22 @@ function stuckFinding(m: Machine, s: Uint32Array, id: number, kind: 'deadlock' |
 }
 
 /**
- * The threads some code of the program could wake: the operand of a `wake` or `enqueue` (every thread
- * where it is not a constant), every thread where a wait queue is woken or a mutex is released (its sleepers).
+ * The threads some code of the program could wake: the operand of a `wake`, an `enqueue` or a `state(t) := ready`
+ * (every thread where it is not a constant, or where the state written is not a constant), every thread where a wait queue is woken or a mutex is released (its sleepers).
  * A thread nothing in the program could ever wake is not waiting for a wake-up when it is blocked: it was
  * switched away from for good (an idle thread once the work has come, a thread that has done its part).
  */
 function wakeableThreads(m: Machine): boolean[] {
   const can = new Array<boolean>(m.threads).fill(false);
   for (const instr of m.code) {
-    if ((instr.op === 'wake' || instr.op === 'enqueue') && instr.thread.kind === 'const') {
+    // A process table: `state(t) := ready` (or a state computed at run time) makes t runnable.
+    if (instr.op === 'set_state' && instr.value.kind === 'const' && instr.value.value !== THREAD_STATES.indexOf('ready')) continue;
+    if ((instr.op === 'wake' || instr.op === 'enqueue' || instr.op === 'set_state') && instr.thread.kind === 'const') {
       if (instr.thread.value < m.threads) can[instr.thread.value] = true;
     } else if (
       instr.op === 'wake' ||
       instr.op === 'enqueue' ||
+      instr.op === 'set_state' ||
       instr.op === 'wake_one' ||
       instr.op === 'wake_all' ||
       (instr.op === 'release' && m.program.locks[instr.lock]!.kind === 'mutex')

@@ -72,6 +72,7 @@ class Geometry {
     for (const l of layout.locks) this.kindOf.set(l.owner, 'owner');
     for (const c of layout.cpus) {
       this.kindOf.set(c.current, 'thread');
+      if (c.sp !== null) this.kindOf.set(c.sp, 'thread');
       if (c.elr !== null) this.kindOf.set(c.elr, 'frame');
       for (const st of c.handlerStacks) for (const cell of st.cells) this.kindOf.set(cell, 'frame');
     }
