@@ -694,9 +694,8 @@ class Checker implements Env {
     const locals = new Map<A.Decl, Map<string, VarInfo>>();
     for (const kind of ['thread', 'proc', 'handler'] as const) {
       for (const d of this.decls(kind)) {
-        if (d.kind !== 'thread' || d.body.kind === 'block') {
-          locals.set(d, this.declareLocals(d.kind === 'thread' ? (d.body as { block: A.Block }).block : d.body, this.unitIds.get(d)!, `${kind} ${d.name.text}`));
-        }
+        const body = d.kind !== 'thread' ? d.body : d.body.kind === 'block' ? d.body.block : null;
+        if (body !== null) locals.set(d, this.declareLocals(body, this.unitIds.get(d)!, `${kind} ${d.name.text}`));
       }
     }
     for (const kind of ['thread', 'proc', 'handler'] as const) {

@@ -44,6 +44,11 @@ describe('procedure-local variables in both engines', () => {
     await expectBothEngines('locals-handler-stack', 'assertions', 'holds 427', 'holds', 8);
   });
 
+  it('starts every activation with its locals at their defaults: after a return, and after restore_context', async () => {
+    await expectBothEngines('locals-fresh-activation', 'assertions', 'holds 512', 'holds', 8);
+    await expectBothEngines('locals-fresh-activation', 'stack-integrity', 'holds 512', 'holds', 8);
+  });
+
   it('compiles every locals model to WebAssembly', () => {
     for (const name of ['locals-irqsave-local', 'locals-prev-local', 'locals-nested-aarch64', 'locals-handler-stack']) {
       const file = `test/checker/models/${name}.sched`;
