@@ -198,12 +198,24 @@ describe('two CPUs (x86: LAPIC timers, the second CPU started by INIT-SIPI-SIPI;
     const model = modelOf(design('004-old').model);
     const seen: string[] = [];
     for (const seed of [1, 2, 3]) {
-      const r = await run('004-old', seed, 1000, 5);
+      const r = await run('004-old', seed, 1000, 15);
       // A corrupted kernel may write lines that are not events: conform reads the file as the CLI does.
       const file = join(mkdtempSync(join(tmpdir(), 'schedcheck-qemu-test-')), 'run.jsonl');
+      const ending = `seed ${seed}, ${r.outcome.kind}, ending ${r.lines.slice(-3).join(' | ')}`;
+      if (r.outcome.kind === 'timeout') {
+        // The harness watchdog ended a run that logged neither an end, a fault nor a hang in time (a slow host,
+        // or a kernel corrupted past its own detector): its hang line is the harness's, not the kernel's. What
+        // the kernel logged up to then must be a run of the model, or go on after the model's crash.
+        writeFileSync(file, `${r.lines.slice(0, -1).join('\n')}\n`);
+        const prefix = await conformFile(model, file);
+        if (prefix.verdict === 'bad-input') expect(['T001', 'T002'], ending).toContain(prefix.code);
+        else if (prefix.verdict === 'rejected') expect(prefix.reason, ending).toMatchObject({ kind: 'after-crash' });
+        else expect(prefix.verdict, ending).toBe('conforms');
+        seen.push('cut short');
+        continue;
+      }
       writeFileSync(file, `${r.lines.join('\n')}\n`);
       const result = await conformFile(model, file, { complete: true });
-      const ending = `seed ${seed}, ${r.outcome.kind}, ending ${r.lines.slice(-3).join(' | ')}`;
       if (result.verdict === 'conforms' && r.outcome.kind === 'end') {
         seen.push('survived'); // neither race was hit this time
       } else if (result.verdict === 'conforms' && result.corruption === null) {
@@ -214,13 +226,13 @@ describe('two CPUs (x86: LAPIC timers, the second CPU started by INIT-SIPI-SIPI;
       } else if (result.verdict === 'conforms') {
         // The other race, and the kernel's fault is the last thing it logs: the trace conforms only through the
         // model's crash where a CPU resumes a thread the other CPU still runs on.
-        expect(['fault', 'reset', 'timeout', 'hang'], ending).toContain(r.outcome.kind);
+        expect(['fault', 'reset', 'hang'], ending).toContain(r.outcome.kind);
         expect(result.corruption!.message, ending).toMatch(/^stack-integrity: restore_context \S+, which is running on CPU \d: one stack, two CPUs$/);
         seen.push('stack race');
       } else if (result.verdict === 'bad-input') {
         // The race can corrupt the very line that logs it (two CPUs formatting on one stack): the line is not an
         // event, the run ends abnormally right after it, and conform can only say the line is malformed.
-        expect(['fault', 'reset', 'timeout', 'hang'], ending).toContain(r.outcome.kind);
+        expect(['fault', 'reset', 'hang'], ending).toContain(r.outcome.kind);
         expect(['T001', 'T002'], ending).toContain(result.code);
         const lines = r.lines.filter((l) => l !== '').length;
         expect(lines - result.line, ending).toBeLessThanOrEqual(3);
@@ -228,7 +240,7 @@ describe('two CPUs (x86: LAPIC timers, the second CPU started by INIT-SIPI-SIPI;
       } else {
         // The other race: the model crashes where a CPU resumes a thread the other CPU still runs on, and the
         // kernel carries on corrupted (until it faults, or hangs and the harness watchdog ends it).
-        expect(['fault', 'reset', 'timeout', 'hang', 'end'], ending).toContain(r.outcome.kind);
+        expect(['fault', 'reset', 'hang', 'end'], ending).toContain(r.outcome.kind);
         expect(result, ending).toMatchObject({ verdict: 'rejected', reason: { kind: 'after-crash' } });
         if (result.verdict !== 'rejected' || result.reason?.kind !== 'after-crash') continue;
         expect(result.reason.message).toMatch(/^stack-integrity: restore_context \S+, which is running on CPU \d: one stack, two CPUs$/);
