@@ -9,12 +9,10 @@
 // the hardware does.
 
 import { ELR_CODE, KIND_CODE, type Access } from './access.js';
-import { lineName, lockName } from './describe.js';
+import { lockName } from './describe.js';
 import { num, type Cond, type Val } from './domain.js';
-import { frameNoun } from './frames.js';
-import { FRAME_KINDS } from '../ir/layout.js';
 import type { Instr } from '../ir/ir.js';
-import { entryStack, lineBit } from './profile.js';
+import { entryStack, returnThroughFrame } from './profile.js';
 import type { State } from './state.js';
 import type { Step } from './step.js';
 
@@ -143,25 +141,11 @@ function softwareInterrupt(x: Step, line: number): void {
  * an interrupt frame of the current thread, and its return point user code, since SYSRET always returns to CPL 3.
  */
 function sysret(x: Step): void {
-  const { a, s, cpu } = x;
-  const o = a.ops;
-  const ref = a.currentStack(s, cpu);
-  const { empty, frame } = a.pop(s, ref);
-  s.fault('stack-integrity', empty, () => 'sysret with no saved user context: the stack is empty');
-  s.fault('stack-integrity', o.ne(frame.kind, KIND_CODE.irq), () => `sysret pops ${frameNoun(FRAME_KINDS[num(frame.kind)] ?? 'none')}, not the frame of a system call or interrupt`);
-  s.fault('stack-integrity', o.ne(frame.owner, x.current), () => `sysret returns into ${x.name(frame.owner)}'s frame while running ${x.name(x.current)}`);
-  s.fault('stack-integrity', o.not(userCode(a, frame.pc)), () => 'sysret returns to kernel code: SYSRET always returns to user mode (CPL 3)');
-  s.warn(
-    'eoi-discipline',
-    lineBit(a, a.inService(s, cpu), frame.line),
-    ({ m }) => `handler for ${lineName(m, num(frame.line))} returned without EOI: the line stays in service on CPU ${cpu}`,
+  const { a, s } = x;
+  const pc = returnThroughFrame(x, 'sysret', (to) =>
+    s.fault('stack-integrity', a.ops.not(userCode(a, to)), () => 'sysret returns to kernel code: SYSRET always returns to user mode (CPL 3)'),
   );
-  a.leaveActivation(s, ref, a.m.unitOf[x.pc]!);
-  a.setIe(s, cpu, frame.ie);
-  a.setHardirq(s, cpu, frame.hardirq);
-  a.setStackSel(s, cpu, frame.stack);
-  x.goto(frame.pc);
-  checkReturnToUser(x, frame.pc, 'sysret');
+  checkReturnToUser(x, pc, 'sysret');
 }
 
 /**

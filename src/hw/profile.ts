@@ -3,9 +3,11 @@
 
 import type { Arch, Instr } from '../ir/ir.js';
 import { MAX_HARDIRQ, type StackSlots } from '../ir/layout.js';
-import type { Access, FrameVal, StackRef } from './access.js';
+import { KIND_CODE, type Access, type FrameVal, type StackRef } from './access.js';
 import { lineName } from './describe.js';
 import { num, type Cond, type Val } from './domain.js';
+import { frameNoun } from './frames.js';
+import { FRAME_KINDS } from '../ir/layout.js';
 import type { State } from './state.js';
 import type { Step } from './step.js';
 
@@ -68,4 +70,36 @@ export function lineBit(a: Access, mask: Val, line: Val): Cond {
   const o = a.ops;
   if (typeof line === 'number') return o.bit(mask, line);
   return o.or(...a.m.program.lines.map((_, l) => o.and(o.eq(line, l), o.bit(mask, l))));
+}
+
+/**
+ * A return through the interrupt frame on top of the stack the CPU is on: x86_64 IRET, and SYSRET (privilege.ts),
+ * which returns through the frame the system call's entry pushed (Linux's syscall_return_via_sysret pops
+ * pt_regs). The frame must be an interrupt frame of the thread whose stack it is; `check` adds the instruction's
+ * own condition on it. A line still in service is an EOI missed; the activation on the stack ends, and IF, the
+ * interrupt-context depth and the stack selection come back from the frame. Returns the frame's return point.
+ */
+export function returnThroughFrame(x: Step, how: 'iret' | 'sysret', check?: (pc: Val) => void): Val {
+  const { a, s, cpu } = x;
+  const o = a.ops;
+  const ref = a.currentStack(s, cpu);
+  const { empty, frame } = a.pop(s, ref);
+  s.fault('stack-integrity', empty, () => (how === 'iret' ? 'iret with no interrupt frame: the stack is empty' : 'sysret with no saved user context: the stack is empty'));
+  s.fault('stack-integrity', o.ne(frame.kind, KIND_CODE.irq), () => {
+    const noun = frameNoun(FRAME_KINDS[num(frame.kind)] ?? 'none');
+    return how === 'iret' ? `iret pops ${noun}, not an interrupt frame` : `sysret pops ${noun}, not the frame of a system call or interrupt`;
+  });
+  s.fault('stack-integrity', o.ne(frame.owner, x.stackOwner), () => `${how} returns into ${x.name(frame.owner)}'s frame while running ${x.name(x.stackOwner)}`);
+  check?.(frame.pc);
+  s.warn(
+    'eoi-discipline',
+    lineBit(a, a.inService(s, cpu), frame.line),
+    ({ m }) => `handler for ${lineName(m, num(frame.line))} returned without EOI: the line stays in service on CPU ${cpu}`,
+  );
+  a.leaveActivation(s, ref, a.m.unitOf[x.pc]!);
+  a.setIe(s, cpu, frame.ie);
+  a.setHardirq(s, cpu, frame.hardirq);
+  a.setStackSel(s, cpu, frame.stack);
+  x.goto(frame.pc);
+  return frame.pc;
 }

@@ -2,36 +2,16 @@
 // (interrupt gates) and set the line's in-service bit; `iret` pops exactly an interrupt frame of the current
 // thread; EOI clears the in-service bit.
 
-import { KIND_CODE } from './access.js';
 import { lineName } from './describe.js';
-import { num, type Cond } from './domain.js';
+import type { Cond } from './domain.js';
 import type { Access } from './access.js';
 import type { State } from './state.js';
-import { frameNoun } from './frames.js';
-import { FRAME_KINDS } from '../ir/layout.js';
-import { checkNesting, entryFrame, entryStack, lineBit, type ArchProfile } from './profile.js';
+import { checkNesting, entryFrame, entryStack, returnThroughFrame, type ArchProfile } from './profile.js';
 import { checkReturnToUser } from './privilege.js';
 import type { Step } from './step.js';
 
 function iret(x: Step): void {
-  const { a, s, cpu } = x;
-  const o = a.ops;
-  const ref = a.currentStack(s, cpu);
-  const { empty, frame } = a.pop(s, ref);
-  s.fault('stack-integrity', empty, () => 'iret with no interrupt frame: the stack is empty');
-  s.fault('stack-integrity', o.ne(frame.kind, KIND_CODE.irq), () => `iret pops ${frameNoun(FRAME_KINDS[num(frame.kind)] ?? 'none')}, not an interrupt frame`);
-  s.fault('stack-integrity', o.ne(frame.owner, x.stackOwner), () => `iret returns into ${x.name(frame.owner)}'s frame while running ${x.name(x.stackOwner)}`);
-  s.warn(
-    'eoi-discipline',
-    lineBit(a, a.inService(s, cpu), frame.line),
-    ({ m }) => `handler for ${lineName(m, num(frame.line))} returned without EOI: the line stays in service on CPU ${cpu}`,
-  );
-  a.leaveActivation(s, ref, a.m.unitOf[x.pc]!);
-  a.setIe(s, cpu, frame.ie);
-  a.setHardirq(s, cpu, frame.hardirq);
-  a.setStackSel(s, cpu, frame.stack);
-  x.goto(frame.pc);
-  checkReturnToUser(x, frame.pc, 'iret');
+  checkReturnToUser(x, returnThroughFrame(x, 'iret'), 'iret');
 }
 
 /** EOI on x86 (8259 or LAPIC: the in-service bit) and on aarch64 (GIC: the active bit); `active` words the message. */
