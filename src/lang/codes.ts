@@ -58,7 +58,7 @@ export const CODES = {
   E508: '`on each` on a thread that is not an array of one instance per CPU',
   E509: 'mutex or wait queue without a scheduler procedure',
   E510: 'property expected twice',
-  E511: 'size, depth, priority or count below 1',
+  E511: 'size, depth, priority or count below 1, or forged frames that do not fit the stack',
   E512: 'loop body takes no step',
   E513: '`break` or `continue` outside a loop',
   E514: '`self` outside a thread body',
