@@ -29,7 +29,7 @@ import type { ArchProfile } from './profile.js';
 import { ConcreteState } from './state.js';
 import { apply, enabledWith, recursiveAcquire, urgency } from './transition.js';
 import { exprText } from '../ir/print.js';
-import { instrText } from './text.js';
+import { instrText } from '../ir/print.js';
 import { profileOf } from './profiles.js';
 
 export class ModelTooLarge extends Error {}

@@ -117,7 +117,16 @@ export function lvalueText(program: Program, target: LValue): string {
   return `${name}${index}${instanceText(program, target.instance)}`;
 }
 
-export function printInstr(i: Instr, program: Program): string {
+/**
+ * The instruction as the model writes it (`form` 'label': action labels and reports, where a condition test reads
+ * `test COND`), or as the IR listing shows it ('ir': branch and jump targets, an assertion's message, the steps
+ * lowering adds).
+ */
+export function instrText(program: Program, i: Instr, form: 'label' | 'ir' = 'label'): string {
+  if (form === 'ir') {
+    const ir = irOnlyText(program, i);
+    if (ir !== null) return ir;
+  }
   const unit = (id: number): string => program.units[id]?.name ?? `?${id}`;
   const line = (id: number): string => program.lines[id]?.name ?? `?${id}`;
   const expr = (e: Expr): string => exprText(program, e);
@@ -136,33 +145,33 @@ export function printInstr(i: Instr, program: Program): string {
     case 'save_elr':
     case 'restore_elr':
     case 'exit':
-    case 'end':
     case 'preempt_disable':
     case 'local_bh_disable':
     case 'local_bh_enable':
     case 'preempt_enable':
-    case 'to_user':
     case 'syscall':
     case 'svc':
     case 'sysret':
       return i.op;
+    case 'to_user':
+      return 'return to user mode';
     case 'int':
       return `int ${line(i.line)}`;
     case 'assign':
       return `${lvalueText(program, i.target)} := ${expr(i.value)}`;
     case 'branch':
-      return `branch ${expr(i.cond)} else -> ${i.ifFalse}`;
+      return `test ${expr(i.cond)}`;
     case 'jump':
-      return `jump -> ${i.target}`;
+      return 'loop (empty body)';
     case 'call':
       return `call ${unit(i.unit)}`;
     case 'assert':
-      return `assert ${expr(i.cond)} ${JSON.stringify(i.message)}`;
+      return `assert ${expr(i.cond)}`;
     case 'eoi':
     case 'ack':
       return `${i.op} ${line(i.line)}`;
     case 'eoi_highest':
-      return 'eoi highest';
+      return 'eoi';
     case 'ack_read':
       return `${lvalueText(program, i.target)} := ack`;
     case 'eoi_id':
@@ -174,7 +183,7 @@ export function printInstr(i: Instr, program: Program): string {
     case 'tpr':
       return `tpr := ${expr(i.value)}`;
     case 'raise':
-      return `raise ${line(i.line)} to ${i.cpu ? expr(i.cpu) : 'others'}`;
+      return i.cpu === null ? `raise ${line(i.line)}` : `raise ${line(i.line)} to ${expr(i.cpu)}`;
     case 'acquire':
     case 'release':
       return `${i.op} ${lockRefText(program, i.lock, i.index)}`;
@@ -200,8 +209,10 @@ export function printInstr(i: Instr, program: Program): string {
       return `pick ${lvalueText(program, i.target)} where ${expr(i.cond)}`;
     case 'set_state':
       return `state(${expr(i.thread)}) := ${expr(i.value)}`;
-    case 'halted':
-      return `halted (${i.by})`;
+    case 'end':
+      return 'end of thread';
+    case 'halted': // its step (after wfi only) is the wait completing
+      return i.by === 'wfi' ? 'wfi wakes up' : 'halted in hlt';
     case 'sleep':
     case 'prepare_to_wait':
     case 'finish_wait':
@@ -209,11 +220,39 @@ export function printInstr(i: Instr, program: Program): string {
     case 'wake_all':
       return `${i.op} ${program.waitQueues[i.queue]?.name ?? `?${i.queue}`}`;
     case 'choose':
+      return `choose one of ${i.count}`;
+    case 'alternative':
+      return i.assign === null ? `either: block ${i.index + 1}` : `${lvalueText(program, i.assign.target)} := any: ${expr(i.assign.value)}`;
+    default:
+      return unreachable(i);
+  }
+}
+
+/** What the IR listing writes differently from a label: control flow with its targets, and lowering's own steps. */
+function irOnlyText(program: Program, i: Instr): string | null {
+  const expr = (e: Expr): string => exprText(program, e);
+  switch (i.op) {
+    case 'to_user':
+    case 'end':
+      return i.op;
+    case 'branch':
+      return `branch ${expr(i.cond)} else -> ${i.ifFalse}`;
+    case 'jump':
+      return `jump -> ${i.target}`;
+    case 'assert':
+      return `assert ${expr(i.cond)} ${JSON.stringify(i.message)}`;
+    case 'eoi_highest':
+      return 'eoi highest';
+    case 'raise':
+      return `raise ${program.lines[i.line]?.name ?? `?${i.line}`} to ${i.cpu ? expr(i.cpu) : 'others'}`;
+    case 'halted':
+      return `halted (${i.by})`;
+    case 'choose':
       return `choose ${i.count}`;
     case 'alternative':
       return `alternative ${i.index}${i.assign === null ? '' : ` ${lvalueText(program, i.assign.target)} := ${expr(i.assign.value)}`} -> ${i.target}`;
     default:
-      return unreachable(i);
+      return null;
   }
 }
 
@@ -273,9 +312,9 @@ export function printProgram(program: Program): string {
         ? ` (lines ${u.lines.map((l) => program.lines[l]!.name).join(',')}${u.stack ? `, own stack ${u.stack.depth}` : ''})`
         : '';
     out.push(`  unit ${u.id} ${u.kind} ${u.name}${extra}, pc ${base}..${base + u.code.length - 1}, ${where(u.span)}`);
-    const width = Math.max(...u.code.map((i) => printInstr(i, program).length), 0);
+    const width = Math.max(...u.code.map((i) => instrText(program, i, 'ir').length), 0);
     u.code.forEach((i, index) => {
-      out.push(`    ${pad(index, 3)}  ${printInstr(i, program).padEnd(width)}  ${where(i.span)}`);
+      out.push(`    ${pad(index, 3)}  ${instrText(program, i, 'ir').padEnd(width)}  ${where(i.span)}`);
     });
   }
   return out.join('\n') + '\n';

@@ -6,7 +6,7 @@
 
 import { PROOF_WORDS, type CheckReport, type SmtProof, type Counterexample, type CpuView, type PropertyResult, type ReductionReport, type StateView, type TraceStep } from '../checker/verdict.js';
 import type { Expectation, Program } from '../ir/ir.js';
-import { printInstr } from '../ir/print.js';
+import { instrText } from '../ir/print.js';
 import { cpuStateChanges, waitQueueChanges } from './steprows.js';
 
 /** What a piece of the report is, for a terminal that colours it (src/cli/colour.ts). */
@@ -193,7 +193,7 @@ export function stuckInstruction(cex: Counterexample, program: Program, options:
   const statement = line === null ? null : at.endLine === at.line ? line.slice(at.col - 1, at.endCol - 1) : line.slice(at.col - 1);
   const source = statement === null || statement.trim() === '' ? null : statement.replace(/\/\/.*$/, '').trim();
   const instr = program.units.flatMap((u) => u.code).find((i) => i.span === span);
-  const text = source ?? (instr === undefined ? null : printInstr(instr, program));
+  const text = source ?? (instr === undefined ? null : instrText(program, instr, 'ir'));
   return `${at.file}:${at.line}${text === null ? '' : `: ${text}`}`;
 }
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { expectBothEngines } from './both-engines.js';
 import { expectedEvents } from '../../src/conform/expected.js';
 import { machineOf } from '../../src/hw/build.js';
-import { printInstr } from '../../src/ir/print.js';
+import { instrText } from '../../src/ir/print.js';
 import { readFileSync } from 'node:fs';
 import { cexOf, check, find, load, modelOf, walk } from './helpers.js';
 
@@ -81,7 +81,7 @@ describe('GIC statements', () => {
     const vector = program.units.find((u) => u.name === 'irq')!;
     expect(vector.lines).toEqual([0, 1]);
     expect(program.lines.map((l) => `${l.name} ${l.number} ${l.priority} ${l.handler}`)).toEqual([`low 2 96 ${vector.id}`, `high 3 128 ${vector.id}`]);
-    expect(vector.code.slice(0, 3).map((i) => printInstr(i, program))).toEqual(['id := ack', 'eoi id', 'eoi high']);
+    expect(vector.code.slice(0, 3).map((i) => instrText(program, i, 'ir'))).toEqual(['id := ack', 'eoi id', 'eoi high']);
   });
 
   it('acknowledge the higher priority first and log it as the ack and EOI of its line', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Program, Unit } from '../../src/ir/ir.js';
-import { printInstr } from '../../src/ir/print.js';
+import { instrText } from '../../src/ir/print.js';
 import { loadModelFromText } from '../../src/lang/load.js';
 import { assertWellFormed } from '../ir/well-formed.js';
 
@@ -19,7 +19,7 @@ function unit(program: Program, name: string): Unit {
 
 /** A unit's code as `pc op operands` lines. */
 function code(program: Program, name: string): string[] {
-  return unit(program, name).code.map((i, pc) => `${pc} ${printInstr(i, program)}`);
+  return unit(program, name).code.map((i, pc) => `${pc} ${instrText(program, i, 'ir')}`);
 }
 
 describe('lowering control flow', () => {

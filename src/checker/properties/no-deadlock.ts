@@ -13,7 +13,7 @@
 import { contextOf, lockName, pcLocation, threadName, whereIs } from '../../hw/describe.js';
 import { lockIn } from '../../hw/locks.js';
 import type { Machine } from '../../hw/machine.js';
-import { instrText } from '../../hw/text.js';
+import { instrText } from '../../ir/print.js';
 import { actionArg, actionCpu, actionKind, ActionKind, type Action } from '../../ir/model.js';
 import { THREAD_STATES } from '../../ir/ir.js';
 import { EDGE_FATAL, EDGE_PROGRESS } from '../explicit/graph.js';

@@ -11,7 +11,7 @@
 import { lineName, lockName, pcLocation, threadName } from '../../hw/describe.js';
 import { lockIn } from '../../hw/locks.js';
 import type { Machine } from '../../hw/machine.js';
-import { instrText } from '../../hw/text.js';
+import { instrText } from '../../ir/print.js';
 import { MAX_HARDIRQ } from '../../ir/layout.js';
 import type { Action } from '../../ir/model.js';
 import { FairCycles, HardwareFairness, type FairComponent, type Loop } from '../explicit/liveness.js';
