@@ -103,8 +103,12 @@ export function twin(c: BenchCase): string | { error: string } {
   }
 }
 
-/** Runs pan on one case. `expectedStates` sizes the hash table (-w); `timeoutSeconds` bounds pan's search. */
-export function runSpin(c: BenchCase, mode: SpinMode, expectedStates: number, timeoutSeconds: number): EngineRun | { error: string } {
+/**
+ * Runs pan on one case. `expectedStates` sizes the hash table (-w); `timeoutSeconds` bounds pan's search.
+ * `optimize` false compiles pan without optimisation (gcc -O0, about a quarter of -O2's time): for a count of
+ * states, not a measurement of speed.
+ */
+export function runSpin(c: BenchCase, mode: SpinMode, expectedStates: number, timeoutSeconds: number, optimize = true): EngineRun | { error: string } {
   const dir = mkdtempSync(join(tmpdir(), 'schedcheck-spin-'));
   try {
     const building = performance.now();
@@ -115,7 +119,7 @@ export function runSpin(c: BenchCase, mode: SpinMode, expectedStates: number, ti
     // of the model that only an invariant reads and never reads it, but it is part of the state all the same.
     const gen = run('spin', ['-o2', '-a', 'model.pml'], dir, 60_000);
     if (gen.status !== 0) return { error: `spin -a failed: ${gen.stdout}${gen.stderr}` };
-    const cflags = ['-O2', '-w', '-DSAFETY', '-DNOREDUCE', ...(mode === 'hc4' ? ['-DHC4'] : [])];
+    const cflags = [optimize ? '-O2' : '-O0', '-w', '-DSAFETY', '-DNOREDUCE', ...(mode === 'hc4' ? ['-DHC4'] : [])];
     const cc = run('gcc', [...cflags, '-o', 'pan', 'pan.c'], dir, 300_000);
     if (cc.status !== 0) return { error: `gcc failed: ${cc.stderr.slice(0, 400)}` };
     const build = (performance.now() - building) / 1000;
