@@ -154,6 +154,24 @@ export class Access {
     return slot === null ? value < GIC_BOOT_PMR : this.ops.ult(value, s.read(slot));
   }
   /**
+   * Whether interrupts are enabled on CPU `c` as the kernel sees it: PSTATE.I / IF clear and, where code writes the
+   * GIC priority mask, a mask that lets through every line the boot mask does. With arm64 pseudo-NMI
+   * (arch/arm64/include/asm/irqflags.h) local_irq_disable() writes GIC_PRIO_IRQOFF to ICC_PMR_EL1 instead of
+   * setting PSTATE.I, and arch_irqs_disabled_flags() reads the mask: interrupts are off while it holds a line
+   * back, even if a higher-priority pseudo-NMI still gets through. `irqs_enabled`, irq-lock-safety's usage bits
+   * and irq-latency's masked window read this.
+   */
+  irqsOn(s: State, c: number): Cond {
+    return this.ops.and(this.ops.eq(this.ie(s, c), 1), this.maskLetsIrqsIn(s, c));
+  }
+  /** The priority-mask half of `irqsOn`: true without a GIC, or where no code writes the mask. */
+  maskLetsIrqsIn(s: State, c: number): Cond {
+    const slot = this.m.program.controller === 'gic' ? (this.layout.cpus[c]!.pmr ?? null) : null;
+    if (slot === null) return true;
+    const values = this.m.program.lines.map((l) => 256 - l.priority).filter((v) => v < GIC_BOOT_PMR);
+    return values.length === 0 ? true : this.ops.ult(Math.max(...values), s.read(slot));
+  }
+  /**
    * Whether no active line holds `line` off on CPU `c`: none of equal or higher priority (itself included) in service
    * or active. With a GIC in EOImode 1 the running priority is that of the active lines whose priority has not been
    * dropped, and an active line, dropped or not, is not signalled again until it is deactivated (IHI 0069, 4.1

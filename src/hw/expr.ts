@@ -175,7 +175,7 @@ export function evaluate(a: Access, s: State, cpu: Cpu, e: Expr): Val {
     }
     case 'cpu_state':
       if (noCpu(s, cpu, e.what)) return 0;
-      if (e.what === 'irqs_enabled') return a.ie(s, cpu);
+      if (e.what === 'irqs_enabled') return a.ops.ite(a.irqsOn(s, cpu), 1, 0);
       if (e.what === 'hardirq_count') return a.hardirq(s, cpu);
       if (e.what === 'softirq_count') return a.softirqCount(s, a.current(s, cpu));
       if (e.what === 'from_user') return a.ops.ite(fromUser(a, s, cpu), 1, 0);

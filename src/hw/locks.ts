@@ -150,10 +150,12 @@ function take(x: Step, lock: number, trylock: boolean): void {
     const saved = o.or32(ie, spinSaved === null ? 0 : s.read(spinSaved));
     if (spinSaved !== null) s.write(spinSaved, 0);
     s.write(slots.savedIe, saved);
+    // Interrupts were on before the irqsave if its saved flag says so and no priority mask held them off.
+    const letsIn = a.maskLetsIrqsIn(s, cpu);
     a.setIe(s, cpu, 0);
-    s.acquired({ cpu, lock, owner: current, hardirq, ie: o.eq(saved, 1), held, trylock });
+    s.acquired({ cpu, lock, owner: current, hardirq, ie: o.and(o.eq(saved, 1), letsIn), held, trylock });
   } else {
-    s.acquired({ cpu, lock, owner: current, hardirq, ie: o.eq(ie, 1), held, trylock });
+    s.acquired({ cpu, lock, owner: current, hardirq, ie: a.irqsOn(s, cpu), held, trylock });
   }
 }
 

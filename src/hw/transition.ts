@@ -219,7 +219,7 @@ function countMasked(a: Access, s: State, c: number): void {
   const o = a.ops;
   const count = s.read(slot);
   const more = o.ite(o.ult(count, slot.max), o.add(count, 1), slot.max);
-  s.write(slot, o.ite(o.eq(a.ie(s, c), 1), 0, more));
+  s.write(slot, o.ite(a.irqsOn(s, c), 0, more));
 }
 
 /**

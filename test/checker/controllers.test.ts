@@ -50,6 +50,11 @@ describe('GIC: acknowledge into a variable, EOI of a variable id, running priori
   it('the priority mask holds IRQs off (pseudo-NMI local_irq_disable)', async () => {
     await expectBothEngines('gic-pmr-irqoff', 'assertions', 'holds 57', 'holds', 12);
   });
+  it('interrupts are off under a priority mask that holds lines back: irqs_enabled, irq-lock-safety (pseudo-NMI)', async () => {
+    await expectBothEngines('gic-pmr-lock-safety', 'irq-lock-safety', 'holds 74', 'holds', 12);
+    await expectBothEngines('gic-pmr-lock-safety', 'assertions', 'holds 74', 'holds', 12);
+    await expectBothEngines('gic-pmr-lock-irqon', 'irq-lock-safety', 'violated 17 4', 'violated 4', 0);
+  });
   it('a priority below the mask gets through it (pseudo-NMI)', async () => {
     await expectBothEngines('gic-pmr-nmi', 'assertions', 'violated 59 6', 'violated 6', 0);
   });

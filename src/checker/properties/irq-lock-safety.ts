@@ -30,7 +30,7 @@ export function hardirqOnUsage(a: Access, s: State, l: number): Cond {
   const o = a.ops;
   let held: Cond = false;
   for (let c = 0; c < a.cpus; c++) {
-    held = o.or(held, o.and(o.not(a.stopped(s, c)), o.eq(a.ie(s, c), 1), o.eq(a.lockOwner(s, l), o.add(a.current(s, c), 1))));
+    held = o.or(held, o.and(o.not(a.stopped(s, c)), a.irqsOn(s, c), o.eq(a.lockOwner(s, l), o.add(a.current(s, c), 1))));
   }
   return held;
 }
