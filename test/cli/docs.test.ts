@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OPTIONS } from '../../src/cli/options.js';
+import { loadModel } from '../../src/lang/load.js';
 import { ROOT } from './run.js';
 
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -37,5 +38,18 @@ describe('docs/language.md', () => {
     expect(section).toContain('Nothing is pending, in service (x86_64) or active (aarch64); no lock is held');
     expect(section).toContain('A thread declared `on C` runs on CPU C');
     expect(section).toContain('is `ready` and in the run queue, in declaration order');
+  });
+});
+
+describe('docs/modelling.md', () => {
+  it('names models that exist and load without a diagnostic', () => {
+    const text = readFileSync(join(ROOT, 'docs/modelling.md'), 'utf8');
+    const models = [...new Set([...text.matchAll(/`((?:models|test\/checker\/models)\/[^`\s]+\.sched)`/g)].map((m) => m[1]!))];
+    expect(models.length).toBeGreaterThan(30);
+    for (const model of models) {
+      const { program, diagnostics } = loadModel(join(ROOT, model), []);
+      expect(diagnostics.filter((d) => d.severity === 'error'), model).toEqual([]);
+      expect(program, model).not.toBeNull();
+    }
   });
 });
