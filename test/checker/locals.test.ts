@@ -52,6 +52,7 @@ describe('procedure-local variables in both engines', () => {
   it('a new thread resumed through forged frames into a procedure runs it one activation up, with its own locals', async () => {
     await expectBothEngines('forged-locals', 'assertions', 'holds 76', 'holds', 8);
     await expectBothEngines('swtch-forged-locals', 'assertions', 'holds 4134', 'holds', 8);
+    await expectBothEngines('forged-iret-locals', 'assertions', 'holds 40', 'holds', 8);
   }, 60_000);
 
   it('compiles every locals model to WebAssembly', () => {
