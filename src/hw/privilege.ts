@@ -81,7 +81,7 @@ function syncFrame(x: Step, kind: 'irq' | 'exc') {
   return a.frame(kind, {
     pc: a.m.resolve(x.pc + 1),
     ie: a.ie(s, cpu),
-    owner: x.current,
+    owner: x.stackOwner,
     hardirq: a.hardirq(s, cpu),
     line: a.m.program.lines.length,
     stack: a.stackSel(s, cpu),
