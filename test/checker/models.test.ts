@@ -122,6 +122,7 @@ const PINNED: Record<string, Partial<Record<PropertyId, string>>> = {
   // A local read after load_sp onto another thread's stack (tried: without the level check, assertions is violated
   // and stack-integrity holds).
   'switch-local-other-stack': { 'stack-integrity': 'violated 5 5', assertions: 'holds 5' },
+  'symmetry-preempt-count': { assertions: 'holds 900', 'atomic-sleep': 'violated 59 13' },
   'ptable-round-robin': { 'no-starvation': 'holds 120', 'no-deadlock': 'holds 120', 'stack-integrity': 'holds 120' },
 };
 
