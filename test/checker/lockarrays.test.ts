@@ -22,6 +22,11 @@ describe('lock arrays', () => {
     await expectBothEngines('lockarray-index-range', 'assertions', 'violated 9 9', 'violated 9', 12);
   });
 
+  it("an index read from a local: the scan reads it as the step does, and a read where it has no activation faults there (both engines)", async () => {
+    await expectBothEngines('lockarray-local-index', 'assertions', 'holds 92', 'holds', 12);
+    await expectBothEngines('lockarray-local-wrong-level', 'stack-integrity', 'violated 5 5', 'violated 5', 12);
+  });
+
   it('names the element in reports and keeps one lock per element in the layout', async () => {
     const report = await check(`machine x86_64 { cpus 1 }
 lock L[3] : spin
