@@ -55,6 +55,10 @@ describe('procedure-local variables in both engines', () => {
     await expectBothEngines('forged-iret-locals', 'assertions', 'holds 40', 'holds', 8);
   }, 60_000);
 
+  it("the GIC's one IRQ handler, nested: each entry's local keeps the INTID it acknowledged", async () => {
+    await expectBothEngines('gic-nest-locals', 'assertions', 'holds 561', 'holds', 8);
+  }, 60_000);
+
   it('compiles every locals model to WebAssembly', () => {
     for (const name of ['locals-irqsave-local', 'locals-prev-local', 'locals-nested-aarch64', 'locals-handler-stack']) {
       const file = `test/checker/models/${name}.sched`;

@@ -27,6 +27,11 @@ describe('lock arrays', () => {
     await expectBothEngines('lockarray-local-wrong-level', 'stack-integrity', 'violated 5 5', 'violated 5', 12);
   });
 
+  it('irq-lock-safety per element: L[cpu] taken in the handler and with interrupts on, or irqsave (both engines)', async () => {
+    await expectBothEngines('lockarray-irq-safety', 'irq-lock-safety', 'violated 13 2', 'violated 2', 12);
+    await expectBothEngines('lockarray-irq-safety-irqsave', 'irq-lock-safety', 'holds 256', 'holds', 12);
+  });
+
   it('names the element in reports and keeps one lock per element in the layout', async () => {
     const report = await check(`machine x86_64 { cpus 1 }
 lock L[3] : spin
