@@ -99,6 +99,12 @@ class HwModel implements Model {
         const pc = f.unit === null ? start : m.unitStart(f.unit);
         a.push(st, [{ when: true, stack }], a.frame(kind, { pc, ie: 1, owner: t.id, hardirq: 0, line: 0, stack: 0 }));
       }
+      // The activations the frames stand for (docs/semantics.md 1.1): each procedure a frame returns to is one, above
+      // those of the frames under it; a `call` frame is resumed by a `ret`, which ends one more, the activation of
+      // the routine that returns through it.
+      const forged = t.forgedFrames.slice(0, stack.depth);
+      const levels = forged.filter((f) => f.unit !== null).length + (forged[0]?.kind === 'call' ? 1 : 0);
+      if (stack.act !== null && levels > 0) st.write(stack.act, Math.min(levels, stack.depth));
       if (t.start.kind === 'ready') {
         a.setThreadState(st, t.id, 'ready');
         a.rqPush(st, t.id, a.defaultQueue(0));

@@ -95,8 +95,28 @@ function codeToVal(a: Access, type: ValueType, code: Val): Val {
  * A local's stored code in the running activation: the instance at the activation's level of the stack the CPU
  * runs on (its current thread's, or a handler stack).
  */
+/**
+ * A local is read or written where its body has an instance: the level of the activation running on the stack the
+ * CPU runs on is one its body runs at there (docs/semantics.md 4.2a). Anywhere else the code's frame is not on
+ * that stack (code that moved its stack pointer onto another thread's stack, an activation no rule began): a fatal
+ * stack-integrity violation, never a value read from nowhere.
+ */
+function checkLocalLevel(a: Access, s: State, cpu: number, varId: number): void {
+  const o = a.ops;
+  for (const { when, stack } of a.currentStack(s, cpu)) {
+    const local = stack.locals[varId] ?? null;
+    const level = a.activation(s, stack);
+    const outside: Cond = local === null ? true : o.or(o.ult(level, local.from), o.ult(local.from + local.slots.length - 1, level));
+    s.fault('stack-integrity', o.and(when, outside), ({ m }) => {
+      const v = m.program.vars[varId]!;
+      return `local ${m.program.units[v.unit!]!.name}.${v.name} has no activation at level ${num(level)} of ${m.stackName(stack)}: the code's frame is not on the stack it runs on`;
+    });
+  }
+}
+
 function readLocal(a: Access, s: State, cpu: Cpu, varId: number): Val {
   if (noCpu(s, cpu, a.m.program.vars[varId]!.name)) return 0;
+  checkLocalLevel(a, s, cpu as number, varId);
   return s.select(
     a.currentStack(s, cpu).map(({ when, stack }) => ({
       when,
@@ -111,6 +131,7 @@ function readLocal(a: Access, s: State, cpu: Cpu, varId: number): Val {
 
 function writeLocal(a: Access, s: State, cpu: Cpu, varId: number, code: Val): void {
   if (noCpu(s, cpu, a.m.program.vars[varId]!.name)) return;
+  checkLocalLevel(a, s, cpu as number, varId);
   for (const { when, stack } of a.currentStack(s, cpu)) {
     s.when(when, () => {
       const { slots, index } = a.localAt(s, varId, stack);

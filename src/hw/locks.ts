@@ -7,6 +7,7 @@ import type { LockIndex, LValue, PropertyId } from '../ir/ir.js';
 import type { Slot } from '../ir/layout.js';
 import type { Access } from './access.js';
 import { lockName } from './describe.js';
+import { Fault } from './fault.js';
 import { num, type Cond, type Ops, type Val } from './domain.js';
 import { assign, evaluate, evaluateIn } from './expr.js';
 import type { Machine } from './machine.js';
@@ -22,7 +23,13 @@ export function elementCases(a: Access, lock: number, count: number, i: Val): { 
 /** The lock an instruction names in a concrete state (CPU `cpu` executing it), or null where its index is out of range. */
 export function lockIn(m: Machine, s: Uint32Array, cpu: number, instr: { lock: number; index?: LockIndex }): number | null {
   if (instr.index === undefined) return instr.lock;
-  const i = evaluateIn(m, s, cpu, instr.index.expr);
+  let i: number;
+  try {
+    i = evaluateIn(m, s, cpu, instr.index.expr);
+  } catch (e) {
+    if (e instanceof Fault) return null; // a local read where it has no activation (peekIndex): the step faults
+    throw e;
+  }
   return i >= 0 && i < instr.index.count ? instr.lock + i : null;
 }
 
@@ -45,15 +52,20 @@ export function lockOf(x: Step, lock: number, index: LockIndex | undefined): { w
 }
 
 /**
- * A lock index read where nothing may fault (the enabled-action scan): the type checker admits as an index only
- * what cannot fail as it is evaluated (E410), so every fault it could raise is known not to happen.
+ * A lock index read in the enabled-action scan, where nothing is reported: its value, and where reading it
+ * faults. The type checker admits as an index only what cannot fail as it is evaluated (E410), except a local
+ * read where its body has no activation (docs/semantics.md 4.2a), which only the state decides: there the
+ * acquire is enabled, and its step faults as it reads the index.
  */
-export function peekIndex(a: Access, s: State, c: number, index: LockIndex): Val {
-  return evaluate(a, new CannotFault(s), c, index.expr);
+export function peekIndex(a: Access, s: State, c: number, index: LockIndex): { value: Val; faults: Cond } {
+  const peek = new FaultsNoted(s);
+  const value = evaluate(a, peek, c, index.expr);
+  return { value, faults: peek.faults };
 }
 
-/** A state that passes everything to `s` but faults, which it holds cannot happen. */
-class CannotFault implements State {
+/** A state that passes everything to `s` but faults, which it only notes (under the guard they are raised in). */
+class FaultsNoted implements State {
+  faults: Cond = false;
   constructor(private readonly s: State) {}
   get ops(): Ops {
     return this.s.ops;
@@ -71,7 +83,8 @@ class CannotFault implements State {
     this.s.when(c, then, otherwise);
   }
   fault(_property: PropertyId, c: Cond): void {
-    if (c !== false) throw new Error('internal: a lock index that may fail as it is read');
+    const o = this.s.ops;
+    this.faults = o.or(this.faults, o.and(this.s.guard, c));
   }
   warn(property: PropertyId, c: Cond, report: Reporter): void {
     this.s.warn(property, c, report);
@@ -102,8 +115,8 @@ class CannotFault implements State {
 /** `acquireAction` of an `acquire` of an element of a lock array: an index out of range steps (and faults). */
 export function indexedAcquireAction(a: Access, s: State, c: number, lock: number, index: LockIndex): { step: Cond; maskWait: Cond } {
   const o = a.ops;
-  const i = peekIndex(a, s, c, index);
-  const bad = outOfRange(a, i, index.count);
+  const { value: i, faults } = peekIndex(a, s, c, index);
+  const bad = o.or(faults, outOfRange(a, i, index.count));
   const cases = elementCases(a, lock, index.count, i).map(({ when, lock: l }) => ({ when, can: acquireAction(a, s, c, l) }));
   return {
     step: o.or(bad, ...cases.map(({ when, can }) => o.and(when, can.step))),

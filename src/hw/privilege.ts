@@ -33,13 +33,15 @@ export function checkReturnToUser(x: Step, pc: Val, how: string): void {
   const user = userCode(a, pc);
   if (user === false) return;
   s.fault('stack-integrity', o.and(user, o.ne(a.stackSel(s, cpu), 0)), () => `returning to user mode (${how}) on CPU ${cpu} while on a handler stack`);
+  // The kernel stack the next entry starts on is the one the CPU runs on (its stack pointer's, 4.5b), whichever
+  // thread the software's `current` names.
   const sp = s.select(
-    a.threadStack(x.current).map(({ when, stack }) => ({ when, then: () => a.sp(s, stack) })),
+    a.threadStack(x.stackOwner).map(({ when, stack }) => ({ when, then: () => a.sp(s, stack) })),
     0,
   );
   s.fault('stack-integrity', o.and(user, o.ne(sp, 0)), () => {
     const n = num(sp);
-    return `returning to user mode (${how}) with ${n} frame${n === 1 ? '' : 's'} left on ${x.name(x.current)}'s kernel stack: the next entry from user mode starts at its top and overwrites them`;
+    return `returning to user mode (${how}) with ${n} frame${n === 1 ? '' : 's'} left on ${x.name(x.stackOwner)}'s kernel stack: the next entry from user mode starts at its top and overwrites them`;
   });
   const held = a.locksHeldBy(s, x.current);
   s.warn('lock-order', o.and(user, o.or(...held)), ({ m, s: w }) => {
@@ -79,7 +81,7 @@ function syncFrame(x: Step, kind: 'irq' | 'exc') {
   return a.frame(kind, {
     pc: a.m.resolve(x.pc + 1),
     ie: a.ie(s, cpu),
-    owner: x.current,
+    owner: x.stackOwner,
     hardirq: a.hardirq(s, cpu),
     line: a.m.program.lines.length,
     stack: a.stackSel(s, cpu),

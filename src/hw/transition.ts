@@ -232,8 +232,8 @@ export function recursiveAcquire(a: Access, s: State, c: number, u: { none: Cond
   const holds = (lock: number): Cond => o.eq(a.lockOwner(s, lock), o.add(a.current(s, c), 1));
   const owns = (p: number, instr: Extract<Instr, { op: 'acquire' }>): Cond => {
     if (instr.index === undefined) return o.and(o.eq(pc, p), holds(instr.lock));
-    const i = peekIndex(a, s, c, instr.index);
-    return o.and(o.eq(pc, p), o.or(...elementCases(a, instr.lock, instr.index.count, i).map(({ when, lock }) => o.and(when, holds(lock)))));
+    const { value: i, faults } = peekIndex(a, s, c, instr.index);
+    return o.and(o.eq(pc, p), o.not(faults), o.or(...elementCases(a, instr.lock, instr.index.count, i).map(({ when, lock }) => o.and(when, holds(lock)))));
   };
   if (typeof pc === 'number') {
     const instr = a.m.code[pc];

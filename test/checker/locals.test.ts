@@ -49,6 +49,16 @@ describe('procedure-local variables in both engines', () => {
     await expectBothEngines('locals-fresh-activation', 'stack-integrity', 'holds 512', 'holds', 8);
   });
 
+  it('a new thread resumed through forged frames into a procedure runs it one activation up, with its own locals', async () => {
+    await expectBothEngines('forged-locals', 'assertions', 'holds 76', 'holds', 8);
+    await expectBothEngines('swtch-forged-locals', 'assertions', 'holds 4134', 'holds', 8);
+    await expectBothEngines('forged-iret-locals', 'assertions', 'holds 40', 'holds', 8);
+  }, 60_000);
+
+  it("the GIC's one IRQ handler, nested: each entry's local keeps the INTID it acknowledged", async () => {
+    await expectBothEngines('gic-nest-locals', 'assertions', 'holds 561', 'holds', 8);
+  }, 60_000);
+
   it('compiles every locals model to WebAssembly', () => {
     for (const name of ['locals-irqsave-local', 'locals-prev-local', 'locals-nested-aarch64', 'locals-handler-stack']) {
       const file = `test/checker/models/${name}.sched`;

@@ -22,6 +22,16 @@ describe('lock arrays', () => {
     await expectBothEngines('lockarray-index-range', 'assertions', 'violated 9 9', 'violated 9', 12);
   });
 
+  it("an index read from a local: the scan reads it as the step does, and a read where it has no activation faults there (both engines)", async () => {
+    await expectBothEngines('lockarray-local-index', 'assertions', 'holds 92', 'holds', 12);
+    await expectBothEngines('lockarray-local-wrong-level', 'stack-integrity', 'violated 5 5', 'violated 5', 12);
+  });
+
+  it('irq-lock-safety per element: L[cpu] taken in the handler and with interrupts on, or irqsave (both engines)', async () => {
+    await expectBothEngines('lockarray-irq-safety', 'irq-lock-safety', 'violated 13 2', 'violated 2', 12);
+    await expectBothEngines('lockarray-irq-safety-irqsave', 'irq-lock-safety', 'holds 256', 'holds', 12);
+  });
+
   it('names the element in reports and keeps one lock per element in the layout', async () => {
     const report = await check(`machine x86_64 { cpus 1 }
 lock L[3] : spin

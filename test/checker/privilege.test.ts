@@ -70,6 +70,12 @@ handler timer { eoi timer; sysret }`,
     await expectBothEngines('priv-syscall-locals', 'stack-integrity', 'holds 120', 'holds', 8);
   });
 
+  it('a return to user mode checks the kernel stack the CPU runs on, not the software current\'s (split switch)', async () => {
+    await expectBothEngines('priv-user-split-leftover', 'stack-integrity', 'violated 3 3', 'violated 3', 4);
+    await expectBothEngines('priv-user-split-stale-current', 'stack-integrity', 'holds 5', 'holds', 4);
+    await expectBothEngines('priv-int-split-window', 'stack-integrity', 'holds 6', 'holds', 4);
+  });
+
   it("restore_context returns to user mode through a task's interrupt frame, or to its return to user mode", async () => {
     await expectBothEngines('priv-restore-context-user', 'stack-integrity', 'holds 114', 'holds', 8);
   });

@@ -314,6 +314,9 @@ class ThreadSymmetry implements Symmetry {
     addFamily(layout.threads.map((t) => g.of(t.freed)));
     addFamily(layout.threads.map((t) => g.of(t.stack.sp)));
     if (layout.threads.some((t) => t.stack.act !== null)) addFamily(layout.threads.map((t) => g.of(t.stack.act!)));
+    // A thread's preempt_count and softirq count are its own, and move with it.
+    if (layout.threads.some((t) => t.preempt !== null)) addFamily(layout.threads.map((t) => (t.preempt === null ? -1 : g.of(t.preempt))));
+    if (layout.threads.some((t) => t.softirq !== null)) addFamily(layout.threads.map((t) => (t.softirq === null ? -1 : g.of(t.softirq))));
     // Threads of one group have one depth; a thread outside every group may have another (it never moves).
     const maxDepth = Math.max(...layout.threads.map((t) => t.stack.depth));
     for (let i = 0; i < maxDepth; i++) {
