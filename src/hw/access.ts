@@ -380,7 +380,10 @@ export class Access {
     q.entries.forEach((slot, i) => s.when(this.ops.eq(len, i), () => s.write(slot, t)));
     s.write(q.len, this.ops.add(len, 1));
   }
-  /** Removes `t` from `q` where it is in it (at most once), the entries after it moving up. */
+  /**
+   * Removes `t` from `q` where it is in it (at most once), the entries after it moving up; unused entries stay 0.
+   * A wait queue's order of waiters is such a list too (waitqueues.ts).
+   */
   rqRemove(s: State, q: RunQueueSlots, t: Val): void {
     const o = this.ops;
     const len = this.rqLen(s, q);

@@ -30,21 +30,6 @@ function append(a: Access, s: State, queue: number, t: Val): void {
   });
 }
 
-/** Takes `t` out of the queue's order, closing the gap; nothing if it is not there. Unused entries stay 0. */
-function remove(a: Access, s: State, queue: number, t: Val): void {
-  const o = a.ops;
-  const q = a.layout.waitQueues[queue]!;
-  const len = s.read(q.len);
-  const old = q.entries.map((slot) => s.read(slot));
-  let from: Cond = false;
-  q.entries.forEach((slot, i) => {
-    from = o.or(from, o.and(o.ult(i, len), o.eq(old[i]!, t)));
-    const next = i + 1 < old.length ? o.ite(o.ult(i + 1, len), old[i + 1]!, 0) : 0;
-    s.write(slot, o.ite(from, next, old[i]!));
-  });
-  s.write(q.len, o.ite(from, o.sub(len, 1), len));
-}
-
 /** `(mask >> t) & 1` for a thread id that may be unknown. */
 function bitAt(a: Access, mask: Val, t: Val): Cond {
   let out: Cond = false;
@@ -63,7 +48,7 @@ export function prepareToWait(x: Step, queue: number): void {
 export function finishWait(x: Step, queue: number): void {
   const { a, s } = x;
   const slot = a.layout.waitQueues[queue]!.waiters;
-  remove(a, s, queue, x.current);
+  a.rqRemove(s, a.layout.waitQueues[queue]!, x.current); // out of the queue's order, the gap closed
   s.write(slot, clearBitAt(a, s.read(slot), x.current));
   a.setThreadState(s, x.current, 'running');
 }
@@ -90,7 +75,7 @@ export function sleep(x: Step, queue: number): void {
 function wakeThread(a: Access, s: State, cpu: number, queue: number, t: number): void {
   const o = a.ops;
   const slot = a.layout.waitQueues[queue]!.waiters;
-  remove(a, s, queue, t);
+  a.rqRemove(s, a.layout.waitQueues[queue]!, t);
   s.write(slot, o.clearBit(s.read(slot), t));
   s.when(a.isState(s, t, 'blocked'), () => {
     const onCpu = o.or(...a.firstCpuRunning(s, t));
