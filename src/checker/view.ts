@@ -30,7 +30,7 @@ function entryName(m: Machine, f: Frame): string {
 
 /** An entry taken in user mode returns to it. */
 function userMark(m: Machine, f: Frame): string {
-  return m.userPcs.includes(f.pc) ? ', user mode' : '';
+  return m.isUserPc(f.pc) ? ', user mode' : '';
 }
 
 export function frameView(m: Machine, f: Frame): FrameView {

@@ -41,6 +41,11 @@ export class Access {
   readonly haltingPcs: readonly number[];
   /** The halted points after `wfi` (their step is the wait completing). */
   readonly wfiHaltedPcs: readonly number[];
+  /**
+   * With a GIC: the highest priority value among the lines the boot mask lets through. A priority mask at or
+   * below it holds one of them back (interrupts off, `irqsOn`); null without a GIC or such a line.
+   */
+  private readonly irqOnMask: number | null;
   /** Each thread's state slot and freed slot, by thread id. */
   readonly stateSlots: readonly Slot[];
   readonly freedSlots: readonly Slot[];
@@ -63,6 +68,8 @@ export class Access {
     this.returnPoints = m.code.map((instr, pc) => (instr.op === 'halted' ? m.resolve(pc + 1) : pc));
     this.haltingPcs = m.code.flatMap((instr, pc) => (instr.op === 'hlt' || instr.op === 'wfi' || instr.op === 'halted' ? [pc] : []));
     this.wfiHaltedPcs = m.code.flatMap((instr, pc) => (instr.op === 'halted' && instr.by === 'wfi' ? [pc] : []));
+    const values = m.program.controller === 'gic' ? m.program.lines.map((l) => 256 - l.priority).filter((v) => v < GIC_BOOT_PMR) : [];
+    this.irqOnMask = values.length === 0 ? null : Math.max(...values);
     this.stateSlots = m.layout.threads.map((t) => t.state);
     this.freedSlots = m.layout.threads.map((t) => t.freed);
     const preempt = m.layout.threads.map((t) => t.preempt);
@@ -166,10 +173,8 @@ export class Access {
   }
   /** The priority-mask half of `irqsOn`: true without a GIC, or where no code writes the mask. */
   maskLetsIrqsIn(s: State, c: number): Cond {
-    const slot = this.m.program.controller === 'gic' ? (this.layout.cpus[c]!.pmr ?? null) : null;
-    if (slot === null) return true;
-    const values = this.m.program.lines.map((l) => 256 - l.priority).filter((v) => v < GIC_BOOT_PMR);
-    return values.length === 0 ? true : this.ops.ult(Math.max(...values), s.read(slot));
+    const slot = this.layout.cpus[c]!.pmr ?? null;
+    return slot === null || this.irqOnMask === null ? true : this.ops.ult(this.irqOnMask, s.read(slot));
   }
   /**
    * Whether no active line holds `line` off on CPU `c`: none of equal or higher priority (itself included) in service

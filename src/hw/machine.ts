@@ -101,9 +101,13 @@ export class Machine {
     for (const pc of this.userPcs) this.userPc[pc] = 1;
   }
 
-  /** CPU `c` runs user-mode code (x86_64 CPL 3, aarch64 EL0). */
+  /** `pc` is user-mode code (x86_64 CPL 3, aarch64 EL0). */
+  isUserPc(pc: number): boolean {
+    return this.userPc[pc] === 1;
+  }
+  /** CPU `c` runs user-mode code. */
   inUserMode(s: Uint32Array, c: number): boolean {
-    return this.userPcs.length > 0 && this.userPc[readSlot(s, this.layout.cpus[c]!.pc)] === 1;
+    return this.userPcs.length > 0 && this.isUserPc(readSlot(s, this.layout.cpus[c]!.pc));
   }
 
   private followJumps(pc: number): number {
