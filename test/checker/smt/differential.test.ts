@@ -3,7 +3,7 @@
 // Model: the same enabled actions, the same successor states, the same fatal steps, the same violation events,
 // and the same state facts (invariants, recursive locking, stuck states, all threads exited).
 // - Folded: the symbolic rules evaluated on a known pre-state fold to plain numbers; this runs every action of up
-//   to 1000 states per model and checks the rule logic.
+//   to 500 states per model and checks the rule logic.
 // - Z3: the relation's Z3 terms, with the pre-state fixed, enumerated by a solver; this checks the terms
 //   themselves (bit-vector widths, extraction, two's complement) on three states spread over the search (the
 //   first, one midway, the last).
@@ -25,7 +25,7 @@ import {
 } from './differential.js';
 import { ALL_MODELS, modelPath } from './model-files.js';
 
-const FOLDED_STATES = 1000;
+const FOLDED_STATES = 500;
 const Z3_STATES = 3;
 
 let ctx: Z3;
@@ -61,7 +61,9 @@ describe.each(ALL_MODELS)('%s', (file) => {
     expect(transitions).toBeGreaterThan(0);
   });
 
-  it('the Z3 relation with the pre-state fixed admits exactly the explicit successors', async () => {
+  // The language features' own models (test/checker/models) hold the Z3 relation to the explicit engine end to
+  // end in their feature tests (both-engines.ts) and in agreement-test-models.test.ts; here it runs on the rest.
+  it.skipIf(file.startsWith('test/checker/models/'))('the Z3 relation with the pre-state fixed admits exactly the explicit successors', async () => {
     const { model } = modelOf(file);
     const sys = new SymbolicSystem(ctx, model);
     const probe = new RelationProbe(ctx, sys);
