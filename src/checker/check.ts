@@ -6,13 +6,15 @@ import { buildModel, ModelTooLarge } from '../hw/build.js';
 import { loadModel } from '../lang/load.js';
 import type { Diagnostic } from '../lang/diagnostics.js';
 import { pointSpan } from '../lang/source.js';
-import { explore } from './explicit/explore.js';
+import { explore, memoryLimitOf, type ExploreBounds, type ExploreResult } from './explicit/explore.js';
+import { FigureCollector } from './explicit/figures.js';
+import { searchPartitioned, type Handover } from './explicit/workers.js';
 import { checkWithSmt } from './smt/check.js';
 import type { Model } from '../ir/model.js';
 import { PROPERTIES } from './properties/index.js';
 import { USER_MODE_FAIRNESS } from './properties/no-starvation.js';
-import type { Finding, Monitor } from './properties/property.js';
-import type { CheckReport, Counterexample, CycleTrace, PropertyResult, Stats } from './verdict.js';
+import type { Exploration, Finding, Monitor } from './properties/property.js';
+import type { CheckReport, Counterexample, CycleTrace, Figures, PropertyResult, Stats } from './verdict.js';
 import { traceOf } from './view.js';
 import type { VisitedStates } from './explicit/visited.js';
 
@@ -42,7 +44,23 @@ export interface CheckOptions {
   searchLoop?: 'wasm' | 'js';
   /** SMT: smaller configurations of the model to learn per-thread invariants from (smt/learn.ts). */
   learnFrom?: Program[];
+  /**
+   * Threads of the explicit search (`--workers`; default 1): a search that grows past `partitionAt` states goes
+   * on hash-partitioned over this many worker threads (explicit/workers.ts), where it can check the properties
+   * asked. Counts and verdicts are those of one thread.
+   */
+  workers?: number;
+  /** States a search reaches before it is partitioned (default PARTITION_AT; tests set less). */
+  partitionAt?: number;
+  /** Run a partitioned search's shards in this thread, one after another (tests, the bench's simulations). */
+  partitionInProcess?: boolean;
 }
+
+/**
+ * A search is partitioned only once it has this many states: a smaller one ends before worker threads would have
+ * started (each loads the checker and compiles the model).
+ */
+export const PARTITION_AT = 200_000;
 
 const NO_STATS: Stats = { states: 0, transitions: 0, depth: 0, seconds: 0 };
 
@@ -166,29 +184,54 @@ export async function checkProgram(program: Program, options: CheckOptions): Pro
   }
 
   const notCheckable = new Map<PropertyId, string>();
-  const result = explore(
-    model,
-    (x) => {
-      const monitors = new Map<PropertyId, Monitor>();
-      for (const id of properties) {
-        const monitor = PROPERTIES[id].monitor(x);
-        if ('notCheckable' in monitor) notCheckable.set(id, monitor.notCheckable);
-        else monitors.set(id, monitor);
-      }
-      return monitors;
-    },
-    {
-      maxStates: options.maxStates,
-      maxDepth: options.maxDepth,
+  const monitorsFor = (x: Exploration): Map<PropertyId, Monitor> => {
+    const monitors = new Map<PropertyId, Monitor>();
+    for (const id of properties) {
+      const monitor = PROPERTIES[id].monitor(x);
+      if ('notCheckable' in monitor) notCheckable.set(id, monitor.notCheckable);
+      else monitors.set(id, monitor);
+    }
+    return monitors;
+  };
+  const bounds: ExploreBounds = {
+    maxStates: options.maxStates,
+    maxDepth: options.maxDepth,
+    timeoutSeconds: options.timeoutSeconds,
+    maxMemoryMb: options.maxMemoryMb,
+    progress: options.progress,
+    hashCompaction: options.hashCompaction,
+    symmetry: options.symmetry,
+    searchLoop: options.searchLoop,
+    swarmJob: options.swarm?.job,
+  };
+  const workers = options.workers ?? 1;
+  const partitioned = workers > 1 ? { at: options.partitionAt ?? PARTITION_AT, shards: workers } : undefined;
+  let result = explore(model, monitorsFor, { ...bounds, handover: partitioned }, started);
+  if (result.handover !== null) result = await goOnPartitioned(model, result, result.handover);
+  /** The rest of a handed-over search, in shards; a violation is found again, with its path, by one thread. */
+  async function goOnPartitioned(model: Model, first: ExploreResult, handover: Handover): Promise<ExploreResult> {
+    const outcome = await searchPartitioned(handover, {
+      program,
+      properties: properties.filter((p) => !notCheckable.has(p)),
+      shards: workers,
+      inProcess: options.partitionInProcess,
+      started,
       timeoutSeconds: options.timeoutSeconds,
-      maxMemoryMb: options.maxMemoryMb,
-      progress: options.progress,
-      hashCompaction: options.hashCompaction,
-      symmetry: options.symmetry,
-      searchLoop: options.searchLoop,
-      swarmJob: options.swarm?.job,
-    },
-  );
+      memoryLimit: memoryLimitOf(bounds),
+    });
+    if (outcome.found) {
+      notCheckable.clear();
+      return explore(model, monitorsFor, bounds, started);
+    }
+    let figures: Figures | null = null;
+    if (outcome.figureWorsts !== null) {
+      const collector = new FigureCollector(program, model.layout, program.latencyBound, null);
+      collector.absorb(first.figureWorsts);
+      collector.absorb(outcome.figureWorsts);
+      figures = collector.figures();
+    }
+    return { ...first, stop: outcome.stop, stats: outcome.stats, figures, handover: null };
+  }
 
   const results = properties.map((property): PropertyResult => {
     const fairness = fairnessOf(PROPERTIES[property].fairness, program);

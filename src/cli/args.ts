@@ -16,6 +16,8 @@ export interface CheckArgs {
   hashCompaction?: boolean;
   /** `--symmetry`: one state per renumbering of interchangeable threads (CheckOptions.symmetry). */
   symmetry?: boolean;
+  /** `--workers N`: threads of the explicit search (CheckOptions.workers); default the cores available. */
+  workers?: number;
   /** `--learn-from`: smaller configurations (NAME=VALUE lists) the SMT engine learns invariants from. */
   learnFrom?: string[];
   format: CheckFormat;

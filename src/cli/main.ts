@@ -18,10 +18,11 @@ import { simulateCommand } from './commands/simulate.js';
 import { setColourMode } from './colour.js';
 import { GLOBAL_OPTIONS, OPTIONS } from './options.js';
 import { checkPartition } from './partition.js';
+import { MAX_SHARDS } from '../checker/explicit/partition.js';
 import { rerunWithoutTrapHandler } from './trapless.js';
 import { unknownArgument } from './unknown.js';
 
-const NUMERIC = ['max-depth', 'max-states', 'max-memory', 'timeout', 'seed', 'cycles', 'steps', 'cpus', 'events', 'hold'] as const;
+const NUMERIC = ['max-depth', 'max-states', 'max-memory', 'timeout', 'seed', 'cycles', 'steps', 'cpus', 'events', 'hold', 'workers'] as const;
 
 function checkNumbers(argv: Record<string, unknown>): true {
   for (const name of NUMERIC) {
@@ -40,6 +41,12 @@ const MAX_SIMULATE_STEPS = 100_000;
 function atMost(argv: Record<string, unknown>, name: string, max: number): true {
   const value = argv[name];
   if (typeof value === 'number' && value > max) throw new Error(`--${name} is at most ${max}`);
+  return true;
+}
+
+function between(argv: Record<string, unknown>, name: string, min: number, max: number): true {
+  const value = argv[name];
+  if (typeof value === 'number' && (value < min || value > max)) throw new Error(`--${name} is between ${min} and ${max}`);
   return true;
 }
 
@@ -75,6 +82,7 @@ export function buildCli(argv: string[]): Argv {
           .default('models', undefined)
           .options(OPTIONS.check)
           .check(checkNumbers)
+          .check((a) => between(a, 'workers', 1, MAX_SHARDS))
           .check(checkPartition('swarm')),
       (a) =>
         run(
@@ -89,6 +97,7 @@ export function buildCli(argv: string[]): Argv {
             timeout: a.timeout,
             hashCompaction: a['hash-compaction'],
             symmetry: a.symmetry,
+            workers: a.workers,
             learnFrom: a['learn-from'],
             format: a.format,
             expect: a.expect,

@@ -24,6 +24,10 @@ export const OPTIONS = {
     timeout: { type: 'number', describe: 'bound on time, in seconds' },
     'hash-compaction': { type: 'boolean', default: false, describe: 'store 64-bit fingerprints, not states (prints the collision probability)' },
     symmetry: { type: 'boolean', default: false, describe: 'one state per renumbering of interchangeable threads' },
+    workers: {
+      type: 'number',
+      describe: 'threads of the explicit search (1 to 256; default: the cores available): past 200,000 states a search goes on hash-partitioned over them when its properties allow',
+    },
     'learn-from': {
       type: 'string',
       array: true,

@@ -17,6 +17,11 @@ export class Admission {
     private readonly symmetry: Symmetry | null,
     private readonly maxStates: number | undefined,
     private readonly observer: SearchObserver,
+    /**
+     * In a partitioned search (partition.ts): takes a state another shard owns (key and hash), answering true,
+     * so that it is not stored here.
+     */
+    private readonly route: ((key: Uint32Array, hash: number) => boolean) | null = null,
   ) {
     this.canonical = new Uint32Array(store.words);
   }
@@ -29,7 +34,7 @@ export class Admission {
   /**
    * Stores `state` (its hashes follow from those of `from`, the state it was reached from, when given; `written`
    * is the expander's count of words it wrote, or -1), telling the observer when it is new: its id, new or not,
-   * or -1 when hash compaction cannot say.
+   * or -1 when hash compaction cannot say or another shard owns it.
    */
   admit(state: Uint32Array, parent: number, action: number, depth: number, from: Uint32Array | null, fromA: number, fromB: number, written: number): number {
     const key = this.keyOf(state);
@@ -39,6 +44,7 @@ export class Admission {
     else store.hashSuccessor(fromA, fromB, from, key, this.expander.dirty, key === state ? written : -1);
     const a = store.hasher.a;
     const b = store.hasher.b;
+    if (this.route !== null && this.route(key, a)) return -1;
     const maxStates = this.maxStates;
     if (maxStates !== undefined && store.count >= maxStates && store.find(key, a, b) < 0) throw statesReached(store, maxStates);
     const id = store.add(key, parent, action, depth, a, b);

@@ -36,6 +36,12 @@ export interface ExploreBounds {
    * its own order of each state's actions (swarmorder.ts). Implies hash compaction.
    */
   swarmJob?: number;
+  /**
+   * Hand the search over to `shards` shards (workers.ts) at the end of the first level that ends with at least
+   * `handoverAt` states, where a partitioned search can check every property asked (each monitor is local, no
+   * reduction, no --max-states or --max-depth): the result then carries the handover instead of a verdict.
+   */
+  handover?: { at: number; shards: number };
 }
 
 /** A bound was reached: the search ends, incomplete. */

@@ -66,6 +66,7 @@ export interface CoreExports {
   insert(base: number, hash: number, parent: number, action: number, depth: number): number;
   find(base: number, hash: number): number;
   rehash(table: number, mask: number): void;
+  absorb(at: number, count: number, depth: number, ids: number): number;
 }
 
 /** An instance of a model's module for one search: its core, and the successor function on the same memory. */

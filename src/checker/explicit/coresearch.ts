@@ -9,7 +9,7 @@ import type { CompiledExpander } from './compiledexpander.js';
 import type { SearchParts } from './bfs.js';
 import { EDGE_PROGRESS } from './graph.js';
 import { NO_EOIS } from './observer.js';
-import { CTL, FLAG_EVENTS, FLAG_LOG, FLAG_NEW, RUN_BOUND, RUN_DONE, RUN_FULL, RUN_NEW, RUN_UNUSUAL } from './wasmsearch.js';
+import { CTL, FLAG_EVENTS, FLAG_LOG, FLAG_NEW, RUN_BOUND, RUN_DONE, RUN_FULL, RUN_NEW, RUN_OUTBOX, RUN_UNUSUAL } from './wasmsearch.js';
 
 const INT32_MAX = 2 ** 31 - 1;
 import type { WasmStore } from './wasmstore.js';
@@ -19,10 +19,20 @@ export interface CoreParts extends SearchParts {
   readonly store: WasmStore;
   readonly expander: CompiledExpander;
   readonly instance: SearchInstance;
+  /** A shard of a partitioned search (partition.ts): empties the core's full outbox. */
+  readonly outbox?: () => void;
+  /**
+   * Stop at the end of the level under way once the store holds this many states and no violation was found,
+   * to hand the search over to a partitioned one (workers.ts).
+   */
+  readonly handoverAt?: number;
 }
 
-/** The breadth-first loop run by the core, 1024 states at a time. */
-export function coreBreadthFirst(parts: CoreParts): void {
+/**
+ * The breadth-first loop run by the core, 1024 states at a time, up to id `end` (exclusive): a shard of a
+ * partitioned search expands one level at a time. True when it stopped to hand the search over (handoverAt).
+ */
+export function coreBreadthFirst(parts: CoreParts, end = Infinity): boolean {
   const { store: ws, observer, bounds } = parts;
   const core = ws.instance.core;
   const { monitors, graph } = observer;
@@ -34,11 +44,29 @@ export function coreBreadthFirst(parts: CoreParts): void {
   if (bounds.maxStates !== undefined) ws.set(CTL.MAX_STATES, Math.min(bounds.maxStates, INT32_MAX));
   if (graph !== null) ws.log(1024 * (parts.room + 1));
   const actions = new Int32Array(parts.room);
+  // A level may begin anywhere in a block of 1024, after states were stored since the last room was made.
+  let first = end !== Infinity;
+  let handing = false;
   for (;;) {
     const id = ws.get(CTL.NEXT);
-    if (id >= ws.count || monitors.open.size === 0) return;
-    if ((id & 1023) === 0) bounds.periodic(id);
-    const limit = (id | 1023) + 1;
+    if (parts.handoverAt !== undefined && !handing && ws.count >= parts.handoverAt && monitors.findings.size === 0 && id < ws.count) {
+      // The end of the level of `id`, once the next level has begun.
+      const next = ws.depth(id) + 1;
+      if (ws.get(CTL.LEVEL_COUNT) > next) {
+        end = ws.levelStart(next);
+        handing = true;
+      }
+    }
+    if (handing && monitors.findings.size > 0) {
+      // A violation: this search goes on to report it.
+      handing = false;
+      end = Infinity;
+    }
+    if (handing && id >= end) return true;
+    if (id >= ws.count || id >= end || monitors.open.size === 0) return false;
+    if ((id & 1023) === 0 || first) bounds.periodic(id);
+    first = false;
+    const limit = Math.min((id | 1023) + 1, end);
     for (;;) {
       ws.set(CTL.FLAGS, flags());
       const reason = core.run(limit);
@@ -93,6 +121,8 @@ function resume(parts: CoreParts, reason: number, actions: Int32Array): void {
     const count = ws.get(CTL.K);
     for (let j = 0; j < count; j++) actions[j] = ws.memory32[out + j]!;
     if (bounds.cutsAt(count, actions)) ws.set(CTL.J, count);
+  } else if (reason === RUN_OUTBOX && parts.outbox !== undefined) {
+    parts.outbox();
   } else if (reason === RUN_FULL) {
     throw bounds.statesReached();
   } else throw new Error(`internal: the search core returned ${reason}`);

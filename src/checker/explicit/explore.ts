@@ -34,6 +34,9 @@ import { SwarmOrderExpander, swarmSalt } from './swarmorder.js';
 import { symmetryOf, type Symmetry } from './symmetry.js';
 import type { VisitedStates } from './visited.js';
 import { WasmStore, WasmStoreFull } from './wasmstore.js';
+import { ownerOf } from './partition.js';
+import type { Handover } from './workers.js';
+import { CTL } from './wasmsearch.js';
 
 export type { ExploreBounds } from './bounds.js';
 
@@ -53,11 +56,52 @@ export interface ExploreResult {
   unsupported: Map<PropertyId, string>;
   /** What the reductions did, for reports and the bench. */
   reductions: { hashCompaction: Compaction | null; symmetry: { groups: string[] } | null };
+  /** The search was stopped to go on partitioned (ExploreBounds.handover): the states so far, per shard. */
+  handover: Handover | null;
+  /** The figures' worsts so far, in figureSlots' order, to merge with the partitioned search's. */
+  figureWorsts: number[];
+}
+
+/** Whether a search with these bounds and monitors may be handed over to a partitioned one. */
+function mayHandOver(bounds: ExploreBounds, monitors: Map<PropertyId, Monitor>): boolean {
+  return (
+    bounds.handover !== undefined &&
+    bounds.maxStates === undefined &&
+    bounds.maxDepth === undefined &&
+    monitors.size > 0 &&
+    [...monitors.values()].every((m) => m.local === true && !m.needsGraph)
+  );
+}
+
+/** Every stored state as (depth, hash, words), in id order, in the list of the shard that owns it. */
+function handoverOf(store: WasmStore, shards: number, transitions: number): Handover {
+  const words = store.words;
+  const counts = new Array<number>(shards).fill(0);
+  for (let id = 0; id < store.count; id++) counts[ownerOf(store.hashOf(id), shards)]++;
+  const records = counts.map((n) => new Int32Array(n * (words + 2)));
+  const at = new Array<number>(shards).fill(0);
+  let depth = 0;
+  for (let id = 0; id < store.count; id++) {
+    while (store.levelStart(depth + 1) <= id) depth++;
+    const hash = store.hashOf(id);
+    const s = ownerOf(hash, shards);
+    const r = records[s]!;
+    r[at[s]!] = depth;
+    r[at[s]! + 1] = hash;
+    r.set(store.view(id), at[s]! + 2);
+    at[s] = at[s]! + words + 2;
+  }
+  return { records, frontier: store.depth(store.get(CTL.NEXT)), transitions };
 }
 
 const MB = 1024 * 1024;
 /** Without --max-memory: half the machine's memory, at most 8 GB, within the process's limits (memory.ts). */
 const DEFAULT_MEMORY = defaultMemoryLimit();
+
+/** The memory a search with these bounds may use, in bytes. */
+export function memoryLimitOf(bounds: Pick<ExploreBounds, 'maxMemoryMb'>): number {
+  return bounds.maxMemoryMb !== undefined ? bounds.maxMemoryMb * MB : DEFAULT_MEMORY;
+}
 
 /** Models whose WebAssembly could not be instantiated: they run on the reference model alone. */
 const uncompiled = new WeakSet<Model>();
@@ -120,7 +164,7 @@ export function explore(
   bounds: ExploreBounds,
   started = Date.now(),
 ): ExploreResult {
-  const memoryLimit = bounds.maxMemoryMb !== undefined ? bounds.maxMemoryMb * MB : DEFAULT_MEMORY;
+  const memoryLimit = memoryLimitOf(bounds);
   const fits = memoryGauge(memoryLimit);
   const words = model.layout.words;
   const compiled = bounds.successors === 'reference' ? null : compiledFor(model);
@@ -171,6 +215,7 @@ export function explore(
   const parts = { store, expander, admission, observer, bounds: searchBounds, room };
 
   let stop: ExploreResult['stop'] = null;
+  let handover: Handover | null = null;
   try {
     const initial = [...model.initialStates()];
     if (store instanceof WasmStore) {
@@ -179,7 +224,10 @@ export function explore(
     }
     for (const init of initial) admission.admit(init, -1, -1, 0, null, 0, 0, -1);
     if (store instanceof WasmStore && instance !== null && coreExpander !== null) {
-      coreBreadthFirst({ ...parts, store, expander: coreExpander, instance, model });
+      const handoverAt = graph === null && mayHandOver(bounds, allMonitors) ? bounds.handover!.at : undefined;
+      if (coreBreadthFirst({ ...parts, store, expander: coreExpander, instance, model, handoverAt })) {
+        handover = handoverOf(store, bounds.handover!.shards, observer.transitions);
+      }
     } else breadthFirst(parts);
     if (searchBounds.depthCut) stop = { reason: 'max-depth', detail: `search cut at depth ${bounds.maxDepth} (--max-depth) with ${store.count} states` };
   } catch (error) {
@@ -200,7 +248,7 @@ export function explore(
 
   if (store instanceof WasmStore) figures.absorb(store.figureWorsts());
   const decidedEarly = monitors.open.size === 0;
-  const complete = stop === null && !decidedEarly;
+  const complete = stop === null && !decidedEarly && handover === null;
   if (complete) monitors.complete(graph, unsupported);
   return {
     findings: monitors.findings,
@@ -214,5 +262,7 @@ export function explore(
       hashCompaction: store instanceof HashCompactStore ? store.compaction(observer.transitions) : null,
       symmetry: symmetry === null ? null : { groups: symmetry.describe() },
     },
+    handover,
+    figureWorsts: figures.worsts(),
   };
 }

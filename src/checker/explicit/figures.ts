@@ -76,6 +76,11 @@ export class FigureCollector {
     this.ordered.forEach((c, i) => (c.worst = Math.max(c.worst, worst[i]!)));
   }
 
+  /** The worst values, in figureSlots' order. */
+  worsts(): number[] {
+    return this.ordered.map((c) => c.worst);
+  }
+
   figures(): Figures {
     const stackDepth: Figures['stackDepth'] = {};
     const groupWorst = new Map<number, number>();

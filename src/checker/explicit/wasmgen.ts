@@ -267,6 +267,7 @@ class WasmGenerator {
     this.mod.exportFunc('insert', core.insert);
     this.mod.exportFunc('find', core.find);
     this.mod.exportFunc('rehash', core.rehash);
+    this.mod.exportFunc('absorb', core.absorb);
     this.mod.exportFunc('actions', this.fActions);
     this.mod.exportFunc('apply', this.fApply);
     this.mod.exportFunc('stateCheck', this.fStateCheck);

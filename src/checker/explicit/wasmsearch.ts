@@ -47,8 +47,18 @@ export const CTL = {
   HALT: 20,
   /** The id of the state whose discovery made the core return. */
   LAST: 21,
+  /**
+   * A partitioned search (partition.ts): how many shards there are (0 or 1: none) and which one this store is.
+   * A successor shard k owns (k not this one) goes to k's outbox: records of (hash, words), OUT_CAP of them from
+   * OUTBOX + k * OUT_CAP records, with its count at OUT_COUNTS + 4k; the core returns RUN_OUTBOX when one is full.
+   */
+  SHARDS: 22,
+  SHARD: 23,
+  OUTBOX: 24,
+  OUT_COUNTS: 25,
+  OUT_CAP: 26,
 } as const;
-export const CTL_WORDS = 24;
+export const CTL_WORDS = 28;
 
 /** FLAGS: hand transitions with events to JavaScript. */
 export const FLAG_EVENTS = 1;
@@ -63,12 +73,17 @@ export const RUN_UNUSUAL = 1;
 export const RUN_NEW = 2;
 export const RUN_BOUND = 3;
 export const RUN_FULL = 4;
+/** The outbox of a partitioned search is full. */
+export const RUN_OUTBOX = 5;
 
 /** `insert`'s answer when the store holds --max-states states already and the state is new. */
 export const INSERT_FULL = -(2 ** 31);
 
 /** compile.ts's SLOW: the step is left to the reference model. */
 const SLOW = 1;
+
+/** Records whose table slots `absorb` reads ahead (a power of two). */
+const PREFETCH = 16;
 
 export const CHUNK_BITS = 12;
 export const CHUNK = 1 << CHUNK_BITS;
@@ -105,6 +120,7 @@ export interface CoreFunctions {
   insert: number;
   find: number;
   rehash: number;
+  absorb: number;
 }
 
 /** Declares and writes the core's functions into `mod`. */
@@ -117,9 +133,10 @@ export function emitCore(mod: ModuleWriter, spec: CoreSpec): CoreFunctions {
     find: mod.declare(2, 1),
     rehash: mod.declare(2, 0),
     run: mod.declare(1, 1),
+    absorb: mod.declare(4, 1),
   };
   new CoreWriter(mod, spec, f).write();
-  return { run: f.run, insert: f.insert, find: f.find, rehash: f.rehash };
+  return { run: f.run, insert: f.insert, find: f.find, rehash: f.rehash, absorb: f.absorb };
 }
 
 class CoreWriter {
@@ -127,15 +144,18 @@ class CoreWriter {
   private readonly chunk: ReturnType<typeof chunkLayout>;
   /** The table slot the last `probe` stopped at (a byte address), for `insert`. */
   private readonly gSlot: number;
+  /** What absorb's reads ahead loaded, kept so that they stay. */
+  private readonly gTouch: number;
 
   constructor(
     private readonly mod: ModuleWriter,
     private readonly spec: CoreSpec,
-    private readonly f: { fmix: number; chunk: number; probe: number; insert: number; find: number; rehash: number; run: number },
+    private readonly f: { fmix: number; chunk: number; probe: number; insert: number; find: number; rehash: number; run: number; absorb: number },
   ) {
     this.sb = spec.words * 4;
     this.chunk = chunkLayout(spec.words);
     this.gSlot = mod.global(0);
+    this.gTouch = mod.global(0);
   }
 
   write(): void {
@@ -146,6 +166,60 @@ class CoreWriter {
     this.find();
     this.rehash();
     this.run();
+    this.absorb();
+  }
+
+  /**
+   * absorb(at, n, depth, ids): stores the `n` records of (hash, words) at `at`, states another shard found at
+   * `depth` (with no parent here); writes the ids of the new ones from `ids` on when `ids` is not 0, and returns
+   * how many were new.
+   */
+  private absorb(): void {
+    const c = this.mod.body(this.f.absorb);
+    const i = c.local();
+    const k = c.local();
+    const e = c.local();
+    const p = c.local();
+    const end = c.local();
+    const t = c.local();
+    const mask = c.local();
+    const touch = c.local();
+    const ch = c.local();
+    this.ctl(c, CTL.TABLE).set(t);
+    this.ctl(c, CTL.MASK).set(mask);
+    c.block().loop();
+    c.get(i).get(1).op(op.ge_s).brIf(1);
+    // Every PREFETCH records, first read the table slot of each and the state it holds: loads of different
+    // records do not wait for one another, so their cache misses overlap, where the probes below would take
+    // them one after the other (a record another shard sent is seldom in the cache, as a successor found here is).
+    c.get(i).i32(PREFETCH - 1).op(op.and).op(op.eqz).if();
+    c.get(0).set(p);
+    c.get(1).get(i).op(op.sub).tee(end).i32(PREFETCH).op(op.gt_s).if().i32(PREFETCH).set(end).end();
+    c.get(p).get(end).i32(this.sb + 4).op(op.mul).op(op.add).set(end);
+    c.block().loop();
+    c.get(p).get(end).op(op.ge_u).brIf(1);
+    c.get(t).get(p).load(0).get(mask).op(op.and).i32(3).op(op.shl).op(op.add).load(4).tee(e).if();
+    c.get(e).i32(1).op(op.sub).tee(e).call(this.f.chunk).set(ch);
+    this.stateAt(c, ch, e).load(0).get(touch).op(op.xor).set(touch);
+    c.end();
+    c.get(p).i32(this.sb + 4).op(op.add).set(p);
+    c.br(0);
+    c.end().end();
+    c.end();
+    c.get(0).i32(4).op(op.add).get(0).load(0).i32(-1).i32(-1).get(2).call(this.f.insert).tee(e);
+    c.i32(0).op(op.ge_s).if();
+    c.get(3).if();
+    c.get(3).get(k).i32(2).op(op.shl).op(op.add).get(e).store(0);
+    c.end();
+    c.get(k).i32(1).op(op.add).set(k);
+    c.end();
+    c.get(0).i32(this.sb + 4).op(op.add).set(0);
+    c.get(i).i32(1).op(op.add).set(i);
+    c.br(0);
+    c.end().end();
+    // The loads above must not be left out as unused.
+    c.get(touch).gset(this.gTouch);
+    c.get(k);
   }
 
   /** Pushes control field `field`. */
@@ -420,6 +494,24 @@ class CoreWriter {
       c.get(m).i32(1).op(op.add).set(m);
       c.br(0);
       c.end().end();
+      // A successor another shard owns (partition.ts's ownerOf) goes to its outbox, not to this store.
+      c.get(h2).i32(24).op(op.shr_u);
+      this.ctl(c, CTL.SHARDS).op(op.mul).i32(8).op(op.shr_u).tee(x);
+      this.ctl(c, CTL.SHARD).op(op.ne).if();
+      // y: the address of the owner's count; at: where the record goes.
+      this.ctl(c, CTL.OUT_COUNTS).get(x).i32(2).op(op.shl).op(op.add).tee(y);
+      c.load(0).tee(m);
+      c.get(x);
+      this.ctl(c, CTL.OUT_CAP).op(op.mul).op(op.add).i32(this.sb + 4).op(op.mul);
+      this.ctl(c, CTL.OUTBOX).op(op.add).tee(at).get(h2).store(0);
+      c.get(at).i32(4).op(op.add).i32(N).i32(this.sb).copy();
+      c.get(y).get(m).i32(1).op(op.add).tee(m).store(0);
+      c.get(j).i32(1).op(op.add).set(j);
+      c.i32(RUN_OUTBOX).set(reason);
+      c.get(m);
+      this.ctl(c, CTL.OUT_CAP).op(op.ge_s).brIf(2);
+      c.br(1);
+      c.end();
       c.i32(N).get(h2).get(cur).get(action).get(depth).i32(1).op(op.add).call(this.f.insert).tee(to);
       c.i32(INSERT_FULL).op(op.eq).if();
       c.i32(RUN_FULL).set(reason);

@@ -43,6 +43,10 @@ export class WasmStore implements Store {
   private chunks = 0;
   private dirCap = 0;
   private levelCap = 0;
+  /** A partitioned search's region for records received, and for the ids of the new states among them. */
+  private inboxAt = 0;
+  private idsAt = 0;
+  private inboxRecords = 0;
 
   /**
    * @param canGrow asked before the memory grows, with the bytes it adds; false ends the run with
@@ -182,6 +186,66 @@ export class WasmStore implements Store {
     this.instance.core.rehash(at, size - 1);
     this.holeAt = old;
     this.holeEnd = old + oldBytes;
+  }
+
+  /**
+   * Sets up the outboxes of shard `shard` of `shards` (wasmsearch.ts's OUTBOX), `records` successors for each other
+   * shard, and a region of as many records for what other shards send.
+   */
+  partition(shard: number, shards: number, records: number): void {
+    const bytes = records * (this.words + 1) * 4;
+    this.set(CTL.SHARDS, shards);
+    this.set(CTL.SHARD, shard);
+    this.set(CTL.OUTBOX, this.alloc(shards * bytes, false));
+    const counts = this.alloc(shards * 4, false);
+    this.m32.fill(0, counts >>> 2, (counts >>> 2) + shards);
+    this.set(CTL.OUT_COUNTS, counts);
+    this.set(CTL.OUT_CAP, records);
+    this.inboxAt = this.alloc(bytes, false);
+    this.idsAt = this.alloc(records * 4, false);
+    this.inboxRecords = records;
+  }
+
+  /** Puts (hash, s) in the outbox for shard `to`, which has room, as the core does; true when that filled it. */
+  toOutbox(to: number, hash: number, s: Uint32Array): boolean {
+    const counts = this.get(CTL.OUT_COUNTS) >>> 2;
+    const n = this.m32[counts + to]!;
+    const cap = this.get(CTL.OUT_CAP);
+    const size = this.words + 1;
+    const at = (this.get(CTL.OUTBOX) >>> 2) + (to * cap + n) * size;
+    this.m32[at] = hash;
+    this.u32.set(s, at + 1);
+    this.m32[counts + to] = n + 1;
+    return n + 1 >= cap;
+  }
+
+  /** The records in the outbox for shard `to` (a view, valid until the core runs again), and the outbox emptied. */
+  takeOutbox(to: number): Int32Array {
+    const counts = this.get(CTL.OUT_COUNTS) >>> 2;
+    const n = this.m32[counts + to]!;
+    const size = this.words + 1;
+    const from = (this.get(CTL.OUTBOX) >>> 2) + to * this.get(CTL.OUT_CAP) * size;
+    this.m32[counts + to] = 0;
+    return this.m32.subarray(from, from + n * size);
+  }
+
+  /**
+   * Stores records of (hash, words) another shard found at `depth`, calling `discovered` with each new state's id
+   * when it is given; returns how many were new.
+   */
+  absorb(records: Int32Array, depth: number, discovered: ((id: number) => void) | null): number {
+    const size = this.words + 1;
+    let added = 0;
+    for (let at = 0; at < records.length; at += this.inboxRecords * size) {
+      const part = records.subarray(at, Math.min(records.length, at + this.inboxRecords * size));
+      const n = part.length / size;
+      this.maintain(n);
+      this.m32.set(part, this.inboxAt >>> 2);
+      const fresh = this.instance.core.absorb(this.inboxAt, n, depth, discovered === null ? 0 : this.idsAt);
+      added += fresh;
+      if (discovered !== null) for (let i = 0; i < fresh; i++) discovered(this.m32[(this.idsAt >>> 2) + i]!);
+    }
+    return added;
   }
 
   /** Sets up a log of `pairs` entries for the state graph (wasmsearch.ts's FLAG_LOG). */

@@ -12,6 +12,7 @@ export const atomicSleep: PropertyDefinition = {
   // lock-order) and nothing of this property, so asking every state would only cost time.
   monitor: (x) => ({
     needsGraph: false,
+    local: true,
     onTransition: (from, action, events) => (events.length === 0 ? null : violationOn(x, 'atomic-sleep', events, from, action)),
   }),
 };

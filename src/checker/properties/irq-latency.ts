@@ -15,6 +15,7 @@ export const irqLatency: PropertyDefinition = {
     const counters = x.model.layout.cpus.map((cpu) => cpu.maskedSteps);
     return {
       needsGraph: false,
+      local: true,
       onState(id, state) {
         for (let c = 0; c < counters.length; c++) {
           const slot = counters[c];

@@ -60,6 +60,11 @@ export interface Monitor {
   /** Keep the state graph for onComplete. */
   readonly needsGraph: boolean;
   /**
+   * Decides from one state or one transition alone, keeping nothing between calls: a partitioned search
+   * (src/checker/explicit/partition.ts) may run it in every shard on that shard's states.
+   */
+  readonly local?: boolean;
+  /**
    * A newly discovered state, with the model's state events for it. `state` is only valid during the call (the
    * search reuses the buffer): read it, never write it, and copy it (or ask `Exploration.state`) to keep it.
    */
@@ -115,6 +120,7 @@ export function violationIn(property: PropertyId, events: readonly ModelEvent[],
 export function eventMonitor(x: Exploration, property: PropertyId): Monitor {
   return {
     needsGraph: false,
+    local: true,
     onState: (id, _state, events) => violationIn(property, events, id),
     onTransition: (from, action, events) => violationOn(x, property, events, from, action),
   };

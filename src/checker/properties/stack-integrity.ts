@@ -12,6 +12,7 @@ export const stackIntegrity: PropertyDefinition = {
   // lock-order) and nothing of this property, so asking every state would only cost time.
   monitor: (x) => ({
     needsGraph: false,
+    local: true,
     onTransition: (from, action, events) => (events.length === 0 ? null : violationOn(x, 'stack-integrity', events, from, action)),
   }),
 };

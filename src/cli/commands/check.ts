@@ -2,6 +2,7 @@
 // 3 when one is inconclusive (a violation wins over inconclusive, inconclusive over holds), 2 on bad input.
 
 import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { checkModelFile, combinedVerdicts, type CheckOptions } from '../../checker/check.js';
 import { isPropertyId } from '../../checker/properties/index.js';
 import type { CheckReport, Counterexample } from '../../checker/verdict.js';
@@ -133,6 +134,7 @@ export async function checkCommand(args: CheckArgs): Promise<number> {
     timeoutSeconds: args.timeout,
     hashCompaction: args.hashCompaction === true,
     symmetry: args.symmetry === true,
+    workers: args.workers ?? availableParallelism(),
     ...(swarm === null ? {} : { swarm: { job: swarm.index, of: swarm.of }, hashCompaction: true }),
   };
 

@@ -1,0 +1,112 @@
+// The partitioned search (src/checker/explicit/partition.ts, workers.ts) against the one-thread search: the same
+// states, transitions, depth, figures and verdicts, with the shards in this thread (every shard count) and in
+// worker threads; a violation is reported as the one-thread search reports it; a bound ends it inconclusive.
+
+import { describe, expect, it } from 'vitest';
+import { checkProgram, type CheckOptions } from '../../src/checker/check.js';
+import { explore } from '../../src/checker/explicit/explore.js';
+import { ownerOf } from '../../src/checker/explicit/partition.js';
+import { searchPartitioned } from '../../src/checker/explicit/workers.js';
+import { PROPERTIES } from '../../src/checker/properties/index.js';
+import type { Monitor } from '../../src/checker/properties/property.js';
+import { buildModel } from '../../src/hw/build.js';
+import type { PropertyId } from '../../src/ir/ir.js';
+import { loadModel } from '../../src/lang/load.js';
+
+function program(file: string, sets: string[] = []) {
+  const loaded = loadModel(file, sets);
+  if (loaded.program === null) throw new Error(JSON.stringify(loaded.diagnostics));
+  return loaded.program;
+}
+
+const LOCAL: PropertyId[] = ['stack-integrity', 'atomic-sleep', 'assertions'];
+
+/** Whether a search of `file` for `properties` is handed over to shards at `at` states (so the test is one). */
+function handedOver(file: string, properties: PropertyId[], at: number): boolean {
+  const model = buildModel(program(file));
+  const monitors = (x: Parameters<typeof PROPERTIES['assertions']['monitor']>[0]) =>
+    new Map(properties.flatMap((id) => { const m = PROPERTIES[id].monitor(x); return 'notCheckable' in m ? [] : [[id, m] as const]; }));
+  return explore(model, monitors, { handover: { at, shards: 2 } }).handover !== null;
+}
+
+async function both(file: string, properties: PropertyId[], options: CheckOptions, sets: string[] = []) {
+  const p = program(file, sets);
+  const one = await checkProgram(p, { properties, progress: false });
+  const split = await checkProgram(p, { properties, progress: false, ...options });
+  const strip = (r: typeof one) => ({ ...r, results: r.results.map((x) => ({ ...x, stats: { ...x.stats, seconds: 0 } })) });
+  return { one: strip(one), split: strip(split) };
+}
+
+describe('a search partitioned in this thread', () => {
+  const cases: [string, PropertyId[], number][] = [
+    ['models/forkexec-004/redesign-need-resched.sched', LOCAL, 163_989],
+    ['models/aethelos-001/lock-contention.sched', LOCAL, 2_569],
+    ['models/aarch64-003/context-switch-lock.sched', LOCAL, 32_900],
+    ['models/aethelos-001/lock-contention-racy.sched', ['stack-integrity', 'assertions'], 8_474],
+  ];
+  for (const [file, properties, states] of cases) {
+    for (const shards of [2, 3, 5]) {
+      it(`${file} over ${shards} shards: the same report`, async () => {
+        expect(handedOver(file, properties, 64)).toBe(true);
+        const { one, split } = await both(file, properties, { workers: shards, partitionAt: 64, partitionInProcess: true });
+        expect(split).toEqual(one);
+        expect(one.results[0]!.verdict).toBe('holds');
+        expect(one.results[0]!.stats.states).toBe(states);
+      });
+    }
+  }
+
+  it('a violation found in a shard is reported as the one-thread search reports it', async () => {
+    // The search is handed over at 1,024 states, before either violation is found (lock-contention-racy above
+    // violates assertions, a state property, in a shard as well).
+    const file = 'models/forkexec-004/old-handler-abba.sched';
+    const properties: PropertyId[] = ['stack-integrity', 'atomic-sleep'];
+    expect(handedOver(file, properties, 1024)).toBe(true);
+    const { one, split } = await both(file, properties, { workers: 2, partitionAt: 1024, partitionInProcess: true });
+    expect(one.results.map((r) => [r.verdict, r.stats.states])).toEqual([['violated', 15_715], ['violated', 6_960]]);
+    expect(split).toEqual(one);
+  });
+
+  it('a property that needs the state graph or keeps a lock graph is not partitioned', () => {
+    const model = buildModel(program('models/forkexec-004/redesign-need-resched.sched'));
+    for (const id of ['no-deadlock', 'lock-order', 'no-starvation'] as PropertyId[]) {
+      const r = explore(model, (x) => new Map([[id, PROPERTIES[id].monitor(x) as Monitor]]), { handover: { at: 64, shards: 2 } });
+      expect(r.handover).toBeNull();
+      expect(r.stats.states).toBe(163_989);
+    }
+    const r = explore(model, (x) => new Map([['stack-integrity' as PropertyId, PROPERTIES['stack-integrity'].monitor(x) as Monitor]]), { handover: { at: 64, shards: 2 } });
+    expect(r.handover).not.toBeNull();
+    // Whole levels: every state of the last level handed over was found, none of the next.
+    expect(r.stats.states).toBe(r.handover!.records.reduce((n, rec) => n + rec.length / (model.layout.words + 2), 0));
+    for (const [s, rec] of r.handover!.records.entries()) {
+      for (let at = 0; at < rec.length; at += model.layout.words + 2) expect(ownerOf(rec[at + 1]!, 2)).toBe(s);
+    }
+  });
+
+  it('a bound reached in a shard ends the search inconclusive, with the states every shard holds', async () => {
+    const p = program('models/forkexec-004/redesign-need-resched.sched');
+    const model = buildModel(p);
+    const r = explore(model, (x) => new Map([['stack-integrity' as PropertyId, PROPERTIES['stack-integrity'].monitor(x) as Monitor]]), { handover: { at: 64, shards: 2 } });
+    const outcome = await searchPartitioned(r.handover!, {
+      program: p,
+      properties: ['stack-integrity'],
+      shards: 2,
+      inProcess: true,
+      started: Date.now() - 10_000,
+      timeoutSeconds: 5,
+      memoryLimit: 4 * 2 ** 30,
+    });
+    expect(outcome.found).toBe(false);
+    expect(outcome.stop).toEqual({ reason: 'timeout', detail: `stopped after 5 s (--timeout) with ${outcome.stats.states} states` });
+    expect(outcome.stats.states).toBeGreaterThanOrEqual(r.stats.states);
+    expect(outcome.figureWorsts).toBeNull();
+  });
+});
+
+describe('a search partitioned over worker threads', () => {
+  it('gives the one-thread report', async () => {
+    const { one, split } = await both('models/forkexec-004/redesign-need-resched.sched', LOCAL, { workers: 2, partitionAt: 5_000 });
+    expect(split).toEqual(one);
+    expect(one.results[0]!.stats).toEqual({ states: 163_989, transitions: 487_884, depth: 88, seconds: 0 });
+  }, 30_000);
+});

@@ -1,0 +1,36 @@
+// `check --workers N` as a user runs it, from dist/ (built by `npm ci`), where the worker threads load the built
+// shard worker: a search past 200,000 states goes on over two threads and reports what one thread reports.
+
+import { spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { cli } from './run.js';
+
+const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const MAIN = join(ROOT, 'dist/src/cli/main.js');
+
+function built(...args: string[]): { code: number | null; out: string; err: string } {
+  const child = spawnSync(process.execPath, [MAIN, 'check', ...args], { cwd: ROOT, encoding: 'utf8' });
+  return { code: child.status, out: child.stdout, err: child.stderr };
+}
+
+describe('check --workers', () => {
+  it('a search of 712,722 states over two threads reports what one thread reports', () => {
+    const args = ['models/forkexec-004/redesign-need-resched.sched', '--set', 'CPUS=2', '--set', 'THREADS=3', '--property', 'stack-integrity', '--property', 'atomic-sleep', '--format', 'json'];
+    const one = built(...args, '--workers', '1');
+    const two = built(...args, '--workers', '2');
+    expect([one.code, two.code]).toEqual([0, 0]);
+    const results = (out: string) => (JSON.parse(out) as { results: { verdict: string; stats: { seconds: number } }[] }).results.map((r) => ({ ...r, stats: { ...r.stats, seconds: 0 } }));
+    expect(results(two.out)).toEqual(results(one.out));
+    expect(results(one.out)[0]).toMatchObject({ verdict: 'holds', stats: { states: 712_722, transitions: 2_118_450 } });
+  }, 60_000);
+
+  it('refuses a worker count that is not 1 to 256, exit 2', () => {
+    for (const [n, message] of [['0', '--workers is between 1 and 256'], ['257', '--workers is between 1 and 256'], ['1.5', '--workers needs a non-negative whole number']]) {
+      const r = cli(['check', 'models/aethelos-001/lock-contention.sched', '--workers', n!]);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(message);
+    }
+  });
+});
