@@ -18,7 +18,7 @@ import { simulateCommand } from './commands/simulate.js';
 import { setColourMode } from './colour.js';
 import { GLOBAL_OPTIONS, OPTIONS } from './options.js';
 import { checkPartition } from './partition.js';
-import { MAX_SHARDS } from '../checker/explicit/partition.js';
+import { MAX_SHARDS } from '../checker/explicit/wasmsearch.js';
 import { rerunWithoutTrapHandler } from './trapless.js';
 import { unknownArgument } from './unknown.js';
 

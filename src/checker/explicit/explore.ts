@@ -34,9 +34,8 @@ import { SwarmOrderExpander, swarmSalt } from './swarmorder.js';
 import { symmetryOf, type Symmetry } from './symmetry.js';
 import type { VisitedStates } from './visited.js';
 import { WasmStore, WasmStoreFull } from './wasmstore.js';
-import { ownerOf } from './partition.js';
 import type { Handover } from './workers.js';
-import { CTL } from './wasmsearch.js';
+import { CTL, ownerOf } from './wasmsearch.js';
 
 export type { ExploreBounds } from './bounds.js';
 
@@ -97,6 +96,21 @@ function handoverOf(store: WasmStore, shards: number, transitions: number): Hand
 const MB = 1024 * 1024;
 /** Without --max-memory: half the machine's memory, at most 8 GB, within the process's limits (memory.ts). */
 const DEFAULT_MEMORY = defaultMemoryLimit();
+
+/** What the monitors read of a search of `model` over `store`. */
+export function explorationOf(model: Model, compiled: CompiledModel | null, store: Store, room: number): Exploration {
+  return {
+    model,
+    machine: machineOf(model),
+    state: (id) => store.state(id),
+    view: (id) => store.view(id),
+    enabled: (state, out) => actionsInto(model, compiled, state, out),
+    actionRoom: room,
+    depth: (id) => store.depth(id),
+    parentAction: (id) => store.action(id),
+    parent: (id) => store.parent(id),
+  };
+}
 
 /** The memory a search with these bounds may use, in bytes. */
 export function memoryLimitOf(bounds: Pick<ExploreBounds, 'maxMemoryMb'>): number {
@@ -183,17 +197,7 @@ export function explore(
   const plain: Expander = coreExpander ?? (compiled !== null ? new CompiledExpander(model, compiled, compiled) : new ReferenceExpander(model));
   const expander: Expander = swarmJob !== undefined && swarmJob > 1 ? new SwarmOrderExpander(plain, swarmJob) : plain;
   const room = maxActions(model.program);
-  const exploration: Exploration = {
-    model,
-    machine: machineOf(model),
-    state: (id) => store.state(id),
-    view: (id) => store.view(id),
-    enabled: (state, out) => actionsInto(model, compiled, state, out),
-    actionRoom: room,
-    depth: (id) => store.depth(id),
-    parentAction: (id) => store.action(id),
-    parent: (id) => store.parent(id),
-  };
+  const exploration = explorationOf(model, compiled, store, room);
   const allMonitors = monitorFor(exploration);
   const unsupported = unsupportedBy(allMonitors, hc, symmetry);
   const graph = !hc && [...allMonitors.values()].some((m) => m.needsGraph) ? new StateGraph(fits) : null;

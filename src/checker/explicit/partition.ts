@@ -12,14 +12,15 @@
 
 import type { Program, PropertyId } from '../../ir/ir.js';
 import type { Model } from '../../ir/model.js';
-import { buildModel, machineOf } from '../../hw/build.js';
+import { buildModel } from '../../hw/build.js';
 import { PROPERTIES } from '../properties/index.js';
-import type { Exploration, Monitor } from '../properties/property.js';
+import type { Monitor } from '../properties/property.js';
 import type { InconclusiveReason, Stats } from '../verdict.js';
 import { Admission } from './admission.js';
 import { SearchBounds, Stop } from './bounds.js';
-import { actionsInto, compileModel, maxActions } from './compile.js';
+import { compileModel, maxActions } from './compile.js';
 import { CompiledExpander } from './compiledexpander.js';
+import { explorationOf } from './explore.js';
 import { coreBreadthFirst, type CoreParts } from './coresearch.js';
 import { FigureCollector } from './figures.js';
 import { memoryGauge } from './memory.js';
@@ -27,16 +28,10 @@ import { SearchObserver } from './observer.js';
 import { OpenMonitors } from './openmonitors.js';
 import { ProgressLine } from './progress.js';
 import { MemoryBudgetExceeded } from './store.js';
-import { CTL } from './wasmsearch.js';
+import { CTL, ownerOf } from './wasmsearch.js';
 import { WasmStore, WasmStoreFull } from './wasmstore.js';
 
-/** The shard of `shards` that owns states of hash `hash`: its top byte, scaled (the core computes the same). */
-export function ownerOf(hash: number, shards: number): number {
-  return ((hash >>> 24) * shards) >>> 8;
-}
-
-/** The most shards a search splits into (ownerOf scales the hash's top byte). */
-export const MAX_SHARDS = 256;
+export { MAX_SHARDS, ownerOf } from './wasmsearch.js';
 
 /** Records of the core's outbox for each other shard: room for this many before it returns to JavaScript. */
 const OUTBOX_RECORDS = 16384;
@@ -157,17 +152,7 @@ export class Shard {
     this.store = store;
     const expander = new CompiledExpander(model, compiled, instance.compiled);
     const room = maxActions(model.program);
-    const x: Exploration = {
-      model,
-      machine: machineOf(model),
-      state: (id) => store.state(id),
-      view: (id) => store.view(id),
-      enabled: (state, out) => actionsInto(model, compiled, state, out),
-      actionRoom: room,
-      depth: (id) => store.depth(id),
-      parentAction: (id) => store.action(id),
-      parent: (id) => store.parent(id),
-    };
+    const x = explorationOf(model, compiled, store, room);
     const monitors = new Map<PropertyId, Monitor>();
     for (const id of spec.properties) {
       const m = PROPERTIES[id].monitor(x);

@@ -82,6 +82,18 @@ export const INSERT_FULL = -(2 ** 31);
 /** compile.ts's SLOW: the step is left to the reference model. */
 const SLOW = 1;
 
+/**
+ * The shard of `shards` that owns states of hash `hash` in a partitioned search (partition.ts): the hash's top
+ * byte, scaled, as the core computes it in `run`. The table index takes the low bits, so a shard's table fills as
+ * evenly as one store's.
+ */
+export function ownerOf(hash: number, shards: number): number {
+  return ((hash >>> 24) * shards) >>> 8;
+}
+
+/** The most shards a search splits into (ownerOf scales the hash's top byte). */
+export const MAX_SHARDS = 256;
+
 /** Records whose table slots `absorb` reads ahead (a power of two). */
 const PREFETCH = 16;
 
