@@ -134,7 +134,7 @@ describe('generated code', () => {
     expect(bytes).not.toMatch(/zz/i);
     expect(WebAssembly.Module.customSections(new WebAssembly.Module(module!), 'name')).toEqual([]);
     expect(WebAssembly.Module.exports(new WebAssembly.Module(module!)).map((e) => e.name).sort()).toEqual(
-      ['actions', 'apply', 'dirtyCount', 'eventCount', 'fatal', 'find', 'insert', 'memory', 'rehash', 'run', 'stateCheck'],
+      ['absorb', 'actions', 'apply', 'dirtyCount', 'eventCount', 'fatal', 'find', 'insert', 'memory', 'rehash', 'run', 'stateCheck'],
     );
   });
 });
