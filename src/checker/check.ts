@@ -8,6 +8,7 @@ import type { Diagnostic } from '../lang/diagnostics.js';
 import { pointSpan } from '../lang/source.js';
 import { explore, memoryLimitOf, type ExploreBounds, type ExploreResult } from './explicit/explore.js';
 import { FigureCollector } from './explicit/figures.js';
+import { CheckpointRefused, type Checkpoint, type CheckpointOf } from './explicit/checkpoint.js';
 import { searchPartitioned, type Handover } from './explicit/workers.js';
 import { checkWithSmt } from './smt/check.js';
 import type { Model } from '../ir/model.js';
@@ -54,6 +55,10 @@ export interface CheckOptions {
   partitionAt?: number;
   /** Run a partitioned search's shards in this thread, one after another (tests, the bench's simulations). */
   partitionInProcess?: boolean;
+  /** `--checkpoint DIR`: write checkpoints of the explicit search (explicit/checkpoint.ts); no partitioning then. */
+  checkpoint?: { dir: string; of: CheckpointOf; everySeconds: number };
+  /** `--resume DIR`: go on with the search of a checkpoint read (and checked) by the caller. */
+  resume?: Checkpoint;
 }
 
 /**
@@ -203,8 +208,11 @@ export async function checkProgram(program: Program, options: CheckOptions): Pro
     symmetry: options.symmetry,
     searchLoop: options.searchLoop,
     swarmJob: options.swarm?.job,
+    checkpoint: options.checkpoint,
+    resume: options.resume,
   };
-  const workers = options.workers ?? 1;
+  // A partitioned search keeps its states in the shards, where no checkpoint reads them.
+  const workers = options.checkpoint === undefined && options.resume === undefined ? (options.workers ?? 1) : 1;
   const partitioned = workers > 1 ? { at: options.partitionAt ?? PARTITION_AT, shards: workers } : undefined;
   let result = explore(model, monitorsFor, { ...bounds, handover: partitioned }, started);
   if (result.handover !== null) result = await goOnPartitioned(model, result, result.handover);
@@ -310,6 +318,8 @@ export async function checkModelFile(
       const results = properties.map((property): PropertyResult => ({ property, engine: 'explicit', verdict: 'inconclusive', reason: 'max-memory', detail, stats: NO_STATS }));
       return { diagnostics: loaded.diagnostics, program: loaded.program, report: { model: file, results } };
     }
+    // A checkpoint the search cannot write or go on from is bad usage, said by the command line.
+    if (error instanceof CheckpointRefused) throw error;
     // A bug in the checker must still answer as a diagnostic, not a stack trace.
     const why = error instanceof Error ? error.message : String(error);
     const diagnostic: Diagnostic = { code: 'E000', severity: 'error', message: `Internal error in the checker: ${why}`, span: pointSpan(file, 1, 1) };

@@ -18,6 +18,10 @@ export interface CheckArgs {
   symmetry?: boolean;
   /** `--workers N`: threads of the explicit search (CheckOptions.workers); default the cores available. */
   workers?: number;
+  /** `--checkpoint DIR`, `--checkpoint-every S`, `--resume DIR` (CheckOptions.checkpoint, resume). */
+  checkpoint?: string;
+  checkpointEvery?: number;
+  resume?: string;
   /** `--learn-from`: smaller configurations (NAME=VALUE lists) the SMT engine learns invariants from. */
   learnFrom?: string[];
   format: CheckFormat;

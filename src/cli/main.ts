@@ -22,7 +22,7 @@ import { MAX_SHARDS } from '../checker/explicit/wasmsearch.js';
 import { rerunWithoutTrapHandler } from './trapless.js';
 import { unknownArgument } from './unknown.js';
 
-const NUMERIC = ['max-depth', 'max-states', 'max-memory', 'timeout', 'seed', 'cycles', 'steps', 'cpus', 'events', 'hold', 'workers'] as const;
+const NUMERIC = ['max-depth', 'max-states', 'max-memory', 'timeout', 'seed', 'cycles', 'steps', 'cpus', 'events', 'hold', 'workers', 'checkpoint-every'] as const;
 
 function checkNumbers(argv: Record<string, unknown>): true {
   for (const name of NUMERIC) {
@@ -98,6 +98,9 @@ export function buildCli(argv: string[]): Argv {
             hashCompaction: a['hash-compaction'],
             symmetry: a.symmetry,
             workers: a.workers,
+            checkpoint: a.checkpoint,
+            checkpointEvery: a['checkpoint-every'],
+            resume: a.resume,
             learnFrom: a['learn-from'],
             format: a.format,
             expect: a.expect,

@@ -24,6 +24,9 @@ export const OPTIONS = {
     timeout: { type: 'number', describe: 'bound on time, in seconds' },
     'hash-compaction': { type: 'boolean', default: false, describe: 'store 64-bit fingerprints, not states (prints the collision probability)' },
     symmetry: { type: 'boolean', default: false, describe: 'one state per renumbering of interchangeable threads' },
+    checkpoint: { type: 'string', describe: 'write checkpoints of the explicit search to this directory (every --checkpoint-every seconds, and at --timeout)' },
+    'checkpoint-every': { type: 'number', describe: 'seconds between two checkpoints (default 300)' },
+    resume: { type: 'string', describe: 'go on with the search of the checkpoint in this directory' },
     workers: {
       type: 'number',
       describe: 'threads of the explicit search (1 to 256; default: the cores available): past 200,000 states a search goes on hash-partitioned over them when its properties allow',

@@ -2,6 +2,7 @@
 // reached ends the run as incomplete (a Stop the driver turns into the result), never a crash.
 
 import type { Model } from '../../ir/model.js';
+import type { Checkpoint, CheckpointOf } from './checkpoint.js';
 import type { Admission } from './admission.js';
 import type { InconclusiveReason } from '../verdict.js';
 import { fatal, type Expander } from './expander.js';
@@ -42,6 +43,10 @@ export interface ExploreBounds {
    * reduction, no --max-states or --max-depth): the result then carries the handover instead of a verdict.
    */
   handover?: { at: number; shards: number };
+  /** Write checkpoints of the search to `dir` (checkpoint.ts), every `everySeconds` and at a timeout. */
+  checkpoint?: { dir: string; of: CheckpointOf; everySeconds: number };
+  /** Go on with the search a checkpoint holds. */
+  resume?: Checkpoint;
 }
 
 /** A bound was reached: the search ends, incomplete. */

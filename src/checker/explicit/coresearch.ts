@@ -26,6 +26,8 @@ export interface CoreParts extends SearchParts {
    * to hand the search over to a partitioned one (workers.ts).
    */
   readonly handoverAt?: number;
+  /** Between two batches: writes a checkpoint when one is due (checkpoint.ts). */
+  readonly checkpoint?: () => void;
 }
 
 /**
@@ -64,7 +66,10 @@ export function coreBreadthFirst(parts: CoreParts, end = Infinity): boolean {
     }
     if (handing && id >= end) return true;
     if (id >= ws.count || id >= end || monitors.open.size === 0) return false;
-    if ((id & 1023) === 0 || first) bounds.periodic(id);
+    if ((id & 1023) === 0 || first) {
+      bounds.periodic(id);
+      parts.checkpoint?.();
+    }
     first = false;
     const limit = Math.min((id | 1023) + 1, end);
     for (;;) {

@@ -36,6 +36,7 @@ import type { VisitedStates } from './visited.js';
 import { WasmStore, WasmStoreFull } from './wasmstore.js';
 import type { Handover } from './workers.js';
 import { CTL, ownerOf } from './wasmsearch.js';
+import { CheckpointRefused, restore, writeCheckpoint } from './checkpoint.js';
 
 export type { ExploreBounds } from './bounds.js';
 
@@ -61,10 +62,12 @@ export interface ExploreResult {
   figureWorsts: number[];
 }
 
-/** Whether a search with these bounds and monitors may be handed over to a partitioned one. */
-function mayHandOver(bounds: ExploreBounds, monitors: Map<PropertyId, Monitor>): boolean {
+/**
+ * Whether a search with these bounds and monitors can be handed over level by level, to a partitioned search
+ * or to a checkpoint: its monitors keep nothing a state or a transition does not say, and no bound cuts it.
+ */
+function levelSynchronous(bounds: ExploreBounds, monitors: Map<PropertyId, Monitor>): boolean {
   return (
-    bounds.handover !== undefined &&
     bounds.maxStates === undefined &&
     bounds.maxDepth === undefined &&
     monitors.size > 0 &&
@@ -110,6 +113,36 @@ export function explorationOf(model: Model, compiled: CompiledModel | null, stor
     parentAction: (id) => store.action(id),
     parent: (id) => store.parent(id),
   };
+}
+
+const CHECKPOINTED_ONLY =
+  'checkpoints are written and resumed only for an exact search whose properties are each decided by one state or one transition (stack-integrity, atomic-sleep, assertions, irq-latency), without --max-states, --max-depth, --hash-compaction, --symmetry or --swarm, on a model the WebAssembly back end compiles';
+
+/** When the search writes its checkpoint: every `everySeconds`, between two batches of the core. */
+class Checkpointing {
+  private last = Date.now();
+
+  constructor(
+    private readonly spec: NonNullable<ExploreBounds['checkpoint']>,
+    private readonly store: Store,
+    private readonly observer: SearchObserver,
+    private readonly secondsBefore: number,
+    private readonly started: number,
+  ) {}
+
+  due(): void {
+    if (Date.now() - this.last >= this.spec.everySeconds * 1000) this.write();
+  }
+
+  /**
+   * Writes one, unless a violation was found: a monitor closed by a finding would be open again in a resumed
+   * search, past the state that showed it. The last checkpoint before the finding stays, and finds it again.
+   */
+  write(): void {
+    if (!(this.store instanceof WasmStore) || this.observer.monitors.findings.size > 0) return;
+    writeCheckpoint(this.spec.dir, this.spec.of, this.store, this.observer.transitions, this.secondsBefore + (Date.now() - this.started) / 1000);
+    this.last = Date.now();
+  }
 }
 
 /** The memory a search with these bounds may use, in bytes. */
@@ -203,6 +236,8 @@ export function explore(
   const graph = !hc && [...allMonitors.values()].some((m) => m.needsGraph) ? new StateGraph(fits) : null;
   const figures = new FigureCollector(model.program, model.layout, model.program.latencyBound, symmetry);
   const progress = ProgressLine.forStderr(bounds.progress);
+  // A resumed search counts the seconds its checkpoint had run.
+  const secondsBefore = bounds.resume?.header.seconds ?? 0;
 
   // Called only once the search runs, when the observer below exists.
   const stats = (): Stats => ({
@@ -210,7 +245,7 @@ export function explore(
     transitions: observer.transitions,
     // The core tells JavaScript of new states only when a monitor reads them; ids are breadth-first.
     depth: store instanceof WasmStore ? (store.count > 0 ? store.depth(store.count - 1) : 0) : observer.maxDepth,
-    seconds: (Date.now() - started) / 1000,
+    seconds: (Math.round(secondsBefore * 1000) + Date.now() - started) / 1000,
   });
   const monitors = new OpenMonitors(allMonitors, graph !== null, stats);
   const observer = new SearchObserver(model, monitors, graph, figures, expander);
@@ -220,16 +255,25 @@ export function explore(
 
   let stop: ExploreResult['stop'] = null;
   let handover: Handover | null = null;
+  const checkpointing = bounds.checkpoint === undefined ? null : new Checkpointing(bounds.checkpoint, store, observer, secondsBefore, started);
+  if (checkpointing !== null && (!(store instanceof WasmStore) || graph !== null || !levelSynchronous(bounds, allMonitors))) throw new CheckpointRefused(CHECKPOINTED_ONLY);
   try {
     const initial = [...model.initialStates()];
     if (store instanceof WasmStore) {
       store.maintain(Math.max(initial.length, 1024 * room));
       expander.rebind();
     }
-    for (const init of initial) admission.admit(init, -1, -1, 0, null, 0, 0, -1);
+    if (bounds.resume !== undefined) {
+      if (!(store instanceof WasmStore) || graph !== null || !levelSynchronous(bounds, allMonitors)) throw new CheckpointRefused(CHECKPOINTED_ONLY);
+      restore(store, bounds.resume);
+      store.maintain(1024 * room);
+      expander.rebind();
+      observer.transitions = bounds.resume.header.transitions;
+    } else for (const init of initial) admission.admit(init, -1, -1, 0, null, 0, 0, -1);
     if (store instanceof WasmStore && instance !== null && coreExpander !== null) {
-      const handoverAt = graph === null && mayHandOver(bounds, allMonitors) ? bounds.handover!.at : undefined;
-      if (coreBreadthFirst({ ...parts, store, expander: coreExpander, instance, model, handoverAt })) {
+      const handoverAt = bounds.handover !== undefined && graph === null && levelSynchronous(bounds, allMonitors) ? bounds.handover.at : undefined;
+      const checkpoint = checkpointing === null ? undefined : () => checkpointing.due();
+      if (coreBreadthFirst({ ...parts, store, expander: coreExpander, instance, model, handoverAt, checkpoint })) {
         handover = handoverOf(store, bounds.handover!.shards, observer.transitions);
       }
     } else breadthFirst(parts);
@@ -237,9 +281,12 @@ export function explore(
   } catch (error) {
     if (error instanceof WasmStoreFull) {
       progress.done();
-      return explore(model, monitorFor, { ...bounds, searchLoop: 'js' }, started);
+      // The JavaScript store keeps no checkpoint: a resumed search starts again from its first state.
+      return explore(model, monitorFor, { ...bounds, searchLoop: 'js', checkpoint: undefined, resume: undefined }, started);
     }
     if (error instanceof Stop) stop = { reason: error.reason, detail: error.detail };
+    // The core stops at a timeout between two batches: the place it stopped at is one to go on from.
+    if (error instanceof Stop && error.reason === 'timeout') checkpointing?.write();
     // An allocation refused below the bound (an address-space limit, a fragmented address space) is the
     // memory limit as well: the run ends inconclusive with what it explored.
     else if (error instanceof MemoryBudgetExceeded || isOutOfMemory(error)) {

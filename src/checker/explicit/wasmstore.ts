@@ -293,6 +293,21 @@ export class WasmStore implements Store {
     return this.m32[(this.get(CTL.DIR) >>> 2) + (id >>> CHUNK_BITS)]!;
   }
 
+  /**
+   * The parts of the chunk holding ids `first` to `first + n` (`first` a multiple of CHUNK, n at most CHUNK): views
+   * of the memory, valid until it grows.
+   */
+  chunkParts(first: number, n: number): { parents: Int32Array; actions: Int32Array; hashes: Int32Array; states: Int32Array } {
+    const at = this.chunkOf(first) >>> 2;
+    const part = (offset: number, length: number): Int32Array => this.m32.subarray(at + (offset >>> 2), at + (offset >>> 2) + length);
+    return {
+      parents: part(this.part.parents, n),
+      actions: part(this.part.actions, n),
+      hashes: part(this.part.hashes, n),
+      states: part(0, n * this.words),
+    };
+  }
+
   private wordOf(id: number): number {
     return (this.chunkOf(id) >>> 2) + (id & (CHUNK - 1)) * this.words;
   }

@@ -3,11 +3,12 @@
 
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { CheckpointRefused, readCheckpoint } from '../../checker/explicit/checkpoint.js';
 import { checkModelFile, combinedVerdicts, type CheckOptions } from '../../checker/check.js';
 import { isPropertyId } from '../../checker/properties/index.js';
 import type { CheckReport, Counterexample } from '../../checker/verdict.js';
 import { PROPERTY_IDS, type Program, type PropertyId } from '../../ir/ir.js';
-import { sourceTextOf } from '../../lang/readfile.js';
+import { readRegularFile, sourceTextOf } from '../../lang/readfile.js';
 import { renderCounterexampleDot } from '../../report/dot.js';
 import { toItf } from '../../report/itf.js';
 import { writeHtmlReport } from '../../report/html.js';
@@ -22,7 +23,7 @@ import { printDiagnostics } from '../diagnostics.js';
 import { painter } from '../colour.js';
 import { parsePartition } from '../partition.js';
 import { quotedWithGuess } from '../suggest.js';
-import { swarmResultText } from '../swarm.js';
+import { digestOf, swarmResultText } from '../swarm.js';
 
 export const EXIT = { holds: 0, violated: 1, badInput: 2, inconclusive: 3 } as const;
 
@@ -111,6 +112,34 @@ function swarmMisuse(args: CheckArgs): string | null {
   return null;
 }
 
+/** The default of `--checkpoint-every`, in seconds. */
+const CHECKPOINT_EVERY = 300;
+
+/**
+ * What `--checkpoint` and `--resume` add to the options: the search the checkpoint is of, and the checkpoint
+ * read back; or why they cannot be used (M003).
+ */
+function checkpointOptions(args: CheckArgs, properties: PropertyId[] | undefined): Pick<CheckOptions, 'checkpoint' | 'resume'> | string {
+  if (args.checkpoint === undefined && args.resume === undefined) return {};
+  if (args.models.length !== 1) return `--checkpoint and --resume take one model; ${args.models.length} are given`;
+  if (args.engine !== 'explicit') return '--checkpoint and --resume are for the explicit engine; --engine is not taken with them';
+  if (args.swarm !== undefined) return '--checkpoint and --resume do not go with --swarm';
+  if (properties === undefined) return '--checkpoint and --resume need the properties named (--property), each decided by one state or one transition (stack-integrity, atomic-sleep, assertions, irq-latency)';
+  const file = args.models[0]!;
+  const read = readRegularFile(file);
+  if (!read.ok) return `${file}: ${read.why}`;
+  const of = { model: file, digest: digestOf(`${read.text}\0${args.set.join('\0')}`), properties };
+  try {
+    return {
+      ...(args.checkpoint === undefined ? {} : { checkpoint: { dir: args.checkpoint, of, everySeconds: args.checkpointEvery ?? CHECKPOINT_EVERY } }),
+      ...(args.resume === undefined ? {} : { resume: readCheckpoint(args.resume, of) }),
+    };
+  } catch (error) {
+    if (error instanceof CheckpointRefused) return error.message;
+    throw error;
+  }
+}
+
 export async function checkCommand(args: CheckArgs): Promise<number> {
   const misuse = swarmMisuse(args);
   if (misuse !== null) {
@@ -125,6 +154,11 @@ export async function checkCommand(args: CheckArgs): Promise<number> {
     return EXIT.badInput;
   }
   const properties = args.property.length === 0 ? undefined : ([...new Set(args.property)] as PropertyId[]);
+  const checkpoints = checkpointOptions(args, properties);
+  if (typeof checkpoints === 'string') {
+    process.stderr.write(`schedcheck: error M003: ${checkpoints}\n`);
+    return EXIT.badInput;
+  }
   const options: CheckOptions = {
     properties,
     engine: args.engine,
@@ -136,13 +170,22 @@ export async function checkCommand(args: CheckArgs): Promise<number> {
     symmetry: args.symmetry === true,
     workers: args.workers ?? availableParallelism(),
     ...(swarm === null ? {} : { swarm: { job: swarm.index, of: swarm.of }, hashCompaction: true }),
+    ...checkpoints,
   };
 
   let badInput = false;
   const checked: { report: CheckReport; program: Program }[] = [];
   for (const file of args.models) {
     const learnFrom = (args.learnFrom ?? []).map((config) => config.split(',').filter((s) => s !== ''));
-    const { diagnostics, program, report } = await checkModelFile(file, args.set, options, learnFrom);
+    let checkedFile: Awaited<ReturnType<typeof checkModelFile>>;
+    try {
+      checkedFile = await checkModelFile(file, args.set, options, learnFrom);
+    } catch (error) {
+      if (!(error instanceof CheckpointRefused)) throw error;
+      process.stderr.write(`schedcheck: error M003: ${error.message}\n`);
+      return EXIT.badInput;
+    }
+    const { diagnostics, program, report } = checkedFile;
     printDiagnostics(diagnostics);
     if (program === null || report === null) {
       badInput = true;

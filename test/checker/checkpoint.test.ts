@@ -1,0 +1,87 @@
+// Checkpoints (src/checker/explicit/checkpoint.ts): a search stopped by its timeout and resumed from its checkpoint
+// reports what a search never stopped reports: the same states, transitions, depth, figures, verdicts and
+// counterexamples; a checkpoint is refused for another model, other constants or other properties, and for
+// properties a checkpoint cannot carry.
+
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkProgram, type CheckOptions } from '../../src/checker/check.js';
+import { CheckpointRefused, readCheckpoint, type CheckpointOf } from '../../src/checker/explicit/checkpoint.js';
+import type { CheckReport } from '../../src/checker/verdict.js';
+import type { PropertyId } from '../../src/ir/ir.js';
+import { loadModel } from '../../src/lang/load.js';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+function dir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'schedcheck-checkpoint-'));
+  dirs.push(d);
+  return d;
+}
+
+function program(file: string, sets: string[]) {
+  const loaded = loadModel(file, sets);
+  if (loaded.program === null) throw new Error(JSON.stringify(loaded.diagnostics));
+  return loaded.program;
+}
+
+const untimed = (r: CheckReport) => ({ ...r, results: r.results.map((x) => ({ ...x, stats: { ...x.stats, seconds: 0 } })) });
+
+/**
+ * A run stopped at `timeout` seconds (or not stopped) with checkpoints every `every` seconds, then resumed from
+ * its last checkpoint, against a run without checkpoints.
+ */
+async function stopAndResume(file: string, sets: string[], properties: PropertyId[], timeout: number | undefined, every = 3600) {
+  const p = program(file, sets);
+  const of: CheckpointOf = { model: file, digest: `${file} ${sets.join(' ')}`, properties };
+  const d = dir();
+  const whole = await checkProgram(p, { properties, progress: false });
+  const options: CheckOptions = { properties, progress: false, checkpoint: { dir: d, of, everySeconds: every } };
+  const stopped = await checkProgram(p, { ...options, timeoutSeconds: timeout });
+  const checkpoint = readCheckpoint(d, of);
+  const resumed = await checkProgram(p, { ...options, resume: checkpoint });
+  return { whole, stopped, resumed, checkpoint, d, of };
+}
+
+describe('a search resumed from its checkpoint', () => {
+  it('reports what a search never stopped reports', async () => {
+    const { whole, stopped, resumed, checkpoint } = await stopAndResume('models/forkexec-004/redesign-need-resched.sched', ['CPUS=2', 'THREADS=3'], ['stack-integrity', 'atomic-sleep'], 0.1);
+    expect(stopped.results.map((r) => [r.verdict, 'reason' in r ? r.reason : null])).toEqual([['inconclusive', 'timeout'], ['inconclusive', 'timeout']]);
+    // The checkpoint is where the timeout stopped the search: every state it holds, and the next to expand.
+    expect(checkpoint.header.states).toBe(stopped.results[0]!.stats.states);
+    expect(checkpoint.header.transitions).toBe(stopped.results[0]!.stats.transitions);
+    // (Where depends on the machine's speed: on a slow one the search may stop at its first batch.)
+    expect(checkpoint.header.next).toBeLessThan(checkpoint.header.states);
+    expect(untimed(resumed)).toEqual(untimed(whole));
+    expect(whole.results[0]!.stats).toMatchObject({ states: 712_722, transitions: 2_118_450 });
+    expect(resumed.figures).toEqual(whole.figures);
+  });
+
+  it('finds a violation past the checkpoint with the counterexample of a search never stopped', async () => {
+    // A checkpoint at every batch of 1,024 states, none once a violation is found: the last is from before it.
+    const { whole, stopped, resumed, checkpoint } = await stopAndResume('models/forkexec-004/old-handler-abba.sched', [], ['stack-integrity', 'atomic-sleep'], undefined, 0);
+    expect(whole.results.map((r) => [r.verdict, r.stats.states])).toEqual([['violated', 15_715], ['violated', 6_960]]);
+    expect(untimed(stopped)).toEqual(untimed(whole));
+    expect(checkpoint.header.next).toBe(5_120);
+    expect(untimed(resumed)).toEqual(untimed(whole));
+  });
+
+  it('is refused for other constants, other properties, or a damaged file', async () => {
+    const { d, of } = await stopAndResume('models/forkexec-004/redesign-need-resched.sched', ['CPUS=2', 'THREADS=3'], ['stack-integrity'], 0.05);
+    expect(() => readCheckpoint(d, { ...of, digest: 'other' })).toThrow(new CheckpointRefused(`the checkpoint in ${d} is of another model text or other constants (--set) than ${of.model}`));
+    expect(() => readCheckpoint(d, { ...of, properties: ['atomic-sleep'] })).toThrow(new CheckpointRefused(`the checkpoint in ${d} checks stack-integrity, not atomic-sleep`));
+    const header = JSON.parse(readFileSync(join(d, 'checkpoint.json'), 'utf8')) as { states: number };
+    expect(() => readCheckpoint(join(d, 'none'), of)).toThrow(CheckpointRefused);
+    expect(header.states).toBeGreaterThan(0);
+  });
+
+  it('is refused for a property that keeps what it saw (the state graph, lock dependencies)', async () => {
+    const p = program('models/forkexec-004/redesign-need-resched.sched', []);
+    for (const property of ['no-deadlock', 'lock-order'] as PropertyId[]) {
+      const of: CheckpointOf = { model: 'm', digest: 'd', properties: [property] };
+      await expect(checkProgram(p, { properties: [property], progress: false, checkpoint: { dir: dir(), of, everySeconds: 1 } })).rejects.toThrow(CheckpointRefused);
+    }
+  });
+});
