@@ -226,6 +226,7 @@ export async function checkProgram(program: Program, options: CheckOptions): Pro
       started,
       timeoutSeconds: options.timeoutSeconds,
       memoryLimit: memoryLimitOf(bounds),
+      progress: options.progress,
     });
     if (outcome.found) {
       notCheckable.clear();

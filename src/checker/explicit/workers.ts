@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { Program, PropertyId } from '../../ir/ir.js';
 import type { InconclusiveReason, Stats } from '../verdict.js';
+import { ProgressLine } from './progress.js';
 import { Shard, type Batch, type LevelReport, type Received, type ShardSpec } from './partition.js';
 
 /** The search a one-shard run hands over at the end of a level (explore.ts). */
@@ -52,6 +53,8 @@ export interface PartitionOptions {
   timeoutSeconds?: number;
   memoryLimit: number;
   wasmMemoryBytes?: number;
+  /** The progress line on stderr (ExploreBounds.progress), once per level. */
+  progress?: boolean;
 }
 
 function localShard(spec: ShardSpec, seed: Int32Array, frontier: number): ShardHandle {
@@ -132,6 +135,7 @@ export async function searchPartitioned(handover: Handover, options: PartitionOp
     wasmMemoryBytes: options.wasmMemoryBytes,
   });
   const handles: ShardHandle[] = [];
+  const progress = ProgressLine.forStderr(options.progress);
   try {
     for (let s = 0; s < shards; s++) {
       const seed = handover.records[s]!;
@@ -153,6 +157,8 @@ export async function searchPartitioned(handover: Handover, options: PartitionOp
     for (;;) {
       const stepped = await Promise.all(handles.map((h, s) => h.step(inboxes[s]!, depth)));
       const reports = stepped.map((e) => e.report);
+      const states = reports.reduce((n, r) => n + r.count, 0);
+      progress.tick(states, reports.reduce((n, r) => n + r.sent, 0), depth);
       transitions += reports.reduce((n, r) => n + r.transitions, 0);
       handedOver += reports.reduce((n, r) => n + r.sent, 0);
       const ended = endOf(reports, options);
@@ -168,6 +174,7 @@ export async function searchPartitioned(handover: Handover, options: PartitionOp
       depth++;
     }
   } finally {
+    progress.done();
     await Promise.all(handles.map((h) => h.close()));
   }
 }
