@@ -523,7 +523,11 @@ function typeOf(bits: number): string {
 }
 
 /** The Promela program of a model (see the head of this file). */
-export function printPromela(model: Model): string {
+/**
+ * @param visibleTemps declare the temporaries in the state vector and zero them at the end of every d_step, so
+ *   that they never tell two states apart: SPIN's multi-core pan (`-DNCORE=N`) refuses hidden variables.
+ */
+export function printPromela(model: Model, visibleTemps = false): string {
   const layout = model.layout;
   const m = machineOf(model);
   for (const slot of layout.slots) if (slot.bits > 31) throw new PromelaUnsupported('a 32-bit slot');
@@ -549,6 +553,8 @@ export function printPromela(model: Model): string {
     options.push([`:: d_step { !booted -> booted = 1${writes.map(([i, v]) => `; s${i} = ${literal(v)}`).join('')} }`]);
   }
   const wipe = [...layout.slots.map((_, i) => `s${i} = 0`), 'booted = 0'].join('; ');
+  /** The options whose d_steps end by zeroing the temporaries (visibleTemps). */
+  const clearing: string[][] = [];
 
   /** One option: `d_step { booted && guard -> body }`, the body's faults wiping the machine (label `F<n>`). */
   const option = (guard: string, print: (bodyOf: (action: Action) => string[]) => string[]): void => {
@@ -570,6 +576,7 @@ export function printPromela(model: Model): string {
     }
     lines.push('   }');
     options.push(lines);
+    clearing.push(lines);
   };
 
   for (let k = 0; k < m.cpus; k++) {
@@ -675,13 +682,21 @@ export function printPromela(model: Model): string {
     }
   }
   ops.sink = null;
+  if (visibleTemps && temps > 0) {
+    // The last line of each is the d_step's closing brace: the temporaries are zeroed just before it.
+    const clear = Array.from({ length: temps }, (_, i) => `t${i} = 0`).join('; ');
+    for (const lines of clearing) {
+      lines[lines.length - 2] += ';';
+      lines.splice(lines.length - 1, 0, `     ${clear}`);
+    }
+  }
 
   return [
     '/* Printed by bench/promela.ts from the machine semantics of src/hw: a d_step per group of actions; see there. */',
     '',
     'bit booted;',
     ...layout.slots.map((slot, i) => `${typeOf(slot.bits)} s${i};`),
-    ...Array.from({ length: temps }, (_, i) => `hidden int t${i};`),
+    ...Array.from({ length: temps }, (_, i) => `${visibleTemps ? '' : 'hidden '}int t${i};`),
     '',
     ...defines,
     '',

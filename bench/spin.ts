@@ -68,7 +68,8 @@ function number(text: string, pattern: RegExp): number | null {
 export function parsePan(out: string): EngineRun | { error: string } {
   const states = number(out, /^\s*(\d+) states, stored/m);
   const transitions = number(out, /^\s*(\d+) transitions \(= stored\+matched\)/m);
-  const seconds = number(out, /^pan: elapsed time ([\d.e+-]+) seconds/m);
+  // Multi-core pan reports each core's time (`cpu0: elapsed time ...`): the first core's is the search's.
+  const seconds = number(out, /^(?:pan|cpu0): elapsed time ([\d.e+-]+) seconds/m);
   const stateMb = number(out, /^\s*([\d.]+)\s+actual memory usage for states/m);
   const hashMb = number(out, /^\s*([\d.]+)\s+memory used for hash table/m);
   const errors = number(out, /errors: (\d+)/);
@@ -93,11 +94,11 @@ export function parsePan(out: string): EngineRun | { error: string } {
 }
 
 /** The Promela twin of a case: its model in its configuration, printed from the semantics (bench/promela.ts). */
-export function twin(c: BenchCase): string | { error: string } {
+export function twin(c: BenchCase, visibleTemps = false): string | { error: string } {
   const loaded = loadModel(c.model, Object.entries(c.sets).map(([k, v]) => `${k}=${v}`));
   if (loaded.program === null) return { error: loaded.diagnostics.map((d) => d.message).join('; ') };
   try {
-    return printPromela(buildModel(loaded.program));
+    return printPromela(buildModel(loaded.program), visibleTemps);
   } catch (error) {
     return { error: `no Promela twin: ${(error as Error).message}` };
   }
@@ -108,18 +109,20 @@ export function twin(c: BenchCase): string | { error: string } {
  * `optimize` false compiles pan without optimisation (gcc -O0, about a quarter of -O2's time): for a count of
  * states, not a measurement of speed.
  */
-export function runSpin(c: BenchCase, mode: SpinMode, expectedStates: number, timeoutSeconds: number, optimize = true): EngineRun | { error: string } {
+export function runSpin(c: BenchCase, mode: SpinMode, expectedStates: number, timeoutSeconds: number, optimize = true, ncore = 1): EngineRun | { error: string } {
   const dir = mkdtempSync(join(tmpdir(), 'schedcheck-spin-'));
   try {
     const building = performance.now();
-    const printed = twin(c);
+    const printed = twin(c, ncore > 1);
     if (typeof printed !== 'string') return printed;
     writeFileSync(join(dir, 'model.pml'), printed);
     // -o2: keep write-only variables in the state vector (SPIN hides them by default). A twin writes a variable
     // of the model that only an invariant reads and never reads it, but it is part of the state all the same.
     const gen = run('spin', ['-o2', '-a', 'model.pml'], dir, 60_000);
     if (gen.status !== 0) return { error: `spin -a failed: ${gen.stdout}${gen.stderr}` };
-    const cflags = [optimize ? '-O2' : '-O0', '-w', '-DSAFETY', '-DNOREDUCE', ...(mode === 'hc4' ? ['-DHC4'] : [])];
+    // Multi-core pan (-DNCORE) keeps its states in shared memory of -DMEMLIM megabytes.
+    const cores = ncore > 1 ? [`-DNCORE=${ncore}`, `-DMEMLIM=${Math.max(2048, Math.ceil((expectedStates * 1024) / 2 ** 20))}`] : [];
+    const cflags = [optimize ? '-O2' : '-O0', '-w', '-DSAFETY', '-DNOREDUCE', ...(mode === 'hc4' ? ['-DHC4'] : []), ...cores];
     const cc = run('gcc', [...cflags, '-o', 'pan', 'pan.c'], dir, 300_000);
     if (cc.status !== 0) return { error: `gcc failed: ${cc.stderr.slice(0, 400)}` };
     const build = (performance.now() - building) / 1000;

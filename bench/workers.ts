@@ -7,6 +7,7 @@
 //   npx tsx bench/workers.ts [MODEL] [--set NAME=VALUE]... [--property ID]... [--workers 1,2] [--runs 3]
 
 import { spawnSync } from 'node:child_process';
+import { runSpin } from './spin.js';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -63,14 +64,33 @@ function main(argv: string[]): void {
   process.stdout.write(`${model} ${rest.join(' ')}, median of ${runs} runs (whole process)\n`);
   process.stdout.write('workers  wall s  speed-up  user s  sys s     states   transitions\n');
   let base = 0;
+  let expected = 0;
   for (const w of workers) {
     // Interleaved would be fairer on a shared machine; one worker count at a time keeps the caches honest.
     const done = Array.from({ length: runs }, () => once([model, ...rest, '--workers', String(w)]));
     done.sort((a, b) => a.wall - b.wall);
     const m = done[done.length >> 1]!;
     if (base === 0) base = m.wall;
+    expected = m.states;
     process.stdout.write(
       `${String(w).padStart(7)}  ${m.wall.toFixed(2).padStart(6)}  ${(base / m.wall).toFixed(2).padStart(7)}x  ${m.user.toFixed(2).padStart(6)}  ${m.sys.toFixed(2).padStart(5)}  ${String(m.states).padStart(9)}  ${String(m.transitions).padStart(12)}\n`,
+    );
+  }
+  // SPIN's multi-core pan on the Promela twin of the same configuration (-DNCORE=N; its temporaries are kept in
+  // the state vector and zeroed after every step, so that multi-core pan takes them and the count stays equal).
+  const sets = Object.fromEntries(rest.flatMap((a, i) => (rest[i - 1] === '--set' ? [a.split('=') as [string, string]] : [])).map(([k, v]) => [k, Number(v)]));
+  let spinBase = 0;
+  for (const w of workers) {
+    const done = Array.from({ length: runs }, () => runSpin({ model, sets }, 'full', expected, 1200, true, w));
+    const ok = done.filter((r): r is Exclude<typeof r, { error: string }> => !('error' in r)).sort((a, b) => a.wall - b.wall);
+    if (ok.length === 0) {
+      process.stdout.write(`SPIN -DNCORE=${w}: ${(done[0] as { error: string }).error.slice(0, 200)}\n`);
+      continue;
+    }
+    const m = ok[ok.length >> 1]!;
+    if (spinBase === 0) spinBase = m.wall;
+    process.stdout.write(
+      `SPIN -DNCORE=${w}: search ${m.wall.toFixed(2)} s wall (${(spinBase / m.wall).toFixed(2)}x), ${m.seconds.toFixed(2)} s CPU, whole process with spin -a and gcc ${m.process?.toFixed(2)} s, ${m.states} states\n`,
     );
   }
   const pair = Array.from({ length: runs }, () => sideBySide([model, ...rest])).sort((a, b) => a - b)[runs >> 1]!;
