@@ -6,6 +6,10 @@
 // with hash compaction, the fingerprint store (hashcompact.ts: 8-byte fingerprints instead of whole states).
 // Symmetry reduction (symmetry.ts) stores one canonical state per permutation of interchangeable threads. A search
 // that outgrows the WebAssembly memory (4 GiB) runs again in the JavaScript store: same states, same order.
+//
+// A core search whose monitors decide from one state or transition (levelSynchronous) can also be handed over,
+// at the end of a level, to a partitioned search (ExploreBounds.handover; workers.ts, partition.ts), and can
+// write checkpoints and go on from one (checkpoint.ts).
 
 import type { PropertyId } from '../../ir/ir.js';
 import { machineOf } from '../../hw/build.js';
