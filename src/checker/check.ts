@@ -9,7 +9,7 @@ import { pointSpan } from '../lang/source.js';
 import { explore, memoryLimitOf, type ExploreBounds, type ExploreResult } from './explicit/explore.js';
 import { FigureCollector } from './explicit/figures.js';
 import { CheckpointRefused, type Checkpoint, type CheckpointOf } from './explicit/checkpoint.js';
-import { searchPartitioned, type Handover } from './explicit/workers.js';
+import { searchPartitioned, ShardsUnavailable, type Handover, type PartitionedOutcome } from './explicit/workers.js';
 import { checkWithSmt } from './smt/check.js';
 import type { Model } from '../ir/model.js';
 import { PROPERTIES } from './properties/index.js';
@@ -218,16 +218,23 @@ export async function checkProgram(program: Program, options: CheckOptions): Pro
   if (result.handover !== null) result = await goOnPartitioned(model, result, result.handover);
   /** The rest of a handed-over search, in shards; a violation is found again, with its path, by one thread. */
   async function goOnPartitioned(model: Model, first: ExploreResult, handover: Handover): Promise<ExploreResult> {
-    const outcome = await searchPartitioned(handover, {
-      program,
-      properties: properties.filter((p) => !notCheckable.has(p)),
-      shards: workers,
-      inProcess: options.partitionInProcess,
-      started,
-      timeoutSeconds: options.timeoutSeconds,
-      memoryLimit: memoryLimitOf(bounds),
-      progress: options.progress,
-    });
+    let outcome: PartitionedOutcome;
+    try {
+      outcome = await searchPartitioned(handover, {
+        program,
+        properties: properties.filter((p) => !notCheckable.has(p)),
+        shards: workers,
+        inProcess: options.partitionInProcess,
+        started,
+        timeoutSeconds: options.timeoutSeconds,
+        memoryLimit: memoryLimitOf(bounds),
+        progress: options.progress,
+      });
+    } catch (error) {
+      if (!(error instanceof ShardsUnavailable)) throw error;
+      notCheckable.clear();
+      return explore(model, monitorsFor, bounds, started);
+    }
     if (outcome.found) {
       notCheckable.clear();
       return explore(model, monitorsFor, bounds, started);

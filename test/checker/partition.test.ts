@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { checkProgram, type CheckOptions } from '../../src/checker/check.js';
 import { explore } from '../../src/checker/explicit/explore.js';
 import { ownerOf } from '../../src/checker/explicit/partition.js';
-import { searchPartitioned } from '../../src/checker/explicit/workers.js';
+import { searchPartitioned, ShardsUnavailable } from '../../src/checker/explicit/workers.js';
 import { PROPERTIES } from '../../src/checker/properties/index.js';
 import type { Monitor } from '../../src/checker/properties/property.js';
 import { buildModel } from '../../src/hw/build.js';
@@ -81,6 +81,15 @@ describe('a search partitioned in this thread', () => {
     for (const [s, rec] of r.handover!.records.entries()) {
       for (let at = 0; at < rec.length; at += model.layout.words + 2) expect(ownerOf(rec[at + 1]!, 2)).toBe(s);
     }
+  });
+
+  it('shards that cannot start say so, for the driver to search in one thread', async () => {
+    const p = program('models/forkexec-004/redesign-need-resched.sched');
+    const model = buildModel(p);
+    const r = explore(model, (x) => new Map([['stack-integrity' as PropertyId, PROPERTIES['stack-integrity'].monitor(x) as Monitor]]), { handover: { at: 64, shards: 2 } });
+    // A store memory of one page cannot hold a shard's tables.
+    const options = { program: p, properties: ['stack-integrity' as PropertyId], shards: 2, inProcess: true, started: Date.now(), memoryLimit: 2 ** 32, wasmMemoryBytes: 65536 };
+    await expect(searchPartitioned(r.handover!, options)).rejects.toThrow(ShardsUnavailable);
   });
 
   it('a bound reached in a shard ends the search inconclusive, with the states every shard holds', async () => {

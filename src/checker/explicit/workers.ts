@@ -13,6 +13,12 @@ import type { InconclusiveReason, Stats } from '../verdict.js';
 import { ProgressLine } from './progress.js';
 import { Shard, type Batch, type LevelReport, type Received, type ShardSpec } from './partition.js';
 
+/**
+ * The shards could not start: a worker thread, or the memory of a shard's store, was refused (an address-space
+ * limit, the thread limit). The driver runs the search in one thread instead.
+ */
+export class ShardsUnavailable extends Error {}
+
 /** The search a one-shard run hands over at the end of a level (explore.ts). */
 export interface Handover {
   /** Per shard: records of (depth, hash, words) in breadth-first order. */
@@ -137,14 +143,18 @@ export async function searchPartitioned(handover: Handover, options: PartitionOp
   const handles: ShardHandle[] = [];
   const progress = ProgressLine.forStderr(options.progress);
   try {
-    for (let s = 0; s < shards; s++) {
-      const seed = handover.records[s]!;
-      handles.push(options.inProcess === true ? localShard(spec(s), seed, handover.frontier) : threadShard(spec(s), seed, handover.frontier));
+    try {
+      for (let s = 0; s < shards; s++) {
+        const seed = handover.records[s]!;
+        handles.push(options.inProcess === true ? localShard(spec(s), seed, handover.frontier) : threadShard(spec(s), seed, handover.frontier));
+      }
+      await Promise.all(handles.map((h) => h.ready()));
+    } catch (error) {
+      throw new ShardsUnavailable(error instanceof Error ? error.message : String(error));
     }
     let depth = handover.frontier;
     let transitions = handover.transitions;
     let handedOver = 0;
-    await Promise.all(handles.map((h) => h.ready()));
     const outcome = (found: boolean, stop: PartitionedOutcome['stop'], reports: LevelReport[], figureWorsts: number[] | null): PartitionedOutcome => ({
       found,
       stop,
