@@ -288,9 +288,11 @@ export function explore(
       // The JavaScript store keeps no checkpoint: a resumed search starts again from its first state.
       return explore(model, monitorFor, { ...bounds, searchLoop: 'js', checkpoint: undefined, resume: undefined }, started);
     }
-    if (error instanceof Stop) stop = { reason: error.reason, detail: error.detail };
-    // The core stops at a timeout between two batches: the place it stopped at is one to go on from.
-    if (error instanceof Stop && error.reason === 'timeout') checkpointing?.write();
+    if (error instanceof Stop) {
+      stop = { reason: error.reason, detail: error.detail };
+      // The core stops at a timeout between two batches: the place it stopped at is one to go on from.
+      if (error.reason === 'timeout') checkpointing?.write();
+    }
     // An allocation refused below the bound (an address-space limit, a fragmented address space) is the
     // memory limit as well: the run ends inconclusive with what it explored.
     else if (error instanceof MemoryBudgetExceeded || isOutOfMemory(error)) {
