@@ -42,6 +42,8 @@ export interface CheckOptions {
   searchLoop?: 'wasm' | 'js';
   /** SMT: smaller configurations of the model to learn per-thread invariants from (smt/learn.ts). */
   learnFrom?: Program[];
+  /** SMT: also try a bit-level IC3 proof with ABC (smt/aig/pdr.ts; `--pdr`). */
+  pdr?: boolean;
 }
 
 const NO_STATS: Stats = { states: 0, transitions: 0, depth: 0, seconds: 0 };
@@ -145,7 +147,7 @@ export async function checkProgram(program: Program, options: CheckOptions): Pro
   const smt = (): Promise<PropertyResult[]> => {
     // With both engines, the SMT engine has what the explicit one left of the time.
     const left = options.timeoutSeconds === undefined ? undefined : Math.max(0, options.timeoutSeconds - (Date.now() - started) / 1000);
-    return checkWithSmt(program, properties, { maxDepth: options.maxDepth, timeoutSeconds: left, maxMemoryMb: options.maxMemoryMb, learnFrom: options.learnFrom });
+    return checkWithSmt(program, properties, { maxDepth: options.maxDepth, timeoutSeconds: left, maxMemoryMb: options.maxMemoryMb, learnFrom: options.learnFrom, pdr: options.pdr });
   };
   if (engine === 'smt') return { model: program.file, results: await smt() };
 

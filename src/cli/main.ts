@@ -90,6 +90,7 @@ export function buildCli(argv: string[]): Argv {
             hashCompaction: a['hash-compaction'],
             symmetry: a.symmetry,
             learnFrom: a['learn-from'],
+            pdr: a.pdr,
             format: a.format,
             expect: a.expect,
             output: a.output,

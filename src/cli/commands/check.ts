@@ -133,6 +133,7 @@ export async function checkCommand(args: CheckArgs): Promise<number> {
     timeoutSeconds: args.timeout,
     hashCompaction: args.hashCompaction === true,
     symmetry: args.symmetry === true,
+    pdr: args.pdr === true,
     ...(swarm === null ? {} : { swarm: { job: swarm.index, of: swarm.of }, hashCompaction: true }),
   };
 
