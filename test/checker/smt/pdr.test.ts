@@ -146,6 +146,15 @@ thread t on 0 stack 2 {
     expect(without!.verdict === 'inconclusive' && without!.reason).toBe('max-depth');
   }, 20_000);
 
+  it('leaves a property open, saying why, where ABC finds the target reachable (bounded model checking reports violations)', async () => {
+    // The failing assert is 6 steps away; the search stops at 3.
+    const [r] = await checkWithSmt(program('assert-statement.sched'), ['assertions'], { maxDepth: 3, mineStates: 0, pdr: true, timeoutSeconds: 60 });
+    expect(r!.verdict === 'inconclusive' && [r!.reason, r!.detail]).toEqual([
+      'max-depth',
+      "no violation on any path of up to 3 steps (bounded model checking); IC3 (ABC's pdr) proved nothing: ABC's pdr found a target reachable in frame 5",
+    ]);
+  }, 20_000);
+
   it('is rejected where it does not hold initially, is not closed, or does not exclude the violation', async () => {
     const p = program('cpustate-irq-flags.sched');
     const model = buildModel(p);
