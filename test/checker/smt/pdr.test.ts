@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { checkProgram } from '../../../src/checker/check.js';
-import { runPdr } from '../../../src/checker/smt/aig/abc.js';
+import { parseInvariant, runPdr } from '../../../src/checker/smt/aig/abc.js';
 import { Aig, neg } from '../../../src/checker/smt/aig/aig.js';
 import { checkCertificate, type CubeInvariant } from '../../../src/checker/smt/aig/certificate.js';
 import { BitSystem } from '../../../src/checker/smt/aig/system.js';
@@ -41,6 +41,20 @@ describe('AIGER writer', () => {
     const head = 'aig 5 1 1 1 3\n11\n4\n';
     // Gates 3 = 4 & 3 (x & !in), 4 = 5 & 2 (!x & in), 5 = 9 & 7 (the negated or): deltas lhs - rhs0, rhs0 - rhs1.
     expect([...bytes]).toEqual([...new TextEncoder().encode(head), 2, 1, 3, 3, 1, 2]);
+  });
+});
+
+describe("ABC's invariant", () => {
+  it('is read as cubes over the latches .ilb names (the invariant excludes each cube)', () => {
+    const pla = ['# Clauses of the last timeframe', '.i 3', '.o 1', '.p 2', '.ilb lo00 lo07 lo12', '.ob inv', '1-0 1', '-1- 1', '.e', ''].join('\n');
+    expect(parseInvariant(pla)).toEqual([
+      [
+        { latch: 0, value: true },
+        { latch: 12, value: false },
+      ],
+      [{ latch: 7, value: true }],
+    ]);
+    expect(() => parseInvariant('.ilb lo00\n1x 1\n')).toThrow("ABC's invariant has a line 1x 1");
   });
 });
 

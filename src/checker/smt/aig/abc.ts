@@ -48,7 +48,11 @@ export async function runPdr(aiger: Uint8Array, timeoutSeconds: number): Promise
     const cex = /Output 0 of miter .* was asserted in frame (\d+)/.exec(out);
     if (cex !== null) return { verdict: 'counterexample', frame: Number(cex[1]), seconds: seconds() };
     if (/Property proved/.test(out)) {
-      return { verdict: 'proved', invariant: parseInvariant(readFileSync(inv, 'utf8')), seconds: seconds() };
+      try {
+        return { verdict: 'proved', invariant: parseInvariant(readFileSync(inv, 'utf8')), seconds: seconds() };
+      } catch (error) {
+        return { verdict: 'unavailable', why: `ABC's invariant cannot be read: ${error instanceof Error ? error.message : String(error)}`, seconds: seconds() };
+      }
     }
     if (run.killed) return { verdict: 'undecided', why: `ABC did not stop at its time limit (${limit} s)`, seconds: seconds() };
     const timeout = /Reached timeout \((\d+) seconds\) in frame (\d+)/.exec(out);
