@@ -42,7 +42,7 @@ export async function runPdr(aiger: Uint8Array, timeoutSeconds: number): Promise
     const inv = join(dir, 'inv.pla');
     writeFileSync(model, aiger);
     const limit = Math.max(1, Math.ceil(timeoutSeconds));
-    const run = await runAbc([`read_aiger ${model}`, `pdr -d -I ${inv} -T ${limit}`], limit + KILL_GRACE_SECONDS);
+    const run = await runAbc([`read_aiger ${model}`, `pdr -v -d -I ${inv} -T ${limit}`], limit + KILL_GRACE_SECONDS);
     if (run.error !== null) return { verdict: 'unavailable', why: run.error, seconds: seconds() };
     const out = run.stdout;
     const cex = /Output 0 of miter .* was asserted in frame (\d+)/.exec(out);
@@ -54,7 +54,12 @@ export async function runPdr(aiger: Uint8Array, timeoutSeconds: number): Promise
         return { verdict: 'unavailable', why: `ABC's invariant cannot be read: ${error instanceof Error ? error.message : String(error)}`, seconds: seconds() };
       }
     }
-    if (run.killed) return { verdict: 'undecided', why: `ABC did not stop at its time limit (${limit} s)`, seconds: seconds() };
+    if (run.killed) {
+      // With -v, pdr prints a line per frame as it goes: `  47 : ... clauses ... time`.
+      const frames = [...out.matchAll(/^\s*(\d+) : /gm)];
+      const frame = frames.length === 0 ? '' : `, in frame ${frames.at(-1)![1]}`;
+      return { verdict: 'undecided', why: `ABC's pdr did not stop at its time limit (${limit} s) and was stopped${frame}`, seconds: seconds() };
+    }
     const timeout = /Reached timeout \((\d+) seconds\) in frame (\d+)/.exec(out);
     if (timeout !== null) return { verdict: 'undecided', why: `ABC's pdr reached its time limit in frame ${timeout[2]}`, seconds: seconds() };
     if (/UNDECIDED/.test(out)) return { verdict: 'undecided', why: "ABC's pdr ended undecided", seconds: seconds() };
