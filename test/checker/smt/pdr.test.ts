@@ -160,6 +160,18 @@ thread t on 0 stack 2 {
     expect(without!.verdict === 'inconclusive' && without!.reason).toBe('max-depth');
   }, 20_000);
 
+  it('proves a seed design with no state explored: executor-000 with preemption disabled', async () => {
+    const { program: p } = loadModel(modelPath('models/executor-000/preemption-disabled.sched'), []);
+    const properties: PropertyId[] = ['stack-integrity', 'assertions', 'atomic-sleep'];
+    const results = await checkWithSmt(p!, properties, { mineStates: 0, pdr: true, timeoutSeconds: 60 });
+    for (const r of results) {
+      expect([r.property, r.verdict === 'holds' && r.complete, r.proof?.method]).toEqual([r.property, true, 'ic3']);
+      // One AIG for the three properties: its size is pinned (the cone of influence of their targets).
+      expect([r.proof?.ic3?.latches, r.proof?.ic3?.ands]).toEqual([149, 3733]);
+    }
+    expect(results.map((r) => r.property)).toEqual(properties);
+  }, 20_000);
+
   it('leaves a property open, saying why, where ABC finds the target reachable (bounded model checking reports violations)', async () => {
     // The failing assert is 6 steps away; the search stops at 3.
     const [r] = await checkWithSmt(program('assert-statement.sched'), ['assertions'], { maxDepth: 3, mineStates: 0, pdr: true, timeoutSeconds: 60 });
