@@ -61,7 +61,7 @@ export async function runPdr(aiger: Uint8Array, timeoutSeconds: number): Promise
       return { verdict: 'undecided', why: `ABC's pdr did not stop at its time limit (${limit} s) and was stopped${frame}`, seconds: seconds() };
     }
     const timeout = /Reached timeout \((\d+) seconds\) in frame (\d+)/.exec(out);
-    if (timeout !== null) return { verdict: 'undecided', why: `ABC's pdr reached its time limit in frame ${timeout[2]}`, seconds: seconds() };
+    if (timeout !== null) return { verdict: 'undecided', why: `ABC's pdr reached its time limit (${limit} s) in frame ${timeout[2]}`, seconds: seconds() };
     if (/UNDECIDED/.test(out)) return { verdict: 'undecided', why: "ABC's pdr ended undecided", seconds: seconds() };
     return { verdict: 'unavailable', why: `ABC gave no verdict: ${lastLine(out + run.stderr)}`, seconds: seconds() };
   } finally {
