@@ -14,6 +14,7 @@ import { exclusive } from '../../../src/checker/smt/z3.js';
 import { buildModel } from '../../../src/hw/build.js';
 import type { PropertyId, Program } from '../../../src/ir/ir.js';
 import { loadModel } from '../../../src/lang/load.js';
+import { formatText } from '../../../src/report/text.js';
 import { load } from '../helpers.js';
 import { modelPath } from './model-files.js';
 
@@ -156,6 +157,9 @@ thread t on 0 stack 2 {
     expect(r!.proof?.method).toBe('ic3');
     expect(r!.proof?.configuration).toEqual({});
     expect(r!.proof?.ic3?.latches).toBeGreaterThan(0);
+    const text = formatText({ model: 'even.sched', results: [r!] }, even);
+    expect(text).toContain('assertions  holds: proved by IC3 (ABC), its invariant checked by Z3  [smt]');
+    expect(text).toMatch(new RegExp(`assertions  an invariant of ${r!.proof?.ic3?.clauses} clauses, \\d+\\.\\d\\d s`));
     const [without] = await checkWithSmt(even, ['assertions'], { maxDepth: 6, mineStates: 0, timeoutSeconds: 60 });
     expect(without!.verdict === 'inconclusive' && without!.reason).toBe('max-depth');
   }, 20_000);
