@@ -59,6 +59,8 @@ export interface CheckOptions {
   checkpoint?: { dir: string; of: CheckpointOf; everySeconds: number };
   /** `--resume DIR`: go on with the search of a checkpoint read (and checked) by the caller. */
   resume?: Checkpoint;
+  /** SMT: also try a bit-level IC3 proof with ABC (smt/aig/pdr.ts; `--pdr`). */
+  pdr?: boolean;
 }
 
 /**
@@ -168,7 +170,7 @@ export async function checkProgram(program: Program, options: CheckOptions): Pro
   const smt = (): Promise<PropertyResult[]> => {
     // With both engines, the SMT engine has what the explicit one left of the time.
     const left = options.timeoutSeconds === undefined ? undefined : Math.max(0, options.timeoutSeconds - (Date.now() - started) / 1000);
-    return checkWithSmt(program, properties, { maxDepth: options.maxDepth, timeoutSeconds: left, maxMemoryMb: options.maxMemoryMb, learnFrom: options.learnFrom });
+    return checkWithSmt(program, properties, { maxDepth: options.maxDepth, timeoutSeconds: left, maxMemoryMb: options.maxMemoryMb, learnFrom: options.learnFrom, pdr: options.pdr });
   };
   if (engine === 'smt') return { model: program.file, results: await smt() };
 

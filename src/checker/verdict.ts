@@ -40,10 +40,13 @@ export type PropertyResult = Verdict & {
  * - `k-induction`: k-induction with no invariant or one Z3 proved inductive on its own (Houdini): a proof for
  *   paths of any length that no state enumeration underlies;
  * - `exhausted`: bounded model checking searched every simple path from the initial state (there is none longer);
- * - `vacuous`: the property has nothing to search for in this model (irq-lock-safety of a model without locks).
+ * - `vacuous`: the property has nothing to search for in this model (irq-lock-safety of a model without locks);
+ * - `ic3`: an inductive invariant over the state's bits found by ABC's IC3 (`pdr`) on the bit-level system and
+ *   checked by Z3 against the SMT relation (initial, closed under a step, excludes every target): a proof for
+ *   paths of any length that no state enumeration underlies (`--pdr`).
  */
 export interface SmtProof {
-  method: 'explicit-recheck' | 'k-induction' | 'exhausted' | 'vacuous';
+  method: 'explicit-recheck' | 'k-induction' | 'exhausted' | 'vacuous' | 'ic3';
   k: number;
   /** The configuration the proof holds for: the model's constants as checked (after `--set`). */
   configuration: Record<string, number>;
@@ -52,6 +55,8 @@ export interface SmtProof {
    * explored completely): they suggested the invariant; the proof is of `configuration` alone.
    */
   learnedFrom?: Record<string, number>[];
+  /** `ic3`: the AIG ABC read (latches, AND gates), the invariant's clauses, and the seconds of each stage. */
+  ic3?: { latches: number; ands: number; clauses?: number; buildSeconds: number; abcSeconds: number; checkSeconds: number };
 }
 
 /** The words the reports use for a proof's method (text report, docs/smt.md). */
@@ -60,6 +65,7 @@ export const PROOF_WORDS: Record<SmtProof['method'], string> = {
   'k-induction': 'proved for paths of any length',
   exhausted: 'every path searched',
   vacuous: 'nothing to search for',
+  ic3: 'proved by IC3 (ABC), its invariant checked by Z3',
 };
 
 /** Figures kernel developers size their kernels by, from a complete explicit exploration. */

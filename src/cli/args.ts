@@ -24,6 +24,8 @@ export interface CheckArgs {
   resume?: string;
   /** `--learn-from`: smaller configurations (NAME=VALUE lists) the SMT engine learns invariants from. */
   learnFrom?: string[];
+  /** `--pdr`: the SMT engine also tries ABC's IC3 (smt/aig/pdr.ts). */
+  pdr?: boolean;
   format: CheckFormat;
   /** `--expect`: exit by whether every verdict matches the model's `expect` lines, not by the verdicts. */
   expect?: boolean;

@@ -102,6 +102,7 @@ export function buildCli(argv: string[]): Argv {
             checkpointEvery: a['checkpoint-every'],
             resume: a.resume,
             learnFrom: a['learn-from'],
+            pdr: a.pdr,
             format: a.format,
             expect: a.expect,
             output: a.output,

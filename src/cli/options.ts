@@ -37,6 +37,7 @@ export const OPTIONS = {
       default: [] as string[],
       describe: 'SMT: a smaller configuration, NAME=VALUE[,NAME=VALUE], to learn per-thread invariants from (repeatable)',
     },
+    pdr: { type: 'boolean', default: false, describe: "SMT: also try a bit-level IC3 proof (ABC's pdr, berkeley-abc) where the explicit exploration does not complete" },
     format: { choices: ['text', 'json', 'junit', 'sarif'] as const, default: 'text' as const, describe: 'report format on stdout (or --output)' },
     expect: { type: 'boolean', default: false, describe: "exit 0 when every verdict matches the model's `expect` lines, 1 when one does not" },
     output: { type: 'string', describe: 'write the report to this file' },

@@ -5,7 +5,9 @@
 //     interpreter that the explicit engine, simulation, replay and conformance use;
 //   - symbolically (src/checker/smt/sym.ts): values are Z3 bit-vector terms where the state is unknown and numbers
 //     where it is known, so the SMT transition relation is the same rule with every decision that depends only
-//     on the instruction folded away.
+//     on the instruction folded away;
+//   - at bit level (src/checker/smt/aig/bits.ts): values are arrays of and-inverter-graph literals, the same
+//     folding, for the AIG that ABC's IC3 reads (`check --pdr`).
 //
 // A `Term` is opaque here: only the instantiation that made it can look inside.
 

@@ -77,6 +77,7 @@ function proofText(proof: SmtProof): string {
 
 function proofFigure(proof: SmtProof): string {
   if (proof.method === 'vacuous') return PROOF_WORDS.vacuous;
+  if (proof.method === 'ic3') return `an invariant of ${proof.ic3?.clauses ?? 0} clauses`;
   return proof.method === 'exhausted' ? `every path of up to ${steps(proof.k)}` : `k = ${proof.k}`;
 }
 

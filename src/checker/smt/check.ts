@@ -13,6 +13,7 @@ import { DEFAULT_MINE_STATES, provedInvariant, type ProvedInvariant } from './in
 import { confirm } from './replay.js';
 import { SymbolicSystem } from './system.js';
 import { planFor, type PropertyPlan } from './targets.js';
+import { bitLevelPlan, proveByPdr, type PdrAttempt } from './aig/pdr.js';
 import { asRun, exclusive, giveUpChecks, HARD_GRACE_MS, z3StartProblem, type Z3 } from './z3.js';
 
 export interface SmtOptions {
@@ -30,6 +31,11 @@ export interface SmtOptions {
    * per-thread candidate invariants from (learn.ts), instead of exploring this configuration.
    */
   learnFrom?: Program[];
+  /**
+   * Try a bit-level IC3 proof (ABC's `pdr`, aig/pdr.ts) of the safety properties decided by immediate targets,
+   * when the explicit exploration does not complete, before the search (default false).
+   */
+  pdr?: boolean;
 }
 
 const MB = 1024 * 1024;
@@ -45,6 +51,9 @@ const LOOK_MS = 10;
 const MEMORY_HEADROOM = 0.85;
 
 export const DEFAULT_SMT_DEPTH = 40;
+
+/** Without a --timeout, ABC's pdr gets this long. */
+const DEFAULT_PDR_SECONDS = 300;
 
 /** States times slots the invariant mining gets through in a millisecond (a conservative figure). */
 const MINE_SLOT_STATES_PER_MS = 2000;
@@ -185,7 +194,17 @@ export async function checkWithSmt(program: Program, properties: PropertyId[], o
     // Past the deadline already (building the system takes a while on a large model): no invariant to look for.
     const late = deadline !== null && Date.now() >= deadline;
     const proved = kInduction && !late ? await provedInvariant(ctx, sys, { deadline, mineStates: learning ? 0 : (options.mineStates ?? mineBudget(sys, deadline)), learnFrom: options.learnFrom }) : null;
-    const result = await search(ctx, sys, model.initialStates(), searchable, {
+    // Past the explicit engine's reach: ABC's IC3 over the bit-level system, half the time left, its invariant
+    // checked by Z3. Where the explicit exploration completed, the reachable set decides everything already.
+    const bitLevel = kInduction && options.pdr === true && proved?.source !== 'reachable-set' ? searchable.filter(bitLevelPlan) : [];
+    let pdr: { attempt: PdrAttempt; at: number } | null = null;
+    if (bitLevel.length > 0 && (deadline === null || Date.now() < deadline)) {
+      const until = Date.now() + (deadline === null ? DEFAULT_PDR_SECONDS * 1000 : (deadline - Date.now()) / 2);
+      const attempt = await proveByPdr(ctx, sys, bitLevel, until);
+      pdr = { attempt, at: Date.now() };
+    }
+    const byPdr = new Set(pdr?.attempt.outcome === 'proved' ? bitLevel.map((p) => p.property) : []);
+    const result = await search(ctx, sys, model.initialStates(), searchable.filter((p) => !byPdr.has(p.property)), {
       maxDepth: options.maxDepth ?? DEFAULT_SMT_DEPTH,
       deadline,
       kInduction,
@@ -194,9 +213,18 @@ export async function checkWithSmt(program: Program, properties: PropertyId[], o
       stop: exceeded,
     });
     const basis: ProofBasis = { invariant: proved?.source ?? null, configuration: { ...program.constants }, learnedFrom: proved?.learnedFrom };
-    const results = plans.map((plan) => {
+    const results = plans.map((plan): PropertyResult => {
+      if (pdr !== null && byPdr.has(plan.property)) {
+        const proof: SmtProof = { method: 'ic3', k: 1, configuration: basis.configuration, ic3: pdr.attempt.figures! };
+        return { property: plan.property, engine: 'smt', verdict: 'holds', complete: true, proof, stats: stats(1, pdr.at) };
+      }
       const at = result.decidedAt.get(plan.property);
-      return resultFor(model, plan, result.decisions.get(plan.property), result.outcomes, result, basis, (depth) => stats(depth, at));
+      const r = resultFor(model, plan, result.decisions.get(plan.property), result.outcomes, result, basis, (depth) => stats(depth, at));
+      // What the IC3 attempt said, on a property it was tried on and that is still open.
+      if (pdr !== null && pdr.attempt.outcome === 'not-proved' && r.verdict === 'inconclusive' && bitLevel.includes(plan)) {
+        return { ...r, detail: `${r.detail}; IC3 (ABC's pdr) proved nothing: ${pdr.attempt.why}` };
+      }
+      return r;
     });
     // What the watchdog stopped reads as stopped by the memory limit; what was decided before stands.
     if (!exceeded()) return results;

@@ -1,11 +1,12 @@
 // The symbolic instantiation of the machine state (src/hw/state.ts): a value per layout slot, the branch the
 // rules are in, and what the action produced. A fault becomes a condition, after which nothing in that branch
 // is observable (the concrete step stops at the throw); reports are never built, since nothing is concrete here.
+// Its values are those of any symbolic instantiation of the domain (Z3 terms, or AIG bits).
 
 import type { PropertyId } from '../../ir/ir.js';
 import type { Slot } from '../../ir/layout.js';
 import type { AcquireEvent, Reporter, State } from '../../hw/state.js';
-import type { Cond, Sym, Val } from './sym.js';
+import type { Cond, Ops, Val } from '../../hw/domain.js';
 
 /** An acquire event and the condition under which the action produces it. */
 export interface SymAcquire extends AcquireEvent {
@@ -30,7 +31,7 @@ export class SymState implements State {
   readonly eois: SymEoi[] = [];
 
   constructor(
-    readonly ops: Sym,
+    readonly ops: Ops,
     private readonly slotIndex: Map<Slot, number>,
     pre: readonly Val[],
   ) {

@@ -2,7 +2,8 @@
 // terms. Every action the explicit model can ever take (a CPU's step at each pc, a masked wait at each irqsave
 // acquire, a delivery of each line, each arrival) is encoded once over a symbolic pre-state: when it is
 // enabled, the state it leads to, and the events on the way. Action identities are the explicit model's own
-// numbers, so a path Z3 finds names the very actions the explicit model replays.
+// numbers, so a path Z3 finds names the very actions the explicit model replays. The encoder takes any symbolic
+// instantiation of the domain: Z3 terms (sym.ts), or AIG bits for the bit-level system (aig/bits.ts).
 
 import type { PropertyId } from '../../ir/ir.js';
 import type { Slot } from '../../ir/layout.js';
@@ -14,7 +15,7 @@ import { profileOf } from '../../hw/profiles.js';
 import { apply, enabled, possibleActions, recursiveAcquire, spuriousWakeUp, urgency, waiting } from '../../hw/transition.js';
 import { ActionKind, actionCpu, actionKind, type Action, type Model } from '../../ir/model.js';
 import { SymState, type SymAcquire, type SymEoi } from './state.js';
-import type { Cond, Sym, Val } from './sym.js';
+import type { Cond, Ops, Val } from '../../hw/domain.js';
 
 export interface ActionEncoding {
   action: Action;
@@ -47,7 +48,7 @@ export class TransitionEncoder {
 
   constructor(
     readonly model: Model,
-    readonly sym: Sym,
+    readonly sym: Ops,
   ) {
     const m = new Machine(model.program, model.layout);
     this.slotIndex = new Map(model.layout.slots.map((slot, i) => [slot, i]));

@@ -169,6 +169,7 @@ export async function checkCommand(args: CheckArgs): Promise<number> {
     hashCompaction: args.hashCompaction === true,
     symmetry: args.symmetry === true,
     workers: args.workers ?? availableParallelism(),
+    pdr: args.pdr === true,
     ...(swarm === null ? {} : { swarm: { job: swarm.index, of: swarm.of }, hashCompaction: true }),
     ...checkpoints,
   };
