@@ -237,6 +237,12 @@ describe('two CPUs (x86: LAPIC timers, the second CPU started by INIT-SIPI-SIPI;
         const lines = r.lines.filter((l) => l !== '').length;
         expect(lines - result.line, ending).toBeLessThanOrEqual(3);
         seen.push('garbled');
+      } else if (result.verdict === 'rejected' && result.reason === null && r.outcome.kind === 'fault' && result.event === r.lines.filter((l) => l !== '' && !l.startsWith('#')).length) {
+        // The kernel's last line is a fault the model places nowhere: the race corrupted memory the log does not
+        // show (a stack two CPUs wrote), and the first the trace tells of it is the fault itself. Evidence of
+        // neither race, but no wrong event before the fault.
+        expect(result.found, ending).toMatch(/^cpu\d fault\b/);
+        seen.push('unexplained fault');
       } else {
         // The other race: the model crashes where a CPU resumes a thread the other CPU still runs on, and the
         // kernel carries on corrupted (until it faults, or hangs and the harness watchdog ends it).
