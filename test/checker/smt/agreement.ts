@@ -1,7 +1,7 @@
 // No silent disagreement, at the level of verdicts: for every model (the seeds, the checker's test models, the
 // SMT test models), the explicit engine (breadth-first, complete) and the SMT engine's bounded model checking
 // give compatible answers for every property, up to a depth the SMT engine reaches in seconds: the longest
-// counterexample the explicit engine finds that the SMT engine searches for, when it is at most 12 steps, and at
+// counterexample the explicit engine finds that the SMT engine searches for, when it is at most 10 steps, and at
 // least 4 steps (each step of the relation is held to the explicit one on reachable states by differential.test.ts).
 // - a violation the explicit engine finds within that depth, the SMT engine finds too, with a counterexample of
 //   the same length (both are shortest) that replays through the Model;
@@ -24,7 +24,7 @@ import { modelPath } from './model-files.js';
 
 /** The depth of the comparison: at least MIN_DEPTH, and every searchable counterexample up to MAX_DEPTH. */
 const MIN_DEPTH = 4;
-const MAX_DEPTH = 12;
+const MAX_DEPTH = 10;
 
 /**
  * Whether an explicit counterexample is one the SMT engine searches for: not a liveness lasso, no-deadlock's
