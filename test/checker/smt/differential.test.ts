@@ -3,7 +3,7 @@
 // Model: the same enabled actions, the same successor states, the same fatal steps, the same violation events,
 // and the same state facts (invariants, recursive locking, stuck states, all threads exited).
 // - Folded: the symbolic rules evaluated on a known pre-state fold to plain numbers; this runs every action of up
-//   to 500 states per model and checks the rule logic.
+//   to 250 states per model and checks the rule logic.
 // - Z3: the relation's Z3 terms, with the pre-state fixed, enumerated by a solver; this checks the terms
 //   themselves (bit-vector widths, extraction, two's complement) on three states spread over the search (the
 //   first, one midway, the last).
@@ -25,7 +25,7 @@ import {
 } from './differential.js';
 import { ALL_MODELS, modelPath } from './model-files.js';
 
-const FOLDED_STATES = 500;
+const FOLDED_STATES = 250;
 const Z3_STATES = 3;
 
 let ctx: Z3;
