@@ -217,10 +217,10 @@ export async function checkProgram(program: Program, options: CheckOptions): Pro
   const workers = options.checkpoint === undefined && options.resume === undefined ? (options.workers ?? 1) : 1;
   const partitioned = workers > 1 ? { at: options.partitionAt ?? PARTITION_AT, shards: workers } : undefined;
   let result = explore(model, monitorsFor, { ...bounds, handover: partitioned }, started);
-  if (result.handover !== null) result = await goOnPartitioned(model, result, result.handover);
+  if (result.handover !== null) result = await goOnPartitioned(result, result.handover);
   /** The rest of a handed-over search, in shards; a violation is found again, with its path, by one thread. */
-  async function goOnPartitioned(model: Model, first: ExploreResult, handover: Handover): Promise<ExploreResult> {
-    let outcome: PartitionedOutcome;
+  async function goOnPartitioned(first: ExploreResult, handover: Handover): Promise<ExploreResult> {
+    let outcome: PartitionedOutcome | null = null;
     try {
       outcome = await searchPartitioned(handover, {
         program,
@@ -234,10 +234,9 @@ export async function checkProgram(program: Program, options: CheckOptions): Pro
       });
     } catch (error) {
       if (!(error instanceof ShardsUnavailable)) throw error;
-      notCheckable.clear();
-      return explore(model, monitorsFor, bounds, started);
     }
-    if (outcome.found) {
+    // Shards that could not start, or a violation one found: the search in one thread, which reports it.
+    if (outcome === null || outcome.found) {
       notCheckable.clear();
       return explore(model, monitorsFor, bounds, started);
     }

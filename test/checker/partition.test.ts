@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkProgram, type CheckOptions } from '../../src/checker/check.js';
 import { explore } from '../../src/checker/explicit/explore.js';
-import { ownerOf } from '../../src/checker/explicit/partition.js';
+import { ownerOf } from '../../src/checker/explicit/wasmsearch.js';
 import { searchPartitioned, ShardsUnavailable } from '../../src/checker/explicit/workers.js';
 import { PROPERTIES } from '../../src/checker/properties/index.js';
 import type { Monitor } from '../../src/checker/properties/property.js';

@@ -113,7 +113,6 @@ export function readCheckpoint(dir: string, of: CheckpointOf): Checkpoint {
 export function restore(store: WasmStore, { header, records }: Checkpoint): void {
   if (header.words !== store.words) throw new CheckpointRefused(`the checkpoint's states have ${header.words} words, the model's ${store.words}`);
   const words = header.words;
-  const u32 = new Uint32Array(records.buffer, records.byteOffset, records.length);
   let depth = 0;
   let at = 0;
   for (let first = 0; first < header.states; first += CHUNK) {
@@ -126,7 +125,7 @@ export function restore(store: WasmStore, { header, records }: Checkpoint): void
     for (let i = 0; i < n; i++) {
       const id = first + i;
       while (depth + 1 < header.levels.length && header.levels[depth + 1]! <= id) depth++;
-      store.add(u32.subarray(states + i * words, states + (i + 1) * words), records[parents + i]!, records[actions + i]!, depth, records[hashes + i]!);
+      store.addFrom(records, states + i * words, records[parents + i]!, records[actions + i]!, depth, records[hashes + i]!);
     }
     at = states + n * words;
   }

@@ -128,7 +128,7 @@ class Checkpointing {
 
   constructor(
     private readonly spec: NonNullable<ExploreBounds['checkpoint']>,
-    private readonly store: Store,
+    private readonly store: WasmStore,
     private readonly observer: SearchObserver,
     private readonly secondsBefore: number,
     private readonly started: number,
@@ -143,7 +143,7 @@ class Checkpointing {
    * search, past the state that showed it. The last checkpoint before the finding stays, and finds it again.
    */
   write(): void {
-    if (!(this.store instanceof WasmStore) || this.observer.monitors.findings.size > 0) return;
+    if (this.observer.monitors.findings.size > 0) return;
     writeCheckpoint(this.spec.dir, this.spec.of, this.store, this.observer.transitions, this.secondsBefore + (Date.now() - this.started) / 1000);
     this.last = Date.now();
   }
@@ -259,23 +259,24 @@ export function explore(
 
   let stop: ExploreResult['stop'] = null;
   let handover: Handover | null = null;
-  const checkpointing = bounds.checkpoint === undefined ? null : new Checkpointing(bounds.checkpoint, store, observer, secondsBefore, started);
-  if (checkpointing !== null && (!(store instanceof WasmStore) || graph !== null || !levelSynchronous(bounds, allMonitors))) throw new CheckpointRefused(CHECKPOINTED_ONLY);
+  // The search core's store, level by level: what a partitioned search or a checkpoint can go on from.
+  const synchronous = store instanceof WasmStore && instance !== null && graph === null && levelSynchronous(bounds, allMonitors);
+  if ((bounds.checkpoint !== undefined || bounds.resume !== undefined) && !synchronous) throw new CheckpointRefused(CHECKPOINTED_ONLY);
+  const checkpointing = bounds.checkpoint !== undefined && store instanceof WasmStore ? new Checkpointing(bounds.checkpoint, store, observer, secondsBefore, started) : null;
   try {
     const initial = [...model.initialStates()];
     if (store instanceof WasmStore) {
       store.maintain(Math.max(initial.length, 1024 * room));
       expander.rebind();
     }
-    if (bounds.resume !== undefined) {
-      if (!(store instanceof WasmStore) || graph !== null || !levelSynchronous(bounds, allMonitors)) throw new CheckpointRefused(CHECKPOINTED_ONLY);
+    if (bounds.resume !== undefined && store instanceof WasmStore) {
       restore(store, bounds.resume);
       store.maintain(1024 * room);
       expander.rebind();
       observer.transitions = bounds.resume.header.transitions;
     } else for (const init of initial) admission.admit(init, -1, -1, 0, null, 0, 0, -1);
     if (store instanceof WasmStore && instance !== null && coreExpander !== null) {
-      const handoverAt = bounds.handover !== undefined && graph === null && levelSynchronous(bounds, allMonitors) ? bounds.handover.at : undefined;
+      const handoverAt = bounds.handover !== undefined && synchronous ? bounds.handover.at : undefined;
       const checkpoint = checkpointing === null ? undefined : () => checkpointing.due();
       if (coreBreadthFirst({ ...parts, store, expander: coreExpander, instance, model, handoverAt, checkpoint })) {
         handover = handoverOf(store, bounds.handover!.shards, observer.transitions);

@@ -31,8 +31,6 @@ import { MemoryBudgetExceeded } from './store.js';
 import { CTL, ownerOf } from './wasmsearch.js';
 import { WasmStore, WasmStoreFull } from './wasmstore.js';
 
-export { MAX_SHARDS, ownerOf } from './wasmsearch.js';
-
 /** Records of the core's outbox for each other shard: room for this many before it returns to JavaScript. */
 const OUTBOX_RECORDS = 16384;
 
@@ -198,8 +196,7 @@ export class Shard {
     const size = ws.words + 2;
     const n = records.length / size;
     ws.maintain(n + 1024 * this.parts.room);
-    const u32 = new Uint32Array(records.buffer, records.byteOffset, records.length);
-    for (let i = 0; i < n; i++) ws.add(u32.subarray(i * size + 2, (i + 1) * size), -1, -1, records[i * size]!, records[i * size + 1]!);
+    for (let i = 0; i < n; i++) ws.addFrom(records, i * size + 2, -1, -1, records[i * size]!, records[i * size + 1]!);
     this.parts.expander.rebind();
     ws.set(CTL.NEXT, ws.levelStart(frontier));
   }
@@ -228,7 +225,7 @@ export class Shard {
 
   /**
    * One level: stores the records other shards found for this one at `depth` (the level's states they reached),
-   * then expands this shard's states of that level; what it found for other shards is in `take`.
+   * then expands this shard's states of that level; what it found for other shards is in `takeAll`.
    */
   step(inboxes: readonly Received[], depth: number): LevelReport {
     const ws = this.store;
@@ -250,9 +247,9 @@ export class Shard {
     return this.report(stop, end - first);
   }
 
-  /** The records bound for shard `to` since the last take. */
-  take(to: number): Batch {
-    return this.outgoing[to]!.take();
+  /** The records bound for each shard since the last take (this one's own channel stays empty). */
+  takeAll(): Batch[] {
+    return this.outgoing.map((channel) => channel.take());
   }
 
   /** States this shard holds. */

@@ -5,6 +5,11 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Shard, type Received, type ShardSpec } from './partition.js';
 
 const port = parentPort!;
+
+/** Tells the driver what went wrong (workers.ts turns it into an error of the search). */
+function failed(error: unknown): void {
+  port.postMessage({ kind: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+}
 const { spec, seed, frontier } = workerData as { spec: ShardSpec; seed: Int32Array; frontier: number };
 
 try {
@@ -15,15 +20,14 @@ try {
     try {
       if (msg.kind === 'step') {
         const report = shard.step(msg.inboxes!, msg.depth!);
-        const out = Array.from({ length: spec.shards }, (_, to) => shard.take(to));
-        port.postMessage({ kind: 'stepped', report, out });
+        port.postMessage({ kind: 'stepped', report, out: shard.takeAll() });
       } else if (msg.kind === 'figures') {
         port.postMessage({ kind: 'figures', figures: shard.figureWorsts() });
       }
     } catch (error) {
-      port.postMessage({ kind: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+      failed(error);
     }
   });
 } catch (error) {
-  port.postMessage({ kind: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  failed(error);
 }

@@ -285,6 +285,18 @@ export class WasmStore implements Store {
     return id;
   }
 
+  /**
+   * Stores the state whose words start at `source[at]`, with its hash known: as `add`, for states read back from
+   * a buffer (a handover, a checkpoint), copied word by word so that storing millions of them allocates nothing.
+   */
+  addFrom(source: Int32Array, at: number, parent: number, action: number, depth: number, hash: number): number {
+    const base = this.instance.layout.A;
+    const to = base >>> 2;
+    for (let i = 0; i < this.words; i++) this.m32[to + i] = source[at + i]!;
+    if (this.count >= this.get(CTL.CAPACITY)) throw new Error('internal: the WebAssembly store was given no room');
+    return this.instance.core.insert(base, hash, parent, action, depth);
+  }
+
   /** The search expands `id` next (the exact store keeps every state: nothing to drop). */
   expanding(_id: number): void {}
 

@@ -70,7 +70,7 @@ function localShard(spec: ShardSpec, seed: Int32Array, frontier: number): ShardH
     ready: () => Promise.resolve(shard.count),
     step: (inboxes, depth) => {
       const report = shard.step(inboxes, depth);
-      return Promise.resolve({ report, out: Array.from({ length: spec.shards }, (_, to) => shard.take(to)) });
+      return Promise.resolve({ report, out: shard.takeAll() });
     },
     figures: () => Promise.resolve(shard.figureWorsts()),
     close: () => Promise.resolve(),
@@ -108,11 +108,11 @@ function threadShard(spec: ShardSpec, seed: Int32Array, frontier: number): Shard
   worker.on('exit', (code) => {
     if (waiting !== null) fail(new Error(`a search worker stopped (exit code ${code})`));
   });
-  const ask = <T>(msg: object, transfer: ArrayBuffer[] = []): Promise<T> =>
+  const ask = <T>(msg: object): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       if (failed !== null) return reject(failed);
       waiting = { resolve, reject };
-      worker.postMessage(msg, transfer);
+      worker.postMessage(msg);
     });
   const ready = new Promise<number>((resolve, reject) => {
     waiting = { resolve: (msg: { count: number }) => resolve(msg.count), reject };
