@@ -146,6 +146,7 @@ function lostWakeUp(
   states: number,
   edges: { offsets: Int32Array; targets: Int32Array },
   stateOf: (id: number) => Uint32Array,
+  viewOf: (id: number) => Uint32Array,
   canReach: (marks: Uint8Array, flags: number) => Uint8Array,
 ): Finding | null {
   const wakeable = wakeableThreads(m);
@@ -155,7 +156,7 @@ function lostWakeUp(
     const blocked = new Uint8Array(states);
     let any = false;
     for (let id = 0; id < states; id++) {
-      if (m.threadState(stateOf(id), t) !== 'blocked') continue;
+      if (m.threadState(viewOf(id), t) !== 'blocked') continue;
       blocked[id] = 1;
       any = true;
     }
@@ -242,7 +243,7 @@ export const noDeadlock: PropertyDefinition = {
         const edges = graph.edgeView();
         const skip = x.machine.access.wfiHaltedPcs.length === 0 ? null : new Uint8Array(edges.targets.length);
         for (let id = 0; skip !== null && id < graph.stateCount; id++) {
-          const state = x.state(id);
+          const state = x.view(id);
           for (let c = 0; c < x.machine.cpus; c++) {
             if (!x.machine.spuriousWakeUp(state, c)) continue;
             const start = edges.offsets[id]!;
@@ -254,12 +255,13 @@ export const noDeadlock: PropertyDefinition = {
         const good = graph.canReach(EDGE_PROGRESS | EDGE_FATAL, null, skip);
         for (let id = 0; id < graph.stateCount; id++) {
           if (good[id] === 1) continue;
+          const w = x.machine.waiting(x.view(id));
+          if (!w.threads && !w.pending.includes(true) && !w.busy.includes(true)) continue;
           const state = x.state(id);
-          const w = x.machine.waiting(state);
           const waits = w.threads || w.pending.includes(true) || w.busy.some((busy, c) => busy && neverHalts(state, c));
           if (waits) return stuckFinding(x.machine, state, id, 'livelock');
         }
-        return lostWakeUp(x.machine, graph.stateCount, edges, (id) => x.state(id), (e, c) => graph.canReach(c, e));
+        return lostWakeUp(x.machine, graph.stateCount, edges, (id) => x.state(id), (id) => x.view(id), (e, c) => graph.canReach(c, e));
       },
     };
   },
