@@ -53,6 +53,16 @@ beforeAll(() => {
   for (const d of QEMU_DESIGNS) buildKernel(d);
 });
 
+/** Whether a line of the kernel's log parses as JSON (a corrupted kernel may write a line cut short). */
+function isJson(line: string): boolean {
+  try {
+    JSON.parse(line);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe('the QEMU kernels', () => {
   it('are the x86 designs of seeds 001, 002 and 004 and two AArch64 designs of 003, each with the model of its reference-kernel namesake', () => {
     expect(QEMU_DESIGNS.map((d) => [d.name, d.emulator, d.cpus, d.expect, d.model])).toEqual([
@@ -237,10 +247,16 @@ describe('two CPUs (x86: LAPIC timers, the second CPU started by INIT-SIPI-SIPI;
         const lines = r.lines.filter((l) => l !== '').length;
         expect(lines - result.line, ending).toBeLessThanOrEqual(3);
         seen.push('garbled');
-      } else if (result.verdict === 'rejected' && result.reason === null && r.outcome.kind === 'fault' && r.lines.filter((l) => l !== '').length - result.line <= 3) {
-        // The kernel faults, and conform rejects one of its last lines with no crash of the model before: the race
-        // corrupted memory the log does not show (a stack two CPUs wrote, a line two CPUs formatted), and the
-        // trace tells of it only in its last events. Evidence of neither race, but no wrong event before them.
+      } else if (
+        result.verdict === 'rejected' &&
+        result.reason === null &&
+        r.outcome.kind === 'fault' &&
+        (r.lines.filter((l) => l !== '').length - result.line <= 3 || r.lines.some((l) => l !== '' && !isJson(l)))
+      ) {
+        // The kernel faults, and conform rejects a line with no crash of the model before: the race corrupted
+        // memory the log does not show (a stack two CPUs wrote, a line two CPUs formatted), and the trace tells of
+        // it only in its last events, or in a line that is not an event at all (two CPUs writing one line, as in
+        // `{"cpu":0,"event":"fault"` cut short before the whole fault line). Evidence of neither race.
         seen.push('unexplained fault');
       } else {
         // The other race: the model crashes where a CPU resumes a thread the other CPU still runs on, and the
