@@ -44,7 +44,7 @@ function now(): number {
   return (u.user + u.system) / 1e6;
 }
 
-/** States a one-shard search reaches before the shards take over (the checker's own threshold is 200,000). */
+/** States a one-shard search reaches before the shards take over (the checker's own threshold is 20,000). */
 const HANDOVER = 4096;
 
 export function simulate(file: string, sets: string[], properties: PropertyId[], parts: number, gbit: number, barrierMs: number): PartitionRun {
@@ -56,7 +56,7 @@ export function simulate(file: string, sets: string[], properties: PropertyId[],
   if (first.handover === null) throw new Error('the search ended before it could be partitioned (a violation, or fewer states than the handover)');
   const handover = first.handover;
   const shards = Array.from({ length: parts }, (_, shard) => new Shard({ program, properties, shard, shards: parts, started: Date.now(), memoryLimit: 16 * 2 ** 30 }));
-  shards.forEach((s, i) => s.seed(handover.records[i]!, handover.frontier));
+  shards.forEach((s, i) => s.seed(handover.records[i]!, handover.frontier, handover.leftOut));
   const recordBytes = (model.layout.words + 1) * 4;
   let transitions = handover.transitions;
   let work = 0;

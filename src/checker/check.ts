@@ -9,7 +9,7 @@ import { pointSpan } from '../lang/source.js';
 import { explore, memoryLimitOf, type ExploreBounds, type ExploreResult } from './explicit/explore.js';
 import { FigureCollector } from './explicit/figures.js';
 import { CheckpointRefused, type Checkpoint, type CheckpointOf } from './explicit/checkpoint.js';
-import { searchPartitioned, ShardsUnavailable, type Handover, type PartitionedOutcome } from './explicit/workers.js';
+import { searchPartitioned, ShardPool, ShardsUnavailable, type Handover, type PartitionedOutcome, type PartitionOptions } from './explicit/workers.js';
 import { checkWithSmt } from './smt/check.js';
 import type { Model } from '../ir/model.js';
 import { PROPERTIES } from './properties/index.js';
@@ -64,10 +64,11 @@ export interface CheckOptions {
 }
 
 /**
- * A search is partitioned only once it has this many states: a smaller one ends before worker threads would have
- * started (each loads the checker and compiles the model).
+ * A search is partitioned only once it has this many states (the worker threads start at a twentieth of it, each
+ * loading the checker and compiling the model meanwhile): enough to learn which words the owner's hash may leave
+ * out (ownership.ts), and early enough that little of a large search runs in one thread.
  */
-export const PARTITION_AT = 200_000;
+export const PARTITION_AT = 20_000;
 
 const NO_STATS: Stats = { states: 0, transitions: 0, depth: 0, seconds: 0 };
 
@@ -215,23 +216,34 @@ export async function checkProgram(program: Program, options: CheckOptions): Pro
   };
   // A partitioned search keeps its states in the shards, where no checkpoint reads them.
   const workers = options.checkpoint === undefined && options.resume === undefined ? (options.workers ?? 1) : 1;
-  const partitioned = workers > 1 ? { at: options.partitionAt ?? PARTITION_AT, shards: workers } : undefined;
-  let result = explore(model, monitorsFor, { ...bounds, handover: partitioned }, started);
+  const partitionOptions = (): PartitionOptions => ({
+    program,
+    properties: properties.filter((p) => !notCheckable.has(p)),
+    shards: workers,
+    inProcess: options.partitionInProcess,
+    started,
+    timeoutSeconds: options.timeoutSeconds,
+    memoryLimit: memoryLimitOf(bounds),
+    progress: options.progress,
+  });
+  // The shards start while the search that hands them its states goes on (ExploreBounds.handover.prepare).
+  let pool: ShardPool | null = null;
+  const partitioned = workers > 1 ? { at: options.partitionAt ?? PARTITION_AT, shards: workers, prepare: () => (pool = new ShardPool(partitionOptions())) } : undefined;
+  let result: ExploreResult;
+  try {
+    result = explore(model, monitorsFor, { ...bounds, handover: partitioned }, started);
+  } catch (error) {
+    await (pool as ShardPool | null)?.close();
+    throw error;
+  }
   if (result.handover !== null) result = await goOnPartitioned(result, result.handover);
+  else await (pool as ShardPool | null)?.close();
   /** The rest of a handed-over search, in shards; a violation is found again, with its path, by one thread. */
   async function goOnPartitioned(first: ExploreResult, handover: Handover): Promise<ExploreResult> {
     let outcome: PartitionedOutcome | null = null;
     try {
-      outcome = await searchPartitioned(handover, {
-        program,
-        properties: properties.filter((p) => !notCheckable.has(p)),
-        shards: workers,
-        inProcess: options.partitionInProcess,
-        started,
-        timeoutSeconds: options.timeoutSeconds,
-        memoryLimit: memoryLimitOf(bounds),
-        progress: options.progress,
-      });
+      const options = partitionOptions();
+      outcome = await searchPartitioned(handover, options, pool ?? new ShardPool(options));
     } catch (error) {
       if (!(error instanceof ShardsUnavailable)) throw error;
     }

@@ -29,7 +29,7 @@ export const OPTIONS = {
     resume: { type: 'string', describe: 'go on with the search of the checkpoint in this directory' },
     workers: {
       type: 'number',
-      describe: 'threads of the explicit search (1 to 256; default: the cores available): past 200,000 states a search goes on hash-partitioned over them when its properties allow',
+      describe: 'threads of the explicit search (1 to 256; default: the cores available): past 20,000 states a search goes on hash-partitioned over them when its properties allow',
     },
     'learn-from': {
       type: 'string',

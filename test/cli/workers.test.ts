@@ -1,5 +1,5 @@
 // `check --workers N` as a user runs it, from dist/ (built by `npm ci`), where the worker threads load the built
-// shard worker: a search past 200,000 states goes on over two threads and reports what one thread reports.
+// shard worker: a search past 20,000 states goes on over two threads and reports what one thread reports.
 
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';

@@ -41,8 +41,10 @@ export interface ExploreBounds {
    * Hand the search over to `shards` shards (workers.ts) at the end of the first level that ends with at least
    * `handoverAt` states, where a partitioned search can check every property asked (each monitor is local, no
    * reduction, no --max-states or --max-depth): the result then carries the handover instead of a verdict.
+   * `prepare` is called once when such a search first holds a tenth of `at` states, so that the shards' threads
+   * start while this one goes on.
    */
-  handover?: { at: number; shards: number };
+  handover?: { at: number; shards: number; prepare?: () => void };
   /** Write checkpoints of the search to `dir` (checkpoint.ts), every `everySeconds` and at a timeout. */
   checkpoint?: { dir: string; of: CheckpointOf; everySeconds: number };
   /** Go on with the search a checkpoint holds. */

@@ -26,6 +26,8 @@ export interface CoreParts extends SearchParts {
    * to hand the search over to a partitioned one (workers.ts).
    */
   readonly handoverAt?: number;
+  /** Called once when the store first holds `at` states: the partitioned search's threads start meanwhile. */
+  readonly prepare?: { at: number; run: () => void };
   /** Between two batches: writes a checkpoint when one is due (checkpoint.ts). */
   readonly checkpoint?: () => void;
 }
@@ -49,6 +51,7 @@ export function coreBreadthFirst(parts: CoreParts, end = Infinity): boolean {
   // A level may begin anywhere in a block of 1024, after states were stored since the last room was made.
   let first = end !== Infinity;
   let handing = false;
+  let prepare = parts.prepare;
   for (;;) {
     const id = ws.get(CTL.NEXT);
     if (parts.handoverAt !== undefined && !handing && ws.count >= parts.handoverAt && monitors.findings.size === 0 && id < ws.count) {
@@ -67,6 +70,10 @@ export function coreBreadthFirst(parts: CoreParts, end = Infinity): boolean {
     if (handing && id >= end) return true;
     if (id >= ws.count || id >= end || monitors.open.size === 0) return false;
     if ((id & 1023) === 0 || first) {
+      if (prepare !== undefined && ws.count >= prepare.at) {
+        prepare.run();
+        prepare = undefined;
+      }
       bounds.periodic(id);
       parts.checkpoint?.();
     }

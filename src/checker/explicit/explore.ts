@@ -39,7 +39,8 @@ import { symmetryOf, type Symmetry } from './symmetry.js';
 import type { VisitedStates } from './visited.js';
 import { WasmStore, WasmStoreFull } from './wasmstore.js';
 import type { Handover } from './workers.js';
-import { CTL, ownerOf } from './wasmsearch.js';
+import { Ownership } from './ownership.js';
+import { CTL } from './wasmsearch.js';
 import { CheckpointRefused, restore, writeCheckpoint } from './checkpoint.js';
 
 export type { ExploreBounds } from './bounds.js';
@@ -79,25 +80,27 @@ function levelSynchronous(bounds: ExploreBounds, monitors: Map<PropertyId, Monit
   );
 }
 
-/** Every stored state as (depth, hash, words), in id order, in the list of the shard that owns it. */
+/** Every stored state as (depth, hash, words), in id order, in the list of the shard that owns it (ownership.ts). */
 function handoverOf(store: WasmStore, shards: number, transitions: number): Handover {
   const words = store.words;
+  const frontier = store.depth(store.get(CTL.NEXT));
+  const ownership = Ownership.choose(store, words, shards, store.levelStart(frontier));
   const counts = new Array<number>(shards).fill(0);
-  for (let id = 0; id < store.count; id++) counts[ownerOf(store.hashOf(id), shards)]++;
+  for (let id = 0; id < store.count; id++) counts[ownership.owner(store.hashOf(id), store.view(id))]++;
   const records = counts.map((n) => new Int32Array(n * (words + 2)));
   const at = new Array<number>(shards).fill(0);
   let depth = 0;
   for (let id = 0; id < store.count; id++) {
     while (store.levelStart(depth + 1) <= id) depth++;
     const hash = store.hashOf(id);
-    const s = ownerOf(hash, shards);
+    const s = ownership.owner(hash, store.view(id));
     const r = records[s]!;
     r[at[s]!] = depth;
     r[at[s]! + 1] = hash;
     r.set(store.view(id), at[s]! + 2);
     at[s] = at[s]! + words + 2;
   }
-  return { records, frontier: store.depth(store.get(CTL.NEXT)), transitions };
+  return { records, frontier, transitions, leftOut: [...ownership.leftOut] };
 }
 
 const MB = 1024 * 1024;
@@ -277,8 +280,9 @@ export function explore(
     } else for (const init of initial) admission.admit(init, -1, -1, 0, null, 0, 0, -1);
     if (store instanceof WasmStore && instance !== null && coreExpander !== null) {
       const handoverAt = bounds.handover !== undefined && synchronous ? bounds.handover.at : undefined;
+      const prepare = handoverAt === undefined || bounds.handover!.prepare === undefined ? undefined : { at: Math.floor(handoverAt / 20), run: bounds.handover!.prepare };
       const checkpoint = checkpointing === null ? undefined : () => checkpointing.due();
-      if (coreBreadthFirst({ ...parts, store, expander: coreExpander, instance, model, handoverAt, checkpoint })) {
+      if (coreBreadthFirst({ ...parts, store, expander: coreExpander, instance, model, handoverAt, prepare, checkpoint })) {
         handover = handoverOf(store, bounds.handover!.shards, observer.transitions);
       }
     } else breadthFirst(parts);

@@ -6,7 +6,7 @@
 // Two independent families (A and B) give the 64-bit fingerprints of hash compaction.
 
 /** murmur3's 32-bit finalizer. */
-function fmixA(h: number): number {
+export function fmixA(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

@@ -28,7 +28,8 @@ import { SearchObserver } from './observer.js';
 import { OpenMonitors } from './openmonitors.js';
 import { ProgressLine } from './progress.js';
 import { MemoryBudgetExceeded } from './store.js';
-import { CTL, ownerOf } from './wasmsearch.js';
+import { Ownership } from './ownership.js';
+import { CTL } from './wasmsearch.js';
 import { WasmStore, WasmStoreFull } from './wasmstore.js';
 
 /** Records of the core's outbox for each other shard: room for this many before it returns to JavaScript. */
@@ -136,6 +137,8 @@ export class Shard {
   private readonly incoming: (SharedArrayBuffer | null)[][];
   private readonly figures: FigureCollector;
   private transitionsReported = 0;
+  /** Which shard owns a state: set with the states handed over (seed). */
+  private ownership: Ownership;
   private sent = 0;
 
   constructor(readonly spec: ShardSpec) {
@@ -146,6 +149,7 @@ export class Shard {
     if (compiled === null || instance == null) throw new Error('internal: a shard needs the WebAssembly search core');
     const fits = memoryGauge(spec.memoryLimit);
     const words = model.layout.words;
+    this.ownership = new Ownership(spec.shards, words, []);
     const store = new WasmStore(instance, words, fits, spec.wasmMemoryBytes);
     this.store = store;
     const expander = new CompiledExpander(model, compiled, instance.compiled);
@@ -164,7 +168,7 @@ export class Shard {
     this.outgoing = Array.from({ length: spec.shards }, () => new Channel());
     this.incoming = Array.from({ length: spec.shards }, () => [null, null]);
     const admission = new Admission(store, expander, null, undefined, observer, (key, hash) => {
-      const owner = ownerOf(hash, spec.shards);
+      const owner = this.ownership.owner(hash, key);
       if (owner === spec.shard) return false;
       // The core writes to an outbox only while it has room: never leave one full.
       if (store.toOutbox(owner, hash, key)) this.drain();
@@ -189,10 +193,13 @@ export class Shard {
 
   /**
    * Stores states handed over from a search begun with one shard: records of (depth, hash, words) in
-   * breadth-first order; the states of depth `frontier` are the next level to expand.
+   * breadth-first order; the states of depth `frontier` are the next level to expand. `leftOut`: the words the
+   * owner's hash leaves out (ownership.ts), the same in every shard.
    */
-  seed(records: Int32Array, frontier: number): void {
+  seed(records: Int32Array, frontier: number, leftOut: readonly number[]): void {
     const ws = this.store;
+    this.ownership = new Ownership(this.spec.shards, ws.words, leftOut);
+    ws.leaveOut(leftOut);
     const size = ws.words + 2;
     const n = records.length / size;
     ws.maintain(n + 1024 * this.parts.room);

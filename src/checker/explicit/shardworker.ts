@@ -1,5 +1,5 @@
-// A worker thread running one shard of a partitioned search (workers.ts drives it): it seeds the shard with the
-// states handed over, then answers the driver's requests one at a time.
+// A worker thread running one shard of a partitioned search (workers.ts drives it): it builds the shard at once,
+// then answers the driver's requests one at a time (the states handed over, each level, the figures).
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { Shard, type Received, type ShardSpec } from './partition.js';
@@ -10,15 +10,18 @@ const port = parentPort!;
 function failed(error: unknown): void {
   port.postMessage({ kind: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
 }
-const { spec, seed, frontier } = workerData as { spec: ShardSpec; seed: Int32Array; frontier: number };
+const { spec } = workerData as { spec: ShardSpec };
 
 try {
+  // Built at once: the shard's module compiles while the search that will hand it its states still runs.
   const shard = new Shard(spec);
-  shard.seed(seed, frontier);
-  port.postMessage({ kind: 'ready', count: shard.count });
-  port.on('message', (msg: { kind: string; inboxes?: Received[]; depth?: number }) => {
+  port.postMessage({ kind: 'booted' });
+  port.on('message', (msg: { kind: string; inboxes?: Received[]; depth?: number; seed?: Int32Array; frontier?: number; leftOut?: number[] }) => {
     try {
-      if (msg.kind === 'step') {
+      if (msg.kind === 'seed') {
+        shard.seed(msg.seed!, msg.frontier!, msg.leftOut!);
+        port.postMessage({ kind: 'seeded', count: shard.count });
+      } else if (msg.kind === 'step') {
         const report = shard.step(msg.inboxes!, msg.depth!);
         port.postMessage({ kind: 'stepped', report, out: shard.takeAll() });
       } else if (msg.kind === 'figures') {

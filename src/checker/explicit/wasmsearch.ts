@@ -57,8 +57,14 @@ export const CTL = {
   OUTBOX: 24,
   OUT_COUNTS: 25,
   OUT_CAP: 26,
+  /**
+   * The words the owner's hash leaves out (ownership.ts): LEFT_OUT_COUNT byte offsets of words from LEFT_OUT on;
+   * the owner is that of the successor's hash less their mixed values.
+   */
+  LEFT_OUT: 27,
+  LEFT_OUT_COUNT: 28,
 } as const;
-export const CTL_WORDS = 28;
+export const CTL_WORDS = 30;
 
 /** FLAGS: hand transitions with events to JavaScript. */
 export const FLAG_EVENTS = 1;
@@ -83,9 +89,9 @@ export const INSERT_FULL = -(2 ** 31);
 const SLOW = 1;
 
 /**
- * The shard of `shards` that owns states of hash `hash` in a partitioned search (partition.ts): the hash's top
- * byte, scaled, as the core computes it in `run`. The table index takes the low bits, so a shard's table fills as
- * evenly as one store's.
+ * The shard of `shards` that owns states whose key hash (ownership.ts) is `hash` in a partitioned search
+ * (partition.ts): the hash's top byte, scaled, as the core computes it in `run`. The table index takes the low
+ * bits of the whole hash, so a shard's table fills as evenly as one store's.
  */
 export function ownerOf(hash: number, shards: number): number {
   return ((hash >>> 24) * shards) >>> 8;
@@ -428,6 +434,7 @@ class CoreWriter {
     const ch = c.local();
     const at = c.local();
     const lv = c.local();
+    const kh = c.local();
     this.ctl(c, CTL.CUR).set(cur);
     this.ctl(c, CTL.J).set(j);
     this.ctl(c, CTL.K).set(k);
@@ -506,8 +513,19 @@ class CoreWriter {
       c.get(m).i32(1).op(op.add).set(m);
       c.br(0);
       c.end().end();
-      // A successor another shard owns (partition.ts's ownerOf) goes to its outbox, not to this store.
-      c.get(h2).i32(24).op(op.shr_u);
+      // A successor another shard owns (ownership.ts: the hash without the words left out, then ownerOf) goes to
+      // its outbox, not to this store.
+      c.get(h2).set(kh);
+      c.i32(0).set(m);
+      c.block().loop();
+      c.get(m);
+      this.ctl(c, CTL.LEFT_OUT_COUNT).op(op.ge_s).brIf(1);
+      this.ctl(c, CTL.LEFT_OUT).get(m).i32(2).op(op.shl).op(op.add).load(0).set(i);
+      c.get(kh).get(i).load(N).get(i).load(SEED).op(op.xor).call(this.f.fmix).op(op.sub).set(kh);
+      c.get(m).i32(1).op(op.add).set(m);
+      c.br(0);
+      c.end().end();
+      c.get(kh).i32(24).op(op.shr_u);
       this.ctl(c, CTL.SHARDS).op(op.mul).i32(8).op(op.shr_u).tee(x);
       this.ctl(c, CTL.SHARD).op(op.ne).if();
       // y: the address of the owner's count; at: where the record goes.

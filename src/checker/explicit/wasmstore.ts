@@ -206,6 +206,14 @@ export class WasmStore implements Store {
     this.inboxRecords = records;
   }
 
+  /** The words the owner's hash leaves out (wasmsearch.ts's LEFT_OUT; ownership.ts). */
+  leaveOut(words: readonly number[]): void {
+    const at = this.alloc(Math.max(1, words.length) * 4, false);
+    words.forEach((w, i) => (this.m32[(at >>> 2) + i] = w * 4));
+    this.set(CTL.LEFT_OUT, at);
+    this.set(CTL.LEFT_OUT_COUNT, words.length);
+  }
+
   /** Puts (hash, s) in the outbox for shard `to`, which has room, as the core does; true when that filled it. */
   toOutbox(to: number, hash: number, s: Uint32Array): boolean {
     const counts = this.get(CTL.OUT_COUNTS) >>> 2;

@@ -25,6 +25,8 @@ export interface Handover {
   records: Int32Array[];
   /** The depth of the level to expand next. */
   frontier: number;
+  /** The words the owner's hash leaves out (ownership.ts). */
+  leftOut: number[];
   /** Transitions made so far. */
   transitions: number;
 }
@@ -41,8 +43,10 @@ export interface PartitionedOutcome {
 }
 
 interface ShardHandle {
-  /** The states the shard holds once seeded. */
-  ready(): Promise<number>;
+  /** Runs in this thread: its steps run synchronously, after the threads' have been asked for theirs. */
+  readonly local: boolean;
+  /** Stores the states handed over; the states the shard then holds. */
+  seed(records: Int32Array, frontier: number, leftOut: number[]): Promise<number>;
   /** The shard's part of level `depth` (Shard.step), and per shard the records found for it. */
   step(inboxes: Received[], depth: number): Promise<{ report: LevelReport; out: Batch[] }>;
   figures(): Promise<number[]>;
@@ -53,7 +57,7 @@ export interface PartitionOptions {
   program: Program;
   properties: PropertyId[];
   shards: number;
-  /** Run every shard in this thread instead of a worker thread each. */
+  /** Run every shard in this thread instead of a worker thread each (the tests, the bench's simulations). */
   inProcess?: boolean;
   started: number;
   timeoutSeconds?: number;
@@ -63,16 +67,20 @@ export interface PartitionOptions {
   progress?: boolean;
 }
 
-function localShard(spec: ShardSpec, seed: Int32Array, frontier: number): ShardHandle {
-  const shard = new Shard(spec);
-  shard.seed(seed, frontier);
+function localShard(spec: ShardSpec): ShardHandle {
+  let shard: Shard | null = null;
+  const made = (): Shard => shard ?? (shard = new Shard(spec));
   return {
-    ready: () => Promise.resolve(shard.count),
-    step: (inboxes, depth) => {
-      const report = shard.step(inboxes, depth);
-      return Promise.resolve({ report, out: shard.takeAll() });
+    local: true,
+    seed: (records, frontier, leftOut) => {
+      made().seed(records, frontier, leftOut);
+      return Promise.resolve(made().count);
     },
-    figures: () => Promise.resolve(shard.figureWorsts()),
+    step: (inboxes, depth) => {
+      const report = made().step(inboxes, depth);
+      return Promise.resolve({ report, out: made().takeAll() });
+    },
+    figures: () => Promise.resolve(made().figureWorsts()),
     close: () => Promise.resolve(),
   };
 }
@@ -89,36 +97,32 @@ function shardWorker(options: WorkerOptions): Worker {
   return new Worker(boot, { ...options, eval: true });
 }
 
-function threadShard(spec: ShardSpec, seed: Int32Array, frontier: number): ShardHandle {
-  const worker = shardWorker({ workerData: { spec, seed, frontier }, transferList: [seed.buffer as ArrayBuffer] });
-  let waiting: { resolve: (v: any) => void; reject: (e: Error) => void } | null = null;
+/** A shard in a worker thread of its own, which starts (and builds its shard) at once and waits for its states. */
+function threadShard(spec: ShardSpec): ShardHandle {
+  const worker = shardWorker({ workerData: { spec } });
+  // Replies come in the order of the requests, one request at a time; 'booted' comes first, unasked.
+  const waiting: { resolve: (v: any) => void; reject: (e: Error) => void }[] = [];
   let failed: Error | null = null;
   const fail = (error: Error): void => {
     failed = error;
-    waiting?.reject(error);
-    waiting = null;
+    for (const w of waiting.splice(0)) w.reject(error);
   };
   worker.on('message', (msg: { kind: string; message?: string }) => {
     if (msg.kind === 'error') return fail(new Error(`a search worker failed: ${msg.message}`));
-    const w = waiting;
-    waiting = null;
-    w?.resolve(msg);
+    if (msg.kind === 'booted') return;
+    waiting.shift()?.resolve(msg);
   });
   worker.on('error', (error) => fail(error));
-  worker.on('exit', (code) => {
-    if (waiting !== null) fail(new Error(`a search worker stopped (exit code ${code})`));
-  });
-  const ask = <T>(msg: object): Promise<T> =>
+  worker.on('exit', (code) => fail(new Error(`a search worker stopped (exit code ${code})`)));
+  const ask = <T>(msg: object, transfer: ArrayBuffer[] = []): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       if (failed !== null) return reject(failed);
-      waiting = { resolve, reject };
-      worker.postMessage(msg);
+      waiting.push({ resolve, reject });
+      worker.postMessage(msg, transfer);
     });
-  const ready = new Promise<number>((resolve, reject) => {
-    waiting = { resolve: (msg: { count: number }) => resolve(msg.count), reject };
-  });
   return {
-    ready: () => ready,
+    local: false,
+    seed: async (records, frontier, leftOut) => (await ask<{ count: number }>({ kind: 'seed', seed: records, frontier, leftOut }, [records.buffer as ArrayBuffer])).count,
     step: (inboxes, depth) => ask({ kind: 'step', inboxes, depth }),
     figures: async () => (await ask<{ figures: number[] }>({ kind: 'figures' })).figures,
     close: async () => {
@@ -127,31 +131,58 @@ function threadShard(spec: ShardSpec, seed: Int32Array, frontier: number): Shard
   };
 }
 
-/** Runs the rest of a handed-over search over `options.shards` shards. */
-export async function searchPartitioned(handover: Handover, options: PartitionOptions): Promise<PartitionedOutcome> {
-  const { shards } = options;
-  const spec = (shard: number): ShardSpec => ({
-    program: options.program,
-    properties: options.properties,
-    shard,
-    shards,
-    started: options.started,
-    timeoutSeconds: options.timeoutSeconds,
-    memoryLimit: options.memoryLimit,
-    wasmMemoryBytes: options.wasmMemoryBytes,
-  });
-  const handles: ShardHandle[] = [];
-  const progress = ProgressLine.forStderr(options.progress);
-  try {
+/**
+ * The shards of a partitioned search, started before its states are handed over: shard 0 in this thread (which
+ * would otherwise only wait), each other one in a worker thread of its own, which boots while this thread still
+ * searches. `inProcess`: every shard in this thread.
+ */
+export class ShardPool {
+  readonly handles: ShardHandle[] = [];
+  /** Why a worker thread could not be started, if one could not. */
+  private refused: Error | null = null;
+
+  constructor(readonly options: PartitionOptions) {
+    const spec = (shard: number): ShardSpec => ({
+      program: options.program,
+      properties: options.properties,
+      shard,
+      shards: options.shards,
+      started: options.started,
+      timeoutSeconds: options.timeoutSeconds,
+      memoryLimit: options.memoryLimit,
+      wasmMemoryBytes: options.wasmMemoryBytes,
+    });
     try {
-      for (let s = 0; s < shards; s++) {
-        const seed = handover.records[s]!;
-        handles.push(options.inProcess === true ? localShard(spec(s), seed, handover.frontier) : threadShard(spec(s), seed, handover.frontier));
-      }
-      await Promise.all(handles.map((h) => h.ready()));
+      for (let s = 0; s < options.shards; s++) this.handles.push(s === 0 || options.inProcess === true ? localShard(spec(s)) : threadShard(spec(s)));
+    } catch (error) {
+      this.refused = error instanceof Error ? error : new Error(String(error));
+    }
+  }
+
+  /** Hands each shard its states; ShardsUnavailable when a shard cannot take them. */
+  async seed(handover: Handover): Promise<void> {
+    try {
+      if (this.refused !== null) throw this.refused;
+      await Promise.all(this.handles.map((h, s) => h.seed(handover.records[s]!, handover.frontier, handover.leftOut)));
     } catch (error) {
       throw new ShardsUnavailable(error instanceof Error ? error.message : String(error));
     }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.handles.map((h) => h.close()));
+  }
+}
+
+/**
+ * Runs the rest of a handed-over search over `options.shards` shards: those of `pool` when the caller started them
+ * ahead, else new ones.
+ */
+export async function searchPartitioned(handover: Handover, options: PartitionOptions, pool = new ShardPool(options)): Promise<PartitionedOutcome> {
+  const handles = pool.handles;
+  const progress = ProgressLine.forStderr(options.progress);
+  try {
+    await pool.seed(handover);
     let depth = handover.frontier;
     let transitions = handover.transitions;
     let handedOver = 0;
@@ -162,10 +193,14 @@ export async function searchPartitioned(handover: Handover, options: PartitionOp
       figureWorsts,
       handedOver,
     });
-    // One exchange per level: every shard stores what the others found at this depth, then expands the level.
+    // One exchange per level: every shard stores what the others found at this depth, then expands the level. The
+    // threads are asked first: a shard in this thread steps synchronously, while they work.
+    const order = handles.map((h, s) => s).sort((a, b) => Number(handles[a]!.local) - Number(handles[b]!.local));
     let inboxes: Received[][] = handles.map(() => []);
     for (;;) {
-      const stepped = await Promise.all(handles.map((h, s) => h.step(inboxes[s]!, depth)));
+      const asked: Promise<{ report: LevelReport; out: Batch[] }>[] = new Array(handles.length);
+      for (const s of order) asked[s] = handles[s]!.step(inboxes[s]!, depth);
+      const stepped = await Promise.all(asked);
       const reports = stepped.map((e) => e.report);
       const states = reports.reduce((n, r) => n + r.count, 0);
       progress.tick(states, reports.reduce((n, r) => n + r.sent, 0), depth);
@@ -185,7 +220,7 @@ export async function searchPartitioned(handover: Handover, options: PartitionOp
     }
   } finally {
     progress.done();
-    await Promise.all(handles.map((h) => h.close()));
+    await pool.close();
   }
 }
 
