@@ -11,6 +11,7 @@
 
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PARTITION_AT } from '../src/checker/check.js';
 import { explore } from '../src/checker/explicit/explore.js';
 import { Shard, type Batch, type Received } from '../src/checker/explicit/partition.js';
 import { PROPERTIES } from '../src/checker/properties/index.js';
@@ -44,8 +45,8 @@ function now(): number {
   return (u.user + u.system) / 1e6;
 }
 
-/** States a one-shard search reaches before the shards take over (the checker's own threshold is 20,000). */
-const HANDOVER = 4096;
+/** States a one-shard search reaches before the shards take over: the checker's own threshold. */
+const HANDOVER = PARTITION_AT;
 
 export function simulate(file: string, sets: string[], properties: PropertyId[], parts: number, gbit: number, barrierMs: number): PartitionRun {
   const loaded = loadModel(file, sets);
