@@ -43,6 +43,8 @@ export interface CheckOptions {
   swarm?: { job: number; of: number };
   /** Which loop runs the exact search (explore.ts's ExploreBounds.searchLoop; not on the command line: for tests). */
   searchLoop?: 'wasm' | 'js';
+  /** The WebAssembly store's memory cap (ExploreBounds.wasmMemoryBytes; not on the command line: for tests). */
+  wasmMemoryBytes?: number;
   /** SMT: smaller configurations of the model to learn per-thread invariants from (smt/learn.ts). */
   learnFrom?: Program[];
   /**
@@ -210,6 +212,7 @@ export async function checkProgram(program: Program, options: CheckOptions): Pro
     hashCompaction: options.hashCompaction,
     symmetry: options.symmetry,
     searchLoop: options.searchLoop,
+    wasmMemoryBytes: options.wasmMemoryBytes,
     swarmJob: options.swarm?.job,
     checkpoint: options.checkpoint,
     resume: options.resume,

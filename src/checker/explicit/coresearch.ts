@@ -9,7 +9,7 @@ import type { CompiledExpander } from './compiledexpander.js';
 import type { SearchParts } from './bfs.js';
 import { EDGE_PROGRESS } from './graph.js';
 import { NO_EOIS } from './observer.js';
-import { CTL, FLAG_EVENTS, FLAG_LOG, FLAG_NEW, RUN_BOUND, RUN_DONE, RUN_FULL, RUN_NEW, RUN_OUTBOX, RUN_UNUSUAL } from './wasmsearch.js';
+import { CTL, FLAG_EVENTS, FLAG_LOG, FLAG_NEW, RUN_ASK, RUN_BOUND, RUN_DONE, RUN_FULL, RUN_NEW, RUN_OUTBOX, RUN_UNUSUAL } from './wasmsearch.js';
 
 const INT32_MAX = 2 ** 31 - 1;
 import type { WasmStore } from './wasmstore.js';
@@ -133,6 +133,8 @@ function resume(parts: CoreParts, reason: number, actions: Int32Array): void {
     const count = ws.get(CTL.K);
     for (let j = 0; j < count; j++) actions[j] = ws.memory32[out + j]!;
     if (bounds.cutsAt(count, actions)) ws.set(CTL.J, count);
+  } else if (reason === RUN_ASK) {
+    ws.answer();
   } else if (reason === RUN_OUTBOX && parts.outbox !== undefined) {
     parts.outbox();
   } else if (reason === RUN_FULL) {

@@ -63,8 +63,23 @@ export const CTL = {
    */
   LEFT_OUT: 27,
   LEFT_OUT_COUNT: 28,
+  /**
+   * A stored state whose chunk JavaScript moved out of the memory (wasmstore.ts's eviction: the chunk's directory
+   * entry is 0) cannot be compared here. A probe that meets one with the hash it looks for stops, with the
+   * stored state's id in ASK and the address of the state looked for in ASK_BASE (`insert` returns INSERT_ASK,
+   * `find` FIND_ASK, `run` RUN_ASK, having left the transition to be made again). JavaScript compares the two and
+   * appends (id, 1 if equal else 0) to the ANSWER_COUNT answers at ANSWERS; the probe made again reads them. An
+   * insert or find that ends forgets them.
+   */
+  ASK: 29,
+  ASK_BASE: 30,
+  ANSWERS: 31,
+  ANSWER_COUNT: 32,
 } as const;
-export const CTL_WORDS = 30;
+export const CTL_WORDS = 34;
+
+/** Room for answers at ANSWERS (a probe meets more stored states of one hash moved out only by a fluke). */
+export const ANSWER_ROOM = 16;
 
 /** FLAGS: hand transitions with events to JavaScript. */
 export const FLAG_EVENTS = 1;
@@ -81,9 +96,15 @@ export const RUN_BOUND = 3;
 export const RUN_FULL = 4;
 /** The outbox of a partitioned search is full. */
 export const RUN_OUTBOX = 5;
+/** A probe needs JavaScript to compare with a state moved out of the memory (CTL.ASK). */
+export const RUN_ASK = 6;
 
 /** `insert`'s answer when the store holds --max-states states already and the state is new. */
 export const INSERT_FULL = -(2 ** 31);
+/** `insert`'s answer when its probe needs JavaScript to compare with a state moved out of the memory (CTL.ASK). */
+export const INSERT_ASK = -(2 ** 31) + 1;
+/** `find`'s answer for the same. */
+export const FIND_ASK = -2;
 
 /** compile.ts's SLOW: the step is left to the reference model. */
 const SLOW = 1;
@@ -225,6 +246,9 @@ class CoreWriter {
     c.end().end();
     c.end();
     c.get(0).i32(4).op(op.add).get(0).load(0).i32(-1).i32(-1).get(2).call(this.f.insert).tee(e);
+    // A shard's store keeps every chunk in its memory (wasmstore.ts moves none out of it): no probe asks.
+    c.i32(INSERT_ASK).op(op.eq).if().op(0x00).end();
+    c.get(e);
     c.i32(0).op(op.ge_s).if();
     c.get(3).if();
     c.get(3).get(k).i32(2).op(op.shl).op(op.add).get(e).store(0);
@@ -292,6 +316,8 @@ class CoreWriter {
     const ch = c.local();
     const at = c.local();
     const id = c.local();
+    const k = c.local();
+    const a = c.local();
     this.ctl(c, CTL.TABLE).set(t);
     this.ctl(c, CTL.MASK).set(mask);
     c.get(1).get(mask).op(op.and).set(i);
@@ -300,12 +326,31 @@ class CoreWriter {
     c.get(slot).gset(this.gSlot).i32(0).ret();
     c.end();
     c.get(slot).load(0).get(1).op(op.eq).if();
-    c.get(e).i32(1).op(op.sub).tee(id).call(this.f.chunk).set(ch);
+    c.get(e).i32(1).op(op.sub).tee(id).call(this.f.chunk).tee(ch).op(op.eqz).if();
+    {
+      // A state moved out of the memory (CTL.ASK): JavaScript's answer if it gave one, else ask for it.
+      c.i32(0).set(k);
+      c.block().loop();
+      c.get(k);
+      this.ctl(c, CTL.ANSWER_COUNT).op(op.ge_s).brIf(1);
+      this.ctl(c, CTL.ANSWERS).get(k).i32(3).op(op.shl).op(op.add).tee(a).load(0).get(id).op(op.eq).if();
+      c.get(a).load(4).if().get(e).ret().end();
+      c.br(3); // not equal: the next slot (labels: this if, the loop, the block, the if of a moved chunk)
+      c.end();
+      c.get(k).i32(1).op(op.add).set(k);
+      c.br(0);
+      c.end().end();
+      this.setCtl(c, CTL.ASK, () => c.get(id));
+      this.setCtl(c, CTL.ASK_BASE, () => c.get(0));
+      c.i32(-1).ret();
+    }
+    c.else();
     this.stateAt(c, ch, id).set(at);
     // Equal unless a word differs (unrolled: the word count is the model's).
     c.block();
     for (let w = 0; w < this.spec.words; w++) c.get(at).load(w * 4).get(0).load(w * 4).op(op.ne).brIf(0);
     c.get(e).ret();
+    c.end();
     c.end();
     c.end();
     c.get(i).i32(1).op(op.add).get(mask).op(op.and).set(i);
@@ -326,7 +371,9 @@ class CoreWriter {
     const slot = c.local();
     const lc = c.local();
     const v = c.local();
-    c.get(0).get(1).call(this.f.probe).tee(e).if();
+    c.get(0).get(1).call(this.f.probe).tee(e).i32(-1).op(op.eq).if().i32(INSERT_ASK).ret().end();
+    this.setCtl(c, CTL.ANSWER_COUNT, () => c.i32(0));
+    c.get(e).if();
     c.i32(0).get(e).op(op.sub).ret();
     c.end();
     c.gget(this.gSlot).set(slot);
@@ -365,7 +412,10 @@ class CoreWriter {
   /** find(base, hash): the id of the state at `base`, or -1. */
   private find(): void {
     const c = this.mod.body(this.f.find);
-    c.get(0).get(1).call(this.f.probe).i32(1).op(op.sub);
+    const e = c.local();
+    c.get(0).get(1).call(this.f.probe).tee(e).i32(-1).op(op.eq).if().i32(FIND_ASK).ret().end();
+    this.setCtl(c, CTL.ANSWER_COUNT, () => c.i32(0));
+    c.get(e).i32(1).op(op.sub);
   }
 
   /** rehash(table, mask): moves every entry into the zeroed table at `table` of mask + 1 slots, and uses it. */
@@ -545,6 +595,13 @@ class CoreWriter {
       c.i32(N).get(h2).get(cur).get(action).get(depth).i32(1).op(op.add).call(this.f.insert).tee(to);
       c.i32(INSERT_FULL).op(op.eq).if();
       c.i32(RUN_FULL).set(reason);
+      c.br(2);
+      c.end();
+      // JavaScript must compare the successor with a state moved out of the memory: the transition is made again
+      // after its answer, and counted then.
+      c.get(to).i32(INSERT_ASK).op(op.eq).if();
+      this.setCtl(c, CTL.TRANSITIONS, () => this.ctl(c, CTL.TRANSITIONS).i32(1).op(op.sub));
+      c.i32(RUN_ASK).set(reason);
       c.br(2);
       c.end();
       c.get(flags).i32(FLAG_LOG).op(op.and).if();

@@ -4,8 +4,13 @@
 // batch of states so that the core never runs out of room, and answers what the rest of the checker asks of a
 // store (states, parents, actions, depths, paths) from it.
 //
-// A 32-bit WebAssembly memory holds at most 4 GiB. A search that needs more ends with WasmStoreFull, and explore.ts
-// runs it again with the JavaScript store (the same states in the same order, so the same outcome).
+// A 32-bit WebAssembly memory holds at most 4 GiB. When the store nears that (or the cap a test sets), the chunks
+// of states whose level is expanded move out of the memory into JavaScript buffers of their own, and their room
+// takes new chunks: the core expands only the level under way and stores only the next one, and meets an older
+// state only when a probe finds one with the hash it looks for, which JavaScript then compares (wasmsearch.ts's
+// ASK). The memory then holds the table and the last levels, and the states go on past 4 GiB. A search whose
+// table and last levels alone need more ends with WasmStoreFull, and explore.ts runs it again with the JavaScript
+// store (the same states in the same order, so the same outcome).
 
 import type { Model } from '../../ir/model.js';
 import type { SearchInstance } from './compile.js';
@@ -15,7 +20,7 @@ import { levelOf } from './levels.js';
 import type { Store } from './searchstore.js';
 import { MemoryBudgetExceeded } from './store.js';
 import type { Symmetry } from './symmetry.js';
-import { CHUNK, CHUNK_BITS, chunkLayout, CTL, CTL_WORDS, INSERT_FULL } from './wasmsearch.js';
+import { ANSWER_ROOM, CHUNK, CHUNK_BITS, chunkLayout, CTL, CTL_WORDS, FIND_ASK, INSERT_ASK, INSERT_FULL } from './wasmsearch.js';
 
 /** The store needs more than a WebAssembly memory can hold (or the cap a test set). */
 export class WasmStoreFull extends Error {}
@@ -26,6 +31,8 @@ const INITIAL_TABLE = 4096;
 /** Levels that may begin between two `maintain` calls, and then some: a state's expansion begins at most one. */
 const LEVEL_ROOM = 2048;
 const INT_MAX = 2 ** 31 - 1;
+/** Chunks moved out of the memory at a time (about 200 MiB of 51-word states). */
+const MOVE_AT_ONCE = 256;
 
 export class WasmStore implements Store {
   readonly hasher: StateHasher;
@@ -47,6 +54,14 @@ export class WasmStore implements Store {
   private inboxAt = 0;
   private idsAt = 0;
   private inboxRecords = 0;
+  /** Chunks moved out of the memory (the directory holds 0 for them), by chunk index. */
+  private readonly moved: (Uint32Array | undefined)[] = [];
+  /** Chunks below this index are moved out. */
+  private movedUpTo = 0;
+  /** Regions of chunks moved out, for new chunks. */
+  private readonly free: number[] = [];
+  /** Whether chunks may move out: not in a shard of a partitioned search, whose `absorb` cannot ask. */
+  private mayMove = true;
 
   /**
    * @param canGrow asked before the memory grows, with the bytes it adds; false ends the run with
@@ -75,6 +90,7 @@ export class WasmStore implements Store {
     this.m32.fill(0, table >>> 2, (table >>> 2) + INITIAL_TABLE * 2);
     this.set(CTL.TABLE, table);
     this.set(CTL.MASK, INITIAL_TABLE - 1);
+    this.set(CTL.ANSWERS, this.alloc(ANSWER_ROOM * 8, false));
   }
 
   private views(): void {
@@ -100,9 +116,14 @@ export class WasmStore implements Store {
     return this.get(CTL.COUNT);
   }
 
-  /** Bytes the store has taken from its memory (the module's own tables and buffers included). */
+  /** Bytes the store has taken from its memory (the module's own tables and buffers included), and outside it. */
   get bytes(): number {
-    return this.top;
+    return this.top + this.movedOut * this.part.bytes;
+  }
+
+  /** Chunks moved out of the memory. */
+  get movedOut(): number {
+    return this.moved.reduce((n, c) => n + (c === undefined ? 0 : 1), 0);
   }
 
   /** Grows the memory so that it reaches byte `end`. */
@@ -172,9 +193,58 @@ export class WasmStore implements Store {
       this.relocate(CTL.DIR, this.chunks, this.dirCap * 2);
       this.dirCap *= 2;
     }
-    const at = this.alloc(this.part.bytes, true);
+    if (this.free.length === 0 && this.holeEnd - this.holeAt < this.part.bytes && this.top + this.part.bytes + this.reserve() > this.maxBytes) this.moveOut();
+    const at = this.free.pop() ?? this.alloc(this.part.bytes, true);
     this.m32[(this.get(CTL.DIR) >>> 2) + this.chunks] = at;
     this.chunks++;
+  }
+
+  /** What the memory must keep free for the table's next doubling and the small arrays that grow. */
+  private reserve(): number {
+    return (this.get(CTL.MASK) + 1) * 16 + Math.min(16 << 20, this.maxBytes >>> 6);
+  }
+
+  /**
+   * Moves chunks whose states are all of levels already expanded out of the memory (at most MOVE_AT_ONCE of them,
+   * oldest first), their regions free for new chunks; none when this store is a shard's.
+   */
+  private moveOut(): void {
+    if (!this.mayMove) return;
+    const next = this.get(CTL.NEXT);
+    const expanded = next >= this.count ? next : this.levelStart(this.depth(next));
+    const upTo = Math.min(expanded >>> CHUNK_BITS, this.movedUpTo + MOVE_AT_ONCE);
+    const dir = this.get(CTL.DIR) >>> 2;
+    for (let c = this.movedUpTo; c < upTo; c++) {
+      if (!this.canGrow(this.part.bytes)) throw new MemoryBudgetExceeded();
+      const at = this.m32[dir + c]!;
+      this.moved[c] = this.u32.slice(at >>> 2, (at + this.part.bytes) >>> 2);
+      this.m32[dir + c] = 0;
+      this.free.push(at);
+    }
+    this.movedUpTo = Math.max(this.movedUpTo, upTo);
+  }
+
+  /**
+   * Answers the core's question (wasmsearch.ts's CTL.ASK): whether the state at ASK_BASE equals the stored state
+   * ASK, whose chunk was moved out.
+   */
+  answer(): void {
+    const id = this.get(CTL.ASK);
+    const base = this.get(CTL.ASK_BASE) >>> 2;
+    const stored = this.view(id);
+    let equal = 1;
+    for (let i = 0; i < this.words; i++) {
+      if (this.u32[base + i] !== stored[i]) {
+        equal = 0;
+        break;
+      }
+    }
+    const n = this.get(CTL.ANSWER_COUNT);
+    if (n >= ANSWER_ROOM) throw new Error(`internal: more than ${ANSWER_ROOM} stored states of one hash moved out of the memory`);
+    const at = (this.get(CTL.ANSWERS) >>> 2) + n * 2;
+    this.m32[at] = id;
+    this.m32[at + 1] = equal;
+    this.set(CTL.ANSWER_COUNT, n + 1);
   }
 
   private growTable(): void {
@@ -196,6 +266,7 @@ export class WasmStore implements Store {
     const bytes = records * (this.words + 1) * 4;
     this.set(CTL.SHARDS, shards);
     this.set(CTL.SHARD, shard);
+    this.mayMove = false;
     this.set(CTL.OUTBOX, this.alloc(shards * bytes, false));
     const counts = this.alloc(shards * 4, false);
     this.m32.fill(0, counts >>> 2, (counts >>> 2) + shards);
@@ -282,13 +353,27 @@ export class WasmStore implements Store {
 
   /** The id of `s` if stored, else -1. */
   find(s: Uint32Array, hash = this.hasher.hash(s), _b = 0): number {
-    return this.instance.core.find(this.baseOf(s), hash);
+    const base = this.baseOf(s);
+    for (;;) {
+      const id = this.instance.core.find(base, hash);
+      if (id !== FIND_ASK) return id;
+      this.answer();
+    }
+  }
+
+  /** The core's insert, with JavaScript's answers to what its probe asks (CTL.ASK). */
+  private insert(base: number, hash: number, parent: number, action: number, depth: number): number {
+    for (;;) {
+      const id = this.instance.core.insert(base, hash, parent, action, depth);
+      if (id !== INSERT_ASK) return id;
+      this.answer();
+    }
   }
 
   /** Stores `s` if it is new: its id, or -(id + 1) of the stored copy. `depth` must not decrease between calls. */
   add(s: Uint32Array, parent: number, action: number, depth: number, hash = this.hasher.hash(s), _b = 0): number {
     if (this.count >= this.get(CTL.CAPACITY)) throw new Error('internal: the WebAssembly store was given no room');
-    const id = this.instance.core.insert(this.baseOf(s), hash, parent, action, depth);
+    const id = this.insert(this.baseOf(s), hash, parent, action, depth);
     if (id === INSERT_FULL) throw new Error('internal: the WebAssembly store is at --max-states');
     return id;
   }
@@ -302,7 +387,7 @@ export class WasmStore implements Store {
     const to = base >>> 2;
     for (let i = 0; i < this.words; i++) this.m32[to + i] = source[at + i]!;
     if (this.count >= this.get(CTL.CAPACITY)) throw new Error('internal: the WebAssembly store was given no room');
-    return this.instance.core.insert(base, hash, parent, action, depth);
+    return this.insert(base, hash, parent, action, depth);
   }
 
   /** The search expands `id` next (the exact store keeps every state: nothing to drop). */
@@ -318,8 +403,10 @@ export class WasmStore implements Store {
    * of the memory, valid until it grows.
    */
   chunkParts(first: number, n: number): { parents: Int32Array; actions: Int32Array; hashes: Int32Array; states: Int32Array } {
-    const at = this.chunkOf(first) >>> 2;
-    const part = (offset: number, length: number): Int32Array => this.m32.subarray(at + (offset >>> 2), at + (offset >>> 2) + length);
+    const moved = this.moved[first >>> CHUNK_BITS];
+    const m32 = moved === undefined ? this.m32 : new Int32Array(moved.buffer);
+    const at = moved === undefined ? this.chunkOf(first) >>> 2 : 0;
+    const part = (offset: number, length: number): Int32Array => m32.subarray(at + (offset >>> 2), at + (offset >>> 2) + length);
     return {
       parents: part(this.part.parents, n),
       actions: part(this.part.actions, n),
@@ -328,23 +415,30 @@ export class WasmStore implements Store {
     };
   }
 
+  /** The words holding `id`'s chunk: the memory's, or the buffer it was moved to. */
+  private wordsOf(id: number): Uint32Array {
+    return this.moved[id >>> CHUNK_BITS] ?? this.u32;
+  }
+
+  /** Where `id` starts in wordsOf(id). */
   private wordOf(id: number): number {
     return (this.chunkOf(id) >>> 2) + (id & (CHUNK - 1)) * this.words;
   }
 
   private entry(id: number, part: number): number {
-    return this.m32[((this.chunkOf(id) + part) >>> 2) + (id & (CHUNK - 1))]!;
+    return this.wordsOf(id)[((this.chunkOf(id) + part) >>> 2) + (id & (CHUNK - 1))]! | 0;
   }
 
   copyInto(id: number, out: Uint32Array): void {
+    const words = this.wordsOf(id);
     const at = this.wordOf(id);
-    for (let i = 0; i < this.words; i++) out[i] = this.u32[at + i]!;
+    for (let i = 0; i < this.words; i++) out[i] = words[at + i]!;
   }
 
   /** A view of state `id`, valid until the memory grows (monitors read it at once). */
   view(id: number): Uint32Array {
     const at = this.wordOf(id);
-    return this.u32.subarray(at, at + this.words);
+    return this.wordsOf(id).subarray(at, at + this.words);
   }
 
   state(id: number): Uint32Array {
