@@ -227,6 +227,7 @@ export async function checkProgram(program: Program, options: CheckOptions): Pro
     started,
     timeoutSeconds: options.timeoutSeconds,
     memoryLimit: memoryLimitOf(bounds),
+    wasmMemoryBytes: options.wasmMemoryBytes,
     progress: options.progress,
   });
   // The shards start while the search that hands them its states goes on (ExploreBounds.handover.prepare).

@@ -137,9 +137,9 @@ describe('bounds end the core where they end the JavaScript loop', () => {
   // buffers (wasmstore.ts), and the core asks JavaScript to compare a successor with a state moved out. Every
   // expected property's report (graph properties, lock orders, counterexamples) is the one of an uncapped search.
   const moved: [string, string[], number][] = [
-    ['models/forkexec-004/old-handler-abba.sched', ['CPUS=2', 'THREADS=2'], 1.25],
-    ['models/aethelos-001/lock-contention-racy.sched', ['THREADS=3'], 1.4],
-    ['models/aarch64-003/context-switch-lock.sched', ['CPUS=2', 'THREADS=4'], 1.6],
+    ['models/forkexec-004/old-handler-abba.sched', ['CPUS=2', 'THREADS=2'], 1.05],
+    ['models/aethelos-001/lock-contention-racy.sched', ['THREADS=3'], 1.3],
+    ['models/aarch64-003/context-switch-lock.sched', ['CPUS=2', 'THREADS=4'], 1.3],
   ];
   for (const [model, modelSets, fraction] of moved) {
     it(`${model} ${modelSets.join(' ')} in ${fraction} times less memory than it takes: states moved out, the same states and report`, async () => {

@@ -75,6 +75,8 @@ export const CTL = {
   ASK_BASE: 30,
   ANSWERS: 31,
   ANSWER_COUNT: 32,
+  /** The records `absorb` stored before it stopped to ask (it then returns -(new ones + 1)). */
+  ABSORBED: 33,
 } as const;
 export const CTL_WORDS = 34;
 
@@ -211,7 +213,8 @@ class CoreWriter {
   /**
    * absorb(at, n, depth, ids): stores the `n` records of (hash, words) at `at`, states another shard found at
    * `depth` (with no parent here); writes the ids of the new ones from `ids` on when `ids` is not 0, and returns
-   * how many were new.
+   * how many were new; or, when a probe asks (CTL.ASK), -(how many were new + 1), with the records stored before
+   * the one that asked in CTL.ABSORBED.
    */
   private absorb(): void {
     const c = this.mod.body(this.f.absorb);
@@ -246,8 +249,12 @@ class CoreWriter {
     c.end().end();
     c.end();
     c.get(0).i32(4).op(op.add).get(0).load(0).i32(-1).i32(-1).get(2).call(this.f.insert).tee(e);
-    // A shard's store keeps every chunk in its memory (wasmstore.ts moves none out of it): no probe asks.
-    c.i32(INSERT_ASK).op(op.eq).if().op(0x00).end();
+    // A probe met a state moved out of the memory: stop before this record, for JavaScript to answer.
+    c.i32(INSERT_ASK).op(op.eq).if();
+    this.setCtl(c, CTL.ABSORBED, () => c.get(i));
+    c.get(touch).gset(this.gTouch);
+    c.i32(-1).get(k).op(op.sub).ret();
+    c.end();
     c.get(e);
     c.i32(0).op(op.ge_s).if();
     c.get(3).if();

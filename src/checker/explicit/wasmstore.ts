@@ -60,8 +60,6 @@ export class WasmStore implements Store {
   private movedUpTo = 0;
   /** Regions of chunks moved out, for new chunks. */
   private readonly free: number[] = [];
-  /** Whether chunks may move out: not in a shard of a partitioned search, whose `absorb` cannot ask. */
-  private mayMove = true;
 
   /**
    * @param canGrow asked before the memory grows, with the bytes it adds; false ends the run with
@@ -199,19 +197,25 @@ export class WasmStore implements Store {
     this.chunks++;
   }
 
-  /** What the memory must keep free for the table's next doubling and the small arrays that grow. */
+  /**
+   * What the memory must keep free above the chunks: every doubling the table may still make (each new table is
+   * taken from the top, and the one it replaces becomes a hole for chunks), up to a quarter of the memory, and
+   * room for the small arrays that grow. Chunks then take at most about half of the memory before they move out.
+   */
   private reserve(): number {
-    return (this.get(CTL.MASK) + 1) * 16 + Math.min(16 << 20, this.maxBytes >>> 6);
+    let reserve = Math.min(16 << 20, this.maxBytes >>> 6);
+    for (let table = (this.get(CTL.MASK) + 1) * 16; table <= this.maxBytes / 4; table *= 2) reserve += table;
+    return reserve;
   }
 
   /**
    * Moves chunks whose states are all of levels already expanded out of the memory (at most MOVE_AT_ONCE of them,
-   * oldest first), their regions free for new chunks; none when this store is a shard's.
+   * oldest first), their regions free for new chunks.
    */
   private moveOut(): void {
-    if (!this.mayMove) return;
-    const next = this.get(CTL.NEXT);
-    const expanded = next >= this.count ? next : this.levelStart(this.depth(next));
+    // The level of the next state to expand, or, when every stored state is expanded (a shard before it stores
+    // what it received), the newest level: its states are still to be expanded.
+    const expanded = this.levelStart(this.depth(this.get(CTL.NEXT)));
     const upTo = Math.min(expanded >>> CHUNK_BITS, this.movedUpTo + MOVE_AT_ONCE);
     const dir = this.get(CTL.DIR) >>> 2;
     for (let c = this.movedUpTo; c < upTo; c++) {
@@ -266,7 +270,6 @@ export class WasmStore implements Store {
     const bytes = records * (this.words + 1) * 4;
     this.set(CTL.SHARDS, shards);
     this.set(CTL.SHARD, shard);
-    this.mayMove = false;
     this.set(CTL.OUTBOX, this.alloc(shards * bytes, false));
     const counts = this.alloc(shards * 4, false);
     this.m32.fill(0, counts >>> 2, (counts >>> 2) + shards);
@@ -320,7 +323,18 @@ export class WasmStore implements Store {
       const n = part.length / size;
       this.maintain(n);
       this.m32.set(part, this.inboxAt >>> 2);
-      const fresh = this.instance.core.absorb(this.inboxAt, n, depth, discovered === null ? 0 : this.idsAt);
+      let fresh = 0;
+      for (let from = 0; ; ) {
+        // The ids of the new states follow one another from idsAt, across the stops to ask.
+        const r = this.instance.core.absorb(this.inboxAt + from * size * 4, n - from, depth, discovered === null ? 0 : this.idsAt + fresh * 4);
+        if (r >= 0) {
+          fresh += r;
+          break;
+        }
+        fresh += -(r + 1);
+        from += this.get(CTL.ABSORBED);
+        this.answer();
+      }
       added += fresh;
       if (discovered !== null) for (let i = 0; i < fresh; i++) discovered(this.m32[(this.idsAt >>> 2) + i]!);
     }
