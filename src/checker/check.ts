@@ -45,6 +45,8 @@ export interface CheckOptions {
   searchLoop?: 'wasm' | 'js';
   /** The WebAssembly store's memory cap (ExploreBounds.wasmMemoryBytes; not on the command line: for tests). */
   wasmMemoryBytes?: number;
+  /** `--spill-dir DIR`: states the search core's store moves out of its memory go to a file there (ExploreBounds.spillDir). */
+  spillDir?: string;
   /** SMT: smaller configurations of the model to learn per-thread invariants from (smt/learn.ts). */
   learnFrom?: Program[];
   /**
@@ -213,6 +215,7 @@ export async function checkProgram(program: Program, options: CheckOptions): Pro
     symmetry: options.symmetry,
     searchLoop: options.searchLoop,
     wasmMemoryBytes: options.wasmMemoryBytes,
+    spillDir: options.spillDir,
     swarmJob: options.swarm?.job,
     checkpoint: options.checkpoint,
     resume: options.resume,
@@ -228,6 +231,7 @@ export async function checkProgram(program: Program, options: CheckOptions): Pro
     timeoutSeconds: options.timeoutSeconds,
     memoryLimit: memoryLimitOf(bounds),
     wasmMemoryBytes: options.wasmMemoryBytes,
+    spillDir: options.spillDir,
     progress: options.progress,
   });
   // The shards start while the search that hands them its states goes on (ExploreBounds.handover.prepare).

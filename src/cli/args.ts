@@ -20,6 +20,8 @@ export interface CheckArgs {
   workers?: number;
   /** `--checkpoint DIR`, `--checkpoint-every S`, `--resume DIR` (CheckOptions.checkpoint, resume). */
   checkpoint?: string;
+  /** `--spill-dir DIR` (CheckOptions.spillDir). */
+  spillDir?: string;
   checkpointEvery?: number;
   resume?: string;
   /** `--learn-from`: smaller configurations (NAME=VALUE lists) the SMT engine learns invariants from. */

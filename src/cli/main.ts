@@ -100,6 +100,7 @@ export function buildCli(argv: string[]): Argv {
             workers: a.workers,
             checkpoint: a.checkpoint,
             checkpointEvery: a['checkpoint-every'],
+            spillDir: a['spill-dir'],
             resume: a.resume,
             learnFrom: a['learn-from'],
             pdr: a.pdr,

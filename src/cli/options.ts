@@ -27,6 +27,10 @@ export const OPTIONS = {
     checkpoint: { type: 'string', describe: 'write checkpoints of the explicit search to this directory (every --checkpoint-every seconds, and at --timeout)' },
     'checkpoint-every': { type: 'number', describe: 'seconds between two checkpoints (default 300)' },
     resume: { type: 'string', describe: 'go on with the search of the checkpoint in this directory' },
+    'spill-dir': {
+      type: 'string',
+      describe: 'explicit search: keep the states of expanded levels on disk, in a file in this directory, once the store has half the memory limit',
+    },
     workers: {
       type: 'number',
       describe: 'threads of the explicit search (1 to 256; default: the cores available): past 20,000 states a search goes on hash-partitioned over them when its properties allow',

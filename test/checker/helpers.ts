@@ -7,6 +7,7 @@ import { buildModel } from '../../src/hw/build.js';
 import type { Program, PropertyId } from '../../src/ir/ir.js';
 import { formatDiagnostic } from '../../src/lang/diagnostics.js';
 import { loadModelFromText } from '../../src/lang/load.js';
+import type { WasmStore } from '../../src/checker/explicit/wasmstore.js';
 
 /** The program of a model text; a diagnostic is a test bug, so it throws with the diagnostics printed. */
 export function load(text: string, sets: string[] = [], file = 'test.sched'): Program {
@@ -92,4 +93,19 @@ export function referenceWalk(
       }
     }
   }
+}
+
+/**
+ * Where store `a` differs from store `b` (the first three places): a state, its entries (parent, action, hash),
+ * or what `find` answers for it. For stores that must hold the same states under the same ids.
+ */
+export function storeDifferences(a: WasmStore, b: WasmStore): string[] {
+  const differences: string[] = [];
+  for (let id = 0; id < a.count && differences.length < 3; id++) {
+    const state = a.state(id);
+    if (!b.state(id).every((w, i) => w === state[i])) differences.push(`state ${id}`);
+    if (a.parent(id) !== b.parent(id) || a.action(id) !== b.action(id) || a.hashOf(id) !== b.hashOf(id)) differences.push(`entries of ${id}`);
+    if (a.find(state) !== id) differences.push(`find ${id}`);
+  }
+  return differences;
 }

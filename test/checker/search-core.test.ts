@@ -16,7 +16,7 @@ import type { CheckReport } from '../../src/checker/verdict.js';
 import { buildModel } from '../../src/hw/build.js';
 import type { Program, PropertyId } from '../../src/ir/ir.js';
 import { PINS, pinnedConfig } from '../gate/pins.js';
-import { load } from './helpers.js';
+import { load, storeDifferences } from './helpers.js';
 
 /** Seed configurations up to this many states run here (the gate runs every one with the core). */
 const MAX_STATES = 100_000;
@@ -151,14 +151,7 @@ describe('bounds end the core where they end the JavaScript loop', () => {
       const b = whole.store as WasmStore;
       expect(a.movedOut).toBeGreaterThan(0);
       expect({ ...capped.stats, seconds: 0 }).toEqual({ ...whole.stats, seconds: 0 });
-      const differences: string[] = [];
-      for (let id = 0; id < a.count && differences.length < 3; id++) {
-        const state = a.state(id);
-        if (!b.state(id).every((w, i) => w === state[i])) differences.push(`state ${id}`);
-        if (a.parent(id) !== b.parent(id) || a.action(id) !== b.action(id) || a.hashOf(id) !== b.hashOf(id)) differences.push(`entries of ${id}`);
-        if (a.find(state) !== id) differences.push(`find ${id}`);
-      }
-      expect(differences).toEqual([]);
+      expect(storeDifferences(a, b)).toEqual([]);
       const program = load(readFileSync(model, 'utf8'), modelSets, model);
       const properties = [...new Set(program.expectations.map((e) => e.property))];
       const one = await checkProgram(program, { progress: false, properties });

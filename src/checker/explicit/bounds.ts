@@ -33,6 +33,11 @@ export interface ExploreBounds {
   /** The WebAssembly store's memory cap in bytes, a multiple of 64 KiB (default 4 GiB; tests set less). */
   wasmMemoryBytes?: number;
   /**
+   * `check --spill-dir`: the chunks of states the WebAssembly store moves out of its memory go to a file in this
+   * directory (movedchunks.ts), and the store moves them from half the memory limit on (or its cap, if lower).
+   */
+  spillDir?: string;
+  /**
    * Swarm job `job` (1-based): a hash-compacted search with the job's own fingerprint functions and, past job 1,
    * its own order of each state's actions (swarmorder.ts). Implies hash compaction.
    */

@@ -107,6 +107,16 @@ const MB = 1024 * 1024;
 /** Without --max-memory: half the machine's memory, at most 8 GB, within the process's limits (memory.ts). */
 const DEFAULT_MEMORY = defaultMemoryLimit();
 
+/**
+ * The WebAssembly store's memory cap: with --spill-dir, half the memory limit (the states past it go to disk), or
+ * the cap tests set if lower; else the cap tests set, or none.
+ */
+export function spillCap(bounds: Pick<ExploreBounds, 'wasmMemoryBytes' | 'spillDir'>, memoryLimit: number): number | undefined {
+  if (bounds.spillDir === undefined) return bounds.wasmMemoryBytes;
+  const half = Math.max(1, Math.floor(memoryLimit / 2 / 65536)) * 65536;
+  return Math.min(bounds.wasmMemoryBytes ?? 2 ** 32, half, 2 ** 32);
+}
+
 /** What the monitors read of a search of `model` over `store`. */
 export function explorationOf(model: Model, compiled: CompiledModel | null, store: Store, room: number): Exploration {
   return {
@@ -230,7 +240,7 @@ export function explore(
   const store: Store = hc
     ? new HashCompactStore(model, words, fits, memoryLimit, swarmSalt(swarmJob ?? 1))
     : instance !== null
-      ? new WasmStore(instance, words, fits, bounds.wasmMemoryBytes)
+      ? new WasmStore(instance, words, fits, spillCap(bounds, memoryLimit), bounds.spillDir)
       : new ArenaStore(words, fits);
   // The core steps with its own instance, whose memory holds the store; the JavaScript loop with the shared one.
   const coreExpander = instance !== null ? new CompiledExpander(model, compiled!, instance.compiled) : null;

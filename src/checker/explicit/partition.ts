@@ -20,7 +20,7 @@ import { Admission } from './admission.js';
 import { SearchBounds, Stop } from './bounds.js';
 import { compileModel, maxActions } from './compile.js';
 import { CompiledExpander } from './compiledexpander.js';
-import { explorationOf } from './explore.js';
+import { explorationOf, spillCap } from './explore.js';
 import { coreBreadthFirst, type CoreParts } from './coresearch.js';
 import { FigureCollector } from './figures.js';
 import { memoryGauge } from './memory.js';
@@ -110,6 +110,8 @@ export interface ShardSpec {
   memoryLimit: number;
   /** The store's WebAssembly memory cap (tests set less than 4 GiB). */
   wasmMemoryBytes?: number;
+  /** `check --spill-dir` (ExploreBounds.spillDir): each shard's store moves its chunks to a file of its own there. */
+  spillDir?: string;
 }
 
 /** How a shard's part of a level ended. */
@@ -150,7 +152,8 @@ export class Shard {
     const fits = memoryGauge(spec.memoryLimit);
     const words = model.layout.words;
     this.ownership = new Ownership(spec.shards, words, []);
-    const store = new WasmStore(instance, words, fits, spec.wasmMemoryBytes);
+    // Each shard's share of the memory limit, as the one-thread search's cap is (explore.ts's spillCap).
+    const store = new WasmStore(instance, words, fits, spillCap(spec, spec.memoryLimit / spec.shards), spec.spillDir);
     this.store = store;
     const expander = new CompiledExpander(model, compiled, instance.compiled);
     const room = maxActions(model.program);

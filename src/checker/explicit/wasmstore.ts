@@ -19,6 +19,7 @@ import { replaying, storedPath, type VisitedStates } from './visited.js';
 import { levelOf } from './levels.js';
 import type { Store } from './searchstore.js';
 import { MemoryBudgetExceeded } from './store.js';
+import { ChunksInMemory, ChunksOnDisk, type MovedChunks } from './movedchunks.js';
 import type { Symmetry } from './symmetry.js';
 import { ANSWER_ROOM, CHUNK, CHUNK_BITS, chunkLayout, CTL, CTL_WORDS, FIND_ASK, INSERT_ASK, INSERT_FULL } from './wasmsearch.js';
 
@@ -55,7 +56,7 @@ export class WasmStore implements Store {
   private idsAt = 0;
   private inboxRecords = 0;
   /** Chunks moved out of the memory (the directory holds 0 for them), by chunk index. */
-  private readonly moved: (Uint32Array | undefined)[] = [];
+  private readonly moved: MovedChunks;
   /** Chunks below this index are moved out. */
   private movedUpTo = 0;
   /** Regions of chunks moved out, for new chunks. */
@@ -71,8 +72,11 @@ export class WasmStore implements Store {
     readonly words: number,
     private readonly canGrow: (extraBytes: number) => boolean,
     private readonly maxBytes = MAX_MEMORY,
+    /** `check --spill-dir`: the directory where chunks moved out of the memory go (movedchunks.ts). */
+    spillDir?: string,
   ) {
     this.hasher = new StateHasher(words);
+    this.moved = spillDir === undefined ? new ChunksInMemory(canGrow) : new ChunksOnDisk(spillDir, chunkLayout(words).bytes);
     this.ctl = instance.layout.CTL >>> 2;
     this.part = chunkLayout(words);
     this.top = instance.layout.heap;
@@ -116,12 +120,17 @@ export class WasmStore implements Store {
 
   /** Bytes the store has taken from its memory (the module's own tables and buffers included), and outside it. */
   get bytes(): number {
-    return this.top + this.movedOut * this.part.bytes;
+    return this.top + this.moved.residentBytes;
   }
 
   /** Chunks moved out of the memory. */
   get movedOut(): number {
-    return this.moved.reduce((n, c) => n + (c === undefined ? 0 : 1), 0);
+    return this.moved.count;
+  }
+
+  /** Gives back what the store holds outside the process (the file of chunks moved to disk). */
+  close(): void {
+    if (this.moved instanceof ChunksOnDisk) this.moved.close();
   }
 
   /** Grows the memory so that it reaches byte `end`. */
@@ -219,9 +228,8 @@ export class WasmStore implements Store {
     const upTo = Math.min(expanded >>> CHUNK_BITS, this.movedUpTo + MOVE_AT_ONCE);
     const dir = this.get(CTL.DIR) >>> 2;
     for (let c = this.movedUpTo; c < upTo; c++) {
-      if (!this.canGrow(this.part.bytes)) throw new MemoryBudgetExceeded();
       const at = this.m32[dir + c]!;
-      this.moved[c] = this.u32.slice(at >>> 2, (at + this.part.bytes) >>> 2);
+      this.moved.put(c, this.u32.subarray(at >>> 2, (at + this.part.bytes) >>> 2));
       this.m32[dir + c] = 0;
       this.free.push(at);
     }
@@ -235,7 +243,7 @@ export class WasmStore implements Store {
   answer(): void {
     const id = this.get(CTL.ASK);
     const base = this.get(CTL.ASK_BASE) >>> 2;
-    const stored = this.view(id);
+    const stored = this.moved.state(id >>> CHUNK_BITS, id & (CHUNK - 1), this.words);
     let equal = 1;
     for (let i = 0; i < this.words; i++) {
       if (this.u32[base + i] !== stored[i]) {
@@ -417,7 +425,7 @@ export class WasmStore implements Store {
    * of the memory, valid until it grows.
    */
   chunkParts(first: number, n: number): { parents: Int32Array; actions: Int32Array; hashes: Int32Array; states: Int32Array } {
-    const moved = this.moved[first >>> CHUNK_BITS];
+    const moved = this.moved.get(first >>> CHUNK_BITS);
     const m32 = moved === undefined ? this.m32 : new Int32Array(moved.buffer);
     const at = moved === undefined ? this.chunkOf(first) >>> 2 : 0;
     const part = (offset: number, length: number): Int32Array => m32.subarray(at + (offset >>> 2), at + (offset >>> 2) + length);
@@ -431,7 +439,7 @@ export class WasmStore implements Store {
 
   /** The words holding `id`'s chunk: the memory's, or the buffer it was moved to. */
   private wordsOf(id: number): Uint32Array {
-    return this.moved[id >>> CHUNK_BITS] ?? this.u32;
+    return this.moved.get(id >>> CHUNK_BITS) ?? this.u32;
   }
 
   /** Where `id` starts in wordsOf(id). */

@@ -63,6 +63,8 @@ export interface PartitionOptions {
   timeoutSeconds?: number;
   memoryLimit: number;
   wasmMemoryBytes?: number;
+  /** `check --spill-dir` (ExploreBounds.spillDir). */
+  spillDir?: string;
   /** The progress line on stderr (ExploreBounds.progress), once per level. */
   progress?: boolean;
 }
@@ -151,6 +153,7 @@ export class ShardPool {
       timeoutSeconds: options.timeoutSeconds,
       memoryLimit: options.memoryLimit,
       wasmMemoryBytes: options.wasmMemoryBytes,
+      spillDir: options.spillDir,
     });
     try {
       for (let s = 0; s < options.shards; s++) this.handles.push(s === 0 || options.inProcess === true ? localShard(spec(s)) : threadShard(spec(s)));

@@ -1,7 +1,7 @@
 // `schedcheck check MODEL...`: load, check, report. Exit 0 when every property holds, 1 when one is violated,
 // 3 when one is inconclusive (a violation wins over inconclusive, inconclusive over holds), 2 on bad input.
 
-import { writeFileSync } from 'node:fs';
+import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { CheckpointRefused, readCheckpoint } from '../../checker/explicit/checkpoint.js';
 import { checkModelFile, combinedVerdicts, type CheckOptions } from '../../checker/check.js';
@@ -140,6 +140,19 @@ function checkpointOptions(args: CheckArgs, properties: PropertyId[] | undefined
   }
 }
 
+/** Why `--spill-dir DIR` cannot be used (M004): DIR must be a directory this process may write in. */
+function spillDirMisuse(dir: string | undefined): string | null {
+  if (dir === undefined) return null;
+  try {
+    if (!statSync(dir).isDirectory()) return `--spill-dir ${dir}: not a directory`;
+    accessSync(dir, constants.W_OK);
+    return null;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return `--spill-dir ${dir}: ${code === 'ENOENT' ? 'no such directory' : code === 'EACCES' ? 'not writable' : (error as Error).message}`;
+  }
+}
+
 export async function checkCommand(args: CheckArgs): Promise<number> {
   const misuse = swarmMisuse(args);
   if (misuse !== null) {
@@ -159,9 +172,15 @@ export async function checkCommand(args: CheckArgs): Promise<number> {
     process.stderr.write(`schedcheck: error M003: ${checkpoints}\n`);
     return EXIT.badInput;
   }
+  const spill = spillDirMisuse(args.spillDir);
+  if (spill !== null) {
+    process.stderr.write(`schedcheck: error M004: ${spill}\n`);
+    return EXIT.badInput;
+  }
   const options: CheckOptions = {
     properties,
     engine: args.engine,
+    spillDir: args.spillDir,
     maxDepth: args.maxDepth,
     maxStates: args.maxStates,
     maxMemoryMb: args.maxMemory,

@@ -1,0 +1,134 @@
+// Where the WebAssembly store keeps the chunks it moved out of its memory (wasmstore.ts): JavaScript buffers, or,
+// with `check --spill-dir DIR`, a file in DIR, read back through a small cache of chunks. The core reads a moved
+// state only when a probe meets one with the hash it looks for; monitors, the graph's analyses and counterexample
+// paths read them by id, mostly in id order.
+
+import { closeSync, mkdtempSync, openSync, readSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { MemoryBudgetExceeded } from './store.js';
+
+export interface MovedChunks {
+  /** Keeps chunk `c`'s words (copied: the caller reuses their room). */
+  put(c: number, words: Uint32Array): void;
+  /** Chunk `c`'s words if it was moved, else undefined. A view of it stays valid (and unchanged) while held. */
+  get(c: number): Uint32Array | undefined;
+  /** The `words` words of state `index` of moved chunk `c` (a view, or a copy read from disk). */
+  state(c: number, index: number, words: number): Uint32Array;
+  /** Chunks moved. */
+  readonly count: number;
+  /** Bytes they take in this process's memory. */
+  readonly residentBytes: number;
+}
+
+/** Moved chunks as JavaScript buffers, each announced to the memory gauge first. */
+export class ChunksInMemory implements MovedChunks {
+  private readonly chunks: (Uint32Array | undefined)[] = [];
+  count = 0;
+  residentBytes = 0;
+
+  constructor(private readonly canGrow: (extraBytes: number) => boolean) {}
+
+  put(c: number, words: Uint32Array): void {
+    if (!this.canGrow(words.byteLength)) throw new MemoryBudgetExceeded();
+    this.chunks[c] = words.slice();
+    this.count++;
+    this.residentBytes += words.byteLength;
+  }
+
+  get(c: number): Uint32Array | undefined {
+    return this.chunks[c];
+  }
+
+  state(c: number, index: number, words: number): Uint32Array {
+    return this.chunks[c]!.subarray(index * words, (index + 1) * words);
+  }
+}
+
+/** Closes the file of a store nobody holds any more (a search's store lives as long as its result). */
+const unheld = new FinalizationRegistry<number>((fd) => {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed
+  }
+});
+
+/** Chunks read back and kept at once (about 55 MiB of 51-word states). */
+const CACHED = 64;
+
+/**
+ * Moved chunks in a file of their own in `dir`, chunk c at byte c * chunkBytes. The file is unlinked as soon as it
+ * is open, so nothing is left behind however the process ends. A chunk read back is a new buffer, so a view a
+ * caller holds stays valid when the cache lets the chunk go.
+ */
+export class ChunksOnDisk implements MovedChunks {
+  private readonly fd: number;
+  private readonly moved: Uint8Array[] = [];
+  private readonly cache = new Map<number, Uint32Array>();
+  count = 0;
+
+  constructor(
+    dir: string,
+    private readonly chunkBytes: number,
+  ) {
+    const own = mkdtempSync(join(dir, 'schedcheck-states-'));
+    const file = join(own, 'chunks');
+    this.fd = openSync(file, 'w+');
+    unlinkSync(file);
+    rmdirSync(own);
+    unheld.register(this, this.fd, this);
+  }
+
+  state(c: number, index: number, words: number): Uint32Array {
+    const cached = this.cache.get(c);
+    if (cached !== undefined) return cached.subarray(index * words, (index + 1) * words);
+    // One state, where a probe asks about it: not the whole chunk.
+    const out = new Uint32Array(words);
+    const bytes = new Uint8Array(out.buffer);
+    const at = c * this.chunkBytes + index * words * 4;
+    for (let done = 0; done < bytes.length; ) {
+      const n = readSync(this.fd, bytes, done, bytes.length - done, at + done);
+      if (n === 0) throw new Error(`internal: chunk ${c} of the states moved to disk is cut short`);
+      done += n;
+    }
+    return out;
+  }
+
+  get residentBytes(): number {
+    return this.cache.size * this.chunkBytes;
+  }
+
+  put(c: number, words: Uint32Array): void {
+    const bytes = new Uint8Array(words.buffer, words.byteOffset, this.chunkBytes);
+    for (let done = 0; done < this.chunkBytes; ) done += writeSync(this.fd, bytes, done, this.chunkBytes - done, c * this.chunkBytes + done);
+    (this.moved[c >>> 13] ??= new Uint8Array(1 << 13))[c & 8191] = 1;
+    this.count++;
+  }
+
+  get(c: number): Uint32Array | undefined {
+    if (this.moved[c >>> 13]?.[c & 8191] !== 1) return undefined;
+    const hit = this.cache.get(c);
+    if (hit !== undefined) {
+      // Most recently used last.
+      this.cache.delete(c);
+      this.cache.set(c, hit);
+      return hit;
+    }
+    const words = new Uint32Array(this.chunkBytes / 4);
+    const bytes = new Uint8Array(words.buffer);
+    for (let done = 0; done < this.chunkBytes; ) {
+      const n = readSync(this.fd, bytes, done, this.chunkBytes - done, c * this.chunkBytes + done);
+      if (n === 0) throw new Error(`internal: chunk ${c} of the states moved to disk is cut short`);
+      done += n;
+    }
+    if (this.cache.size >= CACHED) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(c, words);
+    return words;
+  }
+
+  /** Closes the file (its room on disk is given back). */
+  close(): void {
+    unheld.unregister(this);
+    closeSync(this.fd);
+  }
+}

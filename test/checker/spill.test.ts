@@ -1,0 +1,67 @@
+// `check --spill-dir DIR`: the chunks the WebAssembly store moves out of its memory go to a file in DIR, which
+// is unlinked as soon as it is open; the states, every report and the figures are those of a search that kept
+// them all in memory.
+
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkProgram } from '../../src/checker/check.js';
+import { explore } from '../../src/checker/explicit/explore.js';
+import { WasmStore } from '../../src/checker/explicit/wasmstore.js';
+import type { PropertyId } from '../../src/ir/ir.js';
+import { buildModel } from '../../src/hw/build.js';
+import type { CheckReport } from '../../src/checker/verdict.js';
+import { load, storeDifferences } from './helpers.js';
+
+const dirs: string[] = [];
+function dir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'schedcheck-spill-'));
+  dirs.push(d);
+  return d;
+}
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+const timeless = (r: CheckReport): unknown => JSON.parse(JSON.stringify(r, (key, value: unknown) => (key === 'seconds' ? 0 : value)));
+
+describe('states moved to disk', () => {
+  const cases: [string, string[], number][] = [
+    ['models/forkexec-004/old-handler-abba.sched', ['CPUS=2', 'THREADS=2'], 1.05],
+    ['models/aethelos-001/lock-contention-racy.sched', ['THREADS=3'], 1.3],
+  ];
+  for (const [file, sets, fraction] of cases) {
+    it(`${file} ${sets.join(' ')}: the same states, entries and reports, and no file left`, async () => {
+      const program = load(readFileSync(file, 'utf8'), sets, file);
+      const model = buildModel(program);
+      const inert = () => new Map([['assertions' as PropertyId, { needsGraph: false }]]);
+      const whole = explore(model, inert, { progress: false });
+      const cap = Math.floor((whole.store as WasmStore).bytes / fraction / 65536) * 65536;
+      const spill = dir();
+      const spilled = explore(model, inert, { progress: false, wasmMemoryBytes: cap, spillDir: spill });
+      const a = spilled.store as WasmStore;
+      const b = whole.store as WasmStore;
+      expect(a).toBeInstanceOf(WasmStore);
+      expect(a.movedOut).toBeGreaterThan(0);
+      // Nothing to see in the directory: the file was unlinked when it was opened.
+      expect(readdirSync(spill)).toEqual([]);
+      expect({ ...spilled.stats, seconds: 0 }).toEqual({ ...whole.stats, seconds: 0 });
+      expect(storeDifferences(a, b)).toEqual([]);
+      a.close();
+      const properties = [...new Set(program.expectations.map((e) => e.property))];
+      const one = await checkProgram(program, { progress: false, properties });
+      const onDisk = await checkProgram(program, { progress: false, properties, wasmMemoryBytes: cap, spillDir: spill });
+      expect(timeless(onDisk)).toEqual(timeless(one));
+    }, 60_000);
+  }
+
+  it('shards move their states to files of their own', async () => {
+    const file = 'models/forkexec-004/redesign-need-resched.sched';
+    const sets = ['CPUS=2', 'THREADS=3'];
+    const program = load(readFileSync(file, 'utf8'), sets, file);
+    const properties: PropertyId[] = ['stack-integrity', 'atomic-sleep'];
+    const one = await checkProgram(program, { progress: false, properties });
+    const split = await checkProgram(program, { progress: false, properties, workers: 2, partitionAt: 20_000, partitionInProcess: true, wasmMemoryBytes: 32 << 20, spillDir: dir() });
+    expect(timeless(split)).toEqual(timeless(one));
+    expect(one.results[0]!.stats.states).toBe(712_722);
+  }, 30_000);
+});
