@@ -19,6 +19,7 @@ import { replaying, storedPath, type VisitedStates } from './visited.js';
 import { levelOf } from './levels.js';
 import type { Store } from './searchstore.js';
 import { MemoryBudgetExceeded } from './store.js';
+import { wasmMemoryMaximum } from './memory.js';
 import { ChunksInMemory, ChunksOnDisk, type MovedChunks } from './movedchunks.js';
 import type { Symmetry } from './symmetry.js';
 import { ANSWER_ROOM, CHUNK, CHUNK_BITS, chunkLayout, CTL, CTL_WORDS, FIND_ASK, INSERT_ASK, INSERT_FULL } from './wasmsearch.js';
@@ -71,11 +72,14 @@ export class WasmStore implements Store {
     readonly instance: SearchInstance,
     readonly words: number,
     private readonly canGrow: (extraBytes: number) => boolean,
-    private readonly maxBytes = MAX_MEMORY,
+    private maxBytes = MAX_MEMORY,
     /** `check --spill-dir`: the directory where chunks moved out of the memory go (movedchunks.ts). */
     spillDir?: string,
   ) {
     this.hasher = new StateHasher(words);
+    // Under an address-space limit the module's memory declares a maximum (memory.ts): chunks move out before it.
+    const declared = wasmMemoryMaximum();
+    if (declared !== null) this.maxBytes = Math.min(this.maxBytes, declared * PAGE);
     this.moved = spillDir === undefined ? new ChunksInMemory(canGrow) : new ChunksOnDisk(spillDir, chunkLayout(words).bytes);
     this.ctl = instance.layout.CTL >>> 2;
     this.part = chunkLayout(words);
