@@ -150,13 +150,26 @@ function lostWakeUp(
   canReach: (marks: Uint8Array, flags: number) => Uint8Array,
 ): Finding | null {
   const wakeable = wakeableThreads(m);
+  // Which wakeable threads are blocked in each state, read in one pass over the states (they may be on disk:
+  // check --spill-dir), as bits of a word per state for up to 32 threads; more threads take a pass each.
+  const threads = [...wakeable.keys()].filter((t) => wakeable[t]);
+  const bits = threads.length <= 32 ? new Uint32Array(states) : null;
+  if (bits !== null) {
+    for (let id = 0; id < states; id++) {
+      const state = viewOf(id);
+      let b = 0;
+      threads.forEach((t, k) => {
+        if (m.threadState(state, t) === 'blocked') b |= 1 << k;
+      });
+      bits[id] = b;
+    }
+  }
   let first: { id: number; thread: number } | null = null;
-  for (let t = 0; t < m.threads; t++) {
-    if (!wakeable[t]) continue;
+  for (const [k, t] of threads.entries()) {
     const blocked = new Uint8Array(states);
     let any = false;
     for (let id = 0; id < states; id++) {
-      if (m.threadState(viewOf(id), t) !== 'blocked') continue;
+      if (bits !== null ? ((bits[id]! >>> k) & 1) === 0 : m.threadState(viewOf(id), t) !== 'blocked') continue;
       blocked[id] = 1;
       any = true;
     }
