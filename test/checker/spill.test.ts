@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { checkProgram } from '../../src/checker/check.js';
 import { explore } from '../../src/checker/explicit/explore.js';
 import { WasmStore } from '../../src/checker/explicit/wasmstore.js';
+import { ChunksOnDisk, SpillFailed } from '../../src/checker/explicit/movedchunks.js';
 import type { PropertyId } from '../../src/ir/ir.js';
 import { buildModel } from '../../src/hw/build.js';
 import type { CheckReport } from '../../src/checker/verdict.js';
@@ -64,4 +65,24 @@ describe('states moved to disk', () => {
     expect(timeless(split)).toEqual(timeless(one));
     expect(one.results[0]!.stats.states).toBe(712_722);
   }, 30_000);
+
+  it('a disk that refuses the file or its writes ends the search inconclusive, as the memory limit does', () => {
+    const words = Uint32Array.from({ length: 1024 }, (_, i) => i);
+    const full = new ChunksOnDisk(dir(), 4096, () => {
+      throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+    });
+    expect(() => full.put(0, words)).toThrow(SpillFailed);
+    expect(() => full.put(0, words)).toThrow(/^the states could not be written to --spill-dir .* \(ENOSPC\)$/);
+    const gone = join(dir(), 'gone');
+    expect(() => new ChunksOnDisk(gone, 4096).put(0, words)).toThrow(`no file for the states could be made in --spill-dir ${gone} (ENOENT)`);
+    // A search whose store must move states to a directory that is not there (the command line refuses one: M004).
+    const file = 'models/aethelos-001/lock-contention-racy.sched';
+    const model = buildModel(load(readFileSync(file, 'utf8'), ['THREADS=3'], file));
+    const inert = () => new Map([['assertions' as PropertyId, { needsGraph: false }]]);
+    const whole = explore(model, inert, { progress: false });
+    const cap = Math.floor((whole.store as WasmStore).bytes / 1.3 / 65536) * 65536;
+    const r = explore(model, inert, { progress: false, wasmMemoryBytes: cap, spillDir: gone });
+    expect(r.stop).toEqual({ reason: 'max-memory', detail: `stopped: no file for the states could be made in --spill-dir ${gone} (ENOENT), with ${r.stats.states} states` });
+    expect(r.stats.states).toBeLessThan(whole.stats.states);
+  });
 });

@@ -28,6 +28,7 @@ import { FigureCollector } from './figures.js';
 import { StateGraph } from './graph.js';
 import { HashCompactStore, type Compaction } from './hashcompact.js';
 import { defaultMemoryLimit, memoryGauge } from './memory.js';
+import { SpillFailed } from './movedchunks.js';
 import { SearchObserver } from './observer.js';
 import { OpenMonitors } from './openmonitors.js';
 import { ProgressLine } from './progress.js';
@@ -313,6 +314,9 @@ export function explore(
     else if (error instanceof MemoryBudgetExceeded || isOutOfMemory(error)) {
       const limit = Math.round(memoryLimit / MB);
       stop = { reason: 'max-memory', detail: `stopped at the memory limit (${limit} MB) with ${store.count} states` };
+    } else if (error instanceof SpillFailed) {
+      // The disk is the memory's extension: a full one ends the run as the memory limit does.
+      stop = { reason: 'max-memory', detail: `stopped: ${error.message}, with ${store.count} states` };
     } else throw error;
   } finally {
     progress.done();

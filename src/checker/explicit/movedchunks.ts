@@ -7,6 +7,15 @@ import { closeSync, mkdtempSync, openSync, readSync, rmdirSync, unlinkSync, writ
 import { join } from 'node:path';
 import { MemoryBudgetExceeded } from './store.js';
 
+/** The file of states on disk could not be made or written (a full or read-only disk, say). */
+export class SpillFailed extends Error {}
+
+/** What failed, as a user reads it: the system's code (ENOSPC, EROFS, ...) when there is one. */
+function why(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code ?? (error instanceof Error ? error.message : String(error));
+}
+
 export interface MovedChunks {
   /** Keeps chunk `c`'s words (copied: the caller reuses their room). */
   put(c: number, words: Uint32Array): void;
@@ -62,20 +71,29 @@ const CACHED = 64;
  * caller holds stays valid when the cache lets the chunk go.
  */
 export class ChunksOnDisk implements MovedChunks {
-  private readonly fd: number;
+  /** The file, made at the first chunk moved (a search that moves none makes none). */
+  private fd = -1;
   private readonly moved: Uint8Array[] = [];
   private readonly cache = new Map<number, Uint32Array>();
   count = 0;
 
+  /** @param write writeSync, or a stand-in (tests) */
   constructor(
-    dir: string,
+    private readonly dir: string,
     private readonly chunkBytes: number,
-  ) {
-    const own = mkdtempSync(join(dir, 'schedcheck-states-'));
-    const file = join(own, 'chunks');
-    this.fd = openSync(file, 'w+');
-    unlinkSync(file);
-    rmdirSync(own);
+    private readonly write: typeof writeSync = writeSync,
+  ) {}
+
+  private open(): void {
+    try {
+      const own = mkdtempSync(join(this.dir, 'schedcheck-states-'));
+      const file = join(own, 'chunks');
+      this.fd = openSync(file, 'w+');
+      unlinkSync(file);
+      rmdirSync(own);
+    } catch (error) {
+      throw new SpillFailed(`no file for the states could be made in --spill-dir ${this.dir} (${why(error)})`);
+    }
     unheld.register(this, this.fd, this);
   }
 
@@ -99,8 +117,13 @@ export class ChunksOnDisk implements MovedChunks {
   }
 
   put(c: number, words: Uint32Array): void {
+    if (this.fd < 0) this.open();
     const bytes = new Uint8Array(words.buffer, words.byteOffset, this.chunkBytes);
-    for (let done = 0; done < this.chunkBytes; ) done += writeSync(this.fd, bytes, done, this.chunkBytes - done, c * this.chunkBytes + done);
+    try {
+      for (let done = 0; done < this.chunkBytes; ) done += this.write(this.fd, bytes, done, this.chunkBytes - done, c * this.chunkBytes + done);
+    } catch (error) {
+      throw new SpillFailed(`the states could not be written to --spill-dir ${this.dir} (${why(error)})`);
+    }
     (this.moved[c >>> 13] ??= new Uint8Array(1 << 13))[c & 8191] = 1;
     this.count++;
   }
@@ -128,7 +151,9 @@ export class ChunksOnDisk implements MovedChunks {
 
   /** Closes the file (its room on disk is given back). */
   close(): void {
+    if (this.fd < 0) return;
     unheld.unregister(this);
     closeSync(this.fd);
+    this.fd = -1;
   }
 }

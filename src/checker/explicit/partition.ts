@@ -28,6 +28,7 @@ import { SearchObserver } from './observer.js';
 import { OpenMonitors } from './openmonitors.js';
 import { ProgressLine } from './progress.js';
 import { MemoryBudgetExceeded } from './store.js';
+import { SpillFailed } from './movedchunks.js';
 import { Ownership } from './ownership.js';
 import { CTL } from './wasmsearch.js';
 import { WasmStore, WasmStoreFull } from './wasmstore.js';
@@ -221,6 +222,7 @@ export class Shard {
         return { reason: 'max-memory', detail: `stopped at the memory limit (${Math.round(this.spec.memoryLimit / 1048576)} MB)` };
       }
       if (error instanceof WasmStoreFull) return { reason: 'max-memory', detail: `a shard's store outgrew its WebAssembly memory: ${error.message}` };
+      if (error instanceof SpillFailed) return { reason: 'max-memory', detail: `stopped: ${error.message}` };
       throw error;
     }
   }
