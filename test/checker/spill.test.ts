@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { checkProgram } from '../../src/checker/check.js';
 import { explore } from '../../src/checker/explicit/explore.js';
 import { WasmStore } from '../../src/checker/explicit/wasmstore.js';
-import { ChunksOnDisk, SpillFailed } from '../../src/checker/explicit/movedchunks.js';
+import { ChunksInMemory, ChunksOnDisk, SpillFailed } from '../../src/checker/explicit/movedchunks.js';
 import type { PropertyId } from '../../src/ir/ir.js';
 import { buildModel } from '../../src/hw/build.js';
 import type { CheckReport } from '../../src/checker/verdict.js';
@@ -84,5 +84,25 @@ describe('states moved to disk', () => {
     const r = explore(model, inert, { progress: false, wasmMemoryBytes: cap, spillDir: gone });
     expect(r.stop).toEqual({ reason: 'max-memory', detail: `stopped: no file for the states could be made in --spill-dir ${gone} (ENOENT), with ${r.stats.states} states` });
     expect(r.stats.states).toBeLessThan(whole.stats.states);
+  });
+
+  it('without --spill-dir, moved chunks stay in memory up to their budget, and the next go to a file', () => {
+    const chunk = (c: number) => Uint32Array.from({ length: 1024 }, (_, i) => c * 1024 + i);
+    const spill = dir();
+    let made = 0;
+    const moved = new ChunksInMemory(() => true, 2 * 4096, () => {
+      made++;
+      return new ChunksOnDisk(spill, 4096);
+    });
+    for (let c = 0; c < 5; c++) moved.put(c, chunk(c));
+    // Two chunks of 4 KiB fit the 8 KiB budget; three went to one file, unlinked at once.
+    expect([moved.count, moved.residentBytes >= 2 * 4096, made]).toEqual([5, true, 1]);
+    expect(readdirSync(spill)).toEqual([]);
+    for (let c = 0; c < 5; c++) {
+      expect(Array.from(moved.get(c)!.subarray(0, 3))).toEqual([c * 1024, c * 1024 + 1, c * 1024 + 2]);
+      expect(Array.from(moved.state(c, 5, 4))).toEqual([20, 21, 22, 23].map((i) => c * 1024 + i));
+    }
+    expect(moved.get(5)).toBeUndefined();
+    moved.close();
   });
 });

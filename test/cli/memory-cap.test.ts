@@ -31,13 +31,13 @@ function cappedRun(kb: number, node: string[], args: string[]): { code: number |
 }
 
 describe('the default memory bound', () => {
-  it('is half the machine, at most 8 GB, within the cgroup and the address-space limit', () => {
-    expect(defaultMemoryLimit(32 * GB, undefined, null, null)).toBe(8 * GB);
-    expect(defaultMemoryLimit(4 * GB, undefined, null, null)).toBe(2 * GB);
+  it('is three quarters of the machine, within the cgroup and the address-space limit', () => {
+    expect(defaultMemoryLimit(32 * GB, undefined, null, null)).toBe(24 * GB);
+    expect(defaultMemoryLimit(4 * GB, undefined, null, null)).toBe(3 * GB);
     // Node answers 2^64 - 1 (or 0) when no cgroup limits the process.
-    expect(defaultMemoryLimit(32 * GB, 2 ** 64, null, null)).toBe(8 * GB);
-    expect(defaultMemoryLimit(32 * GB, 0, null, null)).toBe(8 * GB);
-    expect(defaultMemoryLimit(32 * GB, 3 * GB, null, null)).toBe(1.5 * GB);
+    expect(defaultMemoryLimit(32 * GB, 2 ** 64, null, null)).toBe(24 * GB);
+    expect(defaultMemoryLimit(32 * GB, 0, null, null)).toBe(24 * GB);
+    expect(defaultMemoryLimit(32 * GB, 3 * GB, null, null)).toBe(2.25 * GB);
     // ulimit -v 4000000: half of what is left beyond the 700 MB already mapped.
     expect(defaultMemoryLimit(32 * GB, undefined, 4_096_000_000, 700 * MB)).toBe(Math.floor((4_096_000_000 - 700 * MB) / 2));
     expect(defaultMemoryLimit(32 * GB, undefined, 800 * MB, 790 * MB)).toBe(64 * MB);

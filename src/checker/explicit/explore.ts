@@ -105,7 +105,7 @@ function handoverOf(store: WasmStore, shards: number, transitions: number): Hand
 }
 
 const MB = 1024 * 1024;
-/** Without --max-memory: half the machine's memory, at most 8 GB, within the process's limits (memory.ts). */
+/** Without --max-memory: three quarters of the machine's memory, within the process's limits (memory.ts). */
 const DEFAULT_MEMORY = defaultMemoryLimit();
 
 /**
@@ -241,7 +241,7 @@ export function explore(
   const store: Store = hc
     ? new HashCompactStore(model, words, fits, memoryLimit, swarmSalt(swarmJob ?? 1))
     : instance !== null
-      ? new WasmStore(instance, words, fits, spillCap(bounds, memoryLimit), bounds.spillDir)
+      ? new WasmStore(instance, words, fits, spillCap(bounds, memoryLimit), bounds.spillDir, memoryLimit / 4)
       : new ArenaStore(words, fits);
   // The core steps with its own instance, whose memory holds the store; the JavaScript loop with the shared one.
   const coreExpander = instance !== null ? new CompiledExpander(model, compiled!, instance.compiled) : null;

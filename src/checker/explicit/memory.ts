@@ -47,10 +47,10 @@ export function virtualBytes(): number | null {
 }
 
 /**
- * The memory bound of a run without --max-memory: half the machine's memory, at most 8 GB, and no more than
- * half of what the process may really use: its cgroup's limit (`process.constrainedMemory()`), and what its
- * address-space limit leaves beyond what the process has already mapped (V8 and WebAssembly reserve address
- * space well ahead of use).
+ * The memory bound of a run without --max-memory: three quarters of the machine's memory (half, at most 8 GB,
+ * until 2026-12-05), and no more than three quarters of its cgroup's limit (`process.constrainedMemory()`) or half
+ * of what its address-space limit leaves beyond what the process has already mapped (V8 and WebAssembly reserve
+ * address space well ahead of use). A search past what that holds keeps its older states on disk (wasmstore.ts).
  */
 export function defaultMemoryLimit(
   machine: number = totalmem(),
@@ -58,9 +58,9 @@ export function defaultMemoryLimit(
   addressSpace: number | null = addressSpaceLimit(),
   mapped: number | null = virtualBytes(),
 ): number {
-  let limit = Math.min(machine / 2, 8192 * MB);
+  let limit = (machine * 3) / 4;
   // Node answers 0, or 2^64 - 1, when no cgroup limits the process.
-  if (cgroup !== undefined && cgroup > 0 && cgroup < machine) limit = Math.min(limit, cgroup / 2);
+  if (cgroup !== undefined && cgroup > 0 && cgroup < machine) limit = Math.min(limit, (cgroup * 3) / 4);
   if (addressSpace !== null) limit = Math.min(limit, Math.max(64 * MB, (addressSpace - (mapped ?? 0)) / 2));
   return Math.floor(limit);
 }

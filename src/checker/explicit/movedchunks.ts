@@ -27,29 +27,59 @@ export interface MovedChunks {
   readonly count: number;
   /** Bytes they take in this process's memory. */
   readonly residentBytes: number;
+  /** Gives back the file of chunks on disk, if there is one. */
+  close(): void;
 }
 
-/** Moved chunks as JavaScript buffers, each announced to the memory gauge first. */
+/**
+ * Moved chunks as JavaScript buffers, each announced to the memory gauge first, while they take at most `budget`
+ * bytes; the next ones go to `overflow` (a file in the system's temporary directory, made when first needed).
+ */
 export class ChunksInMemory implements MovedChunks {
   private readonly chunks: (Uint32Array | undefined)[] = [];
-  count = 0;
-  residentBytes = 0;
+  private held = 0;
+  private inMemory = 0;
+  private disk: ChunksOnDisk | null = null;
 
-  constructor(private readonly canGrow: (extraBytes: number) => boolean) {}
+  constructor(
+    private readonly canGrow: (extraBytes: number) => boolean,
+    private readonly budget = Infinity,
+    private readonly overflow: () => ChunksOnDisk = () => {
+      throw new Error('internal: no room for moved states');
+    },
+  ) {}
+
+  get count(): number {
+    return this.inMemory + (this.disk?.count ?? 0);
+  }
+
+  get residentBytes(): number {
+    return this.held + (this.disk?.residentBytes ?? 0);
+  }
 
   put(c: number, words: Uint32Array): void {
+    if (this.held + words.byteLength > this.budget) {
+      this.disk ??= this.overflow();
+      this.disk.put(c, words);
+      return;
+    }
     if (!this.canGrow(words.byteLength)) throw new MemoryBudgetExceeded();
     this.chunks[c] = words.slice();
-    this.count++;
-    this.residentBytes += words.byteLength;
+    this.inMemory++;
+    this.held += words.byteLength;
   }
 
   get(c: number): Uint32Array | undefined {
-    return this.chunks[c];
+    return this.chunks[c] ?? this.disk?.get(c);
   }
 
   state(c: number, index: number, words: number): Uint32Array {
-    return this.chunks[c]!.subarray(index * words, (index + 1) * words);
+    const chunk = this.chunks[c];
+    return chunk !== undefined ? chunk.subarray(index * words, (index + 1) * words) : this.disk!.state(c, index, words);
+  }
+
+  close(): void {
+    this.disk?.close();
   }
 }
 
@@ -77,11 +107,15 @@ export class ChunksOnDisk implements MovedChunks {
   private readonly cache = new Map<number, Uint32Array>();
   count = 0;
 
-  /** @param write writeSync, or a stand-in (tests) */
+  /**
+   * @param named how messages name the directory (`--spill-dir DIR`, or the temporary directory)
+   * @param write writeSync, or a stand-in (tests)
+   */
   constructor(
     private readonly dir: string,
     private readonly chunkBytes: number,
     private readonly write: typeof writeSync = writeSync,
+    private readonly named = `--spill-dir ${dir}`,
   ) {}
 
   private open(): void {
@@ -92,7 +126,7 @@ export class ChunksOnDisk implements MovedChunks {
       unlinkSync(file);
       rmdirSync(own);
     } catch (error) {
-      throw new SpillFailed(`no file for the states could be made in --spill-dir ${this.dir} (${why(error)})`);
+      throw new SpillFailed(`no file for the states could be made in ${this.named} (${why(error)})`);
     }
     unheld.register(this, this.fd, this);
   }
@@ -122,7 +156,7 @@ export class ChunksOnDisk implements MovedChunks {
     try {
       for (let done = 0; done < this.chunkBytes; ) done += this.write(this.fd, bytes, done, this.chunkBytes - done, c * this.chunkBytes + done);
     } catch (error) {
-      throw new SpillFailed(`the states could not be written to --spill-dir ${this.dir} (${why(error)})`);
+      throw new SpillFailed(`the states could not be written to ${this.named} (${why(error)})`);
     }
     (this.moved[c >>> 13] ??= new Uint8Array(1 << 13))[c & 8191] = 1;
     this.count++;

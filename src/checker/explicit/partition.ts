@@ -154,7 +154,7 @@ export class Shard {
     const words = model.layout.words;
     this.ownership = new Ownership(spec.shards, words, []);
     // Each shard's share of the memory limit, as the one-thread search's cap is (explore.ts's spillCap).
-    const store = new WasmStore(instance, words, fits, spillCap(spec, spec.memoryLimit / spec.shards), spec.spillDir);
+    const store = new WasmStore(instance, words, fits, spillCap(spec, spec.memoryLimit / spec.shards), spec.spillDir, spec.memoryLimit / spec.shards / 4);
     this.store = store;
     const expander = new CompiledExpander(model, compiled, instance.compiled);
     const room = maxActions(model.program);

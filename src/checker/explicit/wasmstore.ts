@@ -20,6 +20,8 @@ import { levelOf } from './levels.js';
 import type { Store } from './searchstore.js';
 import { MemoryBudgetExceeded } from './store.js';
 import { wasmMemoryMaximum } from './memory.js';
+import { writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { ChunksInMemory, ChunksOnDisk, type MovedChunks } from './movedchunks.js';
 import type { Symmetry } from './symmetry.js';
 import { ANSWER_ROOM, CHUNK, CHUNK_BITS, chunkLayout, CTL, CTL_WORDS, FIND_ASK, INSERT_ASK, INSERT_FULL } from './wasmsearch.js';
@@ -75,12 +77,18 @@ export class WasmStore implements Store {
     private maxBytes = MAX_MEMORY,
     /** `check --spill-dir`: the directory where chunks moved out of the memory go (movedchunks.ts). */
     spillDir?: string,
+    /** Without it: the bytes of moved chunks kept in memory, past which they go to the temporary directory. */
+    inMemoryBytes = Infinity,
   ) {
     this.hasher = new StateHasher(words);
     // Under an address-space limit the module's memory declares a maximum (memory.ts): chunks move out before it.
     const declared = wasmMemoryMaximum();
     if (declared !== null) this.maxBytes = Math.min(this.maxBytes, declared * PAGE);
-    this.moved = spillDir === undefined ? new ChunksInMemory(canGrow) : new ChunksOnDisk(spillDir, chunkLayout(words).bytes);
+    const chunkBytes = chunkLayout(words).bytes;
+    this.moved =
+      spillDir === undefined
+        ? new ChunksInMemory(canGrow, inMemoryBytes, () => new ChunksOnDisk(tmpdir(), chunkBytes, writeSync, `the temporary directory ${tmpdir()}`))
+        : new ChunksOnDisk(spillDir, chunkBytes);
     this.ctl = instance.layout.CTL >>> 2;
     this.part = chunkLayout(words);
     this.top = instance.layout.heap;
@@ -134,7 +142,7 @@ export class WasmStore implements Store {
 
   /** Gives back what the store holds outside the process (the file of chunks moved to disk). */
   close(): void {
-    if (this.moved instanceof ChunksOnDisk) this.moved.close();
+    this.moved.close();
   }
 
   /** Grows the memory so that it reaches byte `end`. */

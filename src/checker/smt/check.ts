@@ -24,7 +24,7 @@ export interface SmtOptions {
   kInduction?: boolean;
   /** Mine candidate invariants from at most this many explicitly explored states (default 300000; 0: none). */
   mineStates?: number;
-  /** Memory limit of the process, in MB (default: half the machine's memory, at most 8 GB). */
+  /** Memory limit of the process, in MB (default: three quarters of the machine's memory, memory.ts). */
   maxMemoryMb?: number;
   /**
    * Smaller configurations of the same model (loaded with other constants), explored completely to learn
