@@ -31,7 +31,7 @@ export function addressSpaceLimit(limits: () => string = () => readFileSync('/pr
  * then hold a quarter of the limit, and the JavaScript heap and Z3 keep the rest. A store that outgrows it
  * moves to the JavaScript store, as one that outgrows 4 GiB does.
  */
-export function wasmMemoryMaximum(limit: number | null = addressSpaceLimit()): number | null {
+export function wasmMemoryMaximum(limit: number | null = ADDRESS_SPACE): number | null {
   if (limit === null) return null;
   return Math.max(1, Math.min(65536, Math.floor(limit / 8 / 65536)));
 }
@@ -77,6 +77,7 @@ export function underPressure(addressSpace: number | null = ADDRESS_SPACE): bool
   return mapped !== null && mapped > addressSpace * 0.9;
 }
 
+/** The process's address-space limit, read once: it does not change while the process runs. */
 const ADDRESS_SPACE = addressSpaceLimit();
 
 /**

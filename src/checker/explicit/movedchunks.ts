@@ -43,10 +43,8 @@ export class ChunksInMemory implements MovedChunks {
 
   constructor(
     private readonly canGrow: (extraBytes: number) => boolean,
-    private readonly budget = Infinity,
-    private readonly overflow: () => ChunksOnDisk = () => {
-      throw new Error('internal: no room for moved states');
-    },
+    private readonly budget: number,
+    private readonly overflow: () => ChunksOnDisk,
   ) {}
 
   get count(): number {
@@ -135,9 +133,14 @@ export class ChunksOnDisk implements MovedChunks {
     const cached = this.cache.get(c);
     if (cached !== undefined) return cached.subarray(index * words, (index + 1) * words);
     // One state, where a probe asks about it: not the whole chunk.
+    return this.read(c, index * words * 4, words);
+  }
+
+  /** `words` words of chunk `c` from byte `offset` of it, read from the file into a new buffer. */
+  private read(c: number, offset: number, words: number): Uint32Array {
     const out = new Uint32Array(words);
     const bytes = new Uint8Array(out.buffer);
-    const at = c * this.chunkBytes + index * words * 4;
+    const at = c * this.chunkBytes + offset;
     for (let done = 0; done < bytes.length; ) {
       const n = readSync(this.fd, bytes, done, bytes.length - done, at + done);
       if (n === 0) throw new Error(`internal: chunk ${c} of the states moved to disk is cut short`);
@@ -171,13 +174,7 @@ export class ChunksOnDisk implements MovedChunks {
       this.cache.set(c, hit);
       return hit;
     }
-    const words = new Uint32Array(this.chunkBytes / 4);
-    const bytes = new Uint8Array(words.buffer);
-    for (let done = 0; done < this.chunkBytes; ) {
-      const n = readSync(this.fd, bytes, done, this.chunkBytes - done, c * this.chunkBytes + done);
-      if (n === 0) throw new Error(`internal: chunk ${c} of the states moved to disk is cut short`);
-      done += n;
-    }
+    const words = this.read(c, 0, this.chunkBytes / 4);
     if (this.cache.size >= CACHED) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(c, words);
     return words;

@@ -84,13 +84,13 @@ export class WasmStore implements Store {
     // Under an address-space limit the module's memory declares a maximum (memory.ts): chunks move out before it.
     const declared = wasmMemoryMaximum();
     if (declared !== null) this.maxBytes = Math.min(this.maxBytes, declared * PAGE);
-    const chunkBytes = chunkLayout(words).bytes;
+    this.part = chunkLayout(words);
+    const chunkBytes = this.part.bytes;
     this.moved =
       spillDir === undefined
         ? new ChunksInMemory(canGrow, inMemoryBytes, () => new ChunksOnDisk(tmpdir(), chunkBytes, writeSync, `the temporary directory ${tmpdir()}`))
         : new ChunksOnDisk(spillDir, chunkBytes);
     this.ctl = instance.layout.CTL >>> 2;
-    this.part = chunkLayout(words);
     this.top = instance.layout.heap;
     this.views();
     for (let i = 0; i < CTL_WORDS; i++) this.m32[this.ctl + i] = 0;

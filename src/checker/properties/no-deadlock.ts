@@ -158,9 +158,7 @@ function lostWakeUp(
     for (let id = 0; id < states; id++) {
       const state = viewOf(id);
       let b = 0;
-      threads.forEach((t, k) => {
-        if (m.threadState(state, t) === 'blocked') b |= 1 << k;
-      });
+      for (let k = 0; k < threads.length; k++) if (m.threadState(state, threads[k]!) === 'blocked') b |= 1 << k;
       bits[id] = b;
     }
   }
