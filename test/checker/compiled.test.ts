@@ -9,7 +9,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { compiledModule, compileModel, compileUncached, maxActions, SLOW, WARNED, warnedEvents } from '../../src/checker/explicit/compile.js';
-import type { Model, ModelEvent } from '../../src/ir/model.js';
+import { ActionKind, actionArg, actionKind, type Model, type ModelEvent } from '../../src/ir/model.js';
+import { machineOf } from '../../src/hw/build.js';
+import { ConcreteState } from '../../src/hw/state.js';
+import { watchBits, watchedFacts } from '../../src/hw/watch.js';
 import { buildModel } from '../../src/hw/build.js';
 import { checkProgram } from '../../src/checker/check.js';
 import { load, referenceWalk } from './helpers.js';
@@ -28,12 +31,25 @@ interface Agreement {
   disagreements: string[];
 }
 
+/** The watched facts of states of `model` by the concrete instantiation of src/hw/watch.ts's rules, as bits. */
+function referenceWatch(model: Model): (s: Uint32Array) => number {
+  const machine = machineOf(model);
+  const bits = watchBits(model.program.locks.length, model.program.cpus, model.program.lines.length);
+  return (s) => {
+    if (bits === null) return 0;
+    const facts = watchedFacts(machine.access, new ConcreteState(machine, s, null, []), bits);
+    return facts.reduce<number>((word, fact, i) => (fact === true ? word | (1 << i) : word), 0);
+  };
+}
+
 function compare(model: Model): Agreement {
   const compiled = compileUncached(model);
   if (compiled === null) throw new Error('the model was not compiled');
   const out = new Int32Array(maxActions(model.program));
   const next = new Uint32Array(model.layout.words);
   const result: Agreement = { states: 0, transitions: 0, slow: 0, disagreements: [] };
+  const machine = machineOf(model);
+  const watch = referenceWatch(model);
   const disagree = (what: string) => {
     if (result.disagreements.length < 5) result.disagreements.push(what);
   };
@@ -45,6 +61,10 @@ function compare(model: Model): Agreement {
       const count = compiled.actions(s, out);
       if (!isDeepStrictEqual(Array.from(out.subarray(0, count)), model.actions(s))) disagree(`actions of state ${i}`);
       if (!compiled.stateCheck(s) && model.stateEvents(s).length > 0) disagree(`stateCheck missed the events of state ${i}`);
+      // The search core's filter of new states (coresearch.ts): the watched facts and progress, as the reference has them.
+      if (compiled.watch(s) !== watch(s)) disagree(`watched facts of state ${i}`);
+      const progress = model.actions(s).some((a) => actionKind(a) !== ActionKind.arrive && !(actionKind(a) === ActionKind.step && machine.code[actionArg(a)]!.op === 'halted'));
+      if (compiled.progress(s) !== progress) disagree(`progress of state ${i}`);
     },
     (s, i, action, r) => {
       result.transitions++;
@@ -134,7 +154,7 @@ describe('generated code', () => {
     expect(bytes).not.toMatch(/zz/i);
     expect(WebAssembly.Module.customSections(new WebAssembly.Module(module!), 'name')).toEqual([]);
     expect(WebAssembly.Module.exports(new WebAssembly.Module(module!)).map((e) => e.name).sort()).toEqual(
-      ['absorb', 'actions', 'apply', 'dirtyCount', 'eventCount', 'fatal', 'find', 'insert', 'memory', 'rehash', 'run', 'stateCheck'],
+      ['absorb', 'actions', 'apply', 'dirtyCount', 'eventCount', 'fatal', 'find', 'insert', 'memory', 'progress', 'rehash', 'run', 'stateCheck', 'watch'],
     );
   });
 });

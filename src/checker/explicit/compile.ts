@@ -41,6 +41,10 @@ export interface CompiledModel {
   apply(s: Uint32Array, action: number, n: Uint32Array, events: ModelEvent[] | null): number;
   /** Whether the reference model's `stateEvents` could report anything for `s` (else it reports nothing). */
   stateCheck(s: Uint32Array): boolean;
+  /** The watched facts of `s` (src/hw/watch.ts) as bits; 0 when they do not fit a word. */
+  watch(s: Uint32Array): number;
+  /** Whether `s` has an enabled action that is neither an arrival left pending nor a halted point's step. */
+  progress(s: Uint32Array): boolean;
   /**
    * After an `apply` that returned 0: the words it wrote are dirty[0 .. dirtyCount()) (every other word of `n`
    * equals `s`'s), so a hash can be updated from them alone.
@@ -67,6 +71,8 @@ export interface CoreExports {
   find(base: number, hash: number): number;
   rehash(table: number, mask: number): void;
   absorb(at: number, count: number, depth: number, ids: number): number;
+  /** The watched facts of the state at `base` (src/hw/watch.ts), as bits; 0 when they do not fit a word. */
+  watch(base: number): number;
 }
 
 /** An instance of a model's module for one search: its core, and the successor function on the same memory. */
@@ -157,6 +163,7 @@ interface WasmExports extends CoreExports {
   actions(base: number): number;
   apply(base: number, action: number): number;
   stateCheck(base: number): number;
+  progress(base: number): number;
   dirtyCount(): number;
   fatal(): number;
   eventCount(): number;
@@ -221,6 +228,8 @@ function bind(module: WebAssembly.Module, generated: WasmModule, searchInstance:
       return r;
     },
     stateCheck: (s) => x.stateCheck(baseOf(s)) !== 0,
+    watch: (s) => x.watch(baseOf(s)),
+    progress: (s) => x.progress(baseOf(s)) !== 0,
     get dirty() {
       return DIRTY;
     },

@@ -9,7 +9,8 @@ import type { CompiledExpander } from './compiledexpander.js';
 import type { SearchParts } from './bfs.js';
 import { EDGE_PROGRESS } from './graph.js';
 import { NO_EOIS } from './observer.js';
-import { CTL, FLAG_EVENTS, FLAG_LOG, FLAG_NEW, RUN_ASK, RUN_BOUND, RUN_DONE, RUN_FULL, RUN_NEW, RUN_OUTBOX, RUN_UNUSUAL } from './wasmsearch.js';
+import { watchBits, watchMask } from '../../hw/watch.js';
+import { CTL, FLAG_EVENTS, FLAG_FILTER, FLAG_LOG, FLAG_NEW, FLAG_PROGRESS, RUN_ASK, RUN_BOUND, RUN_DONE, RUN_FULL, RUN_NEW, RUN_OUTBOX, RUN_UNUSUAL } from './wasmsearch.js';
 
 const INT32_MAX = 2 ** 31 - 1;
 import type { WasmStore } from './wasmstore.js';
@@ -40,8 +41,33 @@ export function coreBreadthFirst(parts: CoreParts, end = Infinity): boolean {
   const { store: ws, observer, bounds } = parts;
   const core = ws.instance.core;
   const { monitors, graph } = observer;
-  const flags = (): number =>
-    (monitors.readsEvents ? FLAG_EVENTS : 0) | (monitors.onStates.length > 0 ? FLAG_NEW : 0) | (graph !== null ? FLAG_LOG : 0);
+  const program = parts.model.program;
+  const bits = watchBits(program.locks.length, program.cpus, program.lines.length);
+  // New states go to JavaScript only when a monitor reads them, and (FLAG_FILTER) only those its monitors could
+  // learn something from (Monitor.stateReads); the mask of the watched facts they gather goes with the flags.
+  const newStates = (): number => {
+    if (monitors.onStates.length === 0) return 0;
+    const reads = monitors.stateReads;
+    if (reads === null || (reads.watch.size > 0 && bits === null)) return FLAG_NEW;
+    ws.set(CTL.WATCH_MASK, bits === null ? 0 : watchMask(bits, reads.watch));
+    return FLAG_NEW | FLAG_FILTER | (reads.progress ? FLAG_PROGRESS : 0);
+  };
+  const flags = (): number => (monitors.readsEvents ? FLAG_EVENTS : 0) | newStates() | (graph !== null ? FLAG_LOG : 0);
+  // The same test for the new states JavaScript stores (hand-backs, transitions with events), which also keeps
+  // WATCHED: the facts of every state the monitors saw.
+  const compiled = parts.instance.compiled;
+  observer.filter = (state) => {
+    const f = ws.get(CTL.FLAGS);
+    const facts = compiled.watch(state);
+    const seen = ws.get(CTL.WATCHED);
+    const show =
+      (f & FLAG_FILTER) === 0 ||
+      compiled.stateCheck(state) ||
+      (facts & ws.get(CTL.WATCH_MASK) & ~seen) !== 0 ||
+      ((f & FLAG_PROGRESS) !== 0 && !compiled.progress(state));
+    if (show) ws.set(CTL.WATCHED, seen | facts);
+    return show;
+  };
   // The core compares i32 fields: a larger bound is no bound (no store of 4 GiB holds 2^31 states, and no
   // search of fewer states is 2^31 deep), where writing it as is would wrap to a small or negative one.
   if (bounds.maxDepth !== undefined) ws.set(CTL.MAX_DEPTH, Math.min(bounds.maxDepth, INT32_MAX));

@@ -14,6 +14,11 @@ export const NO_EOIS: readonly number[] = [];
 export class SearchObserver {
   transitions = 0;
   maxDepth = 0;
+  /**
+   * Whether the monitors must see a new state (the search core's test, coresearch.ts, for the states JavaScript
+   * stores itself); null: every one.
+   */
+  filter: ((state: Uint32Array) => boolean) | null = null;
   private readonly lineCount: number;
 
   constructor(
@@ -30,7 +35,7 @@ export class SearchObserver {
   discovered(id: number, state: Uint32Array, depth: number): void {
     this.figures.observe(state);
     if (depth > this.maxDepth) this.maxDepth = depth;
-    if (this.monitors.onStates.length === 0) return;
+    if (this.monitors.onStates.length === 0 || (this.filter !== null && !this.filter(state))) return;
     this.monitors.state(id, state, this.expander.stateEvents(state));
   }
 

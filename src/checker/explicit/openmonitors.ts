@@ -6,6 +6,7 @@ import type { ModelEvent } from '../../ir/model.js';
 import type { Finding, Monitor } from '../properties/property.js';
 import type { Stats } from '../verdict.js';
 import type { StateGraph } from './graph.js';
+import type { WatchKind } from '../../hw/watch.js';
 
 export class OpenMonitors {
   readonly open: Map<PropertyId, Monitor>;
@@ -18,6 +19,11 @@ export class OpenMonitors {
    * the search builds none. A field, not a getter: the search core asks at every return.
    */
   readsEvents = false;
+  /**
+   * What the open monitors' onState read of new states besides their events (Monitor.stateReads), together; null
+   * when one of them reads anything of every state.
+   */
+  stateReads: { watch: Set<WatchKind>; progress: boolean } | null = null;
 
   /** @param stats the search's statistics when a finding is made, kept beside it */
   constructor(
@@ -33,6 +39,16 @@ export class OpenMonitors {
     this.onStates = [...this.open].filter(([, m]) => m.onState !== undefined);
     this.onTransitions = [...this.open].filter(([, m]) => m.onTransition !== undefined);
     this.readsEvents = this.onTransitions.length > 0 || this.graphKept;
+    const reads = { watch: new Set<WatchKind>(), progress: false };
+    for (const [, m] of this.onStates) {
+      if (m.stateReads === undefined) {
+        this.stateReads = null;
+        return;
+      }
+      for (const kind of m.stateReads.watch ?? []) reads.watch.add(kind);
+      if (m.stateReads.progress === true) reads.progress = true;
+    }
+    this.stateReads = reads;
   }
 
   record(id: PropertyId, finding: Finding | null): void {

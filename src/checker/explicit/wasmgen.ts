@@ -24,7 +24,8 @@ import { profileOf } from '../../hw/profiles.js';
 import { apply, canEverStep, enabledWith, recursiveAcquire, urgency } from '../../hw/transition.js';
 import type { Program } from '../../ir/ir.js';
 import type { CpuSlots, Layout, Slot } from '../../ir/layout.js';
-import { ActionKind, encodeAction, type Action, type ModelEvent } from '../../ir/model.js';
+import { ActionKind, actionArg, actionKind, encodeAction, type Action, type ModelEvent } from '../../ir/model.js';
+import { watchBits, watchedFacts, type WatchBits } from '../../hw/watch.js';
 import { figureSlots } from './figures.js';
 import type { Geometry } from './geometry.js';
 import { seedsA } from './hashing.js';
@@ -166,6 +167,8 @@ class WasmGenerator {
   private readonly fActions: number;
   private readonly fApply: number;
   private readonly fStateCheck: number;
+  private readonly fProgress: number;
+  private readonly fWatch: number;
   private readonly fDirtyCount: number;
   private readonly fFatal: number;
   private readonly fEventCount: number;
@@ -177,6 +180,8 @@ class WasmGenerator {
   // Tables (byte offsets).
   private readonly tSEED: number;
   private readonly figures: Slot[];
+  /** Where the watched facts' bits are (null: they do not fit a word). */
+  private readonly watch: WatchBits | null;
 
   constructor(
     private readonly m: Machine,
@@ -185,6 +190,7 @@ class WasmGenerator {
     private readonly room: number,
   ) {
     this.figures = figureSlots(layout);
+    this.watch = watchBits(m.program.locks.length, m.program.cpus, m.program.lines.length);
     const mem = new MemoryMap(layout.words, room, this.figures.length);
     this.mem = mem;
     this.tSEED = mem.table(seedsA(layout.words));
@@ -221,6 +227,8 @@ class WasmGenerator {
     this.fActions = mod.declare(1, 1);
     this.fApply = mod.declare(2, 1);
     this.fStateCheck = mod.declare(1, 1);
+    this.fProgress = mod.declare(1, 1);
+    this.fWatch = mod.declare(1, 1);
     this.fDirtyCount = mod.declare(0, 1);
     this.fFatal = mod.declare(0, 1);
     this.fEventCount = mod.declare(0, 1);
@@ -239,6 +247,8 @@ class WasmGenerator {
     this.actionsFunction();
     this.applyFunction();
     this.stateCheckFunction();
+    this.progressFunction();
+    this.watchFunction();
     for (const [f, g] of [
       [this.fDirtyCount, this.gCount],
       [this.fFatal, this.gFatal],
@@ -258,6 +268,9 @@ class WasmGenerator {
       figures: this.figures,
       fActions: this.fActions,
       fApply: this.fApply,
+      fStateCheck: this.fStateCheck,
+      fProgress: this.fProgress,
+      fWatch: this.fWatch,
       gDirty: this.gCount,
       gEvents: this.gEvents,
       gFatal: this.gFatal,
@@ -271,6 +284,8 @@ class WasmGenerator {
     this.mod.exportFunc('actions', this.fActions);
     this.mod.exportFunc('apply', this.fApply);
     this.mod.exportFunc('stateCheck', this.fStateCheck);
+    this.mod.exportFunc('progress', this.fProgress);
+    this.mod.exportFunc('watch', this.fWatch);
     this.mod.exportFunc('dirtyCount', this.fDirtyCount);
     this.mod.exportFunc('fatal', this.fFatal);
     this.mod.exportFunc('eventCount', this.fEventCount);
@@ -399,18 +414,48 @@ class WasmGenerator {
   private actionsFunction(): void {
     const c = this.mod.body(this.fActions);
     const k = c.local();
+    this.scan(c, () => true, (action) => {
+      c.get(k).i32(2).op(op.shl).i32(action).store(this.mem.OUT);
+      c.get(k).i32(1).op(op.add).set(k);
+    });
+    c.get(k);
+  }
+
+  /**
+   * progress(base): 1 when the state has an enabled action that is neither an arrival left pending nor a step of
+   * a halted point (a wfi or hlt completing, which may be spurious), else 0. Such a state can make progress in
+   * no-deadlock's sense (its onState then finds nothing), so the search core need not hand it to JavaScript.
+   */
+  private progressFunction(): void {
+    const c = this.mod.body(this.fProgress);
+    const progress = (action: Action): boolean => {
+      const kind = actionKind(action);
+      return kind !== ActionKind.arrive && !(kind === ActionKind.step && this.m.code[actionArg(action)]!.op === 'halted');
+    };
+    this.scan(c, progress, () => c.i32(1).ret());
+    c.i32(0);
+  }
+
+  /**
+   * The enabled-action scan over the state at parameter 0, in the reference model's order (HwModel.actions): per
+   * CPU that has not stopped, its urgent delivery or its instruction actions; then per CPU its arrivals. The
+   * conditions are the rules' (transition.ts), staged; the instruction actions are asked per pc, through a
+   * br_table on the CPU's pc. `emit` writes the code for an enabled action among those `asked` accepts.
+   */
+  private scan(c: Code, asked: (action: Action) => boolean, emit: (action: Action) => void): void {
     const state = this.staged(c, this.noExits(c));
     const o = this.ops;
     const a = this.access;
-    const emit = (action: Action): void => {
-      c.get(k).i32(2).op(op.shl).i32(action).store(this.mem.OUT);
-      c.get(k).i32(1).op(op.add).set(k);
+    const offer = (u: { lines: Cond[]; none: Cond }, action: Action): void => {
+      if (asked(action)) state.when(enabledWith(a, state, action, u), () => emit(action));
     };
-    const offer = (u: { lines: Cond[]; none: Cond }, action: Action): void => state.when(enabledWith(a, state, action, u), () => emit(action));
     const urgencies = Array.from({ length: this.program.cpus }, (_, cpu) => urgency(a, state, cpu));
     urgencies.forEach((u, cpu) => {
       state.when(o.not(a.stopped(state, cpu)), () => {
-        for (const line of this.m.linesByUrgency) state.when(u.lines[line]!, () => emit(encodeAction(ActionKind.deliver, cpu, line)));
+        for (const line of this.m.linesByUrgency) {
+          const deliver = encodeAction(ActionKind.deliver, cpu, line);
+          if (asked(deliver)) state.when(u.lines[line]!, () => emit(deliver));
+        }
         state.when(u.none, () =>
           state.cases(
             a.pc(state, cpu),
@@ -430,7 +475,25 @@ class WasmGenerator {
         offer(u, encodeAction(ActionKind.arriveTake, cpu, line));
       }
     });
-    c.get(k);
+  }
+
+  /**
+   * watch(base): the watched facts of the state (src/hw/watch.ts) as bits, 0 when they do not fit one word (the
+   * search core then hands every new state to the monitors that read them).
+   */
+  private watchFunction(): void {
+    const c = this.mod.body(this.fWatch);
+    const bits = this.watch;
+    if (bits === null) {
+      c.i32(0);
+      return;
+    }
+    const word = c.local();
+    const state = this.staged(c, this.noExits(c));
+    watchedFacts(this.access, state, bits).forEach((fact, i) => {
+      state.when(fact, () => c.get(word).i32((1 << i) | 0).op(op.or).set(word));
+    });
+    c.get(word);
   }
 
   /** Exits for code in which the rules neither fault nor warn (enabledness). */

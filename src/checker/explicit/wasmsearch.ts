@@ -77,8 +77,14 @@ export const CTL = {
   ANSWER_COUNT: 32,
   /** The records `absorb` stored before it stopped to ask (it then returns -(new ones + 1)). */
   ABSORBED: 33,
+  /**
+   * With FLAG_FILTER: the watched facts (src/hw/watch.ts) the monitors that read new states gather, and those of
+   * them they have seen (JavaScript adds a state's facts once they have read it).
+   */
+  WATCH_MASK: 34,
+  WATCHED: 35,
 } as const;
-export const CTL_WORDS = 34;
+export const CTL_WORDS = 36;
 
 /** Room for answers at ANSWERS (a probe meets more stored states of one hash moved out only by a fluke). */
 export const ANSWER_ROOM = 16;
@@ -89,6 +95,13 @@ export const FLAG_EVENTS = 1;
 export const FLAG_NEW = 2;
 /** FLAGS: log every state begun and every transition made for the state graph. */
 export const FLAG_LOG = 4;
+/**
+ * FLAGS, with FLAG_NEW: return after a new state only when its monitors could learn something from it: it has
+ * state events (the state check), a watched fact in WATCH_MASK not in WATCHED, or (FLAG_PROGRESS) no progress.
+ */
+export const FLAG_FILTER = 8;
+/** FLAGS, with FLAG_FILTER: return after a new state that has no progress (the module's `progress`). */
+export const FLAG_PROGRESS = 16;
 
 /** Why `run` returned. */
 export const RUN_DONE = 0;
@@ -149,6 +162,10 @@ export interface CoreSpec {
   figures: readonly Slot[];
   fActions: number;
   fApply: number;
+  /** stateCheck(base), progress(base), watch(base) of the new states FLAG_FILTER passes (wasmgen.ts). */
+  fStateCheck: number;
+  fProgress: number;
+  fWatch: number;
   /** Globals: the written-word count, the event count and the fatal flag of the last step. */
   gDirty: number;
   gEvents: number;
@@ -616,9 +633,21 @@ class CoreWriter {
       c.end();
       c.get(j).i32(1).op(op.add).set(j);
       c.get(to).i32(0).op(op.ge_s).get(flags).i32(FLAG_NEW).op(op.and).op(op.eqz).op(op.eqz).op(op.and).if();
+      // FLAG_FILTER: only a state its monitors could learn something from (x: whether to return).
+      c.i32(1).set(x);
+      c.get(flags).i32(FLAG_FILTER).op(op.and).if();
+      c.i32(N).call(this.spec.fStateCheck);
+      c.i32(N).call(this.spec.fWatch);
+      this.ctl(c, CTL.WATCH_MASK).op(op.and);
+      this.ctl(c, CTL.WATCHED).i32(-1).op(op.xor).op(op.and).op(op.or);
+      c.get(flags).i32(FLAG_PROGRESS).op(op.and).if(true).i32(N).call(this.spec.fProgress).op(op.eqz).else().i32(0).end();
+      c.op(op.or).set(x);
+      c.end();
+      c.get(x).if();
       this.setCtl(c, CTL.LAST, () => c.get(to));
       c.i32(RUN_NEW).set(reason);
-      c.br(2);
+      c.br(3);
+      c.end();
       c.end();
       c.br(0);
     }

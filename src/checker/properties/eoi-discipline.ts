@@ -20,6 +20,7 @@ export const eoiDiscipline: PropertyDefinition = {
     const everInService = new Array<number>(m.cpus).fill(0);
     return {
       needsGraph: true,
+      stateReads: { watch: ['in-service'] },
       onState(id, state, events): Finding | null {
         // Every state passes here: only a line not seen in service before on that CPU changes anything.
         for (let c = 0; c < inServiceSlots.length; c++) everInService[c]! |= readSlot(state, inServiceSlots[c]!);

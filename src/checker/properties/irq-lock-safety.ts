@@ -6,34 +6,13 @@
 
 import { lockName } from '../../hw/describe.js';
 import type { Machine } from '../../hw/machine.js';
-import type { Access } from '../../hw/access.js';
-import type { Cond } from '../../hw/domain.js';
-import { ConcreteState, type State } from '../../hw/state.js';
+import { hardirqOnUsage, inHardirqUsage } from '../../hw/watch.js';
+import { ConcreteState } from '../../hw/state.js';
 import { DependencyGraph, dependenciesOf, interruptScenario, safeUnsafeScenario, whereText } from './lockdep.js';
 import type { Exploration, Finding, PropertyDefinition } from './property.js';
 
 const IN_HARDIRQ = 1;
 const HARDIRQ_ON = 2;
-
-/** {IN-HARDIRQ-W}: lock `l` is held, taken in interrupt context (the acquiring context's hardirq depth was above 0). */
-export function inHardirqUsage(a: Access, s: State, l: number): Cond {
-  const o = a.ops;
-  return o.and(o.ne(a.lockOwner(s, l), 0), o.ult(0, a.lockLevel(s, l)));
-}
-
-/**
- * {HARDIRQ-ON-W}: lock `l` is held by the current thread of a running CPU with interrupts enabled, at any
- * interrupt level (a handler after `sti`, or behind a trap gate, too), as lockdep marks every held lock when
- * hardirqs are turned on.
- */
-export function hardirqOnUsage(a: Access, s: State, l: number): Cond {
-  const o = a.ops;
-  let held: Cond = false;
-  for (let c = 0; c < a.cpus; c++) {
-    held = o.or(held, o.and(o.not(a.stopped(s, c)), a.irqsOn(s, c), o.eq(a.lockOwner(s, l), o.add(a.current(s, c), 1))));
-  }
-  return held;
-}
 
 /** Reads the usage bits a state shows for each lock, through one reused view of the states it is given. */
 class UsageReader {
@@ -113,6 +92,7 @@ export const irqLockSafety: PropertyDefinition = {
 
     return {
       needsGraph: false,
+      stateReads: { watch: ['usage'] },
       onState(id, state): Finding | null {
         if (reader.read(state, usage, seen) === 0) return null;
         for (let l = 0; l < seen.length; l++) {

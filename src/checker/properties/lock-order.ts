@@ -26,6 +26,7 @@ export const lockOrder: PropertyDefinition = {
     const edges: LockEdge[] = [];
     return {
       needsGraph: false,
+      stateReads: {},
       onState(id, state, events): Finding | null {
         if (events.length === 0) return null; // the common case: a state with nothing to report
         for (const e of events) {

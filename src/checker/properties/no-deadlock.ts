@@ -234,6 +234,7 @@ export const noDeadlock: PropertyDefinition = {
     };
     return {
       needsGraph: true,
+      stateReads: { progress: true },
       onState(id, state): Finding | null {
         if (canProgress(state)) return null;
         // Nothing can act: a CPU left is halted or spins. Something must wait for it to be a deadlock.

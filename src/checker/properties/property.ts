@@ -7,6 +7,7 @@ import type { Machine } from '../../hw/machine.js';
 import type { Action, Model, ModelEvent } from '../../ir/model.js';
 import type { StateGraph } from '../explicit/graph.js';
 import type { LockEdge } from '../verdict.js';
+import type { WatchKind } from '../../hw/watch.js';
 
 export interface Finding {
   /** One sentence a kernel developer understands. */
@@ -65,6 +66,15 @@ export interface Monitor {
    */
   readonly local?: boolean;
   /**
+   * What onState reads of a new state besides its events, where that is all it reads: the search core then hands
+   * it only the new states that could change something (coresearch.ts). With `watch`, it only gathers those facts
+   * (src/hw/watch.ts): a state whose facts of these kinds it has all seen, and that has no events, changes
+   * nothing and is no finding. With `progress`, a state that has an action making progress (the module's
+   * `progress`: neither an arrival left pending nor a halted point's step) is no finding. Without `stateReads`,
+   * onState sees every new state.
+   */
+  readonly stateReads?: { readonly watch?: readonly WatchKind[]; readonly progress?: boolean };
+  /**
    * A newly discovered state, with the model's state events for it. `state` is only valid during the call (the
    * search reuses the buffer): read it, never write it, and copy it (or ask `Exploration.state`) to keep it.
    */
@@ -121,6 +131,7 @@ export function eventMonitor(x: Exploration, property: PropertyId): Monitor {
   return {
     needsGraph: false,
     local: true,
+    stateReads: {},
     onState: (id, _state, events) => violationIn(property, events, id),
     onTransition: (from, action, events) => violationOn(x, property, events, from, action),
   };

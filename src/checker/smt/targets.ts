@@ -8,7 +8,7 @@
 
 import type { PropertyId } from '../../ir/ir.js';
 import type { SymbolicSystem } from './system.js';
-import { hardirqOnUsage, inHardirqUsage } from '../properties/irq-lock-safety.js';
+import { hardirqOnUsage, inHardirqUsage } from '../../hw/watch.js';
 import type { AnyCond, B, Cond } from './sym.js';
 
 export type TargetKind = 'state' | 'transition';
