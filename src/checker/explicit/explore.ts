@@ -9,7 +9,8 @@
 //
 // A core search whose monitors decide from one state or transition (levelSynchronous) can also be handed over,
 // at the end of a level, to a partitioned search (ExploreBounds.handover; workers.ts, partition.ts), and can
-// write checkpoints and go on from one (checkpoint.ts).
+// write checkpoints and go on from one (checkpoint.ts). One whose monitors also gather what a partitioned search
+// can combine (Monitor.gathered: lock-order, irq-lock-safety) can be handed over too.
 
 import type { PropertyId } from '../../ir/ir.js';
 import { machineOf } from '../../hw/build.js';
@@ -70,19 +71,21 @@ export interface ExploreResult {
 
 /**
  * Whether a search with these bounds and monitors can be handed over level by level, to a partitioned search
- * or to a checkpoint: its monitors keep nothing a state or a transition does not say, and no bound cuts it.
+ * (`gathering`: also where monitors gather what the shards' monitors can be combined with, Monitor.gathered) or
+ * to a checkpoint (a resumed search's monitors have seen nothing before it): its monitors keep nothing a state or
+ * a transition does not say, and no bound cuts it.
  */
-function levelSynchronous(bounds: ExploreBounds, monitors: Map<PropertyId, Monitor>): boolean {
+function levelSynchronous(bounds: ExploreBounds, monitors: Map<PropertyId, Monitor>, gathering: boolean): boolean {
   return (
     bounds.maxStates === undefined &&
     bounds.maxDepth === undefined &&
     monitors.size > 0 &&
-    [...monitors.values()].every((m) => m.local === true && !m.needsGraph)
+    [...monitors.values()].every((m) => (m.local === true || (gathering && m.gathered !== undefined)) && !m.needsGraph)
   );
 }
 
 /** Every stored state as (depth, hash, words), in id order, in the list of the shard that owns it (ownership.ts). */
-function handoverOf(store: WasmStore, shards: number, transitions: number): Handover {
+function handoverOf(store: WasmStore, shards: number, transitions: number, monitors: OpenMonitors): Handover {
   const words = store.words;
   const frontier = store.depth(store.get(CTL.NEXT));
   const ownership = Ownership.choose(store, words, shards, store.levelStart(frontier));
@@ -101,7 +104,8 @@ function handoverOf(store: WasmStore, shards: number, transitions: number): Hand
     r.set(store.view(id), at[s]! + 2);
     at[s] = at[s]! + words + 2;
   }
-  return { records, frontier, transitions, leftOut: [...ownership.leftOut] };
+  const gathered = [...monitors.open].flatMap(([id, m]): [PropertyId, unknown][] => (m.gathered === undefined ? [] : [[id, m.gathered()]]));
+  return { records, frontier, transitions, leftOut: [...ownership.leftOut], gathered };
 }
 
 const MB = 1024 * 1024;
@@ -274,8 +278,11 @@ export function explore(
   let stop: ExploreResult['stop'] = null;
   let handover: Handover | null = null;
   // The search core's store, level by level: what a partitioned search or a checkpoint can go on from.
-  const synchronous = store instanceof WasmStore && instance !== null && graph === null && levelSynchronous(bounds, allMonitors);
-  if ((bounds.checkpoint !== undefined || bounds.resume !== undefined) && !synchronous) throw new CheckpointRefused(CHECKPOINTED_ONLY);
+  const core = store instanceof WasmStore && instance !== null && graph === null;
+  const partitionable = core && levelSynchronous(bounds, allMonitors, true);
+  if ((bounds.checkpoint !== undefined || bounds.resume !== undefined) && !(core && levelSynchronous(bounds, allMonitors, false))) {
+    throw new CheckpointRefused(CHECKPOINTED_ONLY);
+  }
   const checkpointing = bounds.checkpoint !== undefined && store instanceof WasmStore ? new Checkpointing(bounds.checkpoint, store, observer, secondsBefore, started) : null;
   try {
     const initial = [...model.initialStates()];
@@ -290,11 +297,11 @@ export function explore(
       observer.transitions = bounds.resume.header.transitions;
     } else for (const init of initial) admission.admit(init, -1, -1, 0, null, 0, 0, -1);
     if (store instanceof WasmStore && instance !== null && coreExpander !== null) {
-      const handoverAt = bounds.handover !== undefined && synchronous ? bounds.handover.at : undefined;
+      const handoverAt = bounds.handover !== undefined && partitionable ? bounds.handover.at : undefined;
       const prepare = handoverAt === undefined || bounds.handover!.prepare === undefined ? undefined : { at: Math.floor(handoverAt / 20), run: bounds.handover!.prepare };
       const checkpoint = checkpointing === null ? undefined : () => checkpointing.due();
       if (coreBreadthFirst({ ...parts, store, expander: coreExpander, instance, model, handoverAt, prepare, checkpoint })) {
-        handover = handoverOf(store, bounds.handover!.shards, observer.transitions);
+        handover = handoverOf(store, bounds.handover!.shards, observer.transitions, monitors);
       }
     } else breadthFirst(parts);
     if (searchBounds.depthCut) stop = { reason: 'max-depth', detail: `search cut at depth ${bounds.maxDepth} (--max-depth) with ${store.count} states` };

@@ -100,7 +100,7 @@ export interface Received extends Batch {
 /** What a shard is made with. */
 export interface ShardSpec {
   program: Program;
-  /** The properties whose monitors the shard runs (each local: Monitor.local). */
+  /** The properties whose monitors the shard runs (each local, Monitor.local, or gathering, Monitor.gathered). */
   properties: PropertyId[];
   shard: number;
   shards: number;
@@ -129,6 +129,12 @@ export interface LevelReport {
   stop: { reason: InconclusiveReason; detail: string } | null;
 }
 
+/** What a shard tells at the end of a complete search (Shard.finish). */
+export interface Finished {
+  figures: number[];
+  gathered: [PropertyId, unknown][];
+}
+
 /** One shard of a partitioned search. */
 export class Shard {
   readonly model: Model;
@@ -139,6 +145,7 @@ export class Shard {
   /** Per shard, the two buffers of its channel to this one. */
   private readonly incoming: (SharedArrayBuffer | null)[][];
   private readonly figures: FigureCollector;
+  private readonly monitors: OpenMonitors;
   private transitionsReported = 0;
   /** Which shard owns a state: set with the states handed over (seed). */
   private ownership: Ownership;
@@ -162,12 +169,13 @@ export class Shard {
     const monitors = new Map<PropertyId, Monitor>();
     for (const id of spec.properties) {
       const m = PROPERTIES[id].monitor(x);
-      if ('notCheckable' in m || m.local !== true) throw new Error(`internal: ${id} cannot run in a shard`);
+      if ('notCheckable' in m || (m.local !== true && m.gathered === undefined)) throw new Error(`internal: ${id} cannot run in a shard`);
       monitors.set(id, m);
     }
     this.figures = new FigureCollector(model.program, model.layout, model.program.latencyBound, null);
     const stats = (): Stats => ({ states: store.count, transitions: observer.transitions, depth: 0, seconds: 0 });
     const open = new OpenMonitors(monitors, false, stats);
+    this.monitors = open;
     const observer = new SearchObserver(model, open, null, this.figures, expander);
     this.outgoing = Array.from({ length: spec.shards }, () => new Channel());
     this.incoming = Array.from({ length: spec.shards }, () => [null, null]);
@@ -269,9 +277,13 @@ export class Shard {
     return this.store.count;
   }
 
-  /** The worst value of every figure slot over this shard's states (figures.ts's figureSlots order). */
-  figureWorsts(): number[] {
+  /**
+   * At the end of a complete search: the worst value of every figure slot over this shard's states (figures.ts's
+   * figureSlots order), and what its monitors that gather gathered, by property (Monitor.gathered).
+   */
+  finish(): Finished {
     this.figures.absorb(this.store.figureWorsts());
-    return this.figures.worsts();
+    const gathered = [...this.monitors.open].flatMap(([id, m]): [PropertyId, unknown][] => (m.gathered === undefined ? [] : [[id, m.gathered()]]));
+    return { figures: this.figures.worsts(), gathered };
   }
 }

@@ -1,5 +1,6 @@
 // A worker thread running one shard of a partitioned search (workers.ts drives it): it builds the shard at once,
-// then answers the driver's requests one at a time (the states handed over, each level, the figures).
+// then answers the driver's requests one at a time (the states handed over, each level, the end's figures and
+// what its monitors gathered).
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { Shard, type Received, type ShardSpec } from './partition.js';
@@ -24,8 +25,8 @@ try {
       } else if (msg.kind === 'step') {
         const report = shard.step(msg.inboxes!, msg.depth!);
         port.postMessage({ kind: 'stepped', report, out: shard.takeAll() });
-      } else if (msg.kind === 'figures') {
-        port.postMessage({ kind: 'figures', figures: shard.figureWorsts() });
+      } else if (msg.kind === 'finish') {
+        port.postMessage({ kind: 'finished', finished: shard.finish() });
       }
     } catch (error) {
       failed(error);

@@ -11,7 +11,8 @@ import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { Program, PropertyId } from '../../ir/ir.js';
 import type { InconclusiveReason, Stats } from '../verdict.js';
 import { ProgressLine } from './progress.js';
-import { Shard, type Batch, type LevelReport, type Received, type ShardSpec } from './partition.js';
+import { PROPERTIES } from '../properties/index.js';
+import { Shard, type Batch, type Finished, type LevelReport, type Received, type ShardSpec } from './partition.js';
 
 /**
  * The shards could not start: a worker thread, or the memory of a shard's store, was refused (an address-space
@@ -29,6 +30,8 @@ export interface Handover {
   leftOut: number[];
   /** Transitions made so far. */
   transitions: number;
+  /** What the monitors that gather (Monitor.gathered) gathered so far, by property. */
+  gathered: [PropertyId, unknown][];
 }
 
 export interface PartitionedOutcome {
@@ -49,7 +52,8 @@ interface ShardHandle {
   seed(records: Int32Array, frontier: number, leftOut: number[]): Promise<number>;
   /** The shard's part of level `depth` (Shard.step), and per shard the records found for it. */
   step(inboxes: Received[], depth: number): Promise<{ report: LevelReport; out: Batch[] }>;
-  figures(): Promise<number[]>;
+  /** At the end of a complete search: the shard's figures and what its monitors gathered. */
+  finish(): Promise<Finished>;
   close(): Promise<void>;
 }
 
@@ -82,7 +86,7 @@ function localShard(spec: ShardSpec): ShardHandle {
       const report = made().step(inboxes, depth);
       return Promise.resolve({ report, out: made().takeAll() });
     },
-    figures: () => Promise.resolve(made().figureWorsts()),
+    finish: () => Promise.resolve(made().finish()),
     close: () => Promise.resolve(),
   };
 }
@@ -126,7 +130,7 @@ function threadShard(spec: ShardSpec): ShardHandle {
     local: false,
     seed: async (records, frontier, leftOut) => (await ask<{ count: number }>({ kind: 'seed', seed: records, frontier, leftOut }, [records.buffer as ArrayBuffer])).count,
     step: (inboxes, depth) => ask({ kind: 'step', inboxes, depth }),
-    figures: async () => (await ask<{ figures: number[] }>({ kind: 'figures' })).figures,
+    finish: async () => (await ask<{ finished: Finished }>({ kind: 'finish' })).finished,
     close: async () => {
       await worker.terminate();
     },
@@ -214,9 +218,12 @@ export async function searchPartitioned(handover: Handover, options: PartitionOp
       if (reports.every((r) => r.level === 0)) {
         // The level is empty: the search is complete, its depth the level before.
         depth--;
-        const worsts = await Promise.all(handles.map((h) => h.figures()));
-        const figureWorsts = worsts[0]!.map((_, i) => Math.max(...worsts.map((w) => w[i]!)));
-        return outcome(false, null, reports, figureWorsts);
+        const finished = await Promise.all(handles.map((h) => h.finish()));
+        const figureWorsts = finished[0]!.figures.map((_, i) => Math.max(...finished.map((f) => f.figures[i]!)));
+        // What the monitors that gather gathered, in the search before the handover and in every shard: a
+        // violation there is found again, with its path, by one thread.
+        const found = combinedViolation([handover.gathered, ...finished.map((f) => f.gathered)]);
+        return outcome(found, null, reports, found ? null : figureWorsts);
       }
       inboxes = handles.map((_, to) => stepped.map((e, from): Received => ({ from, ...e.out[to]! })).filter((b) => b.length > 0 || b.buffer !== null));
       depth++;
@@ -225,6 +232,13 @@ export async function searchPartitioned(handover: Handover, options: PartitionOp
     progress.done();
     await pool.close();
   }
+}
+
+/** Whether what monitors gathered (per part of the search: by property, Monitor.gathered) shows a violation together. */
+function combinedViolation(parts: [PropertyId, unknown][][]): boolean {
+  const byProperty = new Map<PropertyId, unknown[]>();
+  for (const part of parts) for (const [id, gathered] of part) byProperty.set(id, [...(byProperty.get(id) ?? []), gathered]);
+  return [...byProperty].some(([id, gathered]) => PROPERTIES[id].violatedBy!(gathered));
 }
 
 /** A level's reports: a violation found or a bound reached ends the search. */

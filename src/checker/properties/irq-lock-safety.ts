@@ -14,6 +14,12 @@ import type { Exploration, Finding, PropertyDefinition } from './property.js';
 const IN_HARDIRQ = 1;
 const HARDIRQ_ON = 2;
 
+/** What the monitor gathers: the usage bits of each lock, and the dependencies (held, taken). */
+interface Gathered {
+  usage: number[];
+  deps: [number, number][];
+}
+
 /** Reads the usage bits a state shows for each lock, through one reused view of the states it is given. */
 class UsageReader {
   private readonly view: ConcreteState;
@@ -50,6 +56,12 @@ export const irqLockSafety: PropertyDefinition = {
   id: 'irq-lock-safety',
   kind: 'safety',
   meaning: 'no lock is both taken in interrupt context and held with interrupts enabled; no irq-safe -> irq-unsafe order',
+  violatedBy(gathered) {
+    const parts = gathered as Gathered[];
+    const usage = parts.reduce<number[]>((all, p) => all.map((bits, l) => bits | p.usage[l]!), parts[0]?.usage.map(() => 0) ?? []);
+    if (usage.some((bits) => bits === (IN_HARDIRQ | HARDIRQ_ON))) return true;
+    return parts.some((p) => p.deps.some(([from, to]) => (usage[from]! & IN_HARDIRQ) !== 0 && (usage[to]! & HARDIRQ_ON) !== 0));
+  },
   monitor: (x) => {
     const m = x.machine;
     const reader = new UsageReader(m);
@@ -93,6 +105,8 @@ export const irqLockSafety: PropertyDefinition = {
     return {
       needsGraph: false,
       stateReads: { watch: ['usage'] },
+      // The usage bits and the dependencies: whichever of a violation's facts comes last, the monitor finds it then.
+      gathered: (): Gathered => ({ usage: [...usage], deps: deps.pairs() }),
       onState(id, state): Finding | null {
         if (reader.read(state, usage, seen) === 0) return null;
         for (let l = 0; l < seen.length; l++) {

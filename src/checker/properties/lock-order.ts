@@ -21,12 +21,16 @@ export const lockOrder: PropertyDefinition = {
   id: 'lock-order',
   kind: 'safety',
   meaning: 'the lock dependency graph over all reachable states has no cycle (ABBA); no recursive locking or bad unlock',
+  violatedBy: (gathered) => DependencyGraph.of((gathered as [number, number][][]).flat()).cyclic(),
   monitor: (x) => {
     const graph = new DependencyGraph();
     const edges: LockEdge[] = [];
     return {
       needsGraph: false,
       stateReads: {},
+      // A cycle in the dependencies gathered, whatever order they came in, is a violation (onTransition finds it
+      // when its last dependency comes); recursive locking and bad unlock balance are seen where they happen.
+      gathered: () => graph.pairs(),
       onState(id, state, events): Finding | null {
         if (events.length === 0) return null; // the common case: a state with nothing to report
         for (const e of events) {

@@ -60,6 +60,23 @@ export class DependencyGraph {
     return [...this.out.values()].flatMap((edges) => [...edges.values()]);
   }
 
+  /** The dependencies as (from, to) pairs: what a monitor gathers (Monitor.gathered). */
+  pairs(): [number, number][] {
+    return this.all().map((d) => [d.from, d.to]);
+  }
+
+  /** A graph of the dependencies `pairs` lists (each first seen nowhere in particular). */
+  static of(pairs: Iterable<readonly [number, number]>): DependencyGraph {
+    const graph = new DependencyGraph();
+    for (const [from, to] of pairs) graph.add({ from, to, state: -1, action: -1, where: '' });
+    return graph;
+  }
+
+  /** Whether some dependency closes a cycle. */
+  cyclic(): boolean {
+    return this.all().some((d) => this.path(d.to, d.from) !== null);
+  }
+
   /** The locks of a shortest dependency path from `from` to `to` (both included), or null. */
   path(from: number, to: number): number[] | null {
     const previous = new Map<number, number>([[from, -1]]);

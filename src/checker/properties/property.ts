@@ -66,6 +66,14 @@ export interface Monitor {
    */
   readonly local?: boolean;
   /**
+   * What the monitor gathered so far, where it decides from the union of what it gathers over all states and
+   * transitions, whatever their order (it finds a violation exactly when that union shows one; the first state
+   * or transition that completes it is the finding). A partitioned search (partition.ts) then runs it in every
+   * shard, on that shard's states and transitions, and asks the property's `violatedBy` of what they gathered
+   * together. Plain data: it crosses to the thread that drives the search.
+   */
+  gathered?(): unknown;
+  /**
    * What onState reads of a new state besides its events, where that is all it reads: the search core then hands
    * it only the new states that could change something (coresearch.ts). With `watch`, it only gathers those facts
    * (src/hw/watch.ts): a state whose facts of these kinds it has all seen, and that has no events, changes
@@ -100,6 +108,8 @@ export interface PropertyDefinition {
   readonly fairness?: string;
   /** A fresh monitor, or why this property cannot be checked on this model (yet). */
   monitor(x: Exploration): Monitor | { notCheckable: string };
+  /** Whether what monitors of one search gathered (Monitor.gathered), together, shows a violation. */
+  violatedBy?(gathered: readonly unknown[]): boolean;
 }
 
 /** The first violation event of a property, as a finding on the transition (from, action). */
