@@ -4,7 +4,10 @@
 // wall-clock seconds of `--runs` runs, the speed-up over one worker, the CPU seconds (user and system), and the
 // states and transitions, which must be the same on every row.
 //
-//   npx tsx bench/workers.ts [MODEL] [--set NAME=VALUE]... [--property ID]... [--workers 1,2] [--runs 3]
+//   npx tsx bench/workers.ts [MODEL] [--set NAME=VALUE]... [--property ID]... [--workers 1,2] [--runs 3] [--turns]
+//
+// --turns: the worker counts take turns, in the order 1 2, 2 1, 1 2, ... (the runs of each count then meet the
+// machine's drift and the memory the previous run left alike); without it, one worker count's runs after another.
 
 import { spawnSync } from 'node:child_process';
 import { runSpin } from './spin.js';
@@ -52,22 +55,29 @@ function main(argv: string[]): void {
   const rest: string[] = [];
   let workers = [1, 2];
   let runs = 3;
+  let turns = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === '--set' || a === '--property') rest.push(a, argv[++i]!);
+    if (a === '--turns') turns = true;
+    else if (a === '--set' || a === '--property') rest.push(a, argv[++i]!);
     else if (a === '--workers') workers = argv[++i]!.split(',').map(Number);
     else if (a === '--runs') runs = Number(argv[++i]);
     else model = a;
   }
   if (!rest.includes('--set') && model.endsWith('option2-yield-pending.sched')) rest.push('--set', 'THREADS=7');
   if (!rest.includes('--property')) rest.push('--property', 'stack-integrity');
-  process.stdout.write(`${model} ${rest.join(' ')}, median of ${runs} runs (whole process)\n`);
+  process.stdout.write(`${model} ${rest.join(' ')}, median of ${runs} runs (whole process${turns ? ', the worker counts taking turns' : ''})\n`);
   process.stdout.write('workers  wall s  speed-up  user s  sys s     states   transitions\n');
   let base = 0;
   let expected = 0;
+  const runsOf = new Map<number, Run[]>(workers.map((w) => [w, []]));
+  if (turns) {
+    for (let i = 0; i < runs; i++) for (const w of i % 2 === 0 ? workers : [...workers].reverse()) runsOf.get(w)!.push(once([model, ...rest, '--workers', String(w)]));
+  } else {
+    for (const w of workers) for (let i = 0; i < runs; i++) runsOf.get(w)!.push(once([model, ...rest, '--workers', String(w)]));
+  }
   for (const w of workers) {
-    // Interleaved would be fairer on a shared machine; one worker count at a time keeps the caches honest.
-    const done = Array.from({ length: runs }, () => once([model, ...rest, '--workers', String(w)]));
+    const done = runsOf.get(w)!;
     done.sort((a, b) => a.wall - b.wall);
     const m = done[done.length >> 1]!;
     if (base === 0) base = m.wall;
