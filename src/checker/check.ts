@@ -55,6 +55,8 @@ export interface CheckOptions {
    * asked. Counts and verdicts are those of one thread.
    */
   workers?: number;
+  /** Told why a search asked to run over several workers ran in one thread (ExploreResult.notPartitioned). */
+  note?: (text: string) => void;
   /** States a search reaches before it is partitioned (default PARTITION_AT; tests set less). */
   partitionAt?: number;
   /** Run a partitioned search's shards in this thread, one after another (tests, the bench's simulations). */
@@ -246,6 +248,7 @@ export async function checkProgram(program: Program, options: CheckOptions): Pro
   }
   if (result.handover !== null) result = await goOnPartitioned(result, result.handover);
   else await (pool as ShardPool | null)?.close();
+  if (result.notPartitioned !== null) options.note?.(`--workers ${workers}: the search ran in one thread: ${result.notPartitioned}`);
   /** The rest of a handed-over search, in shards; a violation is found again, with its path, by one thread. */
   async function goOnPartitioned(first: ExploreResult, handover: Handover): Promise<ExploreResult> {
     let outcome: PartitionedOutcome | null = null;

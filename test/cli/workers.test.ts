@@ -26,6 +26,18 @@ describe('check --workers', () => {
     expect(results(one.out)[0]).toMatchObject({ verdict: 'holds', stats: { states: 712_722, transitions: 2_118_450 } });
   }, 60_000);
 
+  it('asked for by name, workers a check cannot use say why on stderr; the default and a partitioned search say nothing', () => {
+    // 163,989 states: past the handover, but the default properties include three that need the state graph.
+    const args = ['check', 'models/forkexec-004/redesign-need-resched.sched', '--set', 'CPUS=2', '--set', 'THREADS=2'];
+    const named = cli([...args, '--workers', '2']);
+    expect(named.code).toBe(0);
+    expect(named.err).toBe('schedcheck: note: --workers 2: the search ran in one thread: no-deadlock, eoi-discipline, no-starvation need the whole state graph\n');
+    const hashed = cli([...args, '--workers', '2', '--property', 'stack-integrity', '--hash-compaction']);
+    expect(hashed.err).toBe('schedcheck: note: --workers 2: the search ran in one thread: hash compaction runs in one thread\n');
+    expect(cli(args).err).toBe('');
+    expect(cli([...args, '--workers', '2', '--property', 'stack-integrity', '--property', 'lock-order']).err).toBe('');
+  }, 60_000);
+
   it('refuses a worker count that is not 1 to 256, exit 2', () => {
     for (const [n, message] of [['0', '--workers is between 1 and 256'], ['257', '--workers is between 1 and 256'], ['1.5', '--workers needs a non-negative whole number']]) {
       const r = cli(['check', 'models/aethelos-001/lock-contention.sched', '--workers', n!]);

@@ -65,6 +65,11 @@ export interface ExploreResult {
   reductions: { hashCompaction: Compaction | null; symmetry: { groups: string[] } | null };
   /** The search was stopped to go on partitioned (ExploreBounds.handover): the states so far, per shard. */
   handover: Handover | null;
+  /**
+   * A partitioned search was asked for (ExploreBounds.handover) and the search grew past the handover's size, but
+   * could not be handed over: why, for the user who asked for workers.
+   */
+  notPartitioned: string | null;
   /** The figures' worsts so far, in figureSlots' order, to merge with the partitioned search's. */
   figureWorsts: number[];
 }
@@ -82,6 +87,16 @@ function levelSynchronous(bounds: ExploreBounds, monitors: Map<PropertyId, Monit
     monitors.size > 0 &&
     [...monitors.values()].every((m) => (m.local === true || (gathering && m.gathered !== undefined)) && !m.needsGraph)
   );
+}
+
+/** Why a search that asked to be partitioned could not be (levelSynchronous, and the store it ran on). */
+function whyNotPartitioned(bounds: ExploreBounds, monitors: Map<PropertyId, Monitor>, hashCompaction: boolean, symmetry: boolean): string {
+  const graph = [...monitors].filter(([, m]) => m.needsGraph).map(([id]) => id);
+  if (graph.length > 0) return `${graph.join(', ')} ${graph.length === 1 ? 'needs' : 'need'} the whole state graph`;
+  if (hashCompaction || symmetry) return `${hashCompaction ? 'hash compaction' : 'symmetry reduction'} runs in one thread`;
+  if (bounds.maxStates !== undefined || bounds.maxDepth !== undefined) return `a search bounded by ${bounds.maxStates !== undefined ? '--max-states' : '--max-depth'} runs in one thread`;
+  if (bounds.searchLoop === 'js') return 'the search outgrew the WebAssembly store and went on in JavaScript';
+  return 'the model does not compile to WebAssembly, whose search core the partitioned search runs on';
 }
 
 /** Every stored state as (depth, hash, words), in id order, in the list of the shard that owns it (ownership.ts). */
@@ -346,6 +361,7 @@ export function explore(
       symmetry: symmetry === null ? null : { groups: symmetry.describe() },
     },
     handover,
+    notPartitioned: bounds.handover !== undefined && handover === null && store.count >= bounds.handover.at && !partitionable ? whyNotPartitioned(bounds, allMonitors, hc, symmetry !== null) : null,
     figureWorsts: figures.worsts(),
   };
 }

@@ -188,6 +188,8 @@ export async function checkCommand(args: CheckArgs): Promise<number> {
     hashCompaction: args.hashCompaction === true,
     symmetry: args.symmetry === true,
     workers: args.workers ?? availableParallelism(),
+    // Asked for by name, workers that could not be used say why (not the default's, on every check).
+    ...(args.workers !== undefined && args.workers > 1 ? { note: (text: string) => process.stderr.write(`schedcheck: note: ${text}\n`) } : {}),
     pdr: args.pdr === true,
     ...(swarm === null ? {} : { swarm: { job: swarm.index, of: swarm.of }, hashCompaction: true }),
     ...checkpoints,
