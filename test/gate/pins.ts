@@ -69,7 +69,7 @@ export const PINS: Record<string, Pin> = {
   'models/corpus/linux-double-rq-lock.sched -': { states: 160, cex: {} },
   'models/corpus/linux-exit-to-user-no-resched.sched -': { states: 47, cex: { 'no-starvation': 14 } },
   'models/corpus/linux-exit-to-user.sched -': { states: 243, cex: {} },
-  'models/corpus/linux-gic-handle-irq-no-range-check.sched -': { states: 965, cex: { 'eoi-discipline': 11 } },
+  'models/corpus/linux-gic-handle-irq-no-range-check.sched -': { states: 2445, cex: { 'eoi-discipline': 12 } },
   'models/corpus/linux-gic-handle-irq.sched -': { states: 1812, cex: {} },
   'models/corpus/linux-idle-polling-test-first.sched -': { states: 155, cex: { 'no-deadlock': 11 } },
   'models/corpus/linux-idle-polling.sched -': { states: 158, cex: {} },

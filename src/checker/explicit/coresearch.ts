@@ -7,7 +7,7 @@ import type { Model } from '../../ir/model.js';
 import { SLOW, type SearchInstance } from './compile.js';
 import type { CompiledExpander } from './compiledexpander.js';
 import type { SearchParts } from './bfs.js';
-import { EDGE_PROGRESS } from './graph.js';
+import { edgeFlags } from './graph.js';
 import { NO_EOIS } from './observer.js';
 import { watchBits, watchMask } from '../../hw/watch.js';
 import { CTL, FLAG_EVENTS, FLAG_FILTER, FLAG_LOG, FLAG_NEW, FLAG_PROGRESS, RUN_ASK, RUN_BOUND, RUN_DONE, RUN_FULL, RUN_NEW, RUN_OUTBOX, RUN_UNUSUAL } from './wasmsearch.js';
@@ -129,7 +129,7 @@ function drainLog({ store: ws, observer, model }: CoreParts): void {
     const a = m[at + 2 * i]!;
     const b = m[at + 2 * i + 1]!;
     if (a === -1) graph.begin(b);
-    else graph.add(a, model.progress(b) ? EDGE_PROGRESS : 0, NO_EOIS);
+    else graph.add(a, edgeFlags(model, b, false), NO_EOIS);
   }
   ws.set(CTL.LOG_COUNT, 0);
 }

@@ -3,10 +3,27 @@
 // in id order, so the edges are recorded directly in compressed sparse row form: the edges of state i are
 // [offsets[i], offsets[i + 1]).
 
+import { ActionKind, actionCpu, actionKind, type Action, type Model } from '../../ir/model.js';
 import { MemoryBudgetExceeded } from './store.js';
 
 export const EDGE_PROGRESS = 1;
 export const EDGE_FATAL = 2;
+/** The edge takes an interrupt (a delivery, or an arrival taken at once). */
+export const EDGE_DELIVERY = 4;
+/** The CPU that takes the edge's action is the flags' bits from this one on. */
+const EDGE_CPU_SHIFT = 3;
+
+/** The flags of an edge that takes `action` (`fatal`: a step that leads nowhere). */
+export function edgeFlags(model: Model, action: Action, fatal: boolean): number {
+  const kind = actionKind(action);
+  const delivery = kind === ActionKind.deliver || kind === ActionKind.arriveTake;
+  return (model.progress(action) ? EDGE_PROGRESS : 0) | (fatal ? EDGE_FATAL : 0) | (delivery ? EDGE_DELIVERY : 0) | (actionCpu(action) << EDGE_CPU_SHIFT);
+}
+
+/** The CPU that takes an edge, from its flags. */
+export function edgeCpu(flags: number): number {
+  return flags >>> EDGE_CPU_SHIFT;
+}
 
 export class StateGraph {
   private offsets: Int32Array = new Int32Array(1024);
@@ -76,6 +93,11 @@ export class StateGraph {
     const bigger = array instanceof Int32Array ? new Int32Array(length) : new Uint8Array(length);
     bigger.set(array);
     return bigger;
+  }
+
+  /** The reversed graph: the sources of the edges into state t are sources[offsets[t] .. offsets[t + 1]). */
+  reversedEdges(): { offsets: Int32Array; sources: Int32Array } {
+    return this.reversed();
   }
 
   private reversed(): { offsets: Int32Array; sources: Int32Array } {

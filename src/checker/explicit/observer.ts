@@ -5,7 +5,7 @@
 import type { Model, ModelEvent } from '../../ir/model.js';
 import type { Expander } from './expander.js';
 import type { FigureCollector } from './figures.js';
-import { EDGE_FATAL, EDGE_PROGRESS, type StateGraph } from './graph.js';
+import { edgeFlags, type StateGraph } from './graph.js';
 import type { OpenMonitors } from './openmonitors.js';
 
 /** The EOI list of a transition that has none (shared, never mutated). */
@@ -48,7 +48,7 @@ export class SearchObserver {
   transition(id: number, action: number, events: readonly ModelEvent[], to: number, isFatal: boolean): void {
     if (events.length > 0) this.monitors.transition(id, action, events, to);
     if (this.graph === null) return;
-    const flags = (this.model.progress(action) ? EDGE_PROGRESS : 0) | (isFatal ? EDGE_FATAL : 0);
+    const flags = edgeFlags(this.model, action, isFatal);
     let eois: number[] | null = null;
     for (const e of events) {
       if (e.kind !== 'eoi') continue;

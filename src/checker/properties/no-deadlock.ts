@@ -8,7 +8,9 @@
 // with its line pending but masked, a spin on a flag nobody will set). Progress is every executed instruction
 // except condition tests, `hlt`, `wfi` and a wait completing, plus every interrupt delivery; a fatal step also
 // ends the question. (3) after a complete search: a thread blocked in a reachable state from which no path ever
-// makes it runnable again, while the CPUs may go on making progress (a lost wake-up).
+// makes it runnable again, while the CPUs may go on making progress (a lost wake-up). (4) after a complete search,
+// when (1)-(3) find nothing: a running CPU that never again makes progress at its own interrupt level, while the
+// rest of the machine goes on (two CPUs spinning on each other's locks while the timer interrupts them).
 
 import { contextOf, lockName, pcLocation, threadName, whereIs } from '../../hw/describe.js';
 import { lockIn } from '../../hw/locks.js';
@@ -16,8 +18,8 @@ import type { Machine } from '../../hw/machine.js';
 import { instrText } from '../../ir/print.js';
 import { actionArg, actionCpu, actionKind, ActionKind, type Action } from '../../ir/model.js';
 import { THREAD_STATES } from '../../ir/ir.js';
-import { EDGE_FATAL, EDGE_PROGRESS } from '../explicit/graph.js';
-import type { Finding, PropertyDefinition } from './property.js';
+import { EDGE_DELIVERY, EDGE_FATAL, EDGE_PROGRESS, edgeCpu, type StateGraph } from '../explicit/graph.js';
+import type { Exploration, Finding, PropertyDefinition } from './property.js';
 
 function lines(m: Machine, mask: number): string {
   return m.program.lines.filter((l) => (mask & (1 << l.id)) !== 0).map((l) => l.name).join(', ');
@@ -198,6 +200,93 @@ function lostWakeUp(
   };
 }
 
+/**
+ * (4) After a complete search: a running CPU, not halted, in a reachable state from which it never again makes
+ * progress at its own interrupt level or below, while the rest of the machine may go on: taking an interrupt, and
+ * what the handler does, is not progress of the code it interrupted. Two CPUs that spin on each other's locks
+ * while the timer still interrupts them (what Linux's soft-lockup watchdog reports), a handler spinning on a lock
+ * its CPU's thread holds while another CPU runs on. The first such state in breadth-first order, so the path to
+ * it is shortest; a CPU whose own steps take it to a hlt or wfi is idle, not waiting; a fatal step ends the
+ * question.
+ */
+function stuckCpu(x: Exploration, graph: StateGraph, neverHalts: (state: Uint32Array, c: number) => boolean): Finding | null {
+  const m = x.machine;
+  const n = graph.stateCount;
+  const { offsets, flags } = graph.edgeView();
+  const { sources, offsets: into } = graph.reversedEdges();
+  // Each CPU's interrupt level in every state, read in one pass (the states may be on disk: check --spill-dir).
+  const levels = Array.from({ length: m.cpus }, () => new Uint8Array(n));
+  let top = 0;
+  for (let id = 0; id < n; id++) {
+    const state = x.view(id);
+    for (let c = 0; c < m.cpus; c++) {
+      const level = m.hardirq(state, c);
+      levels[c]![id] = level;
+      if (level > top) top = level;
+    }
+  }
+  const NEVER = 255;
+  // seeds[c][s]: the lowest interrupt level at which CPU c makes progress on an edge of s itself (an interrupt
+  // taken aside; a fatal step ends every question, at level 0), for every CPU in one pass over the edges.
+  const seeds = Array.from({ length: m.cpus }, () => new Uint8Array(n).fill(NEVER));
+  for (let s = 0; s < n; s++) {
+    for (let e = offsets[s]!; e < offsets[s + 1]!; e++) {
+      const f = flags[e]!;
+      if ((f & EDGE_FATAL) !== 0) for (const seed of seeds) seed[s] = 0;
+      else if ((f & (EDGE_PROGRESS | EDGE_DELIVERY)) === EDGE_PROGRESS) {
+        const c = edgeCpu(f);
+        const level = levels[c]![s]!;
+        if (level < seeds[c]![s]!) seeds[c]![s] = level;
+      }
+    }
+  }
+  const reach = new Uint8Array(n);
+  const queue = new Int32Array(n);
+  let first: { id: number; cpu: number } | null = null;
+  for (let c = 0; c < m.cpus; c++) {
+    const at = levels[c]!;
+    const seedAt = seeds[c]!;
+    // reach[s]: the lowest interrupt level at which CPU c makes progress on some path from s. A CPU at level L in
+    // s waits forever when reach[s] > L. The seeds level by level, closed backwards: each state is queued once.
+    reach.fill(NEVER);
+    for (let level = 0; level <= top; level++) {
+      let tail = 0;
+      for (let s = 0; s < n; s++) {
+        if (seedAt[s] !== level || reach[s] !== NEVER) continue;
+        reach[s] = level;
+        queue[tail++] = s;
+      }
+      for (let head = 0; head < tail; head++) {
+        const t = queue[head]!;
+        for (let i = into[t]!; i < into[t + 1]!; i++) {
+          const u = sources[i]!;
+          if (reach[u] !== NEVER) continue;
+          reach[u] = level;
+          queue[tail++] = u;
+        }
+      }
+    }
+    const limit = first?.id ?? n;
+    for (let id = 0; id < limit; id++) {
+      if (reach[id]! <= at[id]!) continue;
+      const view = x.view(id);
+      if (m.stopped(view, c) || !m.waiting(view).busy[c] || !neverHalts(x.state(id), c)) continue;
+      first = { id, cpu: c };
+      break;
+    }
+  }
+  if (first === null) return null;
+  const s = x.state(first.id);
+  const others = Array.from({ length: m.cpus }, (_, c) => c).filter((c) => c !== first.cpu);
+  return {
+    message: `${describeCpu(m, s, first.cpu)}, forever: no path from here lets it past, though the rest of the machine may go on (interrupts taken, other CPUs running)`,
+    state: first.id,
+    action: null,
+    violationSpan: m.code[m.pc(s, first.cpu)]?.span ?? null,
+    details: [...others.map((c) => (m.stopped(s, c) ? describeCpu(m, s, c) : `CPU${c}: ${contextOf(m, s, c)} at ${pcLocation(m, m.pc(s, c))} (${instrText(m.program, m.code[m.pc(s, c)]!)})`)), ...holdsAndWaits(m, s)],
+  };
+}
+
 export const noDeadlock: PropertyDefinition = {
   id: 'no-deadlock',
   kind: 'safety',
@@ -273,7 +362,10 @@ export const noDeadlock: PropertyDefinition = {
           const waits = w.threads || w.pending.includes(true) || w.busy.some((busy, c) => busy && neverHalts(state, c));
           if (waits) return stuckFinding(x.machine, state, id, 'livelock');
         }
-        return lostWakeUp(x.machine, graph.stateCount, edges, (id) => x.state(id), (id) => x.view(id), (e, c) => graph.canReach(c, e));
+        return (
+          lostWakeUp(x.machine, graph.stateCount, edges, (id) => x.state(id), (id) => x.view(id), (e, c) => graph.canReach(c, e)) ??
+          stuckCpu(x, graph, neverHalts)
+        );
       },
     };
   },
