@@ -6,7 +6,7 @@
 import type { Instr, Program, ThreadState, Unit } from '../ir/ir.js';
 import { THREAD_STATES } from '../ir/ir.js';
 import { ELR_STATES, readSlot, type Layout, type RunQueueSlots, type Slot, type StackSlots } from '../ir/layout.js';
-import { ActionKind } from '../ir/model.js';
+import { ActionKind, actionArg, actionKind, type Action } from '../ir/model.js';
 import { Access } from './access.js';
 import { concrete } from './domain.js';
 import { decodeFrame, type Frame } from './frames.js';
@@ -314,6 +314,15 @@ export class Machine {
   waiting(s: Uint32Array): { threads: boolean; busy: boolean[]; pending: boolean[] } {
     const w = waiting(this.access, this.view(s));
     return { threads: w.threads === true, busy: w.busy.map((b) => b === true), pending: w.pending.map((p) => p === true) };
+  }
+
+  /**
+   * Whether `action` is the step of a halted point: a `hlt` or `wfi` completing. A `wfi`'s, with nothing pending,
+   * is a spurious wake-up (spuriousWakeUp), which may happen but never has to: no-deadlock counts no such step as
+   * a way out.
+   */
+  haltedStep(action: Action): boolean {
+    return actionKind(action) === ActionKind.step && this.code[actionArg(action)]!.op === 'halted';
   }
 
   /** CPU `c` is halted in `wfi` with nothing pending: its step would be a spurious wake-up (spuriousWakeUp). */

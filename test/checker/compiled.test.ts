@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { compiledModule, compileModel, compileUncached, maxActions, SLOW, WARNED, warnedEvents } from '../../src/checker/explicit/compile.js';
-import { ActionKind, actionArg, actionKind, type Model, type ModelEvent } from '../../src/ir/model.js';
+import { ActionKind, actionKind, type Model, type ModelEvent } from '../../src/ir/model.js';
 import { machineOf } from '../../src/hw/build.js';
 import { ConcreteState } from '../../src/hw/state.js';
 import { watchBits, watchedFacts } from '../../src/hw/watch.js';
@@ -63,7 +63,7 @@ function compare(model: Model): Agreement {
       if (!compiled.stateCheck(s) && model.stateEvents(s).length > 0) disagree(`stateCheck missed the events of state ${i}`);
       // The search core's filter of new states (coresearch.ts): the watched facts and progress, as the reference has them.
       if (compiled.watch(s) !== watch(s)) disagree(`watched facts of state ${i}`);
-      const progress = model.actions(s).some((a) => actionKind(a) !== ActionKind.arrive && !(actionKind(a) === ActionKind.step && machine.code[actionArg(a)]!.op === 'halted'));
+      const progress = model.actions(s).some((a) => actionKind(a) !== ActionKind.arrive && !machine.haltedStep(a));
       if (compiled.progress(s) !== progress) disagree(`progress of state ${i}`);
     },
     (s, i, action, r) => {

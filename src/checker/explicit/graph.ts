@@ -96,11 +96,7 @@ export class StateGraph {
   }
 
   /** The reversed graph: the sources of the edges into state t are sources[offsets[t] .. offsets[t + 1]). */
-  reversedEdges(): { offsets: Int32Array; sources: Int32Array } {
-    return this.reversed();
-  }
-
-  private reversed(): { offsets: Int32Array; sources: Int32Array } {
+  reversed(): { offsets: Int32Array; sources: Int32Array } {
     this.reverse ??= this.reversedWithout(null);
     return this.reverse;
   }

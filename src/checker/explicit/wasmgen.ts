@@ -24,7 +24,7 @@ import { profileOf } from '../../hw/profiles.js';
 import { apply, canEverStep, enabledWith, recursiveAcquire, urgency } from '../../hw/transition.js';
 import type { Program } from '../../ir/ir.js';
 import type { CpuSlots, Layout, Slot } from '../../ir/layout.js';
-import { ActionKind, actionArg, actionKind, encodeAction, type Action, type ModelEvent } from '../../ir/model.js';
+import { ActionKind, actionKind, encodeAction, type Action, type ModelEvent } from '../../ir/model.js';
 import { watchBits, watchedFacts, type WatchBits } from '../../hw/watch.js';
 import { figureSlots } from './figures.js';
 import type { Geometry } from './geometry.js';
@@ -430,7 +430,7 @@ class WasmGenerator {
     const c = this.mod.body(this.fProgress);
     const progress = (action: Action): boolean => {
       const kind = actionKind(action);
-      return kind !== ActionKind.arrive && !(kind === ActionKind.step && this.m.code[actionArg(action)]!.op === 'halted');
+      return kind !== ActionKind.arrive && !this.m.haltedStep(action);
     };
     this.scan(c, progress, () => c.i32(1).ret());
     c.i32(0);

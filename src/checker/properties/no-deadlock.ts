@@ -16,7 +16,7 @@ import { contextOf, lockName, pcLocation, threadName, whereIs } from '../../hw/d
 import { lockIn } from '../../hw/locks.js';
 import type { Machine } from '../../hw/machine.js';
 import { instrText } from '../../ir/print.js';
-import { actionArg, actionCpu, actionKind, ActionKind, type Action } from '../../ir/model.js';
+import { actionCpu, actionKind, ActionKind, type Action } from '../../ir/model.js';
 import { THREAD_STATES } from '../../ir/ir.js';
 import { EDGE_DELIVERY, EDGE_FATAL, EDGE_PROGRESS, edgeCpu, type StateGraph } from '../explicit/graph.js';
 import type { Exploration, Finding, PropertyDefinition } from './property.js';
@@ -137,6 +137,50 @@ function wakeableThreads(m: Machine): boolean[] {
   return can;
 }
 
+/** What the analyses after the search read of every state, in one pass (the states may be on disk: --spill-dir). */
+interface StateFacts {
+  /** The threads some code could wake (wakeableThreads). */
+  threads: number[];
+  /** Per state, which of `threads` are blocked, as bits (up to 32 threads; more take a pass each in lostWakeUp). */
+  blocked: Uint32Array | null;
+  /** Per CPU, its interrupt level in each state, and the highest of them. */
+  levels: Uint8Array[];
+  top: number;
+  /** Per edge, 1 for the step of a CPU halted in `wfi` with nothing pending (a spurious wake-up); null: none. */
+  spurious: Uint8Array | null;
+}
+
+function readStates(x: Exploration, graph: StateGraph): StateFacts {
+  const m = x.machine;
+  const n = graph.stateCount;
+  const { offsets } = graph.edgeView();
+  const wakeable = wakeableThreads(m);
+  const threads = [...wakeable.keys()].filter((t) => wakeable[t]);
+  const blocked = threads.length <= 32 ? new Uint32Array(n) : null;
+  const levels = Array.from({ length: m.cpus }, () => new Uint8Array(n));
+  let top = 0;
+  const spurious = m.access.wfiHaltedPcs.length === 0 ? null : new Uint8Array(offsets[n]!);
+  for (let id = 0; id < n; id++) {
+    const state = x.view(id);
+    if (blocked !== null) {
+      let b = 0;
+      for (let k = 0; k < threads.length; k++) if (m.threadState(state, threads[k]!) === 'blocked') b |= 1 << k;
+      blocked[id] = b;
+    }
+    for (let c = 0; c < m.cpus; c++) {
+      const level = m.hardirq(state, c);
+      levels[c]![id] = level;
+      if (level > top) top = level;
+      if (spurious === null || !m.spuriousWakeUp(state, c)) continue;
+      const start = offsets[id]!;
+      x.model.actions(state).forEach((a, i) => {
+        if (actionKind(a) === ActionKind.step && actionCpu(a) === c) spurious[start + i] = 1;
+      });
+    }
+  }
+  return { threads, blocked, levels, top, spurious };
+}
+
 /**
  * (3) After a complete search: a reachable state in which a thread that some code could wake is blocked and no
  * path from it ever makes the thread anything but blocked, while the machine goes on (the CPUs may still make progress: a scheduler loop
@@ -147,23 +191,12 @@ function lostWakeUp(
   m: Machine,
   states: number,
   edges: { offsets: Int32Array; targets: Int32Array },
+  facts: StateFacts,
   stateOf: (id: number) => Uint32Array,
   viewOf: (id: number) => Uint32Array,
   canReach: (marks: Uint8Array, flags: number) => Uint8Array,
 ): Finding | null {
-  const wakeable = wakeableThreads(m);
-  // Which wakeable threads are blocked in each state, read in one pass over the states (they may be on disk:
-  // check --spill-dir), as bits of a word per state for up to 32 threads; more threads take a pass each.
-  const threads = [...wakeable.keys()].filter((t) => wakeable[t]);
-  const bits = threads.length <= 32 ? new Uint32Array(states) : null;
-  if (bits !== null) {
-    for (let id = 0; id < states; id++) {
-      const state = viewOf(id);
-      let b = 0;
-      for (let k = 0; k < threads.length; k++) if (m.threadState(state, threads[k]!) === 'blocked') b |= 1 << k;
-      bits[id] = b;
-    }
-  }
+  const { threads, blocked: bits } = facts;
   let first: { id: number; thread: number } | null = null;
   for (const [k, t] of threads.entries()) {
     const blocked = new Uint8Array(states);
@@ -209,22 +242,12 @@ function lostWakeUp(
  * it is shortest; a CPU whose own steps take it to a hlt or wfi is idle, not waiting; a fatal step ends the
  * question.
  */
-function stuckCpu(x: Exploration, graph: StateGraph, neverHalts: (state: Uint32Array, c: number) => boolean): Finding | null {
+function stuckCpu(x: Exploration, graph: StateGraph, facts: StateFacts, neverHalts: (state: Uint32Array, c: number) => boolean): Finding | null {
   const m = x.machine;
   const n = graph.stateCount;
   const { offsets, flags } = graph.edgeView();
-  const { sources, offsets: into } = graph.reversedEdges();
-  // Each CPU's interrupt level in every state, read in one pass (the states may be on disk: check --spill-dir).
-  const levels = Array.from({ length: m.cpus }, () => new Uint8Array(n));
-  let top = 0;
-  for (let id = 0; id < n; id++) {
-    const state = x.view(id);
-    for (let c = 0; c < m.cpus; c++) {
-      const level = m.hardirq(state, c);
-      levels[c]![id] = level;
-      if (level > top) top = level;
-    }
-  }
+  const { sources, offsets: into } = graph.reversed();
+  const { levels, top } = facts;
   const NEVER = 255;
   // seeds[c][s]: the lowest interrupt level at which CPU c makes progress on an edge of s itself (an interrupt
   // taken aside; a fatal step ends every question, at level 0), for every CPU in one pass over the edges.
@@ -296,10 +319,7 @@ export const noDeadlock: PropertyDefinition = {
     // every state discovered, and almost every state has a step that is not a mere arrival.
     const enabled = new Int32Array(x.actionRoom);
     // A wfi completing with nothing pending is no way out: it may happen, but never has to.
-    const spurious = (state: Uint32Array, action: Action): boolean =>
-      actionKind(action) === ActionKind.step &&
-      x.machine.code[actionArg(action)]!.op === 'halted' &&
-      x.machine.spuriousWakeUp(state, actionCpu(action));
+    const spurious = (state: Uint32Array, action: Action): boolean => x.machine.haltedStep(action) && x.machine.spuriousWakeUp(state, actionCpu(action));
     const canProgress = (state: Uint32Array): boolean => {
       const count = x.enabled(state, enabled);
       for (let i = 0; i < count; i++) if (actionKind(enabled[i]!) !== ActionKind.arrive && !spurious(state, enabled[i]!)) return true;
@@ -340,20 +360,10 @@ export const noDeadlock: PropertyDefinition = {
       },
       onComplete(graph): Finding | null {
         if (graph === null) return null;
-        // Progress reachable without relying on a wfi completing spuriously.
         const edges = graph.edgeView();
-        const skip = x.machine.access.wfiHaltedPcs.length === 0 ? null : new Uint8Array(edges.targets.length);
-        for (let id = 0; skip !== null && id < graph.stateCount; id++) {
-          const state = x.view(id);
-          for (let c = 0; c < x.machine.cpus; c++) {
-            if (!x.machine.spuriousWakeUp(state, c)) continue;
-            const start = edges.offsets[id]!;
-            x.model.actions(state).forEach((a, i) => {
-              if (actionKind(a) === ActionKind.step && actionCpu(a) === c) skip[start + i] = 1;
-            });
-          }
-        }
-        const good = graph.canReach(EDGE_PROGRESS | EDGE_FATAL, null, skip);
+        const facts = readStates(x, graph);
+        // Progress reachable without relying on a wfi completing spuriously.
+        const good = graph.canReach(EDGE_PROGRESS | EDGE_FATAL, null, facts.spurious);
         for (let id = 0; id < graph.stateCount; id++) {
           if (good[id] === 1) continue;
           const w = x.machine.waiting(x.view(id));
@@ -363,8 +373,8 @@ export const noDeadlock: PropertyDefinition = {
           if (waits) return stuckFinding(x.machine, state, id, 'livelock');
         }
         return (
-          lostWakeUp(x.machine, graph.stateCount, edges, (id) => x.state(id), (id) => x.view(id), (e, c) => graph.canReach(c, e)) ??
-          stuckCpu(x, graph, neverHalts)
+          lostWakeUp(x.machine, graph.stateCount, edges, facts, (id) => x.state(id), (id) => x.view(id), (e, c) => graph.canReach(c, e)) ??
+          stuckCpu(x, graph, facts, neverHalts)
         );
       },
     };
