@@ -23,7 +23,7 @@ export const GATE_CODES = {
   G105: 'unknown engine',
   G106: 'unknown property',
   G107: 'expected `holds` or `violated`',
-  G108: '`config` or `expect` before the first `model`',
+  G108: '`config`, `learn-from` or `expect` before the first `model`',
   G109: 'given twice in one block',
   G110: 'block with no `expect`, for a model with no `expect` line',
   G111: 'characters a plan cannot contain',
@@ -36,6 +36,7 @@ export const GATE_CODES = {
   G207: "model path outside the plan's repository",
   G208: 'model is not a regular `.sched` file of at most 1 MiB',
   G209: 'plan checks nothing',
+  G210: '`learn-from` in a block the SMT engine does not check',
 } as const;
 export type GateCode = keyof typeof GATE_CODES;
 
@@ -75,6 +76,11 @@ export interface PlanBlock {
   pathSpan: SourceSpan;
   /** Empty: one check with the model's own constants. */
   configs: PlanConfig[];
+  /**
+   * Smaller configurations the SMT engine learns invariants from (`check --learn-from`), each on top of the
+   * configuration checked.
+   */
+  learnFrom: PlanConfig[];
   engine: PlanEngine;
   bounds: PlanBounds;
   expectations: PlanExpectation[];
@@ -175,6 +181,7 @@ export function parsePlan(text: string, file: string): { diagnostics: Diagnostic
         span: spanOfTokens(tokens),
         pathSpan: args[0]!.span,
         configs: [],
+        learnFrom: [],
         engine: defaults.engine,
         bounds: { ...defaults.bounds },
         expectations: [],
@@ -184,16 +191,16 @@ export function parsePlan(text: string, file: string): { diagnostics: Diagnostic
       continue;
     }
     const known =
-      head.text === 'config' || head.text === 'engine' || head.text === 'expect' || Object.hasOwn(BOUND_DIRECTIVES, head.text) || Object.hasOwn(REDUCTION_DIRECTIVES, head.text);
+      head.text === 'config' || head.text === 'learn-from' || head.text === 'engine' || head.text === 'expect' || Object.hasOwn(BOUND_DIRECTIVES, head.text) || Object.hasOwn(REDUCTION_DIRECTIVES, head.text);
     if (!known) {
       sink.error(
         'G101',
-        `Unknown directive '${head.text.slice(0, 40)}'; expect model, config, engine, max-states, max-depth, max-memory, timeout, hash-compaction, symmetry or expect.`,
+        `Unknown directive '${head.text.slice(0, 40)}'; expect model, config, learn-from, engine, max-states, max-depth, max-memory, timeout, hash-compaction, symmetry or expect.`,
         head.span,
       );
       continue;
     }
-    if (block === null && (head.text === 'config' || head.text === 'expect')) {
+    if (block === null && (head.text === 'config' || head.text === 'learn-from' || head.text === 'expect')) {
       sink.error('G108', `'${head.text}' belongs to a block: start one with \`model PATH\`.`, head.span);
       continue;
     }
@@ -210,13 +217,13 @@ export function parsePlan(text: string, file: string): { diagnostics: Diagnostic
       return false;
     };
 
-    if (head.text === 'config' && block !== null) {
+    if ((head.text === 'config' || head.text === 'learn-from') && block !== null) {
       const sets: string[] = [];
       for (const a of args) {
         if (ASSIGNMENT.test(a.text)) sets.push(a.text);
         else sink.error('G104', `Expect NAME=VALUE (a constant and a whole number), found '${a.text.slice(0, 40)}'.`, a.span);
       }
-      if (sets.length === args.length) block.configs.push({ sets, span: spanOfTokens(tokens) });
+      if (sets.length === args.length) (head.text === 'config' ? block.configs : block.learnFrom).push({ sets, span: spanOfTokens(tokens) });
     } else if (head.text === 'engine') {
       if (!arity(1, 'engine explicit|smt|both')) continue;
       const engine = args[0]!.text;
@@ -263,6 +270,8 @@ export interface GateCheck {
   program: Program;
   /** `CPUS=2 THREADS=3`: the model's constants after the overrides, `-` when it has none. */
   label: string;
+  /** The block's `learn-from` configurations, loaded on top of this one. */
+  learnFrom: Program[];
 }
 
 export interface LoadedPlans {
@@ -389,22 +398,33 @@ function loadBlock(block: PlanBlock, diagnostics: Diagnostic[], texts: Map<strin
     diagnostics.push(source);
     return checks;
   }
+  if (block.learnFrom.length > 0 && block.engine === 'explicit') {
+    const message = `\`learn-from\` gives the SMT engine its invariants, and '${block.model}' is checked by the explicit engine only; add \`engine smt\` or \`engine both\`.`;
+    diagnostics.push({ code: 'G210', severity: 'error', message, span: block.learnFrom[0]!.span });
+  }
+  const load = (sets: string[], at: SourceSpan): Program | null => {
+    const loaded = loadModelFromText(source.text, block.modelPath, sets);
+    if (loaded.program !== null) return loaded.program;
+    texts.set(block.modelPath, source.text);
+    const why = loaded.diagnostics.find((d) => d.severity === 'error');
+    diagnostics.push({
+      code: 'G202',
+      severity: 'error',
+      message: `Model '${block.model}' does not load${sets.length > 0 ? ` with ${sets.join(' ')}` : ''}: ${why ? `${why.code} ${why.message}` : 'see below'}`,
+      span: at,
+    });
+    diagnostics.push(...loaded.diagnostics);
+    return null;
+  };
+  // A smaller configuration's constants replace the same constants of the configuration checked.
+  const name = (set: string): string => set.split('=')[0]!;
   for (const config of configs) {
     const at = config?.span ?? block.span;
-    const loaded = loadModelFromText(source.text, block.modelPath, config?.sets ?? []);
-    if (loaded.program === null) {
-      texts.set(block.modelPath, source.text);
-      const why = loaded.diagnostics.find((d) => d.severity === 'error');
-      diagnostics.push({
-        code: 'G202',
-        severity: 'error',
-        message: `Model '${block.model}' does not load${config ? ` with ${config.sets.join(' ')}` : ''}: ${why ? `${why.code} ${why.message}` : 'see below'}`,
-        span: at,
-      });
-      diagnostics.push(...loaded.diagnostics);
-      continue;
-    }
-    const program = loaded.program;
+    const program = load(config?.sets ?? [], at);
+    if (program === null) continue;
+    const sets = config?.sets ?? [];
+    const small = block.learnFrom.map((l) => load([...sets.filter((s) => !l.sets.some((e) => name(e) === name(s))), ...l.sets], l.span));
+    if (small.includes(null)) continue;
     const label = configLabel(program);
     if (labels.has(label)) {
       diagnostics.push({ code: 'G205', severity: 'error', message: `Configuration ${label} is listed twice for '${block.model}'.`, span: at });
@@ -415,7 +435,7 @@ function loadBlock(block: PlanBlock, diagnostics: Diagnostic[], texts: Map<strin
       if (block.expectations.length === 0) inheritExpectations(block, program, diagnostics);
       checkAgainstModel(block, program, diagnostics);
     }
-    checks.push({ block, config, program, label });
+    checks.push({ block, config, program, label, learnFrom: small as Program[] });
   }
   return checks;
 }
@@ -519,6 +539,7 @@ export async function runChecks(checks: GateCheck[], onRow?: (row: GateRow) => v
       timeoutSeconds: block.bounds.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
       hashCompaction: block.bounds.hashCompaction,
       symmetry: block.bounds.symmetry,
+      ...(check.learnFrom.length > 0 ? { learnFrom: check.learnFrom } : {}),
       progress: options.progress ?? false,
     });
     reports.push({ check, report });

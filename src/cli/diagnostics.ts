@@ -14,7 +14,7 @@ const DECLARATIONS = ['const', 'machine', 'lock', 'enum', 'var', 'percpu', 'pert
 const CONTEXTUAL = ['x86_64', 'aarch64', 'cpus', 'irq', 'line', 'priority', 'gate', 'interrupt', 'trap', 'ipi', 'periodic', 'once', 'at', 'most', 'on', 'each', 'scheduler', 'latency', 'controller', 'lapic', 'i8259', 'gic', 'vector', 'eoimode', 'deactivate', 'spin', 'irqsave', 'mutex', 'handoff', 'ready', 'dormant', 'stack', 'forged', 'switch', 'entry', 'to', 'holds', 'violated'];
 const WORDS = [...KEYWORDS, ...CONTEXTUAL];
 /** The directives of a verification plan (docs/gate.md). */
-const PLAN_DIRECTIVES = ['model', 'config', 'engine', 'max-states', 'max-depth', 'max-memory', 'timeout', 'hash-compaction', 'symmetry', 'expect'];
+const PLAN_DIRECTIVES = ['model', 'config', 'learn-from', 'engine', 'max-states', 'max-depth', 'max-memory', 'timeout', 'hash-compaction', 'symmetry', 'expect'];
 const IDENT = /[A-Za-z_][A-Za-z0-9_]*/g;
 
 /** The identifiers of a model's text outside comments: the names it declares and uses. */

@@ -46,6 +46,8 @@ const file = (name: string, text: string): string => {
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'schedcheck-gate-'));
   file('ticker.sched', TICKER);
+  // Interchangeable threads yielding round a run queue (test/checker/smt/learn.test.ts), with its claim.
+  file('ring.sched', `${readFileSync('test/checker/smt/learn/yield-ring.sched', 'utf8')}\nexpect stack-integrity holds\n`);
   file('wrong.sched', WRONG);
   file('no-eoi.sched', NO_EOI);
 });
@@ -90,6 +92,19 @@ describe('loadPlans against the models', () => {
     expect(checks.map((c) => c.label)).toEqual(['THREADS=1']);
   });
 
+  it('loads each learn-from configuration on top of each configuration checked; refuses it for the explicit engine (G210)', () => {
+    const plan = file(
+      'learn.plan',
+      ['model ring.sched', 'config THREADS=5', 'engine smt', 'learn-from THREADS=2', 'learn-from THREADS=3', 'expect stack-integrity holds'].join('\n'),
+    );
+    const { diagnostics, checks } = loadPlans([plan]);
+    expect(diagnostics).toEqual([]);
+    expect(checks.map((c) => [c.label, c.learnFrom.map((p) => p.constants)])).toEqual([['THREADS=5', [{ THREADS: 2 }, { THREADS: 3 }]]]);
+    const bad = file('learn-bad.plan', ['model ring.sched', 'config THREADS=5', 'learn-from THREADS=2', 'learn-from NOPE=1', 'expect stack-integrity holds'].join('\n'));
+    const refused = loadPlans([bad]).diagnostics.map((d) => `${d.code} ${d.span.file === bad ? 'plan' : 'model'}:${d.span.line}:${d.span.col}`);
+    expect(refused).toEqual(['G210 plan:3:1', 'G202 plan:4:1', 'E601 model:1:1']);
+  });
+
   it('reads no plan when the plan file is missing (G201) and none in an empty specs folder (G206)', () => {
     expect(loadPlans([join(dir, 'nothing.plan')]).diagnostics.map((d) => d.code)).toEqual(['G201']);
   });
@@ -118,6 +133,18 @@ describe('runChecks', () => {
     // The row's got column says `inconclusive (max-states)`; the note says what stopped it, once.
     expect(run.rows[0]!.note).toBe('stopped after 3 states (--max-states 3)');
   });
+});
+
+describe('runChecks with learn-from', () => {
+  it('proves a configuration from invariants learned from smaller ones, and the report says which', async () => {
+    const plan = file(
+      'learned.plan',
+      ['model ring.sched', 'config THREADS=5', 'engine smt', 'max-depth 4', 'learn-from THREADS=2', 'learn-from THREADS=3', 'learn-from THREADS=4', 'expect stack-integrity holds'].join('\n'),
+    );
+    const run = await runChecks(loadPlans([plan]).checks);
+    expect(run.rows.map((r) => `${r.check.label} ${r.property} ${r.result.verdict} ${r.status}`)).toEqual(['THREADS=5 stack-integrity holds ok']);
+    expect(run.rows[0]!.result.proof).toEqual({ method: 'k-induction', k: 1, configuration: { THREADS: 5 }, learnedFrom: [{ THREADS: 2 }, { THREADS: 3 }, { THREADS: 4 }] });
+  }, 60_000);
 });
 
 describe('classify', () => {

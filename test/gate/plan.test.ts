@@ -112,6 +112,14 @@ describe('parsePlan', () => {
     expect(codes('model a.sched\nhash-compaction on\nsymmetry\nsymmetry\nexpect assertions holds')).toEqual(['G102 2:1', 'G109 4:1']);
   });
 
+  it('learn-from lines are a block\'s smaller configurations, NAME=VALUE like config', () => {
+    const { diagnostics, plan } = parsePlan('model m.sched\nengine smt\nlearn-from THREADS=2\nlearn-from THREADS=3 CPUS=1\nexpect assertions holds\n', 'p.plan');
+    expect(diagnostics).toEqual([]);
+    expect(plan.blocks[0]!.learnFrom.map((c) => `${c.sets.join(' ')} ${c.span.line}`)).toEqual(['THREADS=2 3', 'THREADS=3 CPUS=1 4']);
+    expect(plan.blocks[0]!.configs).toEqual([]);
+    expect(codes('model m.sched\nlearn-from THREADS\nexpect assertions holds')).toEqual(['G104 2:12']);
+  });
+
   it('an empty plan has no blocks and no diagnostics', () => {
     expect(parsePlan('', 'p.plan')).toEqual({ diagnostics: [], plan: { file: 'p.plan', blocks: [] } });
     expect(parsePlan('# only a comment\n\n', 'p.plan').plan.blocks).toEqual([]);
@@ -119,6 +127,7 @@ describe('parsePlan', () => {
 
   it('a config or expect before any model is G108, a bound is a plan default', () => {
     expect(codes('config THREADS=2\nmax-states 10\nmodel m.sched\nexpect assertions holds')).toEqual(['G108 1:1']);
+    expect(codes('learn-from THREADS=2\nmodel m.sched\nexpect assertions holds')).toEqual(['G108 1:1']);
   });
 
   it('stays linear and bounded on a huge garbage plan', () => {
