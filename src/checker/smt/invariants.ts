@@ -25,6 +25,13 @@ export interface Candidate {
   cond: B;
   /** Indexes of the slots it reads; null: any. An action that writes none of them preserves it. */
   slots: number[] | null;
+  /**
+   * Candidates of one orbit are images of one another under a permutation of interchangeable threads (learn.ts):
+   * the step relation commutes with those permutations, so when every candidate assumed is of an orbit, one
+   * member is preserved by every step exactly when all are. Houdini then checks the representative's post-state
+   * only, and drops the orbit together (houdiniWhole).
+   */
+  orbit?: { key: string; representative: boolean };
 }
 
 /** States reachable from the initial states, breadth-first, not past a fatal step; at most `limit`. */
@@ -250,10 +257,29 @@ export async function houdini(ctx: Z3, sys: SymbolicSystem, initial: Uint32Array
  * left that breaks one of them drops every candidate it breaks. For candidates that each read most slots (learned
  * views), where checking action by action repeats the same large formulas in every query.
  */
-async function houdiniWhole(ctx: Z3, sys: SymbolicSystem, initial: Uint32Array[], candidates: Candidate[], deadline: number | null): Promise<Candidate[] | null> {
+export async function houdiniWhole(
+  ctx: Z3,
+  sys: SymbolicSystem,
+  initial: Uint32Array[],
+  candidates: Candidate[],
+  deadline: number | null,
+  /** Told after each round that drops candidates: the names of those a step broke, and how many are left. */
+  onRound?: (broken: string[], left: number) => void,
+  /**
+   * Assumed of the pre-state when every candidate is of an orbit: a symmetry breaking constraint that changes no
+   * round's answer for the representatives (learn.ts).
+   */
+  breaking?: B,
+): Promise<Candidate[] | null> {
   const initially = await holdInitially(ctx, sys, initial, candidates, deadline);
   if (initially === null) return null;
-  let alive: Candidate[] = initially;
+  // An orbit stands or falls whole: a member an initial state breaks takes its orbit with it (the initial states
+  // need not be symmetric).
+  const refuted = new Set(candidates.filter((c) => !initially.includes(c)).flatMap((c) => (c.orbit === undefined ? [] : [c.orbit.key])));
+  let alive: Candidate[] = initially.filter((c) => c.orbit === undefined || !refuted.has(c.orbit.key));
+  // Checking representatives only, and the symmetry breaking, need every candidate assumed to be closed under the
+  // renamings: a member of an orbit each (a model's `invariant` line may name one thread).
+  const symmetric = alive.every((c) => c.orbit !== undefined);
   const solver = bitVectorSolver(ctx);
   try {
     const pairs = sys.pre.map((v, i): [BV, BV] => [v, sys.post[i]!]);
@@ -261,14 +287,18 @@ async function houdiniWhole(ctx: Z3, sys: SymbolicSystem, initial: Uint32Array[]
     const post = new Map(alive.map((c) => [c, ctx.substitute(c.cond, ...pairs) as B]));
     for (const c of alive) solver.add(ctx.Implies(guard.get(c)!, c.cond));
     solver.add(sys.moves, ctx.Not(sys.fatal));
+    if (breaking !== undefined && symmetric) solver.add(breaking);
     for (let round = 0; alive.length > 0; round++) {
       const broken = ctx.Bool.const(`houdini_round${round}`);
-      solver.add(ctx.Implies(broken, ctx.Or(...alive.map((c) => ctx.Not(post.get(c)!)))));
+      const checked = symmetric ? alive.filter((c) => c.orbit!.representative) : alive;
+      solver.add(ctx.Implies(broken, ctx.Or(...checked.map((c) => ctx.Not(post.get(c)!)))));
       const r = await checkBy(ctx, solver, deadline, [...alive.map((c) => guard.get(c)!), broken]);
       if (r === 'unknown') return null;
       if (r === 'unsat') break;
-      const dropped = withModel(solver, (m) => new Set(alive.filter((c) => !ctx.isTrue(m.eval(post.get(c)!, true)))));
-      alive = alive.filter((c) => !dropped.has(c));
+      const dropped = withModel(solver, (m) => new Set(checked.filter((c) => !ctx.isTrue(m.eval(post.get(c)!, true)))));
+      const orbits = new Set([...dropped].flatMap((c) => (c.orbit === undefined ? [] : [c.orbit.key])));
+      alive = alive.filter((c) => !dropped.has(c) && (c.orbit === undefined || !orbits.has(c.orbit.key)));
+      onRound?.([...dropped].map((c) => c.name), alive.length);
     }
     return alive;
   } finally {
@@ -349,10 +379,14 @@ async function proveInvariant(ctx: Z3, sys: SymbolicSystem, options: InvariantOp
     if (!closed) throw new EngineDisagreement('a step of the symbolic relation leaves the explicit reachable set');
     return { cond, source: 'reachable-set', size: 1 };
   }
+  if (process.env.SCHEDCHECK_DEBUG_SMT) process.stderr.write(`invariant search starts ${Date.now()}\n`);
   const learned = options.learnFrom === undefined || options.learnFrom.length === 0 ? null : learnFrom(sys, options.learnFrom, budget);
   const candidates = [...declaredCandidates(sys), ...(limit > 0 ? mineCandidates(sys, explored.states, budget) : []), ...(learned?.candidates ?? [])];
   // Learned views each read every slot: one query over the whole relation per round beats one per action.
-  const proved = learned === null ? await houdini(ctx, sys, initial, candidates, budget) : await houdiniWhole(ctx, sys, initial, candidates, deadline);
+  const debug = process.env.SCHEDCHECK_DEBUG_SMT ? (broken: string[], left: number): void => void process.stderr.write(`houdini: broken ${broken.join('; ')}; ${left} left ${Date.now()}\n`) : undefined;
+  if (debug !== undefined) process.stderr.write(`houdini: ${candidates.length} candidates (${learned?.candidates.length ?? 0} learned, ${learned?.views ?? 0} views) ${Date.now()}\n`);
+  const proved = learned === null ? await houdini(ctx, sys, initial, candidates, budget) : await houdiniWhole(ctx, sys, initial, candidates, deadline, debug, process.env.NO_BREAK ? undefined : learned.breaking);
+  if (process.env.SCHEDCHECK_DEBUG_SMT) process.stderr.write(`houdini: ${proved === null ? 'out of time' : `${proved.length} survive`} ${Date.now()}\n`);
   if (proved === null || proved.length === 0) return null;
   const fromLearning = learned !== null && proved.some((c) => learned.candidates.includes(c));
   return { cond: ctx.And(...proved.map((c) => c.cond)), source: 'houdini', size: proved.length, ...(fromLearning ? { learnedFrom: learned.from } : {}) };

@@ -51,6 +51,8 @@ class Geometry {
   readonly groups: number[][];
   readonly groupNames: string[];
   readonly fixedNames: string[];
+  /** Thread id -> its index in `fixedNames` (-1 in a group). */
+  private readonly fixedIndex: Int32Array;
   private readonly kindOf = new Map<Slot, Kind>();
   private readonly ownerOfSlot = new Map<Slot, number>();
 
@@ -66,6 +68,7 @@ class Geometry {
     this.groupOf = new Int32Array(program.threads.length).fill(-1);
     this.groups.forEach((ids, g) => ids.forEach((t) => (this.groupOf[t] = g)));
     this.fixedNames = program.threads.filter((t) => this.groupOf[t.id] === -1).map((t) => t.name);
+    this.fixedIndex = Int32Array.from(program.threads, (t) => this.fixedNames.indexOf(t.name));
     program.vars.forEach((v, id) => {
       if (v.type.kind === 'thread') for (const inst of layout.vars[id]!) for (const slot of inst) this.kindOf.set(slot, 'thread');
     });
@@ -114,7 +117,7 @@ class Geometry {
     const g = this.groupOf[v]!;
     if (g === this.groupOf[selves[0]!]) return OTHER;
     if (g >= 0) return GROUP + g;
-    return FIXED + this.fixedNames.indexOf(this.program.threads[v]!.name);
+    return FIXED + this.fixedIndex[v]!;
   }
 }
 
@@ -134,6 +137,15 @@ function compatible(a: Geometry, b: Geometry): boolean {
 class FrameTable {
   readonly ids = new Map<string, number>();
   readonly tuples: number[][] = [];
+  /** Word and owner class -> id: a frame word recurs in many states. */
+  private readonly seen = new Map<number, number>();
+  /** The id of frame word `v`, whose owner is of class `owner`. */
+  ofWord(v: number, owner: number, tuple: () => number[]): number {
+    const key = v * 2048 + owner;
+    let id = this.seen.get(key);
+    if (id === undefined) this.seen.set(key, (id = this.id(tuple())));
+    return id;
+  }
   id(tuple: number[]): number {
     const key = tuple.join(',');
     let id = this.ids.get(key);
@@ -152,38 +164,52 @@ function field(word: number, f: { shift: number; bits: number }): number {
   return Math.floor(word / 2 ** f.shift) % 2 ** f.bits;
 }
 
-/** The value of column `c` (with slot `slot`) of `state` as the view of `selves` of `geo` sees it. */
-function concreteValue(geo: Geometry, frames: FrameTable, c: Column, slot: Slot | null, state: Uint32Array, selves: number[]): number {
+/** Reads one column of a state as the view of `selves` sees it; `queue` gives the queued entries' classes. */
+type Reader = (state: Uint32Array, selves: number[], queue: () => number[]) => number;
+
+/** The reader of column `c` (with slot `slot`) of `geo`'s states: what the column's name says is worked out once. */
+function columnReader(geo: Geometry, frames: FrameTable, c: Column, slot: Slot | null): Reader {
   if (slot === null) {
     const rq = geo.layout.runQueue;
-    const len = slotValue(state, rq.len);
-    const queued: number[] = [];
-    for (let j = 0; j < len && j < rq.entries.length; j++) queued.push(geo.classOf(slotValue(state, rq.entries[j]!), selves));
     // Occurrences of a class among the queued entries (0, 1, 2 = more); rq.invalid: a queue past its capacity or
     // an entry naming no thread (1 = some); rq.order: which of the view's two threads is queued first (0 = not both).
-    const count = (k: number): number => Math.min(queued.filter((x) => x === k).length, 2);
-    if (c.name === 'rq.head') return len === 0 ? EMPTY : queued[0] ?? INVALID;
-    if (c.name === 'rq.invalid') return len > rq.entries.length || count(NONE) + count(INVALID) > 0 ? 1 : 0;
-    if (c.name.startsWith('rq.order.')) {
-      const [x, y] = c.name.slice('rq.order.'.length).split('.').map(Number);
-      const [a, b] = [queued.indexOf(x!), queued.indexOf(y!)];
-      return a < 0 || b < 0 ? 0 : a < b ? 1 : 2;
+    const count = (queued: number[], k: number): number => {
+      let n = 0;
+      for (const x of queued) if (x === k) n++;
+      return Math.min(n, 2);
+    };
+    if (c.name === 'rq.head') return (state, _, queue) => (slotValue(state, rq.len) === 0 ? EMPTY : queue()[0] ?? INVALID);
+    if (c.name === 'rq.invalid') {
+      return (state, _, queue) => (slotValue(state, rq.len) > rq.entries.length || count(queue(), NONE) + count(queue(), INVALID) > 0 ? 1 : 0);
     }
-    if (c.name.startsWith('rq.self')) return count(SELF + Number(c.name.slice('rq.self'.length)));
-    return count(FIXED + geo.fixedNames.indexOf(c.name.slice('rq.'.length)));
+    if (c.name.startsWith('rq.order.')) {
+      const [x, y] = c.name.slice('rq.order.'.length).split('.').map(Number) as [number, number];
+      return (_, __, queue) => {
+        const [a, b] = [queue().indexOf(x), queue().indexOf(y)];
+        return a < 0 || b < 0 ? 0 : a < b ? 1 : 2;
+      };
+    }
+    const k = c.name.startsWith('rq.self') ? SELF + Number(c.name.slice('rq.self'.length)) : FIXED + geo.fixedNames.indexOf(c.name.slice('rq.'.length));
+    return (_, __, queue) => count(queue(), k);
   }
-  const v = slotValue(state, slot);
   switch (c.kind) {
     case 'raw':
-      return v;
+      return (state) => slotValue(state, slot);
     case 'thread':
-      return geo.classOf(v, selves);
+      return (state, selves) => geo.classOf(slotValue(state, slot), selves);
     case 'owner':
-      return v === 0 ? -1 : geo.classOf(v - 1, selves);
+      return (state, selves) => {
+        const v = slotValue(state, slot);
+        return v === 0 ? -1 : geo.classOf(v - 1, selves);
+      };
     case 'frame': {
-      if (v === 0) return 0;
       const fmt = geo.layout.frame;
-      return frames.id([...FIELDS.map((f) => field(v, fmt[f])), geo.classOf(field(v, fmt.owner), selves)]);
+      return (state, selves) => {
+        const v = slotValue(state, slot);
+        if (v === 0) return 0;
+        const owner = geo.classOf(field(v, fmt.owner), selves);
+        return frames.ofWord(v, owner, () => [...FIELDS.map((f) => field(v, fmt[f])), owner]);
+      };
     }
   }
 }
@@ -276,6 +302,13 @@ export interface SmallConfiguration {
 
 export interface LearnedCandidates {
   candidates: Candidate[];
+  /**
+   * A constraint on the pre-state that Houdini may assume when it checks the representatives of the orbits
+   * (`Candidate.orbit`): every state has an image under a permutation of the interchangeable threads that no
+   * representative names which satisfies it, so a step that breaks a representative from a state satisfying the
+   * candidates is there if and only if one is there from a state that also satisfies this.
+   */
+  breaking: B;
   /** The configurations learned from: their constants. */
   from: Record<string, number>[];
   /** Views seen per group, summed over the configurations. */
@@ -317,21 +350,32 @@ export function learnCandidates(sys: SymbolicSystem, small: SmallConfiguration[]
         });
       }
       const names = keep.map((x) => x.column.name);
-      const rows = new Map<string, number[]>();
+      const rows = new RowSet(names.length);
       for (const { geo, states } of from) {
         for (const selves of tuples(geo.groups[g]!, arity)) {
           const cols = new Map(geo.columns(selves).map((x) => [x.column.name, x]));
-          const at = names.map((n) => cols.get(n)!);
+          const at = names.map((n) => cols.get(n)!).map((x) => columnReader(geo, frames, x.column, x.slot));
+          const rq = geo.layout.runQueue;
           for (const state of states) {
-            const row = at.map((x) => concreteValue(geo, frames, x.column, x.slot, state, selves));
-            rows.set(row.join(','), row);
+            // The queue's entries as classes, worked out once per state for every queue column.
+            let queued: number[] | null = null;
+            const queue = (): number[] => {
+              if (queued !== null) return queued;
+              const len = Math.min(slotValue(state, rq.len), rq.entries.length);
+              queued = [];
+              for (let j = 0; j < len; j++) queued.push(geo.classOf(slotValue(state, rq.entries[j]!), selves));
+              return queued;
+            };
+            for (let i = 0; i < at.length; i++) rows.scratch[i] = at[i]!(state, selves, queue);
+            rows.add();
           }
         }
       }
       seen += rows.size;
-      const list = [...rows.values()];
+      const shape = diagram(rows.list, names.length);
       // In the large configuration, one candidate per thread (per pair of threads, in id order: the views of
       // pairs were learnt in both orders) of the group.
+      let first = true;
       for (const selves of tuples(ids, arity).filter((t) => t.length < 2 || t[0]! < t[1]!)) {
         const cols = new Map(large.columns(selves).map((x) => [x.column.name, x]));
         const tests = new Map<string, B>();
@@ -345,11 +389,79 @@ export function learnCandidates(sys: SymbolicSystem, small: SmallConfiguration[]
           return t;
         };
         const who = selves.map((t) => program.threads[t]!.name).join(', ');
-        out.push({ name: `view of ${who}`, cond: viewSet(sys.ctx, list, names.length, test), slots: null });
+        out.push({ name: `view of ${who}`, cond: viewSet(sys.ctx, shape, test), slots: null, orbit: { key: `${g}/${arity}`, representative: first } });
+        first = false;
       }
     }
   });
-  return { candidates: out, from: small.map((c) => ({ ...c.program.constants })), views: seen };
+  return { candidates: out, from: small.map((c) => ({ ...c.program.constants })), views: seen, breaking: precedence(sys, large) };
+}
+
+/** Distinct rows in order of first sight; a row is written into `scratch`, then `add`ed (copied when new). */
+class RowSet {
+  readonly list: number[][] = [];
+  readonly scratch: number[];
+  private readonly buckets = new Map<number, number[][]>();
+  constructor(width: number) {
+    this.scratch = new Array<number>(width).fill(0);
+  }
+  get size(): number {
+    return this.list.length;
+  }
+  add(): void {
+    const row = this.scratch;
+    let h = 0x811c9dc5;
+    for (const v of row) h = Math.imul(h ^ v, 0x01000193);
+    const bucket = this.buckets.get(h);
+    if (bucket !== undefined && bucket.some((r) => r.every((v, i) => v === row[i]))) return;
+    const copy = row.slice();
+    if (bucket === undefined) this.buckets.set(h, [copy]);
+    else bucket.push(copy);
+    this.list.push(copy);
+  }
+}
+
+/**
+ * Symmetry breaking by value precedence: in a fixed sequence of the slots that hold a thread id (each CPU's
+ * current thread, the thread variables, the lock owners, the run queue's entries), the threads of a group that
+ * the orbits' representatives do not name (all but its first two) first appear in id order. Renaming those
+ * threads in order of first appearance, which leaves the representatives' views as they are, takes any state to
+ * one that satisfies this; the relation commutes with the renaming.
+ */
+function precedence(sys: SymbolicSystem, geo: Geometry): B {
+  const { ctx } = sys;
+  const layout = geo.layout;
+  // Only slots a renaming leaves in place (it moves a thread's own slots, and its lock of a per-thread array, to
+  // the thread it is renamed to): those of the CPUs, the locks, global and per-CPU variables and fixed threads.
+  const ids: { slot: Slot; offset: number }[] = [];
+  for (const c of layout.cpus) ids.push({ slot: c.current, offset: 0 });
+  geo.program.vars.forEach((v, id) => {
+    if (v.type.kind !== 'thread') return;
+    layout.vars[id]!.forEach((inst, i) => {
+      const fixed = v.scope === 'global' || v.scope === 'percpu' || (v.scope === 'perthread' && geo.groupOf[i] === -1);
+      if (fixed) for (const slot of inst) ids.push({ slot, offset: 0 });
+    });
+  });
+  geo.program.locks.forEach((l, i) => {
+    if (l.array?.by !== 'thread') ids.push({ slot: layout.locks[i]!.owner, offset: 1 });
+  });
+  for (const slot of layout.runQueue.entries) ids.push({ slot, offset: 0 });
+  const is = (j: number, thread: number): B => {
+    const { slot, offset } = ids[j]!;
+    const v = sys.pre[sys.slots.indexOf(slot)]!;
+    return thread + offset < 2 ** slot.bits ? v.eq(ctx.BitVec.val(thread + offset, slot.bits)) : ctx.Bool.val(false);
+  };
+  const out: B[] = [];
+  for (const group of geo.groups) {
+    const free = group.slice(2);
+    for (let i = 0; i + 1 < free.length; i++) {
+      for (let j = 0; j < ids.length; j++) {
+        const earlier = ids.slice(0, j).map((_, k) => is(k, free[i]!));
+        out.push(ctx.Implies(is(j, free[i + 1]!), earlier.length === 0 ? ctx.Bool.val(false) : ctx.Or(...earlier)));
+      }
+    }
+  }
+  return ctx.And(...out);
 }
 
 /** Views of one thread and of two: pairs see how two threads of a group relate (who is queued first). */
@@ -361,30 +473,47 @@ function tuples(ids: number[], arity: number): number[][] {
   return ids.flatMap((a) => ids.filter((b) => b !== a).map((b) => [a, b]));
 }
 
-/** The rows as a decision diagram over the columns (equal sub-diagrams built once). */
-function viewSet(ctx: Z3, rows: number[][], width: number, test: (col: number, value: number) => B): B {
-  const memo = new Map<string, B>();
-  const build = (col: number, group: number[][]): B => {
-    if (col === width) return ctx.Bool.val(true);
+/**
+ * The rows as a decision diagram over the columns, equal sub-diagrams shared: node n > 0 is its column and its
+ * (value, child) branches, children before parents; child 0 is the end of a row. Built once per kind of view,
+ * in plain numbers; each candidate then makes its terms from it.
+ */
+interface Diagram {
+  nodes: { col: number; branches: [number, number][] }[];
+  root: number;
+}
+
+function diagram(rows: number[][], width: number): Diagram {
+  const nodes: Diagram['nodes'] = [{ col: width, branches: [] }];
+  const ids = new Map<string, number>();
+  const build = (col: number, group: number[][]): number => {
+    if (col === width) return 0;
     const byValue = new Map<number, number[][]>();
     for (const r of group) {
       const list = byValue.get(r[col]!);
       if (list === undefined) byValue.set(r[col]!, [r]);
       else list.push(r);
     }
-    const key = `${col}|${[...byValue.keys()].sort((a, b) => a - b).join(',')}|${group
-      .map((r) => r.slice(col).join(','))
-      .sort()
-      .join(';')}`;
-    const hit = memo.get(key);
-    if (hit !== undefined) return hit;
-    const branches = [...byValue].map(([v, g]) => {
-      const rest = build(col + 1, g);
-      return col + 1 === width ? test(col, v) : ctx.And(test(col, v), rest);
-    });
-    const term = branches.length === 1 ? branches[0]! : ctx.Or(...branches);
-    memo.set(key, term);
-    return term;
+    const branches = [...byValue].sort((a, b) => a[0] - b[0]).map(([v, g]): [number, number] => [v, build(col + 1, g)]);
+    const key = `${col}|${branches.join(';')}`;
+    let id = ids.get(key);
+    if (id === undefined) {
+      id = nodes.length;
+      nodes.push({ col, branches });
+      ids.set(key, id);
+    }
+    return id;
   };
-  return build(0, rows);
+  return { nodes, root: build(0, rows) };
+}
+
+/** A diagram as a Z3 term: "the state's view is one of the rows", with `test(col, value)` for "column = value". */
+function viewSet(ctx: Z3, d: Diagram, test: (col: number, value: number) => B): B {
+  const terms: B[] = [ctx.Bool.val(true)];
+  for (let n = 1; n < d.nodes.length; n++) {
+    const { col, branches } = d.nodes[n]!;
+    const parts = branches.map(([v, child]) => (child === 0 ? test(col, v) : ctx.And(test(col, v), terms[child]!)));
+    terms.push(parts.length === 1 ? parts[0]! : ctx.Or(...parts));
+  }
+  return terms[d.root]!;
 }
