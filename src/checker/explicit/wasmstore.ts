@@ -26,6 +26,14 @@ import { ChunksInMemory, ChunksOnDisk, type MovedChunks } from './movedchunks.js
 import type { Symmetry } from './symmetry.js';
 import { ANSWER_ROOM, CHUNK, CHUNK_BITS, chunkLayout, CTL, CTL_WORDS, FIND_ASK, INSERT_ASK, INSERT_FULL } from './wasmsearch.js';
 
+/**
+ * `bytes` rounded up to a multiple of 8, for any size up to the 4 GiB of a memory: not with 32-bit operators,
+ * which turn a size of 2 GiB or more (the table of 2^28 slots a store of 2^26 states grows to) negative.
+ */
+export function aligned(bytes: number): number {
+  return Math.ceil(bytes / 8) * 8;
+}
+
 /** The store needs more than a WebAssembly memory can hold (or the cap a test set). */
 export class WasmStoreFull extends Error {}
 
@@ -172,7 +180,7 @@ export class WasmStore implements Store {
 
   /** `bytes` of memory, 8-aligned; from the hole when `fromHole` and it fits. */
   private alloc(bytes: number, fromHole: boolean): number {
-    const size = (bytes + 7) & ~7;
+    const size = aligned(bytes);
     if (fromHole && this.holeEnd - this.holeAt >= size) {
       const at = this.holeAt;
       this.holeAt += size;

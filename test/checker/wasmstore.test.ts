@@ -1,0 +1,31 @@
+// The WebAssembly store's allocations at the sizes a large store reaches: a store of 2^26 states grows its table
+// to 2^28 slots, 2 GiB. A size past 2^31 must be refused as too large for the memory (WasmStoreFull, which ends a
+// shard inconclusive and sends a one-thread search to the JavaScript store), never wrapped by 32-bit arithmetic
+// into a negative size that moves the allocation top back over the store's own arrays.
+
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { explore } from '../../src/checker/explicit/explore.js';
+import { aligned, WasmStore, WasmStoreFull } from '../../src/checker/explicit/wasmstore.js';
+import { buildModel } from '../../src/hw/build.js';
+import type { PropertyId } from '../../src/ir/ir.js';
+import { load } from './helpers.js';
+
+describe('WasmStore allocations', () => {
+  it('rounds sizes up to 8 bytes up to the whole 4 GiB', () => {
+    expect([0, 1, 8, 9, 2 ** 31 - 1, 2 ** 31, 2 ** 31 + 1, 2 ** 32 - 9].map(aligned)).toEqual([0, 8, 8, 16, 2 ** 31, 2 ** 31, 2 ** 31 + 8, 2 ** 32 - 8]);
+  });
+
+  it('refuses a 2 GiB table in a smaller memory instead of wrapping its size', () => {
+    const file = 'models/aethelos-001/lock-contention-racy.sched';
+    const model = buildModel(load(readFileSync(file, 'utf8'), ['THREADS=2'], file));
+    const inert = () => new Map([['assertions' as PropertyId, { needsGraph: false }]]);
+    const store = explore(model, inert, { progress: false, wasmMemoryBytes: 64 << 20 }).store as WasmStore;
+    expect(store).toBeInstanceOf(WasmStore);
+    const before = store.bytes;
+    const alloc = (bytes: number): number => (store as unknown as { alloc(bytes: number, fromHole: boolean): number }).alloc(bytes, false);
+    expect(() => alloc(2 ** 31)).toThrow(WasmStoreFull);
+    expect(() => alloc(2 ** 32 - 8)).toThrow(WasmStoreFull);
+    expect(store.bytes).toBe(before);
+  });
+});
