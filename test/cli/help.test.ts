@@ -91,7 +91,7 @@ describe('did you mean', () => {
     writeFileSync(plan, `model m.sched\nengin explicit\nexpect no-dedlock holds\n`);
     const lines = cli(['gate', plan]).err.split('\n');
     expect([lines[0], lines[3]]).toEqual([
-      `${plan}:2:1: error G101: Unknown directive 'engin'; expect model, config, engine, max-states, max-depth, max-memory, timeout, hash-compaction, symmetry or expect. Did you mean 'engine'?`,
+      `${plan}:2:1: error G101: Unknown directive 'engin'; expect model, config, learn-from, engine, max-states, max-depth, max-memory, timeout, hash-compaction, symmetry or expect. Did you mean 'engine'?`,
       `${plan}:3:8: error G106: Unknown property 'no-dedlock'; \`schedcheck properties\` lists them; did you mean 'no-deadlock'?`,
     ]);
   });
