@@ -322,7 +322,8 @@ export interface LearnedCandidates {
  */
 export function learnCandidates(sys: SymbolicSystem, small: SmallConfiguration[]): LearnedCandidates | null {
   const program = sys.model.program;
-  const groupNames = analyse(program).groups.map((ids) => program.threads[ids[0]!]!.group);
+  const analysis = analyse(program);
+  const groupNames = analysis.groups.map((ids) => program.threads[ids[0]!]!.group);
   if (groupNames.length === 0) return null;
   const large = new Geometry(program, sys.model.layout, groupNames);
   const frames = new FrameTable();
@@ -394,7 +395,7 @@ export function learnCandidates(sys: SymbolicSystem, small: SmallConfiguration[]
       }
     }
   });
-  return { candidates: out, from: small.map((c) => ({ ...c.program.constants })), views: seen, breaking: precedence(sys, large) };
+  return { candidates: out, from: small.map((c) => ({ ...c.program.constants })), views: seen, breaking: precedence(sys, large, analysis.threadIndexed) };
 }
 
 /** Distinct rows in order of first sight; a row is written into `scratch`, then `add`ed (copied when new). */
@@ -428,15 +429,16 @@ class RowSet {
  * threads in order of first appearance, which leaves the representatives' views as they are, takes any state to
  * one that satisfies this; the relation commutes with the renaming.
  */
-function precedence(sys: SymbolicSystem, geo: Geometry): B {
+function precedence(sys: SymbolicSystem, geo: Geometry, threadIndexed: ReadonlySet<number>): B {
   const { ctx } = sys;
   const layout = geo.layout;
-  // Only slots a renaming leaves in place (it moves a thread's own slots, and its lock of a per-thread array, to
-  // the thread it is renamed to): those of the CPUs, the locks, global and per-CPU variables and fixed threads.
+  // Only slots a renaming leaves in place (it moves a thread's own slots, its lock of a per-thread array and the
+  // elements of a variable indexed by thread, to the thread it is renamed to): those of the CPUs, the locks,
+  // global and per-CPU variables not indexed by thread, and fixed threads.
   const ids: { slot: Slot; offset: number }[] = [];
   for (const c of layout.cpus) ids.push({ slot: c.current, offset: 0 });
   geo.program.vars.forEach((v, id) => {
-    if (v.type.kind !== 'thread') return;
+    if (v.type.kind !== 'thread' || threadIndexed.has(id)) return;
     layout.vars[id]!.forEach((inst, i) => {
       const fixed = v.scope === 'global' || v.scope === 'percpu' || (v.scope === 'perthread' && geo.groupOf[i] === -1);
       if (fixed) for (const slot of inst) ids.push({ slot, offset: 0 });
