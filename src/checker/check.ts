@@ -324,6 +324,12 @@ export async function checkProgram(program: Program, options: CheckOptions): Pro
   return report;
 }
 
+/** The `--set` values of a smaller configuration `extra` (`--learn-from`) on top of `sets`: its constants replace theirs. */
+export function onTop(sets: readonly string[], extra: readonly string[]): string[] {
+  const name = (set: string): string => set.split('=')[0]!.trim();
+  return [...sets.filter((s) => !extra.some((e) => name(e) === name(s))), ...extra];
+}
+
 export async function checkModelFile(
   file: string,
   sets: string[],
@@ -333,9 +339,7 @@ export async function checkModelFile(
 ): Promise<{ diagnostics: Diagnostic[]; program: Program | null; report: CheckReport | null }> {
   const loaded = loadModel(file, sets);
   if (loaded.program === null) return { diagnostics: loaded.diagnostics, program: null, report: null };
-  // A smaller configuration's constants replace the same constants of `sets`.
-  const name = (set: string): string => set.split('=')[0]!.trim();
-  const small = learnFrom.map((extra) => loadModel(file, [...sets.filter((s) => !extra.some((e) => name(e) === name(s))), ...extra]));
+  const small = learnFrom.map((extra) => loadModel(file, onTop(sets, extra)));
   const refused = small.flatMap((l) => (l.program === null ? l.diagnostics : []));
   if (refused.length > 0) return { diagnostics: [...loaded.diagnostics, ...refused], program: null, report: null };
   const withLearning = small.length === 0 ? options : { ...options, learnFrom: small.map((l) => l.program!) };

@@ -11,7 +11,7 @@ import type { Diagnostic } from '../lang/diagnostics.js';
 import { loadModelFromText } from '../lang/load.js';
 import { readRegularFile } from '../lang/readfile.js';
 import { pointSpan, type SourceSpan } from '../lang/source.js';
-import { checkProgram } from './check.js';
+import { checkProgram, onTop } from './check.js';
 import type { CheckReport, PropertyResult } from './verdict.js';
 
 /** Plan diagnostic codes: G1xx the plan's own text, G2xx what it refers to. docs/gate.md lists each. */
@@ -416,14 +416,12 @@ function loadBlock(block: PlanBlock, diagnostics: Diagnostic[], texts: Map<strin
     diagnostics.push(...loaded.diagnostics);
     return null;
   };
-  // A smaller configuration's constants replace the same constants of the configuration checked.
-  const name = (set: string): string => set.split('=')[0]!;
   for (const config of configs) {
     const at = config?.span ?? block.span;
     const program = load(config?.sets ?? [], at);
     if (program === null) continue;
     const sets = config?.sets ?? [];
-    const small = block.learnFrom.map((l) => load([...sets.filter((s) => !l.sets.some((e) => name(e) === name(s))), ...l.sets], l.span));
+    const small = block.learnFrom.map((l) => load(onTop(sets, l.sets), l.span));
     if (small.includes(null)) continue;
     const label = configLabel(program);
     if (labels.has(label)) {

@@ -58,13 +58,11 @@ export function coreBreadthFirst(parts: CoreParts, end = Infinity): boolean {
   const compiled = parts.instance.compiled;
   observer.filter = (state) => {
     const f = ws.get(CTL.FLAGS);
+    if ((f & FLAG_FILTER) === 0) return true;
     const facts = compiled.watch(state);
     const seen = ws.get(CTL.WATCHED);
     const show =
-      (f & FLAG_FILTER) === 0 ||
-      compiled.stateCheck(state) ||
-      (facts & ws.get(CTL.WATCH_MASK) & ~seen) !== 0 ||
-      ((f & FLAG_PROGRESS) !== 0 && !compiled.progress(state));
+      compiled.stateCheck(state) || (facts & ws.get(CTL.WATCH_MASK) & ~seen) !== 0 || ((f & FLAG_PROGRESS) !== 0 && !compiled.progress(state));
     if (show) ws.set(CTL.WATCHED, seen | facts);
     return show;
   };

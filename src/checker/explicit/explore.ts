@@ -119,8 +119,7 @@ function handoverOf(store: WasmStore, shards: number, transitions: number, monit
     r.set(store.view(id), at[s]! + 2);
     at[s] = at[s]! + words + 2;
   }
-  const gathered = [...monitors.open].flatMap(([id, m]): [PropertyId, unknown][] => (m.gathered === undefined ? [] : [[id, m.gathered()]]));
-  return { records, frontier, transitions, leftOut: [...ownership.leftOut], gathered };
+  return { records, frontier, transitions, leftOut: [...ownership.leftOut], gathered: monitors.gathered() };
 }
 
 const MB = 1024 * 1024;

@@ -51,6 +51,11 @@ export class OpenMonitors {
     this.stateReads = reads;
   }
 
+  /** What the open monitors that gather (Monitor.gathered) gathered so far, by property. */
+  gathered(): [PropertyId, unknown][] {
+    return [...this.open].flatMap(([id, m]): [PropertyId, unknown][] => (m.gathered === undefined ? [] : [[id, m.gathered()]]));
+  }
+
   record(id: PropertyId, finding: Finding | null): void {
     if (finding === null) return;
     this.findings.set(id, { finding, stats: this.stats() });

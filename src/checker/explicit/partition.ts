@@ -283,7 +283,6 @@ export class Shard {
    */
   finish(): Finished {
     this.figures.absorb(this.store.figureWorsts());
-    const gathered = [...this.monitors.open].flatMap(([id, m]): [PropertyId, unknown][] => (m.gathered === undefined ? [] : [[id, m.gathered()]]));
-    return { figures: this.figures.worsts(), gathered };
+    return { figures: this.figures.worsts(), gathered: this.monitors.gathered() };
   }
 }

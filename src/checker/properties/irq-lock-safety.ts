@@ -14,6 +14,12 @@ import type { Exploration, Finding, PropertyDefinition } from './property.js';
 const IN_HARDIRQ = 1;
 const HARDIRQ_ON = 2;
 
+/** A lock both taken in interrupt context and held with interrupts enabled. */
+const inconsistentUsage = (bits: number): boolean => bits === (IN_HARDIRQ | HARDIRQ_ON);
+
+/** The dependency held -> taken goes from an irq-safe lock to an irq-unsafe one. */
+const inverts = (usage: ArrayLike<number>, held: number, taken: number): boolean => (usage[held]! & IN_HARDIRQ) !== 0 && (usage[taken]! & HARDIRQ_ON) !== 0;
+
 /** What the monitor gathers: the usage bits of each lock, and the dependencies (held, taken). */
 interface Gathered {
   usage: number[];
@@ -59,8 +65,7 @@ export const irqLockSafety: PropertyDefinition = {
   violatedBy(gathered) {
     const parts = gathered as Gathered[];
     const usage = parts.reduce<number[]>((all, p) => all.map((bits, l) => bits | p.usage[l]!), parts[0]?.usage.map(() => 0) ?? []);
-    if (usage.some((bits) => bits === (IN_HARDIRQ | HARDIRQ_ON))) return true;
-    return parts.some((p) => p.deps.some(([from, to]) => (usage[from]! & IN_HARDIRQ) !== 0 && (usage[to]! & HARDIRQ_ON) !== 0));
+    return usage.some(inconsistentUsage) || parts.some((p) => p.deps.some(([from, to]) => inverts(usage, from, to)));
   },
   monitor: (x) => {
     const m = x.machine;
@@ -114,9 +119,9 @@ export const irqLockSafety: PropertyDefinition = {
           if (added === 0) continue;
           usage[l]! |= added;
           for (const bit of [IN_HARDIRQ, HARDIRQ_ON]) if (added & bit) firstSeen.set(`${l}:${bit}`, discoveredBy(x, id));
-          if (usage[l] === (IN_HARDIRQ | HARDIRQ_ON)) return inconsistent(l, id);
+          if (inconsistentUsage(usage[l]!)) return inconsistent(l, id);
           for (const dep of deps.all()) {
-            if ((dep.from === l || dep.to === l) && usage[dep.from]! & IN_HARDIRQ && usage[dep.to]! & HARDIRQ_ON) {
+            if ((dep.from === l || dep.to === l) && inverts(usage, dep.from, dep.to)) {
               return safeBeforeUnsafe(dep.from, dep.to, id, null);
             }
           }
@@ -128,7 +133,7 @@ export const irqLockSafety: PropertyDefinition = {
         for (const { from: held, to: taken } of dependenciesOf(events)) {
           if (deps.has(held, taken)) continue;
           deps.add({ from: held, to: taken, state: from, action, where: whereText(x, from, action) });
-          if (usage[held]! & IN_HARDIRQ && usage[taken]! & HARDIRQ_ON) return safeBeforeUnsafe(held, taken, from, action);
+          if (inverts(usage, held, taken)) return safeBeforeUnsafe(held, taken, from, action);
         }
         return null;
       },

@@ -456,10 +456,10 @@ function precedence(sys: SymbolicSystem, geo: Geometry, threadIndexed: ReadonlyS
   const out: B[] = [];
   for (const group of geo.groups) {
     const free = group.slice(2);
+    const where = free.map((t) => ids.map((_, j) => is(j, t)));
     for (let i = 0; i + 1 < free.length; i++) {
       for (let j = 0; j < ids.length; j++) {
-        const earlier = ids.slice(0, j).map((_, k) => is(k, free[i]!));
-        out.push(ctx.Implies(is(j, free[i + 1]!), earlier.length === 0 ? ctx.Bool.val(false) : ctx.Or(...earlier)));
+        out.push(ctx.Implies(where[i + 1]![j]!, j === 0 ? ctx.Bool.val(false) : ctx.Or(...where[i]!.slice(0, j))));
       }
     }
   }
