@@ -2,25 +2,34 @@
 // yargs declarations only: each command calls one function and exits with the code it returns.
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { checkCommand } from './commands/check.js';
-import { conformCommand } from './commands/conform.js';
-import { exploreCommand } from './commands/explore.js';
-import { exportCommand } from './commands/export.js';
-import { gateCommand } from './commands/gate.js';
-import { initCommand } from './commands/init.js';
-import { kernelQemuCommand, kernelRunCommand } from './commands/kernel.js';
-import { lspCommand } from './commands/lsp.js';
-import { mergeCommand } from './commands/merge.js';
-import { parseCommand } from './commands/parse.js';
-import { propertiesCommand } from './commands/properties.js';
-import { replayCommand } from './commands/replay.js';
-import { simulateCommand } from './commands/simulate.js';
 import { setColourMode } from './colour.js';
 import { GLOBAL_OPTIONS, OPTIONS } from './options.js';
 import { checkPartition } from './partition.js';
 import { MAX_SHARDS } from '../checker/explicit/wasmsearch.js';
 import { rerunWithoutTrapHandler } from './trapless.js';
 import { unknownArgument } from './unknown.js';
+
+/**
+ * A command's module, loaded when the command runs: start-up reads only what the command given needs (the language
+ * server's and the kernels' libraries are not loaded for a check).
+ */
+function lazy<A extends unknown[]>(load: () => Promise<(...args: A) => Promise<number>>): (...args: A) => Promise<number> {
+  return async (...args) => (await load())(...args);
+}
+const checkCommand = lazy(async () => (await import('./commands/check.js')).checkCommand);
+const conformCommand = lazy(async () => (await import('./commands/conform.js')).conformCommand);
+const exploreCommand = lazy(async () => (await import('./commands/explore.js')).exploreCommand);
+const exportCommand = lazy(async () => (await import('./commands/export.js')).exportCommand);
+const gateCommand = lazy(async () => (await import('./commands/gate.js')).gateCommand);
+const initCommand = lazy(async () => (await import('./commands/init.js')).initCommand);
+const kernelQemuCommand = lazy(async () => (await import('./commands/kernel.js')).kernelQemuCommand);
+const kernelRunCommand = lazy(async () => (await import('./commands/kernel.js')).kernelRunCommand);
+const lspCommand = lazy(async () => (await import('./commands/lsp.js')).lspCommand);
+const mergeCommand = lazy(async () => (await import('./commands/merge.js')).mergeCommand);
+const parseCommand = lazy(async () => (await import('./commands/parse.js')).parseCommand);
+const propertiesCommand = lazy(async () => (await import('./commands/properties.js')).propertiesCommand);
+const replayCommand = lazy(async () => (await import('./commands/replay.js')).replayCommand);
+const simulateCommand = lazy(async () => (await import('./commands/simulate.js')).simulateCommand);
 
 const NUMERIC = ['max-depth', 'max-states', 'max-memory', 'timeout', 'seed', 'cycles', 'steps', 'cpus', 'events', 'hold', 'workers', 'checkpoint-every'] as const;
 
