@@ -83,8 +83,14 @@ export const CTL = {
    */
   WATCH_MASK: 34,
   WATCHED: 35,
+  /**
+   * A partitioned search: per word of a state, -1 when the owner's hash keeps it and 0 when it leaves it out, from
+   * KEPT on (0: none yet). The core keeps the owner's hash of a successor up to date as it does the state's hash,
+   * with the changes of the words kept only.
+   */
+  KEPT: 36,
 } as const;
-export const CTL_WORDS = 36;
+export const CTL_WORDS = 37;
 
 /** Room for answers at ANSWERS (a probe meets more stored states of one hash moved out only by a fluke). */
 export const ANSWER_ROOM = 16;
@@ -470,6 +476,24 @@ class CoreWriter {
     this.setCtl(c, CTL.MASK, () => c.get(1));
   }
 
+  /**
+   * `into` := the owner's hash (ownership.ts) of the state in S whose hash is `hash`: less the mixed value of every
+   * word left out. `m` and `i` are scratch locals.
+   */
+  private keyHash(c: Code, hash: number, into: number, m: number, i: number): void {
+    const { S, SEED } = this.spec;
+    c.get(hash).set(into);
+    c.i32(0).set(m);
+    c.block().loop();
+    c.get(m);
+    this.ctl(c, CTL.LEFT_OUT_COUNT).op(op.ge_s).brIf(1);
+    this.ctl(c, CTL.LEFT_OUT).get(m).i32(2).op(op.shl).op(op.add).load(0).set(i);
+    c.get(into).get(i).load(S).get(i).load(SEED).op(op.xor).call(this.f.fmix).op(op.sub).set(into);
+    c.get(m).i32(1).op(op.add).set(m);
+    c.br(0);
+    c.end().end();
+  }
+
   /** Appends (a, b) to the graph log. */
   private log(c: Code, a: () => void, b: () => void, at: number): void {
     this.ctl(c, CTL.LOG);
@@ -509,12 +533,18 @@ class CoreWriter {
     const at = c.local();
     const lv = c.local();
     const kh = c.local();
+    const kc = c.local();
+    const kept = c.local();
+    const d = c.local();
     this.ctl(c, CTL.CUR).set(cur);
     this.ctl(c, CTL.J).set(j);
     this.ctl(c, CTL.K).set(k);
     this.ctl(c, CTL.DEPTH).set(depth);
     this.ctl(c, CTL.HASH).set(h);
     this.ctl(c, CTL.FLAGS).set(flags);
+    this.ctl(c, CTL.KEPT).set(kept);
+    // kc: the owner's hash of the state being expanded (resumed: the state is still in S).
+    this.keyHash(c, h, kc, m, i);
     // Labels, innermost first: 0 = the loop (continue), 1 = exit.
     c.block(); // exit
     c.loop(); // next transition
@@ -532,6 +562,7 @@ class CoreWriter {
       c.i32(S);
       this.stateAt(c, ch, cur).i32(this.sb).copy();
       this.entryAt(c, ch, cur, this.chunk.hashes).load(0).set(h);
+      this.keyHash(c, h, kc, m, i);
       // The depth of `cur`: the last level that starts at or before it.
       this.ctl(c, CTL.LEVELS).set(lv);
       c.block().loop();
@@ -573,32 +604,26 @@ class CoreWriter {
       c.br(2);
       c.end();
       this.setCtl(c, CTL.TRANSITIONS, () => this.ctl(c, CTL.TRANSITIONS).i32(1).op(op.add));
-      // The successor's hash from the words the step wrote (hashing.ts's rehashWords).
+      // The successor's hash from the words the step wrote (hashing.ts's rehashWords), and in a partitioned
+      // search the owner's hash (ownership.ts: the hash without the words left out) from those of them it keeps.
       c.get(h).set(h2);
+      c.get(kc).set(kh);
       c.i32(0).set(m);
       c.block().loop();
       c.get(m).gget(this.spec.gDirty).op(op.ge_s).brIf(1);
       c.i32(0).get(m).i32(2).op(op.shl).op(op.add).load(DIRTY).i32(2).op(op.shl).set(i);
       c.get(i).load(S).tee(x).get(i).load(N).tee(y).op(op.ne).if();
-      c.get(h2);
-      c.get(x).get(i).load(SEED).op(op.xor).call(this.f.fmix).op(op.sub);
-      c.get(y).get(i).load(SEED).op(op.xor).call(this.f.fmix).op(op.add).set(h2);
+      c.get(y).get(i).load(SEED).op(op.xor).call(this.f.fmix);
+      c.get(x).get(i).load(SEED).op(op.xor).call(this.f.fmix).op(op.sub).set(d);
+      c.get(h2).get(d).op(op.add).set(h2);
+      c.get(kept).if();
+      c.get(kh).get(d).get(kept).get(i).op(op.add).load(0).op(op.and).op(op.add).set(kh);
+      c.end();
       c.end();
       c.get(m).i32(1).op(op.add).set(m);
       c.br(0);
       c.end().end();
-      // A successor another shard owns (ownership.ts: the hash without the words left out, then ownerOf) goes to
-      // its outbox, not to this store.
-      c.get(h2).set(kh);
-      c.i32(0).set(m);
-      c.block().loop();
-      c.get(m);
-      this.ctl(c, CTL.LEFT_OUT_COUNT).op(op.ge_s).brIf(1);
-      this.ctl(c, CTL.LEFT_OUT).get(m).i32(2).op(op.shl).op(op.add).load(0).set(i);
-      c.get(kh).get(i).load(N).get(i).load(SEED).op(op.xor).call(this.f.fmix).op(op.sub).set(kh);
-      c.get(m).i32(1).op(op.add).set(m);
-      c.br(0);
-      c.end().end();
+      // A successor another shard owns (ownership.ts's owner) goes to its outbox, not to this store.
       c.get(kh).i32(24).op(op.shr_u);
       this.ctl(c, CTL.SHARDS).op(op.mul).i32(8).op(op.shr_u).tee(x);
       this.ctl(c, CTL.SHARD).op(op.ne).if();

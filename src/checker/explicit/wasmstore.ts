@@ -314,6 +314,10 @@ export class WasmStore implements Store {
     words.forEach((w, i) => (this.m32[(at >>> 2) + i] = w * 4));
     this.set(CTL.LEFT_OUT, at);
     this.set(CTL.LEFT_OUT_COUNT, words.length);
+    const kept = this.alloc(this.words * 4, false);
+    this.m32.fill(-1, kept >>> 2, (kept >>> 2) + this.words);
+    for (const w of words) this.m32[(kept >>> 2) + w] = 0;
+    this.set(CTL.KEPT, kept);
   }
 
   /** Puts (hash, s) in the outbox for shard `to`, which has room, as the core does; true when that filled it. */
