@@ -1,6 +1,8 @@
 // The options of every command, with their help texts: main.ts declares them to yargs, unknown.ts checks a
 // command line against them before yargs reads it.
 
+import { COLOUR_MODES } from './colour.js';
+
 const set = {
   type: 'string',
   array: true,
@@ -10,7 +12,7 @@ const set = {
 
 /** Options every command takes. */
 export const GLOBAL_OPTIONS = {
-  color: { choices: ['auto', 'always', 'never'] as const, default: 'auto' as const, describe: 'colour verdicts and diagnostics: auto (a terminal, unless NO_COLOR is set), always or never' },
+  color: { choices: COLOUR_MODES, default: 'auto' as const, describe: 'colour verdicts and diagnostics: auto (a terminal, unless NO_COLOR is set), always or never' },
 } as const;
 
 export const OPTIONS = {

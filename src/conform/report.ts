@@ -14,8 +14,6 @@ export const TRACE_CODES = {
   R002: 'counterexample does not replay on this model',
   R003: 'no reference kernel design runs this model',
 } as const;
-export type TraceCode = keyof typeof TRACE_CODES;
-
 export function formatConform(result: ConformResult, model: string, trace: string): string {
   switch (result.verdict) {
     case 'conforms': {

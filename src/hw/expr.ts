@@ -16,10 +16,6 @@ import { fromUser } from './privilege.js';
 /** The executing CPU, or -1 where there is none (invariants). */
 export type Cpu = number;
 
-export function codeToValue(type: ValueType, code: number): number {
-  return type.kind === 'int' ? code + type.min : code;
-}
-
 /** A condition as a value (0/1). */
 function asValue(a: Access, c: Cond): Val {
   return typeof c === 'boolean' ? (c ? 1 : 0) : a.ops.ite(c, 1, 0);

@@ -273,8 +273,6 @@ export type Instr = (
   | { op: 'alternative'; index: number; target: number; assign: { target: LValue; value: Expr } | null }
 ) & { span: number };
 
-export type InstrOp = Instr['op'];
-
 export type UnitKind = 'thread' | 'proc' | 'handler';
 
 export interface Unit {

@@ -95,8 +95,6 @@ export type Op =
   | { op: 'panic'; message: string }
   | { op: 'nop' };
 
-export type OpName = Op['op'];
-
 export type Instr = Op & {
   /** The source line, for disassembly in fault reports. */
   text: string;

@@ -133,9 +133,6 @@ export const QEMU_DESIGNS: readonly QemuDesign[] = [
   },
 ];
 
-export const DEFAULT_EVENTS = 2000;
-export const DEFAULT_QEMU_TIMEOUT = 60;
-
 /**
  * QEMU's exit status for the value the kernel writes to isa-debug-exit, (value << 1) | 1: 1 end, 2 fault,
  * 3 hang (value 0 would read as status 1, which is also QEMU's own failure).

@@ -43,10 +43,6 @@ export class DiagnosticSink {
     if (d.severity === 'error') this.errors++;
   }
 
-  get errorCount(): number {
-    return this.errors;
-  }
-
   hasErrors(): boolean {
     return this.errors > 0;
   }
