@@ -306,6 +306,8 @@ export class WasmStore implements Store {
     this.inboxAt = this.alloc(bytes, false);
     this.idsAt = this.alloc(records * 4, false);
     this.inboxRecords = records;
+    // Every word kept until the handover says which are left out.
+    this.leaveOut([]);
   }
 
   /** The words the owner's hash leaves out (wasmsearch.ts's LEFT_OUT; ownership.ts). */
