@@ -6,7 +6,7 @@ import { buildModel, ModelTooLarge } from '../hw/build.js';
 import { loadModel } from '../lang/load.js';
 import type { Diagnostic } from '../lang/diagnostics.js';
 import { pointSpan } from '../lang/source.js';
-import { explore, memoryLimitOf, type ExploreBounds, type ExploreResult } from './explicit/explore.js';
+import { compiledFor, explore, memoryLimitOf, type ExploreBounds, type ExploreResult } from './explicit/explore.js';
 import { FigureCollector } from './explicit/figures.js';
 import { CheckpointRefused, type Checkpoint, type CheckpointOf } from './explicit/checkpoint.js';
 import { searchPartitioned, ShardPool, ShardsUnavailable, type Handover, type PartitionedOutcome, type PartitionOptions } from './explicit/workers.js';
@@ -235,6 +235,8 @@ export async function checkProgram(program: Program, options: CheckOptions): Pro
     wasmMemoryBytes: options.wasmMemoryBytes,
     spillDir: options.spillDir,
     progress: options.progress,
+    // The module the search compiled for this program: the shards instantiate it instead of compiling their own.
+    image: compiledFor(model)?.image ?? undefined,
   });
   // The shards start while the search that hands them its states goes on (ExploreBounds.handover.prepare).
   let pool: ShardPool | null = null;

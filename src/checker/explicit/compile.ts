@@ -62,6 +62,16 @@ export interface CompiledModel {
    * (wasmsearch.ts, wasmstore.ts).
    */
   readonly searchInstance: (() => SearchInstance) | null;
+  /**
+   * The generated module, compiled: what a worker thread instantiates instead of generating and compiling it again
+   * (a WebAssembly.Module posted to a thread shares its code, including what the JIT optimised since).
+   */
+  readonly image: CompiledImage | null;
+}
+
+export interface CompiledImage {
+  generated: WasmModule;
+  module: WebAssembly.Module;
 }
 
 /** The functions of the search core (wasmsearch.ts). */
@@ -135,6 +145,13 @@ export function compileModel(model: Model): CompiledModel | null {
   return compiled;
 }
 
+/** The compiled model of `model` from the image another thread compiled for the same program (a shard's). */
+export function compileFrom(model: Model, image: CompiledImage): CompiledModel {
+  const compiled = instantiate(image.generated, image.module);
+  compiledModels.set(model, compiled);
+  return compiled;
+}
+
 /** Compiles anew (tests hold each compilation to the reference model). */
 export function compileUncached(model: Model): CompiledModel | null {
   if (!compilable(model)) return null;
@@ -170,8 +187,7 @@ interface WasmExports extends CoreExports {
 }
 
 /** A generated module, instantiated, behind the CompiledModel interface. */
-function instantiate(generated: WasmModule): CompiledModel {
-  const module = new WebAssembly.Module(generated.bytes);
+function instantiate(generated: WasmModule, module = new WebAssembly.Module(generated.bytes)): CompiledModel {
   const searchInstance = (): SearchInstance => bind(module, generated, null);
   return bind(module, generated, searchInstance).compiled;
 }
@@ -236,6 +252,7 @@ function bind(module: WebAssembly.Module, generated: WasmModule, searchInstance:
     dirtyCount: () => x.dirtyCount(),
     slowFatal: () => x.fatal() === 1,
     searchInstance,
+    image: searchInstance === null ? null : { generated, module },
   };
   return {
     memory: x.memory,

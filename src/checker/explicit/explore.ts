@@ -194,7 +194,7 @@ const uncompiled = new WeakSet<Model>();
  * address space of a 32-bit memory up front, which an address-space limit (`ulimit -v`) may refuse; the search
  * then runs on the reference model, slower, instead of failing.
  */
-function compiledFor(model: Model): CompiledModel | null {
+export function compiledFor(model: Model): CompiledModel | null {
   if (uncompiled.has(model)) return null;
   try {
     return compileModel(model);

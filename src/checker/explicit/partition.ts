@@ -18,7 +18,7 @@ import type { Monitor } from '../properties/property.js';
 import type { InconclusiveReason, Stats } from '../verdict.js';
 import { Admission } from './admission.js';
 import { SearchBounds, Stop } from './bounds.js';
-import { compileModel, maxActions } from './compile.js';
+import { compileFrom, compileModel, maxActions, type CompiledImage } from './compile.js';
 import { CompiledExpander } from './compiledexpander.js';
 import { explorationOf, spillCap } from './explore.js';
 import { coreBreadthFirst, type CoreParts } from './coresearch.js';
@@ -113,6 +113,8 @@ export interface ShardSpec {
   wasmMemoryBytes?: number;
   /** `check --spill-dir` (ExploreBounds.spillDir): each shard's store moves its chunks to a file of its own there. */
   spillDir?: string;
+  /** The program's module as the thread that hands the states over compiled it (not generated again). */
+  image?: CompiledImage;
 }
 
 /** How a shard's part of a level ended. */
@@ -154,7 +156,7 @@ export class Shard {
   constructor(readonly spec: ShardSpec) {
     const model = buildModel(spec.program);
     this.model = model;
-    const compiled = compileModel(model);
+    const compiled = spec.image === undefined ? compileModel(model) : compileFrom(model, spec.image);
     const instance = compiled?.searchInstance?.();
     if (compiled === null || instance == null) throw new Error('internal: a shard needs the WebAssembly search core');
     const fits = memoryGauge(spec.memoryLimit);

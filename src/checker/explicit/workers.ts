@@ -12,6 +12,7 @@ import type { Program, PropertyId } from '../../ir/ir.js';
 import type { InconclusiveReason, Stats } from '../verdict.js';
 import { ProgressLine } from './progress.js';
 import { PROPERTIES } from '../properties/index.js';
+import type { CompiledImage } from './compile.js';
 import { Shard, type Batch, type Finished, type LevelReport, type Received, type ShardSpec } from './partition.js';
 
 /**
@@ -71,6 +72,8 @@ export interface PartitionOptions {
   spillDir?: string;
   /** The progress line on stderr (ExploreBounds.progress), once per level. */
   progress?: boolean;
+  /** The program's compiled module, for the shards to instantiate (ShardSpec.image). */
+  image?: CompiledImage;
 }
 
 function localShard(spec: ShardSpec): ShardHandle {
@@ -158,6 +161,7 @@ export class ShardPool {
       memoryLimit: options.memoryLimit,
       wasmMemoryBytes: options.wasmMemoryBytes,
       spillDir: options.spillDir,
+      ...(options.image === undefined ? {} : { image: options.image }),
     });
     try {
       for (let s = 0; s < options.shards; s++) this.handles.push(s === 0 || options.inProcess === true ? localShard(spec(s)) : threadShard(spec(s)));
