@@ -10,7 +10,6 @@ import { compiledFor, explore, memoryLimitOf, type ExploreBounds, type ExploreRe
 import { FigureCollector } from './explicit/figures.js';
 import { CheckpointRefused, type Checkpoint, type CheckpointOf } from './explicit/checkpoint.js';
 import { searchPartitioned, ShardPool, ShardsUnavailable, type Handover, type PartitionedOutcome, type PartitionOptions } from './explicit/workers.js';
-import { checkWithSmt } from './smt/check.js';
 import type { Model } from '../ir/model.js';
 import { PROPERTIES } from './properties/index.js';
 import { USER_MODE_FAIRNESS } from './properties/no-starvation.js';
@@ -174,9 +173,11 @@ export async function checkProgram(program: Program, options: CheckOptions): Pro
   const properties = options.properties ?? defaultProperties(program);
   const engine = options.engine ?? 'explicit';
   const started = Date.now();
-  const smt = (): Promise<PropertyResult[]> => {
+  const smt = async (): Promise<PropertyResult[]> => {
     // With both engines, the SMT engine has what the explicit one left of the time.
     const left = options.timeoutSeconds === undefined ? undefined : Math.max(0, options.timeoutSeconds - (Date.now() - started) / 1000);
+    // The SMT engine's modules are loaded when it runs: an explicit check starts without them.
+    const { checkWithSmt } = await import('./smt/check.js');
     return checkWithSmt(program, properties, { maxDepth: options.maxDepth, timeoutSeconds: left, maxMemoryMb: options.maxMemoryMb, learnFrom: options.learnFrom, pdr: options.pdr });
   };
   if (engine === 'smt') return { model: program.file, results: await smt() };

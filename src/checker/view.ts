@@ -12,7 +12,7 @@ import type { Frame } from '../hw/frames.js';
 import { lockIn } from '../hw/locks.js';
 import type { Machine } from '../hw/machine.js';
 import { actionArg, actionCpu, actionKind, ActionKind, type Action, type Model } from '../ir/model.js';
-import type { CpuView, FrameView, StateView, TraceStep } from './verdict.js';
+import type { Counterexample, CpuView, FrameView, StateView, TraceStep } from './verdict.js';
 
 function lineList(m: Machine, mask: number): string[] {
   return m.program.lines.filter((l) => (mask & (1 << l.id)) !== 0).map((l) => l.name);
@@ -280,4 +280,35 @@ export function traceOf(model: Model, states: Uint32Array[], actions: Action[]):
     });
   });
   return steps;
+}
+
+/** The model actions a counterexample took, recovered by matching each step's CPU, kind, span and label. */
+export function actionsOf(model: Model, cex: Counterexample): { states: Uint32Array[]; actions: Action[] } | { step: number; message: string } {
+  const m = machineOf(model);
+  const states = [model.initialStates()[0]!];
+  const actions: Action[] = [];
+  for (const step of cex.steps.slice(1)) {
+    const s = states[states.length - 1]!;
+    const candidates = model.actions(s).filter((a) => {
+      const label = model.label(a);
+      return (
+        label.cpu === step.cpu &&
+        label.kind === step.kind &&
+        label.span === step.span &&
+        (step.label === label.text || step.label.startsWith(`${label.text} (`))
+      );
+    });
+    // Several arrivals can share a label's shape; the state the step shows decides.
+    const shown = JSON.stringify(step.state);
+    const chosen =
+      candidates.length <= 1
+        ? candidates[0]
+        : (candidates.find((a) => JSON.stringify(stateViewOf(m, model.successor(s, a).next)) === shown) ?? candidates[0]);
+    if (chosen === undefined) {
+      return { step: step.index, message: `step ${step.index} (cpu${step.cpu ?? '-'}: ${step.label}) is not an action the model allows there` };
+    }
+    actions.push(chosen);
+    states.push(model.successor(s, chosen).next);
+  }
+  return { states, actions };
 }

@@ -3,12 +3,11 @@
 
 import { createHash } from 'node:crypto';
 import { configLabel } from '../checker/gate.js';
-import { stateViewOf } from '../checker/view.js';
+import { actionsOf, stateViewOf } from '../checker/view.js';
 import { swarmSalt } from '../checker/explicit/swarmorder.js';
 import type { CheckReport, Counterexample } from '../checker/verdict.js';
 import { buildModel, machineOf } from '../hw/build.js';
 import type { Program } from '../ir/ir.js';
-import { actionsOf } from '../kernel/replay.js';
 import { loadModelFromText } from '../lang/load.js';
 import { readRegularFile } from '../lang/readfile.js';
 import { swarmJobResult, type SwarmJobResult } from '../report/swarm.js';

@@ -10,9 +10,9 @@
 // that lets the kernel go on agreeing with the counterexample. Once every event agrees, the machine runs on
 // freely, timer ticking, until it faults, hangs, or survives.
 
-import type { Action, Model } from '../ir/model.js';
+import type { Model } from '../ir/model.js';
 import type { Counterexample } from '../checker/verdict.js';
-import { stateViewOf } from '../checker/view.js';
+import { actionsOf } from '../checker/view.js';
 import { machineOf } from '../hw/build.js';
 import type { Design } from './designs/design.js';
 import type { Machine, Outcome } from './machine.js';
@@ -65,37 +65,6 @@ export type ReplayResult =
       /** The continuation's hold, when it was asked for. */
       held: Held | null;
     };
-
-/** The model actions a counterexample took, recovered by matching each step's CPU, kind, span and label. */
-export function actionsOf(model: Model, cex: Counterexample): { states: Uint32Array[]; actions: Action[] } | { step: number; message: string } {
-  const m = machineOf(model);
-  const states = [model.initialStates()[0]!];
-  const actions: Action[] = [];
-  for (const step of cex.steps.slice(1)) {
-    const s = states[states.length - 1]!;
-    const candidates = model.actions(s).filter((a) => {
-      const label = model.label(a);
-      return (
-        label.cpu === step.cpu &&
-        label.kind === step.kind &&
-        label.span === step.span &&
-        (step.label === label.text || step.label.startsWith(`${label.text} (`))
-      );
-    });
-    // Several arrivals can share a label's shape; the state the step shows decides.
-    const shown = JSON.stringify(step.state);
-    const chosen =
-      candidates.length <= 1
-        ? candidates[0]
-        : (candidates.find((a) => JSON.stringify(stateViewOf(m, model.successor(s, a).next)) === shown) ?? candidates[0]);
-    if (chosen === undefined) {
-      return { step: step.index, message: `step ${step.index} (cpu${step.cpu ?? '-'}: ${step.label}) is not an action the model allows there` };
-    }
-    actions.push(chosen);
-    states.push(model.successor(s, chosen).next);
-  }
-  return { states, actions };
-}
 
 interface Attempt {
   /** Expected events the kernel logged in agreement. */

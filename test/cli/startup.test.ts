@@ -1,6 +1,6 @@
 // A command loads what it runs, not every command's libraries: the built command line (dist/, built by `npm ci`)
-// under a module hook that refuses the language server's library. A check never asks for it; the language server
-// does, which shows the hook in force.
+// under a module hook that refuses the language server's library and the reference kernel's modules. A check
+// never asks for them; the language server and `kernel run` do, which shows the hook in force.
 
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
@@ -12,7 +12,9 @@ const MAIN = join(ROOT, 'dist/src/cli/main.js');
 
 const REFUSE = `export async function resolve(specifier, context, next) {
   if (specifier.startsWith('vscode-languageserver')) throw new Error('refused: ' + specifier);
-  return next(specifier, context);
+  const resolved = await next(specifier, context);
+  if (resolved.url.includes('/dist/src/kernel/')) throw new Error('refused: the reference kernel');
+  return resolved;
 }`;
 const HOOK = `data:text/javascript,${encodeURIComponent(`import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(REFUSE)}`)});`)}`;
 
@@ -22,7 +24,7 @@ function refusing(...args: string[]): { code: number | null; out: string; err: s
 }
 
 describe('a command loads only its own modules', () => {
-  it('check runs without the language server library; lsp cannot start without it', () => {
+  it('check runs without the language server library and the reference kernel; lsp and kernel run cannot start without them', () => {
     const check = refusing('check', 'models/aethelos-001/spin-mutex-loom.sched', '--property', 'no-deadlock', '--format', 'json');
     expect(check.err).toBe('');
     expect(check.code).toBe(1);
@@ -30,5 +32,8 @@ describe('a command loads only its own modules', () => {
     const lsp = refusing('lsp', '--stdio');
     expect(lsp.code).toBe(4);
     expect(lsp.err).toMatch(/^schedcheck: internal error: refused: vscode-languageserver/);
+    const kernel = refusing('kernel', 'run');
+    expect(kernel.code).toBe(4);
+    expect(kernel.err).toBe('schedcheck: internal error: refused: the reference kernel\n');
   }, 30_000);
 });
