@@ -68,13 +68,22 @@ export class HardwareFairness implements Fairness {
   private readonly classes: Int32Array;
   private readonly enabledBits: Uint32Array;
   private readonly known: Uint8Array;
+  /** The actions of a state as `enabled` writes them, when it is given. */
+  private readonly out: Int32Array | null;
 
+  /**
+   * @param stateOf state `id`, read during the call only
+   * @param enabled the enabled actions of a state, in the model's order, written to an array of `room` entries
+   *   (the engine's compiled code: Exploration.enabled); without it, the model's
+   */
   constructor(
     private readonly model: Model,
     private readonly m: Machine,
     private readonly stateOf: (id: number) => Uint32Array,
     private readonly graph: Csr,
+    private readonly enabledIn?: { actions: (state: Uint32Array, out: Int32Array) => number; room: number },
   ) {
+    this.out = enabledIn === undefined ? null : new Int32Array(enabledIn.room);
     this.lineClasses = m.cpus * m.program.lines.length;
     this.spurious = this.lineClasses + m.cpus * LEVELS;
     this.count = this.spurious + 1 + (m.userPcs.length > 0 ? this.lineClasses : 0);
@@ -142,20 +151,21 @@ export class HardwareFairness implements Fairness {
   private learn(s: number): void {
     const m = this.m;
     const state = this.stateOf(s);
-    const actions = this.model.actions(state);
+    const actions: ArrayLike<Action> = this.out === null ? this.model.actions(state) : this.out.subarray(0, this.enabledIn!.actions(state, this.out));
     const start = this.graph.offsets[s]!;
     if (actions.length !== this.graph.offsets[s + 1]! - start) {
       throw new Error(`internal: state ${s} has ${this.graph.offsets[s + 1]! - start} recorded edges but ${actions.length} enabled actions`);
     }
     const steps = new Uint8Array(m.cpus);
-    actions.forEach((action, i) => {
+    for (let i = 0; i < actions.length; i++) {
+      const action = actions[i]!;
       const cls = this.classOf(state, action);
       this.classes[start + i] = cls;
-      if (cls === this.spurious) return; // taken where a path takes it, owed nowhere
+      if (cls === this.spurious) continue; // taken where a path takes it, owed nowhere
       // An `at most N` source may stop at any time: that it could arrive obliges nothing (its delivery does).
       if (!this.mayStop(action)) this.enable(s, cls);
       if (cls >= this.lineClasses && cls < this.spurious) steps[actionCpu(action)] = 1;
-    });
+    }
     for (let c = 0; c < m.cpus; c++) {
       // Whether the code at this level has an instruction it can execute, were no interrupt urgent (asked also
       // where an urgent delivery hides the step): the same function that decides the model's step actions.
