@@ -49,6 +49,10 @@ describe('StateGraph', () => {
     expect(Array.from(graph.canReach(EDGE_PROGRESS))).toEqual([1, 1, 0, 0, 1]);
     // Edges are numbered in order (0: 0->1, 1: 1->2, 2: 1->3, 3: 3->3, 4: 4->0): marking the loop on 3 instead.
     expect(Array.from(graph.canReach(0, Uint8Array.of(0, 0, 0, 1, 0)))).toEqual([1, 1, 0, 1, 1]);
+    // States good in themselves: 2 (a dead end) and whatever reaches it; 3 reaches only itself.
+    expect(Array.from(graph.canReach(0, null, null, Uint8Array.of(0, 0, 1, 0, 0)))).toEqual([1, 1, 1, 0, 1]);
+    // Skipping the edge 1 -> 2 cuts 0, 1 and 4 off from it.
+    expect(Array.from(graph.canReach(0, null, Uint8Array.of(0, 1, 0, 0, 0), Uint8Array.of(0, 0, 1, 0, 0)))).toEqual([0, 0, 1, 0, 0]);
   });
 });
 

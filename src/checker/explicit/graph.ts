@@ -103,16 +103,21 @@ export class StateGraph {
 
   /**
    * States from which some path reaches a marked edge: an edge with one of the `flags` bits, or one `marks`
-   * has a 1 for (one byte per edge, as `eoiEdges` gives). Seeded with the sources of marked edges, then closed
-   * backwards over all edges but those `skip` has a 1 for. It reads every edge of a graph of millions, so it
-   * takes data, not a predicate.
+   * has a 1 for (one byte per edge, as `eoiEdges` gives); or a state `start` has a 1 for (one byte per state).
+   * Seeded with those states and the sources of marked edges, then closed backwards over all edges but those
+   * `skip` has a 1 for. It reads every edge of a graph of millions, so it takes data, not a predicate.
    */
-  canReach(flags: number, marks: Uint8Array | null = null, skip: Uint8Array | null = null): Uint8Array {
+  canReach(flags: number, marks: Uint8Array | null = null, skip: Uint8Array | null = null, start: Uint8Array | null = null): Uint8Array {
     const n = this.states;
     const good = new Uint8Array(n);
     const queue = new Int32Array(n);
     let tail = 0;
     for (let s = 0; s < n; s++) {
+      if (start !== null && start[s] === 1) {
+        good[s] = 1;
+        queue[tail++] = s;
+        continue;
+      }
       for (let e = this.offsets[s]!; e < this.offsets[s + 1]!; e++) {
         if ((this.flags[e]! & flags) !== 0 || (marks !== null && marks[e] === 1)) {
           good[s] = 1;

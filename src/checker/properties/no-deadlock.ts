@@ -190,32 +190,25 @@ function readStates(x: Exploration, graph: StateGraph): StateFacts {
 function lostWakeUp(
   m: Machine,
   states: number,
-  edges: { offsets: Int32Array; targets: Int32Array },
   facts: StateFacts,
   stateOf: (id: number) => Uint32Array,
   viewOf: (id: number) => Uint32Array,
-  canReach: (marks: Uint8Array, flags: number) => Uint8Array,
+  canReach: (start: Uint8Array, flags: number) => Uint8Array,
 ): Finding | null {
   const { threads, blocked: bits } = facts;
   let first: { id: number; thread: number } | null = null;
   for (const [k, t] of threads.entries()) {
-    const blocked = new Uint8Array(states);
+    // The states where the thread is not blocked: a blocked state is woken when a path from it reaches one.
+    const awake = new Uint8Array(states);
     let any = false;
     for (let id = 0; id < states; id++) {
-      if (bits !== null ? ((bits[id]! >>> k) & 1) === 0 : m.threadState(viewOf(id), t) !== 'blocked') continue;
-      blocked[id] = 1;
-      any = true;
+      if (bits !== null ? ((bits[id]! >>> k) & 1) === 0 : m.threadState(viewOf(id), t) !== 'blocked') awake[id] = 1;
+      else any = true;
     }
     if (!any) continue;
-    // The edges into a state where the thread is not blocked: a path through one of them wakes it.
-    const marks = new Uint8Array(edges.targets.length);
-    for (let e = 0; e < edges.targets.length; e++) {
-      const to = edges.targets[e]!;
-      if (to >= 0 && to < states && blocked[to] === 0) marks[e] = 1;
-    }
-    const woken = canReach(marks, EDGE_FATAL);
+    const woken = canReach(awake, EDGE_FATAL);
     for (let id = 0; id < states && (first === null || id < first.id); id++) {
-      if (blocked[id] === 1 && woken[id] === 0) {
+      if (awake[id] === 0 && woken[id] === 0) {
         first = { id, thread: t };
         break;
       }
@@ -360,7 +353,6 @@ export const noDeadlock: PropertyDefinition = {
       },
       onComplete(graph): Finding | null {
         if (graph === null) return null;
-        const edges = graph.edgeView();
         const facts = readStates(x, graph);
         // Progress reachable without relying on a wfi completing spuriously.
         const good = graph.canReach(EDGE_PROGRESS | EDGE_FATAL, null, facts.spurious);
@@ -373,7 +365,7 @@ export const noDeadlock: PropertyDefinition = {
           if (waits) return stuckFinding(x.machine, state, id, 'livelock');
         }
         return (
-          lostWakeUp(x.machine, graph.stateCount, edges, facts, (id) => x.state(id), (id) => x.view(id), (e, c) => graph.canReach(c, e)) ??
+          lostWakeUp(x.machine, graph.stateCount, facts, (id) => x.state(id), (id) => x.view(id), (start, flags) => graph.canReach(flags, null, null, start)) ??
           stuckCpu(x, graph, facts, neverHalts)
         );
       },
