@@ -12,6 +12,7 @@ import { loadModelFromText } from '../lang/load.js';
 import { readRegularFile } from '../lang/readfile.js';
 import { pointSpan, type SourceSpan } from '../lang/source.js';
 import { checkProgram, onTop } from './check.js';
+import { BOUND_DIRECTIVES, PLAN_DIRECTIVES, REDUCTION_DIRECTIVES } from './plandirectives.js';
 import type { CheckReport, PropertyResult } from './verdict.js';
 
 /** Plan diagnostic codes: G1xx the plan's own text, G2xx what it refers to. docs/gate.md lists each. */
@@ -98,9 +99,6 @@ const MAX_PLAN_DIAGNOSTICS = 100;
 const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=([0-9]+)$/;
 /** Up to 15 digits: every such number is exact in a double (a bound of 3000000000 states is a bound). */
 const WHOLE = /^[0-9]{1,15}$/;
-const BOUND_DIRECTIVES = { 'max-states': 'maxStates', 'max-depth': 'maxDepth', 'max-memory': 'maxMemoryMb', timeout: 'timeoutSeconds' } as const;
-/** Directives without an argument that switch on a reduction of the explicit engine. */
-const REDUCTION_DIRECTIVES = { 'hash-compaction': 'hashCompaction', symmetry: 'symmetry' } as const;
 
 class PlanSink {
   readonly diagnostics: Diagnostic[] = [];
@@ -190,14 +188,9 @@ export function parsePlan(text: string, file: string): { diagnostics: Diagnostic
       seen.clear();
       continue;
     }
-    const known =
-      head.text === 'config' || head.text === 'learn-from' || head.text === 'engine' || head.text === 'expect' || Object.hasOwn(BOUND_DIRECTIVES, head.text) || Object.hasOwn(REDUCTION_DIRECTIVES, head.text);
-    if (!known) {
-      sink.error(
-        'G101',
-        `Unknown directive '${head.text.slice(0, 40)}'; expect model, config, learn-from, engine, max-states, max-depth, max-memory, timeout, hash-compaction, symmetry or expect.`,
-        head.span,
-      );
+    if (!PLAN_DIRECTIVES.includes(head.text)) {
+      const list = `${PLAN_DIRECTIVES.slice(0, -1).join(', ')} or ${PLAN_DIRECTIVES.at(-1)}`;
+      sink.error('G101', `Unknown directive '${head.text.slice(0, 40)}'; expect ${list}.`, head.span);
       continue;
     }
     if (block === null && (head.text === 'config' || head.text === 'learn-from' || head.text === 'expect')) {
@@ -418,9 +411,9 @@ function loadBlock(block: PlanBlock, diagnostics: Diagnostic[], texts: Map<strin
   };
   for (const config of configs) {
     const at = config?.span ?? block.span;
-    const program = load(config?.sets ?? [], at);
-    if (program === null) continue;
     const sets = config?.sets ?? [];
+    const program = load(sets, at);
+    if (program === null) continue;
     const small = block.learnFrom.map((l) => load(onTop(sets, l.sets), l.span));
     if (small.includes(null)) continue;
     const label = configLabel(program);

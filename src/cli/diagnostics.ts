@@ -1,6 +1,7 @@
 // Printing diagnostics on the command line: each with "did you mean" when the word it is about is a slip of a
 // keyword, a declared name or a property id, and the source line under it.
 
+import { PLAN_DIRECTIVES } from '../checker/plandirectives.js';
 import { PROPERTY_IDS } from '../ir/ir.js';
 import { formatDiagnostic, type Diagnostic } from '../lang/diagnostics.js';
 import { sourceTextOf } from '../lang/readfile.js';
@@ -13,8 +14,6 @@ const DECLARATIONS = ['const', 'machine', 'lock', 'enum', 'var', 'percpu', 'pert
 /** The grammar's contextual words (docs/language.md), which a slip may also be of. */
 const CONTEXTUAL = ['x86_64', 'aarch64', 'cpus', 'irq', 'line', 'priority', 'gate', 'interrupt', 'trap', 'ipi', 'periodic', 'once', 'at', 'most', 'on', 'each', 'scheduler', 'latency', 'controller', 'lapic', 'i8259', 'gic', 'vector', 'eoimode', 'deactivate', 'spin', 'irqsave', 'mutex', 'handoff', 'ready', 'dormant', 'stack', 'forged', 'switch', 'entry', 'to', 'holds', 'violated'];
 const WORDS = [...KEYWORDS, ...CONTEXTUAL];
-/** The directives of a verification plan (docs/gate.md). */
-const PLAN_DIRECTIVES = ['model', 'config', 'learn-from', 'engine', 'max-states', 'max-depth', 'max-memory', 'timeout', 'hash-compaction', 'symmetry', 'expect'];
 const IDENT = /[A-Za-z_][A-Za-z0-9_]*/g;
 
 /** The identifiers of a model's text outside comments: the names it declares and uses. */

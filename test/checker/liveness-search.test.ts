@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { FairCycles, HardwareFairness, type Fairness } from '../../src/checker/explicit/liveness.js';
 import { SccFinder, type Csr } from '../../src/checker/explicit/scc.js';
+import { actionsInto, maxActions } from '../../src/checker/explicit/compile.js';
 import type { Model } from '../../src/ir/model.js';
 import { machineOf } from '../../src/hw/build.js';
 import { modelOf } from './helpers.js';
@@ -209,7 +210,8 @@ describe('the hardware fairness classes', () => {
   function classes(model: Model, s: Uint32Array): { fairness: HardwareFairness; edges: number[] } {
     const n = model.actions(s).length;
     const graph: Csr = { nodes: 1, offsets: Int32Array.of(0, n), targets: new Int32Array(n).fill(-1) };
-    const fairness = new HardwareFairness(model, machineOf(model), () => s, graph);
+    const x = { enabled: (state: Uint32Array, out: Int32Array) => actionsInto(model, null, state, out), actionRoom: maxActions(model.program), view: () => s };
+    const fairness = new HardwareFairness(machineOf(model), x, graph);
     return { fairness, edges: Array.from({ length: n }, (_, e) => fairness.edgeClass(0, e)) };
   }
 

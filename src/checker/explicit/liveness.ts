@@ -16,7 +16,8 @@
 
 import { MAX_HARDIRQ } from '../../ir/layout.js';
 import type { Machine } from '../../hw/machine.js';
-import { ActionKind, actionArg, actionCpu, actionKind, type Action, type Model } from '../../ir/model.js';
+import { ActionKind, actionArg, actionCpu, actionKind, type Action } from '../../ir/model.js';
+import type { Exploration } from '../properties/property.js';
 import { SccFinder, type Csr } from './scc.js';
 
 /** Fairness classes over the edges and states of a graph. Class ids are 0..count-1. */
@@ -56,7 +57,7 @@ const LEVELS = MAX_HARDIRQ + 1;
  *   of the line then covers its actions in kernel mode only, and the two together imply it (a path that stays in
  *   kernel mode owes the weak class; one that keeps coming back to user mode owes the strong one).
  *
- * A state's enabled classes and its edges' classes are computed when first asked (asking the model again for
+ * A state's enabled classes and its edges' classes are computed when first asked (asking again for
  * the state's actions, which are its edges in order) and kept in flat arrays.
  */
 export class HardwareFairness implements Fairness {
@@ -68,22 +69,19 @@ export class HardwareFairness implements Fairness {
   private readonly classes: Int32Array;
   private readonly enabledBits: Uint32Array;
   private readonly known: Uint8Array;
-  /** The actions of a state as `enabled` writes them, when it is given. */
-  private readonly out: Int32Array | null;
+  /** A state's actions, as `x.enabled` writes them. */
+  private readonly out: Int32Array;
 
   /**
-   * @param stateOf state `id`, read during the call only
-   * @param enabled the enabled actions of a state, in the model's order, written to an array of `room` entries
-   *   (the engine's compiled code: Exploration.enabled); without it, the model's
+   * @param x the enabled actions of a state, in the model's order (Exploration.enabled: the engine's compiled code
+   *   where there is one), and the room they need; and state `id` (Exploration.view), read during the call only
    */
   constructor(
-    private readonly model: Model,
     private readonly m: Machine,
-    private readonly stateOf: (id: number) => Uint32Array,
+    private readonly x: Pick<Exploration, 'enabled' | 'actionRoom' | 'view'>,
     private readonly graph: Csr,
-    private readonly enabledIn?: { actions: (state: Uint32Array, out: Int32Array) => number; room: number },
   ) {
-    this.out = enabledIn === undefined ? null : new Int32Array(enabledIn.room);
+    this.out = new Int32Array(x.actionRoom);
     this.lineClasses = m.cpus * m.program.lines.length;
     this.spurious = this.lineClasses + m.cpus * LEVELS;
     this.count = this.spurious + 1 + (m.userPcs.length > 0 ? this.lineClasses : 0);
@@ -150,14 +148,15 @@ export class HardwareFairness implements Fairness {
 
   private learn(s: number): void {
     const m = this.m;
-    const state = this.stateOf(s);
-    const actions: ArrayLike<Action> = this.out === null ? this.model.actions(state) : this.out.subarray(0, this.enabledIn!.actions(state, this.out));
+    const state = this.x.view(s);
+    const actions = this.out;
+    const count = this.x.enabled(state, actions);
     const start = this.graph.offsets[s]!;
-    if (actions.length !== this.graph.offsets[s + 1]! - start) {
-      throw new Error(`internal: state ${s} has ${this.graph.offsets[s + 1]! - start} recorded edges but ${actions.length} enabled actions`);
+    if (count !== this.graph.offsets[s + 1]! - start) {
+      throw new Error(`internal: state ${s} has ${this.graph.offsets[s + 1]! - start} recorded edges but ${count} enabled actions`);
     }
     const steps = new Uint8Array(m.cpus);
-    for (let i = 0; i < actions.length; i++) {
+    for (let i = 0; i < count; i++) {
       const action = actions[i]!;
       const cls = this.classOf(state, action);
       this.classes[start + i] = cls;

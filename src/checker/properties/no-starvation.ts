@@ -166,7 +166,7 @@ export const noStarvation: PropertyDefinition = {
         const state = x.view(s);
         for (let t = 0; t < m.threads; t++) if (m.threadState(state, t) === 'ready') ready[t]![s] = 1;
       }
-      const fairness = new HardwareFairness(x.model, m, x.view, csr, { actions: x.enabled, room: x.actionRoom });
+      const fairness = new HardwareFairness(m, x, csr);
       const actionOf = (s: number, e: number): Action => x.model.actions(x.state(s))[e - csr.offsets[s]!]!;
       const cycles = new FairCycles(csr, fairness, actionOf);
       // The starving thread whose fair component is reached first (ties: the thread declared first).

@@ -385,7 +385,7 @@ async function proveInvariant(ctx: Z3, sys: SymbolicSystem, options: InvariantOp
   // Learned views each read every slot: one query over the whole relation per round beats one per action.
   const debug = process.env.SCHEDCHECK_DEBUG_SMT ? (broken: string[], left: number): void => void process.stderr.write(`houdini: broken ${broken.join('; ')}; ${left} left ${Date.now()}\n`) : undefined;
   if (debug !== undefined) process.stderr.write(`houdini: ${candidates.length} candidates (${learned?.candidates.length ?? 0} learned, ${learned?.views ?? 0} views) ${Date.now()}\n`);
-  const proved = learned === null ? await houdini(ctx, sys, initial, candidates, budget) : await houdiniWhole(ctx, sys, initial, candidates, deadline, debug, process.env.NO_BREAK ? undefined : learned.breaking);
+  const proved = learned === null ? await houdini(ctx, sys, initial, candidates, budget) : await houdiniWhole(ctx, sys, initial, candidates, deadline, debug, learned.breaking);
   if (process.env.SCHEDCHECK_DEBUG_SMT) process.stderr.write(`houdini: ${proved === null ? 'out of time' : `${proved.length} survive`} ${Date.now()}\n`);
   if (proved === null || proved.length === 0) return null;
   const fromLearning = learned !== null && proved.some((c) => learned.candidates.includes(c));
