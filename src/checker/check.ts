@@ -241,7 +241,15 @@ export async function checkProgram(program: Program, options: CheckOptions): Pro
   });
   // The shards start while the search that hands them its states goes on (ExploreBounds.handover.prepare).
   let pool: ShardPool | null = null;
-  const partitioned = workers > 1 ? { at: options.partitionAt ?? PARTITION_AT, shards: workers, prepare: () => (pool = new ShardPool(partitionOptions())) } : undefined;
+  const partitioned =
+    workers > 1
+      ? {
+          at: options.partitionAt ?? PARTITION_AT,
+          shards: workers,
+          prepare: () => (pool = new ShardPool(partitionOptions())),
+          ready: () => (pool as ShardPool | null)?.ready() ?? true,
+        }
+      : undefined;
   let result: ExploreResult;
   try {
     result = explore(model, monitorsFor, { ...bounds, handover: partitioned }, started);

@@ -3,11 +3,20 @@ import { StateHasher } from '../../src/checker/explicit/hashing.js';
 import { Ownership, type Sample } from '../../src/checker/explicit/ownership.js';
 import { ownerOf } from '../../src/checker/explicit/wasmsearch.js';
 
-/** A sample of states given as word arrays, each found from the one before it (a chain). */
-function chain(states: number[][]): Sample {
-  const hasher = new StateHasher(states[0]!.length);
-  const views = states.map((s) => Uint32Array.from(s));
-  return { count: views.length, parent: (id) => id - 1, hashOf: (id) => hasher.hash(views[id]!), view: (id) => views[id]! };
+/** A sample of states given as word arrays, each found from the one before it (a chain), or from none. */
+function chain(states: number[][], parent = (id: number): number => id - 1): Sample {
+  const words = states[0]!.length;
+  const hasher = new StateHasher(words);
+  const flat = Int32Array.from(states.flat());
+  const hashes = Int32Array.from(states, (s) => hasher.hash(Uint32Array.from(s)));
+  return {
+    count: states.length,
+    chunkParts: (first, n) => ({
+      parents: Int32Array.from({ length: n }, (_, i) => parent(first + i)),
+      hashes: hashes.subarray(first, first + n),
+      states: flat.subarray(first * words, (first + n) * words),
+    }),
+  };
 }
 
 describe('which shard owns a state', () => {
@@ -28,6 +37,14 @@ describe('which shard owns a state', () => {
     expect(whole.owner(hasher.hash(a), a)).toBe(ownerOf(hasher.hash(a), 2));
   });
 
+  it('reads the states it is given: at least the first 20,000 found at two shards', () => {
+    expect(Ownership.sampleSize(2)).toBe(20_000);
+    expect(Ownership.sampleSize(256)).toBe(131_072);
+    // In these states word 2 changes on every step and word 0 never.
+    const other = Array.from({ length: 32_768 }, (_, i) => [5, (65_536 + i) >>> 4, i % 7]);
+    expect(Ownership.choose(chain(other), 3, 2, 30_000).leftOut).toEqual([2]);
+  });
+
   it('leaves nothing out when the words kept would take too few values', () => {
     // Word 1 takes 64 values: fewer than 256 per shard.
     const few = Array.from({ length: 65_536 }, (_, i) => [i % 7, (i >>> 4) & 63, 5]);
@@ -36,6 +53,6 @@ describe('which shard owns a state', () => {
 
   it('leaves nothing out of a sample too small to learn from, or with no edges', () => {
     expect(Ownership.choose(chain(states.slice(0, 64)), 3, 2, 0).leftOut).toEqual([]);
-    expect(Ownership.choose({ ...chain(states), parent: () => -1 }, 3, 2, 0).leftOut).toEqual([]);
+    expect(Ownership.choose(chain(states, () => -1), 3, 2, 0).leftOut).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@
 // shard worker: a search past 20,000 states goes on over two threads and reports what one thread reports.
 
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -25,6 +26,13 @@ describe('check --workers', () => {
     expect(results(two.out)).toEqual(results(one.out));
     expect(results(one.out)[0]).toMatchObject({ verdict: 'holds', stats: { states: 712_722, transitions: 2_118_450 } });
   }, 60_000);
+
+  it('the worker threads load one bundled file, which imports nothing but Node built-ins', () => {
+    const bundle = readFileSync(join(ROOT, 'dist/src/checker/explicit/shardworker.bundle.js'), 'utf8');
+    const imported = [...bundle.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]!);
+    expect(imported.filter((name) => !name.startsWith('node:'))).toEqual([]);
+    expect(bundle).toContain('new Shard(spec)');
+  });
 
   it('asked for by name, workers a check cannot use say why on stderr; the default and a partitioned search say nothing', () => {
     // 32,900 states: past the handover, but no-deadlock and no-starvation need the state graph.

@@ -46,10 +46,11 @@ export interface ExploreBounds {
    * Hand the search over to `shards` shards (workers.ts) at the end of the first level that ends with at least
    * `handoverAt` states, where a partitioned search can check every property asked (each monitor is local, no
    * reduction, no --max-states or --max-depth): the result then carries the handover instead of a verdict.
-   * `prepare` is called once when such a search first holds a tenth of `at` states, so that the shards' threads
-   * start while this one goes on.
+   * `prepare` is called once when such a search first holds a twentieth of `at` states, so that the shards' threads
+   * start while this one goes on; until `ready` says they have (the search reads it at the end of each level from
+   * `at` states on), this one goes on searching instead of waiting for them.
    */
-  handover?: { at: number; shards: number; prepare?: () => void };
+  handover?: { at: number; shards: number; prepare?: () => void; ready?: () => boolean };
   /** Write checkpoints of the search to `dir` (checkpoint.ts), every `everySeconds` and at a timeout. */
   checkpoint?: { dir: string; of: CheckpointOf; everySeconds: number };
   /** Go on with the search a checkpoint holds. */

@@ -27,6 +27,11 @@ export interface CoreParts extends SearchParts {
    * to hand the search over to a partitioned one (workers.ts).
    */
   readonly handoverAt?: number;
+  /**
+   * Whether the partitioned search's threads are ready for the handover: until they are, the search goes on in
+   * this thread past `handoverAt`, level by level, instead of waiting for them.
+   */
+  readonly handoverReady?: () => boolean;
   /** Called once when the store first holds `at` states: the partitioned search's threads start meanwhile. */
   readonly prepare?: { at: number; run: () => void };
   /** Between two batches: writes a checkpoint when one is due (checkpoint.ts). */
@@ -81,7 +86,7 @@ export function coreBreadthFirst(parts: CoreParts, end = Infinity): boolean {
     if (parts.handoverAt !== undefined && !handing && ws.count >= parts.handoverAt && monitors.findings.size === 0 && id < ws.count) {
       // The end of the level of `id`, once the next level has begun.
       const next = ws.depth(id) + 1;
-      if (ws.get(CTL.LEVEL_COUNT) > next) {
+      if (ws.get(CTL.LEVEL_COUNT) > next && (parts.handoverReady?.() ?? true)) {
         end = ws.levelStart(next);
         handing = true;
       }

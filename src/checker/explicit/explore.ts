@@ -42,7 +42,7 @@ import type { VisitedStates } from './visited.js';
 import { WasmStore, WasmStoreFull } from './wasmstore.js';
 import type { Handover } from './workers.js';
 import { Ownership } from './ownership.js';
-import { CTL } from './wasmsearch.js';
+import { CHUNK, CTL } from './wasmsearch.js';
 import { CheckpointRefused, restore, writeCheckpoint } from './checkpoint.js';
 
 export type { ExploreBounds } from './bounds.js';
@@ -103,21 +103,38 @@ function whyNotPartitioned(bounds: ExploreBounds, monitors: Map<PropertyId, Moni
 function handoverOf(store: WasmStore, shards: number, transitions: number, monitors: OpenMonitors): Handover {
   const words = store.words;
   const frontier = store.depth(store.get(CTL.NEXT));
-  const ownership = Ownership.choose(store, words, shards, store.levelStart(frontier));
+  // The first states found (Ownership.sampleSize), to the end of a level: the last level sampled is then a whole
+  // one, not the first of its states, which come from the first of their parents and are alike. A level too large
+  // is left out.
+  const want = Math.min(store.count, Ownership.sampleSize(shards));
+  const level = store.depth(want - 1);
+  const sampled = store.levelStart(level + 1) > 2 * want && level > 0 ? store.levelStart(level) : store.levelStart(level + 1);
+  const sample = { count: sampled, chunkParts: (first: number, n: number) => store.chunkParts(first, n) };
+  const ownership = Ownership.choose(sample, words, shards, store.levelStart(store.depth(sampled - 1)));
+  const count = store.count;
+  // The states chunk by chunk (wasmsearch.ts's CHUNK ids each), read in place.
   const counts = new Array<number>(shards).fill(0);
-  for (let id = 0; id < store.count; id++) counts[ownership.owner(store.hashOf(id), store.view(id))]++;
+  const owners = new Int32Array(count);
+  for (let first = 0; first < count; first += CHUNK) {
+    const { hashes, states } = store.chunkParts(first, Math.min(CHUNK, count - first));
+    for (let i = 0; i < hashes.length; i++) counts[(owners[first + i] = ownership.owner(hashes[i]!, states, i * words))]++;
+  }
   const records = counts.map((n) => new Int32Array(n * (words + 2)));
   const at = new Array<number>(shards).fill(0);
   let depth = 0;
-  for (let id = 0; id < store.count; id++) {
-    while (store.levelStart(depth + 1) <= id) depth++;
-    const hash = store.hashOf(id);
-    const s = ownership.owner(hash, store.view(id));
-    const r = records[s]!;
-    r[at[s]!] = depth;
-    r[at[s]! + 1] = hash;
-    r.set(store.view(id), at[s]! + 2);
-    at[s] = at[s]! + words + 2;
+  let nextLevel = store.levelStart(1);
+  for (let first = 0; first < count; first += CHUNK) {
+    const { hashes, states } = store.chunkParts(first, Math.min(CHUNK, count - first));
+    for (let i = 0; i < hashes.length; i++) {
+      while (nextLevel <= first + i) nextLevel = store.levelStart(++depth + 1);
+      const s = owners[first + i]!;
+      const r = records[s]!;
+      const to = at[s]!;
+      r[to] = depth;
+      r[to + 1] = hashes[i]!;
+      r.set(states.subarray(i * words, (i + 1) * words), to + 2);
+      at[s] = to + words + 2;
+    }
   }
   return { records, frontier, transitions, leftOut: [...ownership.leftOut], gathered: monitors.gathered() };
 }
@@ -314,7 +331,8 @@ export function explore(
       const handoverAt = bounds.handover !== undefined && partitionable ? bounds.handover.at : undefined;
       const prepare = handoverAt === undefined || bounds.handover!.prepare === undefined ? undefined : { at: Math.floor(handoverAt / 20), run: bounds.handover!.prepare };
       const checkpoint = checkpointing === null ? undefined : () => checkpointing.due();
-      if (coreBreadthFirst({ ...parts, store, expander: coreExpander, instance, model, handoverAt, prepare, checkpoint })) {
+      const handoverReady = handoverAt === undefined ? undefined : bounds.handover!.ready;
+      if (coreBreadthFirst({ ...parts, store, expander: coreExpander, instance, model, handoverAt, handoverReady, prepare, checkpoint })) {
         handover = handoverOf(store, bounds.handover!.shards, observer.transitions, monitors);
       }
     } else breadthFirst(parts);

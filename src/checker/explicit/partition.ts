@@ -217,7 +217,16 @@ export class Shard {
     const size = ws.words + 2;
     const n = records.length / size;
     ws.maintain(n + 1024 * this.parts.room);
-    for (let i = 0; i < n; i++) ws.addFrom(records, i * size + 2, -1, -1, records[i * size]!, records[i * size + 1]!);
+    // Level by level, as the core stores what other shards send (absorb reads records of hash and words).
+    for (let i = 0; i < n; ) {
+      const depth = records[i * size]!;
+      let j = i;
+      while (j < n && records[j * size] === depth) j++;
+      const level = new Int32Array((j - i) * (size - 1));
+      for (let k = i; k < j; k++) level.set(records.subarray(k * size + 1, (k + 1) * size), (k - i) * (size - 1));
+      ws.absorb(level, depth, null);
+      i = j;
+    }
     this.parts.expander.rebind();
     ws.set(CTL.NEXT, ws.levelStart(frontier));
   }

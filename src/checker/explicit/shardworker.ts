@@ -11,11 +11,17 @@ const port = parentPort!;
 function failed(error: unknown): void {
   port.postMessage({ kind: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
 }
-const { spec } = workerData as { spec: ShardSpec };
+const { spec, settled } = workerData as { spec: ShardSpec; settled: Int32Array };
 
 try {
-  // Built at once: the shard's module compiles while the search that will hand it its states still runs.
-  const shard = new Shard(spec);
+  // Built at once, while the search that will hand it its states still runs; that search reads `settled` to know
+  // when to hand them over.
+  let shard: Shard;
+  try {
+    shard = new Shard(spec);
+  } finally {
+    Atomics.add(settled, 0, 1);
+  }
   port.postMessage({ kind: 'booted' });
   port.on('message', (msg: { kind: string; inboxes?: Received[]; depth?: number; seed?: Int32Array; frontier?: number; leftOut?: number[] }) => {
     try {

@@ -4,6 +4,7 @@
 // shard stores what it received; the search ends when a level adds no state, a shard finds a violation, or a
 // bound is reached.
 
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -95,20 +96,28 @@ function localShard(spec: ShardSpec): ShardHandle {
 }
 
 /**
- * A worker thread running shardworker: the built file beside this one, or, run from source (the tests), the source
- * loaded through tsx, which a worker must register itself. The bootstrap holds two file URLs, nothing else.
+ * A worker thread running shardworker: built, the one file the build bundles it into (scripts/bundle-worker.mjs,
+ * quicker to load than its modules one by one) or, if there is none, the built file beside this one; run from
+ * source (the tests), the source loaded through tsx, which a worker must register itself. The bootstrap holds two
+ * file URLs, nothing else.
  */
 function shardWorker(options: WorkerOptions): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./shardworker.js', import.meta.url), options);
+  if (!import.meta.url.endsWith('.ts')) {
+    const bundle = new URL('./shardworker.bundle.js', import.meta.url);
+    return new Worker(existsSync(bundle) ? bundle : new URL('./shardworker.js', import.meta.url), options);
+  }
   const api = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
   const entry = new URL('./shardworker.ts', import.meta.url).href;
   const boot = `import(${JSON.stringify(api)}).then((m) => m.register()).then(() => import(${JSON.stringify(entry)}))`;
   return new Worker(boot, { ...options, eval: true });
 }
 
-/** A shard in a worker thread of its own, which starts (and builds its shard) at once and waits for its states. */
-function threadShard(spec: ShardSpec): ShardHandle {
-  const worker = shardWorker({ workerData: { spec } });
+/**
+ * A shard in a worker thread of its own, which starts (and builds its shard) at once and waits for its states. It
+ * adds 1 to `settled[0]` once it has built its shard or failed to.
+ */
+function threadShard(spec: ShardSpec, settled: Int32Array): ShardHandle {
+  const worker = shardWorker({ workerData: { spec, settled } });
   // Replies come in the order of the requests, one request at a time; 'booted' comes first, unasked.
   const waiting: { resolve: (v: any) => void; reject: (e: Error) => void }[] = [];
   let failed: Error | null = null;
@@ -149,6 +158,9 @@ export class ShardPool {
   readonly handles: ShardHandle[] = [];
   /** Why a worker thread could not be started, if one could not. */
   private refused: Error | null = null;
+  /** How many of the worker threads have built their shard or failed to (the threads write it). */
+  private readonly settled = new Int32Array(new SharedArrayBuffer(4));
+  private threads = 0;
 
   constructor(readonly options: PartitionOptions) {
     const spec = (shard: number): ShardSpec => ({
@@ -164,10 +176,22 @@ export class ShardPool {
       ...(options.image === undefined ? {} : { image: options.image }),
     });
     try {
-      for (let s = 0; s < options.shards; s++) this.handles.push(s === 0 || options.inProcess === true ? localShard(spec(s)) : threadShard(spec(s)));
+      for (let s = 0; s < options.shards; s++) {
+        const local = s === 0 || options.inProcess === true;
+        this.handles.push(local ? localShard(spec(s)) : threadShard(spec(s), this.settled));
+        if (!local) this.threads++;
+      }
     } catch (error) {
       this.refused = error instanceof Error ? error : new Error(String(error));
     }
+  }
+
+  /**
+   * Whether every worker thread has built its shard (or failed to, which the handover then reports): read by the
+   * search that hands its states over, which goes on until then instead of waiting (ExploreBounds.handover.ready).
+   */
+  ready(): boolean {
+    return this.refused !== null || Atomics.load(this.settled, 0) >= this.threads;
   }
 
   /** Hands each shard its states; ShardsUnavailable when a shard cannot take them. */
