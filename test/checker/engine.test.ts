@@ -54,6 +54,104 @@ describe('StateGraph', () => {
     // Skipping the edge 1 -> 2 cuts 0, 1 and 4 off from it.
     expect(Array.from(graph.canReach(0, null, Uint8Array.of(0, 1, 0, 0, 0), Uint8Array.of(0, 0, 1, 0, 0)))).toEqual([0, 0, 1, 0, 0]);
   });
+
+  /** A graph of `n` states from their edges' targets (-1: a fatal step), every edge with `flags(source, target)`. */
+  function graphOf(out: number[][], flags = (_s: number, _t: number): number => 0): StateGraph {
+    const graph = new StateGraph(() => true);
+    out.forEach((targets, id) => {
+      graph.begin(id);
+      for (const t of targets) graph.add(t, flags(id, t), []);
+    });
+    return graph;
+  }
+
+  it('closes over edges to earlier states one sweep at a time, and past 16 sweeps with the reversed graph', () => {
+    // State 0 makes progress; every other state i only leads back to i - 1: sweeping from the last state to the
+    // first marks one state a sweep.
+    for (const n of [10, 17, 18, 500]) {
+      const graph = graphOf(Array.from({ length: n }, (_, i) => [i === 0 ? 0 : i - 1]), (s) => (s === 0 ? EDGE_PROGRESS : 0));
+      expect(Array.from(graph.canReach(EDGE_PROGRESS))).toEqual(new Array(n).fill(1));
+      // Skipping the edge 5 -> 4 leaves 5 and every state above it unmarked.
+      const skip = new Uint8Array(n);
+      skip[5] = 1;
+      expect(Array.from(graph.canReach(EDGE_PROGRESS, null, skip))).toEqual(Array.from({ length: n }, (_, i) => Number(i < 5)));
+    }
+  });
+
+  it('lowers each value to the least a path reaches, or says it did not get there in 16 sweeps', () => {
+    // 0 -> 1 -> 2 -> 0 (a cycle), 3 -> 2, 4 -> 4; and a chain back from the last state to the first.
+    const values = Uint8Array.of(9, 5, 7, 3, 1);
+    expect(graphOf([[1], [2], [0], [2], [4]]).leastReachable(values)).toBe(true);
+    expect(Array.from(values)).toEqual([5, 5, 5, 3, 1]);
+    // Each sweep lowers one state of the chain; the 16th lowers the last of 17, and only a 17th would see that
+    // nothing is left to lower.
+    for (const [n, done] of [[16, true], [17, false], [18, false]] as const) {
+      const chain = Uint8Array.from({ length: n }, (_, i) => (i === 0 ? 1 : 200));
+      expect(graphOf(Array.from({ length: n }, (_, i) => (i === 0 ? [] : [i - 1]))).leastReachable(chain)).toBe(done);
+      expect(Array.from(chain).filter((v) => v === 1).length).toBe(Math.min(n, 17));
+    }
+  });
+
+  it('marks exactly the states from which a path reaches a seed, on random graphs', () => {
+    let seed = 12345;
+    const random = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    let marked = 0;
+    const sweepCalls: number[] = [];
+    for (const n of [50, 300, 2_000]) {
+      for (let round = 0; round < 5; round++) {
+        const out = Array.from({ length: n }, () => Array.from({ length: random(4) }, () => (random(30) === 0 ? -1 : random(n))));
+        const start = Uint8Array.from({ length: n }, () => Number(random(25) === 0));
+        const skip = Uint8Array.from({ length: out.flat().length }, () => Number(random(10) === 0));
+        const got = graphOf(out).canReach(0, null, skip, start);
+        // Forward from every state, over the edges not skipped.
+        const edgeAt: number[] = [];
+        out.reduce((e, targets) => (edgeAt.push(e), e + targets.length), 0);
+        const want = Array.from({ length: n }, (_, s) => {
+          const seen = new Uint8Array(n);
+          const stack = [s];
+          seen[s] = 1;
+          while (stack.length > 0) {
+            const v = stack.pop()!;
+            if (start[v] === 1) return 1;
+            out[v]!.forEach((t, i) => {
+              if (t >= 0 && skip[edgeAt[v]! + i] === 0 && seen[t] === 0) (seen[t] = 1), stack.push(t);
+            });
+          }
+          return 0;
+        });
+        expect(Array.from(got)).toEqual(want);
+        marked += want.filter((x) => x === 1).length;
+        // The least value a path reaches, over every edge.
+        const values = Uint8Array.from({ length: n }, () => random(250));
+        const least = Array.from({ length: n }, (_, s) => {
+          const seen = new Uint8Array(n);
+          const stack = [s];
+          seen[s] = 1;
+          let min = values[s]!;
+          while (stack.length > 0) {
+            const v = stack.pop()!;
+            min = Math.min(min, values[v]!);
+            for (const t of out[v]!) if (t >= 0 && seen[t] === 0) (seen[t] = 1), stack.push(t);
+          }
+          return min;
+        });
+        // Numbered at random, not breadth-first, these graphs may take more than 16 sweeps: each call goes on
+        // from where the last stopped.
+        const g = graphOf(out);
+        let calls = 1;
+        while (!g.leastReachable(values)) calls++;
+        expect(Array.from(values)).toEqual(least);
+        sweepCalls.push(calls);
+      }
+    }
+    // The graphs are neither all marked nor all unmarked.
+    expect(marked).toBe(6_263);
+    // Two of the larger graphs took a second call.
+    expect(sweepCalls).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 2, 1, 1, 1]);
+  });
 });
 
 describe('bounds', () => {

@@ -239,7 +239,6 @@ function stuckCpu(x: Exploration, graph: StateGraph, facts: StateFacts, neverHal
   const m = x.machine;
   const n = graph.stateCount;
   const { offsets, flags } = graph.edgeView();
-  const { sources, offsets: into } = graph.reversed();
   const { levels, top } = facts;
   const NEVER = 255;
   // seeds[c][s]: the lowest interrupt level at which CPU c makes progress on an edge of s itself (an interrupt
@@ -263,22 +262,27 @@ function stuckCpu(x: Exploration, graph: StateGraph, facts: StateFacts, neverHal
     const at = levels[c]!;
     const seedAt = seeds[c]!;
     // reach[s]: the lowest interrupt level at which CPU c makes progress on some path from s. A CPU at level L in
-    // s waits forever when reach[s] > L. The seeds level by level, closed backwards: each state is queued once.
-    reach.fill(NEVER);
-    for (let level = 0; level <= top; level++) {
-      let tail = 0;
-      for (let s = 0; s < n; s++) {
-        if (seedAt[s] !== level || reach[s] !== NEVER) continue;
-        reach[s] = level;
-        queue[tail++] = s;
-      }
-      for (let head = 0; head < tail; head++) {
-        const t = queue[head]!;
-        for (let i = into[t]!; i < into[t + 1]!; i++) {
-          const u = sources[i]!;
-          if (reach[u] !== NEVER) continue;
-          reach[u] = level;
-          queue[tail++] = u;
+    // s waits forever when reach[s] > L. By sweeps over the edges (StateGraph.leastReachable); else the seeds
+    // level by level, closed backwards over the reversed graph: each state is queued once.
+    reach.set(seedAt);
+    if (!graph.leastReachable(reach)) {
+      const { sources, offsets: into } = graph.reversed();
+      reach.fill(NEVER);
+      for (let level = 0; level <= top; level++) {
+        let tail = 0;
+        for (let s = 0; s < n; s++) {
+          if (seedAt[s] !== level || reach[s] !== NEVER) continue;
+          reach[s] = level;
+          queue[tail++] = s;
+        }
+        for (let head = 0; head < tail; head++) {
+          const t = queue[head]!;
+          for (let i = into[t]!; i < into[t + 1]!; i++) {
+            const u = sources[i]!;
+            if (reach[u] !== NEVER) continue;
+            reach[u] = level;
+            queue[tail++] = u;
+          }
         }
       }
     }
