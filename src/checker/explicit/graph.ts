@@ -113,10 +113,10 @@ export class StateGraph {
    * The closure sweeps the edges in order, from the last state to the first, marking a state whose edge leads to
    * a marked one: the states are numbered in breadth-first order, so most edges lead to a later state and one
    * sweep carries the marks back along all of them; an edge to an earlier state waits for the next sweep. On the
-   * large corpus models 2 to 6 sweeps reach the closure, each reading the edges in order, where a queue over the reversed
-   * graph read them at random (xv6-swtch-ptable CPUS=2 PROCS=5, 23 million edges: 50-160 ms a question instead of
-   * 540-1,020). After SWEEPS sweeps that still mark states, the queue over the reversed graph finishes the
-   * closure from the states the last sweep marked (every state marked before has had its edges in, earlier
+   * large corpus models 2 to 6 sweeps reach the closure, each reading the edges in order, where a queue over the
+   * reversed graph read them at random (xv6-swtch-ptable CPUS=2 PROCS=5, 23 million edges: 50-160 ms a question
+   * instead of 540-1,020). After SWEEPS sweeps that still mark states, the queue over the reversed graph finishes
+   * the closure from the states the last sweep marked (every state marked before has had its edges in, earlier
    * ones and later ones, swept since).
    */
   canReach(flags: number, marks: Uint8Array | null = null, skip: Uint8Array | null = null, start: Uint8Array | null = null): Uint8Array {

@@ -4,8 +4,8 @@
 // write only a few words, and the same few: a CPU's pc, its registers. So the owner is the hash of the state
 // without the words steps change most often (the "key"): a step that writes none of the key's words leads to a
 // state of the same shard. Which words to leave out is learnt from the first states found (Ownership.sampleSize),
-// along the edges that found them, and only while the key still spreads those states evenly over
-// the shards; else nothing is left out and the owner is the whole hash's.
+// along the edges that found them, and only while the key still spreads those states evenly over the shards;
+// else nothing is left out and the owner is the whole hash's.
 //
 // The key's hash is the state's hash less the mixed values of the words left out (hashing.ts: a state's hash is
 // the sum of one mixed value per word), so the search core needs the few words left out, not a second hash.
@@ -71,8 +71,9 @@ export class Ownership {
   /**
    * The key for a search over `shards` shards that found `sample` (the first sampleSize states, at most): leaves
    * out, most often changed first, each word that at least MIN_CHANGE of the edges into the sampled states change,
-   * as long as the key still spreads the sampled states evenly (every shard within MAX_SKEW of an even share over all of them, within
-   * MAX_SKEW_LAST over the last level, from `lastLevelStart` on) and takes MIN_VALUES_PER_SHARD values per shard.
+   * as long as the key still spreads the sampled states evenly (every shard within MAX_SKEW of an even share over
+   * all of them, within MAX_SKEW_LAST over the last level, from `lastLevelStart` on) and takes
+   * MIN_VALUES_PER_SHARD values per shard.
    */
   static choose(sample: Sample, words: number, shards: number, lastLevelStart: number): Ownership {
     const n = sample.count;
