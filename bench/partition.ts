@@ -57,7 +57,7 @@ export function simulate(file: string, sets: string[], properties: PropertyId[],
   if (first.handover === null) throw new Error('the search ended before it could be partitioned (a violation, or fewer states than the handover)');
   const handover = first.handover;
   const shards = Array.from({ length: parts }, (_, shard) => new Shard({ program, properties, shard, shards: parts, started: Date.now(), memoryLimit: 16 * 2 ** 30 }));
-  shards.forEach((s, i) => s.seed(handover.records[i]!, handover.frontier, handover.leftOut));
+  shards.forEach((s, i) => s.seed(handover.records[i]!, handover.levels[i]!, handover.frontier, handover.leftOut));
   const recordBytes = (model.layout.words + 1) * 4;
   let transitions = handover.transitions;
   let work = 0;

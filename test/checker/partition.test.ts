@@ -78,8 +78,8 @@ describe('a search partitioned in this thread', () => {
         expect(r.handover!.leftOut).toEqual(leftOut[shards - 2]);
         const ownership = new Ownership(shards, model.layout.words, r.handover!.leftOut);
         for (const [s, rec] of r.handover!.records.entries()) {
-          for (let at = 0; at < rec.length; at += model.layout.words + 2) {
-            expect(ownership.owner(rec[at + 1]!, new Uint32Array(rec.buffer, rec.byteOffset + (at + 2) * 4, model.layout.words))).toBe(s);
+          for (let at = 0; at < rec.length; at += model.layout.words + 1) {
+            expect(ownership.owner(rec[at]!, new Uint32Array(rec.buffer, rec.byteOffset + (at + 1) * 4, model.layout.words))).toBe(s);
           }
         }
         const { one, split } = await both(file, LOCAL, { workers: shards, partitionAt: 20_000, partitionInProcess: true });
@@ -120,9 +120,11 @@ describe('a search partitioned in this thread', () => {
     const r = explore(model, (x) => new Map([['stack-integrity' as PropertyId, PROPERTIES['stack-integrity'].monitor(x) as Monitor]]), { handover: { at: 64, shards: 2 } });
     expect(r.handover).not.toBeNull();
     // Whole levels: every state of the last level handed over was found, none of the next.
-    expect(r.stats.states).toBe(r.handover!.records.reduce((n, rec) => n + rec.length / (model.layout.words + 2), 0));
+    expect(r.stats.states).toBe(r.handover!.records.reduce((n, rec) => n + rec.length / (model.layout.words + 1), 0));
     for (const [s, rec] of r.handover!.records.entries()) {
-      for (let at = 0; at < rec.length; at += model.layout.words + 2) expect(ownerOf(rec[at + 1]!, 2)).toBe(s);
+      for (let at = 0; at < rec.length; at += model.layout.words + 1) expect(ownerOf(rec[at]!, 2)).toBe(s);
+      // Each shard's records counted by depth: all of them.
+      expect(r.handover!.levels[s]!.reduce((n, k) => n + k, 0)).toBe(rec.length / (model.layout.words + 1));
     }
     // 64 states are too few to learn which words to leave out of the owner's hash: the whole hash decides.
     expect(r.handover!.leftOut).toEqual([]);

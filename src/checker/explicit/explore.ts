@@ -99,7 +99,10 @@ function whyNotPartitioned(bounds: ExploreBounds, monitors: Map<PropertyId, Moni
   return 'the model does not compile to WebAssembly, whose search core the partitioned search runs on';
 }
 
-/** Every stored state as (depth, hash, words), in id order, in the list of the shard that owns it (ownership.ts). */
+/**
+ * Every stored state as (hash, words), in id order, in the list of the shard that owns it (ownership.ts), with how
+ * many of each depth.
+ */
 function handoverOf(store: WasmStore, shards: number, transitions: number, monitors: OpenMonitors): Handover {
   const words = store.words;
   const frontier = store.depth(store.get(CTL.NEXT));
@@ -119,7 +122,8 @@ function handoverOf(store: WasmStore, shards: number, transitions: number, monit
     const { hashes, states } = store.chunkParts(first, Math.min(CHUNK, count - first));
     for (let i = 0; i < hashes.length; i++) counts[(owners[first + i] = ownership.owner(hashes[i]!, states, i * words))]++;
   }
-  const records = counts.map((n) => new Int32Array(n * (words + 2)));
+  const records = counts.map((n) => new Int32Array(n * (words + 1)));
+  const levels = counts.map(() => new Int32Array(store.depth(count - 1) + 1));
   const at = new Array<number>(shards).fill(0);
   let depth = 0;
   let nextLevel = store.levelStart(1);
@@ -130,13 +134,13 @@ function handoverOf(store: WasmStore, shards: number, transitions: number, monit
       const s = owners[first + i]!;
       const r = records[s]!;
       const to = at[s]!;
-      r[to] = depth;
-      r[to + 1] = hashes[i]!;
-      r.set(states.subarray(i * words, (i + 1) * words), to + 2);
-      at[s] = to + words + 2;
+      r[to] = hashes[i]!;
+      r.set(states.subarray(i * words, (i + 1) * words), to + 1);
+      at[s] = to + words + 1;
+      levels[s]![depth]!++;
     }
   }
-  return { records, frontier, transitions, leftOut: [...ownership.leftOut], gathered: monitors.gathered() };
+  return { records, levels, frontier, transitions, leftOut: [...ownership.leftOut], gathered: monitors.gathered() };
 }
 
 const MB = 1024 * 1024;

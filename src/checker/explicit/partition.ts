@@ -206,26 +206,19 @@ export class Shard {
   }
 
   /**
-   * Stores states handed over from a search begun with one shard: records of (depth, hash, words) in
-   * breadth-first order; the states of depth `frontier` are the next level to expand. `leftOut`: the words the
-   * owner's hash leaves out (ownership.ts), the same in every shard.
+   * Stores states handed over from a search begun with one shard: records of (hash, words) in breadth-first
+   * order, `levels[d]` of them of depth d; the states of depth `frontier` are the next level to expand.
+   * `leftOut`: the words the owner's hash leaves out (ownership.ts), the same in every shard.
    */
-  seed(records: Int32Array, frontier: number, leftOut: readonly number[]): void {
+  seed(records: Int32Array, levels: Int32Array, frontier: number, leftOut: readonly number[]): void {
     const ws = this.store;
     this.ownership = new Ownership(this.spec.shards, ws.words, leftOut);
     ws.leaveOut(leftOut);
-    const size = ws.words + 2;
-    const n = records.length / size;
-    ws.maintain(n + 1024 * this.parts.room);
-    // Level by level, as the core stores what other shards send (absorb reads records of hash and words).
-    for (let i = 0; i < n; ) {
-      const depth = records[i * size]!;
-      let j = i;
-      while (j < n && records[j * size] === depth) j++;
-      const level = new Int32Array((j - i) * (size - 1));
-      for (let k = i; k < j; k++) level.set(records.subarray(k * size + 1, (k + 1) * size), (k - i) * (size - 1));
-      ws.absorb(level, depth, null);
-      i = j;
+    const size = ws.words + 1;
+    ws.maintain(records.length / size + 1024 * this.parts.room);
+    // Level by level, as the core stores what other shards send.
+    for (let depth = 0, at = 0; depth < levels.length; at += levels[depth++]! * size) {
+      if (levels[depth]! > 0) ws.absorb(records.subarray(at, at + levels[depth]! * size), depth, null);
     }
     this.parts.expander.rebind();
     ws.set(CTL.NEXT, ws.levelStart(frontier));

@@ -23,10 +23,10 @@ try {
     Atomics.add(settled, 0, 1);
   }
   port.postMessage({ kind: 'booted' });
-  port.on('message', (msg: { kind: string; inboxes?: Received[]; depth?: number; seed?: Int32Array; frontier?: number; leftOut?: number[] }) => {
+  port.on('message', (msg: { kind: string; inboxes?: Received[]; depth?: number; seed?: Int32Array; levels?: Int32Array; frontier?: number; leftOut?: number[] }) => {
     try {
       if (msg.kind === 'seed') {
-        shard.seed(msg.seed!, msg.frontier!, msg.leftOut!);
+        shard.seed(msg.seed!, msg.levels!, msg.frontier!, msg.leftOut!);
         port.postMessage({ kind: 'seeded', count: shard.count });
       } else if (msg.kind === 'step') {
         const report = shard.step(msg.inboxes!, msg.depth!);

@@ -24,8 +24,10 @@ export class ShardsUnavailable extends Error {}
 
 /** The search a one-shard run hands over at the end of a level (explore.ts). */
 export interface Handover {
-  /** Per shard: records of (depth, hash, words) in breadth-first order. */
+  /** Per shard: records of (hash, words) in breadth-first order, as the core's absorb stores them. */
   records: Int32Array[];
+  /** Per shard: how many of its records are of each depth, from 0 on. */
+  levels: Int32Array[];
   /** The depth of the level to expand next. */
   frontier: number;
   /** The words the owner's hash leaves out (ownership.ts). */
@@ -51,7 +53,7 @@ interface ShardHandle {
   /** Runs in this thread: its steps run synchronously, after the threads' have been asked for theirs. */
   readonly local: boolean;
   /** Stores the states handed over; the states the shard then holds. */
-  seed(records: Int32Array, frontier: number, leftOut: number[]): Promise<number>;
+  seed(records: Int32Array, levels: Int32Array, frontier: number, leftOut: number[]): Promise<number>;
   /** The shard's part of level `depth` (Shard.step), and per shard the records found for it. */
   step(inboxes: Received[], depth: number): Promise<{ report: LevelReport; out: Batch[] }>;
   /** At the end of a complete search: the shard's figures and what its monitors gathered. */
@@ -82,8 +84,8 @@ function localShard(spec: ShardSpec): ShardHandle {
   const made = (): Shard => shard ?? (shard = new Shard(spec));
   return {
     local: true,
-    seed: (records, frontier, leftOut) => {
-      made().seed(records, frontier, leftOut);
+    seed: (records, levels, frontier, leftOut) => {
+      made().seed(records, levels, frontier, leftOut);
       return Promise.resolve(made().count);
     },
     step: (inboxes, depth) => {
@@ -140,7 +142,8 @@ function threadShard(spec: ShardSpec, settled: Int32Array): ShardHandle {
     });
   return {
     local: false,
-    seed: async (records, frontier, leftOut) => (await ask<{ count: number }>({ kind: 'seed', seed: records, frontier, leftOut }, [records.buffer as ArrayBuffer])).count,
+    seed: async (records, levels, frontier, leftOut) =>
+      (await ask<{ count: number }>({ kind: 'seed', seed: records, levels, frontier, leftOut }, [records.buffer as ArrayBuffer])).count,
     step: (inboxes, depth) => ask({ kind: 'step', inboxes, depth }),
     finish: async () => (await ask<{ finished: Finished }>({ kind: 'finish' })).finished,
     close: async () => {
@@ -198,7 +201,7 @@ export class ShardPool {
   async seed(handover: Handover): Promise<void> {
     try {
       if (this.refused !== null) throw this.refused;
-      await Promise.all(this.handles.map((h, s) => h.seed(handover.records[s]!, handover.frontier, handover.leftOut)));
+      await Promise.all(this.handles.map((h, s) => h.seed(handover.records[s]!, handover.levels[s]!, handover.frontier, handover.leftOut)));
     } catch (error) {
       throw new ShardsUnavailable(error instanceof Error ? error.message : String(error));
     }
