@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { explore } from '../../src/checker/explicit/explore.js';
 import { aligned, WasmStore, WasmStoreFull } from '../../src/checker/explicit/wasmstore.js';
+import { CTL } from '../../src/checker/explicit/wasmsearch.js';
 import { buildModel } from '../../src/hw/build.js';
 import type { PropertyId } from '../../src/ir/ir.js';
 import { load } from './helpers.js';
@@ -27,5 +28,26 @@ describe('WasmStore allocations', () => {
     expect(() => alloc(2 ** 31)).toThrow(WasmStoreFull);
     expect(() => alloc(2 ** 32 - 8)).toThrow(WasmStoreFull);
     expect(store.bytes).toBe(before);
+  });
+
+  it('keeps every table doubling up to 1 GiB and 16 MiB for the small arrays free in a 4 GiB memory', () => {
+    // With the small arrays' room taken as 2^32 >>> 6 (0), a one-thread store of 2^25 states could not double its
+    // table to 1 GiB: it outgrew the memory by a few kilobytes and the search started again in JavaScript.
+    const file = 'models/aethelos-001/lock-contention-racy.sched';
+    const model = buildModel(load(readFileSync(file, 'utf8'), ['THREADS=2'], file));
+    const inert = () => new Map([['assertions' as PropertyId, { needsGraph: false }]]);
+    const reserveOf = (wasmMemoryBytes: number | undefined): { reserve: number; tables: number } => {
+      const store = explore(model, inert, { progress: false, wasmMemoryBytes }).store as WasmStore;
+      const inside = store as unknown as { reserve(): number; maxBytes: number };
+      let tables = 0;
+      for (let table = (store.get(CTL.MASK) + 1) * 16; table <= inside.maxBytes / 4; table *= 2) tables += table;
+      return { reserve: inside.reserve(), tables };
+    };
+    const whole = reserveOf(undefined);
+    // From the table after this store's 2^15 slots (512 KiB) to the 1 GiB one.
+    expect(whole.tables).toBe(2 ** 31 - 2 ** 19);
+    expect(whole.reserve - whole.tables).toBe(16 << 20);
+    const small = reserveOf(64 << 20);
+    expect(small.reserve - small.tables).toBe(1 << 20);
   });
 });

@@ -229,10 +229,13 @@ export class WasmStore implements Store {
   /**
    * What the memory must keep free above the chunks: every doubling the table may still make (each new table is
    * taken from the top, and the one it replaces becomes a hole for chunks), up to a quarter of the memory, and
-   * room for the small arrays that grow. Chunks then take at most about half of the memory before they move out.
+   * room for the small arrays that grow (16 MiB, or a 64th of a smaller memory). Chunks then take at most about half
+   * of the memory before they move out. (A 64th of 2^32 taken with `>>>` was 0, the operand wrapping to 32 bits: the
+   * small arrays then ate into the room of the 1 GiB table, and a one-thread store of 2^25 states could not double
+   * its table.)
    */
   private reserve(): number {
-    let reserve = Math.min(16 << 20, this.maxBytes >>> 6);
+    let reserve = Math.min(16 << 20, Math.floor(this.maxBytes / 64));
     for (let table = (this.get(CTL.MASK) + 1) * 16; table <= this.maxBytes / 4; table *= 2) reserve += table;
     return reserve;
   }
