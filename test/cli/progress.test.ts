@@ -10,6 +10,7 @@ import { cli, MAIN, ROOT, TSX } from './run.js';
 
 const CONTENTION = 'models/aethelos-001/lock-contention.sched';
 const LINE = /^schedcheck: progress: \d{1,3}(,\d{3})* states, \d{1,3}(,\d{3})* states\/s, queue \d{1,3}(,\d{3})*, depth \d+, \d{1,3}(,\d{3})* MB, \d+:\d\d elapsed$/;
+const CHECKING = /^schedcheck: progress: checking ([a-z-]+) over \d{1,3}(?:,\d{3})* states, \d{1,3}(?:,\d{3})* MB, \d+:\d\d elapsed$/;
 
 describe('progress in a log', () => {
   it('check writes plain progress lines on stderr, the report on stdout untouched', () => {
@@ -22,6 +23,20 @@ describe('progress in a log', () => {
     for (const line of lines) expect(line).toMatch(LINE);
     expect(r.out).not.toContain('progress');
     expect(r.err).not.toContain('\r');
+  });
+
+  it('goes on while the properties that judge the whole state graph are checked, naming each', () => {
+    const env = { SCHEDCHECK_PROGRESS_SECONDS: '0.001' };
+    const r = cli(['check', 'models/forkexec-004/redesign-need-resched.sched', '--set', 'CPUS=2', '--set', 'THREADS=3', '--property', 'no-deadlock', '--property', 'no-starvation'], { env });
+    expect(r.code).toBe(0);
+    const lines = r.err.trimEnd().split('\n');
+    const checking = lines.filter((line) => !LINE.test(line));
+    for (const line of checking) expect(line).toMatch(CHECKING);
+    // After the search's lines, in the order the properties are checked: no-deadlock's, then no-starvation's.
+    expect(lines.indexOf(checking[0]!)).toBe(lines.length - checking.length);
+    const named = [...new Set(checking.map((line) => CHECKING.exec(line)![1]))];
+    expect(named).toEqual(['no-deadlock', 'no-starvation']);
+    for (const line of checking) expect(line).toContain(' over 712,722 states, ');
   });
 
   it('is silent for a run shorter than the interval (10 s by default)', () => {

@@ -368,7 +368,10 @@ export function explore(
   if (store instanceof WasmStore) figures.absorb(store.figureWorsts());
   const decidedEarly = monitors.open.size === 0;
   const complete = stop === null && !decidedEarly && handover === null;
-  if (complete) monitors.complete(graph, unsupported);
+  if (complete) {
+    monitors.complete(graph, unsupported, (property) => progress.analysing(property, store.count));
+    progress.done();
+  }
   return {
     findings: monitors.findings,
     stop,

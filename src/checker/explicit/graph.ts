@@ -5,6 +5,7 @@
 
 import { ActionKind, actionCpu, actionKind, type Action, type Model } from '../../ir/model.js';
 import { MemoryBudgetExceeded } from './store.js';
+import { beat } from './heartbeat.js';
 
 /** The sweeps canReach makes over the edges before it goes on with a queue over the reversed graph. */
 const SWEEPS = 16;
@@ -124,6 +125,7 @@ export class StateGraph {
     const good = new Uint8Array(n);
     const queue = new Int32Array(n);
     let tail = 0;
+    beat();
     for (let s = 0; s < n; s++) {
       if (start !== null && start[s] === 1) {
         good[s] = 1;
@@ -142,6 +144,7 @@ export class StateGraph {
     for (let sweep = 0; sweep < SWEEPS && tail > 0; sweep++) {
       // The queue holds the states the sweep marks, for the queue below if it is the last.
       tail = 0;
+      beat();
       for (let s = n - 1; s >= 0; s--) {
         if (good[s] === 1) continue;
         for (let e = out[s]!; e < out[s + 1]!; e++) {
@@ -179,6 +182,7 @@ export class StateGraph {
     const n = this.states;
     for (let sweep = 0; sweep < SWEEPS; sweep++) {
       let lowered = false;
+      beat();
       for (let s = n - 1; s >= 0; s--) {
         let v = values[s]!;
         if (v === 0) continue;

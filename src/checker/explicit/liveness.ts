@@ -19,6 +19,7 @@ import type { Machine } from '../../hw/machine.js';
 import { ActionKind, actionArg, actionCpu, actionKind, type Action } from '../../ir/model.js';
 import type { Exploration } from '../properties/property.js';
 import { SccFinder, type Csr } from './scc.js';
+import { beat } from './heartbeat.js';
 
 /** Fairness classes over the edges and states of a graph. Class ids are 0..count-1. */
 export interface Fairness {
@@ -266,6 +267,7 @@ export class FairCycles {
     counts.fill(0);
     taken.fill(0);
     for (let i = 0; i < members.length; i++) {
+      if ((i & 4095) === 0) beat();
       const s = members[i]!;
       for (let cls = 0; cls < f.count; cls++) if (f.enabled(s, cls)) counts[cls]!++;
       for (let e = offsets[s]!; e < offsets[s + 1]!; e++) {

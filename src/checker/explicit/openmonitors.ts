@@ -7,6 +7,7 @@ import type { Finding, Monitor } from '../properties/property.js';
 import type { Stats } from '../verdict.js';
 import type { StateGraph } from './graph.js';
 import type { WatchKind } from '../../hw/watch.js';
+import { listen } from './heartbeat.js';
 
 export class OpenMonitors {
   readonly open: Map<PropertyId, Monitor>;
@@ -72,10 +73,19 @@ export class OpenMonitors {
     for (const [pid, monitor] of this.onTransitions) if (this.open.has(pid)) this.record(pid, monitor.onTransition!(id, action, events, to));
   }
 
-  /** The search covered every reachable state: the monitors that judge the whole graph do so. */
-  complete(graph: StateGraph | null, unsupported: ReadonlyMap<PropertyId, string>): void {
-    for (const [pid, monitor] of [...this.open]) {
-      if (!unsupported.has(pid) && monitor.onComplete) this.record(pid, monitor.onComplete(graph));
+  /**
+   * The search covered every reachable state: the monitors that judge the whole graph do so. `checking` hears
+   * their analyses' beats (heartbeat.ts), with the property being checked.
+   */
+  complete(graph: StateGraph | null, unsupported: ReadonlyMap<PropertyId, string>, checking: (property: PropertyId) => void = () => {}): void {
+    try {
+      for (const [pid, monitor] of [...this.open]) {
+        if (unsupported.has(pid) || !monitor.onComplete) continue;
+        listen(() => checking(pid));
+        this.record(pid, monitor.onComplete(graph));
+      }
+    } finally {
+      listen(null);
     }
   }
 }

@@ -1,7 +1,8 @@
 // Progress of a long search on stderr. On a terminal, a live line redrawn about once a second; anywhere else (a
 // CI log, a file) a plain line at least every 10 seconds, so a log never stays silent for minutes (TLC prints one
 // a minute, SPIN one per million states). Both give states, states per second, the queue, the depth, the memory
-// the process holds and the time since the search started, with thousands separators.
+// the process holds and the time since the search started, with thousands separators; after the search, while
+// the properties that judge the whole state graph are checked, the property, the states, the memory and the time.
 
 export type ProgressMode = 'off' | 'terminal' | 'log';
 
@@ -65,6 +66,24 @@ export class ProgressLine {
     const text =
       `${grouped(states)} states, ${grouped(rate)} states/s, queue ${grouped(queue)}, depth ${grouped(depth)}, ` +
       `${megabytes(this.memory())}, ${elapsedText(now - this.started)} elapsed`;
+    if (this.mode === 'terminal') {
+      this.shown = true;
+      process.stderr.write(`\r\x1b[K${text}`);
+    } else {
+      process.stderr.write(`schedcheck: progress: ${text}\n`);
+    }
+  }
+
+  /**
+   * During the analyses of the state graph after the search (heartbeat.ts): a line naming the property being
+   * checked, at most once per interval (counted from the search's last line).
+   */
+  analysing(property: string, states: number): void {
+    if (this.mode === 'off') return;
+    const now = Date.now();
+    if (now - this.last < this.interval) return;
+    this.last = now;
+    const text = `checking ${property} over ${grouped(states)} states, ${megabytes(this.memory())}, ${elapsedText(now - this.started)} elapsed`;
     if (this.mode === 'terminal') {
       this.shown = true;
       process.stderr.write(`\r\x1b[K${text}`);

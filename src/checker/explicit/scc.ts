@@ -4,6 +4,8 @@
 // components of many subgraphs of one graph (one per thread, then ever smaller pieces of unfair components), so
 // one finder keeps its scratch arrays and reuses them: a run touches only the nodes it reaches.
 
+import { beat } from './heartbeat.js';
+
 /** A directed graph in compressed sparse row form: the edges of node n are [offsets[n], offsets[n + 1]). */
 export interface Csr {
   readonly nodes: number;
@@ -60,6 +62,7 @@ export class SccFinder {
     let stackTop = 0;
     let depth = 0;
     const enter = (v: number): void => {
+      if ((nextIndex & 4095) === 0) beat();
       runOf[v] = run;
       index[v] = low[v] = nextIndex++;
       stack[stackTop++] = v;

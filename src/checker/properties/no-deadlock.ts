@@ -20,6 +20,7 @@ import { actionCpu, actionKind, ActionKind, type Action } from '../../ir/model.j
 import { THREAD_STATES } from '../../ir/ir.js';
 import { EDGE_DELIVERY, EDGE_FATAL, EDGE_PROGRESS, edgeCpu, type StateGraph } from '../explicit/graph.js';
 import type { Exploration, Finding, PropertyDefinition } from './property.js';
+import { beat } from '../explicit/heartbeat.js';
 
 function lines(m: Machine, mask: number): string {
   return m.program.lines.filter((l) => (mask & (1 << l.id)) !== 0).map((l) => l.name).join(', ');
@@ -161,6 +162,7 @@ function readStates(x: Exploration, graph: StateGraph): StateFacts {
   let top = 0;
   const spurious = m.access.wfiHaltedPcs.length === 0 ? null : new Uint8Array(offsets[n]!);
   for (let id = 0; id < n; id++) {
+    if ((id & 4095) === 0) beat();
     const state = x.view(id);
     if (blocked !== null) {
       let b = 0;
@@ -202,6 +204,7 @@ function lostWakeUp(
     const awake = new Uint8Array(states);
     let any = false;
     for (let id = 0; id < states; id++) {
+      if ((id & 4095) === 0) beat();
       if (bits !== null ? ((bits[id]! >>> k) & 1) === 0 : m.threadState(viewOf(id), t) !== 'blocked') awake[id] = 1;
       else any = true;
     }
@@ -271,6 +274,7 @@ function stuckCpu(x: Exploration, graph: StateGraph, facts: StateFacts, neverHal
       for (let level = 0; level <= top; level++) {
         let tail = 0;
         for (let s = 0; s < n; s++) {
+          if ((s & 4095) === 0) beat();
           if (seedAt[s] !== level || reach[s] !== NEVER) continue;
           reach[s] = level;
           queue[tail++] = s;
@@ -361,6 +365,7 @@ export const noDeadlock: PropertyDefinition = {
         // Progress reachable without relying on a wfi completing spuriously.
         const good = graph.canReach(EDGE_PROGRESS | EDGE_FATAL, null, facts.spurious);
         for (let id = 0; id < graph.stateCount; id++) {
+          if ((id & 4095) === 0) beat();
           if (good[id] === 1) continue;
           const w = x.machine.waiting(x.view(id));
           if (!w.threads && !w.pending.includes(true) && !w.busy.includes(true)) continue;

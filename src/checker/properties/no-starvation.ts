@@ -17,6 +17,7 @@ import type { Action } from '../../ir/model.js';
 import { FairCycles, HardwareFairness, type FairComponent, type Loop } from '../explicit/liveness.js';
 import type { Csr } from '../explicit/scc.js';
 import type { Exploration, Finding, PropertyDefinition } from './property.js';
+import { beat } from '../explicit/heartbeat.js';
 
 /** The assumption every no-starvation verdict is relative to, as reports print it (docs/liveness.md). */
 export const FAIRNESS =
@@ -163,6 +164,7 @@ export const noStarvation: PropertyDefinition = {
       // Which threads are ready in which states: one pass over the states for all threads.
       const ready = Array.from({ length: m.threads }, () => new Uint8Array(csr.nodes));
       for (let s = 0; s < csr.nodes; s++) {
+        if ((s & 4095) === 0) beat();
         const state = x.view(s);
         for (let t = 0; t < m.threads; t++) if (m.threadState(state, t) === 'ready') ready[t]![s] = 1;
       }
