@@ -3,12 +3,12 @@
 // counterexamples; a checkpoint is refused for another model, other constants or other properties, and for
 // properties a checkpoint cannot carry.
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdtempSync, openSync, readFileSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkProgram, type CheckOptions } from '../../src/checker/check.js';
-import { CheckpointRefused, readCheckpoint, type CheckpointOf } from '../../src/checker/explicit/checkpoint.js';
+import { CHECKPOINT_FORMAT, CheckpointRefused, readCheckpoint, type CheckpointOf } from '../../src/checker/explicit/checkpoint.js';
 import type { CheckReport } from '../../src/checker/verdict.js';
 import type { PropertyId } from '../../src/ir/ir.js';
 import { loadModel } from '../../src/lang/load.js';
@@ -84,6 +84,28 @@ describe('a search resumed from its checkpoint', () => {
     const header = JSON.parse(readFileSync(join(d, 'checkpoint.json'), 'utf8')) as { states: number };
     expect(() => readCheckpoint(join(d, 'none'), of)).toThrow(CheckpointRefused);
     expect(header.states).toBeGreaterThan(0);
+  });
+
+  it('reads a states.bin past 2 GiB (ten million 51-word states), which one readFileSync refuses', () => {
+    const d = dir();
+    const words = 51;
+    const states = Math.ceil(2 ** 31 / ((words + 3) * 4));
+    const of: CheckpointOf = { model: 'm', digest: 'd', properties: ['stack-integrity'] };
+    const header = { format: CHECKPOINT_FORMAT, version: 1, model: 'm', digest: 'd', properties: of.properties, words, states, next: 0, transitions: 0, levels: [0], seconds: 0 };
+    writeFileSync(join(d, 'checkpoint.json'), JSON.stringify(header));
+    // A sparse file of zeros but for one word at each end.
+    const bytes = states * (words + 3) * 4;
+    const fd = openSync(join(d, 'states.bin'), 'w');
+    ftruncateSync(fd, bytes);
+    writeSync(fd, new Uint8Array(new Int32Array([7]).buffer), 0, 4, 0);
+    writeSync(fd, new Uint8Array(new Int32Array([-9]).buffer), 0, 4, bytes - 4);
+    closeSync(fd);
+    const { records } = readCheckpoint(d, of);
+    expect([records.length, records[0], records[1], records[records.length - 1]]).toEqual([bytes / 4, 7, 0, -9]);
+    // One word short: refused, not read.
+    truncateSync(join(d, 'states.bin'), bytes - 4);
+    expect(() => readCheckpoint(d, of)).toThrow(new CheckpointRefused(`${d}/states.bin does not hold the ${states} states its header counts`));
+    rmSync(join(d, 'states.bin'));
   });
 
   it('is refused for a property that keeps what it saw (the state graph, lock dependencies)', async () => {

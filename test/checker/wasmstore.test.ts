@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { explore } from '../../src/checker/explicit/explore.js';
-import { aligned, WasmStore, WasmStoreFull } from '../../src/checker/explicit/wasmstore.js';
-import { CTL } from '../../src/checker/explicit/wasmsearch.js';
+import { aligned, chunkWords, WasmStore, WasmStoreFull } from '../../src/checker/explicit/wasmstore.js';
+import { chunkLayout, CTL } from '../../src/checker/explicit/wasmsearch.js';
 import { buildModel } from '../../src/hw/build.js';
 import type { PropertyId } from '../../src/ir/ir.js';
 import { load } from './helpers.js';
@@ -49,5 +49,20 @@ describe('WasmStore allocations', () => {
     expect(whole.reserve - whole.tables).toBe(16 << 20);
     const small = reserveOf(64 << 20);
     expect(small.reserve - small.tables).toBe(1 << 20);
+  });
+
+  it('moves out a chunk at the top of a 4 GiB memory whole, its address read back negative', () => {
+    // 4 GiB of WebAssembly memory, reserved and not touched but for one page.
+    const memory = new WebAssembly.Memory({ initial: 65536, maximum: 65536 });
+    const u32 = new Uint32Array(memory.buffer);
+    const { bytes } = chunkLayout(13);
+    const top = 2 ** 32 - bytes;
+    u32[(top >>> 2) + 5] = 0xabcd;
+    const at = new Int32Array([top])[0]!;
+    expect(at).toBe(-bytes);
+    const words = chunkWords(u32, at, bytes);
+    expect([words.length, words[5], words.byteOffset]).toEqual([bytes / 4, 0xabcd, top]);
+    // Below 2 GiB too.
+    expect(chunkWords(u32, 4096, bytes).byteOffset).toBe(4096);
   });
 });

@@ -11,7 +11,7 @@
 // (the last one shorter) its states' parents, actions and hashes, then their words, as the store keeps them. Both are written under temporary names and renamed, the states first, so that a
 // run stopped while writing leaves the previous checkpoint whole.
 
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PropertyId } from '../../ir/ir.js';
 import type { WasmStore } from './wasmstore.js';
@@ -98,15 +98,40 @@ export function readCheckpoint(dir: string, of: CheckpointOf): Checkpoint {
   if ([...header.properties].sort().join(',') !== [...of.properties].sort().join(',')) {
     throw new CheckpointRefused(`the checkpoint in ${dir} checks ${header.properties.join(', ')}, not ${of.properties.join(', ')}`);
   }
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(join(dir, 'states.bin'));
-  } catch (error) {
-    throw new CheckpointRefused(`${dir}/states.bin cannot be read: ${(error as Error).message}`);
-  }
-  if (bytes.length !== header.states * (header.words + 3) * 4) throw new CheckpointRefused(`${dir}/states.bin does not hold the ${header.states} states its header counts`);
-  const records = new Int32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+  const records = readRecords(join(dir, 'states.bin'), header.states * (header.words + 3) * 4);
+  if (records === null) throw new CheckpointRefused(`${dir}/states.bin does not hold the ${header.states} states its header counts`);
   return { header, records };
+}
+
+/** Bytes read at a time: one read of Node's is at most 2 GiB. */
+const READ_AT_ONCE = 1 << 30;
+
+/**
+ * The records of states.bin, read into an array of their size piece by piece (Node's readFileSync refuses a file
+ * past 2 GiB, the size of a checkpoint of ten million 51-word states); null when the file is not `bytes` long.
+ */
+function readRecords(file: string, bytes: number): Int32Array | null {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (error) {
+    throw new CheckpointRefused(`${file} cannot be read: ${(error as Error).message}`);
+  }
+  try {
+    if (fstatSync(fd).size !== bytes) return null;
+    const records = new Int32Array(bytes / 4);
+    const view = new Uint8Array(records.buffer);
+    for (let at = 0; at < bytes; ) {
+      const n = readSync(fd, view, at, Math.min(READ_AT_ONCE, bytes - at), at);
+      if (n === 0) return null;
+      at += n;
+    }
+    return records;
+  } catch (error) {
+    throw new CheckpointRefused(`${file} cannot be read: ${(error as Error).message}`);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Stores a checkpoint's states in the empty `store`, under the same ids, and puts the search where it was. */

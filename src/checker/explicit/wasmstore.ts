@@ -34,6 +34,16 @@ export function aligned(bytes: number): number {
   return Math.ceil(bytes / 8) * 8;
 }
 
+/**
+ * The words of the chunk at byte address `at`, `bytes` long. The address is read back signed from the directory:
+ * one past 2 GiB is negative, and the end of a chunk at the very top of a 4 GiB memory, computed from it, wrapped
+ * to 0 (an empty chunk moved out). From its first word on, then.
+ */
+export function chunkWords(u32: Uint32Array, at: number, bytes: number): Uint32Array {
+  const from = at >>> 2;
+  return u32.subarray(from, from + (bytes >>> 2));
+}
+
 /** The store needs more than a WebAssembly memory can hold (or the cap a test set). */
 export class WasmStoreFull extends Error {}
 
@@ -252,7 +262,7 @@ export class WasmStore implements Store {
     const dir = this.get(CTL.DIR) >>> 2;
     for (let c = this.movedUpTo; c < upTo; c++) {
       const at = this.m32[dir + c]!;
-      this.moved.put(c, this.u32.subarray(at >>> 2, (at + this.part.bytes) >>> 2));
+      this.moved.put(c, chunkWords(this.u32, at, this.part.bytes));
       this.m32[dir + c] = 0;
       this.free.push(at);
     }
