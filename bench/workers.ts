@@ -100,7 +100,7 @@ function main(argv: string[]): void {
     const m = ok[ok.length >> 1]!;
     if (spinBase === 0) spinBase = m.wall;
     process.stdout.write(
-      `SPIN -DNCORE=${w}: search ${m.wall.toFixed(2)} s wall (${(spinBase / m.wall).toFixed(2)}x), ${m.seconds.toFixed(2)} s CPU, whole process with spin -a and gcc ${m.process?.toFixed(2)} s, ${m.states} states\n`,
+      `SPIN -DNCORE=${w}: search ${m.wall.toFixed(2)} s wall (${(spinBase / m.wall).toFixed(2)}x), ${m.seconds.toFixed(2)} s CPU, whole process with spin -a and gcc ${m.process?.toFixed(2)} s, ${m.states} states${m.complete ? '' : ` (incomplete: ${m.note})`}\n`,
     );
   }
   const pair = Array.from({ length: runs }, () => sideBySide([model, ...rest])).sort((a, b) => a - b)[runs >> 1]!;
