@@ -2,7 +2,7 @@
 // statistics, one exploration for all properties, and the shape of a report.
 
 import { describe, expect, it, vi } from 'vitest';
-import { StateGraph, EDGE_PROGRESS } from '../../src/checker/explicit/graph.js';
+import { StateGraph, EDGE_PROGRESS, MAX_EDGES, StateGraphFull } from '../../src/checker/explicit/graph.js';
 import { ProgressLine } from '../../src/checker/explicit/progress.js';
 import { MemoryBudgetExceeded, StateStore } from '../../src/checker/explicit/store.js';
 import { PROPERTY_IDS } from '../../src/ir/ir.js';
@@ -53,6 +53,16 @@ describe('StateGraph', () => {
     expect(Array.from(graph.canReach(0, null, null, Uint8Array.of(0, 0, 1, 0, 0)))).toEqual([1, 1, 1, 0, 1]);
     // Skipping the edge 1 -> 2 cuts 0, 1 and 4 off from it.
     expect(Array.from(graph.canReach(0, null, Uint8Array.of(0, 1, 0, 0, 0), Uint8Array.of(0, 0, 1, 0, 0)))).toEqual([0, 0, 1, 0, 0]);
+  });
+
+  it('refuses a transition past the most it holds (2^31 - 1: 32-bit offsets) instead of wrapping', () => {
+    expect(MAX_EDGES).toBe(2 ** 31 - 1);
+    const graph = new StateGraph(() => true, 5000);
+    graph.begin(0);
+    for (let e = 0; e < 5000; e++) graph.add(0, 0, []);
+    expect(() => graph.add(0, 0, [])).toThrow(new StateGraphFull('the state graph holds at most 5000 transitions'));
+    expect(graph.edgeView().targets.length).toBe(5000);
+    expect(Array.from(graph.edgeView().offsets)).toEqual([0, 5000]);
   });
 
   /** A graph of `n` states from their edges' targets (-1: a fatal step), every edge with `flags(source, target)`. */

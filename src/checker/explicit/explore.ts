@@ -26,7 +26,7 @@ import { CompiledExpander } from './compiledexpander.js';
 import { coreBreadthFirst } from './coresearch.js';
 import type { Expander } from './expander.js';
 import { FigureCollector } from './figures.js';
-import { StateGraph } from './graph.js';
+import { StateGraph, StateGraphFull } from './graph.js';
 import { HashCompactStore, type Compaction } from './hashcompact.js';
 import { defaultMemoryLimit, memoryGauge } from './memory.js';
 import { SpillFailed } from './movedchunks.js';
@@ -357,6 +357,8 @@ export function explore(
     else if (error instanceof MemoryBudgetExceeded || isOutOfMemory(error)) {
       const limit = Math.round(memoryLimit / MB);
       stop = { reason: 'max-memory', detail: `stopped at the memory limit (${limit} MB) with ${store.count} states` };
+    } else if (error instanceof StateGraphFull) {
+      stop = { reason: 'max-memory', detail: `stopped: ${error.message}, with ${store.count} states` };
     } else if (error instanceof SpillFailed) {
       // The disk is the memory's extension: a full one ends the run as the memory limit does.
       stop = { reason: 'max-memory', detail: `stopped: ${error.message}, with ${store.count} states` };

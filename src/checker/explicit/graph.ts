@@ -29,6 +29,12 @@ export function edgeCpu(flags: number): number {
   return flags >>> EDGE_CPU_SHIFT;
 }
 
+/** The most transitions a state graph holds: its offsets are 32-bit, and one past 2^31 - 1 would read negative. */
+export const MAX_EDGES = 2 ** 31 - 1;
+
+/** The search made more transitions than a state graph holds (MAX_EDGES): it ends inconclusive. */
+export class StateGraphFull extends Error {}
+
 export class StateGraph {
   private offsets: Int32Array = new Int32Array(1024);
   private targets: Int32Array = new Int32Array(4096);
@@ -40,7 +46,11 @@ export class StateGraph {
   private eoiCount = 0;
   private reverse: { offsets: Int32Array; sources: Int32Array } | null = null;
 
-  constructor(private readonly canGrow: (extraBytes: number) => boolean) {}
+  /** @param maxEdges the most transitions it holds (MAX_EDGES; tests set fewer) */
+  constructor(
+    private readonly canGrow: (extraBytes: number) => boolean,
+    private readonly maxEdges = MAX_EDGES,
+  ) {}
 
   get bytes(): number {
     return this.offsets.byteLength + this.targets.byteLength + this.flags.byteLength;
@@ -75,9 +85,11 @@ export class StateGraph {
 
   /** An edge from the state begun last to `target` (-1 for a fatal step that leads nowhere). */
   add(target: number, flags: number, eoiKeys: readonly number[]): void {
+    if (this.edges >= this.maxEdges) throw new StateGraphFull(`the state graph holds at most ${this.maxEdges} transitions`);
     if (this.edges === this.targets.length) {
-      this.targets = this.grow(this.targets, this.edges * 2) as Int32Array;
-      this.flags = this.grow(this.flags, this.edges * 2) as Uint8Array;
+      const length = Math.min(this.edges * 2, this.maxEdges);
+      this.targets = this.grow(this.targets, length) as Int32Array;
+      this.flags = this.grow(this.flags, length) as Uint8Array;
     }
     for (const key of eoiKeys) {
       if (this.eoiCount + 2 > this.eois.length) this.eois = this.grow(this.eois, this.eois.length * 2) as Int32Array;
