@@ -7,6 +7,7 @@ import { loadModel } from '../lang/load.js';
 import type { Diagnostic } from '../lang/diagnostics.js';
 import { pointSpan } from '../lang/source.js';
 import { compiledFor, explore, memoryLimitOf, type ExploreBounds, type ExploreResult } from './explicit/explore.js';
+import { addressSpaceLimit } from './explicit/memory.js';
 import { FigureCollector } from './explicit/figures.js';
 import { CheckpointRefused, type Checkpoint, type CheckpointOf } from './explicit/checkpoint.js';
 import { searchPartitioned, ShardPool, ShardsUnavailable, type Handover, type PartitionedOutcome, type PartitionOptions } from './explicit/workers.js';
@@ -223,8 +224,14 @@ export async function checkProgram(program: Program, options: CheckOptions): Pro
     checkpoint: options.checkpoint,
     resume: options.resume,
   };
-  // A partitioned search keeps its states in the shards, where no checkpoint reads them.
-  const workers = options.checkpoint === undefined && options.resume === undefined ? (options.workers ?? 1) : 1;
+  // A partitioned search keeps its states in the shards, where no checkpoint reads them. Under an address-space
+  // limit (ulimit -v) it runs in one thread: a worker thread that cannot reserve its address space ends the
+  // process (V8's fatal out-of-memory, which no code can catch), where one thread ends inconclusive at the limit.
+  const spaceLimited = addressSpaceLimit() !== null;
+  const workers = options.checkpoint === undefined && options.resume === undefined && !spaceLimited ? (options.workers ?? 1) : 1;
+  if (spaceLimited && (options.workers ?? 1) > 1) {
+    options.note?.(`--workers ${options.workers}: the search ran in one thread: an address-space limit (ulimit -v) is in effect`);
+  }
   const partitionOptions = (): PartitionOptions => ({
     program,
     properties: properties.filter((p) => !notCheckable.has(p)),

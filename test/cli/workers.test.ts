@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { cli } from './run.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -25,6 +25,31 @@ describe('check --workers', () => {
     const results = (out: string) => (JSON.parse(out) as { results: { verdict: string; stats: { seconds: number } }[] }).results.map((r) => ({ ...r, stats: { ...r.stats, seconds: 0 } }));
     expect(results(two.out)).toEqual(results(one.out));
     expect(results(one.out)[0]).toMatchObject({ verdict: 'holds', stats: { states: 712_722, transitions: 2_118_450 } });
+  }, 60_000);
+
+  it('under an address-space limit (ulimit -v) runs in one thread, saying so, where starting a thread could end the process', () => {
+    const args = ['models/forkexec-004/redesign-need-resched.sched', '--set', 'CPUS=2', '--set', 'THREADS=3', '--property', 'stack-integrity', '--workers', '2'];
+    const quoted = [MAIN, 'check', ...args].map((a) => `'${a}'`).join(' ');
+    const child = spawnSync('bash', ['-c', `ulimit -v 2000000; exec '${process.execPath}' ${quoted}`], { cwd: ROOT, encoding: 'utf8' });
+    expect([child.status, child.stderr]).toEqual([0, 'schedcheck: note: --workers 2: the search ran in one thread: an address-space limit (ulimit -v) is in effect\n']);
+    expect(child.stdout).toMatch(/^Explored: 712722 states, 2118450 transitions, depth 142, /m);
+  }, 60_000);
+
+  it('an error in the shard of this thread is an internal error of the check (E000), not an unhandled rejection', async () => {
+    const { checkModelFile } = await import('../../src/checker/check.js');
+    const { Shard } = await import('../../src/checker/explicit/partition.js');
+    let levels = 0;
+    const step = Shard.prototype.step;
+    const spy = vi.spyOn(Shard.prototype, 'step').mockImplementation(function (this: InstanceType<typeof Shard>, ...a: Parameters<typeof step>) {
+      if (this.spec.shard === 0 && ++levels === 3) throw new Error('a fault in shard 0');
+      return step.apply(this, a);
+    });
+    try {
+      const r = await checkModelFile('models/forkexec-004/redesign-need-resched.sched', ['CPUS=2', 'THREADS=3'], { properties: ['stack-integrity'], workers: 2, progress: false });
+      expect(r.diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual(['E000 Internal error in the checker: a fault in shard 0']);
+    } finally {
+      spy.mockRestore();
+    }
   }, 60_000);
 
   it('the worker threads load one bundled file, which imports nothing but Node built-ins', () => {

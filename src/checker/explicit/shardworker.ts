@@ -7,9 +7,9 @@ import { Shard, type Received, type ShardSpec } from './partition.js';
 
 const port = parentPort!;
 
-/** Tells the driver what went wrong (workers.ts turns it into an error of the search). */
+/** Tells the driver what went wrong (workers.ts turns it into an error of the search): the message, no stack. */
 function failed(error: unknown): void {
-  port.postMessage({ kind: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  port.postMessage({ kind: 'error', message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
 }
 const { spec, settled } = workerData as { spec: ShardSpec; settled: Int32Array };
 

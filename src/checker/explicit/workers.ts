@@ -79,21 +79,25 @@ export interface PartitionOptions {
   image?: CompiledImage;
 }
 
+/**
+ * A shard in this thread. Its methods are async, so that an error in its synchronous step becomes a rejected
+ * promise beside the threads' (searchPartitioned awaits them all), not a throw that leaves theirs unawaited.
+ */
 function localShard(spec: ShardSpec): ShardHandle {
   let shard: Shard | null = null;
   const made = (): Shard => shard ?? (shard = new Shard(spec));
   return {
     local: true,
-    seed: (records, levels, frontier, leftOut) => {
+    seed: async (records, levels, frontier, leftOut) => {
       made().seed(records, levels, frontier, leftOut);
-      return Promise.resolve(made().count);
+      return made().count;
     },
-    step: (inboxes, depth) => {
+    step: async (inboxes, depth) => {
       const report = made().step(inboxes, depth);
-      return Promise.resolve({ report, out: made().takeAll() });
+      return { report, out: made().takeAll() };
     },
-    finish: () => Promise.resolve(made().finish()),
-    close: () => Promise.resolve(),
+    finish: async () => made().finish(),
+    close: async () => {},
   };
 }
 
