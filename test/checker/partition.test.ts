@@ -139,6 +139,18 @@ describe('a search partitioned in this thread', () => {
     await expect(searchPartitioned(r.handover!, options)).rejects.toThrow(ShardsUnavailable);
   });
 
+  it('a bound met while a shard stores the states handed over ends the search inconclusive with them', async () => {
+    const p = program('models/forkexec-004/redesign-need-resched.sched', ['CPUS=2', 'THREADS=3']);
+    const model = buildModel(p);
+    const r = explore(model, (x) => new Map([['stack-integrity' as PropertyId, PROPERTIES['stack-integrity'].monitor(x) as Monitor]]), { handover: { at: 300_000, shards: 2 } });
+    // 16 MiB of store memory: room for a shard's tables and outboxes, not for half of the states handed over.
+    const options = { program: p, properties: ['stack-integrity' as PropertyId], shards: 2, inProcess: true, started: Date.now(), memoryLimit: 2 ** 32, wasmMemoryBytes: 16 << 20 };
+    const outcome = await searchPartitioned(r.handover!, options);
+    expect(outcome.found).toBe(false);
+    expect(outcome.stats.states).toBe(r.stats.states);
+    expect(outcome.stop).toEqual({ reason: 'max-memory', detail: `a shard's store outgrew its WebAssembly memory: the store needs more than ${16 << 20} bytes of WebAssembly memory with ${r.stats.states} states` });
+  });
+
   it('a bound reached in a shard ends the search inconclusive, with the states every shard holds', async () => {
     const p = program('models/forkexec-004/redesign-need-resched.sched');
     const model = buildModel(p);

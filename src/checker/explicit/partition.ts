@@ -210,18 +210,21 @@ export class Shard {
    * order, `levels[d]` of them of depth d; the states of depth `frontier` are the next level to expand.
    * `leftOut`: the words the owner's hash leaves out (ownership.ts), the same in every shard.
    */
-  seed(records: Int32Array, levels: Int32Array, frontier: number, leftOut: readonly number[]): void {
+  seed(records: Int32Array, levels: Int32Array, frontier: number, leftOut: readonly number[]): LevelReport['stop'] {
     const ws = this.store;
     this.ownership = new Ownership(this.spec.shards, ws.words, leftOut);
     ws.leaveOut(leftOut);
     const size = ws.words + 1;
-    ws.maintain(records.length / size + 1024 * this.parts.room);
-    // Level by level, as the core stores what other shards send.
-    for (let depth = 0, at = 0; depth < levels.length; at += levels[depth++]! * size) {
-      if (levels[depth]! > 0) ws.absorb(records.subarray(at, at + levels[depth]! * size), depth, null);
-    }
-    this.parts.expander.rebind();
-    ws.set(CTL.NEXT, ws.levelStart(frontier));
+    // A bound met while storing them (the memory limit) ends the search as one met in a level does.
+    return this.guard(() => {
+      ws.maintain(records.length / size + 1024 * this.parts.room);
+      // Level by level, as the core stores what other shards send.
+      for (let depth = 0, at = 0; depth < levels.length; at += levels[depth++]! * size) {
+        if (levels[depth]! > 0) ws.absorb(records.subarray(at, at + levels[depth]! * size), depth, null);
+      }
+      this.parts.expander.rebind();
+      ws.set(CTL.NEXT, ws.levelStart(frontier));
+    });
   }
 
   private guard(run: () => void): LevelReport['stop'] {

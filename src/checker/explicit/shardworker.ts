@@ -26,8 +26,8 @@ try {
   port.on('message', (msg: { kind: string; inboxes?: Received[]; depth?: number; seed?: Int32Array; levels?: Int32Array; frontier?: number; leftOut?: number[] }) => {
     try {
       if (msg.kind === 'seed') {
-        shard.seed(msg.seed!, msg.levels!, msg.frontier!, msg.leftOut!);
-        port.postMessage({ kind: 'seeded', count: shard.count });
+        const stop = shard.seed(msg.seed!, msg.levels!, msg.frontier!, msg.leftOut!);
+        port.postMessage({ kind: 'seeded', count: shard.count, stop });
       } else if (msg.kind === 'step') {
         const report = shard.step(msg.inboxes!, msg.depth!);
         port.postMessage({ kind: 'stepped', report, out: shard.takeAll() });

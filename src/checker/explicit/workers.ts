@@ -49,11 +49,17 @@ export interface PartitionedOutcome {
   handedOver: number;
 }
 
+/** A shard's answer to the states handed over. */
+interface Seeded {
+  count: number;
+  stop: LevelReport['stop'];
+}
+
 interface ShardHandle {
   /** Runs in this thread: its steps run synchronously, after the threads' have been asked for theirs. */
   readonly local: boolean;
-  /** Stores the states handed over; the states the shard then holds. */
-  seed(records: Int32Array, levels: Int32Array, frontier: number, leftOut: number[]): Promise<number>;
+  /** Stores the states handed over; the states the shard then holds, and the bound that stopped it, if one did. */
+  seed(records: Int32Array, levels: Int32Array, frontier: number, leftOut: number[]): Promise<Seeded>;
   /** The shard's part of level `depth` (Shard.step), and per shard the records found for it. */
   step(inboxes: Received[], depth: number): Promise<{ report: LevelReport; out: Batch[] }>;
   /** At the end of a complete search: the shard's figures and what its monitors gathered. */
@@ -89,8 +95,8 @@ function localShard(spec: ShardSpec): ShardHandle {
   return {
     local: true,
     seed: async (records, levels, frontier, leftOut) => {
-      made().seed(records, levels, frontier, leftOut);
-      return made().count;
+      const stop = made().seed(records, levels, frontier, leftOut);
+      return { count: made().count, stop };
     },
     step: async (inboxes, depth) => {
       const report = made().step(inboxes, depth);
@@ -146,8 +152,7 @@ function threadShard(spec: ShardSpec, settled: Int32Array): ShardHandle {
     });
   return {
     local: false,
-    seed: async (records, levels, frontier, leftOut) =>
-      (await ask<{ count: number }>({ kind: 'seed', seed: records, levels, frontier, leftOut }, [records.buffer as ArrayBuffer])).count,
+    seed: (records, levels, frontier, leftOut) => ask<Seeded>({ kind: 'seed', seed: records, levels, frontier, leftOut }, [records.buffer as ArrayBuffer]),
     step: (inboxes, depth) => ask({ kind: 'step', inboxes, depth }),
     finish: async () => (await ask<{ finished: Finished }>({ kind: 'finish' })).finished,
     close: async () => {
@@ -201,14 +206,19 @@ export class ShardPool {
     return this.refused !== null || Atomics.load(this.settled, 0) >= this.threads;
   }
 
-  /** Hands each shard its states; ShardsUnavailable when a shard cannot take them. */
-  async seed(handover: Handover): Promise<void> {
+  /**
+   * Hands each shard its states: the bound a shard met storing them (the memory limit), if one did;
+   * ShardsUnavailable when a shard cannot take them.
+   */
+  async seed(handover: Handover): Promise<LevelReport['stop']> {
+    let seeded: Seeded[];
     try {
       if (this.refused !== null) throw this.refused;
-      await Promise.all(this.handles.map((h, s) => h.seed(handover.records[s]!, handover.levels[s]!, handover.frontier, handover.leftOut)));
+      seeded = await Promise.all(this.handles.map((h, s) => h.seed(handover.records[s]!, handover.levels[s]!, handover.frontier, handover.leftOut)));
     } catch (error) {
       throw new ShardsUnavailable(error instanceof Error ? error.message : String(error));
     }
+    return seeded.find((s) => s.stop !== null)?.stop ?? null;
   }
 
   async close(): Promise<void> {
@@ -224,7 +234,7 @@ export async function searchPartitioned(handover: Handover, options: PartitionOp
   const handles = pool.handles;
   const progress = ProgressLine.forStderr(options.progress);
   try {
-    await pool.seed(handover);
+    const seeded = await pool.seed(handover);
     let depth = handover.frontier;
     let transitions = handover.transitions;
     let handedOver = 0;
@@ -235,6 +245,12 @@ export async function searchPartitioned(handover: Handover, options: PartitionOp
       figureWorsts,
       handedOver,
     });
+    if (seeded !== null) {
+      // A bound met storing the states handed over: the search ends with them.
+      const states = handover.levels.reduce((n, l) => n + l.reduce((a, b) => a + b, 0), 0);
+      const reports = [{ count: states, level: 0, transitions: 0, sent: 0, found: false, stop: seeded }];
+      return outcome(false, endOf(reports, options)!.stop, reports, null);
+    }
     // One exchange per level: every shard stores what the others found at this depth, then expands the level. The
     // threads are asked first: a shard in this thread steps synchronously, while they work.
     const order = handles.map((h, s) => s).sort((a, b) => Number(handles[a]!.local) - Number(handles[b]!.local));
