@@ -61,17 +61,8 @@ export class ProgressLine {
     const now = Date.now();
     if (now - this.last < this.interval) return;
     const rate = ((states - this.lastStates) * 1000) / (now - this.last);
-    this.last = now;
     this.lastStates = states;
-    const text =
-      `${grouped(states)} states, ${grouped(rate)} states/s, queue ${grouped(queue)}, depth ${grouped(depth)}, ` +
-      `${megabytes(this.memory())}, ${elapsedText(now - this.started)} elapsed`;
-    if (this.mode === 'terminal') {
-      this.shown = true;
-      process.stderr.write(`\r\x1b[K${text}`);
-    } else {
-      process.stderr.write(`schedcheck: progress: ${text}\n`);
-    }
+    this.show(now, `${grouped(states)} states, ${grouped(rate)} states/s, queue ${grouped(queue)}, depth ${grouped(depth)}`);
   }
 
   /**
@@ -82,8 +73,13 @@ export class ProgressLine {
     if (this.mode === 'off') return;
     const now = Date.now();
     if (now - this.last < this.interval) return;
+    this.show(now, `checking ${property} over ${grouped(states)} states`);
+  }
+
+  /** A line of `what`, then the memory and the time: redrawn on a terminal, a line of its own in a log. */
+  private show(now: number, what: string): void {
     this.last = now;
-    const text = `checking ${property} over ${grouped(states)} states, ${megabytes(this.memory())}, ${elapsedText(now - this.started)} elapsed`;
+    const text = `${what}, ${megabytes(this.memory())}, ${elapsedText(now - this.started)} elapsed`;
     if (this.mode === 'terminal') {
       this.shown = true;
       process.stderr.write(`\r\x1b[K${text}`);
