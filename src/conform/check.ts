@@ -42,7 +42,7 @@ export type ConformResult =
       reason: RejectionReason | null;
     }
   | { verdict: 'inconclusive'; event: number; line: number; reason: string }
-  | { verdict: 'bad-input'; line: number; col: number; message: string; code: 'T001' | 'T002' | 'T004' };
+  | { verdict: 'bad-input'; line: number; col: number; message: string; code: 'T001' | 'T002' | 'T003' | 'T004' };
 
 /** Events after which a kernel may stop logging: with `--complete` a trace must end with one of them. */
 const FINAL_EVENTS: ReadonlySet<string> = new Set(['end', 'fault', 'hang']);
@@ -64,7 +64,14 @@ export class ConformanceRun {
   /** A tracker may be shared by runs of the same model: its cached sets and transitions carry over. */
   constructor(model: Model, limits: TrackerLimits = DEFAULT_LIMITS, tracker?: Tracker) {
     this.tracker = tracker ?? new Tracker(model, machineOf(model), limits);
-    this.set = this.tracker.initial();
+    try {
+      this.set = this.tracker.initial();
+    } catch (error) {
+      if (!(error instanceof BoundReached)) throw error;
+      // Too many states agree with the trace before its first event: nothing can be said of it.
+      this.set = { id: -1, generation: -1, configs: [], onlyCrashed: false, crash: null };
+      this.failure = { verdict: 'inconclusive', event: 0, line: 1, reason: error.message };
+    }
     const program = this.tracker.machine.program;
     this.names = {
       thread: new Set([...program.threads.map((t) => t.name), 'none']),
@@ -73,8 +80,20 @@ export class ConformanceRun {
     };
   }
 
-  /** The first name in `event` that the model does not declare, as a T004 message, with the key it is under. */
+  /** The first name or CPU in `event` that the model does not declare, as a T004 message, with the key it is under. */
   unknownName(event: TraceEvent): { key: string; message: string } | null {
+    const cpus = this.tracker.machine.cpus;
+    const cpuKeys = [
+      ['cpu', [event.cpu]],
+      ['to', typeof event.to === 'number' ? [event.to] : []],
+      ['cpus', event.cpus ?? []],
+    ] as const;
+    for (const [key, list] of cpuKeys) {
+      const missing = list.find((c) => c >= cpus);
+      if (missing === undefined) continue;
+      const has = cpus === 1 ? 'one CPU, cpu0' : `${cpus} CPUs, cpu0 to cpu${cpus - 1}`;
+      return { key, message: `unknown CPU ${missing}; the model has ${has}` };
+    }
     const kinds = [
       ['thread', 'thread'],
       ['from', 'thread'],
@@ -126,7 +145,7 @@ export class ConformanceRun {
     const before = this.set;
     let after: StateSet | null;
     try {
-      after = event.cpu < this.tracker.machine.cpus ? this.tracker.step(before, event, eventKey(event)) : null;
+      after = this.tracker.step(before, event, eventKey(event));
     } catch (error) {
       if (!(error instanceof BoundReached)) throw error;
       this.failure = { verdict: 'inconclusive', event: this.count, line, reason: error.message };
@@ -145,7 +164,7 @@ export class ConformanceRun {
         found: describeEvent(event),
         states: this.tracker.frontier(before, SHOWN_STATES),
         totalStates: before.configs.length,
-        allowed: event.cpu < this.tracker.machine.cpus ? this.tracker.allowed(before) : [],
+        allowed: this.tracker.allowed(before),
         reason: null,
       };
       return false;
@@ -154,10 +173,6 @@ export class ConformanceRun {
     if (after.crash !== null && before.crash === null) this.corruption = { event: this.count, line, message: after.crash };
     this.set = after;
     return true;
-  }
-
-  fail(result: ConformResult): void {
-    this.failure = result;
   }
 
   /**
@@ -191,7 +206,7 @@ export class ConformanceRun {
       return {
         verdict: 'rejected',
         event: this.count,
-        line: this.last?.line ?? 0,
+        line: this.last?.line ?? 1,
         found: this.last === null ? 'no event' : describeEvent(this.last.event),
         states: [],
         totalStates: this.set.configs.length,
@@ -265,7 +280,7 @@ export async function conformFile(
   try {
     for await (const text of lines) {
       if (typeof text !== 'string') {
-        run.fail({ verdict: 'bad-input', code: 'T001', line: text.tooLong, col: 1, message: `not a JSON object: a line longer than ${MAX_TRACE_LINE} characters` });
+        run.malformed({ verdict: 'bad-input', code: 'T001', line: text.tooLong, col: 1, message: `not a JSON object: a line longer than ${MAX_TRACE_LINE} characters` }, text.tooLong);
         break;
       }
       line++;
@@ -277,6 +292,11 @@ export async function conformFile(
       }
       if (!run.feed(decoded.event, line, (key) => Math.max(text.indexOf(`"${key}"`), 0) + 1)) break;
     }
+  } catch (error) {
+    // The file could not be read (a directory, an I/O error): bad input, where it stopped.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === undefined) throw error;
+    return { verdict: 'bad-input', code: 'T003', line: Math.max(line, 1), col: 1, message: `the trace file cannot be read (${code})` };
   } finally {
     await lines.return(undefined);
     input.destroy();

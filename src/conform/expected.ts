@@ -10,7 +10,7 @@ import { evaluateIn } from '../hw/expr.js';
 import { lockIn } from '../hw/locks.js';
 import type { Machine } from '../hw/machine.js';
 import { unreachable } from '../ir/unreachable.js';
-import type { EventName, TraceEvent } from './trace.js';
+import { MATCHED_ARGS, type EventName, type TraceEvent } from './trace.js';
 
 /** An event a model action produces, with every argument the model knows. */
 export interface Expected {
@@ -23,8 +23,6 @@ export interface Expected {
   to?: string | number;
 }
 
-/** Arguments compared between a trace event and an expected one; any other argument is the kernel's own. */
-export const MATCHED_ARGS = ['line', 'lock', 'thread', 'from', 'to'] as const;
 
 /** A trace event matches when CPU and name agree and every matched argument the trace gives agrees. */
 export function matches(expected: Expected, event: TraceEvent): boolean {
@@ -43,6 +41,8 @@ export function eventKey(event: TraceEvent): string {
     const v = event[arg];
     if (v !== undefined) key += `|${arg}=${v}`;
   }
+  // A hang is judged by the CPUs it lists.
+  if (event.cpus !== undefined) key += `|cpus=${event.cpus.join(',')}`;
   return key;
 }
 

@@ -9,7 +9,7 @@ export const TRACE_CODES = {
   T001: 'trace line is not a JSON object',
   T002: 'trace event is malformed (unknown event, missing or mistyped argument)',
   T003: 'trace file cannot be read',
-  T004: 'trace event names a thread, lock or interrupt line the model does not declare',
+  T004: 'trace event names a CPU, thread, lock or interrupt line the model does not declare',
   R001: 'counterexample file cannot be read or is not JSON',
   R002: 'counterexample does not replay on this model',
   R003: 'no reference kernel design runs this model',
@@ -44,7 +44,7 @@ export function formatConform(result: ConformResult, model: string, trace: strin
       return lines.join('\n');
     }
     case 'inconclusive':
-      return `${trace}:${result.line}: inconclusive at event ${result.event}: ${result.reason}`;
+      return `${trace}:${result.line}: inconclusive ${result.event === 0 ? 'before the first event' : `at event ${result.event}`}: ${result.reason}`;
     case 'bad-input':
       return `${trace}:${result.line}:${result.col}: error ${result.code}: ${result.message}`;
   }

@@ -54,6 +54,9 @@ export const EVENT_ARGS: Record<EventName, { required: string[]; optional: strin
   end: { required: [], optional: [] },
 };
 
+/** Arguments compared between a trace event and an expected one; any other argument is the kernel's own. */
+export const MATCHED_ARGS = ['line', 'lock', 'thread', 'from', 'to'] as const;
+
 export interface TraceEvent {
   cpu: number;
   cycle: number;
@@ -86,6 +89,10 @@ export type ParseResult = { ok: true; event: TraceEvent } | { ok: false; message
 const STRING_ARGS = ['line', 'thread', 'lock', 'from', 'reason', 'vector', 'address', 'pc', 'at'] as const;
 const NAMES: ReadonlySet<string> = new Set(EVENT_NAMES);
 
+function isCpu(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
 function failure(text: string, message: string, key: string | null = null): ParseResult {
   return { ok: false, message, offset: key === null ? 0 : Math.max(text.indexOf(`"${key}"`), 0) };
 }
@@ -105,22 +112,28 @@ export function parseEvent(text: string): ParseResult {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return failure(text, 'not a JSON object');
   const record = value as Record<string, unknown>;
   const { cpu, cycle, event } = record;
-  if (typeof cpu !== 'number' || !Number.isInteger(cpu) || cpu < 0) return failure(text, '"cpu" must be a CPU number', 'cpu');
+  if (!isCpu(cpu)) return failure(text, '"cpu" must be a CPU number', 'cpu');
   if (cycle !== undefined && (typeof cycle !== 'number' || !Number.isFinite(cycle))) return failure(text, '"cycle" must be a number', 'cycle');
   if (typeof event !== 'string' || !NAMES.has(event)) return failure(text, `unknown event ${JSON.stringify(event) ?? 'missing'}`, 'event');
   const name = event as EventName;
-  const required = EVENT_ARGS[name].required;
+  const { required, optional } = EVENT_ARGS[name];
   for (let i = 0; i < required.length; i++) {
     if (record[required[i]!] === undefined) return failure(text, `event ${name} needs "${required[i]}"`, 'event');
+  }
+  // An argument the event does not take (a kernel that logs the thread on every event) is the kernel's own: not
+  // read, not compared.
+  for (let i = 0; i < MATCHED_ARGS.length; i++) {
+    const key = MATCHED_ARGS[i]!;
+    if (record[key] !== undefined && !required.includes(key) && !optional.includes(key)) delete record[key];
   }
   for (let i = 0; i < STRING_ARGS.length; i++) {
     const v = record[STRING_ARGS[i]!];
     if (v !== undefined && typeof v !== 'string') return failure(text, `"${STRING_ARGS[i]}" must be a string`, STRING_ARGS[i]!);
   }
-  if (name === 'ipi' && record.to !== undefined && typeof record.to !== 'number') return failure(text, '"to" must be a CPU number', 'to');
+  if (name === 'ipi' && record.to !== undefined && !isCpu(record.to)) return failure(text, '"to" must be a CPU number', 'to');
   if (name === 'switch' && typeof record.to !== 'string') return failure(text, '"to" must be a string', 'to');
-  if (name === 'hang' && (!Array.isArray(record.cpus) || !record.cpus.every((c) => Number.isInteger(c) && c >= 0))) {
-    return failure(text, '"cpus" must be a list of CPU numbers', 'cpus');
+  if (name === 'hang' && (!Array.isArray(record.cpus) || record.cpus.length === 0 || !record.cpus.every(isCpu))) {
+    return failure(text, '"cpus" must be a list of one or more CPU numbers', 'cpus');
   }
   if (cycle === undefined) record.cycle = 0;
   return { ok: true, event: record as unknown as TraceEvent };

@@ -169,7 +169,7 @@ export class Tracker {
       case 'fault':
         return this.onFault(set, event.cpu);
       case 'hang':
-        return this.onHang(set, (event.cpus ?? [event.cpu]).filter((c) => c < this.machine.cpus));
+        return this.onHang(set, event.cpus ?? [event.cpu]);
       case 'hlt':
         return this.keepLive(set, (c) => {
           const instr = this.machine.code[this.machine.pc(c.state, event.cpu)];
@@ -261,7 +261,9 @@ export class Tracker {
         if (fatalMessage(succ) !== null) continue;
         const key = succ.next.join(',');
         if (seen.has(key)) continue;
-        if (seen.size >= this.limits.maxProgressSearch) return true; // cannot refute the hang's absence
+        if (seen.size >= this.limits.maxProgressSearch) {
+          throw new BoundReached(`more than ${this.limits.maxProgressSearch} model states searched for progress of the hung CPUs`);
+        }
         seen.add(key);
         queue.push(succ.next);
       }

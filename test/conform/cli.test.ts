@@ -130,6 +130,26 @@ describe('schedcheck conform', () => {
     );
   });
 
+  it('exits 2 with T003 for a directory, and 1 for a line too long after the model crashed', async () => {
+    expect(await conformCommand({ model, trace: dir, set: [] })).toBe(2);
+    expect(err).toBe(`${dir}:1:1: error T003: the trace file cannot be read (EISDIR)\n`);
+    const crashModel = findDesign('002-ret-switch')!.model;
+    const trace = join(dir, 'long.jsonl');
+    await kernelRunCommand({ design: '002-ret-switch', seed: 1, trace });
+    const lines = readFileSync(trace, 'utf8').trimEnd().split('\n');
+    writeFileSync(trace, `${lines.join('\n')}\n${'\0'.repeat(70_000)}\n`);
+    out = '';
+    expect(await conformCommand({ model: crashModel, trace, set: [] })).toBe(1);
+    expect(out.split('\n')[0]).toMatch(new RegExp(`^${trace}:${lines.length + 1}: event ${lines.length + 1}, a line that is not an event, goes on after the machine crashed`));
+  });
+
+  it('--complete on a trace with no event names its first line', async () => {
+    const trace = join(dir, 'empty.jsonl');
+    writeFileSync(trace, '# nothing logged\n');
+    expect(await conformCommand({ model, trace, set: [], complete: true })).toBe(1);
+    expect(out).toBe(`${trace}:1: the trace stops after event 0 (no event) without an end, fault or hang event (--complete): the kernel stopped logging without saying why\n`);
+  });
+
   it('exits 1, not 2, for a garbled line after the model crashed: the corrupted machine went on', async () => {
     const crashModel = findDesign('002-ret-switch')!.model;
     const trace = join(dir, 'garbled.jsonl');

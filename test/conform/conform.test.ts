@@ -4,13 +4,13 @@ import { describe, expect, it } from 'vitest';
 import type { Model } from '../../src/ir/model.js';
 import { type ConformResult, conformEvents } from '../../src/conform/check.js';
 import type { TraceEvent } from '../../src/conform/trace.js';
-import { Tracker } from '../../src/conform/tracker.js';
+import { DEFAULT_LIMITS, Tracker } from '../../src/conform/tracker.js';
 import { replay } from '../../src/kernel/replay.js';
 import { checkModelFile } from '../../src/checker/check.js';
 import { buildModel, machineOf } from '../../src/hw/build.js';
 import { DESIGNS } from '../../src/kernel/designs/index.js';
 import { findDesign, runDesign } from '../../src/kernel/run.js';
-import { loadModel } from '../../src/lang/load.js';
+import { loadModel, loadModelFromText } from '../../src/lang/load.js';
 
 function modelOf(file: string): Model {
   const { program, diagnostics } = loadModel(file, []);
@@ -121,9 +121,16 @@ describe('mutated traces are rejected at the mutated event', () => {
     expect([hang.event, hang.found]).toEqual([events.length + 1, 'cpu0 hang']);
   });
 
-  it('an event on a CPU the model does not have', () => {
-    const r = rejected(conformEvents(modelOf(option2.model), [{ cpu: 3, cycle: 0, event: 'sti' }]));
-    expect([r.event, r.found, r.allowed]).toEqual([1, 'cpu3 sti', []]);
+  it('a CPU the model does not have is bad input (T004), as a name it lacks is', () => {
+    const model = modelOf(option2.model);
+    expect(conformEvents(model, [{ cpu: 3, cycle: 0, event: 'sti' }])).toEqual({
+      verdict: 'bad-input',
+      line: 1,
+      col: 1,
+      message: 'unknown CPU 3; the model has one CPU, cpu0',
+      code: 'T004',
+    });
+    expect(conformEvents(model, [{ cpu: 0, cycle: 0, event: 'hang', cpus: [0, 1] }])).toMatchObject({ verdict: 'bad-input', code: 'T004', message: 'unknown CPU 1; the model has one CPU, cpu0' });
   });
 
   it('names the model states the trace had reached', () => {
@@ -239,3 +246,80 @@ function describeLast(events: TraceEvent[]): string {
   const args = (['line', 'lock', 'thread', 'from', 'to'] as const).filter((a) => e[a] !== undefined).map((a) => `${a}=${e[a]}`);
   return `cpu${e.cpu} ${e.event}${args.length > 0 ? ` ${args.join(' ')}` : ''}`;
 }
+
+describe('hangs, and bounds', () => {
+  // cpu0 spins for ever on the lock it holds; cpu1 goes on taking and giving back its own.
+  const twoCpus = `machine x86_64 {
+  cpus 2
+  irq timer line 0 priority 1
+}
+lock L : spin
+lock M : spin
+thread a on 0 stack 6 {
+  cli
+  acquire L
+  acquire L
+}
+thread b on 1 stack 6 {
+  loop {
+    acquire M
+    release M
+  }
+}
+handler timer {
+  eoi timer
+  iret
+}
+`;
+  const fromText = (text: string): Model => {
+    const { program, diagnostics } = loadModelFromText(text, 'inline.sched', []);
+    if (program === null) throw new Error(JSON.stringify(diagnostics));
+    return buildModel(program);
+  };
+  const hungOn0: TraceEvent[] = [
+    { cpu: 0, cycle: 0, event: 'cli' },
+    { cpu: 0, cycle: 0, event: 'lock_acquire', lock: 'L' },
+  ];
+
+  it('a hang is judged by the CPUs it lists, also after a hang of fewer CPUs', () => {
+    const model = fromText(twoCpus);
+    expect(conformEvents(model, [...hungOn0, { cpu: 0, cycle: 0, event: 'hang', cpus: [0] }]).verdict).toBe('conforms');
+    expect(rejected(conformEvents(model, [...hungOn0, { cpu: 0, cycle: 0, event: 'hang', cpus: [0, 1] }])).event).toBe(3);
+    // The answer for cpus [0] was cached: it must not answer for [0, 1].
+    const r = rejected(conformEvents(model, [...hungOn0, { cpu: 0, cycle: 0, event: 'hang', cpus: [0] }, { cpu: 0, cycle: 0, event: 'hang', cpus: [0, 1] }]));
+    expect([r.event, r.line]).toEqual([4, 4]);
+  });
+
+  it('a bound met while deciding a hang is inconclusive, not a rejection', () => {
+    const model = fromText(twoCpus);
+    const limits = { ...DEFAULT_LIMITS, maxProgressSearch: 2 };
+    expect(conformEvents(model, [...hungOn0, { cpu: 0, cycle: 0, event: 'hang', cpus: [0] }], limits)).toEqual({
+      verdict: 'inconclusive',
+      event: 3,
+      line: 3,
+      reason: 'more than 2 model states searched for progress of the hung CPUs',
+    });
+  });
+
+  it('a bound met by the states before the first event is inconclusive, not an internal error', () => {
+    const model = fromText(`machine x86_64 {
+  cpus 1
+}
+var a : 0..9
+var b : 0..9
+thread t on 0 stack 6 {
+  a := any 0..9
+  b := any 0..9
+  sti
+}
+`);
+    const limits = { ...DEFAULT_LIMITS, maxSetSize: 50 };
+    expect(conformEvents(model, [{ cpu: 0, cycle: 0, event: 'sti' }], limits)).toEqual({
+      verdict: 'inconclusive',
+      event: 0,
+      line: 1,
+      reason: 'more than 50 model states agree with the trace at once',
+    });
+    expect(conformEvents(model, [{ cpu: 0, cycle: 0, event: 'sti' }]).verdict).toBe('conforms');
+  });
+});

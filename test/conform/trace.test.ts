@@ -11,6 +11,16 @@ describe('parseEvent', () => {
     expect(parseEvent('{"cpu":0,"event":"sti"}')).toEqual({ ok: true, event: { cpu: 0, cycle: 0, event: 'sti' } });
   });
 
+  it('drops the compared arguments an event does not take: they are the kernel\'s own, not read', () => {
+    expect(parseEvent('{"cpu":0,"event":"sti","thread":"hog","lock":"L","to":{"x":1}}')).toEqual({ ok: true, event: { cpu: 0, cycle: 0, event: 'sti' } });
+    // `to` is a thread on a switch, a CPU on an ipi, and nothing on an eoi.
+    expect(parseEvent('{"cpu":0,"event":"eoi","line":"timer","to":3,"thread":"hog"}')).toEqual({ ok: true, event: { cpu: 0, cycle: 0, event: 'eoi', line: 'timer' } });
+    expect(parseEvent('{"cpu":0,"event":"irq_entry","line":"timer","thread":"hog"}')).toEqual({
+      ok: true,
+      event: { cpu: 0, cycle: 0, event: 'irq_entry', line: 'timer', thread: 'hog' },
+    });
+  });
+
   it('round-trips what the kernel writes', () => {
     const event = { cpu: 0, cycle: 3, event: 'switch' as const, from: 'first', to: 'other[0]' };
     expect(parseEvent(formatEvent(event))).toEqual({ ok: true, event });
@@ -26,7 +36,11 @@ describe('parseEvent', () => {
     ['{"cpu":0,"event":"eoi"}', 'event eoi needs "line"', 9],
     ['{"cpu":0,"event":"lock_acquire","lock":3}', '"lock" must be a string', 32],
     ['{"cpu":0,"event":"switch","from":"a","to":1}', '"to" must be a string', 37],
-    ['{"cpu":0,"event":"hang","cpus":[0,-1]}', '"cpus" must be a list of CPU numbers', 24],
+    ['{"cpu":0,"event":"hang","cpus":[0,-1]}', '"cpus" must be a list of one or more CPU numbers', 24],
+    ['{"cpu":0,"event":"hang","cpus":[]}', '"cpus" must be a list of one or more CPU numbers', 24],
+    ['{"cpu":0,"event":"ipi","line":"resched","to":-1}', '"to" must be a CPU number', 40],
+    ['{"cpu":0,"event":"ipi","line":"resched","to":"cpu1"}', '"to" must be a CPU number', 40],
+    ['{"cpu":1e300,"event":"sti"}', '"cpu" must be a CPU number', 1],
   ])('rejects %s: %s', (text, message, offset) => {
     expect(parseEvent(text)).toEqual({ ok: false, message, offset });
   });
