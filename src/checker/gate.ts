@@ -391,6 +391,7 @@ function loadBlock(block: PlanBlock, diagnostics: Diagnostic[], texts: Map<strin
     diagnostics.push(source);
     return checks;
   }
+  texts.set(block.modelPath, source.text);
   if (block.learnFrom.length > 0 && block.engine === 'explicit') {
     const message = `\`learn-from\` gives the SMT engine its invariants, and '${block.model}' is checked by the explicit engine only; add \`engine smt\` or \`engine both\`.`;
     diagnostics.push({ code: 'G210', severity: 'error', message, span: block.learnFrom[0]!.span });
@@ -398,7 +399,6 @@ function loadBlock(block: PlanBlock, diagnostics: Diagnostic[], texts: Map<strin
   const load = (sets: string[], at: SourceSpan): Program | null => {
     const loaded = loadModelFromText(source.text, block.modelPath, sets);
     if (loaded.program !== null) return loaded.program;
-    texts.set(block.modelPath, source.text);
     const why = loaded.diagnostics.find((d) => d.severity === 'error');
     diagnostics.push({
       code: 'G202',

@@ -1,14 +1,16 @@
 // `--shard I/N` (gate) and `--swarm I/N` (check): job I of N, as a CI matrix, a Kubernetes Indexed Job or a Slurm
 // array numbers its jobs. A value that is not such a pair is bad usage, with a code (docs/cli.md, M001).
 
+import { MAX_JOBS } from '../report/shard.js';
+
+export { MAX_JOBS };
+
 export interface Partition {
   /** 1-based: job `index` of `of`. */
   index: number;
   of: number;
 }
 
-/** More jobs than this is a typo, not a plan: a swarm of 10000 machines is far past any CI matrix. */
-export const MAX_JOBS = 10_000;
 
 /** `I/N` with 1 <= I <= N <= MAX_JOBS, or null. */
 export function parsePartition(text: string): Partition | null {

@@ -28,10 +28,19 @@ export function unknownArgument(argv: readonly string[], table: OptionTable): st
   }
   const options = table[command]!;
   const known = [...Object.keys(options), ...GLOBAL];
+  const given = new Set<string>();
   for (const word of words) {
     if (!word.startsWith('--') || word === '--') continue;
     const name = kebab(word.slice(2).split('=')[0]!);
-    if (known.includes(name)) continue;
+    if (known.includes(name)) {
+      // An option that takes one value, given twice: yargs would pass both on as a list, and a report path that is
+      // a list fails only after the whole check ran. (--shard and --swarm say so with their own code, M001.)
+      const option: object | undefined = options[name];
+      const single = option !== undefined && !('array' in option) && !('type' in option && option.type === 'boolean') && name !== 'shard' && name !== 'swarm';
+      if (single && given.has(name)) return `--${name} is given twice: give it once`;
+      given.add(name);
+      continue;
+    }
     const negated = name.startsWith('no-') ? name.slice(3) : null;
     const option = negated === null ? undefined : options[negated];
     if (option !== undefined && 'type' in option && option.type === 'boolean') continue;

@@ -38,7 +38,8 @@ export function reportJson(report: CheckReport, program: Program | null): Record
   return out;
 }
 
-export function formatJson(reports: { report: CheckReport; program: Program | null }[]): string {
+/** One report as its object; `several`: the reports of a check given several models, as an array (also of one). */
+export function formatJson(reports: { report: CheckReport; program: Program | null }[], several = reports.length !== 1): string {
   const objects = reports.map(({ report, program }) => reportJson(report, program));
-  return `${JSON.stringify(objects.length === 1 ? objects[0] : objects, null, 2)}\n`;
+  return `${JSON.stringify(several ? objects : objects[0], null, 2)}\n`;
 }

@@ -76,7 +76,12 @@ export function artifactUri(file: string, cwd: string = process.cwd()): string {
   let path = file.replace(/\\/g, '/');
   const root = cwd.replace(/\\/g, '/').replace(/\/$/, '');
   if (path.startsWith(`${root}/`)) path = path.slice(root.length + 1);
-  return encodeURI(path);
+  // Each segment encoded whole: `#`, `?` and a `:` in a name are part of the path, not a fragment, a query or a
+  // scheme.
+  return path
+    .split('/')
+    .map((segment, i) => (i === 0 && /^[A-Za-z]:$/.test(segment) ? `/${segment}` : encodeURIComponent(segment)))
+    .join('/');
 }
 
 type Json = Record<string, unknown>;

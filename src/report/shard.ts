@@ -10,6 +10,9 @@
 import type { Diagnostic } from '../lang/diagnostics.js';
 import { pointSpan } from '../lang/source.js';
 
+/** More jobs than this is a typo, not a plan: a swarm of 10000 machines is far past any CI matrix. */
+export const MAX_JOBS = 10_000;
+
 export interface ShardMeta {
   /** 1-based shard index, of `of`. */
   shard: number;
@@ -129,7 +132,7 @@ function readJunitShard(input: MergeInput): JunitShard | Diagnostic {
   const m = COMMENT.exec(lines[1] ?? '');
   if (m === null) return bad('a JUnit report, but not one of a gate shard: `schedcheck gate --shard I/N --junit FILE` writes those', 2);
   const meta: ShardMeta = { shard: Number(m[1]), of: Number(m[2]), configurations: Number(m[3]), plans: m[4]! };
-  if (meta.shard < 1 || meta.shard > meta.of) return bad(`shard ${meta.shard}/${meta.of} is not a shard`, 2);
+  if (meta.shard < 1 || meta.shard > meta.of || meta.of > MAX_JOBS) return bad(`shard ${meta.shard}/${meta.of} is not a shard`, 2);
   const root = ROOT.exec(lines[2] ?? '');
   if (root === null) return bad('expect the <testsuites> element of a schedcheck report here', 3);
   const suites: string[] = [];
@@ -201,7 +204,7 @@ function readSarifShard(input: MergeInput, log: Json): SarifShard | Diagnostic {
   if (record === undefined) return bad('a SARIF log, but not one of a gate shard: `schedcheck gate --shard I/N --sarif FILE` writes those');
   const { shard, of, configurations, plans } = record;
   const counts = [record.results, record.notifications];
-  if (!isCount(shard) || !isCount(of) || !isCount(configurations) || typeof plans !== 'string' || shard < 1 || shard > of || !counts.every((c) => Array.isArray(c) && c.every(isCount))) {
+  if (!isCount(shard) || !isCount(of) || !isCount(configurations) || typeof plans !== 'string' || shard < 1 || shard > of || of > MAX_JOBS || !counts.every((c) => Array.isArray(c) && c.every(isCount))) {
     return bad('the run property schedcheckShard is not a shard record');
   }
   const meta: ShardMeta = { shard, of, configurations, plans };

@@ -11,6 +11,7 @@ import type { Diagnostic } from '../lang/diagnostics.js';
 import { pointSpan } from '../lang/source.js';
 import type { ModelInfo } from './dot.js';
 import { fromItf, toItf } from './itf.js';
+import { MAX_JOBS } from './shard.js';
 
 export const SWARM_FORMAT = 'schedcheck-swarm-job';
 export const SWARM_VERSION = 1;
@@ -142,10 +143,18 @@ const isStrings = (x: unknown): x is string[] => Array.isArray(x) && x.every((s)
 function readJob(input: SwarmInput): SwarmJobResult | string {
   const v = input.value as Partial<SwarmJobResult>;
   if (v.version !== SWARM_VERSION) return `a swarm job result of version ${String(v.version)}; this schedcheck reads version ${SWARM_VERSION}`;
-  if (!isCount(v.job) || !isCount(v.of) || v.job < 1 || v.job > v.of) return 'job and of are not a job I of N';
+  if (!isCount(v.job) || !isCount(v.of) || v.job < 1 || v.job > v.of || v.of > MAX_JOBS) return 'job and of are not a job I of N';
   if (typeof v.model !== 'string' || !isStrings(v.sets) || typeof v.config !== 'string' || typeof v.modelDigest !== 'string') return 'the model is not recorded';
   if (!isStrings(v.properties) || !v.properties.every((p) => (PROPERTY_IDS as readonly string[]).includes(p))) return 'the properties are not property ids';
   if (![v.states, v.transitions, v.depth].every(isCount) || typeof v.seconds !== 'number' || typeof v.complete !== 'boolean') return 'the search figures are missing';
+  if (v.collisionProbability !== null && (typeof v.collisionProbability !== 'number' || !(v.collisionProbability >= 0 && v.collisionProbability <= 1))) {
+    return 'the collision probability is not a probability';
+  }
+  const search = v.search as Partial<SwarmJobResult['search']> | undefined;
+  const bound = (x: unknown): boolean => x === null || (typeof x === 'number' && x >= 0);
+  if (typeof search !== 'object' || search === null || !isCount(search.salt) || (search.order !== 'model' && search.order !== 'shuffled') || ![search.maxStates, search.maxDepth, search.timeoutSeconds].every(bound)) {
+    return 'how the job searched is not recorded';
+  }
   if (!Array.isArray(v.results) || v.results.length !== v.properties.length) return 'not one result per property';
   for (const [i, r] of v.results.entries()) {
     const ok =

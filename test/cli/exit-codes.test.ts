@@ -27,6 +27,21 @@ describe('exit codes', () => {
     ]);
   });
 
+  it('several models give a JSON array, also when one does not load (exit 2, its diagnostics on stderr)', () => {
+    const bad = model('garbage\n');
+    const r = cli(['check', FIXED, bad, '--format', 'json', '--property', 'assertions']);
+    expect(r.code).toBe(2);
+    expect((JSON.parse(r.out) as { model: string }[]).map((x) => x.model)).toEqual([FIXED]);
+    expect(r.err).toContain(`${bad}:1:1: error`);
+  });
+
+  it('an option of one value given twice is refused before anything runs (exit 2)', () => {
+    const r = cli(['check', FIXED, '--junit', 'a.xml', '--junit=b.xml']);
+    expect([r.code, r.out, r.err.split('\n')[0]]).toEqual([2, '', 'schedcheck: --junit is given twice: give it once']);
+    // Repeatable options stay repeatable.
+    expect(cli(['check', FIXED, '--property', 'assertions', '--property', 'lock-order', '--set', 'THREADS=2']).code).toBe(0);
+  });
+
   it('irq-latency asked for by name on a model without a bound is not checkable: exit 3', () => {
     const r = cli(['check', FIXED, '--property', 'irq-latency']);
     expect(r.code).toBe(3);

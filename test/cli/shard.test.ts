@@ -57,6 +57,24 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('gate --shard I/N', () => {
+  it('records a digest of what decides the results: shards of another model text or other bounds do not merge', () => {
+    const digest = (name: string): string => read(name).split('\n')[1]!.replace(/^.* plans ([0-9a-f]{16}) -->$/, '$1');
+    writeFileSync(path('c.plan'), 'model no-eoi.sched\n');
+    expect(run(['gate', 'c.plan', '--shard', '1/2', '--junit', 'c1.xml']).code).toBe(0);
+    writeFileSync(path('c.plan'), 'model no-eoi.sched\nmax-states 100000\n');
+    expect(run(['gate', 'c.plan', '--shard', '1/2', '--junit', 'c2.xml']).code).toBe(0);
+    writeFileSync(path('c.plan'), 'model no-eoi.sched\n');
+    writeFileSync(path('no-eoi.sched'), `${NO_EOI}// edited\n`);
+    try {
+      expect(run(['gate', 'c.plan', '--shard', '1/2', '--junit', 'c3.xml']).code).toBe(0);
+    } finally {
+      writeFileSync(path('no-eoi.sched'), NO_EOI);
+    }
+    expect(run(['gate', 'c.plan', '--shard', '1/2', '--junit', 'c4.xml']).code).toBe(0);
+    expect(new Set(['c1.xml', 'c2.xml', 'c3.xml'].map(digest)).size).toBe(3);
+    expect(digest('c4.xml')).toBe(digest('c1.xml'));
+  });
+
   it('deals the model configurations round robin and records the shard in its reports', () => {
     const suites = (name: string): string[] => [...read(name).matchAll(/<testsuite name="([^"]+)"/g)].map((m) => m[1]!);
     expect(suites('s1.xml')).toEqual(['ticker.sched [CPUS=1]', 'no-eoi.sched [-]']);
@@ -156,8 +174,17 @@ describe('schedcheck merge', () => {
       );
       expect(await first(['s1.xml', 's2.xml', 's3.xml'], {})).toBe('s1.xml:1:1: error M104: JUnit reports of gate shards given: name the merged report with --junit FILE');
       expect(await first(['s1.xml', 's2.xml', 's3.xml'], { ...junit, sarif: 'x.sarif' })).toBe(
-        'x.sarif:1:1: error M104: --sarif names the merged report, but no input is one of the SARIF logs of gate shards',
+        's1.xml:1:1: error M104: --sarif names the merged report, but no input is one of the SARIF logs of gate shards',
       );
+      err = '';
+      expect(await mergeCommand({ files: ['s1.xml', 's2.xml', 's3.xml'], format: 'json', ...junit })).toBe(2);
+      expect(err.split('\n')[0]).toBe("s1.xml:1:1: error M104: --output, --trace and --format are for swarm jobs' results; gate shards' reports merge into --junit and --sarif");
+      // A record of more shards than a run can have is not a shard's.
+      writeFileSync(
+        'big.xml',
+        `${read('s1.xml').split('\n')[0]}\n<!-- schedcheck gate shard 1/4294967296: configurations 0, plans 0123456789abcdef -->\n<testsuites name="schedcheck gate" tests="0" failures="0" errors="0" skipped="0" time="0.000"/>\n`,
+      );
+      expect(await first(['big.xml'], junit)).toBe('big.xml:2:1: error M102: shard 1/4294967296 is not a shard');
       expect(await first(['a.plan'], junit)).toBe('a.plan:1:1: error M102: not a file merge reads: a JUnit report or SARIF log of `gate --shard I/N`, or the result of `check --swarm I/N`');
       expect(await first(['nothing.xml'], junit)).toBe('nothing.xml:1:1: error M101: cannot read the file (ENOENT)');
     } finally {

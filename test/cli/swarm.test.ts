@@ -155,6 +155,11 @@ describe('schedcheck merge of swarm jobs', () => {
     expect(other.err.split('\n')[0]).toBe(
       'b4.json:1:1: error M105: job 4/6 of loom.sched [-] (1 properties) is not of the swarm of j1.json, job 1/3 of loom.sched [-]: the jobs of one merge check one model text with the same constants and properties',
     );
+    const tampered = JSON.parse(read('j2.json'));
+    tampered.collisionProbability = 'tiny';
+    writeFileSync(path('tampered.json'), JSON.stringify(tampered));
+    const notProbability = await merge({ files: ['j1.json', 'tampered.json'] });
+    expect([notProbability.code, notProbability.err.split('\n')[0]]).toEqual([2, "tampered.json:1:1: error M102: not a swarm job's result: the collision probability is not a probability"]);
     const twice = await merge({ files: ['j1.json', 'j2.json', 'j2.json'] });
     expect(twice.err.split('\n')[0]).toBe('j2.json:1:1: error M103: job 2/3 is given twice (also j2.json)');
     const mixed = await merge({ files: ['j1.json'], junit: 'x.xml' });

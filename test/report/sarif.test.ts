@@ -126,6 +126,11 @@ describe('formatSarif', () => {
     expect(artifactUri('/repo/models/a b.sched', '/repo')).toBe('models/a%20b.sched');
     expect(artifactUri('models\\x.sched', '/repo')).toBe('models/x.sched');
     expect(artifactUri('/elsewhere/x.sched', '/repo')).toBe('/elsewhere/x.sched');
+    // A name's `#`, `?` and `:` are the name's, not a fragment, a query or a scheme.
+    expect(artifactUri('/repo/u/x#1.sched', '/repo')).toBe('u/x%231.sched');
+    expect(artifactUri('/repo/q?.sched', '/repo')).toBe('q%3F.sched');
+    expect(artifactUri('a:b.sched', '/repo')).toBe('a%3Ab.sched');
+    expect(artifactUri('C:\\work\\m.sched', '/repo')).toBe('/C:/work/m.sched');
   });
 });
 

@@ -229,7 +229,8 @@ export async function checkCommand(args: CheckArgs): Promise<number> {
       text = checked.map(({ report, program }) => formatText(report, program, { paint: args.output === undefined ? painter('stdout') : undefined, sourceLine })).join('\n');
       break;
     case 'json':
-      text = checked.length === 0 ? '' : formatJson(checked);
+      // Given several models, an array of the reports of those that loaded (docs/outputs.md).
+      text = args.models.length > 1 ? formatJson(checked, true) : checked.length === 0 ? '' : formatJson(checked, false);
       break;
     case 'junit':
       text = formatJunit(reports, { expected: expectedOf(checked) });

@@ -127,11 +127,25 @@ function sarif(run: GateRun, meta: ShardMeta | null): string {
  * and the record its reports carry for `schedcheck merge`: the number of configurations and a digest of them all
  * with their properties, so that shards of other plans do not merge.
  */
-function shardOf(checks: GateCheck[], shard: string | undefined): { checks: GateCheck[]; meta: ShardMeta | null } {
+function shardOf(checks: GateCheck[], shard: string | undefined, texts: Map<string, string>): { checks: GateCheck[]; meta: ShardMeta | null } {
   const partition = shard === undefined ? null : parsePartition(shard);
   if (partition === null) return { checks, meta: null };
+  // Everything that decides a configuration's results: the model's text, the constants, the engine, the bounds
+  // and reductions, the configurations learnt from and the verdicts expected.
   const digest = createHash('sha256');
-  for (const c of checks) digest.update(`${suiteName(c)}\t${c.block.expectations.map((e) => `${e.property}=${e.verdict}`).join(' ')}\n`);
+  const modelText = new Map<string, string>();
+  const textDigest = (path: string): string => {
+    let d = modelText.get(path);
+    if (d === undefined) modelText.set(path, (d = createHash('sha256').update(texts.get(path) ?? '').digest('hex')));
+    return d;
+  };
+  for (const c of checks) {
+    const { block } = c;
+    const bounds = Object.entries(block.bounds).sort(([a], [b]) => (a < b ? -1 : 1));
+    const learnFrom = block.learnFrom.map((l) => l.sets.join(',')).join(' ');
+    const expected = block.expectations.map((e) => `${e.property}=${e.verdict}`).join(' ');
+    digest.update(`${suiteName(c)}\t${textDigest(block.modelPath)}\t${block.engine}\t${JSON.stringify(bounds)}\t${learnFrom}\t${expected}\n`);
+  }
   const meta: ShardMeta = { shard: partition.index, of: partition.of, configurations: checks.length, plans: digest.digest('hex').slice(0, 16) };
   return { checks: checks.filter((_, k) => inShard(k, partition.index, partition.of)), meta };
 }
@@ -160,7 +174,7 @@ export async function gateCommand(args: GateArgs): Promise<number> {
     return 2;
   }
 
-  const { checks, meta } = shardOf(loaded.checks, args.shard);
+  const { checks, meta } = shardOf(loaded.checks, args.shard, loaded.texts);
   const text = args.format === 'text';
   const w = widths(checks);
   // The table goes to stdout unless it is the report itself being written elsewhere; with --format junit or

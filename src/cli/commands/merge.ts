@@ -82,16 +82,18 @@ export async function mergeCommand(args: MergeArgs): Promise<number> {
       diagnostics.push(error(first.file, 'M104', `${WHAT[kind]} given: name the merged report with ${OPTION[kind]} FILE`));
     }
     if (first === undefined && outputs[kind] !== undefined && diagnostics.length === 0) {
-      diagnostics.push(error(outputs[kind]!, 'M104', `${OPTION[kind]} names the merged report, but no input is one of the ${WHAT[kind]}`));
+      // Said of the inputs: the output file may not exist, or be an older report whose first line says nothing.
+      const input = [...byKind.junit, ...byKind.sarif][0]!;
+      diagnostics.push(error(input.file, 'M104', `${OPTION[kind]} names the merged report, but no input is one of the ${WHAT[kind]}`));
     }
   }
   if (diagnostics.length > 0) {
     printDiagnostics(diagnostics);
     return 2;
   }
-  if (diagnostics.length === 0 && (args.output !== undefined || args.trace !== undefined)) {
+  if (diagnostics.length === 0 && (args.output !== undefined || args.trace !== undefined || args.format === 'json')) {
     const first = [...byKind.junit, ...byKind.sarif][0]!;
-    diagnostics.push(error(first.file, 'M104', "--output and --trace are for swarm jobs' results; gate shards' reports merge into --junit and --sarif"));
+    diagnostics.push(error(first.file, 'M104', "--output, --trace and --format are for swarm jobs' results; gate shards' reports merge into --junit and --sarif"));
   }
   if (diagnostics.length > 0) {
     printDiagnostics(diagnostics);
