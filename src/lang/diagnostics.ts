@@ -27,7 +27,11 @@ export class DiagnosticSink {
   readonly diagnostics: Diagnostic[] = [];
   private errors = 0;
 
-  constructor(private readonly limit = MAX_DIAGNOSTICS) {}
+  /** @param keep false: count errors only (a reader of names that shows no diagnostics), keeping none */
+  constructor(
+    private readonly limit = MAX_DIAGNOSTICS,
+    private readonly keep = true,
+  ) {}
 
   error(code: Code, message: string, span: SourceSpan): void {
     this.add({ code, severity: 'error', message, span });
@@ -38,9 +42,10 @@ export class DiagnosticSink {
   }
 
   private add(d: Diagnostic): void {
+    if (d.severity === 'error') this.errors++;
+    if (!this.keep) return;
     if (this.diagnostics.length >= this.limit) throw new TooManyDiagnostics();
     this.diagnostics.push(d);
-    if (d.severity === 'error') this.errors++;
   }
 
   hasErrors(): boolean {

@@ -388,7 +388,7 @@ class Parser {
   /** `[e]` after a lock name: the element of a lock array, or undefined. */
   private elementIndex(): { index: A.Expr } | Record<string, never> {
     if (!this.match('[')) return {};
-    const index = this.expr();
+    const index = this.nested(() => this.expr());
     this.consume(']', "Expect ']' after index.");
     return { index };
   }
@@ -535,7 +535,7 @@ class Parser {
       // `state(t) := s`: a thread's state written by the design (xv6's p->state).
       this.advance();
       this.advance();
-      const thread = this.expr();
+      const thread = this.nested(() => this.expr());
       this.consume(')', "Expect ')' after the thread of 'state'.");
       this.consume(':=', "Expect ':=' after 'state(...)': a statement that starts with 'state' writes a thread's state.");
       return { kind: 'set_state', thread, value: this.expr(), span: this.from(t.span) };
@@ -658,10 +658,10 @@ class Parser {
     let index: A.Expr | null = null;
     let at: A.Expr | null = null;
     if (this.match('[')) {
-      index = this.expr();
+      index = this.nested(() => this.expr());
       this.consume(']', "Expect ']' after index.");
     }
-    if (this.match('@')) at = this.unary();
+    if (this.match('@')) at = this.nested(() => this.unary());
     return { name, index, at, span: this.from(name.span) };
   }
 
@@ -750,10 +750,10 @@ class Parser {
       let index: A.Expr | null = null;
       let at: A.Expr | null = null;
       if (this.match('[')) {
-        index = this.expr();
+        index = this.nested(() => this.expr());
         this.consume(']', "Expect ']' after index.");
       }
-      if (this.match('@')) at = this.unary();
+      if (this.match('@')) at = this.nested(() => this.unary());
       return { kind: 'name', name, index, at, span: this.from(t.span) };
     }
     if (t.kind === 'keyword' && t.text === 'rq_len' && this.at('(', 1)) {
@@ -785,7 +785,7 @@ class Parser {
         case 'state': {
           this.advance();
           this.consume('(', "Expect '(' after 'state'.");
-          const thread = this.expr();
+          const thread = this.nested(() => this.expr());
           this.consume(')', "Expect ')' after thread.");
           return { kind: 'state', thread, span: this.from(t.span) };
         }

@@ -7,8 +7,10 @@ import { fileURLToPath } from 'node:url';
 import {
   CompletionItemKind,
   DiagnosticSeverity,
+  ErrorCodes,
   MarkupKind,
   ProposedFeatures,
+  ResponseError,
   TextDocumentSyncKind,
   TextDocuments,
   createConnection,
@@ -144,6 +146,14 @@ export function definitionOf(symbols: Symbols, uri: string, line: number, col: n
   return declarationsOf(symbols, at.name, at.namespace).map((d) => ({ uri, range: rangeOf(d.span) }));
 }
 
+/**
+ * A document's text as the language reads it: a lone `\r` ends a line for LSP (3.17, "Position") but not for
+ * the lexer, so it is read as `\n`; every offset stays the same.
+ */
+function textOf(doc: TextDocument): string {
+  return doc.getText().replace(/\r(?!\n)/g, '\n');
+}
+
 /** Serve one connection until the client says exit. */
 export function serve(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
@@ -152,10 +162,23 @@ export function serve(connection: Connection): void {
   const symbolsFor = (doc: TextDocument): Symbols => {
     let s = symbols.get(doc.uri);
     if (s === undefined) {
-      s = symbolsOf(doc.getText(), fileOf(doc.uri));
+      try {
+        s = symbolsOf(textOf(doc), fileOf(doc.uri));
+      } catch {
+        // A text the reader of names cannot read has none: the document's other features go on.
+        s = { declarations: [], references: [] };
+      }
       symbols.set(doc.uri, s);
     }
     return s;
+  };
+  // After `shutdown` the client may only say `exit` (LSP 3.17): requests are refused.
+  let shutDown = false;
+  connection.onShutdown(() => {
+    shutDown = true;
+  });
+  const refuseAfterShutdown = (): void => {
+    if (shutDown) throw new ResponseError(ErrorCodes.InvalidRequest, 'the server is shut down');
   };
 
   connection.onInitialize(() => ({
@@ -170,7 +193,8 @@ export function serve(connection: Connection): void {
 
   documents.onDidChangeContent(({ document }) => {
     symbols.delete(document.uri);
-    const { diagnostics } = loadModelFromText(document.getText(), fileOf(document.uri), []);
+    if (shutDown) return;
+    const { diagnostics } = loadModelFromText(textOf(document), fileOf(document.uri), []);
     void connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics: diagnostics.map(lspDiagnostic) });
   });
 
@@ -182,6 +206,7 @@ export function serve(connection: Connection): void {
   const position = (p: Position): { line: number; col: number } => ({ line: p.line + 1, col: p.character + 1 });
 
   connection.onHover(({ textDocument, position: p }) => {
+    refuseAfterShutdown();
     const doc = documents.get(textDocument.uri);
     if (doc === undefined) return null;
     const { line, col } = position(p);
@@ -190,6 +215,7 @@ export function serve(connection: Connection): void {
   });
 
   connection.onDefinition(({ textDocument, position: p }) => {
+    refuseAfterShutdown();
     const doc = documents.get(textDocument.uri);
     if (doc === undefined) return [];
     const { line, col } = position(p);
@@ -197,6 +223,7 @@ export function serve(connection: Connection): void {
   });
 
   connection.onCompletion(({ textDocument, position: p }) => {
+    refuseAfterShutdown();
     const doc = documents.get(textDocument.uri);
     if (doc === undefined) return [];
     const lineBefore = doc.getText({ start: { line: p.line, character: 0 }, end: p });

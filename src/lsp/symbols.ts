@@ -10,7 +10,7 @@ import { parse } from '../lang/parser.js';
 import { LineIndex, type SourceSpan } from '../lang/source.js';
 
 /** The namespaces of the language: a lock and a procedure may share a name, a handler and its line do. */
-export type Namespace = 'lock' | 'wq' | 'proc' | 'line' | 'handler' | 'type' | 'value' | 'property';
+export type Namespace = 'lock' | 'wq' | 'proc' | 'line' | 'handler' | 'type' | 'value' | 'property' | 'invariant';
 
 export type DeclKind = 'const' | 'lock' | 'wait queue' | 'run queue' | 'enum' | 'enum member' | 'var' | 'thread' | 'proc' | 'handler' | 'irq line' | 'invariant';
 
@@ -51,7 +51,7 @@ const NAMESPACE: Record<DeclKind, Namespace> = {
   proc: 'proc',
   handler: 'handler',
   'irq line': 'line',
-  invariant: 'value',
+  invariant: 'invariant',
 };
 
 /** The declaration's first line as written, without its comment and trailing blanks. */
@@ -145,7 +145,11 @@ class Collector {
         this.lvalue(s.target);
         return;
       case 'pmr':
+      case 'tpr':
         this.expr(s.value);
+        return;
+      case 'deactivate':
+        this.use(s.id, 'line');
         return;
       case 'if':
         this.expr(s.cond);
@@ -246,12 +250,14 @@ class Collector {
         return;
       case 'lock':
         this.declare(d.name, 'lock', d.span);
+        if (d.length?.kind === 'size') this.expr(d.length.size);
         return;
       case 'wq':
         this.declare(d.name, 'wait queue', d.span);
         return;
       case 'runqueue':
         this.declare(d.name, 'run queue', d.span);
+        if (d.length?.kind === 'size') this.expr(d.length.size);
         return;
       case 'enum':
         this.declare(d.name, 'enum', d.span);
@@ -292,7 +298,9 @@ class Collector {
 
 /** The names of a model's text; a part the parser could not read has none. */
 export function symbolsOf(text: string, file: string): Symbols {
-  const sink = new DiagnosticSink(Number.MAX_SAFE_INTEGER);
+  // Counted, not kept: a file of millions of lexical errors would otherwise hold them all (the diagnostics the
+  // editor shows come from the checker's own capped sink).
+  const sink = new DiagnosticSink(Number.MAX_SAFE_INTEGER, false);
   let model: A.Model;
   try {
     model = parse(text, file, sink);

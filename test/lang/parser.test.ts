@@ -122,4 +122,17 @@ describe('parser: recovery', () => {
     // The proc body is level 1, so the 64th loop's '{' (column 9 + 63 * 7 + 6) is one too deep.
     expect(found).toEqual(['E206 at 1:456', 'E204 at 2:10']);
   });
+
+  it.each([
+    ['indexes', `x[0] := ${'x['.repeat(100)}0${']'.repeat(100)}`],
+    ['an index written to', `x[${'x['.repeat(100)}0${']'.repeat(100)}] := 0`],
+    ['@', `x[0] := ${'x @ '.repeat(100)}0`],
+    ['state(...)', `x[0] := ${'state('.repeat(100)}t${')'.repeat(100)}`],
+    ['holder(L[...])', `x[0] := ${'holder(L['.repeat(100)}0${'])'.repeat(100)}`],
+  ])('stops nesting of %s at the limit too (it overflowed the stack: E000)', (_, body) => {
+    const { found } = parsed(`lock L[2] : spin\nvar x : 0..1[2]\nthread t on 0 { ${body} }`);
+    expect(found.length).toBeGreaterThan(0);
+    expect(found[0]).toMatch(/^E206 at 3:\d+$/);
+    expect(found.filter((d) => d.startsWith('E000'))).toEqual([]);
+  });
 });

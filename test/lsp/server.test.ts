@@ -205,9 +205,19 @@ describe('schedcheck lsp', () => {
     await change(TEXT);
   });
 
-  it('shuts down and exits when asked', async () => {
+  it('reads a lone carriage return as a line end, as LSP does', async () => {
+    const diagnostics = (await change('machine x86_64 { cpus 1 }\rlock LOOM : spin\rthread t on 0 { acquire LOMO }\r')) as { code: string; range: unknown }[];
+    expect(diagnostics.map((d) => [d.code, d.range])).toEqual([['E301', range(3, 25, 29)]]);
+    expect((await client.request('textDocument/definition', at(3, 26))).result).toEqual([]);
+    await change('machine x86_64 { cpus 1 }\rlock LOOM : spin\rthread t on 0 { acquire LOOM }\r');
+    expect((await client.request('textDocument/definition', at(3, 26))).result).toEqual([{ uri: URI, range: range(2, 6, 10) }]);
+    await change(TEXT);
+  });
+
+  it('shuts down and exits when asked, refusing requests in between', async () => {
     const exited = new Promise<number | null>((done) => client.child.on('exit', (code) => done(code)));
     expect((await client.request('shutdown', null)).result).toBeNull();
+    expect((await client.request('textDocument/hover', at(13, 13))).error).toMatchObject({ code: -32600 });
     client.notify('exit', null);
     expect(await exited).toBe(0);
   });
