@@ -25,8 +25,9 @@ export function breadthFirst(parts: SearchParts): void {
   const { store, expander, observer, bounds } = parts;
   const open = observer.monitors.open;
   const actions = new Int32Array(parts.room);
+  let due = 0;
   for (let id = 0; id < store.count && open.size > 0; id++) {
-    if ((id & 1023) === 0) bounds.periodic(id);
+    if (id >= due) due = bounds.periodic(id);
     const current = expander.current;
     store.copyInto(id, current);
     store.expanding(id);

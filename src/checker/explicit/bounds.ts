@@ -72,6 +72,11 @@ export function statesReached(store: Store, maxStates: number | undefined): Stop
   return new Stop('max-states', `stopped after ${store.count} states (--max-states ${maxStates})`);
 }
 
+/** States expanded between two looks at the bounds, at most (the store makes room for their successors first). */
+export const BATCH = 1024;
+/** What a batch should take, at most, in milliseconds: the time bound and the progress line are met to about this. */
+const BATCH_MS = 100;
+
 export class SearchBounds {
   /** A state at --max-depth had a step leading somewhere new (or crashing): the run is incomplete. */
   depthCut = false;
@@ -103,20 +108,50 @@ export class SearchBounds {
   }
 
   /**
-   * Every 1024 states: room in the store for the successors of the next 1024 (so that storing a state never
-   * allocates inside the hot loop), the time and memory bounds, and the progress line.
+   * States expanded between two calls of `periodic`: BATCH, fewer while each state takes long (adapt). It starts
+   * at 1 and doubles while batches are quick: the first states may be the slow ones.
    */
-  periodic(id: number): void {
+  private stride = 1;
+  private batchStarted = Date.now();
+  /** When the memory gauge was last read: at least every 16384 states and every second. */
+  private gaugedAt = { id: 0, time: Date.now() };
+
+  /**
+   * Every BATCH states or fewer: room in the store for the successors of the next BATCH (so that storing a state
+   * never allocates inside the hot loop), the time and memory bounds, and the progress line. Returns the id at
+   * which it is due next.
+   */
+  periodic(id: number): number {
     const store = this.store;
-    store.maintain(1024 * this.room);
+    store.maintain(BATCH * this.room);
     this.expander.rebind();
+    const now = Date.now();
     const timeout = this.bounds.timeoutSeconds;
-    if (timeout !== undefined && Date.now() - this.started >= timeout * 1000) {
+    if (timeout !== undefined && now - this.started >= timeout * 1000) {
       throw new Stop('timeout', `stopped after ${timeout} s (--timeout) with ${store.count} states`);
     }
     // Allocations ask `fits` themselves; this catches what the monitors and the rest of the process hold.
-    if ((id & 16383) === 0 && !this.fits(0)) throw new MemoryBudgetExceeded();
+    if (id - this.gaugedAt.id >= 16384 || now - this.gaugedAt.time >= 1000) {
+      this.gaugedAt = { id, time: now };
+      if (!this.fits(0)) throw new MemoryBudgetExceeded();
+    }
     this.progress.tick(store.count, store.count - id, store.depth(id));
+    // The next multiple of the stride: batches of BATCH stay aligned as they were (checkpoints are taken there).
+    const stride = this.adapt(now);
+    return (Math.floor(id / stride) + 1) * stride;
+  }
+
+  /**
+   * The states to expand before the next `periodic`. A state of thousands of successors of thousands of words
+   * takes tens of milliseconds: 1024 of them went a minute past --timeout, with no progress line. The stride
+   * shrinks until a batch takes about BATCH_MS, and grows back to BATCH when states are quick again.
+   */
+  private adapt(now: number): number {
+    const took = now - this.batchStarted;
+    this.batchStarted = now;
+    if (took > 2 * BATCH_MS) this.stride = Math.max(1, Math.floor((this.stride * BATCH_MS) / took));
+    else if (took < BATCH_MS / 4 && this.stride < BATCH) this.stride = Math.min(BATCH, this.stride * 2);
+    return this.stride;
   }
 
   /**

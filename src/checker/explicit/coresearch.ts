@@ -8,6 +8,7 @@ import { SLOW, type SearchInstance } from './compile.js';
 import type { CompiledExpander } from './compiledexpander.js';
 import type { SearchParts } from './bfs.js';
 import { edgeFlags } from './graph.js';
+import { BATCH } from './bounds.js';
 import { NO_EOIS } from './observer.js';
 import { watchBits, watchMask } from '../../hw/watch.js';
 import { CTL, FLAG_EVENTS, FLAG_FILTER, FLAG_LOG, FLAG_NEW, FLAG_PROGRESS, RUN_ASK, RUN_BOUND, RUN_DONE, RUN_FULL, RUN_NEW, RUN_OUTBOX, RUN_UNUSUAL } from './wasmsearch.js';
@@ -39,7 +40,7 @@ export interface CoreParts extends SearchParts {
 }
 
 /**
- * The breadth-first loop run by the core, 1024 states at a time, up to id `end` (exclusive): a shard of a
+ * The breadth-first loop run by the core, BATCH states at a time (fewer when states are slow), up to id `end` (exclusive): a shard of a
  * partitioned search expands one level at a time. True when it stopped to hand the search over (handoverAt).
  */
 export function coreBreadthFirst(parts: CoreParts, end = Infinity): boolean {
@@ -75,10 +76,12 @@ export function coreBreadthFirst(parts: CoreParts, end = Infinity): boolean {
   // search of fewer states is 2^31 deep), where writing it as is would wrap to a small or negative one.
   if (bounds.maxDepth !== undefined) ws.set(CTL.MAX_DEPTH, Math.min(bounds.maxDepth, INT32_MAX));
   if (bounds.maxStates !== undefined) ws.set(CTL.MAX_STATES, Math.min(bounds.maxStates, INT32_MAX));
-  if (graph !== null) ws.log(1024 * (parts.room + 1));
+  if (graph !== null) ws.log(BATCH * (parts.room + 1));
   const actions = new Int32Array(parts.room);
-  // A level may begin anywhere in a block of 1024, after states were stored since the last room was made.
+  // A level may begin anywhere in a batch, after states were stored since the last room was made.
   let first = end !== Infinity;
+  /** The id at which the bounds are looked at next (SearchBounds.periodic). */
+  let due = 0;
   let handing = false;
   let prepare = parts.prepare;
   for (;;) {
@@ -98,16 +101,16 @@ export function coreBreadthFirst(parts: CoreParts, end = Infinity): boolean {
     }
     if (handing && id >= end) return true;
     if (id >= ws.count || id >= end || monitors.open.size === 0) return false;
-    if ((id & 1023) === 0 || first) {
+    if (id >= due || first) {
       if (prepare !== undefined && ws.count >= prepare.at) {
         prepare.run();
         prepare = undefined;
       }
-      bounds.periodic(id);
+      due = bounds.periodic(id);
       parts.checkpoint?.();
     }
     first = false;
-    const limit = Math.min((id | 1023) + 1, end);
+    const limit = Math.min(due, end);
     for (;;) {
       ws.set(CTL.FLAGS, flags());
       const reason = core.run(limit);

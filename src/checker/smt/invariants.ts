@@ -46,7 +46,7 @@ export function exploreStates(model: Model, limit: number, budget: Budget): { st
   };
   for (const s of model.initialStates()) admit(s);
   for (let i = 0; i < states.length; i++) {
-    if (states.length >= limit || ((i & 255) === 0 && budget.spent())) return { states, complete: false };
+    if (states.length >= limit || budget.spent()) return { states, complete: false };
     for (const a of model.actions(states[i]!)) {
       const { next, events } = model.successor(states[i]!, a);
       if (!events.some((e) => e.kind === 'violation' && e.fatal)) admit(next);
