@@ -20,6 +20,17 @@ describe('simulate', () => {
     expect([count(r.out, 'interrupt timer arrives'), count(r.out, 'thread t  line 2  work')]).toEqual([9, 138]);
   });
 
+  it('refuses more steps than a large state can print (exit 2), instead of running out of memory', () => {
+    const big = join(dir, 'big.sched');
+    writeFileSync(big, 'machine x86_64 { cpus 1 }\nvar a : bool[1024]\nthread t on 0 { loop { work } }\n');
+    const r = cli(['simulate', big, '--steps', '100000']);
+    expect([r.code, r.out, r.err]).toEqual([
+      2,
+      '',
+      `schedcheck: ${big}: --steps 100000 is too many for a state of 1045 values: at most 9569 steps of it are printed (the path is printed whole)\n`,
+    ]);
+  });
+
   it('--storms lets the timer arrive at any step, as asked', () => {
     const r = cli(['simulate', TICKS, '--steps', '200', '--storms']);
     expect(r.code).toBe(0);

@@ -9,6 +9,9 @@ import { loadModel } from '../../lang/load.js';
 import { traceLines } from '../../report/text.js';
 import type { SimulateArgs } from '../args.js';
 
+/** Steps times values of state (slots) a printed path may have: 100,000 steps of 100 values, about 400 MB decoded. */
+const SIMULATE_VALUES = 10_000_000;
+
 export async function simulateCommand(args: SimulateArgs): Promise<number> {
   const loaded = loadModel(args.model, args.set);
   printDiagnostics(loaded.diagnostics);
@@ -20,6 +23,15 @@ export async function simulateCommand(args: SimulateArgs): Promise<number> {
   } catch (error) {
     if (!(error instanceof ModelTooLarge)) throw error;
     process.stderr.write(`schedcheck: ${args.model}: the model is too large: ${error.message}\n`);
+    return 2;
+  }
+  // The path is printed whole, every state decoded: tens of bytes a value of state and step.
+  const values = model.layout.slots.length;
+  const most = Math.floor(SIMULATE_VALUES / values);
+  if (args.steps > most) {
+    process.stderr.write(
+      `schedcheck: ${args.model}: --steps ${args.steps} is too many for a state of ${values} values: at most ${most} steps of it are printed (the path is printed whole)\n`,
+    );
     return 2;
   }
   const walk = randomWalk(model, args.seed, args.steps, { storms: args.storms === true });
