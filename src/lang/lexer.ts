@@ -73,7 +73,10 @@ export class Lexer {
     private readonly text: string,
     private readonly file: string,
     private readonly sink: DiagnosticSink,
-  ) {}
+  ) {
+    // A UTF-8 byte order mark (as some Windows editors save) is not part of the text, nor a column.
+    if (text.charCodeAt(0) === 0xfeff) this.pos = 1;
+  }
 
   private span(line: number, col: number): SourceSpan {
     return { file: this.file, line, col, endLine: this.line, endCol: this.col };

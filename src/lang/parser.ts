@@ -116,6 +116,9 @@ class Parser {
   }
 
   /** Run `rule` one nesting level deeper, failing past MAX_NESTING. */
+  /** Reading the bounds of an integer range type: a name there is not indexed (`0..N[4]`: four of 0..N). */
+  private inTypeBound = false;
+
   private nested<T>(rule: () => T): T {
     if (this.depth >= MAX_NESTING) this.fail('E206', `Nesting too deep (the limit is ${MAX_NESTING} levels).`);
     this.depth++;
@@ -354,10 +357,17 @@ class Parser {
       base = { kind: 'named', name: { text: t.text, span: t.span }, span: t.span };
     } else {
       if (t.kind !== 'int' && t.kind !== 'ident' && !this.at('(') && !this.at('-')) this.fail('E202', `Expect type, found ${describe(t)}.`);
-      const lo = this.sum();
-      this.consume('..', "Expect '..' in integer range.");
-      const hi = this.sum();
-      base = { kind: 'range', lo, hi, span: this.from(t.span) };
+      // A bound is a constant expression: `0..N[4]` is the range 0..N, four of them, not N indexed.
+      const outer = this.inTypeBound;
+      this.inTypeBound = true;
+      try {
+        const lo = this.sum();
+        this.consume('..', "Expect '..' in integer range.");
+        const hi = this.sum();
+        base = { kind: 'range', lo, hi, span: this.from(t.span) };
+      } finally {
+        this.inTypeBound = outer;
+      }
     }
     return { base, length: this.arrayLength(), span: this.from(t.span) };
   }
@@ -749,11 +759,11 @@ class Parser {
       const name = this.name('Expect name.');
       let index: A.Expr | null = null;
       let at: A.Expr | null = null;
-      if (this.match('[')) {
+      if (!this.inTypeBound && this.match('[')) {
         index = this.nested(() => this.expr());
         this.consume(']', "Expect ']' after index.");
       }
-      if (this.match('@')) at = this.nested(() => this.unary());
+      if (!this.inTypeBound && this.match('@')) at = this.nested(() => this.unary());
       return { kind: 'name', name, index, at, span: this.from(t.span) };
     }
     if (t.kind === 'keyword' && t.text === 'rq_len' && this.at('(', 1)) {
@@ -800,9 +810,15 @@ class Parser {
       }
     }
     if (this.match('(')) {
-      const inner = this.nested(() => this.expr());
-      this.consume(')', "Expect ')' after expression.");
-      return { ...inner, span: this.from(t.span) };
+      const outer = this.inTypeBound;
+      this.inTypeBound = false;
+      try {
+        const inner = this.nested(() => this.expr());
+        this.consume(')', "Expect ')' after expression.");
+        return { ...inner, span: this.from(t.span) };
+      } finally {
+        this.inTypeBound = outer;
+      }
     }
     return this.fail('E203', `Expect expression, found ${describe(t)}.`);
   }

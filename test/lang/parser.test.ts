@@ -123,6 +123,23 @@ describe('parser: recovery', () => {
     expect(found).toEqual(['E206 at 1:456', 'E204 at 2:10']);
   });
 
+  it('reads `0..N[4]` as four of the range 0..N: a range bound is not indexed', () => {
+    const { model, found } = parsed('var a : 0..N[4]\nvar b : 0..N[thread]\nvar c : 0..(N)[cpu]');
+    expect(found).toEqual([]);
+    const types = model.decls.map((d) => (d as Extract<A.Decl, { kind: 'var' }>).type);
+    expect(types.map((t) => [t.base.kind, t.length?.kind])).toEqual([
+      ['range', 'size'],
+      ['range', 'thread'],
+      ['range', 'cpu'],
+    ]);
+  });
+
+  it('skips a byte order mark: it is no character and no column', () => {
+    const { model, found } = parsed('\ufeffconst N = 2\nconst M = ?');
+    expect(found[0]).toBe('E101 at 2:11');
+    expect(model.decls[0]).toMatchObject({ kind: 'const', name: { text: 'N', span: { line: 1, col: 7 } } });
+  });
+
   it.each([
     ['indexes', `x[0] := ${'x['.repeat(100)}0${']'.repeat(100)}`],
     ['an index written to', `x[${'x['.repeat(100)}0${']'.repeat(100)}] := 0`],
