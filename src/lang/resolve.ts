@@ -144,8 +144,12 @@ export function evalConstInt(e: A.Expr, scope: Scope, sink: DiagnosticSink): num
         sink.error('E301', `Unknown name '${e.name.text}'.`, e.name.span);
         return null;
       }
-      if (b.kind !== 'const' || e.index || e.at) {
+      if (b.kind !== 'const') {
         sink.error('E403', `Expect a constant expression; '${e.name.text}' is ${describeBinding(b)}.`, e.span);
+        return null;
+      }
+      if (e.index || e.at) {
+        sink.error('E403', `Expect a constant expression; the constant '${e.name.text}' cannot be ${e.index ? 'indexed' : "read on another CPU ('@')"}.`, e.span);
         return null;
       }
       return scope.constants.get(e.name.text)!;
