@@ -123,13 +123,17 @@ export class SearchBounds {
    */
   periodic(id: number): number {
     const store = this.store;
-    store.maintain(BATCH * this.room);
-    this.expander.rebind();
     const now = Date.now();
     const timeout = this.bounds.timeoutSeconds;
     if (timeout !== undefined && now - this.started >= timeout * 1000) {
       throw new Stop('timeout', `stopped after ${timeout} s (--timeout) with ${store.count} states`);
     }
+    // Room for the successors of the next batch: of BATCH states of a few hundred successors each, a few hundred
+    // thousand; of a state of thousands of successors of thousands of words, room for 1024 of them was gigabytes
+    // of store made before the first step.
+    const stride = this.adapt(now);
+    store.maintain(stride * this.room);
+    this.expander.rebind();
     // Allocations ask `fits` themselves; this catches what the monitors and the rest of the process hold.
     if (id - this.gaugedAt.id >= 16384 || now - this.gaugedAt.time >= 1000) {
       this.gaugedAt = { id, time: now };
@@ -137,7 +141,6 @@ export class SearchBounds {
     }
     this.progress.tick(store.count, store.count - id, store.depth(id));
     // The next multiple of the stride: batches of BATCH stay aligned as they were (checkpoints are taken there).
-    const stride = this.adapt(now);
     return (Math.floor(id / stride) + 1) * stride;
   }
 

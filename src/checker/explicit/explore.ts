@@ -322,7 +322,7 @@ export function explore(
   try {
     const initial = [...model.initialStates()];
     if (store instanceof WasmStore) {
-      store.maintain(Math.max(initial.length, 1024 * room));
+      store.maintain(Math.max(initial.length, room));
       expander.rebind();
     }
     if (bounds.resume !== undefined && store instanceof WasmStore) {
