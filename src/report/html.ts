@@ -15,6 +15,7 @@ import { reportData, sourceFiles, traceLockEdges, type ReportData } from './html
 import { renderLockGraphDot } from './lockgraph.js';
 import { renderSvg, stderrWarn, type Warn } from './svg.js';
 import { escapeXml } from './xml.js';
+import { readRegularFile } from '../lang/readfile.js';
 
 /** No fetch of any kind: scripts and styles inline only, images only as data: URLs. */
 export const REPORT_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:";
@@ -82,15 +83,18 @@ export function htmlPage(data: ReportData, ui: UiBundle = uiBundle()): string {
   ].join('\n');
 }
 
-/** Source files read from disk; a file that cannot be read is left out (the page then shows the step's line). */
+/**
+ * Source files read from disk; a file that cannot be read is left out (the page then shows the step's line): a
+ * saved trace may outlive its model. The paths come from the counterexample, which `export` reads from a file
+ * anyone may have written: only regular files named `.sched` (a model's source) and of a model's size are read,
+ * so that a crafted trace cannot put another file into a report, nor read a device or a pipe for ever.
+ */
 function readSources(files: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const file of files) {
-    try {
-      out[file] = readFileSync(file, 'utf8');
-    } catch {
-      // a saved trace may outlive its model: the steps still carry their source lines
-    }
+    if (!file.endsWith('.sched')) continue;
+    const read = readRegularFile(file);
+    if (read.ok) out[file] = read.text;
   }
   return out;
 }

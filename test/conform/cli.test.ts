@@ -212,6 +212,21 @@ describe('schedcheck replay', () => {
     expect(out).toMatch(/HANG: the watchdog saw no progress on cpu0 \(deadlocked CPUs\)\n {2}cpu0 \(worker\): spinning on LOOM in spin_lock\+\d: [^\n]*, held by worker \(taken on cpu0\)\n/);
   });
 
+  it('shows a terminal escape in the file escaped: in its message, and in a step that does not replay', async () => {
+    const { model, cex } = await counterexample('001-naive', 'no-deadlock');
+    const itf = JSON.parse(readFileSync(cex, 'utf8')) as { '#meta': { schedcheck: { message: string } }; states: { step?: { label: string } }[] };
+    itf['#meta'].schedcheck.message = '\x1b]0;PWNED\x07\x1b[2J';
+    writeFileSync(cex, JSON.stringify(itf));
+    expect(await replayCommand({ model, cex, set: [] })).toBe(1);
+    expect(out.split('\n')[0]).toBe(`${cex}: no-deadlock counterexample (8 steps): \\x1b]0;PWNED\\x07\\x1b[2J`);
+    itf.states[1]!.step!.label = '\x1b[31mRED';
+    writeFileSync(cex, JSON.stringify(itf));
+    err = '';
+    expect(await replayCommand({ model, cex, set: [] })).toBe(2);
+    expect(err).toContain('(cpu0: \\x1b[31mRED) is not an action');
+    expect(out + err).not.toContain('\x1b');
+  });
+
   it('004-old: the ABBA counterexample deadlocks both CPUs, each spinning on the lock the other holds', async () => {
     const { model, cex } = await counterexample('004-old', 'no-deadlock');
     expect(await replayCommand({ model, cex, set: [] })).toBe(1);

@@ -101,6 +101,26 @@ describe('export --html', () => {
   });
 });
 
+describe('export --html of a crafted trace', () => {
+  it('embeds only model sources: a path to another file, a device or a pipe is left out', async () => {
+    const trace = join(dir, 'crafted.itf.json');
+    expect(await checkCommand({ ...checkArgs, models: [LOOM], trace })).toBe(1);
+    const secret = join(dir, 'secret.txt');
+    writeFileSync(secret, 'root:x:0:0 the secret\n');
+    const itf = JSON.parse(readFileSync(trace, 'utf8')) as { '#meta': { schedcheck: { spans: Record<string, { file: string }>; model: { file: string } } } };
+    const meta = itf['#meta'].schedcheck;
+    const files = [secret, '/dev/zero', secret, '/dev/zero'];
+    Object.values(meta.spans).forEach((span, i) => (span.file = files[i % files.length]!));
+    meta.model.file = '/dev/zero';
+    writeFileSync(trace, JSON.stringify(itf));
+    const html = join(dir, 'crafted.html');
+    expect([await exportCommand({ trace, html }), err]).toEqual([0, '']);
+    const page = readFileSync(html, 'utf8');
+    expect(page).not.toContain('the secret');
+    expect(dataOf(page).sources).toEqual({});
+  });
+});
+
 describe('gate --html', () => {
   it('writes a page per counterexample and an index of them', async () => {
     // A plan names models inside its own repository (G207): this one sits in the checkout's ignored tmp/.

@@ -6,6 +6,7 @@ import { replay } from '../../kernel/replay.js';
 import { buildModel, ModelTooLarge } from '../../hw/build.js';
 import { DESIGNS } from '../../kernel/designs/index.js';
 import { loadModel } from '../../lang/load.js';
+import { escapeControls } from '../../lang/diagnostics.js';
 import { printDiagnostics } from '../diagnostics.js';
 import { readItfFile } from '../itffile.js';
 import type { ReplayArgs } from '../args.js';
@@ -75,7 +76,7 @@ export async function replayCommand(args: ReplayArgs): Promise<number> {
         : read.kind === 'json'
           ? `R001: ${read.message}`
           : `${read.problem.code}: ${read.problem.message}`;
-    process.stderr.write(`${args.cex}:${at.line}:${at.col}: error ${error}\n`);
+    process.stderr.write(`${safe(`${args.cex}:${at.line}:${at.col}: error ${error}`)}\n`);
     return 2;
   }
   let model;
@@ -88,9 +89,17 @@ export async function replayCommand(args: ReplayArgs): Promise<number> {
   }
   const result = replay(model, read.counterexample, design, { hold: args.hold ?? 0 });
   if (result.kind === 'not-replayable') {
-    process.stderr.write(`${args.cex}:1:1: error R002: the counterexample does not replay on ${args.model}: ${result.message}\n`);
+    process.stderr.write(`${safe(`${args.cex}:1:1: error R002: the counterexample does not replay on ${args.model}: ${result.message}`)}\n`);
     return 2;
   }
-  process.stdout.write(`${formatReplay(result, read.counterexample, design, args.cex)}\n`);
+  process.stdout.write(`${safe(formatReplay(result, read.counterexample, design, args.cex))}\n`);
   return replayExitCode(result);
+}
+
+/**
+ * What the counterexample file says (its message, its steps' labels, a key of its JSON) printed as text: a control
+ * character or terminal escape in it is shown escaped (`\x1b`), line by line, as diagnostics show a model's text.
+ */
+function safe(text: string): string {
+  return text.split('\n').map(escapeControls).join('\n');
 }
