@@ -11,7 +11,6 @@ export interface Partition {
   of: number;
 }
 
-
 /** `I/N` with 1 <= I <= N <= MAX_JOBS, or null. */
 export function parsePartition(text: string): Partition | null {
   const m = /^([1-9][0-9]{0,4})\/([1-9][0-9]{0,4})$/.exec(text);

@@ -23,7 +23,6 @@ export interface Expected {
   to?: string | number;
 }
 
-
 /** A trace event matches when CPU and name agree and every matched argument the trace gives agrees. */
 export function matches(expected: Expected, event: TraceEvent): boolean {
   if (expected.cpu !== event.cpu || expected.event !== event.event) return false;

@@ -39,7 +39,7 @@ export function reportJson(report: CheckReport, program: Program | null): Record
 }
 
 /** One report as its object; `several`: the reports of a check given several models, as an array (also of one). */
-export function formatJson(reports: { report: CheckReport; program: Program | null }[], several = reports.length !== 1): string {
+export function formatJson(reports: { report: CheckReport; program: Program | null }[], several: boolean): string {
   const objects = reports.map(({ report, program }) => reportJson(report, program));
   return `${JSON.stringify(several ? objects : objects[0], null, 2)}\n`;
 }

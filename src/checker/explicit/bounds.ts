@@ -117,9 +117,9 @@ export class SearchBounds {
   private gaugedAt = { id: 0, time: Date.now() };
 
   /**
-   * Every BATCH states or fewer: room in the store for the successors of the next BATCH (so that storing a state
-   * never allocates inside the hot loop), the time and memory bounds, and the progress line. Returns the id at
-   * which it is due next.
+   * Every BATCH states or fewer (adapt): the time and memory bounds, room in the store for the successors of the
+   * next batch (so that storing a state never allocates inside the hot loop), and the progress line. Returns the
+   * id at which it is due next.
    */
   periodic(id: number): number {
     const store = this.store;

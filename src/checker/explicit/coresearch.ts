@@ -40,8 +40,8 @@ export interface CoreParts extends SearchParts {
 }
 
 /**
- * The breadth-first loop run by the core, BATCH states at a time (fewer when states are slow), up to id `end` (exclusive): a shard of a
- * partitioned search expands one level at a time. True when it stopped to hand the search over (handoverAt).
+ * The breadth-first loop run by the core, BATCH states at a time (fewer when states are slow), up to id `end`
+ * (exclusive): a shard of a partitioned search expands one level at a time. True when it stopped to hand the search over (handoverAt).
  */
 export function coreBreadthFirst(parts: CoreParts, end = Infinity): boolean {
   const { store: ws, observer, bounds } = parts;

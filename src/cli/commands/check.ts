@@ -230,7 +230,7 @@ export async function checkCommand(args: CheckArgs): Promise<number> {
       break;
     case 'json':
       // Given several models, an array of the reports of those that loaded (docs/outputs.md).
-      text = args.models.length > 1 ? formatJson(checked, true) : checked.length === 0 ? '' : formatJson(checked, false);
+      text = args.models.length === 1 && checked.length === 0 ? '' : formatJson(checked, args.models.length > 1);
       break;
     case 'junit':
       text = formatJunit(reports, { expected: expectedOf(checked) });

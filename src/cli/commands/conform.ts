@@ -1,4 +1,4 @@
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { conformFile } from '../../conform/check.js';
 import { conformExitCode, formatConform } from '../../conform/report.js';
 import { buildModel, ModelTooLarge } from '../../hw/build.js';
@@ -15,7 +15,6 @@ export async function conformCommand(args: ConformArgs): Promise<number> {
   }
   try {
     accessSync(args.trace, constants.R_OK);
-    if (statSync(args.trace).isDirectory()) throw Object.assign(new Error('a directory'), { code: 'EISDIR' });
   } catch (error) {
     const why = (error as NodeJS.ErrnoException).code ?? 'unreadable';
     process.stderr.write(`${args.trace}:1:1: error T003: the trace file cannot be read (${why})\n`);
