@@ -59,3 +59,19 @@ export function whereIs(m: Machine, s: Uint32Array, t: number): string {
   const state = m.threadState(s, t);
   return state === 'ready' ? 'ready, not running' : `${state}, not running`;
 }
+
+/**
+ * Why pending line `l` is not taken on CPU `c` in state `s` ("IF=0", "held off by timer in service", ...), or
+ * null when it is deliverable (it is taken next, or after a more urgent one).
+ */
+export function heldOffReason(m: Machine, s: Uint32Array, c: number, l: number): string | null {
+  if (m.deliverable(s, c, l)) return null;
+  if (m.ie(s, c) === 0) return m.program.arch === 'aarch64' ? 'IRQs masked' : 'IF=0';
+  const word = m.program.arch === 'aarch64' ? 'active' : 'in service';
+  const inService = m.program.lines.filter((x) => (m.inService(s, c) & m.blockers[l]! & (1 << x.id)) !== 0).map((x) => x.name);
+  if (inService.length > 0) return `held off by ${inService.join(', ')} ${word}`;
+  const tpr = m.tpr(s, c);
+  if (tpr >= m.program.lines[l]!.priority) return `held off by the task priority, class ${tpr}`;
+  if (!m.pmrAllows(s, c, l)) return 'held off by the priority mask (ICC_PMR_EL1)';
+  return 'in the sti shadow';
+}

@@ -12,7 +12,7 @@
 // when (1)-(3) find nothing: a running CPU that never again makes progress at its own interrupt level, while the
 // rest of the machine goes on (two CPUs spinning on each other's locks while the timer interrupts them).
 
-import { contextOf, lockName, pcLocation, threadName, whereIs } from '../../hw/describe.js';
+import { contextOf, heldOffReason, lockName, pcLocation, threadName, whereIs } from '../../hw/describe.js';
 import { lockIn } from '../../hw/locks.js';
 import type { Machine } from '../../hw/machine.js';
 import { instrText } from '../../ir/print.js';
@@ -26,6 +26,24 @@ function lines(m: Machine, mask: number): string {
   return m.program.lines.filter((l) => (mask & (1 << l.id)) !== 0).map((l) => l.name).join(', ');
 }
 
+/**
+ * The lines pending on CPU `c`, grouped by why each is not taken ("; dev pending but IF=0"), or deliverable: the
+ * CPU takes it next, and what waits is its handler's return.
+ */
+function pendingText(m: Machine, s: Uint32Array, c: number): string {
+  const pending = m.pending(s, c);
+  if (pending === 0) return '';
+  if (m.ie(s, c) === 0) return `; ${lines(m, pending)} pending but masked`;
+  const byReason = new Map<string, string[]>();
+  for (const l of m.program.lines) {
+    if ((pending & (1 << l.id)) === 0) continue;
+    const why = heldOffReason(m, s, c, l.id);
+    const text = why === null ? 'and deliverable (taken next)' : `but ${why}`;
+    byReason.set(text, [...(byReason.get(text) ?? []), l.name]);
+  }
+  return [...byReason].map(([why, names]) => `; ${names.join(', ')} pending ${why}`).join('');
+}
+
 /** What CPU `c` is doing in a state where it cannot make progress. */
 export function describeCpu(m: Machine, s: Uint32Array, c: number): string {
   if (m.stopped(s, c)) return `CPU${c}: stopped (its thread ended)`;
@@ -34,7 +52,7 @@ export function describeCpu(m: Machine, s: Uint32Array, c: number): string {
   const instr = m.code[pc]!;
   const masked = m.ie(s, c) === 0 ? ' with interrupts masked' : '';
   const pending = m.pending(s, c);
-  const waiting = pending === 0 ? '' : `; ${lines(m, pending)} pending but ${m.ie(s, c) === 0 ? 'masked' : `held off by ${lines(m, m.inService(s, c))}`}`;
+  const waiting = pendingText(m, s, c);
   const at = pcLocation(m, pc);
   switch (instr.op) {
     case 'acquire': {

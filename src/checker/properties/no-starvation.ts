@@ -8,7 +8,7 @@
 // properties report them. A thread that is never made ready (dormant forever, blocked forever) does not starve
 // by this definition either.
 
-import { lineName, lockName, pcLocation, threadName } from '../../hw/describe.js';
+import { heldOffReason, lineName, lockName, pcLocation, threadName } from '../../hw/describe.js';
 import { lockIn } from '../../hw/locks.js';
 import type { Machine } from '../../hw/machine.js';
 import { instrText } from '../../ir/print.js';
@@ -73,20 +73,8 @@ function lineCannotBeTaken(m: Machine, s: Uint32Array, c: number, l: number): st
     }
     return `${name} is not raised on CPU${c}`; // an IPI: only `raise` makes it pending
   }
-  const word = m.program.arch === 'aarch64' ? 'active' : 'in service';
-  const masked = m.program.arch === 'aarch64' ? 'IRQs masked' : 'IF=0';
-  const inService = m.program.lines.filter((x) => (m.inService(s, c) & m.blockers[l]! & (1 << x.id)) !== 0).map((x) => x.name);
-  const tpr = m.tpr(s, c);
-  const why =
-    m.ie(s, c) === 0
-      ? masked
-      : inService.length > 0
-        ? `held off by ${inService.join(', ')} ${word}`
-        : tpr >= m.program.lines[l]!.priority
-          ? `held off by the task priority, class ${tpr}`
-          : !m.pmrAllows(s, c, l)
-            ? 'held off by the priority mask (ICC_PMR_EL1)'
-            : 'in the sti shadow';
+  const why = heldOffReason(m, s, c, l);
+  if (why === null) return `${name} is pending and deliverable on CPU${c}, but a more urgent line is taken first`;
   return `${name} is pending on CPU${c} but not deliverable (${why})`;
 }
 
