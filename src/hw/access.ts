@@ -42,8 +42,9 @@ export class Access {
   /** The halted points after `wfi` (their step is the wait completing). */
   readonly wfiHaltedPcs: readonly number[];
   /**
-   * With a GIC: the highest priority value among the lines the boot mask lets through. A priority mask at or
-   * below it holds one of them back (interrupts off, `irqsOn`); null without a GIC or such a line.
+   * With a GIC: the highest priority value among the lines the most open mask lets through (the boot mask 0xf0, or
+   * a larger value some `pmr :=` writes: FreeRTOS unmasks with 0xff). A priority mask at or below it holds one of
+   * them back (interrupts off, `irqsOn`); null without a GIC or such a line.
    */
   private readonly irqOnMask: number | null;
   /** Each thread's state slot and freed slot, by thread id. */
@@ -68,7 +69,10 @@ export class Access {
     this.returnPoints = m.code.map((instr, pc) => (instr.op === 'halted' ? m.resolve(pc + 1) : pc));
     this.haltingPcs = m.code.flatMap((instr, pc) => (instr.op === 'hlt' || instr.op === 'wfi' || instr.op === 'halted' ? [pc] : []));
     this.wfiHaltedPcs = m.code.flatMap((instr, pc) => (instr.op === 'halted' && instr.by === 'wfi' ? [pc] : []));
-    const values = m.program.controller === 'gic' ? m.program.lines.map((l) => 256 - l.priority).filter((v) => v < GIC_BOOT_PMR) : [];
+    // The most open mask the code can set: the boot value, or the largest a `pmr :=` writes (255 if it computes one).
+    let open = GIC_BOOT_PMR;
+    for (const instr of m.code) if (instr.op === 'pmr') open = Math.max(open, instr.value.kind === 'const' ? instr.value.value : 255);
+    const values = m.program.controller === 'gic' ? m.program.lines.map((l) => 256 - l.priority).filter((v) => v < open) : [];
     this.irqOnMask = values.length === 0 ? null : Math.max(...values);
     this.stateSlots = m.layout.threads.map((t) => t.state);
     this.freedSlots = m.layout.threads.map((t) => t.freed);
@@ -162,7 +166,7 @@ export class Access {
   }
   /**
    * Whether interrupts are enabled on CPU `c` as the kernel sees it: PSTATE.I / IF clear and, where code writes the
-   * GIC priority mask, a mask that lets through every line the boot mask does. With arm64 pseudo-NMI
+   * GIC priority mask, a mask that lets through every line its most open value does (irqOnMask). With arm64 pseudo-NMI
    * (arch/arm64/include/asm/irqflags.h) local_irq_disable() writes GIC_PRIO_IRQOFF to ICC_PMR_EL1 instead of
    * setting PSTATE.I, and arch_irqs_disabled_flags() reads the mask: interrupts are off while it holds a line
    * back, even if a higher-priority pseudo-NMI still gets through. `irqs_enabled`, irq-lock-safety's usage bits

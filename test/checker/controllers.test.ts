@@ -55,6 +55,9 @@ describe('GIC: acknowledge into a variable, EOI of a variable id, running priori
     await expectBothEngines('gic-pmr-lock-safety', 'assertions', 'holds 74', 'holds', 12);
     await expectBothEngines('gic-pmr-lock-irqon', 'irq-lock-safety', 'violated 17 4', 'violated 4', 0);
   });
+  it('interrupts are off under a mask that holds back a line the most open mask the code writes lets through (FreeRTOS 0xff)', async () => {
+    await expectBothEngines('gic-pmr-unmask-ff', 'irq-lock-safety', 'holds 32', 'holds', 12);
+  });
   it('a priority below the mask gets through it (pseudo-NMI)', async () => {
     await expectBothEngines('gic-pmr-nmi', 'assertions', 'violated 59 6', 'violated 6', 0);
   });
