@@ -68,8 +68,11 @@ export function heldOffReason(m: Machine, s: Uint32Array, c: number, l: number):
   if (m.deliverable(s, c, l)) return null;
   if (m.ie(s, c) === 0) return m.program.arch === 'aarch64' ? 'IRQs masked' : 'IF=0';
   const word = m.program.arch === 'aarch64' ? 'active' : 'in service';
-  const inService = m.program.lines.filter((x) => (m.inService(s, c) & m.blockers[l]! & (1 << x.id)) !== 0).map((x) => x.name);
+  // A dropped line (GIC EOImode 1) no longer sets the running priority, but stays active until deactivated.
+  const running = m.inService(s, c) & ~m.dropped(s, c);
+  const inService = m.program.lines.filter((x) => (running & m.blockers[l]! & (1 << x.id)) !== 0).map((x) => x.name);
   if (inService.length > 0) return `held off by ${inService.join(', ')} ${word}`;
+  if ((m.dropped(s, c) & (1 << l)) !== 0) return `itself active, its priority dropped but not deactivated`;
   const tpr = m.tpr(s, c);
   if (tpr >= m.program.lines[l]!.priority) return `held off by the task priority, class ${tpr}`;
   if (!m.pmrAllows(s, c, l)) return 'held off by the priority mask (ICC_PMR_EL1)';

@@ -353,6 +353,11 @@ export class Machine {
     return this.access.pmrAllows(this.view(s), c, line) === true;
   }
 
+  /** GIC EOImode 1: the active lines of CPU `c` whose priority has been dropped (0 otherwise). */
+  dropped(s: Uint32Array, c: number): number {
+    return this.access.dropped(this.view(s), c) as number;
+  }
+
   /** The line a read of the GIC's IAR on CPU `c` acknowledges (`x := ack`), or -1 (spurious). */
   acknowledgedLine(s: Uint32Array, c: number): number {
     return acknowledgedLine(this.access, this.view(s), c).indexOf(true);

@@ -22,4 +22,19 @@ describe('no-deadlock names why a pending line is not taken', () => {
     expect(r.verdict === 'violated' && r.counterexample.steps.length).toBe(5);
   });
 
+
+  it('a line held back by the GIC priority mask, beside a line dropped but still active (EOImode 1), is held off by the mask', async () => {
+    const text = [
+      'machine aarch64 { cpus 1; controller gic eoimode 1; irq other line 2 at most 1; irq kick line 1 ipi }',
+      'percpu var id : 0..1023 = 1023',
+      'var dropped : bool = false',
+      'thread t on 0 { while !dropped { work }; pmr := 96; raise kick to cpu; loop { wfi } }',
+      'handler irq on vector { id := ack; if id == 2 { eoi id; dropped := true }; eret }',
+    ].join('\n');
+    const r = result(await check(text, ['no-deadlock']), 'no-deadlock');
+    expect(r.verdict === 'violated' && r.counterexample.message).toBe(
+      'deadlock: no CPU can make progress: CPU0: thread t waits in wfi at test.sched:4 and no interrupt can arrive; ' +
+        'kick pending but held off by the priority mask (ICC_PMR_EL1)',
+    );
+  });
 });
