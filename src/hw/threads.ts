@@ -70,9 +70,17 @@ function queueName(m: Machine, q: RunQueueSlots): string {
 export function wake(x: Step, e: Expr, on?: QueueRef): void {
   const { a, s } = x;
   const t = threadArg(x, e, 'wake');
+  // A thread still current on a CPU (blocked, not yet switched away) runs on: Linux's try_to_wake_up() finds it
+  // on its run queue (ttwu_runnable) and only sets it running, as wake_one does (waitqueues.ts).
   s.when(a.isState(s, t, 'blocked'), () => {
-    a.setThreadState(s, t, 'ready');
-    s.when(a.ops.not(a.queued(s, t)), () => push(x, t, on));
+    s.when(
+      a.ops.or(...a.firstCpuRunning(s, t)),
+      () => a.setThreadState(s, t, 'running'),
+      () => {
+        a.setThreadState(s, t, 'ready');
+        s.when(a.ops.not(a.queued(s, t)), () => push(x, t, on));
+      },
+    );
   });
 }
 
@@ -163,7 +171,7 @@ function scheduleReport(m: Machine, s: Uint32Array, cpu: number, how: string, of
  * preempt_count of at most `offset`: the scheduler's own (`machine { preempt_offset N }`) for a switch_to or
  * restore_context, which the scheduler makes, and 0 for a thread that goes to sleep and calls it.
  */
-export function checkMaySchedule(x: Step, how: () => string, offset: number): void {
+export function checkMaySchedule(x: Step, how: () => string, offset: number): Cond {
   const { a, s, cpu } = x;
   const o = a.ops;
   const program = a.m.program;
@@ -171,7 +179,9 @@ export function checkMaySchedule(x: Step, how: () => string, offset: number): vo
   const atomic = a.locksHeldBy(s, x.current).filter((_, l) => program.locks[l]!.kind !== 'mutex' && !program.locks[l]!.handoff);
   const preempted = o.ult(offset, a.preemptCount(s, x.current));
   const bh = o.ult(0, a.softirqCount(s, x.current));
-  s.warn('atomic-sleep', o.or(inIrq, preempted, bh, ...atomic), ({ m, s: w }) => scheduleReport(m, w, cpu, how(), offset)!);
+  const atomicNow = o.or(inIrq, preempted, bh, ...atomic);
+  s.warn('atomic-sleep', atomicNow, ({ m, s: w }) => scheduleReport(m, w, cpu, how(), offset)!);
+  return atomicNow;
 }
 
 /** The thread being switched away from stops running: ready if it is queued, blocked otherwise. */

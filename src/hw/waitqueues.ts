@@ -65,7 +65,11 @@ export function sleep(x: Step, queue: number): void {
     s.fault('assertions', true, () => `sleep on ${name} but the machine declares no scheduler`);
     return;
   }
-  checkMaySchedule(x, () => `sleep on ${name}`, 0);
+  const atomic = checkMaySchedule(x, () => `sleep on ${name}`, 0);
+  // wait_event() and wait_for_completion() begin with might_sleep(), which reports a sleep with interrupts disabled
+  // ("sleeping function called from invalid context", __might_resched()), as mutex_lock() does.
+  const o = a.ops;
+  s.warn('atomic-sleep', o.and(o.not(atomic), o.eq(a.ie(s, cpu), 0)), (d) => `sleep on ${name} with interrupts masked (${x.context(d)} on CPU ${cpu})`);
   prepareToWait(x, queue);
   a.call(s, a.currentStack(s, cpu), a.frame('call', { pc: a.m.resolve(x.pc + 1), ie: 0, owner: x.stackOwner, hardirq: 0, line: 0, stack: 0 }));
   x.goto(a.m.unitStart(scheduler));

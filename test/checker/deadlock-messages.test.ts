@@ -37,4 +37,34 @@ describe('no-deadlock names why a pending line is not taken', () => {
         'kick pending but held off by the priority mask (ICC_PMR_EL1)',
     );
   });
+
+  it('a lost wake-up names where each CPU is, without claiming it never makes progress', async () => {
+    const text = [
+      'machine x86_64 { cpus 2 }',
+      'var n : thread = none',
+      'thread a on 0 { state(current) := blocked; loop { work } }',
+      'thread b on 1 { wake a; pick n; if n != none { switch_to n }; loop { work } }',
+    ].join('\n');
+    const r = result(await check(text, ['no-deadlock']), 'no-deadlock');
+    expect(r.verdict === 'violated' && [r.counterexample.message, ...r.counterexample.details!]).toEqual([
+      'a is blocked and nothing can ever wake it (a lost wake-up, or a lock never released): no path from here makes it runnable again',
+      'CPU0: thread a at test.sched:3 (work)',
+      'CPU1: thread b at test.sched:4 (pick n)',
+      'a is blocked, still current on CPU0 (it has not switched away)',
+    ]);
+  });
+});
+
+describe('wake', () => {
+  it('of a thread still current on a CPU (blocked, not switched away) makes it running, not queued: no switch to it', async () => {
+    const text = [
+      'machine x86_64 { cpus 2 }',
+      'var n : thread = none',
+      'thread a on 0 { state(current) := blocked; loop { work } }',
+      'thread b on 1 { work; wake a; pick n; if n != none { switch_to n }; loop { work } }',
+    ].join('\n');
+    const report = await check(text, ['stack-integrity', 'assertions']);
+    expect(result(report, 'stack-integrity').verdict).toBe('holds');
+    expect(result(report, 'stack-integrity').stats.states).toBe(13);
+  });
 });

@@ -128,6 +128,9 @@ const PINNED: Record<string, Partial<Record<PropertyId, string>>> = {
   'lockarray-irq-safety': { 'irq-lock-safety': 'violated 13 2', 'no-deadlock': 'violated 52 4' },
   'lockarray-irq-safety-irqsave': { 'irq-lock-safety': 'holds 256', 'no-deadlock': 'holds 256' },
   'ptable-round-robin': { 'no-starvation': 'holds 120', 'no-deadlock': 'holds 120', 'stack-integrity': 'holds 120' },
+  'gic-pmr-unmask-ff': { 'no-deadlock': 'holds 32', 'irq-lock-safety': 'holds 32', assertions: 'holds 32' },
+  'gic-eoimode1-forwarded': { 'eoi-discipline': 'holds 18' },
+  'wq-sleep-irqs-off': { 'no-deadlock': 'violated 20 5', 'atomic-sleep': 'violated 7 3' },
 };
 
 /** Properties the Model reports as events alone, where "shortest" can be checked against every violation. */

@@ -78,6 +78,8 @@ const MODELS: [string, PropertyId, string, string][] = [
   ['wq-prepare-to-wait', 'stack-integrity', 'holds 23', 'holds'],
   ['wq-sleep-holding-spinlock', 'atomic-sleep', 'violated 4 3', 'violated 3'],
   ['wq-sleep-holding-spinlock', 'no-deadlock', 'violated 8 7', 'violated 7'],
+  // might_sleep(): a sleep with interrupts masked, no lock held.
+  ['wq-sleep-irqs-off', 'atomic-sleep', 'violated 7 3', 'violated 3'],
 ];
 
 describe('the wait-queue models in both engines', () => {

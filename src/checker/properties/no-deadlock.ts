@@ -86,8 +86,17 @@ export function describeCpu(m: Machine, s: Uint32Array, c: number): string {
   return `CPU${c}: ${context} at ${at} (${instrText(m.program, instr)})${masked} never makes progress${waiting}`;
 }
 
-/** Who holds what and which threads are waiting: the lines after the deadlock summary. */
-export function holdsAndWaits(m: Machine, s: Uint32Array): string[] {
+/** Where CPU `c` is, claiming nothing of its future (the CPUs of a finding that the others may go on around). */
+function whereCpu(m: Machine, s: Uint32Array, c: number): string {
+  if (m.stopped(s, c)) return describeCpu(m, s, c);
+  return `CPU${c}: ${contextOf(m, s, c)} at ${pcLocation(m, m.pc(s, c))} (${instrText(m.program, m.code[m.pc(s, c)]!)})`;
+}
+
+/**
+ * Who holds what and which threads are waiting: the lines after the deadlock summary. `stuck`: nothing can make
+ * progress any more, so a thread that is not running never runs again; otherwise only its state is said.
+ */
+export function holdsAndWaits(m: Machine, s: Uint32Array, stuck: boolean): string[] {
   const out: string[] = [];
   for (let l = 0; l < m.program.locks.length; l++) {
     const owner = m.lockOwner(s, l);
@@ -102,7 +111,10 @@ export function holdsAndWaits(m: Machine, s: Uint32Array): string[] {
   }
   for (let t = 0; t < m.threads; t++) {
     const state = m.threadState(s, t);
-    if (state !== 'running' && state !== 'exited') out.push(`${threadName(m, t)} is ${state} and never runs again`);
+    if (state === 'running' || state === 'exited') continue;
+    const on = m.cpuRunning(s, t);
+    const still = on >= 0 ? `, still current on CPU${on} (it has not switched away)` : '';
+    out.push(`${threadName(m, t)} is ${state}${still}${stuck && on < 0 ? ' and never runs again' : ''}`);
   }
   return out;
 }
@@ -125,7 +137,7 @@ function stuckFinding(m: Machine, s: Uint32Array, id: number, kind: 'deadlock' |
     state: id,
     action: null,
     violationSpan: stuckAt,
-    details: [...cpus.filter((c) => !busy.includes(c)).map((c) => describeCpu(m, s, c)), ...holdsAndWaits(m, s)],
+    details: [...cpus.filter((c) => !busy.includes(c)).map((c) => describeCpu(m, s, c)), ...holdsAndWaits(m, s, true)],
   };
 }
 
@@ -243,7 +255,7 @@ function lostWakeUp(
     state: first.id,
     action: null,
     violationSpan: null,
-    details: [...Array.from({ length: m.cpus }, (_, c) => describeCpu(m, s, c)), ...holdsAndWaits(m, s)],
+    details: [...Array.from({ length: m.cpus }, (_, c) => whereCpu(m, s, c)), ...holdsAndWaits(m, s, false)],
   };
 }
 
@@ -325,7 +337,7 @@ function stuckCpu(x: Exploration, graph: StateGraph, facts: StateFacts, neverHal
     state: first.id,
     action: null,
     violationSpan: m.code[m.pc(s, first.cpu)]?.span ?? null,
-    details: [...others.map((c) => (m.stopped(s, c) ? describeCpu(m, s, c) : `CPU${c}: ${contextOf(m, s, c)} at ${pcLocation(m, m.pc(s, c))} (${instrText(m.program, m.code[m.pc(s, c)]!)})`)), ...holdsAndWaits(m, s)],
+    details: [...others.map((c) => whereCpu(m, s, c)), ...holdsAndWaits(m, s, false)],
   };
 }
 
