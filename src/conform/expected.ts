@@ -88,6 +88,7 @@ function stepEvents(m: Machine, s: Uint32Array, cpu: number, instr: Instr): read
   switch (instr.op) {
     case 'work':
     case 'assign':
+    case 'rmw':
     case 'branch':
     case 'jump':
     case 'call':

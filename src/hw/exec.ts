@@ -69,6 +69,15 @@ export function execute(x: Step, profile: ArchProfile, instr: Instr): void {
       a.leaveActivation(s, ref, a.m.unitOf[x.pc]!);
       return;
     }
+    case 'rmw': {
+      // Every operand is read before either write, as the one instruction does.
+      const old = evaluate(a, s, cpu, instr.read);
+      const [first, second] = instr.operands.map((e) => evaluate(a, s, cpu, e));
+      const next = instr.kind === 'xchg' ? first! : instr.kind === 'cmpxchg' ? o.ite(o.eq(old, first!), second!, old) : o.add(old, first!);
+      assign(a, s, cpu, instr.cell, next);
+      assign(a, s, cpu, instr.target, old);
+      return;
+    }
     case 'assert':
       s.fault('assertions', o.not(truth(a, evaluate(a, s, cpu, instr.cond))), () => `assertion failed: ${instr.message}`);
       return;

@@ -185,6 +185,8 @@ export type Instance = { kind: 'global' } | { kind: 'this' } | { kind: 'of'; whi
 export const THREAD_STATES = ['dormant', 'ready', 'running', 'blocked', 'exited'] as const;
 export type ThreadState = (typeof THREAD_STATES)[number];
 
+export type RmwKind = 'xchg' | 'cmpxchg' | 'fetch_add';
+
 export interface LValue {
   var: number;
   index: Expr | null;
@@ -227,6 +229,12 @@ export type Instr = (
   | { op: 'release'; lock: number; index?: LockIndex }
   | { op: 'try_acquire'; lock: number; index?: LockIndex; target: LValue }
   | { op: 'ack_read'; target: LValue } // GIC: read ICC_IAR1_EL1 into `target` (the INTID acknowledged, or 1023)
+  /**
+   * One atomic read-modify-write of `cell` (Linux's xchg(), cmpxchg(), atomic_fetch_add()): `target` := the old
+   * value, read through `read` (the cell as an expression, of the target's type); `cell` := the operand (xchg),
+   * the second operand if the old value equals the first (cmpxchg), or the old value plus the operand (fetch_add).
+   */
+  | { op: 'rmw'; kind: RmwKind; target: LValue; cell: LValue; read: Expr; operands: Expr[] }
   | { op: 'eoi_id'; value: Expr } // GIC: write ICC_EOIR1_EL1 with the INTID `value`
   | { op: 'pmr'; value: Expr } // GIC: write ICC_PMR_EL1, the priority mask
   | { op: 'deactivate'; value: Expr } // GIC EOImode 1: write ICC_DIR_EL1 with the INTID `value`

@@ -174,6 +174,8 @@ export function instrText(program: Program, i: Instr, form: 'label' | 'ir' = 'la
       return 'eoi';
     case 'ack_read':
       return `${lvalueText(program, i.target)} := ack`;
+    case 'rmw':
+      return `${lvalueText(program, i.target)} := ${i.kind}(${[lvalueText(program, i.cell), ...i.operands.map(expr)].join(', ')})`;
     case 'eoi_id':
       return `eoi ${expr(i.value)}`;
     case 'pmr':

@@ -56,6 +56,10 @@ export const THREAD_STATEMENTS = ['enqueue', 'wake', 'spawn', 'switch_to', 'rest
 /** `set_current` is `current := t`. */
 export type ThreadOp = (typeof THREAD_STATEMENTS)[number] | 'set_current';
 
+/** The atomic read-modify-write operations (`x := OP(v, ...)`), with how many operands each takes after `v`. */
+export const RMW_OPS = { xchg: 1, cmpxchg: 2, fetch_add: 1 } as const;
+export type RmwOp = keyof typeof RMW_OPS;
+
 export const WAIT_STATEMENTS = ['sleep', 'prepare_to_wait', 'finish_wait', 'wake_one', 'wake_all'] as const;
 export type WaitOp = (typeof WAIT_STATEMENTS)[number];
 
@@ -72,6 +76,8 @@ export type Stmt =
   | { kind: 'try_acquire'; target: LValue; lock: Name; index?: Expr; span: SourceSpan }
   /** `x := ack` (GIC): read ICC_IAR1_EL1, the INTID acknowledged (1023: none), into `x`. */
   | { kind: 'ack_read'; target: LValue; span: SourceSpan }
+  /** `x := xchg(v, e)`, `x := cmpxchg(v, old, new)`, `x := fetch_add(v, e)`: one atomic read-modify-write of `v`. */
+  | { kind: 'rmw'; op: RmwOp; target: LValue; cell: LValue; operands: Expr[]; span: SourceSpan }
   /** `deactivate x` (GIC, EOImode 1): write ICC_DIR_EL1 with the INTID `x` (a line's name or an integer variable). */
   | { kind: 'deactivate'; id: Name; span: SourceSpan }
   /** `span` covers the keyword and the condition: the instruction a branch is reported at. */

@@ -692,6 +692,20 @@ class Parser {
       return { kind: 'try_acquire', target, lock, ...this.elementIndex(), span: this.from(target.span) };
     }
     if (this.match('ack')) return { kind: 'ack_read', target, span: this.from(target.span) };
+    const op = this.peek();
+    if (op.kind === 'ident' && Object.hasOwn(A.RMW_OPS, op.text) && this.at('(', 1)) {
+      this.advance();
+      this.advance();
+      const rmw = op.text as A.RmwOp;
+      const cell = this.lvalue();
+      const operands: A.Expr[] = [];
+      for (let i = 0; i < A.RMW_OPS[rmw]; i++) {
+        this.consume(',', `Expect ',' and ${A.RMW_OPS[rmw] - i} more operand${A.RMW_OPS[rmw] - i === 1 ? '' : 's'} of '${rmw}', found ${describe(this.peek())}.`);
+        operands.push(this.expr());
+      }
+      this.consume(')', `Expect ')' after the operands of '${rmw}', found ${describe(this.peek())}.`);
+      return { kind: 'rmw', op: rmw, target, cell, operands, span: this.from(target.span) };
+    }
     if (this.match('any')) {
       const lo = this.sum();
       this.consume('..', "Expect '..' in the range after 'any'.");

@@ -185,6 +185,8 @@ export class StatementChecker {
       }
       case 'ack_read':
         return this.ackRead(s, where);
+      case 'rmw':
+        return this.rmw(s, where);
       case 'deactivate': {
         if (!this.env.gicSplitEoi) {
           this.env.sink.error('E501', "'deactivate' writes the GIC's DIR, which only EOImode 1 has: declare 'controller gic eoimode 1'.", s.span);
@@ -306,6 +308,33 @@ export class StatementChecker {
   private intidOf(line: number): number {
     for (const [id, l] of this.env.intids!) if (l === line) return id;
     throw new Error(`internal: line ${line} has no INTID`);
+  }
+
+  /**
+   * `x := xchg(v, e)`, `x := cmpxchg(v, old, new)`, `x := fetch_add(v, e)`: `v` a variable whose value the target
+   * can take (the same type), the operands of `v`'s type (fetch_add: `v` an integer, the operand any integer).
+   */
+  private rmw(s: Extract<A.Stmt, { kind: 'rmw' }>, where: BodyContext['where']): TStmt | null {
+    const exprs = this.env.exprs;
+    const target = exprs.lvalue(s.target, where);
+    const cell = exprs.lvalue(s.cell, where);
+    if (!target || !cell) {
+      for (const e of s.operands) exprs.check(e, where);
+      return null;
+    }
+    if (s.op === 'fetch_add' && cell.type.kind !== 'int') {
+      this.env.sink.error('E401', `Expect integer variable for 'fetch_add', found ${typeName(cell.type)}.`, s.cell.span);
+      return null;
+    }
+    const read = exprs.expect({ kind: 'name', name: s.cell.name, index: s.cell.index, at: s.cell.at, span: s.cell.span }, target.type, where, `value (${s.op} returns the old value of '${s.cell.name.text}')`);
+    const operands = s.operands.map((e) => {
+      if (s.op !== 'fetch_add') return exprs.expect(e, cell.type, where, 'operand');
+      const x = exprs.check(e, where);
+      if (x && x.type.kind !== 'int') this.env.sink.error('E401', `Expect integer operand for 'fetch_add', found ${typeName(x.type)}.`, e.span);
+      return x && x.type.kind === 'int' ? x : null;
+    });
+    if (!read || operands.some((x) => x === null)) return null;
+    return { kind: 'instr', instr: { op: 'rmw', kind: s.op, target: target.lvalue, cell: cell.lvalue, read, operands: operands as Expr[] }, span: s.span };
   }
 
   /** `x := ack` (GIC): an integer target that holds every line's INTID and 1023, the spurious one. */

@@ -144,6 +144,11 @@ class Collector {
       case 'ack_read':
         this.lvalue(s.target);
         return;
+      case 'rmw':
+        this.lvalue(s.target);
+        this.lvalue(s.cell);
+        for (const e of s.operands) this.expr(e);
+        return;
       case 'pmr':
       case 'tpr':
         this.expr(s.value);

@@ -131,6 +131,10 @@ const PINNED: Record<string, Partial<Record<PropertyId, string>>> = {
   'gic-pmr-unmask-ff': { 'no-deadlock': 'holds 32', 'irq-lock-safety': 'holds 32', assertions: 'holds 32' },
   'gic-eoimode1-forwarded': { 'eoi-discipline': 'holds 18' },
   'wq-sleep-irqs-off': { 'no-deadlock': 'violated 20 5', 'atomic-sleep': 'violated 7 3' },
+  'rmw-xchg-lock': { assertions: 'holds 63' },
+  'rmw-split-lock': { assertions: 'violated 105 11' },
+  'rmw-cmpxchg-counter': { assertions: 'holds 183' },
+  'rmw-fetch-add-range': { assertions: 'violated 4 4' },
 };
 
 /** Properties the Model reports as events alone, where "shortest" can be checked against every violation. */

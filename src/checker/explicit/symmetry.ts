@@ -83,6 +83,12 @@ function* exprsOf(instr: Instr): Generator<Expr> {
     case 'ack_read':
       yield* lvalueExprs(instr.target);
       return;
+    case 'rmw':
+      yield instr.read;
+      yield* instr.operands;
+      yield* lvalueExprs(instr.target);
+      yield* lvalueExprs(instr.cell);
+      return;
     case 'eoi_id':
     case 'pmr':
     case 'deactivate':
@@ -237,9 +243,10 @@ export function analyse(program: Program): Analysis {
   }
   for (const unit of program.units) {
     for (const instr of unit.code) {
-      if ((instr.op === 'assign' || instr.op === 'pick' || instr.op === 'try_acquire' || instr.op === 'ack_read') && instr.target.index?.type.kind === 'thread') {
+      if ((instr.op === 'assign' || instr.op === 'pick' || instr.op === 'try_acquire' || instr.op === 'ack_read' || instr.op === 'rmw') && instr.target.index?.type.kind === 'thread') {
         threadIndexed.add(instr.target.var);
       }
+      if (instr.op === 'rmw' && instr.cell.index?.type.kind === 'thread') threadIndexed.add(instr.cell.var);
     }
   }
   if (ordered) return none;
