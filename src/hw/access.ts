@@ -205,6 +205,11 @@ export class Access {
     if (slot === null) throw new Error('internal: a priority drop on a GIC in EOImode 0');
     s.write(slot, mask);
   }
+  /** CPU `c`'s GIC priority mask ICC_PMR_EL1: the boot value 0xf0 where no code writes it. */
+  pmr(s: State, c: number): Val {
+    const slot = this.layout.cpus[c]!.pmr ?? null;
+    return slot === null ? GIC_BOOT_PMR : s.read(slot);
+  }
   setPmr(s: State, c: number, mask: Val): void {
     const slot = this.layout.cpus[c]!.pmr ?? null;
     if (slot === null) throw new Error('internal: pmr written on a machine that never writes it');

@@ -196,6 +196,7 @@ export function evaluate(a: Access, s: State, cpu: Cpu, e: Expr): Val {
       if (e.what === 'hardirq_count') return a.hardirq(s, cpu);
       if (e.what === 'softirq_count') return a.softirqCount(s, a.current(s, cpu));
       if (e.what === 'from_user') return a.ops.ite(fromUser(a, s, cpu), 1, 0);
+      if (e.what === 'pmr') return a.pmr(s, cpu);
       return a.preemptCount(s, a.current(s, cpu));
     case 'thread_of': {
       const i = evaluate(a, s, cpu, e.index);

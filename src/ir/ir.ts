@@ -175,7 +175,7 @@ export type Expr =
  * Which instance of a per-CPU or per-thread variable: the executing CPU / current thread, or an explicit
  * one. Global variables always use `{ kind: 'global' }`.
  */
-export type CpuStateRead = 'irqs_enabled' | 'preempt_count' | 'softirq_count' | 'hardirq_count' | 'from_user';
+export type CpuStateRead = 'irqs_enabled' | 'preempt_count' | 'softirq_count' | 'hardirq_count' | 'from_user' | 'pmr';
 
 /** The largest preempt_count (preempt_disable beyond it is an assertions violation). */
 export const PREEMPT_MAX = 15;

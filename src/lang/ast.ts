@@ -21,6 +21,8 @@ export type Expr =
   | { kind: 'none' | 'current' | 'cpu' | 'self' | 'rq_len'; span: SourceSpan }
   /** The executing CPU's interrupt-enable bit, its current thread's preempt_count, its interrupt nesting depth. */
   | { kind: 'irqs_enabled' | 'preempt_count' | 'softirq_count' | 'hardirq_count'; span: SourceSpan }
+  /** The executing CPU's GIC priority mask, ICC_PMR_EL1 (`controller gic`). */
+  | { kind: 'pmr'; span: SourceSpan }
   /** Whether the innermost entry the CPU runs in was taken in user mode (Linux's user_mode(regs)). */
   | { kind: 'from_user'; span: SourceSpan }
   /** A variable, constant, enum member, thread state or thread, possibly indexed and/or with an instance. */

@@ -43,6 +43,8 @@ export interface Env {
   lockArrayOf(decl: Extract<A.Decl, { kind: 'lock' }>): { count: number; indexBy: 'thread' | 'cpu' | 'size' } | null;
   /** The default run queue is one per CPU (the first declared run queue is `[cpu]`). */
   perCpuDefaultQueue(): boolean;
+  /** The machine has a GIC (`controller gic`). */
+  hasGic(): boolean;
   /** A run queue's first id and, for an array, its length and index type; null when its declaration failed. */
   runQueueOf(decl: Extract<A.Decl, { kind: 'runqueue' }>): { first: number; array: { count: number; indexBy: 'thread' | 'cpu' | 'size' } | null } | null;
   waitQueueId(decl: Extract<A.Decl, { kind: 'wq' }>): number;
@@ -189,13 +191,18 @@ export class ExprChecker {
       case 'irqs_enabled':
       case 'preempt_count':
       case 'softirq_count':
-      case 'hardirq_count': {
+      case 'hardirq_count':
+      case 'pmr': {
         if (this.needsMachine(where, `'${e.kind}'`, e.span)) return null;
         if (where === 'invariant') {
           this.sink.error('E515', `'${e.kind}' has no meaning in an invariant.`, e.span);
           return null;
         }
-        const type = e.kind === 'irqs_enabled' ? BOOL : intType(0, e.kind === 'hardirq_count' ? MAX_HARDIRQ : PREEMPT_MAX);
+        if (e.kind === 'pmr' && !this.env.hasGic()) {
+          this.sink.error('E501', "'pmr' reads the GIC's priority mask ICC_PMR_EL1: add 'controller gic' to the machine (aarch64).", e.span);
+          return null;
+        }
+        const type = e.kind === 'irqs_enabled' ? BOOL : e.kind === 'pmr' ? intType(0, 255) : intType(0, e.kind === 'hardirq_count' ? MAX_HARDIRQ : PREEMPT_MAX);
         return { kind: 'cpu_state', what: e.kind, type };
       }
       case 'from_user': {

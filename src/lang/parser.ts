@@ -804,6 +804,7 @@ class Parser {
         case 'softirq_count':
         case 'hardirq_count':
         case 'from_user':
+        case 'pmr':
           this.advance();
           return { kind: t.text, span: t.span };
         case 'state': {

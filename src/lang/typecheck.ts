@@ -99,6 +99,10 @@ class Checker implements Env {
   lockArrayOf(decl: D<'lock'>): { count: number; indexBy: 'thread' | 'cpu' | 'size' } | null {
     return this.lockArrays.get(decl) ?? null;
   }
+  /** The machine has a GIC (`controller gic`), whose priority mask `pmr` reads. */
+  hasGic(): boolean {
+    return this.controller === 'gic';
+  }
   perCpuDefaultQueue(): boolean {
     return this.decls('runqueue')[0]?.length !== undefined;
   }

@@ -135,6 +135,7 @@ const PINNED: Record<string, Partial<Record<PropertyId, string>>> = {
   'rmw-split-lock': { assertions: 'violated 105 11' },
   'rmw-cmpxchg-counter': { assertions: 'holds 183' },
   'rmw-fetch-add-range': { assertions: 'violated 4 4' },
+  'gic-pmr-save-restore': { assertions: 'holds 210', 'irq-lock-safety': 'holds 210' },
 };
 
 /** Properties the Model reports as events alone, where "shortest" can be checked against every violation. */
