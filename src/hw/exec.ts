@@ -79,7 +79,8 @@ export function execute(x: Step, profile: ArchProfile, instr: Instr): void {
       return;
     }
     case 'assert':
-      s.fault('assertions', o.not(truth(a, evaluate(a, s, cpu, instr.cond))), () => `assertion failed: ${instr.message}`);
+      if (instr.warnOn === true) s.warn('assertions', truth(a, evaluate(a, s, cpu, instr.cond)), () => `WARN_ON: ${instr.message}`);
+      else s.fault('assertions', o.not(truth(a, evaluate(a, s, cpu, instr.cond))), () => `assertion failed: ${instr.message}`);
       return;
     case 'cli':
       a.setIe(s, cpu, 0);

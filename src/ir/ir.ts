@@ -203,7 +203,8 @@ export type Instr = (
   | { op: 'jump'; target: number }
   | { op: 'call'; unit: number }
   | { op: 'ret' }
-  | { op: 'assert'; cond: Expr; message: string }
+  /** `warnOn`: Linux's WARN_ON: a non-fatal assertions violation when `cond` holds (else: fatal when it fails). */
+  | { op: 'assert'; cond: Expr; message: string; warnOn?: true }
   | { op: 'cli' }
   | { op: 'sti' }
   | { op: 'irqsave' } // push a flags frame holding the interrupt-enable bit, then mask

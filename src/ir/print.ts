@@ -166,7 +166,7 @@ export function instrText(program: Program, i: Instr, form: 'label' | 'ir' = 'la
     case 'call':
       return `call ${unit(i.unit)}`;
     case 'assert':
-      return `assert ${expr(i.cond)}`;
+      return `${i.warnOn ? 'warn_on' : 'assert'} ${expr(i.cond)}`;
     case 'eoi':
     case 'ack':
       return `${i.op} ${line(i.line)}`;
@@ -242,7 +242,7 @@ function irOnlyText(program: Program, i: Instr): string | null {
     case 'jump':
       return `jump -> ${i.target}`;
     case 'assert':
-      return `assert ${expr(i.cond)} ${JSON.stringify(i.message)}`;
+      return `${i.warnOn ? 'warn_on' : 'assert'} ${expr(i.cond)} ${JSON.stringify(i.message)}`;
     case 'eoi_highest':
       return 'eoi highest';
     case 'raise':

@@ -87,7 +87,8 @@ export type Stmt =
   | { kind: 'while'; cond: Expr; body: Block; span: SourceSpan }
   | { kind: 'loop'; body: Block; span: SourceSpan }
   | { kind: 'call'; proc: Name; span: SourceSpan }
-  | { kind: 'assert'; cond: Expr; message: string | null; span: SourceSpan }
+  /** `assert e`, or with `warnOn` Linux's `WARN_ON(e)`: `warn_on e` reports when `e` holds, and the path goes on. */
+  | { kind: 'assert'; cond: Expr; message: string | null; warnOn?: true; span: SourceSpan }
   /** `line` is null for a bare `eoi` (the LAPIC EOI register: the highest in-service line). */
   | { kind: 'line'; op: 'eoi' | 'ack'; line: Name | null; span: SourceSpan }
   | { kind: 'tpr'; value: Expr; span: SourceSpan }

@@ -540,6 +540,13 @@ class Parser {
       this.advance();
       return { kind: 'deactivate', id: this.name("Expect INTID after 'deactivate'."), span: this.from(t.span) };
     }
+    // `warn_on e` (Linux's WARN_ON): a contextual word, unless it is the target of an assignment.
+    if (t.kind === 'ident' && t.text === 'warn_on' && !this.at(':=', 1) && !this.at('[', 1) && !this.at('@', 1)) {
+      this.advance();
+      const cond = this.expr();
+      const message = this.peek().kind === 'string' ? this.advance().text : null;
+      return { kind: 'assert', cond, message, warnOn: true, span: this.from(t.span) };
+    }
     if (t.kind === 'ident') return this.assignment();
     if (t.kind === 'keyword' && t.text === 'state' && this.at('(', 1)) {
       // `state(t) := s`: a thread's state written by the design (xv6's p->state).

@@ -166,7 +166,7 @@ export class StatementChecker {
       case 'assert': {
         const cond = this.env.exprs.expect(s.cond, BOOL, where, 'assertion');
         const message = s.message ?? this.env.source(s.cond.span) ?? 'assertion';
-        return cond && instr({ op: 'assert', cond, message });
+        return cond && instr({ op: 'assert', cond, message, ...(s.warnOn ? { warnOn: true as const } : {}) });
       }
       case 'line': {
         if (!this.archAllows(s.op, s.span)) return null;

@@ -54,6 +54,7 @@ const PINNED: Record<string, Partial<Record<PropertyId, string>>> = {
   'latency-exceeded': { 'irq-latency': 'violated 8 3' },
   'latency-ok': { 'irq-latency': 'holds 14' },
   'latency-spin-masked': { 'irq-latency': 'violated 218 6' },
+  'warn-on-irqs-off-ipi': { assertions: 'violated 4 2', 'no-deadlock': 'violated 112 8' },
   'livelock-wfi-masked': { 'no-deadlock': 'violated 33 2' },
   'livelock-wfi-unmasked': { 'no-deadlock': 'holds 49' },
   'lockorder-bad-unlock': { 'lock-order': 'violated 3 2' },
