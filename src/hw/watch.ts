@@ -6,11 +6,47 @@
 import type { Access } from './access.js';
 import type { Cond } from './domain.js';
 import type { State } from './state.js';
+import { peekIndex } from './locks.js';
 
-/** {IN-HARDIRQ-W}: lock `l` is held, taken in interrupt context (the acquiring context's hardirq depth was above 0). */
+/**
+ * CPU `c` waits for spin lock `l`: it is at an `acquire` of `l` (or of the element of a lock array that is `l`),
+ * which is held, and spins there now or, an irqsave lock with interrupts enabled, after masking them. Lockdep
+ * marks a lock's usage at the attempt (spin_acquire() comes before the spin, in __raw_spin_lock()), so a lock a
+ * handler only ever waits for is used in interrupt context all the same.
+ */
+function waitsFor(a: Access, s: State, c: number, l: number): Cond {
+  const o = a.ops;
+  if (a.m.program.locks[l]!.kind === 'mutex') return false;
+  const held = o.ne(a.lockOwner(s, l), 0);
+  if (held === false) return false;
+  const pc = a.pc(s, c);
+  const at: Cond[] = [];
+  a.m.code.forEach((instr, p) => {
+    if (instr.op !== 'acquire') return;
+    const here = o.eq(pc, p);
+    if (here === false) return;
+    if (instr.index === undefined) {
+      if (instr.lock === l) at.push(here);
+      return;
+    }
+    const k = l - instr.lock;
+    if (k < 0 || k >= instr.index.count) return;
+    let names: Cond = false;
+    s.when(here, () => (names = o.eq(peekIndex(a, s, c, instr.index!).value, k)));
+    at.push(o.and(here, names));
+  });
+  return o.and(held, o.not(a.stopped(s, c)), o.or(...at));
+}
+
+/**
+ * {IN-HARDIRQ-W}: lock `l` is held, taken in interrupt context (the acquiring context's hardirq depth was above 0),
+ * or a CPU in interrupt context waits for it.
+ */
 export function inHardirqUsage(a: Access, s: State, l: number): Cond {
   const o = a.ops;
-  return o.and(o.ne(a.lockOwner(s, l), 0), o.ult(0, a.lockLevel(s, l)));
+  const waited: Cond[] = [];
+  for (let c = 0; c < a.cpus; c++) waited.push(o.and(o.ult(0, a.hardirq(s, c)), waitsFor(a, s, c, l)));
+  return o.or(o.and(o.ne(a.lockOwner(s, l), 0), o.ult(0, a.lockLevel(s, l))), ...waited);
 }
 
 /**
@@ -21,8 +57,11 @@ export function inHardirqUsage(a: Access, s: State, l: number): Cond {
 export function hardirqOnUsage(a: Access, s: State, l: number): Cond {
   const o = a.ops;
   let held: Cond = false;
+  // An irqsave lock is waited for with interrupts masked (spin_lock_irqsave() masks first): only a spin lock's wait counts.
+  const spin = a.m.program.locks[l]!.kind === 'spin';
   for (let c = 0; c < a.cpus; c++) {
-    held = o.or(held, o.and(o.not(a.stopped(s, c)), a.irqsOn(s, c), o.eq(a.lockOwner(s, l), o.add(a.current(s, c), 1))));
+    const holds = o.eq(a.lockOwner(s, l), o.add(a.current(s, c), 1));
+    held = o.or(held, o.and(o.not(a.stopped(s, c)), a.irqsOn(s, c), spin ? o.or(holds, waitsFor(a, s, c, l)) : holds));
   }
   return held;
 }

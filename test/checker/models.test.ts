@@ -32,7 +32,7 @@ const PINNED: Record<string, Partial<Record<PropertyId, string>>> = {
   'eoi-not-in-service': { 'eoi-discipline': 'violated 4 2' },
   'irqsafety-inversion': { 'irq-lock-safety': 'violated 22 7', 'lock-order': 'holds 52' },
   'irqsafety-irqsave': { 'irq-lock-safety': 'holds 16', 'no-deadlock': 'holds 16', 'lock-order': 'holds 16' },
-  'irqsafety-spin-in-handler': { 'irq-lock-safety': 'violated 6 2', 'no-deadlock': 'violated 5 2' },
+  'irqsafety-spin-in-handler': { 'irq-lock-safety': 'violated 5 2', 'no-deadlock': 'violated 5 2' },
   // Holds if {HARDIRQ-ON-W} is read in thread context only (tried: the verdict flips to holds with 16 states).
   'irqsafety-handler-sti': { 'irq-lock-safety': 'violated 5 3', 'no-deadlock': 'holds 16' },
   // hlt/wfi: the instruction executes, then the CPU is halted; an interrupt taken before it returns to it (tried:
@@ -55,6 +55,7 @@ const PINNED: Record<string, Partial<Record<PropertyId, string>>> = {
   'latency-ok': { 'irq-latency': 'holds 14' },
   'latency-spin-masked': { 'irq-latency': 'violated 218 6' },
   'warn-on-irqs-off-ipi': { assertions: 'violated 4 2', 'no-deadlock': 'violated 112 8' },
+  'irqsafety-handler-waits': { 'irq-lock-safety': 'violated 4 3' },
   'livelock-wfi-masked': { 'no-deadlock': 'violated 33 2' },
   'livelock-wfi-unmasked': { 'no-deadlock': 'holds 49' },
   'lockorder-bad-unlock': { 'lock-order': 'violated 3 2' },
@@ -127,7 +128,7 @@ const PINNED: Record<string, Partial<Record<PropertyId, string>>> = {
   'symmetry-preempt-count': { assertions: 'holds 900', 'atomic-sleep': 'violated 59 13' },
   'gic-nest-locals': { assertions: 'holds 561', 'eoi-discipline': 'holds 561', 'stack-integrity': 'holds 561' },
   'gic-nest-global': { 'eoi-discipline': 'violated 309 19' },
-  'lockarray-irq-safety': { 'irq-lock-safety': 'violated 13 2', 'no-deadlock': 'violated 52 4' },
+  'lockarray-irq-safety': { 'irq-lock-safety': 'violated 8 2', 'no-deadlock': 'violated 52 4' },
   'lockarray-irq-safety-irqsave': { 'irq-lock-safety': 'holds 256', 'no-deadlock': 'holds 256' },
   'ptable-round-robin': { 'no-starvation': 'holds 120', 'no-deadlock': 'holds 120', 'stack-integrity': 'holds 120' },
   'gic-pmr-unmask-ff': { 'no-deadlock': 'holds 32', 'irq-lock-safety': 'holds 32', assertions: 'holds 32' },

@@ -78,7 +78,7 @@ export const irqLockSafety: PropertyDefinition = {
     const inconsistent = (l: number, id: number): Finding => {
       const name = lockName(m, l);
       return {
-        message: `inconsistent lock state: ${name} is taken in interrupt context and also held with interrupts enabled ({IN-HARDIRQ-W} -> {HARDIRQ-ON-W} usage); an interrupt arriving while ${name} is held deadlocks the CPU`,
+        message: `inconsistent lock state: ${name} is taken (or waited for) in interrupt context and also held with interrupts enabled ({IN-HARDIRQ-W} -> {HARDIRQ-ON-W} usage); an interrupt arriving while ${name} is held deadlocks the CPU`,
         state: id,
         action: null,
         violationSpan: null,
