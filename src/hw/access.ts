@@ -69,9 +69,10 @@ export class Access {
     this.returnPoints = m.code.map((instr, pc) => (instr.op === 'halted' ? m.resolve(pc + 1) : pc));
     this.haltingPcs = m.code.flatMap((instr, pc) => (instr.op === 'hlt' || instr.op === 'wfi' || instr.op === 'halted' ? [pc] : []));
     this.wfiHaltedPcs = m.code.flatMap((instr, pc) => (instr.op === 'halted' && instr.by === 'wfi' ? [pc] : []));
-    // The most open mask the code can set: the boot value, or the largest a `pmr :=` writes (255 if it computes one).
+    // The most open mask the code sets: the boot value, or the largest constant a `pmr :=` writes. A computed value
+    // is taken to restore a mask read before (local_irq_restore()), one of those.
     let open = GIC_BOOT_PMR;
-    for (const instr of m.code) if (instr.op === 'pmr') open = Math.max(open, instr.value.kind === 'const' ? instr.value.value : 255);
+    for (const instr of m.code) if (instr.op === 'pmr' && instr.value.kind === 'const') open = Math.max(open, instr.value.value);
     const values = m.program.controller === 'gic' ? m.program.lines.map((l) => 256 - l.priority).filter((v) => v < open) : [];
     this.irqOnMask = values.length === 0 ? null : Math.max(...values);
     this.stateSlots = m.layout.threads.map((t) => t.state);

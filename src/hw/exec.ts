@@ -6,7 +6,7 @@ import { FRAME_KINDS } from '../ir/layout.js';
 import { unreachable } from '../ir/unreachable.js';
 import { KIND_CODE, type FrameVal } from './access.js';
 import { num, type Val } from './domain.js';
-import { assign, evaluate, truth } from './expr.js';
+import { assign, evaluate, locate, storeAt, truth } from './expr.js';
 import { frameNoun } from './frames.js';
 import { acquireAt, releaseAt, tryAcquire } from './locks.js';
 import { executePrivileged } from './privilege.js';
@@ -70,12 +70,13 @@ export function execute(x: Step, profile: ArchProfile, instr: Instr): void {
       return;
     }
     case 'rmw': {
-      // Every operand is read before either write, as the one instruction does.
+      // Every operand, and where the target is, is read before either write, as the one instruction does.
       const old = evaluate(a, s, cpu, instr.read);
       const [first, second] = instr.operands.map((e) => evaluate(a, s, cpu, e));
       const next = instr.kind === 'xchg' ? first! : instr.kind === 'cmpxchg' ? o.ite(o.eq(old, first!), second!, old) : o.add(old, first!);
+      const target = locate(a, s, cpu, instr.target);
       assign(a, s, cpu, instr.cell, next);
-      assign(a, s, cpu, instr.target, old);
+      storeAt(a, s, cpu, instr.target, old, () => target);
       return;
     }
     case 'assert':

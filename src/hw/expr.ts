@@ -267,6 +267,19 @@ export function queueOf(a: Access, s: State, cpu: Cpu, ref: QueueRef | undefined
 }
 
 export function assign(a: Access, s: State, cpu: Cpu, target: LValue, value: Val): void {
+  storeAt(a, s, cpu, target, value, () => locate(a, s, cpu, target));
+}
+
+/** Where a store to `target` goes, its index and instance read now: its slots under their conditions (none: a local). */
+export function locate(a: Access, s: State, cpu: Cpu, target: LValue): { when: Cond; slot: Slot }[] | null {
+  if (a.m.program.vars[target.var]!.scope === 'local') return null;
+  const inst = instanceIndex(a, s, cpu, target.var, target.instance);
+  const elem = elementIndex(a, s, cpu, target.var, target.index);
+  return slotCases(a, target.var, inst, elem);
+}
+
+/** Stores `value` in `target` at the place `where` gives (out of the type's range: a fault first). */
+export function storeAt(a: Access, s: State, cpu: Cpu, target: LValue, value: Val, where: () => { when: Cond; slot: Slot }[] | null): void {
   const o = a.ops;
   const decl = a.m.program.vars[target.var]!;
   const [lo, hi] = valueRange(a, decl.type);
@@ -275,13 +288,12 @@ export function assign(a: Access, s: State, cpu: Cpu, target: LValue, value: Val
     return `value out of range: ${decl.name} := ${num(value)} (type ${range})`;
   });
   const code = decl.type.kind === 'int' ? o.sub(value, decl.type.min) : value;
-  if (decl.scope === 'local') {
+  const slots = where();
+  if (slots === null) {
     writeLocal(a, s, cpu, target.var, code);
     return;
   }
-  const inst = instanceIndex(a, s, cpu, target.var, target.instance);
-  const elem = elementIndex(a, s, cpu, target.var, target.index);
-  for (const { when, slot } of slotCases(a, target.var, inst, elem)) s.when(when, () => s.write(slot, code));
+  for (const { when, slot } of slots) s.when(when, () => s.write(slot, code));
 }
 
 /**

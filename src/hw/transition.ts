@@ -176,8 +176,6 @@ export function apply(a: Access, profile: ArchProfile, s: State, action: Action)
   const kind = actionKind(action);
   const c = actionCpu(action);
   const arg = actionArg(action);
-  // irq-latency: the other CPUs spinning with interrupts masked while this one steps (read before it steps).
-  const spinners = kind === ActionKind.arrive ? [] : maskedSpinners(a, s, c);
   switch (kind) {
     case ActionKind.step: {
       a.setShadow(s, c, 0);
@@ -204,34 +202,8 @@ export function apply(a: Access, profile: ArchProfile, s: State, action: Action)
       throw new Error(`internal: unknown action kind ${kind}`);
   }
   if (kind !== ActionKind.arrive) countMasked(a, s, c);
-  for (const { cpu, spins } of spinners) s.when(spins, () => countMasked(a, s, cpu));
 }
 
-/**
- * irq-latency: the CPUs other than `c` with a masked-step counter that spin on a held lock with interrupts masked.
- * Busy-waiting is no step of the model, but the hardware executes the spin loop all the while, interrupts masked
- * (Linux's irqsoff tracer counts a contended spin_lock_irqsave()): each step another CPU takes meanwhile is one
- * step of the window.
- */
-function maskedSpinners(a: Access, s: State, c: number): { cpu: number; spins: Cond }[] {
-  const o = a.ops;
-  const out: { cpu: number; spins: Cond }[] = [];
-  for (let d = 0; d < a.cpus; d++) {
-    if (d === c || a.layout.cpus[d]!.maskedSteps === null) continue;
-    const pc = a.pc(s, d);
-    const stuck: Cond[] = [];
-    a.m.code.forEach((instr, p) => {
-      if (instr.op !== 'acquire') return;
-      const here = o.eq(pc, p);
-      if (here === false) return;
-      const can = instructionActions(a, s, d, p);
-      stuck.push(o.and(here, o.not(o.or(can.step, can.maskWait))));
-    });
-    const spins = o.and(o.or(...stuck), o.not(a.irqsOn(s, d)));
-    if (spins !== false) out.push({ cpu: d, spins });
-  }
-  return out;
-}
 
 /** Line `line` becomes pending on CPU `c` by itself; a source that fires a bounded number of times counts it. */
 function arrive(a: Access, s: State, c: number, line: number): void {

@@ -68,8 +68,11 @@ export function sleep(x: Step, queue: number): void {
   const atomic = checkMaySchedule(x, () => `sleep on ${name}`, 0);
   // wait_event() and wait_for_completion() begin with might_sleep(), which reports a sleep with interrupts disabled
   // ("sleeping function called from invalid context", __might_resched()), as mutex_lock() does.
+  // xv6's sleep() holds ptable.lock, a lock the switch hands over, with interrupts off by design (sched() insists):
+  // holding a handoff lock, the thread sleeps through the scheduler's own protocol.
   const o = a.ops;
-  s.warn('atomic-sleep', o.and(o.not(atomic), o.eq(a.ie(s, cpu), 0)), (d) => `sleep on ${name} with interrupts masked (${x.context(d)} on CPU ${cpu})`);
+  const handoff = a.locksHeldBy(s, x.current).filter((_, l) => a.m.program.locks[l]!.handoff);
+  s.warn('atomic-sleep', o.and(o.not(atomic), o.not(o.or(...handoff)), o.eq(a.ie(s, cpu), 0)), (d) => `sleep on ${name} with interrupts masked (${x.context(d)} on CPU ${cpu})`);
   prepareToWait(x, queue);
   a.call(s, a.currentStack(s, cpu), a.frame('call', { pc: a.m.resolve(x.pc + 1), ie: 0, owner: x.stackOwner, hardirq: 0, line: 0, stack: 0 }));
   x.goto(a.m.unitStart(scheduler));

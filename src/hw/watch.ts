@@ -14,7 +14,7 @@ import { peekIndex } from './locks.js';
  * marks a lock's usage at the attempt (spin_acquire() comes before the spin, in __raw_spin_lock()), so a lock a
  * handler only ever waits for is used in interrupt context all the same.
  */
-function waitsFor(a: Access, s: State, c: number, l: number): Cond {
+export function waitsFor(a: Access, s: State, c: number, l: number): Cond {
   const o = a.ops;
   if (a.m.program.locks[l]!.kind === 'mutex') return false;
   const held = o.ne(a.lockOwner(s, l), 0);

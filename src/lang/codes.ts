@@ -74,7 +74,7 @@ export const CODES = {
   E561: 'statement not allowed in user-mode code',
   E562: '`user` block outside a thread body',
   E563: '`user` block that can end (it must end in a `loop`)',
-  E564: '`syscall` or `svc` outside user-mode code',
+  E564: '`syscall` outside user-mode code',
   E565: '`syscall` or `svc` without the machine\'s `syscall` procedure',
 
   E601: '`--set` of an unknown constant',

@@ -258,7 +258,13 @@ export class ExprChecker {
     return x && this.coerce(x, want, e.span, what);
   }
 
+  /** A CPU as the integer it is (0 .. CPUS - 1): `cpu + 1`, `ksoftirqd[cpu]`, an int variable holding a CPU. */
+  private widen(x: Expr): Expr {
+    return x.type.kind === 'cpu' ? ({ ...x, type: intType(0, this.env.cpus - 1) } as Expr) : x;
+  }
+
   coerce(x: Expr, want: ValueType, span: SourceSpan, what = 'value'): Expr | null {
+    if (want.kind === 'int') x = this.widen(x);
     if (want.kind === 'cpu' && x.type.kind === 'int' && x.kind === 'const') {
       return this.inRange(x.value, 0, this.env.cpus - 1, span, 'CPU') ? this.constant(x.value, CPU) : null;
     }
@@ -493,8 +499,9 @@ export class ExprChecker {
   }
 
   private indexInt(e: A.Expr, length: number, where: Where): Expr | null {
-    const x = this.check(e, where);
-    if (!x) return null;
+    const checked = this.check(e, where);
+    if (!checked) return null;
+    const x = this.widen(checked);
     if (x.type.kind !== 'int') {
       this.sink.error('E401', `Expect int index, found ${typeName(x.type)}.`, e.span);
       return null;
@@ -504,10 +511,14 @@ export class ExprChecker {
   }
 
   private binary(e: Extract<A.Expr, { kind: 'binary' }>, where: Where): Expr | null {
-    const left = this.check(e.left, where);
-    const right = this.check(e.right, where);
-    if (!left || !right) return null;
+    const checkedLeft = this.check(e.left, where);
+    const checkedRight = this.check(e.right, where);
+    if (!checkedLeft || !checkedRight) return null;
     const { op } = e;
+    // Arithmetic and order read a CPU as its number; equality compares CPUs as they are.
+    const numeric = op !== '==' && op !== '!=' && op !== '&&' && op !== '||';
+    const left = numeric ? this.widen(checkedLeft) : checkedLeft;
+    const right = numeric ? this.widen(checkedRight) : checkedRight;
     const mismatch = (want: string): null => {
       const bad = left.type.kind !== want ? left : right;
       const span = bad === left ? e.left.span : e.right.span;

@@ -106,7 +106,7 @@ export class StatementChecker {
     const instr = (body: InstrBody): TStmt => ({ kind: 'instr', instr: body, span: s.span });
     const { where } = ctx;
     if (ctx.user && !userModeStatement(s)) {
-      const what = 'op' in s ? `'${s.op}'` : s.kind === 'assign' || s.kind === 'any' || s.kind === 'try_acquire' || s.kind === 'pick' ? 'an assignment' : `'${s.kind}'`;
+      const what = 'op' in s ? `'${s.op}'` : s.kind === 'assert' && s.warnOn ? "'warn_on'" : s.kind === 'assign' || s.kind === 'any' || s.kind === 'try_acquire' || s.kind === 'pick' ? 'an assignment' : `'${s.kind}'`;
       this.env.sink.error('E561', `${what} is not allowed in user-mode code: a 'user' block can only do 'work', 'loop', 'either', 'syscall'/'svc' and 'int'.`, s.span);
       return null;
     }
@@ -284,7 +284,9 @@ export class StatementChecker {
       case 'privilege':
         if (!this.archAllows(s.op, s.span)) return null;
         if (s.op !== 'sysret') {
-          if (!ctx.user) {
+          // An SVC from EL1 is an exception to EL1 as well (an RTOS's yield: FreeRTOS's portYIELD); SYSCALL is
+          // the user-mode entry only.
+          if (!ctx.user && s.op !== 'svc') {
             this.env.sink.error('E564', `'${s.op}' is made from user mode: put it in a 'user' block.`, s.span);
             return null;
           }

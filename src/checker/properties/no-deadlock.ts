@@ -17,7 +17,7 @@ import { lockIn } from '../../hw/locks.js';
 import type { Machine } from '../../hw/machine.js';
 import { instrText } from '../../ir/print.js';
 import { actionCpu, actionKind, ActionKind, type Action } from '../../ir/model.js';
-import { THREAD_STATES } from '../../ir/ir.js';
+import { THREAD_STATES, type Expr } from '../../ir/ir.js';
 import { EDGE_DELIVERY, EDGE_FATAL, EDGE_PROGRESS, edgeCpu, type StateGraph } from '../explicit/graph.js';
 import type { Exploration, Finding, PropertyDefinition } from './property.js';
 import { beat } from '../explicit/heartbeat.js';
@@ -105,9 +105,12 @@ export function holdsAndWaits(m: Machine, s: Uint32Array, stuck: boolean): strin
     const taken = level > 0 ? 'taken in interrupt context' : 'taken in thread context';
     out.push(`${lockName(m, l)} is held by ${threadName(m, owner - 1)} (${taken}; ${whereIs(m, s, owner - 1)})`);
   }
+  const word = m.program.arch === 'aarch64' ? 'active' : 'in service';
   for (let c = 0; c < m.cpus; c++) {
-    const inService = m.inService(s, c);
-    if (inService !== 0) out.push(`CPU${c}: ${lines(m, inService)} in service`);
+    const dropped = m.dropped(s, c);
+    const running = m.inService(s, c) & ~dropped;
+    if (running !== 0) out.push(`CPU${c}: ${lines(m, running)} ${word}`);
+    if (dropped !== 0) out.push(`CPU${c}: ${lines(m, dropped)} active, its priority dropped`);
   }
   for (let t = 0; t < m.threads; t++) {
     const state = m.threadState(s, t);
@@ -149,23 +152,63 @@ function stuckFinding(m: Machine, s: Uint32Array, id: number, kind: 'deadlock' |
  */
 function wakeableThreads(m: Machine): boolean[] {
   const can = new Array<boolean>(m.threads).fill(false);
+  const named = threadValues(m);
   for (const instr of m.code) {
     // A process table: `state(t) := ready` (or a state computed at run time) makes t runnable.
     if (instr.op === 'set_state' && instr.value.kind === 'const' && instr.value.value !== THREAD_STATES.indexOf('ready')) continue;
-    if ((instr.op === 'wake' || instr.op === 'enqueue' || instr.op === 'set_state') && instr.thread.kind === 'const') {
-      if (instr.thread.value < m.threads) can[instr.thread.value] = true;
-    } else if (
-      instr.op === 'wake' ||
-      instr.op === 'enqueue' ||
-      instr.op === 'set_state' ||
-      instr.op === 'wake_one' ||
-      instr.op === 'wake_all' ||
-      (instr.op === 'release' && m.program.locks[instr.lock]!.kind === 'mutex')
-    ) {
+    if (instr.op === 'wake' || instr.op === 'enqueue' || instr.op === 'set_state') {
+      const ids = named(instr.thread);
+      if (ids === null) can.fill(true);
+      else for (const t of ids) if (t < m.threads) can[t] = true;
+    } else if (instr.op === 'wake_one' || instr.op === 'wake_all' || (instr.op === 'release' && m.program.locks[instr.lock]!.kind === 'mutex')) {
       can.fill(true);
     }
   }
   return can;
+}
+
+/**
+ * The threads an expression of thread type can name, or null for any: a constant; a thread-typed variable, whose
+ * values are its initial one and every value assigned to it (flow-insensitive, so more than it can hold, never
+ * fewer); an element of a thread array (`worker[i]`: any of them). Anything else (`current`, a `pick`, a holder)
+ * may be any thread.
+ */
+function threadValues(m: Machine): (e: Expr) => ReadonlySet<number> | null {
+  const vars = m.program.vars;
+  const values = new Map<number, Set<number> | null>();
+  for (const v of vars) if (v.type.kind === 'thread') values.set(v.id, new Set([v.init]));
+  const of = (e: Expr): ReadonlySet<number> | null => {
+    if (e.kind === 'const') return new Set([e.value]);
+    if (e.kind === 'var') return values.get(e.var) ?? null;
+    if (e.kind === 'thread_of') return new Set(Array.from({ length: e.count }, (_, k) => e.first + k));
+    return null;
+  };
+  const writes: { target: number; value: Expr | null }[] = [];
+  for (const instr of m.code) {
+    if (instr.op === 'assign') writes.push({ target: instr.target.var, value: instr.value });
+    else if (instr.op === 'alternative' && instr.assign !== null) writes.push({ target: instr.assign.target.var, value: instr.assign.value });
+    else if (instr.op === 'pick' || instr.op === 'pick_where') writes.push({ target: instr.target.var, value: null });
+    else if (instr.op === 'rmw') writes.push({ target: instr.target.var, value: null }, { target: instr.cell.var, value: null });
+  }
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const { target, value } of writes) {
+      const into = values.get(target);
+      if (into === undefined || into === null) continue; // not thread-typed, or already any thread
+      const from = value === null ? null : of(value);
+      if (from === null) {
+        values.set(target, null);
+        changed = true;
+        continue;
+      }
+      for (const t of from) {
+        if (into.has(t)) continue;
+        into.add(t);
+        changed = true;
+      }
+    }
+  }
+  return of;
 }
 
 /** What the analyses after the search read of every state, in one pass (the states may be on disk: --spill-dir). */
