@@ -700,6 +700,12 @@ class Parser {
     }
     if (this.match('ack')) return { kind: 'ack_read', target, span: this.from(target.span) };
     const op = this.peek();
+    const next = this.peek(1);
+    if (op.kind === 'ident' && Object.hasOwn(A.RMW_OPS, op.text) && (next.kind === 'ident' || next.kind === 'int') && !next.lineStart) {
+      // `x := xchg v, 1`: a variable of that name cannot be followed by a name on its line.
+      this.advance();
+      this.fail('E202', `Expect '(' after '${op.text}': x := ${op.text}(v, ${op.text === 'cmpxchg' ? 'old, new' : 'e'}).`);
+    }
     if (op.kind === 'ident' && Object.hasOwn(A.RMW_OPS, op.text) && this.at('(', 1)) {
       this.advance();
       this.advance();
