@@ -231,8 +231,9 @@ export class ExprChecker {
       case 'name':
         return this.name(e, where);
       case 'unary': {
-        const operand = this.check(e.operand, where);
-        if (!operand) return null;
+        const checked = this.check(e.operand, where);
+        if (!checked) return null;
+        const operand = e.op === '-' ? this.widen(checked) : checked;
         const want = e.op === '!' ? 'bool' : 'int';
         if (operand.type.kind !== want) {
           this.sink.error('E401', `Operand of '${e.op}' must be ${want}, found ${typeName(operand.type)}.`, e.operand.span);
@@ -515,8 +516,10 @@ export class ExprChecker {
     const checkedRight = this.check(e.right, where);
     if (!checkedLeft || !checkedRight) return null;
     const { op } = e;
-    // Arithmetic and order read a CPU as its number; equality compares CPUs as they are.
-    const numeric = op !== '==' && op !== '!=' && op !== '&&' && op !== '||';
+    // Arithmetic and order read a CPU as its number; equality compares CPUs as they are, or as numbers against a
+    // computed integer (`other != cpu`, other := 1 - cpu).
+    const mixed = (a: Expr, b: Expr): boolean => a.type.kind === 'cpu' && b.type.kind === 'int' && b.kind !== 'const';
+    const numeric = op === '==' || op === '!=' ? mixed(checkedLeft, checkedRight) || mixed(checkedRight, checkedLeft) : op !== '&&' && op !== '||';
     const left = numeric ? this.widen(checkedLeft) : checkedLeft;
     const right = numeric ? this.widen(checkedRight) : checkedRight;
     const mismatch = (want: string): null => {

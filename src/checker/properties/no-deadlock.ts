@@ -152,6 +152,9 @@ function stuckFinding(m: Machine, s: Uint32Array, id: number, kind: 'deadlock' |
  */
 function wakeableThreads(m: Machine): boolean[] {
   const can = new Array<boolean>(m.threads).fill(false);
+  // A thread asleep on a wait queue or on a mutex waits for a wake-up whoever could give it, named or not.
+  const sleeps = m.code.some((i) => i.op === 'sleep' || i.op === 'prepare_to_wait') || m.program.locks.some((l) => l.kind === 'mutex');
+  if (sleeps) return can.fill(true);
   const named = threadValues(m);
   for (const instr of m.code) {
     // A process table: `state(t) := ready` (or a state computed at run time) makes t runnable.
