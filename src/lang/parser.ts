@@ -534,7 +534,7 @@ class Parser {
   private stmt(): A.Stmt {
     const t = this.peek();
     // `local` is a contextual word: `local x : T` declares, `local := 1` assigns a variable named local.
-    if (this.atWord('local') && this.peek(1).kind === 'ident' && this.at(':', 2)) return this.localDecl();
+    if (this.atWord('local') && (this.peek(1).kind === 'ident' || this.peek(1).kind === 'keyword') && this.at(':', 2)) return this.localDecl();
     // `deactivate x` (GIC EOImode 1): a name followed by a name cannot start an assignment.
     if (t.kind === 'ident' && t.text === 'deactivate' && this.peek(1).kind === 'ident') {
       this.advance();
@@ -684,6 +684,16 @@ class Parser {
 
   private localDecl(): A.Stmt {
     const t = this.advance();
+    const word = this.peek();
+    if (word.kind === 'keyword') {
+      // `local ret : T`: say so, and read the rest of the declaration so that nothing after it is misread.
+      this.sink.error('E202', `Expect variable name after 'local'; '${word.text}' is a reserved word.`, word.span);
+      this.advance();
+      this.consume(':', "Expect ':' after variable name.");
+      const type = this.type();
+      const init = this.match('=') ? this.expr() : null;
+      return { kind: 'local', name: { text: word.text, span: word.span }, type, init, span: this.from(t.span) };
+    }
     const name = this.name("Expect variable name after 'local'.");
     this.consume(':', "Expect ':' after variable name.");
     const type = this.type();

@@ -62,6 +62,7 @@ const PINNED: Record<string, Partial<Record<PropertyId, string>>> = {
   'wq-sleep-handoff-irqs-off': { 'no-deadlock': 'holds 29', 'atomic-sleep': 'holds 29' },
   'gic-pmr-computed-restore': { assertions: 'holds 98' },
   'wq-wake-wrong-thread': { 'no-deadlock': 'violated 27 2' },
+  'deadlock-spin-after-irq-exit': { 'no-deadlock': 'violated 86 7' },
   'livelock-wfi-masked': { 'no-deadlock': 'violated 33 2' },
   'livelock-wfi-unmasked': { 'no-deadlock': 'holds 49' },
   'lockorder-bad-unlock': { 'lock-order': 'violated 3 2' },

@@ -246,7 +246,7 @@ function readStates(x: Exploration, graph: StateGraph): StateFacts {
       blocked[id] = b;
     }
     for (let c = 0; c < m.cpus; c++) {
-      const level = m.hardirq(state, c);
+      const level = m.interruptLevel(state, c); // as the hardware nests entries: irq_exit does not end one
       levels[c]![id] = level;
       if (level > top) top = level;
       if (spurious === null || !m.spuriousWakeUp(state, c)) continue;
