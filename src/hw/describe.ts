@@ -66,6 +66,7 @@ export function whereIs(m: Machine, s: Uint32Array, t: number): string {
  */
 export function heldOffReason(m: Machine, s: Uint32Array, c: number, l: number): string | null {
   if (m.deliverable(s, c, l)) return null;
+  if (m.program.lines[l]!.nmi === true) return 'NMIs blocked until the next iret';
   if (m.ie(s, c) === 0) return m.program.arch === 'aarch64' ? 'IRQs masked' : 'IF=0';
   const word = m.program.arch === 'aarch64' ? 'active' : 'in service';
   // A dropped line (GIC EOImode 1) no longer sets the running priority, but stays active until deactivated.

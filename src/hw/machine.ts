@@ -81,10 +81,13 @@ export class Machine {
       .map((l) => l.id)
       .sort((a, b) => {
         const [la, lb] = [program.lines[a]!, program.lines[b]!];
-        return lb.priority - la.priority || (lapic ? lb.number - la.number : gic ? la.number - lb.number : a - b);
+        return Number(lb.nmi === true) - Number(la.nmi === true) || lb.priority - la.priority || (lapic ? lb.number - la.number : gic ? la.number - lb.number : a - b);
       });
+    // An NMI is held off only by its own blocking, and holds off no maskable line (SDM vol. 3A 6.7.1).
     this.blockers = program.lines.map((line) =>
-      program.lines.reduce((mask, other) => (other.priority >= line.priority ? mask | (1 << other.id) : mask), 0),
+      line.nmi === true
+        ? 1 << line.id
+        : program.lines.reduce((mask, other) => (other.nmi !== true && other.priority >= line.priority ? mask | (1 << other.id) : mask), 0),
     );
     this.arrivals = Array.from({ length: this.cpus }, (_, c) =>
       this.linesByUrgency.filter((l) => {

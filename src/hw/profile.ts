@@ -91,11 +91,14 @@ export function returnThroughFrame(x: Step, how: 'iret' | 'sysret', check?: (pc:
   });
   s.fault('stack-integrity', o.ne(frame.owner, x.stackOwner), () => `${how} returns into ${x.name(frame.owner)}'s frame while running ${x.name(x.stackOwner)}`);
   check?.(frame.pc);
+  const nmis = a.m.program.lines.reduce((mask, l) => (l.nmi === true ? mask | (1 << l.id) : mask), 0);
   s.warn(
     'eoi-discipline',
-    lineBit(a, a.inService(s, cpu), frame.line),
+    lineBit(a, nmis === 0 ? a.inService(s, cpu) : o.and32(a.inService(s, cpu), ~nmis), frame.line),
     ({ m }) => `handler for ${lineName(m, num(frame.line))} returned without EOI: the line stays in service on CPU ${cpu}`,
   );
+  // The next IRET ends NMI blocking, whichever handler it returns from (SDM vol. 3A 6.7.1).
+  if (how === 'iret' && nmis !== 0) a.setInService(s, cpu, o.and32(a.inService(s, cpu), ~nmis));
   a.leaveActivation(s, ref, a.m.unitOf[x.pc]!);
   a.setIe(s, cpu, frame.ie);
   a.setHardirq(s, cpu, frame.hardirq);

@@ -89,6 +89,8 @@ export function canStep(a: Access, s: State, c: number): Cond {
  */
 export function deliverable(a: Access, s: State, c: number, line: number): Cond {
   const o = a.ops;
+  // An NMI ignores IF, the sti shadow and the task priority; only its own blocking (in service) holds it off.
+  if (a.m.program.lines[line]!.nmi === true) return a.priorityAllows(s, c, line);
   const enabled = o.eq(a.ie(s, c), 1);
   if (enabled === false) return false;
   const shadow = o.eq(a.shadow(s, c), 1);

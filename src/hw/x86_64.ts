@@ -37,6 +37,7 @@ export function highestInService(a: Access, s: State, c: number): Cond[] {
   const top: Cond[] = a.m.program.lines.map(() => false);
   let found: Cond = false;
   for (const line of a.m.linesByUrgency) {
+    if (a.m.program.lines[line]!.nmi === true) continue; // NMI blocking is no in-service vector
     const on = o.bit(inService, line);
     top[line] = o.and(on, o.not(found));
     found = o.or(found, on);

@@ -25,6 +25,11 @@ export interface IrqLine {
   priority: number;
   /** `interrupt` gates clear IF on entry; `trap` gates leave it alone (x86_64 only; aarch64 always masks). */
   gate: 'interrupt' | 'trap';
+  /**
+   * x86_64's NMI (SDM vol. 3A 6.7.1): delivered whatever IF, the task priority or the lines in service, and
+   * blocked from its delivery until the next `iret` (its in-service bit is that blocking); it takes no EOI.
+   */
+  nmi?: true;
   /** `external`: may become pending on its CPUs at any instruction boundary. `ipi`: only through `raise`. */
   source: 'external' | 'ipi';
   /** CPUs it may arrive on (external lines); all CPUs when not restricted. */

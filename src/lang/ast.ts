@@ -124,6 +124,8 @@ export type LineAttr =
   | { kind: 'priority'; value: IntLit; span: SourceSpan }
   | { kind: 'gate'; gate: 'interrupt' | 'trap'; span: SourceSpan }
   | { kind: 'ipi'; span: SourceSpan }
+  /** x86_64's non-maskable interrupt: delivered whatever IF says, blocked from its delivery to the next `iret`. */
+  | { kind: 'nmi'; span: SourceSpan }
   /** How the line's own source fires: `periodic`, `once`, `at most N` (`count`), `none`. */
   | { kind: 'source'; source: 'periodic' | 'once' | 'at most' | 'none'; count: IntLit | null; span: SourceSpan }
   | { kind: 'on'; cpus: IntLit[]; span: SourceSpan };

@@ -316,6 +316,9 @@ class Parser {
           } else if (this.atWord('ipi')) {
             this.advance();
             attrs.push({ kind: 'ipi', span: a.span });
+          } else if (this.atWord('nmi')) {
+            this.advance();
+            attrs.push({ kind: 'nmi', span: a.span });
           } else if (this.atWord('periodic') || this.atWord('once') || this.at('none')) {
             const source = this.advance().text as 'periodic' | 'once' | 'none';
             attrs.push({ kind: 'source', source, count: null, span: a.span });

@@ -41,6 +41,8 @@ export interface StatementEnv {
   sink: DiagnosticSink;
   exprs: ExprChecker;
   lineIds: ReadonlyMap<string, number>;
+  /** The lines declared `nmi` (x86_64's non-maskable interrupt, which takes no EOI). */
+  nmiLines: ReadonlySet<number>;
   /** The machine has a local APIC (`controller lapic`): `tpr` exists. */
   lapic: boolean;
   /** With `controller gic`, the line of each INTID (`x := ack` and `eoi x` exist); null without a GIC. */
@@ -181,6 +183,10 @@ export class StatementChecker {
           return null;
         }
         const line = this.line(s.line);
+        if (line !== null && s.op === 'eoi' && this.env.nmiLines.has(line)) {
+          this.env.sink.error('E501', `'${s.line.text}' is an NMI: it takes no EOI; the next 'iret' ends NMI blocking.`, s.line.span);
+          return null;
+        }
         return line === null ? null : instr({ op: s.op, line });
       }
       case 'ack_read':

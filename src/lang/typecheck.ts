@@ -311,6 +311,10 @@ class Checker implements Env {
           case 'ipi':
             if (source === 'ipi') line.source = 'ipi';
             break;
+          case 'nmi':
+            if (this.arch === 'aarch64') this.sink.error('E501', "'nmi' is x86_64's non-maskable interrupt; on aarch64 a pseudo-NMI is a GIC priority the mask lets through ('pmr').", attr.span);
+            else line.nmi = true;
+            break;
           case 'source':
             if (source === attr.source) this.lineSource(line, attr);
             break;
@@ -688,6 +692,7 @@ class Checker implements Env {
       sink: this.sink,
       exprs: this.exprs,
       lineIds: this.lineIds,
+      nmiLines: new Set(this.lines.filter((l) => l.nmi === true).map((l) => l.id)),
       lapic: this.controller === 'lapic',
       gicSplitEoi: this.gicSplitEoi,
       intids: this.controller === 'gic' ? new Map(this.lines.map((l) => [l.number, l.id])) : null,

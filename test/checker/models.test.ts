@@ -63,6 +63,8 @@ const PINNED: Record<string, Partial<Record<PropertyId, string>>> = {
   'gic-pmr-computed-restore': { assertions: 'holds 98' },
   'wq-wake-wrong-thread': { 'no-deadlock': 'violated 27 2' },
   'deadlock-spin-after-irq-exit': { 'no-deadlock': 'violated 86 7' },
+  'nmi-printk-logbuf': { 'no-deadlock': 'violated 5 2' },
+  'nmi-printk-safe': { 'no-deadlock': 'holds 110', assertions: 'holds 110' },
   'livelock-wfi-masked': { 'no-deadlock': 'violated 33 2' },
   'livelock-wfi-unmasked': { 'no-deadlock': 'holds 49' },
   'lockorder-bad-unlock': { 'lock-order': 'violated 3 2' },

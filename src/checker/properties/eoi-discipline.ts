@@ -35,6 +35,7 @@ export const eoiDiscipline: PropertyDefinition = {
         for (let c = 0; c < m.cpus; c++) {
           for (let line = 0; line < lineCount; line++) {
             if ((everInService[c]! & (1 << line)) === 0) continue;
+            if (m.program.lines[line]!.nmi === true) continue; // NMI blocking ends at an iret, not at an EOI
             const eois = graph.eoiEdges(c * lineCount + line);
             const good = graph.canReach(EDGE_FATAL, eois);
             const limit = best === null ? states : best.state;

@@ -33,7 +33,8 @@ function lines(m: Machine, mask: number): string {
 function pendingText(m: Machine, s: Uint32Array, c: number): string {
   const pending = m.pending(s, c);
   if (pending === 0) return '';
-  if (m.ie(s, c) === 0) return `; ${lines(m, pending)} pending but masked`;
+  const nmis = m.program.lines.reduce((mask, l) => (l.nmi === true ? mask | (1 << l.id) : mask), 0);
+  if (m.ie(s, c) === 0 && (pending & nmis) === 0) return `; ${lines(m, pending)} pending but masked`;
   const byReason = new Map<string, string[]>();
   for (const l of m.program.lines) {
     if ((pending & (1 << l.id)) === 0) continue;
