@@ -144,8 +144,18 @@ export function acquireAction(a: Access, s: State, c: number, lock: number): { s
 export function maskWait(a: Access, s: State, c: number): void {
   const slot = a.layout.cpus[c]!.spinSavedIe;
   if (slot === null) throw new Error('internal: irqsave wait without a spin-saved bit in the layout');
-  s.write(slot, 1);
+  s.write(slot, a.ops.ite(inNmi(a, s, c), 2, 1));
   a.setIe(s, c, 0);
+}
+
+/**
+ * Whether CPU `c` runs an NMI handler (an `nmi` line in service). An NMI can come while an irqsave acquire spins
+ * with the flag it saved in the CPU's spin slot, and take an irqsave lock itself: each context reads only the
+ * flag its own spin saved (on hardware both are locals of their own frames).
+ */
+function inNmi(a: Access, s: State, c: number): Cond {
+  const nmis = a.m.program.lines.reduce((mask, l) => (l.nmi === true ? mask | (1 << l.id) : mask), 0);
+  return nmis === 0 ? false : a.ops.ne(a.ops.and32(a.inService(s, c), nmis), 0);
 }
 
 function take(x: Step, lock: number, trylock: boolean): void {
@@ -160,8 +170,10 @@ function take(x: Step, lock: number, trylock: boolean): void {
   s.write(slots.level, hardirq);
   if (slots.savedIe !== null) {
     const spinSaved = a.layout.cpus[cpu]!.spinSavedIe;
-    const saved = o.or32(ie, spinSaved === null ? 0 : s.read(spinSaved));
-    if (spinSaved !== null) s.write(spinSaved, 0);
+    const spin: Val = spinSaved === null ? 0 : s.read(spinSaved);
+    const mine = o.eq(spin, o.ite(inNmi(a, s, cpu), 2, 1));
+    const saved = o.or32(ie, o.ite(mine, 1, 0));
+    if (spinSaved !== null) s.when(mine, () => s.write(spinSaved, 0));
     s.write(slots.savedIe, saved);
     // Interrupts were on before the irqsave if its saved flag says so and no priority mask held them off.
     const letsIn = a.maskLetsIrqsIn(s, cpu);

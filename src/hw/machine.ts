@@ -272,12 +272,19 @@ export class Machine {
    * switched to resumes at the entries on its own stack. Fairness is stated over it (docs/liveness.md).
    */
   interruptLevel(s: Uint32Array, c: number): number {
-    const stack = this.currentStack(s, c);
     let level = this.elrState(s, c) === 'live' ? 1 : 0;
-    const sp = readSlot(s, stack.sp);
-    for (let i = 0; i < sp; i++) {
-      const kind = decodeFrame(this.layout.frame, readSlot(s, stack.cells[i]!)).kind;
-      if (kind === 'irq' || kind === 'exc') level++;
+    // On a handler's own stack (x86 IST), the entry that switched to it records the stack it came from: the
+    // entries there count too. Each handler stack is visited at most once.
+    let sel = this.stackSel(s, c);
+    for (let hops = 0; hops <= this.layout.cpus[c]!.handlerStacks.length; hops++) {
+      const stack = sel === 0 ? this.layout.threads[this.stackOwner(s, c)]!.stack : this.layout.cpus[c]!.handlerStacks[sel - 1]!;
+      const sp = readSlot(s, stack.sp);
+      for (let i = 0; i < sp; i++) {
+        const kind = decodeFrame(this.layout.frame, readSlot(s, stack.cells[i]!)).kind;
+        if (kind === 'irq' || kind === 'exc') level++;
+      }
+      if (sel === 0 || sp === 0) break;
+      sel = decodeFrame(this.layout.frame, readSlot(s, stack.cells[0]!)).stack;
     }
     return level;
   }

@@ -351,7 +351,8 @@ export function computeLayout(input: LayoutInput): Layout {
         input.latencyBound === undefined || input.latencyBound === null
           ? null
           : packer.add(`${name}.masked_steps`, input.latencyBound + 1),
-      spinSavedIe: input.locks.some((l) => l.kind === 'irqsave') ? packer.add(`${name}.spin_saved_ie`, 1) : null,
+      // 1: saved by a spin outside an NMI; 2 (only where there are NMIs): by a spin in an NMI handler.
+      spinSavedIe: input.locks.some((l) => l.kind === 'irqsave') ? packer.add(`${name}.spin_saved_ie`, input.lines.some((l) => l.nmi === true) ? 2 : 1) : null,
       arrived: input.lines.map((l) =>
         l.source === 'external' && l.limit !== null && (l.cpus.length === 0 || l.cpus.includes(c))
           ? packer.add(`${name}.arrived.${l.name}`, l.limit)

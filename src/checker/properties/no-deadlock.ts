@@ -18,6 +18,7 @@ import type { Machine } from '../../hw/machine.js';
 import { instrText } from '../../ir/print.js';
 import { actionCpu, actionKind, ActionKind, type Action } from '../../ir/model.js';
 import { THREAD_STATES, type Expr } from '../../ir/ir.js';
+import { readSlot } from '../../ir/layout.js';
 import { EDGE_DELIVERY, EDGE_FATAL, EDGE_PROGRESS, edgeCpu, type StateGraph } from '../explicit/graph.js';
 import type { Exploration, Finding, PropertyDefinition } from './property.js';
 import { beat } from '../explicit/heartbeat.js';
@@ -153,9 +154,6 @@ function stuckFinding(m: Machine, s: Uint32Array, id: number, kind: 'deadlock' |
  */
 function wakeableThreads(m: Machine): boolean[] {
   const can = new Array<boolean>(m.threads).fill(false);
-  // A thread asleep on a wait queue or on a mutex waits for a wake-up whoever could give it, named or not.
-  const sleeps = m.code.some((i) => i.op === 'sleep' || i.op === 'prepare_to_wait') || m.program.locks.some((l) => l.kind === 'mutex');
-  if (sleeps) return can.fill(true);
   const named = threadValues(m);
   for (const instr of m.code) {
     // A process table: `state(t) := ready` (or a state computed at run time) makes t runnable.
@@ -164,9 +162,8 @@ function wakeableThreads(m: Machine): boolean[] {
       const ids = named(instr.thread);
       if (ids === null) can.fill(true);
       else for (const t of ids) if (t < m.threads) can[t] = true;
-    } else if (instr.op === 'wake_one' || instr.op === 'wake_all' || (instr.op === 'release' && m.program.locks[instr.lock]!.kind === 'mutex')) {
-      can.fill(true);
     }
+    // A thread asleep on a wait queue or a mutex is found among its waiters, state by state (readStates).
   }
   return can;
 }
@@ -217,9 +214,9 @@ function threadValues(m: Machine): (e: Expr) => ReadonlySet<number> | null {
 
 /** What the analyses after the search read of every state, in one pass (the states may be on disk: --spill-dir). */
 interface StateFacts {
-  /** The threads some code could wake (wakeableThreads). */
+  /** The threads some code could wake (wakeableThreads), and those ever asleep on a wait queue or a mutex. */
   threads: number[];
-  /** Per state, which of `threads` are blocked, as bits (up to 32 threads; more take a pass each in lostWakeUp). */
+  /** Per state, which threads are blocked, bit t for thread t (up to 32 threads; more take a pass each in lostWakeUp). */
   blocked: Uint32Array | null;
   /** Per CPU, its interrupt level in each state, and the highest of them. */
   levels: Uint8Array[];
@@ -233,8 +230,11 @@ function readStates(x: Exploration, graph: StateGraph): StateFacts {
   const n = graph.stateCount;
   const { offsets } = graph.edgeView();
   const wakeable = wakeableThreads(m);
-  const threads = [...wakeable.keys()].filter((t) => wakeable[t]);
-  const blocked = threads.length <= 32 ? new Uint32Array(n) : null;
+  // A thread asleep on a wait queue or a mutex waits for a wake-up whether or not a statement names it: the
+  // threads ever found among their waiters are checked too (more than 32 threads: every thread).
+  const waiterSlots = [...m.layout.locks.map((l) => l.waiters), ...m.layout.waitQueues.map((q) => q.waiters)].filter((slot) => slot !== null);
+  const blocked = m.threads <= 32 ? new Uint32Array(n) : null;
+  let waited = blocked === null && waiterSlots.length > 0 ? -1 : 0;
   const levels = Array.from({ length: m.cpus }, () => new Uint8Array(n));
   let top = 0;
   const spurious = m.access.wfiHaltedPcs.length === 0 ? null : new Uint8Array(offsets[n]!);
@@ -243,8 +243,9 @@ function readStates(x: Exploration, graph: StateGraph): StateFacts {
     const state = x.view(id);
     if (blocked !== null) {
       let b = 0;
-      for (let k = 0; k < threads.length; k++) if (m.threadState(state, threads[k]!) === 'blocked') b |= 1 << k;
+      for (let t = 0; t < m.threads; t++) if (m.threadState(state, t) === 'blocked') b |= 1 << t;
       blocked[id] = b;
+      for (const slot of waiterSlots) waited |= readSlot(state, slot);
     }
     for (let c = 0; c < m.cpus; c++) {
       const level = m.interruptLevel(state, c); // as the hardware nests entries: irq_exit does not end one
@@ -257,6 +258,7 @@ function readStates(x: Exploration, graph: StateGraph): StateFacts {
       });
     }
   }
+  const threads = [...wakeable.keys()].filter((t) => wakeable[t] || (waited & (1 << t)) !== 0 || waited === -1);
   return { threads, blocked, levels, top, spurious };
 }
 
@@ -276,13 +278,13 @@ function lostWakeUp(
 ): Finding | null {
   const { threads, blocked: bits } = facts;
   let first: { id: number; thread: number } | null = null;
-  for (const [k, t] of threads.entries()) {
+  for (const t of threads) {
     // The states where the thread is not blocked: a blocked state is woken when a path from it reaches one.
     const awake = new Uint8Array(states);
     let any = false;
     for (let id = 0; id < states; id++) {
       if ((id & 4095) === 0) beat();
-      if (bits !== null ? ((bits[id]! >>> k) & 1) === 0 : m.threadState(viewOf(id), t) !== 'blocked') awake[id] = 1;
+      if (bits !== null ? ((bits[id]! >>> t) & 1) === 0 : m.threadState(viewOf(id), t) !== 'blocked') awake[id] = 1;
       else any = true;
     }
     if (!any) continue;
