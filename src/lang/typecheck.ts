@@ -256,10 +256,12 @@ class Checker implements Env {
       if (item.kind !== 'irq' || this.scope.lines.get(item.name.text) !== item) continue;
       const id = this.lines.length;
       if (!this.atMost(id + 1, LIMITS.lines, 'Line count', item.name.span)) break;
-      if (this.controller === 'lapic' && (item.number.value < 16 || item.number.value > 255)) {
+      // The NMI is vector 2 and bypasses the APIC's vector acceptance (SDM vol. 3A 6.3.1, 11.6.1).
+      const nmi = item.attrs.some((a) => a.kind === 'nmi');
+      if (this.controller === 'lapic' && !nmi && (item.number.value < 16 || item.number.value > 255)) {
         this.sink.error('E521', `Vector ${item.number.value} is out of range: a local APIC takes vectors 16 to 255.`, item.number.span);
       }
-      if (this.controller === 'i8259' && item.number.value > 7) {
+      if (this.controller === 'i8259' && !nmi && item.number.value > 7) {
         this.sink.error('E521', `Line ${item.number.value} is out of range: an 8259A has request lines IR0 to IR7.`, item.number.span);
       }
       if (this.controller === 'gic' && item.number.value > GIC_MAX_INTID) {

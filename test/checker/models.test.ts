@@ -68,6 +68,7 @@ const PINNED: Record<string, Partial<Record<PropertyId, string>>> = {
   'nmi-irqsave-spin': { assertions: 'holds 126' },
   'deadlock-nmi-ist-over-spin': { 'no-deadlock': 'violated 82 3' },
   'deadlock-ptable-named-mutex': { 'no-deadlock': 'holds 6' },
+  'nmi-lapic-vector2': { 'no-deadlock': 'holds 14', 'eoi-discipline': 'holds 14' },
   'livelock-wfi-masked': { 'no-deadlock': 'violated 33 2' },
   'livelock-wfi-unmasked': { 'no-deadlock': 'holds 49' },
   'lockorder-bad-unlock': { 'lock-order': 'violated 3 2' },
