@@ -154,7 +154,7 @@ export function maskWait(a: Access, s: State, c: number): void {
  * flag its own spin saved (on hardware both are locals of their own frames).
  */
 function inNmi(a: Access, s: State, c: number): Cond {
-  const nmis = a.m.program.lines.reduce((mask, l) => (l.nmi === true ? mask | (1 << l.id) : mask), 0);
+  const nmis = a.m.nmiLines;
   return nmis === 0 ? false : a.ops.ne(a.ops.and32(a.inService(s, c), nmis), 0);
 }
 

@@ -91,7 +91,7 @@ export function returnThroughFrame(x: Step, how: 'iret' | 'sysret', check?: (pc:
   });
   s.fault('stack-integrity', o.ne(frame.owner, x.stackOwner), () => `${how} returns into ${x.name(frame.owner)}'s frame while running ${x.name(x.stackOwner)}`);
   check?.(frame.pc);
-  const nmis = a.m.program.lines.reduce((mask, l) => (l.nmi === true ? mask | (1 << l.id) : mask), 0);
+  const nmis = a.m.nmiLines;
   s.warn(
     'eoi-discipline',
     lineBit(a, nmis === 0 ? a.inService(s, cpu) : o.and32(a.inService(s, cpu), ~nmis), frame.line),

@@ -34,8 +34,7 @@ function lines(m: Machine, mask: number): string {
 function pendingText(m: Machine, s: Uint32Array, c: number): string {
   const pending = m.pending(s, c);
   if (pending === 0) return '';
-  const nmis = m.program.lines.reduce((mask, l) => (l.nmi === true ? mask | (1 << l.id) : mask), 0);
-  if (m.ie(s, c) === 0 && (pending & nmis) === 0) return `; ${lines(m, pending)} pending but masked`;
+  if (m.ie(s, c) === 0 && (pending & m.nmiLines) === 0) return `; ${lines(m, pending)} pending but masked`;
   const byReason = new Map<string, string[]>();
   for (const l of m.program.lines) {
     if ((pending & (1 << l.id)) === 0) continue;
