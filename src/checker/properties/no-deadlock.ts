@@ -146,8 +146,9 @@ function stuckFinding(m: Machine, s: Uint32Array, id: number, kind: 'deadlock' |
 }
 
 /**
- * The threads some code of the program could wake: the operand of a `wake`, an `enqueue` or a `state(t) := ready`
- * (every thread where it is not a constant, or where the state written is not a constant), every thread where a wait queue is woken or a mutex is released (its sleepers).
+ * The threads some code of the program could name to wake: the operand of a `wake`, an `enqueue` or a
+ * `state(t) := ready` (or a state computed at run time), through what a variable can hold (threadValues). The
+ * sleepers of wait queues and mutexes are found among their waiters instead (readStates).
  * A thread nothing in the program could ever wake is not waiting for a wake-up when it is blocked: it was
  * switched away from for good (an idle thread once the work has come, a thread that has done its part).
  */
