@@ -39,6 +39,8 @@ export class Access {
   readonly returnPoints: readonly number[];
   /** The pcs of `hlt` and `wfi` and of the halted points after them (a CPU there is idle when nothing waits). */
   readonly haltingPcs: readonly number[];
+  /** The pcs of `acquire` instructions. */
+  readonly acquirePcs: readonly number[];
   /** The halted points after `wfi` (their step is the wait completing). */
   readonly wfiHaltedPcs: readonly number[];
   /**
@@ -68,6 +70,7 @@ export class Access {
     this.resolved = m.code.map((_, pc) => m.resolve(pc));
     this.returnPoints = m.code.map((instr, pc) => (instr.op === 'halted' ? m.resolve(pc + 1) : pc));
     this.haltingPcs = m.code.flatMap((instr, pc) => (instr.op === 'hlt' || instr.op === 'wfi' || instr.op === 'halted' ? [pc] : []));
+    this.acquirePcs = m.code.flatMap((instr, pc) => (instr.op === 'acquire' ? [pc] : []));
     this.wfiHaltedPcs = m.code.flatMap((instr, pc) => (instr.op === 'halted' && instr.by === 'wfi' ? [pc] : []));
     // The most open mask the code sets: the boot value, or the largest constant a `pmr :=` writes. A computed value
     // is taken to restore a mask read before (local_irq_restore()), one of those.

@@ -4,13 +4,13 @@
 
 import type { Expr, LValue, QueueRef } from '../ir/ir.js';
 import { THREAD_STATES } from '../ir/ir.js';
-import { KIND_CODE, STATE_CODE, type FrameVal } from './access.js';
+import { KIND_CODE, STATE_CODE, type Access, type FrameVal } from './access.js';
 import { contextOf, lockName, threadName } from './describe.js';
 import { num, type Cond, type Val } from './domain.js';
 import { assign, evaluate, queueOf, truth } from './expr.js';
 import { frameNoun } from './frames.js';
 import type { Machine } from './machine.js';
-import type { Report } from './state.js';
+import type { Report, State } from './state.js';
 import type { Step } from './step.js';
 import { FRAME_KINDS, type RunQueueSlots } from '../ir/layout.js';
 import { checkReturnToUser } from './privilege.js';
@@ -70,15 +70,22 @@ function queueName(m: Machine, q: RunQueueSlots): string {
 export function wake(x: Step, e: Expr, on?: QueueRef): void {
   const { a, s } = x;
   const t = threadArg(x, e, 'wake');
-  // A thread still current on a CPU (blocked, not yet switched away) runs on: Linux's try_to_wake_up() finds it
-  // on its run queue (ttwu_runnable) and only sets it running, as wake_one does (waitqueues.ts).
+  wakeBlocked(a, s, t, () => push(x, t, on));
+}
+
+/**
+ * try_to_wake_up() of thread `t`, if blocked: a thread still current on a CPU (not yet switched away) runs on, as
+ * Linux's ttwu_runnable() only sets it running; any other becomes ready and `enqueue` queues it, unless queued.
+ * `wake` and the wait-queue wake-ups (waitqueues.ts) both.
+ */
+export function wakeBlocked(a: Access, s: State, t: Val, enqueue: () => void): void {
   s.when(a.isState(s, t, 'blocked'), () => {
     s.when(
       a.ops.or(...a.firstCpuRunning(s, t)),
       () => a.setThreadState(s, t, 'running'),
       () => {
         a.setThreadState(s, t, 'ready');
-        s.when(a.ops.not(a.queued(s, t)), () => push(x, t, on));
+        s.when(a.ops.not(a.queued(s, t)), enqueue);
       },
     );
   });

@@ -206,7 +206,6 @@ export function apply(a: Access, profile: ArchProfile, s: State, action: Action)
   if (kind !== ActionKind.arrive) countMasked(a, s, c);
 }
 
-
 /** Line `line` becomes pending on CPU `c` by itself; a source that fires a bounded number of times counts it. */
 function arrive(a: Access, s: State, c: number, line: number): void {
   const o = a.ops;

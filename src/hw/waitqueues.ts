@@ -10,7 +10,7 @@ import type { Cond, Val } from './domain.js';
 import { setBitAt } from './locks.js';
 import type { State } from './state.js';
 import type { Step } from './step.js';
-import { checkMaySchedule } from './threads.js';
+import { checkMaySchedule, wakeBlocked } from './threads.js';
 
 /** `mask & ~(1 << t)` for a thread id that may be unknown. */
 function clearBitAt(a: Access, mask: Val, t: Val): Val {
@@ -78,23 +78,13 @@ export function sleep(x: Step, queue: number): void {
   x.goto(a.m.unitStart(scheduler));
 }
 
-/** Wakes waiting thread `t` (known): off the queue; running again if still current on a CPU, else ready and enqueued. */
+/** Wakes waiting thread `t` (known): off the queue, then woken as `wake` wakes (wakeBlocked), onto the waker's queue. */
 function wakeThread(a: Access, s: State, cpu: number, queue: number, t: number): void {
   const o = a.ops;
   const slot = a.layout.waitQueues[queue]!.waiters;
   a.rqRemove(s, a.layout.waitQueues[queue]!, t);
   s.write(slot, o.clearBit(s.read(slot), t));
-  s.when(a.isState(s, t, 'blocked'), () => {
-    const onCpu = o.or(...a.firstCpuRunning(s, t));
-    s.when(
-      onCpu,
-      () => a.setThreadState(s, t, 'running'),
-      () => {
-        a.setThreadState(s, t, 'ready');
-        s.when(o.not(a.queued(s, t)), () => a.rqPush(s, t, a.defaultQueue(cpu)));
-      },
-    );
-  });
+  wakeBlocked(a, s, t, () => a.rqPush(s, t, a.defaultQueue(cpu)));
 }
 
 /** Wakes every waiting thread. */

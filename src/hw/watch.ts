@@ -6,6 +6,7 @@
 import type { Access } from './access.js';
 import type { Cond } from './domain.js';
 import type { State } from './state.js';
+import type { Instr } from '../ir/ir.js';
 import { peekIndex } from './locks.js';
 
 /**
@@ -21,20 +22,22 @@ export function waitsFor(a: Access, s: State, c: number, l: number): Cond {
   if (held === false) return false;
   const pc = a.pc(s, c);
   const at: Cond[] = [];
-  a.m.code.forEach((instr, p) => {
-    if (instr.op !== 'acquire') return;
+  // A known pc (the interpreter's) is one instruction to look at; an unknown one, every acquire.
+  const pcs = typeof pc === 'number' ? (a.m.code[pc]?.op === 'acquire' ? [pc] : []) : a.acquirePcs;
+  for (const p of pcs) {
+    const instr = a.m.code[p] as Extract<Instr, { op: 'acquire' }>;
     const here = o.eq(pc, p);
-    if (here === false) return;
+    if (here === false) continue;
     if (instr.index === undefined) {
       if (instr.lock === l) at.push(here);
-      return;
+      continue;
     }
     const k = l - instr.lock;
-    if (k < 0 || k >= instr.index.count) return;
+    if (k < 0 || k >= instr.index.count) continue;
     let names: Cond = false;
     s.when(here, () => (names = o.eq(peekIndex(a, s, c, instr.index!).value, k)));
     at.push(o.and(here, names));
-  });
+  }
   return o.and(held, o.not(a.stopped(s, c)), o.or(...at));
 }
 

@@ -688,16 +688,15 @@ class Parser {
   private localDecl(): A.Stmt {
     const t = this.advance();
     const word = this.peek();
+    let name: A.Name;
     if (word.kind === 'keyword') {
       // `local ret : T`: say so, and read the rest of the declaration so that nothing after it is misread.
       this.sink.error('E202', `Expect variable name after 'local'; '${word.text}' is a reserved word.`, word.span);
       this.advance();
-      this.consume(':', "Expect ':' after variable name.");
-      const type = this.type();
-      const init = this.match('=') ? this.expr() : null;
-      return { kind: 'local', name: { text: word.text, span: word.span }, type, init, span: this.from(t.span) };
+      name = { text: word.text, span: word.span };
+    } else {
+      name = this.name("Expect variable name after 'local'.");
     }
-    const name = this.name("Expect variable name after 'local'.");
     this.consume(':', "Expect ':' after variable name.");
     const type = this.type();
     const init = this.match('=') ? this.expr() : null;
