@@ -97,7 +97,9 @@ class HwModel implements Model {
       for (const f of [...t.forgedFrames].reverse().slice(0, stack.depth)) {
         const kind = f.kind === 'iret' ? 'irq' : f.kind === 'eret' ? 'exc' : f.kind;
         const pc = f.unit === null ? start : m.unitStart(f.unit);
-        a.push(st, [{ when: true, stack }], a.frame(kind, { pc, ie: 1, owner: t.id, hardirq: 0, line: 0, stack: 0 }));
+        // No line was delivered for it: its return is no handler's (a `call` or `switch` frame's line is unread).
+        const line = kind === 'irq' || kind === 'exc' ? this.program.lines.length : 0;
+        a.push(st, [{ when: true, stack }], a.frame(kind, { pc, ie: 1, owner: t.id, hardirq: 0, line, stack: 0 }));
       }
       // The activations the frames stand for (docs/semantics.md 1.1): each procedure a frame returns to is one, above
       // those of the frames under it; a `call` frame is resumed by a `ret`, which ends one more, the activation of

@@ -14,12 +14,17 @@ function iret(x: Step): void {
   checkReturnToUser(x, returnThroughFrame(x, 'iret'), 'iret');
 }
 
-/** EOI on x86 (8259 or LAPIC: the in-service bit) and on aarch64 (GIC: the active bit); `active` words the message. */
-export function eoi(x: Step, line: number, notOn: string): void {
+/**
+ * EOI of a named line on x86 (the 8259A's specific EOI, or a machine without a controller: the in-service bit) and
+ * on aarch64 (GIC: the active bit); `notOn` words the message. `quiet`: an EOI of a line not in service is no
+ * mistake (the 8259A's specific EOI of a clear ISR bit changes nothing, and Linux's mask_and_ack_8259A() makes one
+ * on purpose for a spurious IR7).
+ */
+export function eoi(x: Step, line: number, notOn: string, quiet = false): void {
   const { a, s, cpu } = x;
   const inService = a.inService(s, cpu);
   const on = a.ops.bit(inService, line);
-  s.warn('eoi-discipline', a.ops.not(on), ({ m }) => `EOI for ${lineName(m, line)} on CPU ${cpu}, which is ${notOn}`);
+  if (!quiet) s.warn('eoi-discipline', a.ops.not(on), ({ m }) => `EOI for ${lineName(m, line)} on CPU ${cpu}, which is ${notOn}`);
   s.when(on, () => {
     a.setInService(s, cpu, a.ops.clearBit(inService, line));
     s.eoi(cpu, line);
@@ -84,7 +89,9 @@ export const x86_64: ArchProfile = {
         iret(x);
         return true;
       case 'eoi':
-        eoi(x, instr.line, 'not in service');
+        // The local APIC's EOI register names no vector (SDM 11.8.5): `eoi L` is a write of it, the bare `eoi`.
+        if (x.a.m.program.controller === 'lapic') eoiHighest(x);
+        else eoi(x, instr.line, 'not in service', x.a.m.program.controller === 'i8259');
         return true;
       case 'eoi_highest':
         eoiHighest(x);

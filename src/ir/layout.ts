@@ -219,7 +219,7 @@ function frameFormat(pcMax: number, threads: number, lines: number, stacks: numb
   const ie = field(1);
   const owner = field(threads);
   const hardirq = field(MAX_HARDIRQ);
-  // A synchronous entry (syscall, svc, int) records no line: `lines` itself (Access.noLine), when the model has one.
+  // A synchronous entry (syscall, svc, int) and a forged frame record no line: `lines` itself, when the model has one.
   const line = field(sync ? lines : Math.max(lines - 1, 0));
   const stack = field(stacks);
   if (shift > 32) throw new RangeError(`a frame needs ${shift} bits; the model is too large`);
@@ -242,7 +242,10 @@ export function computeLayout(input: LayoutInput): Layout {
   }
   const stoppedPc = pc;
   const handlerStackUnits = input.units.filter((u) => u.kind === 'handler' && u.stack !== null).map((u) => u.id);
-  const sync = input.units.some((u) => u.code.some((i) => i.op === 'syscall' || i.op === 'svc' || i.op === 'int'));
+  // A forged interrupt or exception frame was pushed by no entry either: it records no line as well.
+  const sync =
+    input.units.some((u) => u.code.some((i) => i.op === 'syscall' || i.op === 'svc' || i.op === 'int')) ||
+    input.threads.some((t) => t.forgedFrames.some((f) => f.kind === 'iret' || f.kind === 'eret'));
   const frame = frameFormat(stoppedPc, threads, input.lines.length, handlerStackUnits.length, sync);
   const cellMax = frameMax(frame);
   // Locals: each local has one instance per level of each stack its body can run on: a thread body's at level 0

@@ -45,8 +45,8 @@ describe('procedure-local variables in both engines', () => {
   });
 
   it('starts every activation with its locals at their defaults: after a return, and after restore_context', async () => {
-    await expectBothEngines('locals-fresh-activation', 'assertions', 'holds 512', 'holds', 8);
-    await expectBothEngines('locals-fresh-activation', 'stack-integrity', 'holds 512', 'holds', 8);
+    await expectBothEngines('locals-fresh-activation', 'assertions', 'holds 572', 'holds', 8);
+    await expectBothEngines('locals-fresh-activation', 'stack-integrity', 'holds 572', 'holds', 8);
   });
 
   it('a new thread resumed through forged frames into a procedure runs it one activation up, with its own locals', async () => {

@@ -77,7 +77,7 @@ handler timer { eoi timer; sysret }`,
   });
 
   it("restore_context returns to user mode through a task's interrupt frame, or to its return to user mode", async () => {
-    await expectBothEngines('priv-restore-context-user', 'stack-integrity', 'holds 114', 'holds', 8);
+    await expectBothEngines('priv-restore-context-user', 'stack-integrity', 'holds 118', 'holds', 8);
   });
 
   it('the mode is the code: user pcs are the user block, after its return to user mode', () => {
