@@ -3,7 +3,7 @@
 // thread it interrupted, as lockdep keeps held locks per task) together with the interrupt-context depth it was
 // taken at.
 
-import type { LockIndex, LValue, PropertyId } from '../ir/ir.js';
+import type { Expr, LockIndex, LValue, PropertyId } from '../ir/ir.js';
 import type { Slot } from '../ir/layout.js';
 import type { Access } from './access.js';
 import { lockName } from './describe.js';
@@ -58,9 +58,14 @@ export function lockOf(x: Step, lock: number, index: LockIndex | undefined): { w
  * acquire is enabled, and its step faults as it reads the index.
  */
 export function peekIndex(a: Access, s: State, c: number, index: LockIndex): { value: Val; faults: Cond } {
-  const peek = new FaultsNoted(s);
-  const value = evaluate(a, peek, c, index.expr);
-  return { value, faults: peek.faults };
+  return peek(a, s, c, index.expr);
+}
+
+/** `e`'s value on CPU `c` (-1: none), and where evaluating it faults, which is only noted. */
+export function peek(a: Access, s: State, c: number, e: Expr): { value: Val; faults: Cond } {
+  const noted = new FaultsNoted(s);
+  const value = evaluate(a, noted, c, e);
+  return { value, faults: noted.faults };
 }
 
 /** A state that passes everything to `s` but faults, which it only notes (under the guard they are raised in). */

@@ -11,7 +11,7 @@ import { Access } from './access.js';
 import { concrete } from './domain.js';
 import { decodeFrame, type Frame } from './frames.js';
 import { ConcreteState } from './state.js';
-import { canStillArrive, deliverable, instructionActions, spuriousWakeUp, urgency, waiting } from './transition.js';
+import { awaits, canStillArrive, deliverable, instructionActions, spuriousWakeUp, urgency, waiting } from './transition.js';
 import { highestInService } from './x86_64.js';
 import { acknowledgedLine } from './aarch64.js';
 
@@ -324,6 +324,11 @@ export class Machine {
   }
 
   /** What waits in `s`, for no-deadlock (waiting). */
+  /** Thread `t`, if blocked, waits for something (transition.ts awaits): not idle by its `waits for`. */
+  awaits(s: Uint32Array, t: number): boolean {
+    return awaits(this.access, this.view(s), t) === true;
+  }
+
   waiting(s: Uint32Array): { threads: boolean; busy: boolean[]; pending: boolean[] } {
     const w = waiting(this.access, this.view(s));
     return { threads: w.threads === true, busy: w.busy.map((b) => b === true), pending: w.pending.map((p) => p === true) };

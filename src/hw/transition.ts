@@ -9,7 +9,7 @@ import { ActionKind, actionArg, actionCpu, actionKind, encodeAction, type Action
 import type { Access } from './access.js';
 import type { Cond } from './domain.js';
 import { execute } from './exec.js';
-import { acquireAction, elementCases, indexedAcquireAction, maskWait, peekIndex } from './locks.js';
+import { acquireAction, elementCases, indexedAcquireAction, maskWait, peek, peekIndex } from './locks.js';
 import type { Machine } from './machine.js';
 import type { ArchProfile } from './profile.js';
 import type { State } from './state.js';
@@ -257,7 +257,7 @@ export function recursiveAcquire(a: Access, s: State, c: number, u: { none: Cond
 export function waiting(a: Access, s: State): { threads: Cond; busy: Cond[]; pending: Cond[] } {
   const o = a.ops;
   const threads: Cond[] = [];
-  for (let t = 0; t < a.threads; t++) threads.push(a.isState(s, t, 'ready'), a.isState(s, t, 'blocked'));
+  for (let t = 0; t < a.threads; t++) threads.push(a.isState(s, t, 'ready'), o.and(a.isState(s, t, 'blocked'), awaits(a, s, t)));
   const busy: Cond[] = [];
   const pending: Cond[] = [];
   for (let c = 0; c < a.cpus; c++) {
@@ -266,6 +266,18 @@ export function waiting(a: Access, s: State): { threads: Cond; busy: Cond[]; pen
     pending.push(o.and(running, o.ne(a.pending(s, c), 0)));
   }
   return { threads: o.or(...threads), busy, pending };
+}
+
+/**
+ * Thread `t`, if blocked, waits for something: it says nothing of what it waits for, or its `waits for`
+ * condition holds (or cannot be evaluated). One whose condition is false has nothing to do: it is idle, as a
+ * worker asleep once its work is done, and no wake-up it misses is lost (docs/language.md, `thread`).
+ */
+export function awaits(a: Access, s: State, t: number): Cond {
+  const cond = a.m.program.threads[t]!.waitsFor;
+  if (cond === undefined) return true;
+  const { value, faults } = peek(a, s, -1, cond);
+  return a.ops.or(faults, a.ops.ne(value, 0));
 }
 
 /**

@@ -149,6 +149,11 @@ export interface ThreadDecl {
   /** The unit holding its body (shared by every instance of an array). */
   unit: number;
   span: number;
+  /**
+   * `waits for COND`: what the thread waits for when it blocks, `self` bound to this instance; no-deadlock's lost
+   * wake-up is the thread blocked for good while it holds (absent: blocked for good at all).
+   */
+  waitsFor?: Expr;
 }
 
 export interface HandlerStack {

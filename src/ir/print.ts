@@ -293,7 +293,8 @@ export function printProgram(program: Program): string {
   out.push('threads');
   for (const t of program.threads) {
     const start = t.start.kind === 'running' ? `running on cpu ${t.start.cpu}` : t.start.kind;
-    out.push(`  ${t.id} ${t.name}: ${start}, forged ${forgedText(program, t)}, stack ${t.stackDepth}, unit ${program.units[t.unit]!.name}`);
+    const waits = t.waitsFor === undefined ? '' : `, waits for ${exprText(program, t.waitsFor)}`;
+    out.push(`  ${t.id} ${t.name}: ${start}, forged ${forgedText(program, t)}, stack ${t.stackDepth}, unit ${program.units[t.unit]!.name}${waits}`);
   }
 
   out.push('invariants');

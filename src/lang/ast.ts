@@ -161,7 +161,9 @@ export type ThreadAttr =
   | { kind: 'ready' | 'dormant'; span: SourceSpan }
   | { kind: 'stack'; depth: IntLit; span: SourceSpan }
   /** `forged F, F, ...`: the frames on a new thread's stack, top first; each a kind, a routine it returns to, or both. */
-  | { kind: 'forged'; frames: ForgedFrameAst[]; span: SourceSpan };
+  | { kind: 'forged'; frames: ForgedFrameAst[]; span: SourceSpan }
+  /** `waits for COND`: what the thread waits for when it blocks (no-deadlock's lost wake-up). */
+  | { kind: 'waits'; cond: Expr; span: SourceSpan };
 
 export interface ForgedFrameAst {
   frame: 'switch' | 'iret' | 'eret' | 'call';

@@ -51,8 +51,21 @@ export interface Env {
   enumType(decl: Extract<A.Decl, { kind: 'enum' }>): ValueType;
 }
 
-/** Where an expression is: the body of a thread, proc or handler, an invariant, or an initial value. */
-export type Where = 'thread' | 'proc' | 'handler' | 'invariant' | 'const';
+/**
+ * Where an expression is: the body of a thread, proc or handler, an invariant, a thread's `waits for` condition
+ * (as an invariant, with no executing CPU, but `self` is the thread), or an initial value.
+ */
+export type Where = 'thread' | 'proc' | 'handler' | 'invariant' | 'waits' | 'const';
+
+/** Where no CPU executes the expression: an invariant, a `waits for` condition. */
+function noCpu(where: Where): boolean {
+  return where === 'invariant' || where === 'waits';
+}
+
+/** How a diagnostic names such a place. */
+function place(where: Where): string {
+  return where === 'waits' ? "a 'waits for' condition" : 'an invariant';
+}
 
 export function typeName(t: ValueType): string {
   switch (t.kind) {
@@ -171,11 +184,11 @@ export class ExprChecker {
       case 'cpu':
       case 'self': {
         if (this.needsMachine(where, `'${e.kind}'`, e.span)) return null;
-        if (where === 'invariant') {
-          this.sink.error('E515', `'${e.kind}' has no meaning in an invariant.`, e.span);
+        if (noCpu(where) && !(e.kind === 'self' && where === 'waits')) {
+          this.sink.error('E515', `'${e.kind}' has no meaning in ${place(where)}.`, e.span);
           return null;
         }
-        if (e.kind === 'self' && where !== 'thread') {
+        if (e.kind === 'self' && where !== 'thread' && where !== 'waits') {
           this.sink.error('E514', `'self' is only allowed in a thread body.`, e.span);
           return null;
         }
@@ -183,8 +196,8 @@ export class ExprChecker {
       }
       case 'rq_len':
         if (this.needsMachine(where, "'rq_len'", e.span)) return null;
-        if (where === 'invariant' && this.env.perCpuDefaultQueue()) {
-          this.sink.error('E515', "'rq_len' is this CPU's run queue, which has no meaning in an invariant; name one: 'rq_len(rq[0])'.", e.span);
+        if (noCpu(where) && this.env.perCpuDefaultQueue()) {
+          this.sink.error('E515', `'rq_len' is this CPU's run queue, which has no meaning in ${place(where)}; name one: 'rq_len(rq[0])'.`, e.span);
           return null;
         }
         return { kind: 'rq_len', type: intType(0, this.env.threads) };
@@ -194,8 +207,8 @@ export class ExprChecker {
       case 'hardirq_count':
       case 'pmr': {
         if (this.needsMachine(where, `'${e.kind}'`, e.span)) return null;
-        if (where === 'invariant') {
-          this.sink.error('E515', `'${e.kind}' has no meaning in an invariant.`, e.span);
+        if (noCpu(where)) {
+          this.sink.error('E515', `'${e.kind}' has no meaning in ${place(where)}.`, e.span);
           return null;
         }
         if (e.kind === 'pmr' && !this.env.hasGic()) {
@@ -207,8 +220,8 @@ export class ExprChecker {
       }
       case 'from_user': {
         if (this.needsMachine(where, "'from_user'", e.span)) return null;
-        if (where === 'invariant') {
-          this.sink.error('E515', "'from_user' has no meaning in an invariant.", e.span);
+        if (noCpu(where)) {
+          this.sink.error('E515', `'from_user' has no meaning in ${place(where)}.`, e.span);
           return null;
         }
         return { kind: 'cpu_state', what: 'from_user', type: BOOL };
@@ -490,8 +503,8 @@ export class ExprChecker {
       if (!which) return null;
       instance = { kind: 'of', which };
     } else {
-      if (where === 'invariant') {
-        this.sink.error('E516', `${v.scope === 'percpu' ? 'Percpu' : 'Perthread'} variable '${name.text}' needs '@' in an invariant.`, name.span);
+      if (noCpu(where)) {
+        this.sink.error('E516', `${v.scope === 'percpu' ? 'Percpu' : 'Perthread'} variable '${name.text}' needs '@' in ${place(where)}.`, name.span);
         return null;
       }
       instance = { kind: 'this' };

@@ -436,6 +436,12 @@ class Parser {
         do frames.push(this.forgedFrame());
         while (this.match(','));
         attrs.push({ kind: 'forged', frames, span: this.from(a.span) });
+      } else if (this.atWord('waits')) {
+        this.advance();
+        if (!this.atWord('for')) this.fail('E202', `Expect 'for' after 'waits', found ${describe(this.peek())}.`);
+        this.advance();
+        const cond = this.expr();
+        attrs.push({ kind: 'waits', cond, span: this.from(a.span) });
       } else {
         break;
       }

@@ -29,7 +29,7 @@ const ARCH_ONLY: Record<string, { arch: Arch; instead?: string }> = {
 };
 
 interface BodyContext {
-  where: Exclude<Where, 'invariant' | 'const'>;
+  where: Exclude<Where, 'invariant' | 'waits' | 'const'>;
   loops: number;
   /** Inside a `user` block: user-mode code. */
   user?: boolean;

@@ -19,6 +19,7 @@ import {
   PROPERTY_IDS,
   type Arch,
   type Expectation,
+  type Expr,
   type ForgedFrame,
   type Invariant,
   type IrqLine,
@@ -163,6 +164,7 @@ class Checker implements Env {
     this.varDecls();
     this.handlers();
     this.bodies();
+    this.waitConditions();
     const invariants = this.invariants();
     const expectations = this.expectations();
     return {
@@ -454,6 +456,8 @@ class Checker implements Env {
             forgedSpan = attr.span;
             break;
           }
+          case 'waits':
+            break; // checked with the other expressions, once the variables are known (waitConditions)
           default:
             unreachable(attr);
         }
@@ -793,6 +797,20 @@ class Checker implements Env {
   // ------------------------------------------------------------------------------------------------------
   // Invariants and expectations
 
+  /**
+   * Each thread's `waits for COND`, checked as an invariant is (no executing CPU) but for `self`, which each
+   * instance binds to itself.
+   */
+  private waitConditions(): void {
+    for (const t of this.decls('thread')) {
+      const attr = t.attrs.find((a): a is Extract<A.ThreadAttr, { kind: 'waits' }> => a.kind === 'waits');
+      if (attr === undefined) continue;
+      const cond = this.exprs.expect(attr.cond, BOOL, 'waits', "'waits for' condition");
+      if (cond === null) continue;
+      for (const d of this.threadDecls) if (d.group === t.name.text) d.waitsFor = bindSelf(cond, d.id);
+    }
+  }
+
   private invariants(): Invariant[] {
     const out: Invariant[] = [];
     const names = new Map<string, SourceSpan>();
@@ -826,4 +844,16 @@ class Checker implements Env {
     }
     return out;
   }
+}
+
+/** `e` with `self` replaced by thread `t`, as a constant: a thread's `waits for` condition, for one instance. */
+function bindSelf(e: Expr, t: number): Expr {
+  const walk = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(walk);
+    if (v === null || typeof v !== 'object') return v;
+    const node = v as Record<string, unknown>;
+    if (node.kind === 'self') return { kind: 'const', value: t, type: node.type };
+    return Object.fromEntries(Object.entries(node).map(([k, x]) => [k, k === 'type' ? x : walk(x)]));
+  };
+  return walk(e) as Expr;
 }

@@ -276,7 +276,10 @@ class Collector {
       case 'thread':
         this.declare(d.name, 'thread', d.span);
         this.expr(d.size);
-        for (const a of d.attrs) if (a.kind === 'forged') for (const f of a.frames) if (f.to !== null) this.use(f.to, 'proc');
+        for (const a of d.attrs) {
+          if (a.kind === 'forged') for (const f of a.frames) if (f.to !== null) this.use(f.to, 'proc');
+          if (a.kind === 'waits') this.expr(a.cond);
+        }
         if (d.body.kind === 'entry') this.use(d.body.proc, 'proc');
         else this.block(d.body.block);
         return;

@@ -15,7 +15,7 @@
 import { contextOf, heldOffReason, lockName, pcLocation, threadName, whereIs } from '../../hw/describe.js';
 import { lockIn } from '../../hw/locks.js';
 import type { Machine } from '../../hw/machine.js';
-import { instrText } from '../../ir/print.js';
+import { exprText, instrText } from '../../ir/print.js';
 import { actionCpu, actionKind, ActionKind, type Action } from '../../ir/model.js';
 import { THREAD_STATES, type Expr } from '../../ir/ir.js';
 import { readSlot } from '../../ir/layout.js';
@@ -265,7 +265,8 @@ function readStates(x: Exploration, graph: StateGraph): StateFacts {
 /**
  * (3) After a complete search: a reachable state in which a thread that some code could wake is blocked and no
  * path from it ever makes the thread anything but blocked, while the machine goes on (the CPUs may still make progress: a scheduler loop
- * polling its run queue). Nothing will ever wake the thread: a lost wake-up, or a mutex never released. The
+ * polling its run queue). Nothing will ever wake the thread: a lost wake-up, or a mutex never released. A thread
+ * with a `waits for` condition counts only where the condition holds: where it is false the thread is idle. The
  * first such state in breadth-first order, so the path to it is shortest; a fatal step ends the question.
  */
 function lostWakeUp(
@@ -290,7 +291,8 @@ function lostWakeUp(
     if (!any) continue;
     const woken = canReach(awake, EDGE_FATAL);
     for (let id = 0; id < states && (first === null || id < first.id); id++) {
-      if (awake[id] === 0 && woken[id] === 0) {
+      // Asleep for good with nothing to do (its `waits for` condition false) is idle, not a lost wake-up.
+      if (awake[id] === 0 && woken[id] === 0 && m.awaits(viewOf(id), t)) {
         first = { id, thread: t };
         break;
       }
@@ -299,8 +301,10 @@ function lostWakeUp(
   if (first === null) return null;
   const s = stateOf(first.id);
   const name = threadName(m, first.thread);
+  const cond = m.program.threads[first.thread]!.waitsFor;
+  const though = cond === undefined ? '' : `, though what it waits for holds (${exprText(m.program, cond)})`;
   return {
-    message: `${name} is blocked and nothing can ever wake it (a lost wake-up, or a lock never released): no path from here makes it runnable again`,
+    message: `${name} is blocked and nothing can ever wake it${though} (a lost wake-up, or a lock never released): no path from here makes it runnable again`,
     state: first.id,
     action: null,
     violationSpan: null,

@@ -149,7 +149,7 @@ export function planFor(sys: SymbolicSystem, property: PropertyId): PropertyPlan
       return plan(
         [f.get('stuck', 'state', () => sys.stuck)],
         [],
-        'the SMT engine checks for stuck states only; "no progress reachable" (a livelock) needs the explicit engine',
+        'the SMT engine checks for stuck states only; "no progress reachable" (a livelock), a lost wake-up and a CPU that never progresses need the explicit engine',
       );
     case 'lock-order': {
       if (locks > MAX_CYCLE_LOCKS) {
