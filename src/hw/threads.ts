@@ -197,6 +197,21 @@ function leave(x: Step, old: Val): void {
   s.when(a.isState(s, old, 'running'), () => a.setThreadState(s, old, a.ops.ite(a.queued(s, old), STATE_CODE.ready, STATE_CODE.blocked)));
 }
 
+/**
+ * The `handoff` locks the thread switched away from holds pass to the thread switched to, which releases them
+ * (Linux's prepare_lock_switch() releases rq->lock's lockdep map in prev's context and finish_lock_switch()
+ * acquires it in next's; xv6's holding() asks whether this CPU holds ptable.lock): what the new thread does
+ * before it releases one, with interrupts enabled or taking another lock, it does holding it.
+ */
+function handOver(x: Step, old: Val, t: Val): void {
+  const { a, s } = x;
+  const o = a.ops;
+  a.m.program.locks.forEach((decl, l) => {
+    if (!decl.handoff) return;
+    s.when(o.eq(a.lockOwner(s, l), o.add(old, 1)), () => s.write(a.layout.locks[l]!.owner, o.add(t, 1)));
+  });
+}
+
 /** Pops the top frame of `t`'s own stack, which must be a frame of `kind` belonging to `t`. */
 function popResumeFrame(x: Step, t: Val, kind: 'switch' | 'irq' | 'exc', how: string): FrameVal {
   const { a, s } = x;
@@ -229,6 +244,7 @@ export function switchTo(x: Step, e: Expr): void {
     const continuation = a.m.resolve(x.pc + 1);
     a.push(s, a.threadStack(old), a.frame('switch', { pc: continuation, ie: 0, owner: old, hardirq: a.hardirq(s, cpu), line: 0, stack: 0 }));
     leave(x, old);
+    handOver(x, old, t);
     a.setCurrent(s, cpu, t);
     a.setStackOwner(s, cpu, t);
     a.setThreadState(s, t, 'running');
@@ -253,6 +269,7 @@ export function restoreContext(x: Step, e: Expr, resumeKind: 'irq' | 'exc'): Fra
     checkResumable(x, t, 'restore_context');
     checkMaySchedule(x, () => `restore_context ${x.name(t)}`, a.m.program.preemptOffset);
     leave(x, old);
+    handOver(x, old, t);
     a.setCurrent(s, cpu, t);
     a.setThreadState(s, t, 'running');
   });
@@ -334,6 +351,7 @@ export function setCurrent(x: Step, e: Expr): void {
     s.fault('stack-integrity', a.isState(s, t, 'exited'), () => `current := ${x.name(t)}, which has exited`);
     checkMaySchedule(x, () => `current := ${x.name(t)}`, a.m.program.preemptOffset);
     leave(x, old);
+    handOver(x, old, t);
     a.setCurrent(s, cpu, t);
     a.setThreadState(s, t, 'running');
   });

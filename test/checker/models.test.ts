@@ -32,6 +32,8 @@ const PINNED: Record<string, Partial<Record<PropertyId, string>>> = {
   'eoi-not-in-service': { 'eoi-discipline': 'violated 4 2' },
   'forged-eret-late-eoi': { 'eoi-discipline': 'holds 14' },
   'forged-iret-late-eoi': { 'eoi-discipline': 'holds 10' },
+  'handoff-irqs-on-before-release': { 'eoi-discipline': 'violated 84 8', 'irq-lock-safety': 'violated 20 6', 'lock-order': 'violated 27 8', 'no-deadlock': 'violated 27 8' },
+  'handoff-release-then-irqs-on': { 'irq-lock-safety': 'holds 78', 'lock-order': 'holds 78', 'no-deadlock': 'holds 78' },
   'i8259-specific-eoi-clear': { 'eoi-discipline': 'holds 4' },
   'irqsafety-inversion': { 'irq-lock-safety': 'violated 22 7', 'lock-order': 'holds 52' },
   'irqsafety-irqsave': { 'irq-lock-safety': 'holds 16', 'no-deadlock': 'holds 16', 'lock-order': 'holds 16' },

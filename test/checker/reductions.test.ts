@@ -106,8 +106,8 @@ describe('symmetry reduction', () => {
 
   it('explores one state per orbit: pinned counts, same verdicts', async () => {
     for (const [workers, full, reduced] of [
-      [3, 6164, 2628],
-      [4, 16308, 3588],
+      [3, 5940, 2516],
+      [4, 15972, 3420],
     ] as const) {
       const program = load(POOL, [`WORKERS=${workers}`]);
       const exact = await checkProgram(program, { progress: false });
