@@ -244,9 +244,31 @@ function binary(a: Access, s: State, cpu: Cpu, e: Extract<Expr, { kind: 'binary'
       return asValue(a, o.slt(y, x));
     case '>=':
       return asValue(a, o.sle(y, x));
+    // The operands are non-negative and below 2^31 (the front end refuses others, E411), where the 32-bit mask
+    // operations are exact; `^` is `|` less `&`, a shift a product or a quotient by a power of two.
+    case '&':
+      return o.and32(x, y);
+    case '|':
+      return o.or32(x, y);
+    case '^':
+      return o.sub(o.or32(x, y), o.and32(x, y));
+    case '<<':
+    case '>>':
+      return shift(a, e.op, x, y, e.right.type);
     default:
       return unreachable(e.op);
   }
+}
+
+/** `x << y` or `x >> y`, y within `amount` (0..30): by a constant, one product or quotient; else one per amount. */
+function shift(a: Access, op: '<<' | '>>', x: Val, y: Val, amount: ValueType): Val {
+  const o = a.ops;
+  const by = (k: number): Val => (op === '<<' ? o.mul(x, 2 ** k) : o.sdiv(x, 2 ** k));
+  if (typeof y === 'number') return by(y);
+  const [lo, hi] = amount.kind === 'int' ? [amount.min, amount.max] : [0, 0];
+  let v = by(lo);
+  for (let k = lo + 1; k <= hi; k++) v = o.ite(o.eq(y, k), by(k), v);
+  return v;
 }
 
 /**

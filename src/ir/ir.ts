@@ -164,7 +164,7 @@ export interface HandlerStack {
 // ---------------------------------------------------------------------------------------------------------
 // Expressions (typed, names resolved)
 
-export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '==' | '!=' | '<' | '<=' | '>' | '>=' | '&&' | '||';
+export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '&' | '|' | '^' | '<<' | '>>' | '==' | '!=' | '<' | '<=' | '>' | '>=' | '&&' | '||';
 
 export type Expr =
   | { kind: 'const'; value: number; type: ValueType } // an int's value, a bool as 0/1, an enum member's index, a thread id

@@ -33,11 +33,16 @@ const PRECEDENCE: Record<BinaryOp, number> = {
   '<=': 4,
   '>': 4,
   '>=': 4,
-  '+': 5,
-  '-': 5,
-  '*': 6,
-  '/': 6,
-  '%': 6,
+  '|': 5,
+  '^': 6,
+  '&': 7,
+  '<<': 8,
+  '>>': 8,
+  '+': 9,
+  '-': 9,
+  '*': 10,
+  '/': 10,
+  '%': 10,
 };
 
 /** A value of `type` as the model writes it (`true`, `idle`, `worker[1]`, `none`, `3`). */

@@ -49,6 +49,7 @@ export function everyExpression(p: Program, visit: (e: Expr) => void): void {
     if (t.instance.kind === 'of') walk(t.instance.which);
   };
   for (const inv of p.invariants) walk(inv.cond);
+  for (const t of p.threads) if (t.waitsFor !== undefined) walk(t.waitsFor);
   for (const unit of p.units) {
     for (const instr of unit.code) {
       for (const [field, value] of Object.entries(instr)) {

@@ -13,7 +13,7 @@ export interface IntLit {
   span: SourceSpan;
 }
 
-export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '==' | '!=' | '<' | '<=' | '>' | '>=' | '&&' | '||';
+export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '&' | '|' | '^' | '<<' | '>>' | '==' | '!=' | '<' | '<=' | '>' | '>=' | '&&' | '||';
 
 export type Expr =
   | { kind: 'int'; value: number; span: SourceSpan }

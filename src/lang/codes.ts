@@ -47,6 +47,7 @@ export const CODES = {
   E408: 'array used without an index, or scalar indexed',
   E409: 'arithmetic whose range leaves the exactly computed integers',
   E410: 'index of a lock array that could fail as it is evaluated',
+  E411: 'bitwise operator on a value that may be negative or pass 2^31 - 1, or a shift by an amount outside 0..30',
 
   E501: 'not available on this architecture',
   E502: 'interrupt line without a handler',

@@ -5,7 +5,7 @@
 
 import * as A from './ast.js';
 import type { DiagnosticSink } from './diagnostics.js';
-import { arith, describeBinding, type Binding, type Scope } from './resolve.js';
+import { arith, describeBinding, MAX_SHIFT, type Binding, type Scope } from './resolve.js';
 import type { SourceSpan } from './source.js';
 import { PREEMPT_MAX, THREAD_STATES, type Expr, type Instance, type LockIndex, type LValue, type QueueRef, type ValueType } from '../ir/ir.js';
 import { unreachable } from '../ir/unreachable.js';
@@ -83,6 +83,46 @@ export function typeName(t: ValueType): string {
 export function sameType(a: ValueType, b: ValueType): boolean {
   if (a.kind === 'enum' && b.kind === 'enum') return a.name === b.name;
   return a.kind === b.kind;
+}
+
+/** The largest value a bitwise operator takes or gives: the engines' bitwise operations are exact below 2^31. */
+const MAX_BITWISE = 2 ** 31 - 1;
+
+/** The smallest all-ones number at least `v` (2^bits - 1). */
+function ones(v: number): number {
+  let m = 0;
+  while (m < v) m = m * 2 + 1;
+  return m;
+}
+
+/**
+ * Bounds of a bitwise result (`&`, `|`, `^`, `<<`, `>>`) from its operands' bounds, or why it is refused: the
+ * operands are non-negative and below 2^31, a shift amount is in 0..MAX_SHIFT, and a left shift stays below 2^31.
+ */
+function bitwise(
+  op: '&' | '|' | '^' | '<<' | '>>',
+  a: { min: number; max: number },
+  b: { min: number; max: number },
+): { type: ValueType } | { refused: string; side: 'left' | 'right' | 'both' } {
+  const operand = (v: { min: number; max: number }, side: 'left' | 'right') =>
+    v.min < 0 || v.max > MAX_BITWISE ? { refused: `'${op}' needs operands in 0..${MAX_BITWISE}; this one is in ${v.min}..${v.max}.`, side } : null;
+  const bad = operand(a, 'left') ?? (op === '<<' || op === '>>' ? null : operand(b, 'right'));
+  if (bad) return bad;
+  switch (op) {
+    case '&':
+      return { type: intType(0, Math.min(a.max, b.max)) };
+    case '|':
+      return { type: intType(Math.max(a.min, b.min), ones(Math.max(a.max, b.max))) };
+    case '^':
+      return { type: intType(0, ones(Math.max(a.max, b.max))) };
+    default: {
+      if (b.min < 0 || b.max > MAX_SHIFT) return { refused: `A shift amount must be in 0..${MAX_SHIFT}; this one is in ${b.min}..${b.max}.`, side: 'right' };
+      if (op === '>>') return { type: intType(Math.floor(a.min / 2 ** b.max), Math.floor(a.max / 2 ** b.min)) };
+      const hi = a.max * 2 ** b.max;
+      if (hi > MAX_BITWISE) return { refused: `'<<' here can reach ${hi}, past ${MAX_BITWISE}; narrow the operands' ranges.`, side: 'both' };
+      return { type: intType(a.min * 2 ** b.min, hi) };
+    }
+  }
 }
 
 /**
@@ -563,6 +603,23 @@ export class ExprChecker {
             `Arithmetic beyond the exact integers: '${op}' here can reach ${range.beyond}, past ±${MAX_EXACT} (2^53 - 1); narrow the operands' ranges.`,
             e.span,
           );
+          return null;
+        }
+        return { kind: 'binary', op, left, right, type: range.type };
+      }
+      case '&':
+      case '|':
+      case '^':
+      case '<<':
+      case '>>': {
+        if (left.type.kind !== 'int' || right.type.kind !== 'int') return mismatch('int');
+        if (left.kind === 'const' && right.kind === 'const') {
+          const v = arith(op, left.value, right.value, e.span, this.sink);
+          return v === null ? null : this.constant(v, intType(v, v));
+        }
+        const range = bitwise(op, left.type, right.type);
+        if ('refused' in range) {
+          this.sink.error('E411', range.refused, range.side === 'left' ? e.left.span : range.side === 'right' ? e.right.span : e.span);
           return null;
         }
         return { kind: 'binary', op, left, right, type: range.type };

@@ -35,8 +35,8 @@ export const KEYWORDS: ReadonlySet<string> = new Set([
   'user', 'syscall', 'sysret', 'svc', 'int', 'from_user',
 ]);
 
-const TWO_CHAR = new Set([':=', '..', '==', '!=', '<=', '>=', '&&', '||']);
-const ONE_CHAR = new Set(['{', '}', '[', ']', '(', ')', ',', ':', ';', '=', '@', '+', '-', '*', '/', '%', '!', '<', '>']);
+const TWO_CHAR = new Set([':=', '..', '==', '!=', '<=', '>=', '&&', '||', '<<', '>>']);
+const ONE_CHAR = new Set(['{', '}', '[', ']', '(', ')', ',', ':', ';', '=', '@', '+', '-', '*', '/', '%', '!', '<', '>', '&', '|', '^']);
 
 /**
  * Most tokens a model may have. Syntax trees grow with the token count, so this bounds the memory a file can

@@ -763,7 +763,24 @@ class Parser {
   }
 
   private compare(): A.Expr {
-    return this.binary(['<', '<=', '>', '>='], () => this.sum());
+    return this.binary(['<', '<=', '>', '>='], () => this.bitOr());
+  }
+
+  // The bitwise operators bind tighter than the comparisons (as in Rust, not C): `x & F == 0` is `(x & F) == 0`.
+  private bitOr(): A.Expr {
+    return this.binary(['|'], () => this.bitXor());
+  }
+
+  private bitXor(): A.Expr {
+    return this.binary(['^'], () => this.bitAnd());
+  }
+
+  private bitAnd(): A.Expr {
+    return this.binary(['&'], () => this.shift());
+  }
+
+  private shift(): A.Expr {
+    return this.binary(['<<', '>>'], () => this.sum());
   }
 
   private sum(): A.Expr {
@@ -871,5 +888,5 @@ class Parser {
 }
 
 function isArith(t: Token): boolean {
-  return t.kind === 'punct' && ['+', '-', '*', '/', '%'].includes(t.text);
+  return t.kind === 'punct' && ['+', '-', '*', '/', '%', '&', '|', '^', '<<', '>>'].includes(t.text);
 }

@@ -160,7 +160,7 @@ export function evalConstInt(e: A.Expr, scope: Scope, sink: DiagnosticSink): num
       return v === null ? null : checked(-v, e.span, sink);
     }
     case 'binary': {
-      if (!['+', '-', '*', '/', '%'].includes(e.op)) break;
+      if (!['+', '-', '*', '/', '%', '&', '|', '^', '<<', '>>'].includes(e.op)) break;
       const l = evalConstInt(e.left, scope, sink);
       const r = evalConstInt(e.right, scope, sink);
       if (l === null || r === null) return null;
@@ -169,7 +169,7 @@ export function evalConstInt(e: A.Expr, scope: Scope, sink: DiagnosticSink): num
     default:
       break;
   }
-  sink.error('E403', 'Expect a constant expression (integers, constants and + - * / %).', e.span);
+  sink.error('E403', 'Expect a constant expression (integers, constants and + - * / % & | ^ << >>).', e.span);
   return null;
 }
 
@@ -189,10 +189,27 @@ export function arith(op: A.BinaryOp, l: number, r: number, span: SourceSpan, si
         return null;
       }
       return checked(op === '/' ? Math.trunc(l / r) : l % r, span, sink);
+    case '&':
+    case '|':
+    case '^':
+    case '<<':
+    case '>>': {
+      const shift = op === '<<' || op === '>>';
+      if (l < 0 || r < 0 || (shift && r > MAX_SHIFT)) {
+        sink.error('E411', shift ? `A shift needs a non-negative value and an amount in 0..${MAX_SHIFT}, found ${l} ${op} ${r}.` : `'${op}' needs non-negative operands, found ${l} ${op} ${r}.`, span);
+        return null;
+      }
+      if (op === '<<') return checked(l * 2 ** r, span, sink);
+      if (op === '>>') return Math.floor(l / 2 ** r);
+      return op === '&' ? l & r : op === '|' ? l | r : l ^ r;
+    }
     default:
       throw new Error(`not an arithmetic operator: ${op}`);
   }
 }
+
+/** The largest shift amount: values stay below 2^31, where the engines' bitwise operations are exact. */
+export const MAX_SHIFT = 30;
 
 function checked(v: number, span: SourceSpan, sink: DiagnosticSink): number | null {
   if (Math.abs(v) > MAX_INT_LITERAL) {

@@ -17,6 +17,8 @@ const PINNED: Record<string, Partial<Record<PropertyId, string>>> = {
   'assert-lost-update': { assertions: 'violated 27 6' },
   'assert-range': { assertions: 'violated 3 3' },
   'assert-statement': { assertions: 'violated 25 6' },
+  'bits-cpumask': { assertions: 'holds 146' },
+  'bits-cpumask-other': { assertions: 'violated 21 6' },
   'choice-any-budget': { assertions: 'violated 21 4' },
   'choice-any-budget-ok': { assertions: 'holds 118', 'no-deadlock': 'holds 118', 'no-starvation': 'holds 118' },
   'choice-either-order': { 'no-deadlock': 'violated 27 4', 'lock-order': 'violated 18 3' },

@@ -102,13 +102,18 @@ describe('lexer', () => {
   });
 
   it('reports a lone character that only starts a longer operator once, and moves past it', () => {
-    const { tokens, sink } = lex('a . b & c | d');
+    const { tokens, sink } = lex('a . b ~ c');
     expect(sink.diagnostics.map((d) => `${d.code}@${d.span.col} ${d.message}`)).toEqual([
       "E101@3 Unexpected character '.'.",
-      "E101@7 Unexpected character '&'.",
-      "E101@11 Unexpected character '|'.",
+      "E101@7 Unexpected character '~'.",
     ]);
-    expect(tokens.map((t) => t.text)).toEqual(['a', 'b', 'c', 'd', '']);
+    expect(tokens.map((t) => t.text)).toEqual(['a', 'b', 'c', '']);
+  });
+
+  it('reads the bitwise operators, the two-character ones first', () => {
+    const { tokens, sink } = lex('a & b | c ^ d << 1 >> 2 && e || f');
+    expect(sink.diagnostics).toEqual([]);
+    expect(tokens.map((t) => t.text)).toEqual(['a', '&', 'b', '|', 'c', '^', 'd', '<<', '1', '>>', '2', '&&', 'e', '||', 'f', '']);
   });
 
   it('caps integer literals', () => {
