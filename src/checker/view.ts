@@ -22,10 +22,19 @@ function at(m: Machine, pc: number): string {
   return pcLocation(m, pc) ?? 'the end of its thread';
 }
 
-/** The line an entry was taken for; a synchronous entry (syscall, svc, int) records none. */
+/** Per program, whether its code makes synchronous entries (syscall, svc, int). */
+const syncEntries = new WeakMap<Machine['program'], boolean>();
+
+/** The line an entry was taken for; a synchronous entry (syscall, svc, int) and a forged frame record none. */
 function entryName(m: Machine, f: Frame): string {
   if (f.line < m.program.lines.length) return lineName(m, f.line);
-  return m.program.arch === 'aarch64' ? 'svc' : 'syscall or int';
+  let sync = syncEntries.get(m.program);
+  if (sync === undefined) {
+    sync = m.program.units.some((u) => u.code.some((i) => i.op === 'syscall' || i.op === 'svc' || i.op === 'int'));
+    syncEntries.set(m.program, sync);
+  }
+  if (!sync) return 'forged';
+  return `${m.program.arch === 'aarch64' ? 'svc' : 'syscall or int'}, or forged`;
 }
 
 /** An entry taken in user mode returns to it. */

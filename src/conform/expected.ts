@@ -130,11 +130,11 @@ function stepEvents(m: Machine, s: Uint32Array, cpu: number, instr: Instr): read
     case 'ack':
       // With a GIC in EOImode 1 the EOIR write only drops the priority; the deactivation is the EOI a kernel logs.
       if (instr.op === 'eoi' && m.program.gicSplitEoi === true) return NONE;
+      // A local APIC's EOI names no vector: `eoi L` ends the highest in service, as a bare `eoi` (below).
+      if (instr.op === 'eoi' && m.program.controller === 'lapic') return highestEoi(m, s, cpu);
       return [{ cpu, event: instr.op, line: m.program.lines[instr.line]!.name }];
-    case 'eoi_highest': {
-      const line = m.highestInService(s, cpu);
-      return line < 0 ? NONE : [{ cpu, event: 'eoi', line: m.program.lines[line]!.name }];
-    }
+    case 'eoi_highest':
+      return highestEoi(m, s, cpu);
     case 'tpr':
     case 'pmr':
       return NONE;
@@ -202,4 +202,10 @@ function stepEvents(m: Machine, s: Uint32Array, cpu: number, instr: Instr): read
     default:
       return unreachable(instr);
   }
+}
+
+/** The EOI event of a write that ends the highest line in service on `cpu` (none: nothing in service). */
+function highestEoi(m: Machine, s: Uint32Array, cpu: number) {
+  const line = m.highestInService(s, cpu);
+  return line < 0 ? NONE : [{ cpu, event: 'eoi' as const, line: m.program.lines[line]!.name }];
 }

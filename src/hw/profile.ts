@@ -65,10 +65,13 @@ export function entryStack(a: Access, s: State, c: number, line: number): StackR
   return [{ when: true, stack }];
 }
 
-/** Bit `line` of `mask`, for a line that may be unknown. */
+/**
+ * Bit `line` of `mask`, for a line that may be unknown; false for the "no line" of a synchronous entry's or a
+ * forged frame (the number of lines, which is bit 32 of a 32-line model, read by JavaScript as bit 0).
+ */
 export function lineBit(a: Access, mask: Val, line: Val): Cond {
   const o = a.ops;
-  if (typeof line === 'number') return o.bit(mask, line);
+  if (typeof line === 'number') return line < a.m.program.lines.length && o.bit(mask, line);
   return o.or(...a.m.program.lines.map((_, l) => o.and(o.eq(line, l), o.bit(mask, l))));
 }
 

@@ -269,15 +269,21 @@ export function waiting(a: Access, s: State): { threads: Cond; busy: Cond[]; pen
 }
 
 /**
- * Thread `t`, if blocked, waits for something: it says nothing of what it waits for, or its `waits for`
- * condition holds (or cannot be evaluated). One whose condition is false has nothing to do: it is idle, as a
- * worker asleep once its work is done, and no wake-up it misses is lost (docs/language.md, `thread`).
+ * Thread `t`, if blocked, waits for something: it says nothing of what it waits for, it is asleep on a mutex (it
+ * waits for the mutex, whatever its condition says), or its `waits for` condition holds (or cannot be evaluated).
+ * One whose condition is false has nothing to do: it is idle, as a worker asleep once its work is done, and no
+ * wake-up it misses is lost (docs/language.md, `thread`).
  */
 export function awaits(a: Access, s: State, t: number): Cond {
   const cond = a.m.program.threads[t]!.waitsFor;
   if (cond === undefined) return true;
+  const o = a.ops;
+  const onMutex = a.m.program.locks.flatMap((decl, l) => {
+    const waiters = a.layout.locks[l]!.waiters;
+    return decl.kind === 'mutex' && waiters !== null ? [o.bit(s.read(waiters), t)] : [];
+  });
   const { value, faults } = peek(a, s, -1, cond);
-  return a.ops.or(faults, a.ops.ne(value, 0));
+  return o.or(...onMutex, faults, o.ne(value, 0));
 }
 
 /**

@@ -104,6 +104,12 @@ describe('symmetry reduction', () => {
     expect(analyse(load(POOL)).groups.flat()).not.toContain(0);
   });
 
+  it('leaves out the threads whose `waits for` condition names their own instance', () => {
+    const waits = (cond: string) => POOL.replace('thread worker[WORKERS] ready stack 4 {', `thread worker[WORKERS] ready stack 4 waits for ${cond} {`);
+    expect(analyse(load(waits('stray == 0'))).groups).toEqual([[2, 3, 4, 5]]);
+    expect(analyse(load(waits('holder(RQ) == self'))).groups).toEqual([]);
+  });
+
   it('explores one state per orbit: pinned counts, same verdicts', async () => {
     for (const [workers, full, reduced] of [
       [3, 5940, 2516],

@@ -232,6 +232,8 @@ export function analyse(program: Program): Analysis {
   const all: Expr[] = [];
   for (const unit of program.units) for (const instr of unit.code) for (const e of exprsOf(instr)) all.push(e);
   for (const inv of program.invariants) all.push(inv.cond);
+  // A `waits for` condition with `self` names its instance (bound to it): that group is not interchangeable.
+  for (const t of program.threads) if (t.waitsFor !== undefined) all.push(t.waitsFor);
   for (const root of all) {
     for (const e of subExprs(root)) {
       if (e.kind === 'thread_of') named.add(e.group);

@@ -266,7 +266,8 @@ function readStates(x: Exploration, graph: StateGraph): StateFacts {
  * (3) After a complete search: a reachable state in which a thread that some code could wake is blocked and no
  * path from it ever makes the thread anything but blocked, while the machine goes on (the CPUs may still make progress: a scheduler loop
  * polling its run queue). Nothing will ever wake the thread: a lost wake-up, or a mutex never released. A thread
- * with a `waits for` condition counts only where the condition holds: where it is false the thread is idle. The
+ * with a `waits for` condition counts only where the condition holds on every path on (awaits): where it is false
+ * the thread is idle, and where it may become false another thread may take the work. The
  * first such state in breadth-first order, so the path to it is shortest; a fatal step ends the question.
  */
 function lostWakeUp(
@@ -290,9 +291,16 @@ function lostWakeUp(
     }
     if (!any) continue;
     const woken = canReach(awake, EDGE_FATAL);
+    // With a `waits for` condition, asleep for good is lost only where the condition holds for good: a state from
+    // which it may become false (the work done by another worker, nothing left to do) is not reported.
+    let idle: Uint8Array | null = null;
+    if (m.program.threads[t]!.waitsFor !== undefined) {
+      const none = new Uint8Array(states);
+      for (let id = 0; id < states; id++) if (!m.awaits(viewOf(id), t)) none[id] = 1;
+      idle = canReach(none, EDGE_FATAL);
+    }
     for (let id = 0; id < states && (first === null || id < first.id); id++) {
-      // Asleep for good with nothing to do (its `waits for` condition false) is idle, not a lost wake-up.
-      if (awake[id] === 0 && woken[id] === 0 && m.awaits(viewOf(id), t)) {
+      if (awake[id] === 0 && woken[id] === 0 && (idle === null || idle[id] === 0)) {
         first = { id, thread: t };
         break;
       }
@@ -302,7 +310,7 @@ function lostWakeUp(
   const s = stateOf(first.id);
   const name = threadName(m, first.thread);
   const cond = m.program.threads[first.thread]!.waitsFor;
-  const though = cond === undefined ? '' : `, though what it waits for holds (${exprText(m.program, cond)})`;
+  const though = cond === undefined ? '' : `, though what it waits for holds for good (${exprText(m.program, cond)})`;
   return {
     message: `${name} is blocked and nothing can ever wake it${though} (a lost wake-up, or a lock never released): no path from here makes it runnable again`,
     state: first.id,
