@@ -97,7 +97,13 @@ describe('compiled successors agree with the reference model', () => {
   for (const name of readdirSync(dir).filter((f) => f.endsWith('.sched'))) {
     it(name, () => {
       const file = `${dir}/${name}`;
-      const r = compare(buildModel(load(readFileSync(file, 'utf8'), [], file)));
+      const model = buildModel(load(readFileSync(file, 'utf8'), [], file));
+      // The compiler's limit (32-bit lock and line masks, bits 30 and 31 spare): past it the reference runs.
+      if (model.program.lines.length > 30 || model.program.locks.length > 30) {
+        expect(compileUncached(model)).toBeNull();
+        return;
+      }
+      const r = compare(model);
       expect(r.disagreements).toEqual([]);
       expect(r.transitions).toBeGreaterThan(0);
     });
