@@ -5,7 +5,7 @@
 import { ELR_CODE, KIND_CODE } from './access.js';
 import { lineName } from './describe.js';
 import type { Access } from './access.js';
-import { num, type Cond } from './domain.js';
+import { num, type Cond, type Val } from './domain.js';
 import { assign, evaluate } from './expr.js';
 import type { State } from './state.js';
 import { GIC_SPURIOUS, type Expr, type LValue } from '../ir/ir.js';
@@ -15,6 +15,12 @@ import { checkNesting, entryFrame, entryStack, lineBit, type ArchProfile } from 
 import { checkReturnToUser } from './privilege.js';
 import type { Step } from './step.js';
 import { eoi } from './x86_64.js';
+
+/** `mask` without the lines whose handlers return before their EOI on purpose (`defers eoi`). */
+function notDeferred(a: Access, mask: Val): Val {
+  const deferred = a.m.deferredEoiLines;
+  return deferred === 0 ? mask : a.ops.and32(mask, ~deferred);
+}
 
 function eret(x: Step): void {
   const { a, s, cpu } = x;
@@ -28,7 +34,7 @@ function eret(x: Step): void {
   // is eoi-discipline's "in service forever".
   s.warn(
     'eoi-discipline',
-    lineBit(a, o.sub(a.inService(s, cpu), a.dropped(s, cpu)), frame.line),
+    lineBit(a, notDeferred(a, o.sub(a.inService(s, cpu), a.dropped(s, cpu))), frame.line),
     ({ m }) => `handler for ${lineName(m, num(frame.line))} returned without EOI: the line stays active on CPU ${cpu}`,
   );
   a.leaveActivation(s, a.currentStack(s, cpu), a.m.unitOf[x.pc]!);

@@ -34,6 +34,8 @@ export class Machine {
   readonly blockers: number[];
   /** The `nmi` lines (x86's non-maskable interrupt), as a mask of line bits; 0 without any. */
   readonly nmiLines: number;
+  /** The lines whose handlers return before their EOI on purpose (`defers eoi`), as a mask. */
+  readonly deferredEoiLines: number;
   /** Per CPU, the external lines that may arrive on it. */
   readonly arrivals: number[][];
   /** Handler-stack index (into CpuSlots.handlerStacks) of each unit, or -1. */
@@ -86,6 +88,7 @@ export class Machine {
         return Number(lb.nmi === true) - Number(la.nmi === true) || lb.priority - la.priority || (lapic ? lb.number - la.number : gic ? la.number - lb.number : a - b);
       });
     this.nmiLines = program.lines.reduce((mask, l) => (l.nmi === true ? mask | (1 << l.id) : mask), 0);
+    this.deferredEoiLines = program.lines.reduce((mask, l) => (l.eoiDeferred === true ? mask | (1 << l.id) : mask), 0);
     // An NMI is held off only by its own blocking, and holds off no maskable line (SDM vol. 3A 6.7.1).
     this.blockers = program.lines.map((line) =>
       line.nmi === true

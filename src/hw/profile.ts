@@ -95,9 +95,11 @@ export function returnThroughFrame(x: Step, how: 'iret' | 'sysret', check?: (pc:
   s.fault('stack-integrity', o.ne(frame.owner, x.stackOwner), () => `${how} returns into ${x.name(frame.owner)}'s frame while running ${x.name(x.stackOwner)}`);
   check?.(frame.pc);
   const nmis = a.m.nmiLines;
+  // NMI blocking is no in-service bit to EOI; a handler that `defers eoi` returns before its EOI on purpose.
+  const exempt = nmis | a.m.deferredEoiLines;
   s.warn(
     'eoi-discipline',
-    lineBit(a, nmis === 0 ? a.inService(s, cpu) : o.and32(a.inService(s, cpu), ~nmis), frame.line),
+    lineBit(a, exempt === 0 ? a.inService(s, cpu) : o.and32(a.inService(s, cpu), ~exempt), frame.line),
     ({ m }) => `handler for ${lineName(m, num(frame.line))} returned without EOI: the line stays in service on CPU ${cpu}`,
   );
   // The next IRET ends NMI blocking, whichever handler it returns from (SDM vol. 3A 6.7.1).

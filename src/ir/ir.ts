@@ -30,6 +30,12 @@ export interface IrqLine {
    * blocked from its delivery until the next `iret` (its in-service bit is that blocking); it takes no EOI.
    */
   nmi?: true;
+  /**
+   * `handler ... defers eoi`: the handler returns with its line in service (or active) on purpose, and the kernel
+   * sends the EOI later (seL4's recorded IRQ): eoi-discipline does not report the return, only a line left in
+   * service for good.
+   */
+  eoiDeferred?: true;
   /** `external`: may become pending on its CPUs at any instruction boundary. `ipi`: only through `raise`. */
   source: 'external' | 'ipi';
   /** CPUs it may arrive on (external lines); all CPUs when not restricted. */

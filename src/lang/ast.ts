@@ -191,7 +191,8 @@ export type Decl =
       span: SourceSpan;
     }
   | { kind: 'proc'; name: Name; body: Block; span: SourceSpan }
-  | { kind: 'handler'; name: Name; on: Name | null; stack: IntLit | null; body: Block; span: SourceSpan }
+  /** `defers eoi`: the span of the words, or null. */
+  | { kind: 'handler'; name: Name; on: Name | null; stack: IntLit | null; defersEoi: SourceSpan | null; body: Block; span: SourceSpan }
   | { kind: 'invariant'; name: Name | null; cond: Expr; span: SourceSpan }
   | { kind: 'expect'; property: Name; verdict: 'holds' | 'violated'; span: SourceSpan };
 

@@ -461,6 +461,7 @@ class Parser {
     const name = this.name("Expect handler name after 'handler'.");
     let on: A.Name | null = null;
     let stack: A.IntLit | null = null;
+    let defersEoi: SourceSpan | null = null;
     for (;;) {
       if (this.atWord('on')) {
         this.advance();
@@ -468,12 +469,18 @@ class Parser {
       } else if (this.atWord('stack')) {
         this.advance();
         stack = this.intLit("Expect stack depth after 'stack'.");
+      } else if (this.atWord('defers')) {
+        const d = this.advance();
+        if (!this.at('eoi')) this.fail('E202', `Expect 'eoi' after 'defers', found ${describe(this.peek())}.`);
+        const e = this.advance();
+        if (defersEoi !== null) this.sink.error('E518', "'defers eoi' is given more than once.", spanJoin(d.span, e.span));
+        defersEoi = spanJoin(d.span, e.span);
       } else {
         break;
       }
     }
     const header = this.from(t.span);
-    return { kind: 'handler', name, on, stack, body: this.block('handler body'), span: header };
+    return { kind: 'handler', name, on, stack, defersEoi, body: this.block('handler body'), span: header };
   }
 
   // ------------------------------------------------------------------------------------------------------

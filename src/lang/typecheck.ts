@@ -667,6 +667,12 @@ class Checker implements Env {
     for (const line of this.lines) {
       if (line.handler === -1) this.sink.error('E502', `Line '${line.name}' has no handler.`, this.spans.spans[line.span]!);
     }
+    // `defers eoi`: every line the handler serves returns from it with its EOI still to come.
+    for (const h of this.decls('handler')) {
+      if (h.defersEoi === null) continue;
+      const unit = this.unitIds.get(h)!;
+      for (const line of this.lines) if (line.handler === unit && line.nmi !== true) line.eoiDeferred = true;
+    }
   }
 
   private handlerStack(h: D<'handler'>): void {

@@ -28,6 +28,8 @@ const PINNED: Record<string, Partial<Record<PropertyId, string>>> = {
   'deadlock-ordered': { 'no-deadlock': 'holds 27', 'lock-order': 'holds 27' },
   'deadlock-sti-hlt': { 'no-deadlock': 'holds 12', 'eoi-discipline': 'holds 12' },
   'eoi-ack-not-pending': { 'eoi-discipline': 'violated 4 2' },
+  'eoi-deferred-lapic': { 'eoi-discipline': 'holds 30' },
+  'eoi-deferred-never': { 'eoi-discipline': 'violated 29 1' },
   'eoi-forever': { 'eoi-discipline': 'violated 3 1', 'no-deadlock': 'holds 3' },
   'eoi-gic-ok': { 'eoi-discipline': 'holds 9', 'stack-integrity': 'holds 9' },
   'eoi-missing': { 'eoi-discipline': 'violated 5 3' },

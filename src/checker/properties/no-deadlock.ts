@@ -16,7 +16,7 @@ import { contextOf, heldOffReason, lockName, pcLocation, threadName, whereIs } f
 import { lockIn } from '../../hw/locks.js';
 import type { Machine } from '../../hw/machine.js';
 import { exprText, instrText } from '../../ir/print.js';
-import { actionCpu, actionKind, ActionKind, type Action } from '../../ir/model.js';
+import { actionCpu, actionKind, ActionKind, type Action, type Model } from '../../ir/model.js';
 import { THREAD_STATES, type Expr } from '../../ir/ir.js';
 import { readSlot } from '../../ir/layout.js';
 import { EDGE_DELIVERY, EDGE_FATAL, EDGE_PROGRESS, edgeCpu, type StateGraph } from '../explicit/graph.js';
@@ -43,6 +43,38 @@ function pendingText(m: Machine, s: Uint32Array, c: number): string {
     byReason.set(text, [...(byReason.get(text) ?? []), l.name]);
   }
   return [...byReason].map(([why, names]) => `; ${names.join(', ')} pending ${why}`).join('');
+}
+
+/**
+ * Where CPU `c`, which can make no progress, goes on looping: the pcs of its own steps from `s` until one comes
+ * again (a wait loop's tests, past the branches that lead to it), or null when it is at no such step (a spinning
+ * acquire, a `hlt`, a `wfi`: describeCpu says those) or its steps do not come round within a bound.
+ */
+function waitLoop(model: Model, m: Machine, s: Uint32Array, c: number): number[] | null {
+  const op = m.code[m.pc(s, c)]?.op;
+  if (op === 'acquire' || op === 'hlt' || op === 'wfi' || op === 'halted') return null;
+  const seen = new Map<number, number>();
+  const order: number[] = [];
+  let state = s;
+  for (let i = 0; i < 256; i++) {
+    const pc = m.pc(state, c);
+    const at = seen.get(pc);
+    if (at !== undefined) return order.slice(at);
+    seen.set(pc, order.length);
+    order.push(pc);
+    const step = model.actions(state).find((a) => actionKind(a) === ActionKind.step && actionCpu(a) === c);
+    if (step === undefined) return null;
+    const next = model.successor(state, step);
+    if (next.events.some((e) => e.kind === 'violation' && e.fatal)) return null;
+    state = next.next;
+  }
+  return null;
+}
+
+/** The source lines of a loop's pcs, in order, each once. */
+function loopText(m: Machine, pcs: number[]): string {
+  const at = [...new Set(pcs.map((pc) => `${pcLocation(m, pc)} (${instrText(m.program, m.code[pc]!)})`))];
+  return at.join(', ');
 }
 
 /** What CPU `c` is doing in a state where it cannot make progress. */
@@ -123,10 +155,14 @@ export function holdsAndWaits(m: Machine, s: Uint32Array, stuck: boolean): strin
   return out;
 }
 
-function stuckFinding(m: Machine, s: Uint32Array, id: number, kind: 'deadlock' | 'livelock'): Finding {
+function stuckFinding(model: Model, m: Machine, s: Uint32Array, id: number, kind: 'deadlock' | 'livelock'): Finding {
   const cpus = Array.from({ length: m.cpus }, (_, c) => c);
   const busy = cpus.filter((c) => !m.stopped(s, c));
-  const described = (busy.length > 0 ? busy : cpus).map((c) => describeCpu(m, s, c));
+  const loops = new Map(busy.map((c) => [c, waitLoop(model, m, s, c)] as const));
+  const described = (busy.length > 0 ? busy : cpus).map((c) => {
+    const loop = loops.get(c);
+    return loop === undefined || loop === null ? describeCpu(m, s, c) : `${describeCpu(m, s, c)}: it goes on testing at ${loopText(m, loop)} for ever`;
+  });
   const summary =
     kind === 'deadlock'
       ? busy.length === 0
@@ -135,7 +171,9 @@ function stuckFinding(m: Machine, s: Uint32Array, id: number, kind: 'deadlock' |
       : `no progress is possible any more (only condition tests, wfi wake-ups and lines becoming pending): ${described.join('; ')}`;
   // Reports point at the instruction the first stuck CPU cannot get past (the spinning acquire, the hlt, the
   // wait loop's test), not at the last step that ran.
-  const stuckAt = busy.length > 0 ? m.code[m.pc(s, busy[0]!)]?.span ?? null : null;
+  const first = busy[0];
+  const stuckPc = first === undefined ? null : (loops.get(first)?.[0] ?? m.pc(s, first));
+  const stuckAt = stuckPc === null ? null : (m.code[stuckPc]?.span ?? null);
   return {
     message: summary,
     state: id,
@@ -448,7 +486,7 @@ export const noDeadlock: PropertyDefinition = {
           const next = x.model.successor(state, a).next;
           return x.model.actions(next).some((b) => actionKind(b) !== ActionKind.arrive && !spurious(next, b));
         });
-        return wakes ? null : stuckFinding(x.machine, state, id, 'deadlock');
+        return wakes ? null : stuckFinding(x.model, x.machine, state, id, 'deadlock');
       },
       onComplete(graph): Finding | null {
         if (graph === null) return null;
@@ -462,7 +500,7 @@ export const noDeadlock: PropertyDefinition = {
           if (!w.threads && !w.pending.includes(true) && !w.busy.includes(true)) continue;
           const state = x.state(id);
           const waits = w.threads || w.pending.includes(true) || w.busy.some((busy, c) => busy && neverHalts(state, c));
-          if (waits) return stuckFinding(x.machine, state, id, 'livelock');
+          if (waits) return stuckFinding(x.model, x.machine, state, id, 'livelock');
         }
         return (
           lostWakeUp(x.machine, graph.stateCount, facts, (id) => x.state(id), (id) => x.view(id), (start, flags) => graph.canReach(flags, null, null, start)) ??
