@@ -190,6 +190,11 @@ export function evaluate(a: Access, s: State, cpu: Cpu, e: Expr): Val {
       for (const { when, q } of queueOf(a, s, cpu, e.queue)) len = o.ite(when, a.rqLen(s, q), len);
       return len;
     }
+    case 'line_state': {
+      if (noCpu(s, cpu, e.what)) return 0;
+      const mask = e.what === 'pending' ? a.pending(s, cpu) : a.inService(s, cpu);
+      return a.ops.ite(a.ops.bit(mask, e.line), 1, 0);
+    }
     case 'cpu_state':
       if (noCpu(s, cpu, e.what)) return 0;
       if (e.what === 'irqs_enabled') return a.ops.ite(a.irqsOn(s, cpu), 1, 0);

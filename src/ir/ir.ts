@@ -185,6 +185,8 @@ export type Expr =
   | { kind: 'rq_len'; queue?: QueueRef; type: ValueType } // without `queue`: the default run queue (4.5)
   /** The executing CPU's state: IF / !PSTATE.I (bool), its current thread's preempt_count, its hardirq depth. */
   | { kind: 'cpu_state'; what: CpuStateRead; type: ValueType }
+  /** Line `line`'s pending or in-service (GIC: active) bit on the executing CPU (bool): reading the IRR or the ISR. */
+  | { kind: 'line_state'; what: 'pending' | 'in_service'; line: number; type: ValueType }
   | { kind: 'thread_of'; group: string; first: number; count: number; index: Expr; type: ValueType }; // worker[i]
 
 /**

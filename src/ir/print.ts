@@ -89,6 +89,8 @@ export function exprText(program: Program, e: Expr, context = 0): string {
       return 'self';
     case 'cpu_state':
       return e.what;
+    case 'line_state':
+      return `${e.what}(${program.lines[e.line]?.name ?? e.line})`;
     case 'thread_state':
       return `state(${exprText(program, e.thread)})`;
     case 'holder':

@@ -31,6 +31,8 @@ export type Expr =
   | { kind: 'holder'; lock: Name; index?: Expr; span: SourceSpan }
   /** `rq_len(rq[c])`: the length of a declared run queue. */
   | { kind: 'rq_len_of'; queue: QueueRef; span: SourceSpan }
+  /** `pending(L)`, `in_service(L)`: line L's pending or in-service (active) bit on the executing CPU. */
+  | { kind: 'line_state'; what: 'pending' | 'in_service'; line: Name; span: SourceSpan }
   | { kind: 'unary'; op: '!' | '-'; operand: Expr; span: SourceSpan }
   | { kind: 'binary'; op: BinaryOp; left: Expr; right: Expr; span: SourceSpan };
 

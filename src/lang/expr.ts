@@ -45,6 +45,8 @@ export interface Env {
   perCpuDefaultQueue(): boolean;
   /** The machine has a GIC (`controller gic`). */
   hasGic(): boolean;
+  /** The id of the interrupt line of that name, if one is declared. */
+  lineId(name: string): number | undefined;
   /** A run queue's first id and, for an array, its length and index type; null when its declaration failed. */
   runQueueOf(decl: Extract<A.Decl, { kind: 'runqueue' }>): { first: number; array: { count: number; indexBy: 'thread' | 'cpu' | 'size' } | null } | null;
   waitQueueId(decl: Extract<A.Decl, { kind: 'wq' }>): number;
@@ -257,6 +259,19 @@ export class ExprChecker {
         }
         const type = e.kind === 'irqs_enabled' ? BOOL : e.kind === 'pmr' ? intType(0, 255) : intType(0, e.kind === 'hardirq_count' ? MAX_HARDIRQ : PREEMPT_MAX);
         return { kind: 'cpu_state', what: e.kind, type };
+      }
+      case 'line_state': {
+        if (this.needsMachine(where, `'${e.what}(...)'`, e.span)) return null;
+        if (noCpu(where)) {
+          this.sink.error('E515', `'${e.what}(...)' reads the executing CPU's interrupt controller, which has no meaning in ${place(where)}.`, e.span);
+          return null;
+        }
+        const line = this.env.lineId(e.line.text);
+        if (line === undefined) {
+          this.sink.error('E305', `Unknown line '${e.line.text}'.`, e.line.span);
+          return null;
+        }
+        return { kind: 'line_state', what: e.what, line, type: BOOL };
       }
       case 'from_user': {
         if (this.needsMachine(where, "'from_user'", e.span)) return null;
@@ -675,6 +690,7 @@ export function cannotFail(e: Expr): boolean {
     case 'current':
     case 'self':
     case 'cpu_state':
+    case 'line_state':
       return true;
     case 'rq_len':
       return e.queue?.index === undefined;

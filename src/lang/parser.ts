@@ -824,6 +824,14 @@ class Parser {
       this.advance();
       return { kind: 'int', value: t.value, span: t.span };
     }
+    // `pending(L)`, `in_service(L)`: words of the grammar only before a parenthesis (a variable may be named so).
+    if (t.kind === 'ident' && (t.text === 'pending' || t.text === 'in_service') && this.at('(', 1)) {
+      this.advance();
+      this.advance();
+      const line = this.name("Expect line name after '('.");
+      this.consume(')', "Expect ')' after line name.");
+      return { kind: 'line_state', what: t.text, line, span: this.from(t.span) };
+    }
     if (t.kind === 'ident') {
       const name = this.name('Expect name.');
       let index: A.Expr | null = null;

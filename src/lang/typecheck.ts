@@ -104,6 +104,9 @@ class Checker implements Env {
   hasGic(): boolean {
     return this.controller === 'gic';
   }
+  lineId(name: string): number | undefined {
+    return this.lineIds.get(name);
+  }
   perCpuDefaultQueue(): boolean {
     return this.decls('runqueue')[0]?.length !== undefined;
   }

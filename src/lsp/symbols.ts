@@ -106,6 +106,9 @@ class Collector {
       case 'rq_len_of':
         this.queue(e.queue);
         return;
+      case 'line_state':
+        this.use(e.line, 'line');
+        return;
       case 'unary':
         this.expr(e.operand);
         return;

@@ -51,6 +51,8 @@ const PINNED: Record<string, Partial<Record<PropertyId, string>>> = {
   'hlt-taken-before-halt': { 'no-deadlock': 'violated 56 9' },
   'hlt-sti-shadow': { 'no-deadlock': 'holds 80' },
   'lapic-eoi-named': { assertions: 'holds 19', 'eoi-discipline': 'holds 19' },
+  'line-state-poll': { assertions: 'holds 23', 'no-deadlock': 'holds 23' },
+  'line-state-poll-shadow': { assertions: 'violated 15 7' },
   'wfi-unmask-window': { 'no-deadlock': 'violated 81 11' },
   'wfi-masked-wait': { 'no-deadlock': 'holds 96' },
   // Idle is not deadlock (tried: counting every halted CPU with a thread not exited, both idle models are violated).

@@ -200,6 +200,7 @@ function* subExprs(e: Expr): Generator<Expr> {
     case 'self':
     case 'rq_len':
     case 'cpu_state':
+    case 'line_state':
       return;
     default:
       unreachable(e);
