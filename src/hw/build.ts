@@ -79,7 +79,9 @@ class HwModel implements Model {
       st.write(this.layout.cpus[c]!.pc, this.layout.stoppedPc);
       a.setCurrent(st, c, m.none);
       a.setStackOwner(st, c, m.none);
-      a.setIe(st, c, 1); // boot code has enabled interrupts before the threads start
+      // Boot code has enabled interrupts before the threads start, unless the model starts them masked, as a CPU
+      // comes out of reset (`machine { boot masked }`): then the threads' own code enables them.
+      a.setIe(st, c, this.program.bootMasked === true ? 0 : 1);
       if (this.layout.cpus[c]!.pmr) a.setPmr(st, c, GIC_BOOT_PMR); // and, with a GIC, set its priority mask
     }
     for (const t of this.program.threads) {

@@ -383,6 +383,8 @@ export interface Program {
    * (PREEMPT_DISABLE_OFFSET). A `switch_to` or `restore_context` with a larger count is atomic-sleep.
    */
   preemptOffset: number;
+  /** `machine { boot masked }`: every CPU starts with interrupts masked (IF = 0, PSTATE.I = 1), as a CPU comes out of reset. */
+  bootMasked?: true;
   /** Unit id of the procedure `syscall` / `svc` enters (`machine { syscall PROC }`: IA32_LSTAR, the EL0 SVC vector). */
   syscall?: number | null;
   invariants: Invariant[];

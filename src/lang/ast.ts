@@ -141,7 +141,9 @@ export type MachineItem =
   | { kind: 'controller'; controller: 'lapic' | 'i8259' | 'gic'; eoimode: IntLit | null; span: SourceSpan }
   | { kind: 'preempt_offset'; count: Expr; span: SourceSpan }
   /** The procedure `syscall` / `svc` enters (IA32_LSTAR; the EL0 synchronous vector's SVC path). */
-  | { kind: 'syscall'; proc: Name; span: SourceSpan };
+  | { kind: 'syscall'; proc: Name; span: SourceSpan }
+  /** `boot masked`: every CPU starts with interrupts masked. */
+  | { kind: 'boot_masked'; span: SourceSpan };
 
 export type TypeBase =
   | { kind: 'bool'; span: SourceSpan }

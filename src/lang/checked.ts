@@ -61,6 +61,7 @@ export interface CheckedModel {
   controller: 'lapic' | 'i8259' | 'gic' | null;
   gicSplitEoi?: boolean;
   preemptOffset: number;
+  bootMasked?: true;
   /** The procedure `syscall` / `svc` enters, or null. */
   syscall: number | null;
   invariants: Invariant[];

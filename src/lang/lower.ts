@@ -217,6 +217,7 @@ export function lower(model: CheckedModel, sink: DiagnosticSink): Program | null
     controller: model.controller,
     ...(model.gicSplitEoi === true ? { gicSplitEoi: true } : {}),
     preemptOffset: model.preemptOffset,
+    ...(model.bootMasked === true ? { bootMasked: true as const } : {}),
   };
   let layout;
   try {

@@ -24,7 +24,7 @@ export const MAX_NESTING = 64;
 /** Most binary operators in one statement or declaration. */
 export const MAX_OPERATORS = 1000;
 
-const MACHINE_ITEMS = new Set(['cpus', 'irq', 'scheduler', 'latency', 'controller', 'preempt_offset']);
+const MACHINE_ITEMS = new Set(['cpus', 'irq', 'scheduler', 'latency', 'controller', 'preempt_offset', 'boot']);
 
 export function parse(text: string, file: string, sink: DiagnosticSink): A.Model {
   return new Parser(new Lexer(text, file, sink), sink, file).model();
@@ -274,7 +274,7 @@ class Parser {
       return { kind: 'syscall', proc: this.name("Expect procedure name after 'syscall'."), span: this.from(t.span) };
     }
     if (t.kind !== 'ident' || !MACHINE_ITEMS.has(t.text)) {
-      this.fail('E202', `Expect 'cpus', 'irq', 'scheduler', 'latency', 'controller' or 'preempt_offset', found ${describe(t)}.`);
+      this.fail('E202', `Expect 'cpus', 'irq', 'scheduler', 'latency', 'controller', 'preempt_offset' or 'boot', found ${describe(t)}.`);
     }
     this.advance();
     switch (t.text) {
@@ -284,6 +284,9 @@ class Parser {
         return { kind: 'latency', bound: this.expr(), span: this.from(t.span) };
       case 'preempt_offset':
         return { kind: 'preempt_offset', count: this.expr(), span: this.from(t.span) };
+      case 'boot':
+        this.consumeWord('masked', "Expect 'masked' after 'boot'.");
+        return { kind: 'boot_masked', span: this.from(t.span) };
       case 'scheduler':
         return { kind: 'scheduler', proc: this.name("Expect procedure name after 'scheduler'."), span: this.from(t.span) };
       case 'controller': {

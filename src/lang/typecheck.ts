@@ -58,6 +58,7 @@ class Checker implements Env {
   /** `controller gic eoimode 1`: EOIR drops the priority, DIR deactivates. */
   private gicSplitEoi = false;
   private preemptOffset = 0;
+  private bootMasked = false;
   private syscallDeclared = false;
   private machineSpan: SourceSpan;
   private hasMachine = false;
@@ -187,6 +188,7 @@ class Checker implements Env {
       controller: this.controller,
       ...(this.gicSplitEoi ? { gicSplitEoi: true } : {}),
       preemptOffset: this.preemptOffset,
+      ...(this.bootMasked ? { bootMasked: true } : {}),
       syscall,
       invariants,
       expectations,
@@ -222,6 +224,8 @@ class Checker implements Env {
       } else if (item.kind === 'latency') {
         const n = this.int(item.bound);
         if (n !== null && this.atLeast(n, 1, 'Latency bound', item.bound.span)) this.latency = n;
+      } else if (item.kind === 'boot_masked') {
+        this.bootMasked = true;
       } else if (item.kind === 'preempt_offset') {
         const n = this.int(item.count);
         if (n !== null && this.atLeast(n, 0, 'Preempt offset', item.count.span) && this.atMost(n, PREEMPT_MAX, 'Preempt offset', item.count.span)) {

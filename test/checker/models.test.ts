@@ -19,6 +19,8 @@ const PINNED: Record<string, Partial<Record<PropertyId, string>>> = {
   'assert-statement': { assertions: 'violated 25 6' },
   'bits-cpumask': { assertions: 'holds 146' },
   'bits-cpumask-other': { assertions: 'violated 21 6' },
+  'boot-masked': { assertions: 'holds 12' },
+  'boot-unmasked': { assertions: 'violated 5 2' },
   'choice-any-budget': { assertions: 'violated 21 4' },
   'choice-any-budget-ok': { assertions: 'holds 118', 'no-deadlock': 'holds 118', 'no-starvation': 'holds 118' },
   'choice-either-order': { 'no-deadlock': 'violated 27 4', 'lock-order': 'violated 18 3' },
