@@ -198,6 +198,7 @@ function stepEvents(m: Machine, s: Uint32Array, cpu: number, instr: Instr): read
     case 'set_current':
     case 'pick_where':
     case 'set_state':
+    case 'unpend':
       return NONE;
     default:
       return unreachable(instr);

@@ -22,6 +22,16 @@ function notDeferred(a: Access, mask: Val): Val {
   return deferred === 0 ? mask : a.ops.and32(mask, ~deferred);
 }
 
+/**
+ * `unpend L`: a write of the interrupt controller's clear-pending register for L (GICD_ICPENDR / GICR_ICPENDR0,
+ * IHI 0069; Cortex-M's ICSR.PENDSVCLR): L's pending bit on this CPU is cleared, an active L stays active. A
+ * source that raises L again makes it pending again.
+ */
+function unpend(x: Step, line: number): void {
+  const { a, s, cpu } = x;
+  a.setPending(s, cpu, a.ops.clearBit(a.pending(s, cpu), line));
+}
+
 function eret(x: Step): void {
   const { a, s, cpu } = x;
   const o = a.ops;
@@ -220,6 +230,9 @@ export const aarch64: ArchProfile = {
         return true;
       case 'ack':
         ack(x, instr.line);
+        return true;
+      case 'unpend':
+        unpend(x, instr.line);
         return true;
       case 'eoi':
         eoiWrite(x, instr.line);

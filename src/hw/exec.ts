@@ -223,6 +223,7 @@ export function execute(x: Step, profile: ArchProfile, instr: Instr): void {
     case 'eoi':
     case 'eoi_highest':
     case 'ack':
+    case 'unpend':
     case 'ack_read':
     case 'eoi_id':
     case 'pmr':

@@ -259,16 +259,21 @@ function binary(a: Access, s: State, cpu: Cpu, e: Extract<Expr, { kind: 'binary'
       return o.sub(o.or32(x, y), o.and32(x, y));
     case '<<':
     case '>>':
-      return shift(a, e.op, x, y, e.right.type);
+      return shift(a, e.op, x, y, e.left.type, e.right.type);
     default:
       return unreachable(e.op);
   }
 }
 
-/** `x << y` or `x >> y`, y within `amount` (0..30): by a constant, one product or quotient; else one per amount. */
-function shift(a: Access, op: '<<' | '>>', x: Val, y: Val, amount: ValueType): Val {
+/**
+ * `x << y` or `x >> y`, y within `amount` (0..30): by a constant, one product or quotient; else one per amount. A
+ * right shift past every bit `x` can have is 0, not a quotient by a power of two wider than the values (which a
+ * bit-vector encoding as wide as the expressions would wrap).
+ */
+function shift(a: Access, op: '<<' | '>>', x: Val, y: Val, value: ValueType, amount: ValueType): Val {
   const o = a.ops;
-  const by = (k: number): Val => (op === '<<' ? o.mul(x, 2 ** k) : o.sdiv(x, 2 ** k));
+  const xMax = value.kind === 'int' ? value.max : 1;
+  const by = (k: number): Val => (op === '<<' ? o.mul(x, 2 ** k) : 2 ** k > xMax ? 0 : o.sdiv(x, 2 ** k));
   if (typeof y === 'number') return by(y);
   const [lo, hi] = amount.kind === 'int' ? [amount.min, amount.max] : [0, 0];
   let v = by(lo);

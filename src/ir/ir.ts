@@ -231,6 +231,8 @@ export type Instr = (
   | { op: 'eoi_highest' } // x86 LAPIC EOI register, 8259 non-specific EOI: the highest-priority in-service line
   | { op: 'tpr'; value: Expr } // x86 LAPIC: write the task-priority register
   | { op: 'ack'; line: number }
+  /** aarch64: clear line `line`'s pending bit on this CPU (GICD_ICPENDR / GICR_ICPENDR0, Cortex-M's PENDSVCLR). */
+  | { op: 'unpend'; line: number }
   | { op: 'iret' }
   | { op: 'eret' }
   | { op: 'hlt' }

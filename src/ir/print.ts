@@ -176,6 +176,7 @@ export function instrText(program: Program, i: Instr, form: 'label' | 'ir' = 'la
       return `${i.warnOn ? 'warn_on' : 'assert'} ${expr(i.cond)}`;
     case 'eoi':
     case 'ack':
+    case 'unpend':
       return `${i.op} ${line(i.line)}`;
     case 'eoi_highest':
       return 'eoi';

@@ -92,7 +92,7 @@ export type Stmt =
   /** `assert e`, or with `warnOn` Linux's `WARN_ON(e)`: `warn_on e` reports when `e` holds, and the path goes on. */
   | { kind: 'assert'; cond: Expr; message: string | null; warnOn?: true; span: SourceSpan }
   /** `line` is null for a bare `eoi` (the LAPIC EOI register: the highest in-service line). */
-  | { kind: 'line'; op: 'eoi' | 'ack'; line: Name | null; span: SourceSpan }
+  | { kind: 'line'; op: 'eoi' | 'ack' | 'unpend'; line: Name | null; span: SourceSpan }
   | { kind: 'tpr'; value: Expr; span: SourceSpan }
   | { kind: 'pmr'; value: Expr; span: SourceSpan }
   | { kind: 'raise'; line: Name; to: Expr | null; span: SourceSpan }

@@ -47,6 +47,8 @@ export interface Env {
   hasGic(): boolean;
   /** The id of the interrupt line of that name, if one is declared. */
   lineId(name: string): number | undefined;
+  /** Line `id` is an NMI (`irq L line N nmi`). */
+  isNmi(id: number): boolean;
   /** A run queue's first id and, for an array, its length and index type; null when its declaration failed. */
   runQueueOf(decl: Extract<A.Decl, { kind: 'runqueue' }>): { first: number; array: { count: number; indexBy: 'thread' | 'cpu' | 'size' } | null } | null;
   waitQueueId(decl: Extract<A.Decl, { kind: 'wq' }>): number;
@@ -269,6 +271,10 @@ export class ExprChecker {
         const line = this.env.lineId(e.line.text);
         if (line === undefined) {
           this.sink.error('E305', `Unknown line '${e.line.text}'.`, e.line.span);
+          return null;
+        }
+        if (this.env.isNmi(line)) {
+          this.sink.error('E501', `'${e.line.text}' is an NMI: it has no request or in-service register bit to read (NMI blocking is the CPU's).`, e.line.span);
           return null;
         }
         return { kind: 'line_state', what: e.what, line, type: BOOL };

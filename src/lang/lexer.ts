@@ -23,7 +23,7 @@ export const KEYWORDS: ReadonlySet<string> = new Set([
   'const', 'machine', 'lock', 'wq', 'runqueue', 'enum', 'var', 'percpu', 'perthread', 'thread', 'proc', 'handler', 'invariant', 'expect',
   // statements
   'work', 'skip', 'if', 'else', 'while', 'loop', 'break', 'continue', 'call', 'ret', 'assert', 'cli', 'sti',
-  'irqsave', 'irqrestore', 'eoi', 'ack', 'iret', 'eret', 'hlt', 'wfi', 'irq_exit', 'raise', 'save_elr',
+  'irqsave', 'irqrestore', 'eoi', 'ack', 'unpend', 'iret', 'eret', 'hlt', 'wfi', 'irq_exit', 'raise', 'save_elr',
   'restore_elr', 'acquire', 'release', 'try_acquire', 'enqueue', 'pick', 'wake', 'spawn', 'switch_to',
   'restore_context', 'exit', 'free_stack', 'dequeue', 'tpr', 'pmr', 'either', 'or', 'any',
   'sleep', 'prepare_to_wait', 'finish_wait', 'wake_one', 'wake_all', 'preempt_disable', 'preempt_enable', 'local_bh_disable', 'local_bh_enable',

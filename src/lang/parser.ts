@@ -15,7 +15,7 @@ const DECL_KEYWORDS = new Set([
   'const', 'machine', 'lock', 'wq', 'runqueue', 'enum', 'var', 'percpu', 'perthread', 'thread', 'proc', 'handler', 'invariant', 'expect',
 ]);
 const STMT_KEYWORDS = new Set<string>([
-  ...A.SIMPLE_STATEMENTS, ...A.THREAD_STATEMENTS, ...A.WAIT_STATEMENTS, 'if', 'while', 'loop', 'call', 'assert', 'eoi', 'ack', 'raise',
+  ...A.SIMPLE_STATEMENTS, ...A.THREAD_STATEMENTS, ...A.WAIT_STATEMENTS, 'if', 'while', 'loop', 'call', 'assert', 'eoi', 'ack', 'unpend', 'raise',
   'acquire', 'release', 'pick', 'tpr', 'pmr', 'either',
   'user', 'syscall', 'sysret', 'svc', 'int',
 ]);
@@ -617,6 +617,7 @@ class Parser {
         if (this.peek().kind !== 'ident' || this.at(':=', 1) || this.at('[', 1) || this.at('@', 1)) return { kind: 'line', op, line: null, span: t.span };
         return { kind: 'line', op, line: this.name("Expect line name after 'eoi'."), span: this.from(t.span) };
       case 'ack':
+      case 'unpend':
         return { kind: 'line', op, line: this.name(`Expect line name after '${op}'.`), span: this.from(t.span) };
       case 'tpr': {
         this.consume(':=', "Expect ':=' after 'tpr'.");

@@ -20,6 +20,7 @@ const ARCH_ONLY: Record<string, { arch: Arch; instead?: string }> = {
   eret: { arch: 'aarch64', instead: 'iret' },
   wfi: { arch: 'aarch64', instead: 'hlt' },
   ack: { arch: 'aarch64' },
+  unpend: { arch: 'aarch64' },
   save_elr: { arch: 'aarch64' },
   restore_elr: { arch: 'aarch64' },
   syscall: { arch: 'x86_64', instead: 'svc' },

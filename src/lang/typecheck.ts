@@ -108,6 +108,9 @@ class Checker implements Env {
   lineId(name: string): number | undefined {
     return this.lineIds.get(name);
   }
+  isNmi(id: number): boolean {
+    return this.lines[id]?.nmi === true;
+  }
   perCpuDefaultQueue(): boolean {
     return this.decls('runqueue')[0]?.length !== undefined;
   }
@@ -678,7 +681,12 @@ class Checker implements Env {
     for (const h of this.decls('handler')) {
       if (h.defersEoi === null) continue;
       const unit = this.unitIds.get(h)!;
-      for (const line of this.lines) if (line.handler === unit && line.nmi !== true) line.eoiDeferred = true;
+      const served = this.lines.filter((line) => line.handler === unit);
+      if (served.some((line) => line.nmi === true)) {
+        this.sink.error('E501', `'${h.name.text}' handles an NMI, which takes no EOI: there is none to defer.`, h.defersEoi);
+        continue;
+      }
+      for (const line of served) line.eoiDeferred = true;
     }
   }
 

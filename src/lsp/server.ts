@@ -99,6 +99,7 @@ function wanted(lineBefore: string): Namespace | 'property' | null {
       return 'proc';
     case 'eoi':
     case 'ack':
+    case 'unpend':
     case 'raise':
     case 'int':
       return 'line';

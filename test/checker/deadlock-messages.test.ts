@@ -4,6 +4,22 @@
 import { describe, expect, it } from 'vitest';
 import { check, result } from './helpers.js';
 
+describe('no-deadlock names the loop a CPU that makes no progress goes on testing', () => {
+  it('past the branch on its way to the loop', async () => {
+    const text = [
+      'machine x86_64 { cpus 1 }',
+      'var go : bool = false',
+      'var c : 0..1 = 1',
+      'thread t on 0 { c := 1; if c == 1 { while !go { } }; loop { work } }',
+    ].join('\n');
+    const r = result(await check(text, ['no-deadlock']), 'no-deadlock');
+    expect(r.verdict === 'violated' && r.counterexample.message).toBe(
+      'no progress is possible any more (only condition tests, wfi wake-ups and lines becoming pending): CPU0: thread t at test.sched:4 (test c == 1) ' +
+        'never makes progress: it goes on testing at test.sched:4 (test !go) for ever',
+    );
+  });
+});
+
 describe('no-deadlock names why a pending line is not taken', () => {
   it('a deliverable line is taken next (its handler never returns), not "held off"', async () => {
     const text = [

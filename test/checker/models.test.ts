@@ -19,6 +19,7 @@ const PINNED: Record<string, Partial<Record<PropertyId, string>>> = {
   'assert-statement': { assertions: 'violated 25 6' },
   'bits-cpumask': { assertions: 'holds 146' },
   'bits-cpumask-other': { assertions: 'violated 21 6' },
+  'bits-shift-variable': { assertions: 'holds 528' },
   'boot-masked': { assertions: 'holds 12' },
   'boot-unmasked': { assertions: 'violated 5 2' },
   'choice-any-budget': { assertions: 'violated 21 4' },
@@ -55,6 +56,8 @@ const PINNED: Record<string, Partial<Record<PropertyId, string>>> = {
   'lapic-eoi-named': { assertions: 'holds 19', 'eoi-discipline': 'holds 19' },
   'line-state-poll': { assertions: 'holds 23', 'no-deadlock': 'holds 23' },
   'line-state-poll-shadow': { assertions: 'violated 15 7' },
+  'unpend-pendsv': { assertions: 'holds 6' },
+  'unpend-pendsv-stale': { assertions: 'violated 8 8' },
   'wfi-unmask-window': { 'no-deadlock': 'violated 81 11' },
   'wfi-masked-wait': { 'no-deadlock': 'holds 96' },
   // Idle is not deadlock (tried: counting every halted CPU with a thread not exited, both idle models are violated).

@@ -139,6 +139,7 @@ function* exprsOf(instr: Instr): Generator<Expr> {
     case 'eoi':
     case 'eoi_highest':
     case 'ack':
+    case 'unpend':
     case 'iret':
     case 'eret':
     case 'hlt':
