@@ -12,7 +12,7 @@ import { closest } from './suggest.js';
 
 const DECLARATIONS = ['const', 'machine', 'lock', 'enum', 'var', 'percpu', 'perthread', 'thread', 'proc', 'handler', 'invariant', 'expect'];
 /** The grammar's contextual words (docs/language.md), which a slip may also be of. */
-const CONTEXTUAL = ['x86_64', 'aarch64', 'cpus', 'irq', 'line', 'priority', 'gate', 'interrupt', 'trap', 'ipi', 'periodic', 'once', 'at', 'most', 'on', 'each', 'scheduler', 'latency', 'controller', 'lapic', 'i8259', 'gic', 'vector', 'eoimode', 'deactivate', 'spin', 'irqsave', 'mutex', 'handoff', 'ready', 'dormant', 'stack', 'forged', 'waits', 'for', 'defers', 'boot', 'masked', 'pending', 'in_service', 'switch', 'entry', 'to', 'holds', 'violated'];
+const CONTEXTUAL = ['x86_64', 'aarch64', 'cpus', 'irq', 'line', 'priority', 'gate', 'interrupt', 'trap', 'ipi', 'periodic', 'once', 'at', 'most', 'on', 'each', 'scheduler', 'latency', 'controller', 'lapic', 'i8259', 'gic', 'vector', 'eoimode', 'deactivate', 'spin', 'irqsave', 'mutex', 'handoff', 'ready', 'dormant', 'stack', 'forged', 'waits', 'for', 'defers', 'boot', 'masked', 'pending', 'in_service', 'wq_len', 'switch', 'entry', 'to', 'holds', 'violated'];
 const WORDS = [...KEYWORDS, ...CONTEXTUAL];
 const IDENT = /[A-Za-z_][A-Za-z0-9_]*/g;
 

@@ -190,6 +190,8 @@ export function evaluate(a: Access, s: State, cpu: Cpu, e: Expr): Val {
       for (const { when, q } of queueOf(a, s, cpu, e.queue)) len = o.ite(when, a.rqLen(s, q), len);
       return len;
     }
+    case 'wq_len':
+      return s.read(a.layout.waitQueues[e.wq]!.len);
     case 'line_state': {
       if (noCpu(s, cpu, e.what)) return 0;
       const mask = e.what === 'pending' ? a.pending(s, cpu) : a.inService(s, cpu);

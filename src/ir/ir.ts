@@ -187,6 +187,8 @@ export type Expr =
   | { kind: 'cpu_state'; what: CpuStateRead; type: ValueType }
   /** Line `line`'s pending or in-service (GIC: active) bit on the executing CPU (bool): reading the IRR or the ISR. */
   | { kind: 'line_state'; what: 'pending' | 'in_service'; line: number; type: ValueType }
+  /** How many threads wait on wait queue `wq` (Linux's waitqueue_active() is `wq_len(W) > 0`). */
+  | { kind: 'wq_len'; wq: number; type: ValueType }
   | { kind: 'thread_of'; group: string; first: number; count: number; index: Expr; type: ValueType }; // worker[i]
 
 /**

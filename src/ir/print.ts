@@ -91,6 +91,8 @@ export function exprText(program: Program, e: Expr, context = 0): string {
       return e.what;
     case 'line_state':
       return `${e.what}(${program.lines[e.line]?.name ?? e.line})`;
+    case 'wq_len':
+      return `wq_len(${program.waitQueues[e.wq]?.name ?? e.wq})`;
     case 'thread_state':
       return `state(${exprText(program, e.thread)})`;
     case 'holder':

@@ -33,6 +33,8 @@ export type Expr =
   | { kind: 'rq_len_of'; queue: QueueRef; span: SourceSpan }
   /** `pending(L)`, `in_service(L)`: line L's pending or in-service (active) bit on the executing CPU. */
   | { kind: 'line_state'; what: 'pending' | 'in_service'; line: Name; span: SourceSpan }
+  /** `wq_len(W)`: how many threads wait on wait queue W. */
+  | { kind: 'wq_len'; wq: Name; span: SourceSpan }
   | { kind: 'unary'; op: '!' | '-'; operand: Expr; span: SourceSpan }
   | { kind: 'binary'; op: BinaryOp; left: Expr; right: Expr; span: SourceSpan };
 

@@ -297,6 +297,11 @@ export class ExprChecker {
         const ref = this.lockRef(e.lock, e.index, where, false);
         return ref === null ? null : { kind: 'holder', ...ref, type: THREAD };
       }
+      case 'wq_len': {
+        if (this.needsMachine(where, "'wq_len'", e.span)) return null;
+        const wq = this.waitQueue(e.wq);
+        return wq === null ? null : { kind: 'wq_len', wq, type: intType(0, this.env.threads) };
+      }
       case 'rq_len_of': {
         if (this.needsMachine(where, "'rq_len'", e.span)) return null;
         const queue = this.queueRef(e.queue, where);
@@ -697,6 +702,7 @@ export function cannotFail(e: Expr): boolean {
     case 'self':
     case 'cpu_state':
     case 'line_state':
+    case 'wq_len':
       return true;
     case 'rq_len':
       return e.queue?.index === undefined;

@@ -829,6 +829,13 @@ class Parser {
       return { kind: 'int', value: t.value, span: t.span };
     }
     // `pending(L)`, `in_service(L)`: words of the grammar only before a parenthesis (a variable may be named so).
+    if (t.kind === 'ident' && t.text === 'wq_len' && this.at('(', 1)) {
+      this.advance();
+      this.advance();
+      const wq = this.name("Expect wait queue name after '('.");
+      this.consume(')', "Expect ')' after wait queue name.");
+      return { kind: 'wq_len', wq, span: this.from(t.span) };
+    }
     if (t.kind === 'ident' && (t.text === 'pending' || t.text === 'in_service') && this.at('(', 1)) {
       this.advance();
       this.advance();

@@ -34,7 +34,7 @@ import { declarationsOf, nameAt, symbolsOf, type DeclKind, type Namespace, type 
 export const CONTEXTUAL_WORDS = [
   'x86_64', 'aarch64', 'cpus', 'irq', 'line', 'priority', 'gate', 'interrupt', 'trap', 'ipi', 'periodic', 'once', 'at',
   'most', 'on', 'each', 'scheduler', 'controller', 'lapic', 'i8259', 'gic', 'vector', 'eoimode', 'deactivate',
-  'latency', 'preempt_offset', 'spin', 'mutex', 'handoff', 'ready', 'dormant', 'stack', 'forged', 'waits', 'for', 'defers', 'boot', 'masked', 'pending', 'in_service', 'switch', 'entry', 'to', 'from', 'where', 'holds',
+  'latency', 'preempt_offset', 'spin', 'mutex', 'handoff', 'ready', 'dormant', 'stack', 'forged', 'waits', 'for', 'defers', 'boot', 'masked', 'pending', 'in_service', 'wq_len', 'switch', 'entry', 'to', 'from', 'where', 'holds',
   'violated',
 ] as const;
 

@@ -109,6 +109,9 @@ class Collector {
       case 'line_state':
         this.use(e.line, 'line');
         return;
+      case 'wq_len':
+        this.use(e.wq, 'wq');
+        return;
       case 'unary':
         this.expr(e.operand);
         return;

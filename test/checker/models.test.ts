@@ -82,6 +82,8 @@ const PINNED: Record<string, Partial<Record<PropertyId, string>>> = {
   'wq-idle-worker': { 'no-deadlock': 'holds 104' },
   'wq-idle-worker-test-first': { 'no-deadlock': 'violated 102 5' },
   'wq-idle-worker-unsaid': { 'no-deadlock': 'violated 104 8' },
+  'wq-len-active': { assertions: 'holds 115', 'no-deadlock': 'holds 115' },
+  'wq-len-test-first': { assertions: 'holds 98', 'no-deadlock': 'violated 98 4' },
   'wq-sleep-handoff-irqs-off': { 'no-deadlock': 'holds 29', 'atomic-sleep': 'holds 29' },
   'gic-pmr-computed-restore': { assertions: 'holds 98' },
   'wq-waits-mutex': { 'no-deadlock': 'violated 35 2' },

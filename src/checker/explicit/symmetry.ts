@@ -202,6 +202,7 @@ function* subExprs(e: Expr): Generator<Expr> {
     case 'rq_len':
     case 'cpu_state':
     case 'line_state':
+    case 'wq_len':
       return;
     default:
       unreachable(e);
