@@ -326,12 +326,12 @@ export class Machine {
     return can.step === true ? ActionKind.step : can.maskWait === true ? ActionKind.maskWait : null;
   }
 
-  /** What waits in `s`, for no-deadlock (waiting). */
   /** Thread `t`, if blocked, waits for something (transition.ts awaits): not idle by its `waits for`. */
   awaits(s: Uint32Array, t: number): boolean {
     return awaits(this.access, this.view(s), t) === true;
   }
 
+  /** What waits in `s`, for no-deadlock (waiting). */
   waiting(s: Uint32Array): { threads: boolean; busy: boolean[]; pending: boolean[] } {
     const w = waiting(this.access, this.view(s));
     return { threads: w.threads === true, busy: w.busy.map((b) => b === true), pending: w.pending.map((p) => p === true) };

@@ -828,20 +828,15 @@ class Parser {
       this.advance();
       return { kind: 'int', value: t.value, span: t.span };
     }
-    // `pending(L)`, `in_service(L)`: words of the grammar only before a parenthesis (a variable may be named so).
-    if (t.kind === 'ident' && t.text === 'wq_len' && this.at('(', 1)) {
+    // `pending(L)`, `in_service(L)`, `wq_len(W)`: words of the grammar only before a parenthesis (a variable may be named so).
+    if (t.kind === 'ident' && (t.text === 'wq_len' || t.text === 'pending' || t.text === 'in_service') && this.at('(', 1)) {
       this.advance();
       this.advance();
-      const wq = this.name("Expect wait queue name after '('.");
-      this.consume(')', "Expect ')' after wait queue name.");
-      return { kind: 'wq_len', wq, span: this.from(t.span) };
-    }
-    if (t.kind === 'ident' && (t.text === 'pending' || t.text === 'in_service') && this.at('(', 1)) {
-      this.advance();
-      this.advance();
-      const line = this.name("Expect line name after '('.");
-      this.consume(')', "Expect ')' after line name.");
-      return { kind: 'line_state', what: t.text, line, span: this.from(t.span) };
+      const of = t.text === 'wq_len' ? 'wait queue' : 'line';
+      const name = this.name(`Expect ${of} name after '('.`);
+      this.consume(')', `Expect ')' after ${of} name.`);
+      const span = this.from(t.span);
+      return t.text === 'wq_len' ? { kind: 'wq_len', wq: name, span } : { kind: 'line_state', what: t.text, line: name, span };
     }
     if (t.kind === 'ident') {
       const name = this.name('Expect name.');
